@@ -1,0 +1,21 @@
+import * as z from "zod";
+
+/** Body of create and update for both SFU apps and TURN keys. */
+export const callsNameWrite = z.object({ name: z.string().max(256).optional() });
+
+const callsBase = z.object({
+  uid: z.string(),
+  name: z.string(),
+  created: z.string(),
+  modified: z.string(),
+});
+
+export const sfuApp = callsBase;
+/** Only create returns the secret (reference §3). */
+export const sfuAppWithSecret = callsBase.extend({ secret: z.string() });
+export type SfuAppWithSecret = z.infer<typeof sfuAppWithSecret>;
+
+export const turnKey = callsBase;
+/** Only create returns the key (reference §4). */
+export const turnKeyWithKey = callsBase.extend({ key: z.string() });
+export type TurnKeyWithKey = z.infer<typeof turnKeyWithKey>;

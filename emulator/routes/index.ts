@@ -1,0 +1,8 @@
+import { Hono } from "hono";
+import type { Env } from "../context.ts";
+import { streamRoutes } from "./stream.ts";
+
+/** Cloudflare REST API v4, mounted under `/client/v4`. */
+export const v4Routes = new Hono<Env>();
+
+v4Routes.route("/accounts/:account_id/stream/live_inputs", streamRoutes);
