@@ -1,0 +1,67 @@
+import * as z from "zod";
+import { id } from "../ids.ts";
+
+/**
+ * The Worker's bindings: what the Pulumi program (infra/) computes and uploads, and what the
+ * Worker validates on every request. One list, so that the two can never drift apart.
+ */
+export const PLAIN_BINDINGS = [
+  "ACCOUNT_ID",
+  "STACK",
+  "VERSION",
+  /** JSON: the tenant map, see `tenantMap`. */
+  "TENANTS",
+  /** Id of the active TURN key slot. */
+  "TURN_KEY_ID",
+  /** Id (uid) of the active SFU app slot. */
+  "SFU_APP_ID",
+  /** Generation of tenant API keys; the previous generation is still accepted. */
+  "TENANT_KEY_GENERATION",
+  /** TURN credential TTL default and maximum, in seconds. */
+  "CREDENTIAL_TTL_DEFAULT",
+  "CREDENTIAL_TTL_MAX",
+  /** Cloudflare REST v4 base; the emulator's `/client/v4` locally. */
+  "CF_API_BASE",
+  /** Realtime API base; the emulator's `/v1` locally. */
+  "REALTIME_API_BASE",
+] as const;
+
+export const SECRET_BINDINGS = [
+  "TURN_KEY_SECRET",
+  "SFU_APP_SECRET",
+  /** Least-privilege account token for Stream reads and live input updates. */
+  "STREAM_API_TOKEN",
+  /** Signs session tokens and derives tenant API keys (domain-separated). */
+  "SIGNING_SECRET",
+  /** Verbatim secret Cloudflare sends in `cf-webhook-auth`. */
+  "WEBHOOK_SECRET",
+] as const;
+
+export type PlainBinding = (typeof PLAIN_BINDINGS)[number];
+export type SecretBinding = (typeof SECRET_BINDINGS)[number];
+
+export const DEFAULT_CF_API_BASE = "https://api.cloudflare.com/client/v4";
+export const DEFAULT_REALTIME_API_BASE = "https://rtc.live.cloudflare.com/v1";
+
+/** Per-tenant minting limits, per minute. */
+export const tenantLimits = z.object({
+  credentialsPerMinute: z.int().min(1).max(100_000).default(600),
+  credentialsPerUserPerMinute: z.int().min(1).max(10_000).default(30),
+});
+
+export const channelBinding = z.object({
+  liveInputId: z.string().regex(/^[0-9a-f]{32}$/),
+  /** Stream delivery base for this input's account, e.g. `https://customer-<code>.cloudflarestream.com`. */
+  playbackBase: z.url(),
+});
+
+export const tenantBinding = z.object({
+  allowedOrigins: z.array(z.string()).default([]),
+  limits: tenantLimits.default({ credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 }),
+  channels: z.record(id("channel name"), channelBinding),
+});
+
+/** `TENANTS`: tenant id → its origins, limits and channels. */
+export const tenantMap = z.record(id("tenant id"), tenantBinding);
+export type TenantMap = z.infer<typeof tenantMap>;
+export type TenantBinding = z.infer<typeof tenantBinding>;
