@@ -1,0 +1,62 @@
+/**
+ * Tenant API keys are derived, never stored: HMAC-SHA256 of the tenant id and the key generation
+ * under the stack's signing secret. The Pulumi program derives them for its outputs; the Worker
+ * derives them again to verify. WebCrypto only, so that Node and workerd share this code.
+ */
+const encoder = new TextEncoder();
+
+function base64url(bytes: ArrayBuffer): string {
+  let s = "";
+  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
+  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+async function hmac(secret: string, message: string): Promise<ArrayBuffer> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return crypto.subtle.sign("HMAC", key, encoder.encode(message));
+}
+
+/** `rsk.<generation>.<mac>`: the generation is readable so that a verifier knows which one to recompute. */
+export async function deriveTenantKey(
+  signingSecret: string,
+  tenantId: string,
+  generation: number,
+): Promise<string> {
+  const mac = await hmac(signingSecret, `tenant-key\u0000${tenantId}\u0000${generation}`);
+  return `rsk.${generation}.${base64url(mac)}`;
+}
+
+export const TENANT_KEY_PATTERN = /^rsk\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
+
+/** Constant-time equality of two strings (length leaks, content does not). */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/**
+ * Whether `key` is the tenant's key of the current generation or of the one before it (the grace
+ * window that makes tenant-key rotation seamless).
+ */
+export async function verifyTenantKey(
+  signingSecret: string,
+  tenantId: string,
+  currentGeneration: number,
+  key: string,
+): Promise<boolean> {
+  const match = TENANT_KEY_PATTERN.exec(key);
+  const generation = match ? Number(match[1]) : Number.NaN;
+  const accepted = generation === currentGeneration || generation === currentGeneration - 1;
+  // Derive even for a rejected generation so that timing does not tell generations apart.
+  const expected = await deriveTenantKey(signingSecret, tenantId, accepted ? generation : currentGeneration);
+  return timingSafeEqual(expected, key) && accepted;
+}
