@@ -1,0 +1,182 @@
+import { isDeepStrictEqual } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import { permissionGroup } from "../../contracts/cloudflare/tokens.ts";
+import type { CloudflareRest } from "../lib/cloudflare-rest.ts";
+import { camelKeys, type Props } from "./provider.ts";
+import { providers } from "./providers/index.ts";
+import { type EngineState, loadState, type RecordedResource, resourceKey, saveState } from "./state-file.ts";
+
+export type StepOp = "create" | "update" | "replace" | "delete" | "same";
+export interface Step {
+  op: StepOp;
+  type: string;
+  name: string;
+}
+
+export interface ApplyOptions {
+  project: string;
+  stack: string;
+  /** Stack config as `pulumi config` holds it, keys with their namespace (`realtime-stack:tenants`). */
+  config: Record<string, string>;
+  /** Evaluates the Pulumi program once and returns its stack exports. */
+  program: () => Promise<Record<string, unknown>>;
+  api: CloudflareRest;
+  stateFile: string;
+  /** Called as each step completes, for progress output. */
+  onStep?: (step: Step) => void;
+}
+
+export interface ApplyResult {
+  outputs: Record<string, unknown>;
+  steps: Step[];
+  state: EngineState;
+}
+
+const PERMISSION_GROUPS_LIST =
+  "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList";
+
+/** Pulumi's wire marker for secret values, which mocks hand over as wrapped objects. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (SECRET_SIG in o) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+async function resolveOutput(value: unknown): Promise<unknown> {
+  return new Promise((resolve) =>
+    (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => resolve(unwrapSecrets(v))),
+  );
+}
+
+/**
+ * Evaluates the real Pulumi program under mocks whose resources are created, updated and
+ * deleted on the emulator through Cloudflare's REST API, with Pulumi's default semantics:
+ * unchanged inputs → nothing; changed → update in place, or create-before-delete replacement
+ * when a RequiresReplace input changed; gone from the program → deleted, last, newest first.
+ */
+export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> {
+  const state = loadState(options.stateFile, options.stack);
+  const steps: Step[] = [];
+  const seen = new Set<string>();
+  let inFlight = 0;
+  const record = (step: Step) => {
+    steps.push(step);
+    options.onStep?.(step);
+  };
+  const persist = () => saveState(options.stateFile, state);
+
+  async function register(
+    type: string,
+    name: string,
+    rawInputs: Props,
+  ): Promise<{ id: string; state: Props }> {
+    const provider = providers[type];
+    if (!provider) throw new Error(`the local engine cannot create ${type} (${name}); add a provider for it`);
+    const inputs = unwrapSecrets(rawInputs) as Props;
+    const key = resourceKey(type, name);
+    seen.add(key);
+    const existing = state.resources[key];
+    if (existing && isDeepStrictEqual(existing.inputs, inputs)) {
+      record({ op: "same", type, name });
+      return { id: existing.id, state: existing.outputs };
+    }
+    const mustReplace =
+      existing && provider.replaceOn.some((k) => !isDeepStrictEqual(existing.inputs[k], inputs[k]));
+    if (existing && !mustReplace) {
+      const outputs = { ...existing.outputs, ...(await provider.update(existing.id, inputs, options.api)) };
+      state.resources[key] = { ...existing, inputs, outputs };
+      persist();
+      record({ op: "update", type, name });
+      return { id: existing.id, state: outputs };
+    }
+    const created = await provider.create(inputs, options.api);
+    state.seq += 1;
+    if (existing) state.pendingDeletes.push(existing);
+    state.resources[key] = { type, name, id: created.id, inputs, outputs: created.outputs, seq: state.seq };
+    persist();
+    record({ op: existing ? "replace" : "create", type, name });
+    return { id: created.id, state: created.outputs };
+  }
+
+  await pulumi.runtime.setMocks(
+    {
+      async newResource(args) {
+        if (args.custom === false) return { id: undefined, state: args.inputs };
+        inFlight += 1;
+        try {
+          return await register(args.type, args.name, args.inputs as Props);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+      async call(args) {
+        if (args.token !== PERMISSION_GROUPS_LIST) {
+          throw new Error(`the local engine cannot invoke ${args.token}`);
+        }
+        const { accountId, name, scope } = args.inputs as {
+          accountId: string;
+          name?: string;
+          scope?: string;
+        };
+        const query = new URLSearchParams({ ...(name ? { name } : {}), ...(scope ? { scope } : {}) });
+        const groups = await options.api.call(
+          "GET",
+          `/accounts/${accountId}/tokens/permission_groups?${query}`,
+          z.array(permissionGroup),
+        );
+        return { ...(args.inputs as Props), results: camelKeys(groups) };
+      },
+    },
+    options.project,
+    options.stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(options.config);
+
+  const exported = await options.program();
+  const outputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(exported)) {
+    if (k === "default" || typeof v === "function") continue;
+    outputs[k] = await resolveOutput(v);
+  }
+  // Resources the exports do not depend on may still be registering.
+  while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+
+  for (const key of Object.keys(state.resources)) {
+    if (!seen.has(key)) {
+      state.pendingDeletes.push(state.resources[key]!);
+      delete state.resources[key];
+    }
+  }
+  await deletePending(state, options, record);
+  persist();
+  return { outputs, steps, state };
+}
+
+async function deletePending(state: EngineState, options: ApplyOptions, record: (s: Step) => void) {
+  const newestFirst = [...state.pendingDeletes].sort((a, b) => b.seq - a.seq);
+  for (const r of newestFirst) {
+    await deleteOne(r, options);
+    state.pendingDeletes = state.pendingDeletes.filter((p) => p !== r);
+    saveState(options.stateFile, state);
+    record({ op: "delete", type: r.type, name: r.name });
+  }
+}
+
+async function deleteOne(r: RecordedResource, options: ApplyOptions) {
+  const provider = providers[r.type];
+  if (!provider) throw new Error(`the local engine cannot delete ${r.type} (${r.name})`);
+  try {
+    await provider.delete(r.id, r.outputs, options.api);
+  } catch (e) {
+    // Already gone (deleted by hand, or by an interrupted run) is what a delete wants.
+    if (!(e instanceof Error && "status" in e && e.status === 404)) throw e;
+  }
+}

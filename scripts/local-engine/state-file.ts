@@ -1,0 +1,43 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Props } from "./provider.ts";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  id: string;
+  inputs: Props;
+  outputs: Props;
+  /** Creation order: deletions run in reverse. */
+  seq: number;
+}
+
+/** The local engine's counterpart of a Pulumi state file: what exists, keyed by type and logical name. */
+export interface EngineState {
+  version: 1;
+  stack: string;
+  seq: number;
+  resources: Record<string, RecordedResource>;
+  /** Replaced resources whose deletion is still owed (kept across interruptions). */
+  pendingDeletes: RecordedResource[];
+}
+
+export const resourceKey = (type: string, name: string) => `${type}::${name}`;
+
+export function loadState(file: string, stack: string): EngineState {
+  try {
+    const state = JSON.parse(readFileSync(file, "utf8")) as EngineState;
+    if (state.version === 1 && state.stack === stack) return state;
+  } catch {
+    // No state yet, or unreadable: start empty, as `pulumi stack init` would.
+  }
+  return { version: 1, stack, seq: 0, resources: {}, pendingDeletes: [] };
+}
+
+/** Written through a temporary file and a rename, so that an interruption never leaves half a file. */
+export function saveState(file: string, state: EngineState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
+  renameSync(tmp, file);
+}
