@@ -1,0 +1,183 @@
+import { readFileSync } from "node:fs";
+import { Ajv, type ValidateFunction } from "ajv";
+
+/**
+ * Validates response bodies against the official OpenAPI subset (reference §10): an OpenAPI
+ * 3.0.3 extract of cloudflare/api-schemas (2024-08-07). OpenAPI 3.0 is not JSON Schema, so
+ * `nullable` is rewritten into JSON Schema before ajv sees it, and `$ref`s resolve against the
+ * document's own `components`.
+ */
+
+type Json = Record<string, unknown>;
+type Doc = { paths: Record<string, Record<string, Json>>; components: Json };
+
+/** A known defect of the 2024 snapshot, corrected in a private copy of the document. */
+export interface SpecTolerance {
+  /** What is wrong in the snapshot and which source says otherwise. */
+  reason: string;
+  patch: (doc: Doc) => void;
+}
+
+export type OpenApiVerdict = { covered: false } | { covered: true; operation: string; errors: string[] };
+
+const SUBSET_URL = new URL("../../../shared/reference/openapi-subset.json", import.meta.url);
+
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const schemas = (doc: Doc) => doc.components["schemas"] as Record<string, Json>;
+const jsonSchemaOf = (doc: Doc, path: string, method: string, status: string) => {
+  const responses = doc.paths[path]![method]!["responses"] as Record<string, Json>;
+  const content = responses[status]!["content"] as Record<string, Json>;
+  return content["application/json"] as Json;
+};
+
+/** A Calls item as the SDK and reference §3/§4 describe it: no secret, no key. */
+const CALLS_ITEM = {
+  type: "object",
+  properties: {
+    uid: schemaRef("calls_identifier"),
+    name: schemaRef("calls_name"),
+    created: schemaRef("calls_created"),
+    modified: schemaRef("calls_modified"),
+  },
+};
+
+const callsEnvelope = (result: Json) => ({
+  allOf: [schemaRef("calls_api-response-single"), { properties: { result } }],
+});
+
+/** The snapshot's defects that reference §1, §3 and §4 document; the emulator follows the reference. */
+export const KNOWN_SPEC_BUGS: SpecTolerance[] = [
+  {
+    reason:
+      "§3: the calls apps list points its items at calls_turn_key (a 64-hex string); the SDK lists app objects",
+    patch: (doc) => {
+      schemas(doc)["calls_app_response_collection"] = {
+        allOf: [
+          schemaRef("calls_api-response-common"),
+          { properties: { result: { type: "array", items: CALLS_ITEM } } },
+        ],
+      };
+    },
+  },
+  {
+    reason:
+      "§4: the same mix-up for TURN keys: list, get, update and delete declare the key string as the item; " +
+      "the SDK and reference §4 return {uid, name, created, modified}",
+    patch: (doc) => {
+      schemas(doc)["calls_turn_key_collection"] = {
+        allOf: [
+          schemaRef("calls_api-response-common"),
+          { properties: { result: { type: "array", items: CALLS_ITEM } } },
+        ],
+      };
+      schemas(doc)["calls_turn_key_response_single"] = callsEnvelope(CALLS_ITEM);
+    },
+  },
+  {
+    reason:
+      "§4: TURN key create declares its 201 body without the envelope; the SDK unwraps `.result` from an envelope",
+    patch: (doc) => {
+      jsonSchemaOf(doc, "/accounts/{account_id}/calls/turn_keys", "post", "201")["schema"] = callsEnvelope(
+        schemaRef("calls_turn_key_with_key"),
+      );
+    },
+  },
+  {
+    reason:
+      "§1.2/§1.3: deleteRecordingAfterDays is null when no deletion is scheduled; the snapshot omits `nullable`",
+    patch: (doc) => {
+      schemas(doc)["stream_live_input_recording_deletion"]!["nullable"] = true;
+    },
+  },
+];
+
+/** OpenAPI 3.0 `nullable: true` has no JSON Schema keyword: it becomes a `null` type (and enum member). */
+function convertNullable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(convertNullable);
+  if (!node || typeof node !== "object") return node;
+  const { nullable, ...rest } = node as Json;
+  const converted = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, convertNullable(v)]));
+  if (nullable !== true) return converted;
+  if (Array.isArray(converted["enum"]) && !converted["enum"].includes(null)) converted["enum"].push(null);
+  if (typeof converted["type"] === "string") return { ...converted, type: [converted["type"], "null"] };
+  return { anyOf: [converted, { type: "null" }] };
+}
+
+const templateRegex = (template: string) => new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`);
+/** Literal segments win over parameters, so that `/tokens/verify` is not taken for `/tokens/{token_id}`. */
+const literalSegments = (template: string) =>
+  template.split("/").filter((s) => s && !s.startsWith("{")).length;
+
+export class OpenApiValidator {
+  private readonly doc: Doc;
+  private readonly ajv: Ajv;
+  private readonly compiled = new Map<string, ValidateFunction | null>();
+  private readonly templates: { template: string; pattern: RegExp }[];
+
+  constructor(tolerances: SpecTolerance[] = KNOWN_SPEC_BUGS) {
+    const doc = JSON.parse(readFileSync(SUBSET_URL, "utf8")) as Doc;
+    for (const t of tolerances) t.patch(doc);
+    this.doc = convertNullable(doc) as Doc;
+    this.ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      // The subset uses only these two formats; `binary` marks multipart file parts, not JSON.
+      formats: {
+        "date-time": (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(s) && !Number.isNaN(Date.parse(s)),
+        binary: true,
+      },
+    });
+    this.templates = Object.keys(this.doc.paths)
+      .sort((a, b) => literalSegments(b) - literalSegments(a))
+      .map((template) => ({ template, pattern: templateRegex(template) }));
+  }
+
+  /** The subset's path template for a concrete path (with or without `/client/v4` and a query). */
+  templateFor(path: string): string | undefined {
+    const bare = new URL(path, "http://x").pathname.replace(/^\/client\/v4/, "");
+    return this.templates.find((t) => t.pattern.test(bare))?.template;
+  }
+
+  /**
+   * Checks one response. Not covered when the subset lacks the path or method; an undeclared
+   * status is an error, since it means the emulator answers with a status Cloudflare does not.
+   */
+  check(method: string, path: string, status: number, body: unknown): OpenApiVerdict {
+    const template = this.templateFor(path);
+    const m = method.toLowerCase();
+    const operation = template ? this.doc.paths[template]?.[m] : undefined;
+    if (!template || !operation) return { covered: false };
+    const name = `${method.toUpperCase()} ${template}`;
+    const responses = operation["responses"] as Record<string, Json>;
+    const key = [String(status), `${String(status)[0]}XX`, "default"].find((k) => k in responses);
+    if (!key) return { covered: true, operation: name, errors: [`status ${status} is not declared`] };
+    const validate = this.validatorFor(`${name} ${key}`, responses[key]!);
+    if (!validate || validate(body)) return { covered: true, operation: name, errors: [] };
+    const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "(body)"} ${e.message}`);
+    return { covered: true, operation: name, errors };
+  }
+
+  /** Throws with every schema violation, for use inside tests; returns whether the path was covered. */
+  assertValid(method: string, path: string, status: number, body: unknown): boolean {
+    const verdict = this.check(method, path, status, body);
+    if (verdict.covered && verdict.errors.length > 0) {
+      throw new Error(
+        `${verdict.operation} → ${status} violates the OpenAPI subset:\n${verdict.errors.join("\n")}`,
+      );
+    }
+    return verdict.covered;
+  }
+
+  /** `null` when the response declares no JSON schema (e.g. live input delete): any body passes. */
+  private validatorFor(cacheKey: string, response: Json): ValidateFunction | null {
+    if (!this.compiled.has(cacheKey)) {
+      const content = response["content"] as Record<string, Json> | undefined;
+      const schema = content?.["application/json"]?.["schema"];
+      this.compiled.set(
+        cacheKey,
+        schema ? this.ajv.compile({ allOf: [schema], components: this.doc.components }) : null,
+      );
+    }
+    return this.compiled.get(cacheKey)!;
+  }
+}
