@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { LocalWorker, type WorkerSpec } from "./worker-runner.ts";
+
+const spec = (version: string): WorkerSpec => ({
+  mainModule: "index.js",
+  compatibilityDate: "2026-04-01",
+  compatibilityFlags: [],
+  bindings: [
+    { type: "plain_text", name: "VERSION", text: version },
+    { type: "secret_text", name: "SECRET", text: "not-a-real-secret" },
+    { type: "durable_object_namespace", name: "COUNTER", className: "Counter" },
+  ],
+  content: `
+    import { DurableObject } from "cloudflare:workers";
+    export class Counter extends DurableObject {
+      async fetch() { const n = ((await this.ctx.storage.get("n")) ?? 0) + 1; await this.ctx.storage.put("n", n); return new Response(String(n)); }
+    }
+    export default {
+      async fetch(req, env) {
+        const url = new URL(req.url);
+        if (url.pathname === "/count") return env.COUNTER.get(env.COUNTER.idFromName("x")).fetch(req);
+        if (url.pathname === "/ws") {
+          const [client, server] = Object.values(new WebSocketPair());
+          server.accept();
+          server.addEventListener("message", (e) => server.send("echo:" + e.data));
+          return new Response(null, { status: 101, webSocket: client });
+        }
+        return new Response(env.VERSION + ":" + (env.SECRET.length > 0));
+      },
+    };`,
+});
+
+let worker: LocalWorker | undefined;
+afterEach(async () => {
+  await worker?.close();
+  worker = undefined;
+});
+
+describe("LocalWorker", () => {
+  it("serves the declared Worker with its bindings and Durable Objects", async () => {
+    worker = new LocalWorker();
+    const url = await worker.listen();
+    expect((await fetch(url)).status).toBe(503);
+    await worker.deploy(spec("v1"));
+    expect(await (await fetch(url)).text()).toBe("v1:true");
+    expect(await (await fetch(`${url}/count`)).text()).toBe("1");
+    expect(await (await fetch(`${url}/count`)).text()).toBe("2");
+    expect((await fetch(`${url}/cdn-cgi/handler/scheduled`)).status).toBe(404);
+  });
+
+  it("swaps to a new deploy without failing a single request under load", async () => {
+    worker = new LocalWorker();
+    const url = await worker.listen();
+    await worker.deploy(spec("v1"));
+    const seen = new Set<string>();
+    let failures = 0;
+    let running = true;
+    const load = Array.from({ length: 4 }, async () => {
+      while (running) {
+        const res = await fetch(url).catch(() => undefined);
+        if (res?.ok) seen.add(await res.text());
+        else failures += 1;
+      }
+    });
+    await worker.deploy(spec("v2"));
+    await worker.deploy(spec("v3"));
+    await new Promise((r) => setTimeout(r, 100));
+    running = false;
+    await Promise.all(load);
+    expect(failures).toBe(0);
+    expect(seen.has("v3:true")).toBe(true);
+    expect(await (await fetch(url)).text()).toBe("v3:true");
+  });
+
+  it("proxies WebSocket upgrades", async () => {
+    worker = new LocalWorker();
+    const url = await worker.listen();
+    await worker.deploy(spec("v1"));
+    const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.on("open", () => ws.send("hi"));
+      ws.on("message", (data) => resolve(String(data)));
+      ws.on("error", reject);
+    });
+    ws.close();
+    expect(reply).toBe("echo:hi");
+  });
+});
