@@ -2,9 +2,11 @@ import { Hono } from "hono";
 import type { Env } from "../context.ts";
 import { callsRoutes } from "./calls.ts";
 import { streamRoutes } from "./stream.ts";
+import { tokenRoutes } from "./tokens.ts";
 
 /** Cloudflare REST API v4, mounted under `/client/v4`. */
 export const v4Routes = new Hono<Env>();
 
 v4Routes.route("/accounts/:account_id/stream/live_inputs", streamRoutes);
 v4Routes.route("/accounts/:account_id/calls", callsRoutes);
+v4Routes.route("/accounts/:account_id/tokens", tokenRoutes);
