@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Env } from "../context.ts";
 import { callsRoutes } from "./calls.ts";
+import { notificationRoutes } from "./notifications.ts";
 import { streamRoutes } from "./stream.ts";
 import { tokenRoutes } from "./tokens.ts";
 
@@ -10,3 +11,4 @@ export const v4Routes = new Hono<Env>();
 v4Routes.route("/accounts/:account_id/stream/live_inputs", streamRoutes);
 v4Routes.route("/accounts/:account_id/calls", callsRoutes);
 v4Routes.route("/accounts/:account_id/tokens", tokenRoutes);
+v4Routes.route("/accounts/:account_id/alerting/v3", notificationRoutes);
