@@ -57,12 +57,30 @@ describe("OpenAPI subset validator", () => {
     expect(validator.check("POST", "/accounts/x/calls/turn_keys", 201, turnKey)).toMatchObject({
       errors: [],
     });
-    const live = ok({ uid: "b".repeat(32), deleteRecordingAfterDays: null, status: null });
+    const live = ok({
+      uid: "b".repeat(32),
+      deleteRecordingAfterDays: null,
+      recording: { mode: "off", allowedOrigins: null },
+      status: null,
+    });
     expect(validator.check("GET", "/accounts/x/stream/live_inputs/id", 200, live)).toMatchObject({
       errors: [],
     });
 
+    const forbidden = {
+      success: false,
+      errors: [{ code: 10000, message: "Forbidden" }],
+      messages: [],
+      result: null,
+    };
+    expect(validator.check("POST", "/accounts/x/calls/turn_keys", 403, forbidden)).toMatchObject({
+      errors: [],
+    });
+
     const strict = new OpenApiValidator([]);
+    expect(strict.check("POST", "/accounts/x/calls/turn_keys", 403, forbidden)).toMatchObject({
+      errors: ["status 403 is not declared"],
+    });
     expect(strict.check("GET", "/accounts/x/calls/apps", 200, ok([app])).covered).toBe(true);
     expect(strict.check("GET", "/accounts/x/calls/apps", 200, ok([app]))).not.toMatchObject({ errors: [] });
   });
