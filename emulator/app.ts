@@ -5,6 +5,7 @@ import { redact } from "./admin/request-log.ts";
 import { adminRoutes } from "./admin/routes.ts";
 import type { EmulatorServices, Env } from "./context.ts";
 import { CfHttpError, cfErrors } from "./errors.ts";
+import { realtimeErrorResponse } from "./realtime/errors.ts";
 import { realtimeRoutes } from "./realtime/routes.ts";
 import { cfFail } from "./respond.ts";
 import { deliveryRoutes } from "./routes/delivery.ts";
@@ -61,6 +62,8 @@ export function createApp(services: EmulatorServices) {
     return cfFail(c, 404, e.errors);
   });
   app.onError((err, c) => {
+    // Errors raised before the Realtime routes run (the body limit) still answer in Realtime's shape.
+    if (c.req.path.startsWith("/v1/")) return realtimeErrorResponse(err, c);
     if (err instanceof CfHttpError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
       return cfFail(c, err.status as 400, err.errors);
