@@ -1,7 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { LiveInputRecording } from "../contracts/cloudflare/stream.ts";
-import type { WorkerBinding, WorkerUploadMetadata } from "../contracts/cloudflare/workers.ts";
+import type {
+  WorkerBinding,
+  WorkerObservability,
+  WorkerPlacement,
+  WorkerTailConsumer,
+  WorkerUsageModel,
+} from "../contracts/cloudflare/workers.ts";
 import { newHexSecret, newTag, newTokenValue } from "./ids.ts";
 
 export interface StoredToken {
@@ -59,18 +65,43 @@ export interface StoredCallsApp {
   secret: string;
 }
 
+export interface StoredWorkerModule {
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** The module's bytes in base64; named so that `redact` hides it in the admin state snapshot. */
+  base64Text: string;
+}
+
 export interface StoredScript {
   id: string;
+  /** Hash of the uploaded content: it changes with the code, not with settings or secrets. */
   etag: string;
   created_on: string;
   modified_on: string;
-  metadata: WorkerUploadMetadata;
+  /** Set for ES-module Workers; `body_part` for service-worker syntax. */
+  main_module?: string;
+  body_part?: string;
+  modules: StoredWorkerModule[];
+  handlers: string[];
+  named_handlers: { name: string; handlers: string[] }[];
+  compatibility_date: string;
+  compatibility_flags: string[];
+  /** As deployed, secret values included: every read path strips them. */
   bindings: WorkerBinding[];
-  modules: { name: string; contentType: string; size: number; sha256: string }[];
-  secrets: Record<string, string>;
+  logpush: boolean;
+  observability: WorkerObservability | null;
+  tags: string[];
+  tail_consumers: WorkerTailConsumer[];
+  usage_model: WorkerUsageModel;
+  placement: WorkerPlacement;
+  limits?: { cpu_ms?: number };
+  migration_tag?: string;
+  /** Durable Object classes created by migrations and not deleted since. */
+  durableObjectClasses: { name: string; storage: "sqlite" | "legacy-kv" }[];
   schedules: { cron: string; created_on: string; modified_on: string }[];
   subdomain: { enabled: boolean; previews_enabled: boolean };
-  migration_tag?: string;
 }
 
 export interface StoredWebhook {

@@ -1,20 +1,62 @@
 import * as z from "zod";
 
+/** Script names (reference §6.2); at most 63 characters, since a name is a workers.dev host label. */
 export const SCRIPT_NAME_PATTERN = /^[a-z0-9_][a-z0-9-_]*$/;
+export const scriptName = z
+  .string()
+  .max(63)
+  .regex(SCRIPT_NAME_PATTERN, "must match ^[a-z0-9_][a-z0-9-_]*$ (lowercase letters, digits, - and _)");
 
-const named = { name: z.string().min(1) };
+const named = { name: z.string().min(1).max(255) };
 
-/** The binding kinds the product uploads; other kinds pass through untouched. */
+/**
+ * Binding kinds the product never uploads. They are accepted and kept as sent, so that any upload
+ * Cloudflare takes round-trips. `secret_key` is deliberately absent: its key material (`key_jwk`)
+ * is an object, and secrets are only kept where they can be hidden, as `secret_text`.
+ */
+export const PASS_THROUGH_BINDING_KINDS = [
+  "ai",
+  "analytics_engine",
+  "assets",
+  "browser",
+  "d1",
+  "data_blob",
+  "dispatch_namespace",
+  "hyperdrive",
+  "images",
+  "kv_namespace",
+  "mtls_certificate",
+  "pipelines",
+  "queue",
+  "r2_bucket",
+  "secrets_store_secret",
+  "send_email",
+  "service",
+  "text_blob",
+  "vectorize",
+  "version_metadata",
+  "wasm_module",
+  "workflow",
+] as const;
+
 export const workerBinding = z.discriminatedUnion("type", [
   z.object({ type: z.literal("plain_text"), ...named, text: z.string() }),
   z.object({ type: z.literal("secret_text"), ...named, text: z.string() }),
   z.object({ type: z.literal("json"), ...named, json: z.unknown() }),
-  z.object({ type: z.literal("inherit"), ...named, old_name: z.string().optional() }),
+  /** Copies `old_name` (default: `name`) from the previous version under `name`. */
+  z.object({
+    type: z.literal("inherit"),
+    ...named,
+    old_name: z.string().min(1).optional(),
+    version_id: z.string().optional(),
+  }),
   z.object({
     type: z.literal("durable_object_namespace"),
     ...named,
-    class_name: z.string(),
+    class_name: z.string().min(1),
     script_name: z.string().optional(),
+    environment: z.string().optional(),
+    namespace_id: z.string().optional(),
   }),
   z.object({
     type: z.literal("ratelimit"),
@@ -22,73 +64,186 @@ export const workerBinding = z.discriminatedUnion("type", [
     namespace_id: z.string(),
     simple: z.object({ limit: z.int().positive(), period: z.union([z.literal(10), z.literal(60)]) }),
   }),
+  z.object({ type: z.enum(PASS_THROUGH_BINDING_KINDS), ...named }).loose(),
 ]);
 export type WorkerBinding = z.infer<typeof workerBinding>;
 
-export const workerMigrations = z.object({
-  new_tag: z.string().optional(),
-  old_tag: z.string().optional(),
-  new_classes: z.array(z.string()).optional(),
-  new_sqlite_classes: z.array(z.string()).optional(),
-  deleted_classes: z.array(z.string()).optional(),
-  renamed_classes: z.array(z.object({ from: z.string(), to: z.string() })).optional(),
+/** A binding as reads show it: never a secret's `text`. */
+export const workerBindingView = z.object({ type: z.string(), name: z.string() }).loose();
+
+const classList = z.array(z.string().min(1));
+
+export const workerMigrationStep = z.object({
+  new_classes: classList.optional(),
+  new_sqlite_classes: classList.optional(),
+  deleted_classes: classList.optional(),
+  renamed_classes: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).optional(),
+  transferred_classes: z
+    .array(z.object({ from: z.string().min(1), from_script: z.string().min(1), to: z.string().min(1) }))
+    .optional(),
 });
+export type WorkerMigrationStep = z.infer<typeof workerMigrationStep>;
+
+/** Durable Object migrations: one step inline, or several in `steps`, guarded by `old_tag`. */
+export const workerMigrations = workerMigrationStep.extend({
+  new_tag: z.string().min(1).optional(),
+  old_tag: z.string().min(1).optional(),
+  steps: z.array(workerMigrationStep).optional(),
+});
+export type WorkerMigrations = z.infer<typeof workerMigrations>;
+
+export const workerTailConsumer = z.object({
+  service: z.string().min(1),
+  environment: z.string().optional(),
+  namespace: z.string().optional(),
+});
+export type WorkerTailConsumer = z.infer<typeof workerTailConsumer>;
+
+export const workerObservability = z
+  .object({ enabled: z.boolean(), head_sampling_rate: z.number().min(0).max(1).nullable().optional() })
+  .loose();
+export type WorkerObservability = z.infer<typeof workerObservability>;
+
+export const workerPlacement = z.object({ mode: z.enum(["smart", "targeted"]).optional() }).loose();
+export type WorkerPlacement = z.infer<typeof workerPlacement>;
+
+export const workerUsageModel = z.enum(["standard", "bundled", "unbound"]);
+export type WorkerUsageModel = z.infer<typeof workerUsageModel>;
+
+const compatibilityDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date, YYYY-MM-DD");
+
+/** Settings that both an upload's metadata and a settings PATCH may carry. */
+const scriptSettingsFields = {
+  bindings: z.array(workerBinding).optional(),
+  compatibility_date: compatibilityDate.optional(),
+  compatibility_flags: z.array(z.string().min(1)).optional(),
+  migrations: workerMigrations.optional(),
+  logpush: z.boolean().optional(),
+  observability: workerObservability.optional(),
+  tags: z.array(z.string()).optional(),
+  tail_consumers: z.array(workerTailConsumer).optional(),
+  usage_model: workerUsageModel.optional(),
+  placement: workerPlacement.optional(),
+  limits: z.object({ cpu_ms: z.int().positive().optional() }).optional(),
+};
 
 /** The `metadata` part of a multipart script upload (reference §6.2). */
-export const workerUploadMetadata = z.object({
-  main_module: z.string().optional(),
-  body_part: z.string().optional(),
-  compatibility_date: z.string().optional(),
-  compatibility_flags: z.array(z.string()).optional(),
-  bindings: z.array(workerBinding).optional(),
-  keep_bindings: z.array(z.string()).optional(),
-  migrations: workerMigrations.optional(),
-  observability: z.object({ enabled: z.boolean() }).optional(),
-  tags: z.array(z.string()).optional(),
-  logpush: z.boolean().optional(),
-  usage_model: z.string().optional(),
-});
+export const workerUploadMetadata = z
+  .object({
+    ...scriptSettingsFields,
+    main_module: z.string().min(1).optional(),
+    body_part: z.string().min(1).optional(),
+    /** Binding types to carry over from the previous upload, e.g. `["secret_text"]`. */
+    keep_bindings: z.array(z.string().min(1)).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((m) => (m.main_module === undefined) !== (m.body_part === undefined), {
+    message: "name exactly one entry point: main_module (ES modules) or body_part (service worker)",
+  });
 export type WorkerUploadMetadata = z.infer<typeof workerUploadMetadata>;
 
+/** The `settings` part of `PATCH …/scripts/{name}/settings` (multipart, like an upload). */
+export const workerSettingsPatch = z.object(scriptSettingsFields);
+export type WorkerSettingsPatch = z.infer<typeof workerSettingsPatch>;
+
+/** Body of `PATCH …/scripts/{name}/script-settings` (JSON). */
+export const workerScriptSettingsPatch = z.object({
+  logpush: z.boolean().optional(),
+  observability: workerObservability.nullable().optional(),
+  tags: z.array(z.string()).nullable().optional(),
+  tail_consumers: z.array(workerTailConsumer).nullable().optional(),
+});
+
+const handlerNames = z.array(z.string());
+
+/** A script as list and upload describe it [SDK `Script`]. */
 export const workerScript = z.object({
   id: z.string(),
   etag: z.string(),
   created_on: z.string(),
   modified_on: z.string(),
-  handlers: z.array(z.string()),
+  handlers: handlerNames,
+  named_handlers: z.array(z.object({ name: z.string(), handlers: handlerNames })).optional(),
   compatibility_date: z.string(),
   compatibility_flags: z.array(z.string()),
   has_modules: z.boolean(),
+  has_assets: z.boolean().optional(),
   logpush: z.boolean(),
   usage_model: z.string(),
   migration_tag: z.string().optional(),
-  tags: z.array(z.string()).optional(),
+  tags: z.array(z.string()).nullable().optional(),
+  tail_consumers: z.array(workerTailConsumer).nullable().optional(),
+  observability: workerObservability.optional(),
+  placement: workerPlacement.optional(),
+  last_deployed_from: z.string().optional(),
+  exports: z.record(z.string(), z.object({ type: z.string() }).loose()).optional(),
+});
+export type WorkerScript = z.infer<typeof workerScript>;
+
+/** The upload's result adds what the deploy measured [SDK `ScriptUpdateResponse`]. */
+export const workerScriptUpload = workerScript.extend({
+  startup_time_ms: z.int().min(0),
+  entry_point: z.string().optional(),
 });
 
+/** `GET …/scripts/{name}/settings`: script and version settings, secrets without their values. */
 export const workerScriptSettings = z.object({
-  bindings: z.array(z.object({ type: z.string(), name: z.string() }).loose()),
+  bindings: z.array(workerBindingView),
   compatibility_date: z.string(),
   compatibility_flags: z.array(z.string()),
   logpush: z.boolean(),
   tags: z.array(z.string()),
   usage_model: z.string(),
-  placement: z.object({}).loose(),
-  tail_consumers: z.array(z.unknown()),
-  observability: z.object({ enabled: z.boolean() }).loose().optional(),
+  placement: workerPlacement,
+  tail_consumers: z.array(workerTailConsumer),
+  observability: workerObservability.optional(),
+  limits: z.object({ cpu_ms: z.int().optional() }).optional(),
+});
+
+/** `GET …/scripts/{name}/script-settings`: the settings that do not belong to a version [SDK `ScriptSetting`]. */
+export const workerScriptLevelSettings = z.object({
+  logpush: z.boolean(),
+  observability: workerObservability.nullable(),
+  tags: z.array(z.string()).nullable(),
+  tail_consumers: z.array(workerTailConsumer).nullable(),
 });
 
 export const workerSecretPut = z.object({
-  name: z.string().min(1),
-  text: z.string(),
+  name: z.string().min(1).max(255),
+  text: z.string().max(5 * 1024),
   type: z.literal("secret_text"),
 });
 export const workerSecret = z.object({ name: z.string(), type: z.string() });
 
-export const workerCron = z.object({ cron: z.string().min(1) });
+/** Five cron fields (minute hour day-of-month month day-of-week), as Cloudflare's cron triggers take. */
+const CRON_FIELD = /^[0-9A-Za-z*,/?#LW-]+$/;
+export const workerCron = z.object({
+  cron: z
+    .string()
+    .min(1)
+    .max(100)
+    .refine((c) => {
+      const fields = c.trim().split(/\s+/);
+      return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
+    }, "must be a cron expression with five fields, e.g. */5 * * * *"),
+});
+export const workerSchedulesPut = z.array(workerCron);
 export const workerSchedules = z.object({
   schedules: z.array(
     workerCron.extend({ created_on: z.string().optional(), modified_on: z.string().optional() }),
   ),
 });
 
-export const workerSubdomain = z.object({ enabled: z.boolean(), previews_enabled: z.boolean().optional() });
+/** Body of `POST …/scripts/{name}/subdomain`. */
+export const workerScriptSubdomainWrite = z.object({
+  enabled: z.boolean(),
+  previews_enabled: z.boolean().optional(),
+});
+export const workerScriptSubdomain = z.object({ enabled: z.boolean(), previews_enabled: z.boolean() });
+
+/** The account's `<subdomain>.workers.dev` (reference §6.3: the SDK's `subdomain`, not the 2024 spec's `name`). */
+export const workersAccountSubdomain = z.object({
+  subdomain: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: a-z, 0-9 and inner hyphens"),
+});

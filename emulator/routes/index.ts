@@ -4,6 +4,7 @@ import { callsRoutes } from "./calls.ts";
 import { notificationRoutes } from "./notifications.ts";
 import { streamRoutes } from "./stream.ts";
 import { tokenRoutes } from "./tokens.ts";
+import { workersRoutes } from "./workers/index.ts";
 
 /** Cloudflare REST API v4, mounted under `/client/v4`. */
 export const v4Routes = new Hono<Env>();
@@ -12,3 +13,4 @@ v4Routes.route("/accounts/:account_id/stream/live_inputs", streamRoutes);
 v4Routes.route("/accounts/:account_id/calls", callsRoutes);
 v4Routes.route("/accounts/:account_id/tokens", tokenRoutes);
 v4Routes.route("/accounts/:account_id/alerting/v3", notificationRoutes);
+v4Routes.route("/accounts/:account_id/workers", workersRoutes);
