@@ -5,6 +5,7 @@ import type { Env } from "../context.ts";
 import { cfErrors } from "../errors.ts";
 import { setConnectionState } from "../live-inputs.ts";
 import { cfOk } from "../respond.ts";
+import { findOr404 } from "../routes/lookup.ts";
 import { jsonBody } from "../validate.ts";
 import { faultRuleInput } from "./faults.ts";
 import { redact } from "./request-log.ts";
@@ -74,8 +75,7 @@ const stateChange = z.object({
 adminRoutes.post("/live_inputs/:uid/status", async (c) => {
   const body = await jsonBody(c, stateChange);
   const s = c.get("services");
-  const input = s.state.data.liveInputs[c.req.param("uid")];
-  if (!input) throw cfErrors.notFound("Live input");
+  const input = findOr404(s.state.data.liveInputs, c.req.param("uid"), "Live input");
   setConnectionState(s, input, body.state, body.error);
   return cfOk(c, { uid: input.uid, state: input.state });
 });

@@ -10,7 +10,8 @@ export const deliveryRoutes = new Hono<Env>();
 deliveryRoutes.get("/:customer/:uid/lifecycle", (c) => {
   const { data } = c.get("services").state;
   const known = c.req.param("customer") === `customer-${data.customerCode}`;
-  const input = known ? data.liveInputs[c.req.param("uid")] : undefined;
+  const uid = c.req.param("uid");
+  const input = known && Object.hasOwn(data.liveInputs, uid) ? data.liveInputs[uid] : undefined;
   if (!input) return c.json({ isInput: false, videoUID: null, live: false }, 404);
   const live = input.currentVideoUid !== null;
   return c.json({ isInput: true, videoUID: input.currentVideoUid, live, status: input.state });

@@ -91,3 +91,20 @@ describe("stream live inputs", () => {
     expect((await api("", {}, "x".repeat(40))).status).toBe(401);
   });
 });
+
+describe("live input ids", () => {
+  it("never reach the store's prototype", async () => {
+    for (const id of ["constructor", "__proto__", "toString"]) {
+      expect((await api(`/${id}`)).status).toBe(404);
+      expect(
+        (
+          await fetch(`${emu.url}/__emulator/live_inputs/${id}/status`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${emu.adminToken}`, "content-type": "application/json" },
+            body: JSON.stringify({ state: "connected" }),
+          })
+        ).status,
+      ).toBe(404);
+    }
+  });
+});

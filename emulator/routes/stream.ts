@@ -9,6 +9,7 @@ import { newCredentials, setConnectionState, toLiveInput } from "../live-inputs.
 import { cfOk } from "../respond.ts";
 import type { StoredLiveInput } from "../state.ts";
 import { jsonBody } from "../validate.ts";
+import { findOr404 } from "./lookup.ts";
 
 const DEFAULT_RECORDING = {
   mode: "off",
@@ -24,9 +25,8 @@ const liveInputId = z.string().max(32);
 export const streamRoutes = new Hono<Env>();
 
 function find(c: { get: (k: "services") => Env["Variables"]["services"] }, id: string): StoredLiveInput {
-  const input = liveInputId.safeParse(id).success ? c.get("services").state.data.liveInputs[id] : undefined;
-  if (!input) throw cfErrors.notFound("Live input");
-  return input;
+  if (!liveInputId.safeParse(id).success) throw cfErrors.notFound("Live input");
+  return findOr404(c.get("services").state.data.liveInputs, id, "Live input");
 }
 
 streamRoutes.post("/", requirePermission("Stream Write"), async (c) => {
