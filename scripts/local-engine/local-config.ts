@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parse } from "yaml";
+
+export const PROJECT = "realtime-stack";
+
+/** Stack config as the Pulumi CLI hands it to a program: namespaced keys, structured values as JSON. */
+export type ConfigMap = Record<string, string>;
+
+/** Values local runs override; a `patch` file under the state folder holds the rest (e.g. rotation). */
+export interface LocalOverrides {
+  accountId: string;
+  apiBase: string;
+  realtimeApiBase: string;
+}
+
+function isSecure(value: unknown): value is { secure: string } {
+  return typeof value === "object" && value !== null && "secure" in value;
+}
+
+/**
+ * `Pulumi.<stack>.yaml` as the CLI would pass it, except that encrypted (`secure:`) values, which
+ * only the CLI can decrypt, are replaced by secrets generated once for this machine and kept in the
+ * git-ignored state folder, so that the committed file never needs a real secret.
+ */
+/** Secrets every stack needs; a local run makes its own when the file leaves them to `pulumi config set --secret`. */
+const REQUIRED_SECRETS = [`${PROJECT}:signingSecret`, `${PROJECT}:webhookSecret`];
+
+export function readStackConfig(root: string, stack: string, stateDir: string): ConfigMap {
+  const file = join(root, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file))
+    throw new Error(`no ${file}: create the stack's config first (see README, Configuration)`);
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const localSecrets = loadLocalSecrets(join(stateDir, `${stack}.secrets.json`));
+  const config: ConfigMap = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    if (isSecure(value)) config[key] = localSecrets(key);
+    else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  for (const key of REQUIRED_SECRETS) config[key] ??= localSecrets(key);
+  return config;
+}
+
+function loadLocalSecrets(file: string): (key: string) => string {
+  const secrets: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  return (key) => {
+    if (!secrets[key]) {
+      secrets[key] = randomBytes(32).toString("hex");
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    }
+    return secrets[key];
+  };
+}
+
+/** Points the program at the emulator's account and APIs, and applies the local patch (rotation state). */
+export function localConfig(base: ConfigMap, overrides: LocalOverrides, patch: ConfigMap): ConfigMap {
+  return {
+    ...base,
+    ...patch,
+    [`${PROJECT}:accountId`]: overrides.accountId,
+    [`${PROJECT}:apiBase`]: overrides.apiBase,
+    [`${PROJECT}:realtimeApiBase`]: overrides.realtimeApiBase,
+  };
+}

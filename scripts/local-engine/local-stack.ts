@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { CloudflareRest } from "../lib/cloudflare-rest.ts";
+import { type ApplyResult, applyProgram, type Step } from "./engine.ts";
+import { type ConfigMap, localConfig, PROJECT, readStackConfig } from "./local-config.ts";
+import type { RecordedResource } from "./state-file.ts";
+import { LocalWorker, type WorkerSpec } from "./worker-runner.ts";
+
+const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
+const CRON_TRIGGER = "cloudflare:index/workersCronTrigger:WorkersCronTrigger";
+
+export interface LocalStackOptions {
+  stack?: string;
+  /** The repository root (where Pulumi.<stack>.yaml lives). */
+  root?: string;
+  /** Defaults to `<root>/.realtime-stack/local`. */
+  stateDir?: string;
+  /** 0 picks a free port. */
+  emulatorPort?: number;
+  workerPort?: number;
+  /** Start from nothing: forget the emulator's and the engine's state. */
+  reset?: boolean;
+  /** TURN server the emulator's credentials point at (a local coturn). */
+  turnServer?: { host: string; port: number; sharedSecret: string };
+  onStep?: (step: Step) => void;
+}
+
+/**
+ * One environment on one machine: the emulator standing in for Cloudflare, the real Pulumi program
+ * applied to it by the local engine, and the Worker it declares running in workerd.
+ */
+export class LocalStack {
+  private runs = 0;
+  private deployedHash = "";
+  private cronTimer?: NodeJS.Timeout;
+  outputs: Record<string, unknown> = {};
+
+  private constructor(
+    readonly stack: string,
+    readonly root: string,
+    readonly stateDir: string,
+    readonly emulator: RunningEmulator,
+    readonly worker: LocalWorker,
+    private readonly onStep?: (step: Step) => void,
+  ) {}
+
+  static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
+    const stack = options.stack ?? "dev";
+    const root = resolve(options.root ?? process.cwd());
+    const stateDir = options.stateDir ?? join(root, ".realtime-stack", "local");
+    if (options.reset) rmSync(stateDir, { recursive: true, force: true });
+    mkdirSync(stateDir, { recursive: true });
+    const emulator = await startEmulator({
+      port: options.emulatorPort ?? 0,
+      stateFile: join(stateDir, `${stack}.emulator.json`),
+      ...(options.turnServer
+        ? {
+            turnSharedSecret: options.turnServer.sharedSecret,
+            config: { turnServer: { host: options.turnServer.host, port: options.turnServer.port } },
+          }
+        : {}),
+    });
+    const worker = new LocalWorker({ port: options.workerPort ?? 0 });
+    await worker.listen();
+    const local = new LocalStack(stack, root, stateDir, emulator, worker, options.onStep);
+    try {
+      await local.apply();
+    } catch (e) {
+      await local.close();
+      throw e;
+    }
+    return local;
+  }
+
+  get engineStateFile(): string {
+    return join(this.stateDir, `${this.stack}.json`);
+  }
+
+  /** Local config changes (e.g. rotation), kept beside the state so that Pulumi.<stack>.yaml stays untouched. */
+  get patchFile(): string {
+    return join(this.stateDir, `${this.stack}.config.json`);
+  }
+
+  get outputsFile(): string {
+    return join(this.stateDir, "outputs.json");
+  }
+
+  readPatch(): ConfigMap {
+    return existsSync(this.patchFile) ? JSON.parse(readFileSync(this.patchFile, "utf8")) : {};
+  }
+
+  writePatch(patch: ConfigMap): void {
+    writeFileSync(this.patchFile, JSON.stringify(patch, null, 2));
+  }
+
+  /** The config the next apply uses. */
+  config(): ConfigMap {
+    return localConfig(
+      readStackConfig(this.root, this.stack, this.stateDir),
+      {
+        accountId: this.emulator.accountId,
+        apiBase: this.emulator.apiBase,
+        realtimeApiBase: this.emulator.realtimeBase,
+      },
+      this.readPatch(),
+    );
+  }
+
+  /**
+   * Evaluates the program against the emulator and applies the difference, then deploys the
+   * Worker it declares when its code or bindings changed. Same semantics as `pulumi up`.
+   */
+  async apply(): Promise<ApplyResult> {
+    this.runs += 1;
+    const run = this.runs;
+    const program = pathToFileURL(join(this.root, "infra", "index.ts")).href;
+    const result = await applyProgram({
+      project: PROJECT,
+      stack: this.stack,
+      config: this.config(),
+      program: () => import(`${program}?run=${run}`),
+      api: new CloudflareRest({ baseUrl: this.emulator.apiBase, token: this.emulator.adminToken }),
+      stateFile: this.engineStateFile,
+      ...(this.onStep ? { onStep: this.onStep } : {}),
+    });
+    await this.deployWorker(Object.values(result.state.resources));
+    this.outputs = { ...result.outputs, workerUrl: this.worker.url, emulatorUrl: this.emulator.url };
+    writeFileSync(this.outputsFile, JSON.stringify(this.outputs, null, 2), { mode: 0o600 });
+    return result;
+  }
+
+  private async deployWorker(resources: RecordedResource[]): Promise<void> {
+    const script = resources.find((r) => r.type === WORKERS_SCRIPT);
+    if (!script) throw new Error("the program declares no WorkersScript: nothing to run");
+    const i = script.inputs;
+    const spec: WorkerSpec = {
+      content: String(i.content),
+      mainModule: String(i.mainModule ?? "index.js"),
+      compatibilityDate: String(i.compatibilityDate),
+      compatibilityFlags: (i.compatibilityFlags as string[] | undefined) ?? [],
+      bindings: (i.bindings as WorkerSpec["bindings"] | undefined) ?? [],
+    };
+    const hash = createHash("sha256").update(JSON.stringify(spec)).digest("hex");
+    if (hash !== this.deployedHash) {
+      await this.worker.deploy(spec);
+      this.deployedHash = hash;
+    }
+    const cron = resources.find((r) => r.type === CRON_TRIGGER)?.inputs.schedules as
+      | { cron: string }[]
+      | undefined;
+    this.scheduleCron(cron?.[0]?.cron);
+  }
+
+  /** Cloudflare runs cron triggers; locally a timer does, once a minute, while the stack runs. */
+  private scheduleCron(cron: string | undefined): void {
+    clearInterval(this.cronTimer);
+    if (!cron) return;
+    this.cronTimer = setInterval(() => {
+      this.worker.runScheduled(cron).catch((e) => console.error(`cron ${cron}: ${(e as Error).message}`));
+    }, 60_000);
+    this.cronTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.cronTimer);
+    await this.worker.close();
+    await this.emulator.close();
+  }
+}
