@@ -4,9 +4,10 @@ import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
 import { workerScript, workerScriptSettings } from "../../../contracts/cloudflare/workers.ts";
 import { startEmulator } from "../../server.ts";
 import { readScript } from "../../workers-store.ts";
+import { scopedToken } from "../testing.ts";
 import { errorCodes, uploadForm, useEmulator, WORKER_SOURCE } from "./test-support.ts";
 
-const { ctx, api, upload, deploy, tokenWith } = useEmulator();
+const { ctx, api, upload, deploy } = useEmulator();
 const ROOM_MIGRATION = { new_tag: "v1", new_sqlite_classes: ["Room"] };
 const settings = async (name: string) =>
   cfSuccess(workerScriptSettings).parse(await (await api(`/scripts/${name}/settings`)).json()).result;
@@ -336,12 +337,12 @@ describe("bad uploads change nothing", () => {
 
   it("requires Workers Scripts Write to upload and Read to look", async () => {
     await deploy("guarded");
-    const reader = await tokenWith("Workers Scripts Read");
+    const reader = await scopedToken(ctx.emu, ["Workers Scripts Read"]);
     expect((await api("/scripts", {}, reader)).status).toBe(200);
     const write = await api("/scripts/guarded", { method: "DELETE" }, reader);
     expect(write.status).toBe(403);
     expect(await errorCodes(write)).toEqual([10000]);
-    const streamOnly = await tokenWith("Stream Read");
+    const streamOnly = await scopedToken(ctx.emu, ["Stream Read"]);
     expect((await api("/scripts/guarded/settings", {}, streamOnly)).status).toBe(403);
     expect((await api("/scripts")).status).toBe(200);
   });

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { cfFailure, cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { tokenWithValue } from "../../../contracts/cloudflare/tokens.ts";
 import { workerScriptUpload } from "../../../contracts/cloudflare/workers.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
-import { permissionGroups } from "../../permissions.ts";
 import { type RunningEmulator, startEmulator } from "../../server.ts";
 
 /** A real ES module Worker: a fetch and a cron handler, and a Durable Object class. */
@@ -69,26 +67,7 @@ export function useEmulator() {
     return cfSuccess(workerScriptUpload).parse(await res.json()).result;
   };
 
-  /** A token holding only `groups`, made through the emulator's account token API. */
-  const tokenWith = async (...groups: string[]) => {
-    const res = await fetch(`${ctx.emu.apiBase}/accounts/${ctx.emu.accountId}/tokens`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ctx.emu.adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        name: `only ${groups.join(", ")}`,
-        policies: [
-          {
-            effect: "allow",
-            resources: { [`com.cloudflare.api.account.${ctx.emu.accountId}`]: "*" },
-            permission_groups: groups.map((g) => ({ id: permissionGroups.find((p) => p.name === g)!.id })),
-          },
-        ],
-      }),
-    });
-    return cfSuccess(tokenWithValue).parse(await res.json()).result.value;
-  };
-
-  return { ctx, api, upload, deploy, tokenWith };
+  return { ctx, api, upload, deploy };
 }
 
 /** The error codes of a failed response, after checking it is Cloudflare's failure envelope. */
