@@ -110,6 +110,53 @@ export const KNOWN_SPEC_BUGS: SpecTolerance[] = [
       }
     },
   },
+  {
+    reason:
+      "§6.2: usage_model is `standard` since Cloudflare's Standard usage model (2024); the snapshot allows only " +
+      "bundled|unbound, the SDK 'standard' | 'bundled' | 'unbound'",
+    patch: (doc) => {
+      schemas(doc)["workers_usage_model"]!["pattern"] = "^(standard|bundled|unbound)$";
+    },
+  },
+  {
+    reason:
+      "§6.2: the snapshot's binding kinds lack plain_text, secret_text, json and the others the SDK lists; " +
+      "a settings read returns them (secret_text as name and type only)",
+    patch: (doc) => {
+      const inSnapshot = [
+        "kv_namespace",
+        "service",
+        "durable_object_namespace",
+        "r2_bucket",
+        "queue",
+        "d1",
+        "dispatch_namespace",
+        "mtls_certificate",
+      ];
+      (schemas(doc)["workers_binding"]!["oneOf"] as Json[]).push({
+        type: "object",
+        required: ["name", "type"],
+        properties: { name: { type: "string" }, type: { type: "string", not: { enum: inSnapshot } } },
+      });
+    },
+  },
+  {
+    reason:
+      "§0: several Workers operations declare their 4XX body as a success envelope (success: true, or a success " +
+      "list and a failure at once), which no failure satisfies; the API answers with the failure envelope",
+    patch: (doc) => {
+      for (const [path, operations] of Object.entries(doc.paths)) {
+        if (!path.includes("/workers/")) continue;
+        for (const operation of Object.values(operations)) {
+          const responses = operation["responses"] as Record<string, Json> | undefined;
+          const content = responses?.["4XX"]?.["content"] as Record<string, Json> | undefined;
+          if (content?.["application/json"]) {
+            content["application/json"] = { schema: schemaRef("workers_api-response-common-failure") };
+          }
+        }
+      }
+    },
+  },
 ];
 
 /** OpenAPI 3.0 `nullable: true` has no JSON Schema keyword: it becomes a `null` type (and enum member). */
