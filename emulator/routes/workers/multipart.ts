@@ -21,7 +21,7 @@ const MODULE_TYPES = new Set([
 ]);
 
 /** The name a raw (non-multipart) service-worker upload gets, as Cloudflare's errors show it. */
-export const RAW_SCRIPT_NAME = "worker.js";
+const RAW_SCRIPT_NAME = "worker.js";
 
 const mediaType = (header: string | undefined) => (header ?? "").split(";")[0]!.trim().toLowerCase();
 

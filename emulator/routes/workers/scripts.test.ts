@@ -219,6 +219,15 @@ describe("bad uploads change nothing", () => {
     await expectRefused(res, 400, 10001, /multipart\/form-data/);
   });
 
+  it("answers a multipart body that cannot be read with 10006", async () => {
+    const res = await api("/scripts/w", {
+      method: "PUT",
+      headers: { "content-type": "multipart/form-data; boundary=zzz" },
+      body: new Blob(["--zzz\r\nno headers and no end"]),
+    });
+    await expectRefused(res, 400, 10006, /^Unparseable script body/);
+  });
+
   it("answers metadata that is not JSON, or not valid, with 10021 naming the problem", async () => {
     const notJson = new FormData();
     notJson.append("metadata", "{main_module:");
