@@ -13,10 +13,10 @@ export interface WorkerModule {
 /** Everything needed to run an uploaded Worker, e.g. in workerd. */
 export interface DeployedScript {
   name: string;
-  /** `modules` for ES-module Workers (entry `main_module`), `service-worker` for `body_part` scripts. */
+  /** `modules` for ES-module Workers, `service-worker` for `body_part` scripts. */
   format: "modules" | "service-worker";
-  /** The entry module's name. */
-  entry: string;
+  /** The entry module's name: `main_module`, or the `body_part` of a service-worker script. */
+  mainModule: string;
   modules: WorkerModule[];
   compatibilityDate: string;
   compatibilityFlags: string[];
@@ -62,7 +62,7 @@ export function readScript(state: EmulatorState, name: string): DeployedScript |
   return {
     name,
     format: script.main_module === undefined ? "service-worker" : "modules",
-    entry: (script.main_module ?? script.body_part)!,
+    mainModule: (script.main_module ?? script.body_part)!,
     modules: modulesEntryFirst(script).map(moduleOf),
     compatibilityDate: script.compatibility_date,
     compatibilityFlags: [...script.compatibility_flags],
