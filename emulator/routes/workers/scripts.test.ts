@@ -77,7 +77,7 @@ describe("workers script upload", () => {
     const deployed = readScript(ctx.emu.services.state, "engine-view")!;
     expect(deployed).toMatchObject({
       format: "modules",
-      entry: "worker.js",
+      mainModule: "worker.js",
       compatibilityDate: "2021-11-02",
     });
     expect(deployed.modules.map((m) => [m.name, m.contentType])).toEqual([
