@@ -105,6 +105,7 @@ class StunTransactions {
         }
       });
       socket.on("error", networkFailure);
+      socket.on("close", () => networkFailure(new Error("the server closed the connection")));
       this.send = (buf) => socket.write(buf);
       this.closeSocket = () => socket.destroy();
       this.ready = new Promise((resolve) => socket.once("connect", () => resolve()));
