@@ -1,0 +1,22 @@
+import * as z from "zod";
+import { apiErrorCode } from "./errors.ts";
+
+export const apiError = z.object({
+  code: apiErrorCode,
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type ApiErrorBody = z.infer<typeof apiError>;
+
+/** The failure side of the envelope (SPEC §5). */
+export const apiFailure = z.object({ success: z.literal(false), error: apiError });
+
+/** The success side of the envelope around a route's `data`. */
+export const apiSuccess = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+
+/** Either side, for clients that must tell them apart. */
+export const apiEnvelope = <T extends z.ZodType>(data: T) => z.union([apiSuccess(data), apiFailure]);
+
+/** `x-request-id` on every response; an incoming one is kept only if it has this shape. */
+export const REQUEST_ID_HEADER = "x-request-id";
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;

@@ -1,0 +1,9 @@
+import * as z from "zod";
+
+/** The OpenAPI document's top level, loosely: enough for clients to check they got one. */
+export const openApiObject = z.looseObject({
+  openapi: z.string().startsWith("3.1."),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+});
+export type OpenApiObject = z.infer<typeof openApiObject>;

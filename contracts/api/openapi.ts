@@ -1,0 +1,130 @@
+import * as z from "zod";
+import { apiFailure, apiSuccess, REQUEST_ID_HEADER } from "./envelope.ts";
+import { API_ERRORS, type ApiErrorCode } from "./errors.ts";
+import type { OpenApiObject } from "./openapi-object.ts";
+import { API_ROUTES, type ApiRoute } from "./routes.ts";
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema 2020-12, the dialect OpenAPI 3.1 uses by default, without a per-schema `$schema`. */
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
+  return rest;
+}
+
+/** What any route may answer, by how it authenticates and what it calls. */
+function errorCodes(route: ApiRoute): ApiErrorCode[] {
+  const codes: ApiErrorCode[] = [...route.errors];
+  if (route.auth !== "none") codes.push("unauthorized", "forbidden", "not_configured");
+  if (route.body) codes.push("payload_too_large");
+  if (route.mints) codes.push("rate_limited");
+  if (route.upstream) {
+    codes.push(
+      "upstream_error",
+      "upstream_invalid_response",
+      "upstream_auth_failed",
+      "upstream_rejected",
+      "upstream_rate_limited",
+      "upstream_timeout",
+      "upstream_unavailable",
+    );
+  }
+  return [...new Set(codes)];
+}
+
+function parameters(route: ApiRoute): JsonSchema[] {
+  const from = (schema: z.ZodObject | undefined, where: "path" | "query") => {
+    if (!schema) return [];
+    const object = jsonSchema(schema, "input") as { properties?: JsonSchema; required?: string[] };
+    return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+      name,
+      in: where,
+      required: where === "path" || (object.required ?? []).includes(name),
+      schema: property,
+    }));
+  };
+  return [...from(route.params, "path"), ...from(route.query, "query")];
+}
+
+const requestIdHeader = {
+  [REQUEST_ID_HEADER]: {
+    description: "Echoes a well-formed incoming id, else a new one",
+    schema: { type: "string" },
+  },
+};
+
+function responses(route: ApiRoute): Record<string, JsonSchema> {
+  const success = route.envelope === false ? route.data : apiSuccess(route.data);
+  const out: Record<string, JsonSchema> = {
+    [route.status]: {
+      description: route.summary,
+      headers: requestIdHeader,
+      content: { "application/json": { schema: jsonSchema(success, "output") } },
+    },
+  };
+  const byStatus = new Map<number, ApiErrorCode[]>();
+  for (const code of errorCodes(route)) {
+    const status = API_ERRORS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[status] = {
+      description: `error.code: ${codes.join(", ")}`,
+      headers: requestIdHeader,
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Failure" } } },
+    };
+  }
+  return out;
+}
+
+const SECURITY = {
+  none: [],
+  tenant: [{ tenantId: [], tenantKey: [] }],
+  session: [{ tenantId: [], sessionToken: [] }],
+} as const;
+
+/** The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate requests. */
+export function buildOpenApiDocument(info: { version: string; stack: string }): OpenApiObject {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [name, route] of Object.entries(API_ROUTES) as [string, ApiRoute][]) {
+    const path = route.path.replace(/:([A-Za-z_]+)/g, "{$1}");
+    const params = parameters(route);
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = {
+      operationId: name,
+      summary: route.summary,
+      security: SECURITY[route.auth],
+      ...(params.length > 0 ? { parameters: params } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: jsonSchema(route.body, "input") } },
+            },
+          }
+        : {}),
+      responses: responses(route),
+    };
+  }
+  return {
+    openapi: "3.1.1",
+    info: {
+      title: "realtime-stack Worker API",
+      version: info.version,
+      description: `Stream status and short-lived TURN / SFU credentials for the tenants of stack ${info.stack}.`,
+    },
+    paths,
+    components: {
+      schemas: { Failure: jsonSchema(apiFailure, "output") },
+      securitySchemes: {
+        tenantId: { type: "apiKey", in: "header", name: "X-Tenant-ID" },
+        tenantKey: { type: "http", scheme: "bearer", description: "The tenant's API key" },
+        sessionToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "The token POST /api/realtime/sfu returned with the session",
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import type * as z from "zod";
+import {
+  renegotiateRequest,
+  renegotiateResponse,
+  sessionState,
+  tracksCloseRequest,
+  tracksCloseResponse,
+  tracksNewRequest,
+  tracksNewResponse,
+} from "../cloudflare/realtime.ts";
+import type { ApiErrorCode } from "./errors.ts";
+import { healthzData } from "./healthz.ts";
+import { openApiObject } from "./openapi-object.ts";
+import { sfuSessionData, sfuSessionParams, sfuSessionRequest, turnData, turnRequest } from "./realtime.ts";
+import { channelStatus, streamConnectData, streamConnectRequest, streamStatusQuery } from "./stream.ts";
+
+/**
+ * How a route authenticates: `tenant` = `X-Tenant-ID` + `Authorization: Bearer <tenant key>`;
+ * `session` = `X-Tenant-ID` + `Authorization: Bearer <session token>` of the session in the path.
+ */
+export type RouteAuth = "none" | "tenant" | "session";
+
+export interface ApiRoute {
+  method: "GET" | "POST" | "PUT";
+  /** Hono-style: `:name` for a path parameter. */
+  path: string;
+  auth: RouteAuth;
+  summary: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The schema of `data` in the success envelope, or of the whole body when `envelope` is false. */
+  data: z.ZodType;
+  /** Only the OpenAPI document itself goes out bare, so that tools can read it. */
+  envelope?: false;
+  status: 200 | 201;
+  /** Credential minting: counted against the tenant's and the user's rate limits. */
+  mints?: boolean;
+  /** Which Cloudflare upstream the route calls, for the upstream error codes. */
+  upstream?: boolean;
+  /** Error codes beyond the ones every authenticated route may answer with. */
+  errors: ApiErrorCode[];
+}
+
+const SESSION_PROXY = "/api/realtime/sfu/sessions/:session_id";
+
+/** The Worker API: the Worker registers exactly these, and the OpenAPI document describes exactly these. */
+export const API_ROUTES = {
+  healthz: {
+    method: "GET",
+    path: "/healthz",
+    auth: "none",
+    summary: "Version, stack and whether every binding is configured (never its value)",
+    data: healthzData,
+    status: 200,
+    errors: [],
+  },
+  openapi: {
+    method: "GET",
+    path: "/api/openapi.json",
+    auth: "none",
+    summary: "This document",
+    data: openApiObject,
+    envelope: false,
+    status: 200,
+    errors: [],
+  },
+  streamStatus: {
+    method: "GET",
+    path: "/api/stream/status",
+    auth: "tenant",
+    summary: "A channel's live input status, cached per refresh interval",
+    query: streamStatusQuery,
+    data: channelStatus,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_request", "channel_not_found"],
+  },
+  streamConnect: {
+    method: "POST",
+    path: "/api/stream/connect",
+    auth: "tenant",
+    summary: "Keeps a channel ready: re-enables a disabled live input, returns ingest details and status",
+    body: streamConnectRequest,
+    data: streamConnectData,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request", "channel_not_found"],
+  },
+  turn: {
+    method: "POST",
+    path: "/api/realtime/turn",
+    auth: "tenant",
+    summary: "Short-lived TURN credentials",
+    body: turnRequest,
+    data: turnData,
+    status: 200,
+    mints: true,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  sfuSession: {
+    method: "POST",
+    path: "/api/realtime/sfu",
+    auth: "tenant",
+    summary: "Creates a Realtime SFU session and a token that alone may use it",
+    body: sfuSessionRequest,
+    data: sfuSessionData,
+    status: 201,
+    mints: true,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  sfuTracksNew: {
+    method: "POST",
+    path: `${SESSION_PROXY}/tracks/new`,
+    auth: "session",
+    summary: "Proxies Realtime tracks/new for this session",
+    params: sfuSessionParams,
+    body: tracksNewRequest,
+    data: tracksNewResponse,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  sfuRenegotiate: {
+    method: "PUT",
+    path: `${SESSION_PROXY}/renegotiate`,
+    auth: "session",
+    summary: "Proxies Realtime renegotiate for this session",
+    params: sfuSessionParams,
+    body: renegotiateRequest,
+    data: renegotiateResponse,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  sfuTracksClose: {
+    method: "PUT",
+    path: `${SESSION_PROXY}/tracks/close`,
+    auth: "session",
+    summary: "Proxies Realtime tracks/close for this session",
+    params: sfuSessionParams,
+    body: tracksCloseRequest,
+    data: tracksCloseResponse,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  sfuSessionGet: {
+    method: "GET",
+    path: SESSION_PROXY,
+    auth: "session",
+    summary: "Proxies the Realtime session state (tracks, data channels)",
+    params: sfuSessionParams,
+    data: sessionState,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_request"],
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+export type ApiRouteName = keyof typeof API_ROUTES;
