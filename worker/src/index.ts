@@ -1,9 +1,6 @@
-import { Hono } from "hono";
+import { createApp } from "./app.ts";
 
-const app = new Hono<{ Bindings: Env }>();
+export { ChannelStatus } from "./durable/channel-status.ts";
+export { RateLimiter } from "./durable/rate-limiter.ts";
 
-app.get("/healthz", (c) =>
-  c.json({ success: true, data: { ok: true, version: c.env.VERSION, stack: c.env.STACK } }),
-);
-
-export default app;
+export default createApp();

@@ -1,0 +1,148 @@
+import * as z from "zod";
+import type { BindingCheck } from "../../contracts/api/healthz.ts";
+import { TURN_TTL_MIN } from "../../contracts/api/realtime.ts";
+import { TURN_TTL_MAX } from "../../contracts/cloudflare/realtime.ts";
+import { cfTag } from "../../contracts/ids.ts";
+import {
+  DEFAULT_CF_API_BASE,
+  DEFAULT_REALTIME_API_BASE,
+  PLAIN_BINDINGS,
+  type PlainBinding,
+  SECRET_BINDINGS,
+  type SecretBinding,
+  tenantMap,
+} from "../../contracts/worker/bindings.ts";
+import { ApiError } from "./api-error.ts";
+
+export type BindingName = PlainBinding | SecretBinding;
+
+const text = z.string().trim().min(1).max(128);
+/** Secrets: long enough to be one, and no whitespace that a copy-paste would add. */
+const secret = (minLength: number) => z.string().regex(new RegExp(`^\\S{${minLength},4096}$`));
+/** Plain-text bindings are strings; wrangler `vars` may also hand over a JSON number. */
+const integer = (min: number, max: number) =>
+  z
+    .union([
+      z.int(),
+      z
+        .string()
+        .regex(/^\d{1,9}$/)
+        .transform(Number),
+    ])
+    .pipe(z.int().min(min).max(max));
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .union([
+      z.string().transform((raw, ctx) => {
+        try {
+          return JSON.parse(raw) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "not JSON" });
+          return z.NEVER;
+        }
+      }),
+      z.record(z.string(), z.unknown()),
+    ])
+    .pipe(schema);
+const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
+
+const SCHEMAS = {
+  ACCOUNT_ID: cfTag,
+  STACK: text,
+  VERSION: text,
+  TENANTS: json(tenantMap),
+  TURN_KEY_ID: cfTag,
+  SFU_APP_ID: cfTag,
+  TENANT_KEY_GENERATION: integer(0, 999_999_999),
+  CREDENTIAL_TTL_DEFAULT: integer(TURN_TTL_MIN, TURN_TTL_MAX),
+  CREDENTIAL_TTL_MAX: integer(TURN_TTL_MIN, TURN_TTL_MAX),
+  CF_API_BASE: apiBase,
+  REALTIME_API_BASE: apiBase,
+  TURN_KEY_SECRET: secret(16),
+  SFU_APP_SECRET: secret(16),
+  STREAM_API_TOKEN: secret(16),
+  /** Keys every HMAC the Worker makes: at least 256 bits' worth of characters. */
+  SIGNING_SECRET: secret(32),
+  WEBHOOK_SECRET: secret(16),
+} satisfies Record<BindingName, z.ZodType>;
+
+export type Config = { [K in BindingName]: z.output<(typeof SCHEMAS)[K]> };
+
+/** Absent, these point at Cloudflare itself; tests and the local stack point them at the emulator. */
+const DEFAULTS: Partial<Config> = {
+  CF_API_BASE: DEFAULT_CF_API_BASE,
+  REALTIME_API_BASE: DEFAULT_REALTIME_API_BASE,
+};
+
+export interface ConfigReport {
+  values: Partial<Config>;
+  checks: Record<BindingName, BindingCheck>;
+}
+
+/** Validates every binding; reports names and a verdict, never a value or a parser message. */
+function readConfig(env: Record<string, unknown>): ConfigReport {
+  const values: Partial<Record<BindingName, unknown>> = {};
+  const checks = {} as Record<BindingName, BindingCheck>;
+  for (const name of [...PLAIN_BINDINGS, ...SECRET_BINDINGS]) {
+    const raw = env[name];
+    if (raw === undefined || raw === null || raw === "") {
+      const fallback = DEFAULTS[name];
+      checks[name] = fallback === undefined ? "missing" : "default";
+      if (fallback !== undefined) values[name] = fallback;
+      continue;
+    }
+    const parsed = SCHEMAS[name].safeParse(raw);
+    checks[name] = parsed.success ? "ok" : "malformed";
+    if (parsed.success) values[name] = parsed.data;
+  }
+  if (
+    values.CREDENTIAL_TTL_DEFAULT !== undefined &&
+    values.CREDENTIAL_TTL_MAX !== undefined &&
+    (values.CREDENTIAL_TTL_DEFAULT as number) > (values.CREDENTIAL_TTL_MAX as number)
+  ) {
+    checks.CREDENTIAL_TTL_DEFAULT = "malformed";
+    delete values.CREDENTIAL_TTL_DEFAULT;
+  }
+  return { values: values as Partial<Config>, checks };
+}
+
+/** Bindings do not change within an isolate's life, so each env object is read once. */
+const reports = new WeakMap<object, ConfigReport>();
+
+export function configReport(env: object): ConfigReport {
+  let report = reports.get(env);
+  if (!report) {
+    report = readConfig(env as Record<string, unknown>);
+    reports.set(env, report);
+  }
+  return report;
+}
+
+export const isUsable = (check: BindingCheck) => check === "ok" || check === "default";
+
+/** The named bindings, validated; or 503 `not_configured` naming the unusable ones. */
+export function requireConfig<K extends BindingName>(env: object, names: readonly K[]): Pick<Config, K> {
+  const { values, checks } = configReport(env);
+  const unusable = names.filter((name) => !isUsable(checks[name]));
+  if (unusable.length > 0) {
+    throw new ApiError("not_configured", `The Worker is missing configuration: ${unusable.join(", ")}`, {
+      details: { bindings: unusable },
+    });
+  }
+  return values as Pick<Config, K>;
+}
+
+/** The bindings each capability needs, so that one missing secret only takes down what uses it. */
+export const NEEDS = {
+  tenantAuth: ["TENANTS", "SIGNING_SECRET", "TENANT_KEY_GENERATION"],
+  sessionAuth: ["TENANTS", "SIGNING_SECRET"],
+  stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE"],
+  turn: [
+    "TURN_KEY_ID",
+    "TURN_KEY_SECRET",
+    "CREDENTIAL_TTL_DEFAULT",
+    "CREDENTIAL_TTL_MAX",
+    "REALTIME_API_BASE",
+  ],
+  sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
+} as const satisfies Record<string, readonly BindingName[]>;

@@ -1,0 +1,46 @@
+import { createMiddleware } from "hono/factory";
+import type { TenantMap } from "../../../contracts/worker/bindings.ts";
+import { ApiError } from "../api-error.ts";
+import { configReport } from "../config.ts";
+import type { AppEnv } from "../env.ts";
+import { allowedMethods } from "./errors.ts";
+import { findTenant } from "./tenant-auth.ts";
+
+const ALLOW_HEADERS = "authorization, content-type, x-tenant-id, x-request-id";
+const EXPOSE_HEADERS = "x-request-id, retry-after";
+const PREFLIGHT_MAX_AGE = "600";
+
+const allows = (origins: string[], origin: string) => origins.includes("*") || origins.includes(origin);
+
+/**
+ * CORS per tenant `allowedOrigins`. A preflight carries no tenant header value, so it passes when
+ * any tenant allows the origin; the actual response then only gets `Access-Control-Allow-Origin`
+ * when the tenant it names allows that origin, so a browser on another tenant's origin reads nothing.
+ */
+export const cors = createMiddleware<AppEnv>(async (c, next) => {
+  const origin = c.req.header("origin");
+  if (!origin) return next();
+  const tenants: TenantMap = configReport(c.env).values.TENANTS ?? {};
+  const isPreflight = c.req.method === "OPTIONS" && c.req.header("access-control-request-method");
+  if (isPreflight) {
+    const methods = allowedMethods(c.req.path);
+    const anyTenantAllows = Object.values(tenants).some((tenant) => allows(tenant.allowedOrigins, origin));
+    if (methods.length === 0) return next();
+    if (!anyTenantAllows)
+      throw new ApiError("forbidden", "This origin is not allowed", { headers: { vary: "Origin" } });
+    return c.body(null, 204, {
+      "access-control-allow-origin": origin,
+      "access-control-allow-methods": methods.join(", "),
+      "access-control-allow-headers": ALLOW_HEADERS,
+      "access-control-max-age": PREFLIGHT_MAX_AGE,
+      vary: "Origin",
+    });
+  }
+  await next();
+  const tenant = findTenant(tenants, c.req.header("x-tenant-id") ?? "");
+  c.res.headers.append("vary", "Origin");
+  if (tenant && allows(tenant.allowedOrigins, origin)) {
+    c.res.headers.set("access-control-allow-origin", origin);
+    c.res.headers.set("access-control-expose-headers", EXPOSE_HEADERS);
+  }
+});

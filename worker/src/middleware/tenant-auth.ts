@@ -1,0 +1,45 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { ID_PATTERN } from "../../../contracts/ids.ts";
+import { verifyTenantKey } from "../../../contracts/tenant-key.ts";
+import type { TenantBinding, TenantMap } from "../../../contracts/worker/bindings.ts";
+import { ApiError } from "../api-error.ts";
+import { NEEDS, requireConfig } from "../config.ts";
+import type { AppEnv } from "../env.ts";
+
+export type Tenant = TenantBinding & { id: string };
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
+
+/** The tenant id and bearer credential of a request, or 401 when either is absent. */
+export function credentials(c: Context<AppEnv>): { tenantId: string; bearer: string } {
+  const tenantId = c.req.header("x-tenant-id");
+  const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!tenantId || !bearer) {
+    throw new ApiError("unauthorized", "Send X-Tenant-ID and Authorization: Bearer <credential>", {
+      headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },
+    });
+  }
+  return { tenantId, bearer };
+}
+
+/** The tenant's entry in the map, if the id is well formed and the map has it as its own key. */
+export function findTenant(tenants: TenantMap, tenantId: string): TenantBinding | undefined {
+  return ID_PATTERN.test(tenantId) && Object.hasOwn(tenants, tenantId) ? tenants[tenantId] : undefined;
+}
+
+export const forbidden = () => new ApiError("forbidden", "The credential is not valid for this tenant");
+
+/**
+ * `X-Tenant-ID` + `Authorization: Bearer <tenant key>`. Unknown tenants cost the same HMAC as
+ * known ones, so that response time does not tell which tenant ids exist.
+ */
+export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const config = requireConfig(c.env, NEEDS.tenantAuth);
+  const { tenantId, bearer } = credentials(c);
+  const binding = findTenant(config.TENANTS, tenantId);
+  const valid = await verifyTenantKey(config.SIGNING_SECRET, tenantId, config.TENANT_KEY_GENERATION, bearer);
+  if (!binding || !valid) throw forbidden();
+  c.set("tenant", { ...binding, id: tenantId });
+  await next();
+});

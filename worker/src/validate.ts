@@ -1,0 +1,37 @@
+import type { Context } from "hono";
+import type * as z from "zod";
+import { ApiError } from "./api-error.ts";
+
+type Location = "body" | "query" | "path";
+
+/** The first issues of a failed parse, each naming its field. */
+function issuesOf(error: z.ZodError, location: Location) {
+  return error.issues.slice(0, 10).map((issue) => ({
+    in: location,
+    path: issue.path.map(String).join(".") || location,
+    message: issue.message,
+  }));
+}
+
+export function parseOrThrow<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  location: Location,
+): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = issuesOf(parsed.error, location);
+  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+  throw new ApiError("invalid_request", `Invalid ${location}: ${summary}`, { details: { issues } });
+}
+
+/** The request body as JSON; an empty body reads as `{}` so that all-optional bodies may be omitted. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_json", "The request body is not valid JSON");
+  }
+}
