@@ -95,3 +95,19 @@ describe("local engine", () => {
     expect(rtmps?.streamKey).toBe(liveInputs()[0]?.streamKey);
   });
 });
+
+describe("local engine failures", () => {
+  it("stop the run at the first failed step with the provider's error, and the next run recovers", async () => {
+    const admin = new EmulatorAdmin(emu.url, emu.adminToken);
+    await admin.addFault({
+      method: "POST",
+      path: "/client/v4/accounts/*/stream/live_inputs",
+      count: 1,
+      action: { type: "status", status: 500 },
+    });
+    await expect(apply(["a"], "v1")).rejects.toThrow(/HTTP 500/);
+    expect(liveInputs()).toHaveLength(0);
+    const retry = await apply(["a"], "v1");
+    expect(retry.steps.map((s) => s.op)).toEqual(["create"]);
+  });
+});

@@ -19,7 +19,7 @@ export interface ApplyOptions {
   stack: string;
   /** Stack config as `pulumi config` holds it, keys with their namespace (`realtime-stack:tenants`). */
   config: Record<string, string>;
-  /** Evaluates the Pulumi program once and returns its stack exports. */
+  /** Runs the Pulumi program once (as the CLI calls a module's default export) and returns its outputs. */
   program: () => Promise<Record<string, unknown>>;
   api: CloudflareRest;
   stateFile: string;
@@ -105,13 +105,31 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     return { id: created.id, state: created.outputs };
   }
 
+  // Like `pulumi up`, the first failed step ends the run: nothing further is created or changed.
+  let failure: unknown;
+  let fail: (e: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = (e) => {
+      failure ??= e;
+      reject(failure);
+    };
+  });
+  failed.catch(() => {});
+  // The Pulumi runtime rethrows a failed registration on promises nobody awaits; they are this failure.
+  const onUnhandled = (reason: unknown) => fail(reason);
+  process.on("unhandledRejection", onUnhandled);
+
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
         if (args.custom === false) return { id: undefined, state: args.inputs };
+        if (failure) throw new Error(`${args.name} not registered: an earlier step failed`);
         inFlight += 1;
         try {
           return await register(args.type, args.name, args.inputs as Props);
+        } catch (e) {
+          fail(e);
+          throw e;
         } finally {
           inFlight -= 1;
         }
@@ -140,14 +158,14 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
   );
   pulumi.runtime.setAllConfig(options.config);
 
-  const exported = await options.program();
-  const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(exported)) {
-    if (k === "default" || typeof v === "function") continue;
-    outputs[k] = await resolveOutput(v);
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = await Promise.race([evaluate(options.program, () => inFlight), failed]);
+  } finally {
+    // Let the runtime's own rejections of this run arrive before the handler goes.
+    await new Promise((r) => setTimeout(r, 20));
+    process.off("unhandledRejection", onUnhandled);
   }
-  // Resources the exports do not depend on may still be registering.
-  while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
 
   for (const key of Object.keys(state.resources)) {
     if (!seen.has(key)) {
@@ -158,6 +176,15 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
   await deletePending(state, options, record);
   persist();
   return { outputs, steps, state };
+}
+
+async function evaluate(program: ApplyOptions["program"], inFlight: () => number) {
+  const exported = await program();
+  const outputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(exported)) outputs[k] = await resolveOutput(v);
+  // Resources the exports do not depend on may still be registering.
+  while (inFlight() > 0) await new Promise((r) => setTimeout(r, 5));
+  return outputs;
 }
 
 async function deletePending(state: EngineState, options: ApplyOptions, record: (s: Step) => void) {

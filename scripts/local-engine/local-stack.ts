@@ -33,7 +33,6 @@ export interface LocalStackOptions {
  * applied to it by the local engine, and the Worker it declares running in workerd.
  */
 export class LocalStack {
-  private runs = 0;
   private deployedHash = "";
   private cronTimer?: NodeJS.Timeout;
   outputs: Record<string, unknown> = {};
@@ -53,18 +52,35 @@ export class LocalStack {
     const stateDir = options.stateDir ?? join(root, ".realtime-stack", "local");
     if (options.reset) rmSync(stateDir, { recursive: true, force: true });
     mkdirSync(stateDir, { recursive: true });
-    const emulator = await startEmulator({
-      port: options.emulatorPort ?? 0,
-      stateFile: join(stateDir, `${stack}.emulator.json`),
-      ...(options.turnServer
-        ? {
-            turnSharedSecret: options.turnServer.sharedSecret,
-            config: { turnServer: { host: options.turnServer.host, port: options.turnServer.port } },
-          }
-        : {}),
+    // The Worker's bindings hold the emulator's URL: the same ports across runs keep them unchanged.
+    const portsFile = join(stateDir, `${stack}.ports.json`);
+    const lastPorts: { emulator?: number; worker?: number } = existsSync(portsFile)
+      ? JSON.parse(readFileSync(portsFile, "utf8"))
+      : {};
+    const emulator = await withPort(options.emulatorPort, lastPorts.emulator, (port) =>
+      startEmulator({
+        port,
+        stateFile: join(stateDir, `${stack}.emulator.json`),
+        ...(options.turnServer
+          ? {
+              turnSharedSecret: options.turnServer.sharedSecret,
+              config: { turnServer: { host: options.turnServer.host, port: options.turnServer.port } },
+            }
+          : {}),
+      }),
+    );
+    const worker = await withPort(options.workerPort, lastPorts.worker, async (port) => {
+      const w = new LocalWorker({ port });
+      await w.listen();
+      return w;
     });
-    const worker = new LocalWorker({ port: options.workerPort ?? 0 });
-    await worker.listen();
+    writeFileSync(
+      portsFile,
+      JSON.stringify({
+        emulator: Number(new URL(emulator.url).port),
+        worker: Number(new URL(worker.url).port),
+      }),
+    );
     const local = new LocalStack(stack, root, stateDir, emulator, worker, options.onStep);
     try {
       await local.apply();
@@ -114,14 +130,12 @@ export class LocalStack {
    * Worker it declares when its code or bindings changed. Same semantics as `pulumi up`.
    */
   async apply(): Promise<ApplyResult> {
-    this.runs += 1;
-    const run = this.runs;
     const program = pathToFileURL(join(this.root, "infra", "index.ts")).href;
     const result = await applyProgram({
       project: PROJECT,
       stack: this.stack,
       config: this.config(),
-      program: () => import(`${program}?run=${run}`),
+      program: async () => (await import(program)).default(),
       api: new CloudflareRest({ baseUrl: this.emulator.apiBase, token: this.emulator.adminToken }),
       stateFile: this.engineStateFile,
       ...(this.onStep ? { onStep: this.onStep } : {}),
@@ -169,4 +183,21 @@ export class LocalStack {
     await this.worker.close();
     await this.emulator.close();
   }
+}
+
+/** The requested port; else last run's, if still free; else any free one. */
+async function withPort<T>(
+  requested: number | undefined,
+  last: number | undefined,
+  start: (port: number) => Promise<T>,
+) {
+  if (requested !== undefined) return start(requested);
+  if (last) {
+    try {
+      return await start(last);
+    } catch {
+      // Taken by something else since: any free port will do.
+    }
+  }
+  return start(0);
 }
