@@ -1,0 +1,238 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import { TURN_TTL_MAX } from "../contracts/cloudflare/realtime.ts";
+import { cfTag, id } from "../contracts/ids.ts";
+import {
+  DEFAULT_CF_API_BASE,
+  DEFAULT_REALTIME_API_BASE,
+  tenantLimits,
+} from "../contracts/worker/bindings.ts";
+
+/** The project name in Pulumi.yaml, which is also the namespace of every key below. */
+export const CONFIG_NAMESPACE = "realtime-stack";
+
+/** The Worker refuses TTLs below a minute: shorter credentials expire before ICE completes. */
+const TURN_TTL_FLOOR = 60;
+
+const secret = z.string().regex(/^\S{32,4096}$/, {
+  message: "must be 32 to 4096 characters without whitespace",
+});
+
+const generation = z.int().min(1).max(999_999_999);
+
+export const SLOTS = ["a", "b"] as const;
+export type Slot = (typeof SLOTS)[number];
+
+/** A credential kept in two slots: the Worker uses the active one, the other is the fallback. */
+const slotted = z.strictObject({
+  active: z.enum(SLOTS).default("a"),
+  generations: z.strictObject({ a: generation.default(1), b: generation.default(1) }).prefault({}),
+});
+export type SlottedRotation = z.infer<typeof slotted>;
+
+export const rotationSchema = z.strictObject({
+  turn: slotted.prefault({}),
+  sfu: slotted.prefault({}),
+  apiToken: slotted.prefault({}),
+  /** Tenant API keys are derived, not stored: a generation is all there is to rotate. */
+  tenantKeys: z.strictObject({ generation: generation.default(1) }).prefault({}),
+});
+export type RotationConfig = z.infer<typeof rotationSchema>;
+
+const channelSchema = z
+  .strictObject({
+    name: id("channel name"),
+    /** HLS and DASH playback only exist when Cloudflare records the input, hence on by default. */
+    recording: z.boolean().default(true),
+    lowLatency: z.boolean().default(false),
+  })
+  .refine((c) => c.recording || !c.lowLatency, {
+    message: "lowLatency needs recording (Cloudflare's low-latency HLS is built on the recording)",
+    path: ["lowLatency"],
+  });
+
+const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
+  message: "must be an origin such as https://app.example.com (scheme, host, optional port, no path)",
+});
+
+const uniqueBy =
+  <T>(key: (item: T) => string, what: string) =>
+  (items: T[], ctx: z.core.$RefinementCtx<T[]>) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      const k = key(item);
+      if (seen.has(k)) ctx.addIssue({ code: "custom", message: `duplicate ${what} "${k}"`, path: [index] });
+      seen.add(k);
+    });
+  };
+
+const tenantSchema = z.strictObject({
+  id: id("tenant id"),
+  channels: z
+    .array(channelSchema)
+    .min(1)
+    .superRefine(uniqueBy((c) => c.name, "channel name")),
+  allowedOrigins: z.array(origin).default([]),
+  limits: z.strictObject(tenantLimits.shape).prefault({}),
+});
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type ChannelConfig = z.infer<typeof channelSchema>;
+
+const ttl = z.int().min(TURN_TTL_FLOOR).max(TURN_TTL_MAX);
+
+/** The Worker's routes live at the root, so a route must send a whole hostname to it. */
+const routePattern = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+\/\*$/, {
+  message: 'must be a hostname followed by "/*", such as realtime.example.com/*',
+});
+const hostname = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, {
+  message: "must be a lowercase hostname such as realtime.example.com",
+});
+
+const workerSchema = z
+  .strictObject({
+    scriptName: z.string().regex(/^[a-z0-9_][a-z0-9_-]{0,62}$/, {
+      message: "must match ^[a-z0-9_][a-z0-9_-]{0,62}$ (Cloudflare's script name rule)",
+    }),
+    /** The account's workers.dev subdomain (dashboard: Workers & Pages → Subdomain). */
+    workersDev: z.strictObject({ subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) }).optional(),
+    route: z.strictObject({ pattern: routePattern, zoneId: cfTag }).optional(),
+    customDomain: z.strictObject({ hostname, zoneId: cfTag }).optional(),
+    credentialTtl: z
+      .strictObject({ default: ttl.default(86_400), max: ttl.default(TURN_TTL_MAX) })
+      .prefault({})
+      .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
+  })
+  .superRefine((w, ctx) => {
+    const set = (["workersDev", "route", "customDomain"] as const).filter((k) => w[k] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `set exactly one of workersDev, route or customDomain (found ${set.length === 0 ? "none" : set.join(", ")})`,
+      });
+    }
+  })
+  .transform(({ workersDev, route, customDomain, ...rest }) => ({
+    ...rest,
+    exposure: workersDev
+      ? ({ kind: "workersDev", ...workersDev } as const)
+      : route
+        ? ({ kind: "route", ...route } as const)
+        : ({ kind: "customDomain", ...customDomain! } as const),
+  }));
+export type WorkerConfig = z.infer<typeof workerSchema>;
+export type WorkerExposure = WorkerConfig["exposure"];
+
+const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
+
+/** SPEC §3: the whole stack configuration, one key per property, each under `realtime-stack:`. */
+export const stackConfigSchema = z.strictObject({
+  accountId: cfTag,
+  tenants: z
+    .array(tenantSchema)
+    .min(1)
+    .superRefine(uniqueBy((t) => t.id, "tenant id")),
+  worker: workerSchema,
+  rotation: rotationSchema.prefault({}),
+  signingSecret: secret,
+  webhookSecret: secret,
+  /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
+  notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  /** Local runs point the Worker at the emulator; left unset, Cloudflare itself. */
+  apiBase: apiBase.default(DEFAULT_CF_API_BASE),
+  realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
+});
+export type ParsedStackConfig = z.infer<typeof stackConfigSchema>;
+
+/** What the program works with: the parsed configuration, its secrets as Pulumi secrets. */
+export type StackConfig = Omit<ParsedStackConfig, "signingSecret" | "webhookSecret"> & {
+  signingSecret: pulumi.Output<string>;
+  webhookSecret: pulumi.Output<string>;
+};
+
+type Key = keyof ParsedStackConfig;
+const STRUCTURED: readonly Key[] = ["tenants", "worker", "rotation", "notifications"];
+const SECRET_KEYS: readonly Key[] = ["signingSecret", "webhookSecret"];
+const KEYS = Object.keys(stackConfigSchema.shape) as Key[];
+
+/** Thrown before any resource is registered; Pulumi prints a RunError's message without a stack trace. */
+export class StackConfigError extends pulumi.RunError {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+    this.name = "StackConfigError";
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
+}
+
+function howToSet(key: Key): string {
+  if (SECRET_KEYS.includes(key)) return `pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>`;
+  if (STRUCTURED.includes(key)) return `a YAML value under ${CONFIG_NAMESPACE}:${key} in Pulumi.<stack>.yaml`;
+  return `pulumi config set ${CONFIG_NAMESPACE}:${key} <value>`;
+}
+
+/**
+ * Validates raw Pulumi config (`key` → string as Pulumi hands it over, structured values as JSON)
+ * and reports every problem at once, each with its full key path. Secret values never appear in
+ * a message: zod's messages name the rule, not the input.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, string | undefined>>): ParsedStackConfig {
+  const problems: string[] = [];
+  const input: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const value = raw[key];
+    if (value === undefined || !STRUCTURED.includes(key)) {
+      input[key] = value;
+      continue;
+    }
+    try {
+      input[key] = JSON.parse(value);
+    } catch {
+      problems.push(`${CONFIG_NAMESPACE}:${key}: expected a structured YAML value (a map or a list)`);
+    }
+  }
+  for (const key of Object.keys(raw)) {
+    if (!KEYS.includes(key as Key)) {
+      problems.push(`${CONFIG_NAMESPACE}:${key}: unknown key (known keys: ${KEYS.join(", ")})`);
+    }
+  }
+  const parsed = stackConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0] as Key | undefined;
+      const where = `${CONFIG_NAMESPACE}:${formatPath(issue.path)}`;
+      const missing =
+        issue.code === "invalid_type" &&
+        key !== undefined &&
+        issue.path.length === 1 &&
+        input[key] === undefined;
+      problems.push(
+        missing ? `${where}: required; set it with ${howToSet(key)}` : `${where}: ${issue.message}`,
+      );
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new StackConfigError(problems);
+  return parsed.data;
+}
+
+/** Reads this stack's `realtime-stack:*` config from the Pulumi runtime and validates it. */
+export function readStackConfig(): StackConfig {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw = Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
+  const parsed = parseStackConfig(raw);
+  return {
+    ...parsed,
+    signingSecret: pulumi.secret(parsed.signingSecret),
+    webhookSecret: pulumi.secret(parsed.webhookSecret),
+  };
+}
