@@ -1,0 +1,98 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import type * as pulumi from "@pulumi/pulumi";
+import type { WorkerConfig, WorkerExposure } from "../config.ts";
+import type { WorkerBundle } from "../worker-bundle.ts";
+import {
+  COMPATIBILITY_DATE,
+  COMPATIBILITY_FLAGS,
+  DURABLE_OBJECT_MIGRATION,
+  STATUS_REFRESH_CRON,
+} from "../worker-settings.ts";
+
+export interface WorkerArgs {
+  accountId: string;
+  worker: WorkerConfig;
+  bundle: WorkerBundle;
+  bindings: pulumi.Input<cloudflare.types.input.WorkersScriptBinding>[];
+}
+
+export interface DeployedWorker {
+  script: cloudflare.WorkersScript;
+  url: string;
+  /** What must exist before `url` answers: the script and whatever routes traffic to it. */
+  serving: pulumi.Resource[];
+}
+
+/** Where the Worker answers, known before deploying: it is part of the configuration. */
+export function workerUrl(scriptName: string, exposure: WorkerExposure): string {
+  switch (exposure.kind) {
+    case "workersDev":
+      return `https://${scriptName}.${exposure.subdomain}.workers.dev`;
+    case "route":
+      return `https://${exposure.pattern.slice(0, -"/*".length)}`;
+    case "customDomain":
+      return `https://${exposure.hostname}`;
+  }
+}
+
+/**
+ * The endpoint Worker: the bundled module with its bindings and Durable Objects, the status
+ * refresh cron, and exactly one way in. workers.dev is switched off explicitly otherwise, since
+ * an API upload may leave it on.
+ */
+export function createWorker(
+  prefix: string,
+  args: WorkerArgs,
+  opts: pulumi.CustomResourceOptions,
+): DeployedWorker {
+  const { accountId, worker, bundle } = args;
+  const script = new cloudflare.WorkersScript(
+    `${prefix}-worker`,
+    {
+      accountId,
+      scriptName: worker.scriptName,
+      mainModule: bundle.mainModule,
+      content: bundle.content,
+      compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: COMPATIBILITY_FLAGS,
+      bindings: args.bindings,
+      migrations: DURABLE_OBJECT_MIGRATION,
+      observability: { enabled: true },
+    },
+    opts,
+  );
+  const scriptName = script.scriptName;
+  new cloudflare.WorkersCronTrigger(
+    `${prefix}-worker-cron`,
+    { accountId, scriptName, schedules: [{ cron: STATUS_REFRESH_CRON }] },
+    opts,
+  );
+  const exposure = worker.exposure;
+  const serving: pulumi.Resource[] = [
+    script,
+    new cloudflare.WorkersScriptSubdomain(
+      `${prefix}-worker-subdomain`,
+      { accountId, scriptName, enabled: exposure.kind === "workersDev", previewsEnabled: false },
+      opts,
+    ),
+  ];
+  if (exposure.kind === "route") {
+    serving.push(
+      new cloudflare.WorkersRoute(
+        `${prefix}-worker-route`,
+        { zoneId: exposure.zoneId, pattern: exposure.pattern, script: scriptName },
+        opts,
+      ),
+    );
+  }
+  if (exposure.kind === "customDomain") {
+    serving.push(
+      new cloudflare.WorkersCustomDomain(
+        `${prefix}-worker-domain`,
+        { accountId, zoneId: exposure.zoneId, hostname: exposure.hostname, service: scriptName },
+        opts,
+      ),
+    );
+  }
+  return { script, url: workerUrl(worker.scriptName, exposure), serving };
+}

@@ -1,0 +1,211 @@
+import * as pulumi from "@pulumi/pulumi";
+import { deriveTenantKey } from "../contracts/tenant-key.ts";
+import { tenantMap } from "../contracts/worker/bindings.ts";
+import type { Slot, StackConfig } from "./config.ts";
+import type { PlaybackUrls } from "./playback.ts";
+import { type ChannelLiveInput, createLiveInput } from "./resources/live-inputs.ts";
+import { createStatusNotifications } from "./resources/notifications.ts";
+import { createSfuApps } from "./resources/sfu-apps.ts";
+import type { SlotCredential, Slotted } from "./resources/slots.ts";
+import { createTurnKeys } from "./resources/turn-keys.ts";
+import { createWorker } from "./resources/worker.ts";
+import { createWorkerApiTokens } from "./resources/worker-api-tokens.ts";
+import { workerBindings } from "./worker-bindings.ts";
+import type { WorkerBundle } from "./worker-bundle.ts";
+
+export interface RealtimeStackArgs {
+  /**
+   * The stack's configuration, validated (`readStackConfig()` in infra/config.ts). Its secrets
+   * are already Pulumi secrets.
+   */
+  config: StackConfig;
+  /** The endpoint Worker's code (`buildWorkerBundle()` in infra/worker-bundle.ts). */
+  workerBundle: WorkerBundle;
+}
+
+export interface ChannelOutputs {
+  liveInputId: pulumi.Output<string>;
+  ingest: ChannelLiveInput["ingest"];
+  /** RTMPS stream key (secret). */
+  streamKey: pulumi.Output<string>;
+  /** SRT passphrase (secret). */
+  srtPassphrase: pulumi.Output<string>;
+  playback: pulumi.Output<PlaybackUrls>;
+}
+
+export interface TenantOutputs {
+  /** The tenant's API key for the Worker, of the current generation (secret). */
+  apiKey: pulumi.Output<string>;
+  channels: Record<string, ChannelOutputs>;
+}
+
+export type SlotIds<K extends string> = { active: Slot } & Record<Slot, Record<K, pulumi.Output<string>>>;
+
+/** SPEC §4's stack outputs. */
+export interface RealtimeStackOutputs {
+  workerUrl: string;
+  tenants: Record<string, TenantOutputs>;
+  turnKeys: SlotIds<"keyId">;
+  sfuApps: SlotIds<"appId">;
+  workerApiTokens: SlotIds<"tokenId">;
+  tenantKeyGeneration: number;
+}
+
+function slotIds<K extends string>(slots: Slotted<SlotCredential>, key: K): SlotIds<K> {
+  const ids = (slot: SlotCredential) => ({ [key]: slot.id }) as Record<K, pulumi.Output<string>>;
+  return { active: slots.activeSlot, a: ids(slots.a), b: ids(slots.b) };
+}
+
+/**
+ * One environment of the realtime backend (SPEC §4): a Stream live input per tenant channel, TURN
+ * keys, SFU apps and the Worker's API tokens in two rotation slots each, the endpoint Worker wired
+ * to the active slots, and optionally live-input notifications pushed to it.
+ */
+export class RealtimeStack extends pulumi.ComponentResource {
+  readonly outputs: RealtimeStackOutputs;
+
+  constructor(name: string, args: RealtimeStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("realtime-stack:index:RealtimeStack", name, {}, opts);
+    const parent = this;
+    const { config, workerBundle } = args;
+    const { accountId, rotation } = config;
+    const stack = pulumi.getStack();
+    const label = config.worker.scriptName;
+
+    const channels = createChannels();
+    const turnKeys = createTurnKeys(name, { accountId, label, rotation: rotation.turn }, { parent });
+    const sfuApps = createSfuApps(name, { accountId, label, rotation: rotation.sfu }, { parent });
+    const apiTokens = createWorkerApiTokens(
+      name,
+      { accountId, label, rotation: rotation.apiToken },
+      { parent },
+    );
+    const tenantApiKeys = deriveTenantApiKeys();
+    const worker = createWorker(
+      name,
+      { accountId, worker: config.worker, bundle: workerBundle, bindings: createBindings() },
+      { parent },
+    );
+    if (config.notifications.enabled) createNotifications();
+
+    this.outputs = {
+      workerUrl: worker.url,
+      tenants: tenantOutputs(),
+      turnKeys: slotIds(turnKeys, "keyId"),
+      sfuApps: slotIds(sfuApps, "appId"),
+      workerApiTokens: slotIds(apiTokens, "tokenId"),
+      tenantKeyGeneration: rotation.tenantKeys.generation,
+    };
+    this.registerOutputs(this.outputs);
+
+    function createChannels(): Map<string, Map<string, ChannelLiveInput>> {
+      return new Map(
+        config.tenants.map((tenant) => [
+          tenant.id,
+          new Map(
+            tenant.channels.map((channel) => [
+              channel.name,
+              createLiveInput(name, { accountId, stack, tenantId: tenant.id, channel }, { parent }),
+            ]),
+          ),
+        ]),
+      );
+    }
+
+    function deriveTenantApiKeys(): Map<string, pulumi.Output<string>> {
+      const generation = rotation.tenantKeys.generation;
+      return new Map(
+        config.tenants.map((t) => [
+          t.id,
+          config.signingSecret.apply((secret) => deriveTenantKey(secret, t.id, generation)),
+        ]),
+      );
+    }
+
+    /** `TENANTS`, checked against the Worker's own schema before it is uploaded. */
+    function tenantMapJson(): pulumi.Output<string> {
+      const map = Object.fromEntries(
+        config.tenants.map((t) => [
+          t.id,
+          {
+            allowedOrigins: t.allowedOrigins,
+            limits: t.limits,
+            channels: Object.fromEntries(
+              [...channels.get(t.id)!].map(([channel, live]) => [
+                channel,
+                { liveInputId: live.liveInputId, playbackBase: live.playbackBase },
+              ]),
+            ),
+          },
+        ]),
+      );
+      return pulumi.output(map).apply((resolved) => JSON.stringify(tenantMap.parse(resolved)));
+    }
+
+    /** Only the active slot of each kind reaches the Worker; the other is the rollback target. */
+    function createBindings() {
+      const ttl = config.worker.credentialTtl;
+      return workerBindings({
+        plain: {
+          ACCOUNT_ID: accountId,
+          STACK: stack,
+          VERSION: workerBundle.version,
+          TENANTS: tenantMapJson(),
+          TURN_KEY_ID: turnKeys.active.id,
+          SFU_APP_ID: sfuApps.active.id,
+          TENANT_KEY_GENERATION: String(rotation.tenantKeys.generation),
+          CREDENTIAL_TTL_DEFAULT: String(ttl.default),
+          CREDENTIAL_TTL_MAX: String(ttl.max),
+          CF_API_BASE: config.apiBase,
+          REALTIME_API_BASE: config.realtimeApiBase,
+        },
+        secret: {
+          TURN_KEY_SECRET: turnKeys.active.secret,
+          SFU_APP_SECRET: sfuApps.active.secret,
+          STREAM_API_TOKEN: apiTokens.active.secret,
+          SIGNING_SECRET: config.signingSecret,
+          WEBHOOK_SECRET: config.webhookSecret,
+        },
+      });
+    }
+
+    function createNotifications() {
+      createStatusNotifications(
+        name,
+        {
+          accountId,
+          label,
+          url: `${worker.url}/api/stream/webhook`,
+          secret: config.webhookSecret,
+          liveInputIds: [...channels.values()].flatMap((byName) =>
+            [...byName.values()].map((l) => l.liveInputId),
+          ),
+        },
+        { parent, dependsOn: worker.serving },
+      );
+    }
+
+    function tenantOutputs(): Record<string, TenantOutputs> {
+      return Object.fromEntries(
+        config.tenants.map((t) => [
+          t.id,
+          {
+            apiKey: tenantApiKeys.get(t.id)!,
+            channels: Object.fromEntries(
+              [...channels.get(t.id)!].map(([channel, live]) => [
+                channel,
+                {
+                  liveInputId: live.liveInputId,
+                  ingest: live.ingest,
+                  streamKey: live.streamKey,
+                  srtPassphrase: live.srtPassphrase,
+                  playback: live.playback,
+                },
+              ]),
+            ),
+          },
+        ]),
+      );
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type * as cloudflare from "@pulumi/cloudflare";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  PLAIN_BINDINGS,
+  type PlainBinding,
+  SECRET_BINDINGS,
+  type SecretBinding,
+} from "../contracts/worker/bindings.ts";
+import { DURABLE_OBJECTS } from "./worker-settings.ts";
+
+export type WorkerBindingValues = {
+  plain: Record<PlainBinding, pulumi.Input<string>>;
+  secret: Record<SecretBinding, pulumi.Input<string>>;
+};
+
+/** The Worker's bindings in the provider's shape, in the contract's order, then its Durable Objects. */
+export function workerBindings(values: WorkerBindingValues): cloudflare.types.input.WorkersScriptBinding[] {
+  return [
+    ...PLAIN_BINDINGS.map((name) => ({ type: "plain_text", name, text: values.plain[name] })),
+    ...SECRET_BINDINGS.map((name) => ({ type: "secret_text", name, text: values.secret[name] })),
+    ...DURABLE_OBJECTS.map((d) => ({
+      type: "durable_object_namespace",
+      name: d.binding,
+      className: d.className,
+    })),
+  ];
+}

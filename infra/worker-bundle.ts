@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { DURABLE_OBJECTS, WORKER_ENTRY, WORKER_MAIN_MODULE } from "./worker-settings.ts";
+
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The Worker's code as one ES module, ready for `WorkersScript.content`. */
+export interface WorkerBundle {
+  mainModule: string;
+  content: string;
+  /** SHA-256 of `content`, hex. */
+  sha256: string;
+  /** Package version plus the start of the hash: `/healthz` then says which code is live. */
+  version: string;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * Bundles the Worker the way wrangler does (ES module, workerd export conditions, `cloudflare:`
+ * and `node:` imports left to the runtime), and checks that every Durable Object class the
+ * program binds is exported: Cloudflare would otherwise reject the upload halfway through a deploy.
+ */
+export async function buildWorkerBundle(entry: string = WORKER_ENTRY): Promise<WorkerBundle> {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    // Paths in the output are relative to this, so the hash does not depend on the caller's cwd.
+    absWorkingDir: REPO_ROOT,
+    outfile: WORKER_MAIN_MODULE,
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    target: "es2022",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    legalComments: "none",
+    logLevel: "silent",
+  });
+  const [output] = result.outputFiles;
+  const [meta] = Object.values(result.metafile.outputs);
+  if (!output || !meta) throw new Error(`esbuild produced no output for ${entry}`);
+  const missing = DURABLE_OBJECTS.filter((d) => !meta.exports.includes(d.className));
+  if (missing.length > 0) {
+    throw new Error(
+      `the Worker (${entry}) does not export its Durable Object classes: ${missing.map((d) => d.className).join(", ")}; ` +
+        "export them from the entry module or update DURABLE_OBJECTS in infra/worker-settings.ts",
+    );
+  }
+  const sha256 = createHash("sha256").update(output.contents).digest("hex");
+  return {
+    mainModule: WORKER_MAIN_MODULE,
+    content: output.text,
+    sha256,
+    version: `${packageVersion()}+${sha256.slice(0, 12)}`,
+  };
+}

@@ -1,0 +1,136 @@
+import { createHash, randomBytes } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Pulumi's wire marker for a secret value, as mocks receive and return it. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export const PERMISSION_GROUPS_LIST =
+  "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList";
+
+export interface Registration {
+  type: string;
+  name: string;
+  /** As the engine received them: secret values still wrapped. */
+  inputs: Record<string, unknown>;
+}
+
+export function isWrappedSecret(value: unknown): value is { value: unknown } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
+}
+
+/** The inputs with every secret wrapper removed, for asserting on values. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (isWrappedSecret(value)) return unwrapSecrets(value.value);
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** Fresh per test process, so that no fake secret is ever fixed in the repository. */
+const seed = randomBytes(16).toString("hex");
+const fake = (...parts: string[]) =>
+  createHash("sha256")
+    .update([seed, ...parts].join("\0"))
+    .digest("hex");
+
+/**
+ * Pulumi mocks standing in for Cloudflare: deterministic ids per logical name (so two evaluations
+ * can be compared), fake secrets, and the permission groups the Worker token needs. Like the
+ * provider, it leaves stream keys plain, and like mocks (which ignore additionalSecretOutputs) it
+ * returns TURN keys, SFU app secrets and token values plain too: the program must secure them.
+ */
+export class FakeCloudflare implements pulumi.runtime.Mocks {
+  readonly registrations: Registration[] = [];
+  readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
+  /** What each resource "created", by logical name. */
+  readonly created = new Map<string, Record<string, unknown>>();
+  static readonly permissionGroups = [
+    {
+      id: fake("pg", "stream-read").slice(0, 32),
+      name: "Stream Read",
+      scopes: ["com.cloudflare.api.account"],
+    },
+    {
+      id: fake("pg", "stream-write").slice(0, 32),
+      name: "Stream Write",
+      scopes: ["com.cloudflare.api.account"],
+    },
+    {
+      id: fake("pg", "workers").slice(0, 32),
+      name: "Workers Scripts Write",
+      scopes: ["com.cloudflare.api.account"],
+    },
+    { id: fake("pg", "dns").slice(0, 32), name: "DNS Write", scopes: ["com.cloudflare.api.account.zone"] },
+  ];
+
+  newResource(args: pulumi.runtime.MockResourceArgs): {
+    id: string | undefined;
+    state: Record<string, unknown>;
+  } {
+    this.registrations.push({ type: args.type, name: args.name, inputs: args.inputs });
+    if (args.custom === false) return { id: undefined, state: args.inputs };
+    const uid = FakeCloudflare.idOf(args);
+    const secret = (what: string) => fake(what, args.type, args.name);
+    const state = { ...args.inputs, ...outputsOf(args.type, uid, secret) };
+    this.created.set(args.name, state);
+    return { id: uid, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    this.invokes.push({ token: args.token, inputs: args.inputs });
+    if (args.token !== PERMISSION_GROUPS_LIST) throw new Error(`no fake for invoke ${args.token}`);
+    return {
+      ...args.inputs,
+      results: FakeCloudflare.permissionGroups.map((g) => ({ ...g, isSelectable: true, category: "media" })),
+    };
+  }
+
+  /** The id this fake gives a resource: stable per logical name within a test process. */
+  static idOf(resource: { type: string; name: string }): string {
+    return fake("uid", resource.type, resource.name).slice(0, 32);
+  }
+
+  /** Registrations of one provider type, by its short token (`callsTurnApp:CallsTurnApp`). */
+  byType(type: string): Registration[] {
+    return this.registrations.filter((r) => r.type === `cloudflare:index/${type}`);
+  }
+
+  /** The one registration with this logical name. */
+  named(name: string): Registration {
+    const found = this.registrations.filter((r) => r.name === name);
+    if (found.length !== 1) throw new Error(`expected one registration named ${name}, found ${found.length}`);
+    return found[0]!;
+  }
+}
+
+function outputsOf(type: string, uid: string, secret: (what: string) => string): Record<string, unknown> {
+  switch (type) {
+    case "cloudflare:index/streamLiveInput:StreamLiveInput":
+      return {
+        uid,
+        rtmps: { url: "rtmps://live.stream.test:443/live/", streamKey: secret("stream-key") },
+        srt: {
+          url: "srt://live.stream.test:778",
+          streamId: secret("srt-id"),
+          passphrase: secret("srt-pass"),
+        },
+        webRtc: { url: `https://customer-fake.stream.test/${secret("whip")}/webRTC/publish` },
+        webRtcPlayback: { url: `https://customer-fake.stream.test/${uid}/webRTC/play` },
+      };
+    case "cloudflare:index/callsTurnApp:CallsTurnApp":
+      return { uid, keyId: uid, key: secret("turn-key") };
+    case "cloudflare:index/callsSfuApp:CallsSfuApp":
+      return { uid, appId: uid, secret: secret("sfu-secret") };
+    case "cloudflare:index/accountToken:AccountToken":
+      return { value: secret("token-value") };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,329 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { deriveTenantKey } from "../../contracts/tenant-key.ts";
+import { PLAIN_BINDINGS, SECRET_BINDINGS, tenantMap } from "../../contracts/worker/bindings.ts";
+import { StackConfigError } from "../../infra/config.ts";
+import { DURABLE_OBJECTS } from "../../infra/worker-settings.ts";
+import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
+import { FakeCloudflare, isWrappedSecret, type Registration, unwrapSecrets } from "./fake-cloudflare.ts";
+import { asPulumiConfig, devStackValues, withValue } from "./stack-config.ts";
+
+const evaluate = (values: Record<string, unknown>, fake?: FakeCloudflare) =>
+  evaluateProgram(asPulumiConfig(values), fake);
+
+type Binding = { type: string; name: string; text?: string; className?: string };
+
+function workerBindings(run: Evaluation): Map<string, Binding> {
+  const bindings = unwrapSecrets(run.fake.named("realtime-worker").inputs.bindings) as Binding[];
+  return new Map(bindings.map((b) => [b.name, b]));
+}
+
+const created = (run: Evaluation, name: string) => run.fake.created.get(name)!;
+
+/** Registrations by `type name`, inputs with secrets unwrapped: what two runs can be compared on. */
+function graph(run: Evaluation): Map<string, unknown> {
+  return new Map(run.fake.registrations.map((r) => [`${r.type} ${r.name}`, unwrapSecrets(r.inputs)]));
+}
+
+/** Every string in `value` that is not inside a secret wrapper. */
+function plainStrings(value: unknown): string[] {
+  if (isWrappedSecret(value)) return [];
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(plainStrings);
+  if (value && typeof value === "object") return Object.values(value).flatMap(plainStrings);
+  return [];
+}
+
+describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
+  it("declares one live input per tenant channel, its meta naming stack, tenant and channel", async () => {
+    const run = await evaluate(devStackValues());
+    const inputs = run.fake.byType("streamLiveInput:StreamLiveInput");
+    expect(inputs.map((r) => r.name).sort()).toEqual([
+      "realtime-live-acme/backstage",
+      "realtime-live-acme/main-stage",
+      "realtime-live-globex/live",
+    ]);
+    const main = run.fake.named("realtime-live-acme/main-stage").inputs;
+    expect(JSON.parse(main.meta as string)).toEqual({
+      name: "dev/acme/main-stage",
+      stack: "dev",
+      tenant: "acme",
+      channel: "main-stage",
+    });
+    expect(main).toMatchObject({ recording: { mode: "automatic" }, preferLowLatency: true, enabled: true });
+    expect(run.fake.named("realtime-live-acme/backstage").inputs).toMatchObject({
+      recording: { mode: "off" },
+      preferLowLatency: false,
+    });
+  });
+
+  it("declares both slots of every credential kind, each named with its generation", async () => {
+    const run = await evaluate(devStackValues());
+    const names = (type: string) => run.fake.byType(type).map((r) => r.name);
+    expect(names("callsTurnApp:CallsTurnApp")).toEqual(["realtime-turn-a-g1", "realtime-turn-b-g1"]);
+    expect(names("callsSfuApp:CallsSfuApp")).toEqual(["realtime-sfu-a-g1", "realtime-sfu-b-g1"]);
+    expect(names("accountToken:AccountToken")).toEqual([
+      "realtime-api-token-a-g1",
+      "realtime-api-token-b-g1",
+    ]);
+    expect(run.fake.named("realtime-turn-a-g1").inputs).toMatchObject({
+      name: "realtime-stack-dev-turn-a-g1",
+    });
+  });
+
+  it("gives the Worker's tokens Stream Read and Write on this account only, groups looked up by name", async () => {
+    const values = devStackValues();
+    const run = await evaluate(values);
+    const accountId = values[`${PROJECT}:accountId`] as string;
+    expect(run.fake.invokes).toEqual([
+      expect.objectContaining({ inputs: expect.objectContaining({ accountId }) }),
+    ]);
+    const streamGroups = FakeCloudflare.permissionGroups
+      .filter((g) => g.name.startsWith("Stream "))
+      .map((g) => ({ id: g.id }));
+    for (const token of run.fake.byType("accountToken:AccountToken")) {
+      expect(token.inputs.policies).toEqual([
+        {
+          effect: "allow",
+          permissionGroups: streamGroups,
+          resources: JSON.stringify({ [`com.cloudflare.api.account.${accountId}`]: "*" }),
+        },
+      ]);
+    }
+  });
+
+  it("binds every contract binding, the tenant map and the Durable Objects into the Worker", async () => {
+    const run = await evaluate(devStackValues());
+    const bindings = workerBindings(run);
+    for (const name of PLAIN_BINDINGS) expect(bindings.get(name)?.type, name).toBe("plain_text");
+    for (const name of SECRET_BINDINGS) expect(bindings.get(name)?.type, name).toBe("secret_text");
+    for (const d of DURABLE_OBJECTS) {
+      expect(bindings.get(d.binding)).toEqual({
+        type: "durable_object_namespace",
+        name: d.binding,
+        className: d.className,
+      });
+    }
+    const tenants = tenantMap.parse(JSON.parse(bindings.get("TENANTS")!.text!));
+    expect(Object.keys(tenants)).toEqual(["acme", "globex"]);
+    expect(tenants.acme?.allowedOrigins).toEqual(["https://app.acme.example", "http://localhost:5173"]);
+    expect(tenants.globex?.channels.live).toEqual({
+      liveInputId: created(run, "realtime-live-globex/live").uid,
+      playbackBase: "https://customer-fake.stream.test",
+    });
+    expect(run.fake.named("realtime-worker").inputs).toMatchObject({
+      scriptName: "realtime-stack-dev",
+      mainModule: "index.js",
+      migrations: { newTag: "v1", newSqliteClasses: DURABLE_OBJECTS.map((d) => d.className) },
+    });
+    expect(run.fake.named("realtime-worker-cron").inputs).toMatchObject({
+      schedules: [{ cron: "* * * * *" }],
+    });
+  });
+
+  it("wires only the active slot's ids and secrets into the Worker", async () => {
+    let values = devStackValues();
+    values = withValue(values, "rotation", ["turn", "active"], "b");
+    values = withValue(values, "rotation", ["apiToken", "active"], "b");
+    const run = await evaluate(values);
+    const bindings = workerBindings(run);
+    const text = (name: string) => bindings.get(name)?.text;
+    expect(text("TURN_KEY_ID")).toBe(created(run, "realtime-turn-b-g1").uid);
+    expect(text("TURN_KEY_SECRET")).toBe(created(run, "realtime-turn-b-g1").key);
+    expect(text("SFU_APP_ID")).toBe(created(run, "realtime-sfu-a-g1").uid);
+    expect(text("SFU_APP_SECRET")).toBe(created(run, "realtime-sfu-a-g1").secret);
+    expect(text("STREAM_API_TOKEN")).toBe(created(run, "realtime-api-token-b-g1").value);
+    const workerInputs = JSON.stringify(unwrapSecrets(run.fake.named("realtime-worker").inputs));
+    const inactive = [
+      created(run, "realtime-turn-a-g1").uid,
+      created(run, "realtime-turn-a-g1").key,
+      created(run, "realtime-sfu-b-g1").uid,
+      created(run, "realtime-sfu-b-g1").secret,
+      created(run, "realtime-api-token-a-g1").value,
+    ];
+    for (const value of inactive) expect(workerInputs).not.toContain(value);
+  });
+
+  it("keeps every secret a Pulumi secret, in the stack outputs and on the way to the engine", async () => {
+    const values = devStackValues();
+    const run = await evaluate(values);
+    const acme = run.outputs.tenants.acme!;
+    const channel = acme.channels["main-stage"]!;
+    for (const secret of [acme.apiKey, channel.streamKey, channel.srtPassphrase, channel.ingest.whipUrl]) {
+      expect(await pulumi.isSecret(secret)).toBe(true);
+    }
+    for (const plain of [
+      channel.liveInputId,
+      channel.playback,
+      channel.ingest.rtmpsUrl,
+    ] as pulumi.Output<unknown>[]) {
+      expect(await pulumi.isSecret(plain)).toBe(false);
+    }
+    expect(await pulumi.isSecret(run.outputs.turnKeys.a.keyId)).toBe(false);
+
+    const secrets = [
+      values[`${PROJECT}:signingSecret`] as string,
+      values[`${PROJECT}:webhookSecret`] as string,
+      ...[...run.fake.created.values()].flatMap((state) =>
+        [
+          state.key,
+          state.secret,
+          state.value,
+          (state.rtmps as { streamKey?: string } | undefined)?.streamKey,
+        ].filter((s): s is string => typeof s === "string"),
+      ),
+    ];
+    const exposed = run.fake.registrations.flatMap((r: Registration) => plainStrings(r.inputs));
+    for (const secret of secrets) expect(exposed.some((s) => s.includes(secret))).toBe(false);
+  });
+
+  it("outputs the Worker URL, per-tenant API keys, and each channel's live input, ingest and playback", async () => {
+    const values = devStackValues();
+    const run = await evaluate(values);
+    const outputs = await resolve(run.outputs);
+    const live = created(run, "realtime-live-acme/main-stage");
+    expect(outputs.workerUrl).toBe("https://realtime-stack-dev.my-account.workers.dev");
+    const acme = outputs.tenants.acme!;
+    expect(acme.apiKey).toBe(await deriveTenantKey(values[`${PROJECT}:signingSecret`] as string, "acme", 1));
+    expect(acme.channels["main-stage"]).toEqual({
+      liveInputId: live.uid,
+      ingest: {
+        rtmpsUrl: "rtmps://live.stream.test:443/live/",
+        srtUrl: "srt://live.stream.test:778",
+        srtStreamId: (live.srt as { streamId: string }).streamId,
+        whipUrl: (live.webRtc as { url: string }).url,
+      },
+      streamKey: (live.rtmps as { streamKey: string }).streamKey,
+      srtPassphrase: (live.srt as { passphrase: string }).passphrase,
+      playback: {
+        hls: `https://customer-fake.stream.test/${live.uid}/manifest/video.m3u8`,
+        dash: `https://customer-fake.stream.test/${live.uid}/manifest/video.mpd`,
+        whep: `https://customer-fake.stream.test/${live.uid}/webRTC/play`,
+      },
+    });
+    expect(outputs.turnKeys).toEqual({
+      active: "a",
+      a: { keyId: created(run, "realtime-turn-a-g1").uid },
+      b: { keyId: created(run, "realtime-turn-b-g1").uid },
+    });
+    expect(outputs.tenantKeyGeneration).toBe(1);
+  });
+});
+
+describe("rotation through config", () => {
+  it("switching the active slot changes the Worker's bindings and nothing else", async () => {
+    const values = devStackValues();
+    const before = await evaluate(values);
+    const after = await evaluate(withValue(values, "rotation", ["sfu", "active"], "b"));
+    const [g1, g2] = [graph(before), graph(after)];
+    expect([...g2.keys()]).toEqual([...g1.keys()]);
+    const changed = [...g1.keys()].filter((k) => JSON.stringify(g1.get(k)) !== JSON.stringify(g2.get(k)));
+    expect(changed).toEqual(["cloudflare:index/workersScript:WorkersScript realtime-worker"]);
+    const [b1, b2] = [workerBindings(before), workerBindings(after)];
+    const changedBindings = [...b1.keys()].filter(
+      (k) => JSON.stringify(b1.get(k)) !== JSON.stringify(b2.get(k)),
+    );
+    expect(changedBindings).toEqual(["SFU_APP_ID", "SFU_APP_SECRET"]);
+  });
+
+  it("bumping a slot's generation renames that slot only", async () => {
+    const values = devStackValues();
+    const before = graph(await evaluate(values));
+    const after = graph(await evaluate(withValue(values, "rotation", ["turn", "generations", "b"], 2)));
+    const gone = [...before.keys()].filter((k) => !after.has(k));
+    const added = [...after.keys()].filter((k) => !before.has(k));
+    expect(gone).toEqual(["cloudflare:index/callsTurnApp:CallsTurnApp realtime-turn-b-g1"]);
+    expect(added).toEqual(["cloudflare:index/callsTurnApp:CallsTurnApp realtime-turn-b-g2"]);
+    // Slot a is active, so not even the Worker changes.
+    for (const [key, inputs] of after) {
+      if (before.has(key)) expect(JSON.stringify(inputs), key).toBe(JSON.stringify(before.get(key)));
+    }
+  });
+
+  it("bumping the tenant key generation changes the keys and the Worker's generation binding", async () => {
+    const values = devStackValues();
+    const run = await evaluate(withValue(values, "rotation", ["tenantKeys", "generation"], 5));
+    expect(workerBindings(run).get("TENANT_KEY_GENERATION")?.text).toBe("5");
+    const apiKey = await resolve(run.outputs.tenants.globex!.apiKey);
+    expect(apiKey).toBe(await deriveTenantKey(values[`${PROJECT}:signingSecret`] as string, "globex", 5));
+  });
+});
+
+describe("optional parts", () => {
+  it("registers no notification resources unless enabled", async () => {
+    const run = await evaluate(devStackValues());
+    expect(run.fake.byType("notificationPolicy:NotificationPolicy")).toEqual([]);
+    expect(run.fake.byType("notificationPolicyWebhooks:NotificationPolicyWebhooks")).toEqual([]);
+  });
+
+  it("when enabled, posts every live input's events to the Worker's webhook with the webhook secret", async () => {
+    const values: Record<string, unknown> = {
+      ...devStackValues(),
+      [`${PROJECT}:notifications`]: { enabled: true },
+    };
+    const run = await evaluate(values);
+    const webhook = run.fake.named("realtime-status-webhook");
+    expect(isWrappedSecret(webhook.inputs.secret)).toBe(true);
+    expect(unwrapSecrets(webhook.inputs)).toMatchObject({
+      url: "https://realtime-stack-dev.my-account.workers.dev/api/stream/webhook",
+      secret: values[`${PROJECT}:webhookSecret`],
+    });
+    const liveInputIds = run.fake
+      .byType("streamLiveInput:StreamLiveInput")
+      .map((r) => created(run, r.name).uid);
+    expect(run.fake.named("realtime-status-policy").inputs).toMatchObject({
+      alertType: "stream_live_notifications",
+      enabled: true,
+      mechanisms: { webhooks: [{ id: FakeCloudflare.idOf(webhook) }] },
+      filters: { inputIds: liveInputIds },
+    });
+  });
+
+  it("serves from a route instead of workers.dev, switching workers.dev off", async () => {
+    const zoneId = "fedcba9876543210fedcba9876543210";
+    let values = withValue(devStackValues(), "worker", ["workersDev"], undefined);
+    values = withValue(values, "worker", ["route"], { pattern: "rt.example.com/*", zoneId });
+    const run = await evaluate(values);
+    expect(await resolve(run.outputs.workerUrl)).toBe("https://rt.example.com");
+    expect(run.fake.named("realtime-worker-route").inputs).toMatchObject({
+      zoneId,
+      pattern: "rt.example.com/*",
+      script: "realtime-stack-dev",
+    });
+    expect(run.fake.named("realtime-worker-subdomain").inputs).toMatchObject({ enabled: false });
+  });
+
+  it("serves from a custom domain", async () => {
+    const zoneId = "fedcba9876543210fedcba9876543210";
+    let values = withValue(devStackValues(), "worker", ["workersDev"], undefined);
+    values = withValue(values, "worker", ["customDomain"], { hostname: "rt.example.com", zoneId });
+    const run = await evaluate(values);
+    expect(await resolve(run.outputs.workerUrl)).toBe("https://rt.example.com");
+    expect(run.fake.named("realtime-worker-domain").inputs).toMatchObject({
+      zoneId,
+      hostname: "rt.example.com",
+      service: "realtime-stack-dev",
+    });
+  });
+});
+
+describe("a bad configuration", () => {
+  it("fails with every problem and its key path, before any resource is registered", async () => {
+    let values = withValue(devStackValues(), "tenants", ["1", "channels", "0", "name"], "no spaces allowed");
+    values = withValue(values, "worker", ["credentialTtl", "default"], 10);
+    delete values[`${PROJECT}:signingSecret`];
+    const fake = new FakeCloudflare();
+    const error = await evaluate(values, fake).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StackConfigError);
+    expect((error as StackConfigError).problems).toEqual([
+      "realtime-stack:tenants[1].channels[0].name: channel name must match ^[A-Za-z0-9_-]{1,64}$",
+      "realtime-stack:worker.credentialTtl.default: Too small: expected number to be >=60",
+      "realtime-stack:signingSecret: required; set it with pulumi config set --secret realtime-stack:signingSecret <value>",
+    ]);
+    expect(fake.registrations).toEqual([]);
+    expect(fake.invokes).toEqual([]);
+  });
+});
