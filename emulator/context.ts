@@ -21,7 +21,7 @@ export interface EmulatorServices {
   state: EmulatorState;
   config: EmulatorConfig;
   /** The config the emulator started with; reset goes back to it. */
-  initialConfig: Readonly<EmulatorConfig>;
+  initialConfig: EmulatorConfig;
   faults: FaultRules;
   log: RequestLog;
   limiter: RateLimiter;

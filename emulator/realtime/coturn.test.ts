@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { iceServersResponse } from "../../contracts/cloudflare/realtime.ts";
+import { type LocalTurn, startLocalTurn } from "../../scripts/lib/coturn.ts";
 import { probeTurn, type TurnServerAddress } from "../../scripts/lib/turn-probe.ts";
-import { type LocalTurn, startLocalTurn } from "../../test/support/coturn.ts";
 import { EmulatorAdmin } from "../admin-client.ts";
 import { newHexSecret } from "../ids.ts";
 import { accountFetch } from "../routes/testing.ts";

@@ -9,7 +9,7 @@ import {
   startTurnGate,
   type TurnGateOptions,
 } from "../../emulator/realtime/turn-gate.ts";
-import { stunBinding } from "../../scripts/lib/turn-probe.ts";
+import { stunBinding } from "./turn-probe.ts";
 
 export const TURNSERVER_BINARY = "/usr/bin/turnserver";
 const HOST = "127.0.0.1";

@@ -56,7 +56,7 @@ describe("local engine", () => {
     const first = await apply(["a", "b"], "v1");
     expect(first.steps.map((s) => s.op).sort()).toEqual(["create", "create"]);
     expect(liveInputs()).toHaveLength(2);
-    expect((first.outputs.uids as string[]).sort()).toEqual(
+    expect([...(first.outputs.uids as string[])].sort()).toEqual(
       liveInputs()
         .map((i) => i.uid)
         .sort(),

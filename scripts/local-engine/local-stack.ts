@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { turnUsernameRefusal } from "../../emulator/realtime/turn-credentials.ts";
 import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
 import { CloudflareRest } from "../lib/cloudflare-rest.ts";
+import { type LocalTurn, startLocalTurn } from "../lib/coturn.ts";
 import { type ApplyResult, applyProgram, type Step } from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig } from "./local-config.ts";
 import type { RecordedResource } from "./state-file.ts";
@@ -23,8 +25,8 @@ export interface LocalStackOptions {
   workerPort?: number;
   /** Start from nothing: forget the emulator's and the engine's state. */
   reset?: boolean;
-  /** TURN server the emulator's credentials point at (a local coturn). */
-  turnServer?: { host: string; port: number; sharedSecret: string };
+  /** Start a local coturn (behind the revocation gate) so that TURN credentials work for real. */
+  turn?: boolean;
   onStep?: (step: Step) => void;
 }
 
@@ -43,6 +45,7 @@ export class LocalStack {
     readonly stateDir: string,
     readonly emulator: RunningEmulator,
     readonly worker: LocalWorker,
+    readonly turn: LocalTurn | undefined,
     private readonly onStep?: (step: Step) => void,
   ) {}
 
@@ -61,14 +64,14 @@ export class LocalStack {
       startEmulator({
         port,
         stateFile: join(stateDir, `${stack}.emulator.json`),
-        ...(options.turnServer
-          ? {
-              turnSharedSecret: options.turnServer.sharedSecret,
-              config: { turnServer: { host: options.turnServer.host, port: options.turnServer.port } },
-            }
-          : {}),
       }),
     );
+    const turn = options.turn
+      ? await startTurnFor(emulator).catch(async (e) => {
+          await emulator.close();
+          throw e;
+        })
+      : undefined;
     const worker = await withPort(options.workerPort, lastPorts.worker, async (port) => {
       const w = new LocalWorker({ port });
       await w.listen();
@@ -81,7 +84,7 @@ export class LocalStack {
         worker: Number(new URL(worker.url).port),
       }),
     );
-    const local = new LocalStack(stack, root, stateDir, emulator, worker, options.onStep);
+    const local = new LocalStack(stack, root, stateDir, emulator, worker, turn, options.onStep);
     try {
       await local.apply();
     } catch (e) {
@@ -182,7 +185,20 @@ export class LocalStack {
     clearInterval(this.cronTimer);
     await this.worker.close();
     await this.emulator.close();
+    await this.turn?.stop();
   }
+}
+
+/** coturn with the emulator's shared secret, and the emulator's TURN URLs pointed at it. */
+async function startTurnFor(emulator: RunningEmulator): Promise<LocalTurn> {
+  const { state, config, initialConfig } = emulator.services;
+  const turn = await startLocalTurn({
+    sharedSecret: state.data.turnSharedSecret,
+    refusal: (username) => turnUsernameRefusal(state.data, username),
+  });
+  config.turnServer = { host: turn.host, port: turn.port };
+  initialConfig.turnServer = { ...config.turnServer };
+  return turn;
 }
 
 /** The requested port; else last run's, if still free; else any free one. */
