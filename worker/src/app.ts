@@ -10,17 +10,23 @@ import { openApiRoutes } from "./routes/openapi.ts";
 import { sfuRoutes } from "./routes/sfu.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { turnRoutes } from "./routes/turn.ts";
+import type { UpstreamOptions } from "./upstream/http.ts";
+
+export interface AppOptions {
+  /** Fetch, deadline and retry settings for every upstream client the routes make. */
+  upstream?: UpstreamOptions;
+}
 
 /** The Worker's HTTP API (SPEC §5): shared middleware, then every route of the contract table. */
-export function createApp(): Hono<AppEnv> {
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId, accessLog, cors, limitBody);
   app.onError(onError);
   app.notFound(notFound);
   healthzRoutes(app);
   openApiRoutes(app);
-  streamRoutes(app);
-  turnRoutes(app);
-  sfuRoutes(app);
+  streamRoutes(app, options.upstream);
+  turnRoutes(app, options.upstream);
+  sfuRoutes(app, options.upstream);
   return app;
 }

@@ -10,6 +10,9 @@ function errorLabel(error: Error): string {
   return "internal_error";
 }
 
+/** How every access-log line begins, so that tooling can tell them from other output. */
+export const ACCESS_LOG_MARK = '{"request_id"';
+
 /**
  * One JSON line per request: what an operator needs to find a request again, and nothing that
  * could be a secret (no headers, no bodies, no query strings).

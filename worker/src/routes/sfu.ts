@@ -5,6 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { mintRateLimit } from "../middleware/rate-limit.ts";
 import { mount } from "../mount.ts";
 import { SESSION_TOKEN_TTL_SECONDS, signSessionToken } from "../session-token.ts";
+import type { UpstreamOptions } from "../upstream/http.ts";
 import { SfuClient } from "../upstream/sfu.ts";
 
 /** The room socket of this Worker, on the origin the caller reached it by. */
@@ -14,12 +15,12 @@ function roomSocketUrl(requestUrl: string, roomId: string): string {
   return url.toString();
 }
 
-const sfu = (env: object) => new SfuClient(requireConfig(env, NEEDS.sfu));
+export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
+  const sfu = (env: object) => new SfuClient(requireConfig(env, NEEDS.sfu), upstream);
 
-export function sfuRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.sfuSession, mintRateLimit, async (c, { body }) => {
     const config = requireConfig(c.env, NEEDS.sfu);
-    const { sessionId } = await new SfuClient(config).newSession();
+    const { sessionId } = await new SfuClient(config, upstream).newSession();
     const exp = Math.floor(Date.now() / 1000) + SESSION_TOKEN_TTL_SECONDS;
     const token = await signSessionToken(config.SIGNING_SECRET, {
       tenant: c.get("tenant").id,

@@ -9,7 +9,7 @@ import { type LiveInputSnapshot, snapshotOf } from "../durable/channel-status.ts
 import type { AppEnv, WorkerBindings } from "../env.ts";
 import type { Tenant } from "../middleware/tenant-auth.ts";
 import { mount } from "../mount.ts";
-import { UpstreamError } from "../upstream/http.ts";
+import { UpstreamError, type UpstreamOptions } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
 
 type ChannelBinding = TenantBinding["channels"][string];
@@ -49,7 +49,7 @@ function ingestOf(input: LiveInput) {
   };
 }
 
-export function streamRoutes(app: Hono<AppEnv>): void {
+export function streamRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
   mount(app, API_ROUTES.streamStatus, async (c, { query }) => {
     requireConfig(c.env, NEEDS.stream);
     const binding = channelOf(c.get("tenant"), query.channel);
@@ -59,7 +59,7 @@ export function streamRoutes(app: Hono<AppEnv>): void {
   });
 
   mount(app, API_ROUTES.streamConnect, async (c, { body }) => {
-    const stream = new StreamClient(requireConfig(c.env, NEEDS.stream));
+    const stream = new StreamClient(requireConfig(c.env, NEEDS.stream), upstream);
     const binding = channelOf(c.get("tenant"), body.channel);
     const current = await stream.getLiveInput(binding.liveInputId);
     const input = current.enabled ? current : await stream.enableLiveInput(binding.liveInputId);

@@ -8,6 +8,7 @@ import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { mintRateLimit } from "../middleware/rate-limit.ts";
 import { mount } from "../mount.ts";
+import type { UpstreamOptions } from "../upstream/http.ts";
 import { TurnClient } from "../upstream/turn.ts";
 
 const PORT_53 = /:53(\?|$)/;
@@ -37,14 +38,14 @@ const withinConfiguredTtl = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export function turnRoutes(app: Hono<AppEnv>): void {
+export function turnRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
   mount(app, API_ROUTES.turn, withinConfiguredTtl, mintRateLimit, async (c, { body }) => {
     const config = requireConfig(c.env, NEEDS.turn);
     const ttl = body.ttl ?? config.CREDENTIAL_TTL_DEFAULT;
     const tenant = c.get("tenant");
     const issuedAt = Date.now();
     const customIdentifier = body.user_id ? `${tenant.id}:${body.user_id}` : tenant.id;
-    const { iceServers } = await new TurnClient(config).generateIceServers(ttl, customIdentifier);
+    const { iceServers } = await new TurnClient(config, upstream).generateIceServers(ttl, customIdentifier);
     return {
       iceServers: withoutPort53(iceServers),
       expires_at: new Date(issuedAt + ttl * 1000).toISOString(),

@@ -1,0 +1,33 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { apiSuccess } from "../../../contracts/api/envelope.ts";
+import { healthzData } from "../../../contracts/api/healthz.ts";
+import { call, secretValues } from "../../test/support/api.ts";
+import { createApp } from "../app.ts";
+
+describe("GET /healthz", () => {
+  it("reports the stack, the version and every binding as usable, with no value", async () => {
+    const res = await call("/healthz");
+    expect(res.status).toBe(200);
+    const { data } = apiSuccess(healthzData).parse(res.json);
+    expect(data).toMatchObject({ ok: true, version: "1.2.3-test", stack: "test" });
+    expect(Object.values(data.checks).every((check) => check === "ok")).toBe(true);
+    for (const value of secretValues()) expect(res.text).not.toContain(value);
+  });
+
+  it("names missing and malformed bindings and says ok: false", async () => {
+    const broken = {
+      ...env,
+      SFU_APP_SECRET: undefined,
+      CREDENTIAL_TTL_MAX: "forever",
+      CF_API_BASE: undefined,
+    };
+    const res = await call("/healthz", { app: { app: createApp(), env: broken } });
+    const { data } = apiSuccess(healthzData).parse(res.json);
+    expect(data.ok).toBe(false);
+    expect(data.checks.SFU_APP_SECRET).toBe("missing");
+    expect(data.checks.CREDENTIAL_TTL_MAX).toBe("malformed");
+    expect(data.checks.CF_API_BASE).toBe("default");
+    expect(res.text).not.toContain("forever");
+  });
+});

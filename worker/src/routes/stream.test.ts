@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
+import { channelStatus, streamConnectData } from "../../../contracts/api/stream.ts";
+import { callAs, emulatorAdmin, fixture } from "../../test/support/api.ts";
+import { UPSTREAM_DEADLINE_MS } from "../upstream/http.ts";
+
+const uid = (channel: string, tenant = "acme") => fixture().liveInputs[tenant]![channel]!;
+const upstreamGets = async (liveInputId: string) =>
+  (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${liveInputId}`)).length;
+const faultIds: string[] = [];
+const addFault = async (rule: object) =>
+  faultIds.push((await emulatorAdmin<{ id: string }>("POST", "/faults", rule)).id);
+
+afterEach(async () => {
+  for (const id of faultIds.splice(0)) await emulatorAdmin("DELETE", `/faults/${id}`);
+});
+
+describe("GET /api/stream/status", () => {
+  it("answers a channel's status with playback URLs", async () => {
+    const res = await callAs("acme", "/api/stream/status?channel=main");
+    expect(res.status).toBe(200);
+    const { data } = apiSuccess(channelStatus).parse(res.json);
+    expect(data).toMatchObject({
+      channel: "main",
+      live_input_id: uid("main"),
+      connected: false,
+      state: null,
+      enabled: true,
+    });
+    expect(data.playback.hls).toBe(
+      `${fixture().emulatorUrl}/delivery/customer-tests/${uid("main")}/manifest/video.m3u8`,
+    );
+    expect(data.playback.whep).toMatch(/\/webRTC\/play$/);
+  });
+
+  it("reads `connected` from the observed object shape of status as well", async () => {
+    await emulatorAdmin("POST", `/live_inputs/${uid("backup")}/status`, { state: "reconnected" });
+    await emulatorAdmin("PATCH", "/config", { statusShape: "object" });
+    try {
+      const { data } = apiSuccess(channelStatus).parse(
+        (await callAs("acme", "/api/stream/status?channel=backup")).json,
+      );
+      expect(data).toMatchObject({ connected: true, state: "reconnected" });
+    } finally {
+      await emulatorAdmin("PATCH", "/config", { statusShape: "string" });
+    }
+  });
+
+  it("serves repeated and concurrent reads from one upstream GET per refresh interval", async () => {
+    await addFault({
+      method: "GET",
+      path: `/client/v4/accounts/*/stream/live_inputs/${uid("slow")}`,
+      action: { type: "latency", ms: 300 },
+    });
+    const before = await upstreamGets(uid("slow"));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => callAs("acme", "/api/stream/status?channel=slow")),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(await upstreamGets(uid("slow"))).toBe(before + 1);
+    await callAs("acme", "/api/stream/status?channel=slow");
+    expect(await upstreamGets(uid("slow"))).toBe(before + 1);
+  });
+
+  it("404s a channel the tenant does not have, even when another tenant has it", async () => {
+    const res = await callAs("globex", "/api/stream/status?channel=backup");
+    expect(res.status).toBe(404);
+    expect(apiFailure.parse(res.json).error.code).toBe("channel_not_found");
+  });
+
+  it("400s a missing or malformed channel, naming the field", async () => {
+    for (const query of ["", "?channel=", "?channel=a%20b", `?channel=${"x".repeat(65)}`]) {
+      const res = await callAs("acme", `/api/stream/status${query}`);
+      expect(res.status).toBe(400);
+      const { error } = apiFailure.parse(res.json);
+      expect(error.code).toBe("invalid_request");
+      expect(error.message).toContain("channel");
+    }
+  });
+});
+
+describe("GET /api/stream/status when Cloudflare fails", () => {
+  const faulty = () => `/client/v4/accounts/*/stream/live_inputs/${uid("faulty")}`;
+  const expectFailure = async (status: number, code: string) => {
+    const res = await callAs("acme", "/api/stream/status?channel=faulty");
+    expect(res.status).toBe(status);
+    expect(apiFailure.parse(res.json).error.code).toBe(code);
+    return res;
+  };
+
+  it("500: retried (a GET is safe to repeat), then 502 upstream_error", async () => {
+    await addFault({ method: "GET", path: faulty(), action: { type: "status", status: 500 } });
+    const before = await upstreamGets(uid("faulty"));
+    await expectFailure(502, "upstream_error");
+    expect(await upstreamGets(uid("faulty"))).toBe(before + 3);
+  });
+
+  it("429 with a Retry-After past the deadline: 429 upstream_rate_limited with Retry-After", async () => {
+    await addFault({ method: "GET", path: faulty(), action: { type: "rate_limit", retryAfter: 30 } });
+    const res = await expectFailure(429, "upstream_rate_limited");
+    expect(res.headers.get("retry-after")).toBe("30");
+  });
+
+  it("malformed JSON: 502 upstream_invalid_response", async () => {
+    await addFault({ method: "GET", path: faulty(), action: { type: "malformed" } });
+    await expectFailure(502, "upstream_invalid_response");
+  });
+
+  it("no answer: 503 upstream_timeout at the deadline, not later", async () => {
+    await addFault({ method: "GET", path: faulty(), action: { type: "hang", ms: 30_000 } });
+    const startedAt = Date.now();
+    await expectFailure(503, "upstream_timeout");
+    expect(Date.now() - startedAt).toBeLessThan(UPSTREAM_DEADLINE_MS + 2_000);
+  });
+});
+
+describe("POST /api/stream/connect", () => {
+  it("re-enables a disabled live input and hands out its ingest details and status", async () => {
+    await fetch(
+      `${fixture().emulatorUrl}/client/v4/accounts/${fixture().accountId}/stream/live_inputs/${uid("connect")}`,
+      {
+        method: "PUT",
+        headers: { authorization: `Bearer ${fixture().adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ enabled: false }),
+      },
+    );
+    const first = apiSuccess(streamConnectData).parse(
+      (await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } })).json,
+    ).data;
+    expect(first.reenabled).toBe(true);
+    expect(first.status.enabled).toBe(true);
+    expect(first.ingest.rtmps.url).toMatch(/^rtmps:\/\//);
+    expect(first.ingest.rtmps.stream_key.length).toBeGreaterThan(10);
+    expect(first.ingest.srt.passphrase.length).toBeGreaterThan(10);
+
+    const again = apiSuccess(streamConnectData).parse(
+      (await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } })).json,
+    ).data;
+    expect(again.reenabled).toBe(false);
+    const status = apiSuccess(channelStatus).parse(
+      (await callAs("acme", "/api/stream/status?channel=connect")).json,
+    );
+    expect(status.data.enabled).toBe(true);
+  });
+
+  it("400s a body that is not JSON or lacks the channel, and 404s another tenant's channel", async () => {
+    const notJson = await callAs("acme", "/api/stream/connect", { method: "POST", body: "{channel:" });
+    expect(apiFailure.parse(notJson.json).error.code).toBe("invalid_json");
+    const missing = await callAs("acme", "/api/stream/connect", { method: "POST", body: {} });
+    expect(missing.status).toBe(400);
+    expect(apiFailure.parse(missing.json).error.message).toContain("channel");
+    const foreign = await callAs("globex", "/api/stream/connect", {
+      method: "POST",
+      body: { channel: "connect" },
+    });
+    expect(foreign.status).toBe(404);
+  });
+});

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import type { TestProject } from "vitest/node";
+import type { TenantMap } from "../../contracts/worker/bindings.ts";
+import { permissionGroups } from "../../emulator/permissions.ts";
+import { startEmulator } from "../../emulator/server.ts";
+import type { Fixture } from "./support/fixture.ts";
+import "./support/fixture.ts";
+
+/** The tenants the tests use: two ordinary ones, and one with tiny limits for the rate-limit tests. */
+const TENANTS = {
+  acme: {
+    channels: ["main", "backup", "connect", "faulty", "slow"],
+    allowedOrigins: ["https://app.acme.test"],
+    limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
+  },
+  globex: {
+    channels: ["main"],
+    allowedOrigins: ["https://globex.test"],
+    limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
+  },
+  tiny: {
+    channels: [],
+    allowedOrigins: [],
+    limits: { credentialsPerMinute: 4, credentialsPerUserPerMinute: 2 },
+  },
+};
+
+/** Starts the emulator in Node, seeds it through Cloudflare's own API, and provides the fixture. */
+export default async function setup(project: TestProject) {
+  const emu = await startEmulator();
+  const api = async <T>(path: string, body: unknown, token = emu.adminToken): Promise<T> => {
+    const res = await fetch(`${emu.apiBase}/accounts/${emu.accountId}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as { success: boolean; result: T };
+    if (!json.success) throw new Error(`seeding ${path} failed: HTTP ${res.status}`);
+    return json.result;
+  };
+  const groupIds = permissionGroups.filter((g) => g.name.startsWith("Stream ")).map((g) => ({ id: g.id }));
+  const streamToken = await api<{ value: string }>("/tokens", {
+    name: "worker tests: stream read/write",
+    policies: [
+      {
+        effect: "allow",
+        resources: { [`com.cloudflare.api.account.${emu.accountId}`]: "*" },
+        permission_groups: groupIds,
+      },
+    ],
+  });
+  const turnKey = () => api<{ uid: string; key: string }>("/calls/turn_keys", { name: "worker tests" });
+  const sfuApp = () => api<{ uid: string; secret: string }>("/calls/apps", { name: "worker tests" });
+  const [turn, faultTurn, sfu, faultSfu] = [await turnKey(), await turnKey(), await sfuApp(), await sfuApp()];
+
+  const playbackBase = `${emu.url}/delivery/customer-tests`;
+  const tenants: TenantMap = {};
+  const liveInputs: Fixture["liveInputs"] = {};
+  for (const [tenantId, tenant] of Object.entries(TENANTS)) {
+    tenants[tenantId] = { allowedOrigins: tenant.allowedOrigins, limits: tenant.limits, channels: {} };
+    liveInputs[tenantId] = {};
+    for (const channel of tenant.channels) {
+      const input = await api<{ uid: string }>("/stream/live_inputs", {
+        meta: { tenant: tenantId, channel },
+      });
+      tenants[tenantId].channels[channel] = { liveInputId: input.uid, playbackBase };
+      liveInputs[tenantId][channel] = input.uid;
+    }
+  }
+
+  const fixture: Fixture = {
+    emulatorUrl: emu.url,
+    adminToken: emu.adminToken,
+    accountId: emu.accountId,
+    bindings: {
+      ACCOUNT_ID: emu.accountId,
+      STACK: "test",
+      VERSION: "1.2.3-test",
+      TENANTS: JSON.stringify(tenants),
+      TURN_KEY_ID: turn.uid,
+      SFU_APP_ID: sfu.uid,
+      TENANT_KEY_GENERATION: "2",
+      CREDENTIAL_TTL_DEFAULT: "86400",
+      CREDENTIAL_TTL_MAX: "172800",
+      CF_API_BASE: emu.apiBase,
+      REALTIME_API_BASE: emu.realtimeBase,
+      TURN_KEY_SECRET: turn.key,
+      SFU_APP_SECRET: sfu.secret,
+      STREAM_API_TOKEN: streamToken.value,
+      SIGNING_SECRET: randomBytes(32).toString("base64url"),
+      WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
+    },
+    liveInputs,
+    faultTurnKey: { id: faultTurn.uid, secret: faultTurn.key },
+    faultSfuApp: { id: faultSfu.uid, secret: faultSfu.secret },
+  };
+  project.provide("fixture", fixture);
+  return () => emu.close();
+}

@@ -1,0 +1,22 @@
+/**
+ * What the Node-side global setup hands the tests in workerd: where the emulator is, the Worker's
+ * bindings (with fake secrets made at run time) and the resources seeded for the tests.
+ */
+export interface Fixture {
+  emulatorUrl: string;
+  adminToken: string;
+  accountId: string;
+  /** Exactly what the Worker under test is bound to. */
+  bindings: Record<string, string>;
+  /** live input uid per tenant and channel. */
+  liveInputs: Record<string, Record<string, string>>;
+  /** Realtime credentials of their own, for fault tests that must not disturb the shared ones. */
+  faultTurnKey: { id: string; secret: string };
+  faultSfuApp: { id: string; secret: string };
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    fixture: Fixture;
+  }
+}
