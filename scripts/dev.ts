@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { TURNSERVER_BINARY } from "./lib/coturn.ts";
+import { LocalStack } from "./local-engine/local-stack.ts";
+
+const USAGE = `Usage: npm start -- [--stack dev] [--reset] [--emulator-port N] [--worker-port N] [--no-turn]
+
+Starts the whole environment on this machine: the Cloudflare emulator, the Pulumi program applied
+to it, the Worker it declares in workerd and, when Debian's coturn is installed, a local TURN server.
+State lives in .realtime-stack/local/ and is reused by the next start; --reset starts afresh.`;
+
+const { values } = parseArgs({
+  options: {
+    stack: { type: "string", default: "dev" },
+    reset: { type: "boolean", default: false },
+    "emulator-port": { type: "string" },
+    "worker-port": { type: "string" },
+    "no-turn": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+function port(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    console.error(`${flag} must be a port number (1-65535), got "${value}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const emulatorPort = port("--emulator-port", values["emulator-port"]);
+const workerPort = port("--worker-port", values["worker-port"]);
+const turn = !values["no-turn"] && existsSync(TURNSERVER_BINARY);
+
+console.log(`Starting the ${values.stack} stack${values.reset ? " from scratch" : ""}…`);
+const stack = await LocalStack.start({
+  stack: values.stack,
+  reset: values.reset,
+  turn,
+  ...(emulatorPort ? { emulatorPort } : {}),
+  ...(workerPort ? { workerPort } : {}),
+  onStep: (s) => {
+    if (s.op !== "same") console.log(`  ${s.op.padEnd(7)} ${s.type.split(":").pop()} ${s.name}`);
+  },
+}).catch((e: Error) => {
+  console.error(`Could not start the local stack: ${e.message}`);
+  process.exit(1);
+});
+
+type Outputs = { tenants: Record<string, { apiKey: string; channels: Record<string, unknown> }> };
+const outputs = stack.outputs as Outputs;
+const [tenantId, tenant] = Object.entries(outputs.tenants)[0]!;
+const [channel, channelOutputs] = Object.entries(tenant.channels)[0]!;
+const { liveInputId } = channelOutputs as { liveInputId: string };
+const url = stack.worker.url;
+const auth = `-H 'X-Tenant-ID: ${tenantId}' -H 'Authorization: Bearer ${tenant.apiKey}'`;
+
+console.log(`
+realtime-stack (${values.stack}) is running.
+
+  Worker       ${url}
+  Dashboard    ${url}/?tenant=${tenantId}
+  Emulator     ${stack.emulator.url}
+  Admin token  ${stack.emulator.adminToken}  (the emulator's /__emulator/ controls)
+  TURN         ${stack.turn ? `coturn on ${stack.turn.host}:${stack.turn.port}` : "off (install coturn for real relays)"}
+  Tenant       ${tenantId}
+  Tenant key   ${tenant.apiKey}
+  Outputs      ${stack.outputsFile}
+
+Try:
+  curl -s ${url}/healthz
+  curl -s ${auth} '${url}/api/stream/status?channel=${channel}'
+  curl -s -X POST ${auth} -H 'content-type: application/json' -d '{}' ${url}/api/realtime/turn
+  curl -s -X POST ${auth} -H 'content-type: application/json' -d '{"room_id":"demo","user_id":"ada","user_name":"Ada"}' ${url}/api/realtime/sfu
+
+Make ${tenantId}/${channel} go live (a broadcaster connecting), then watch the dashboard change:
+  curl -s -X POST -H 'Authorization: Bearer ${stack.emulator.adminToken}' -H 'content-type: application/json' \
+    -d '{"state":"connected"}' ${stack.emulator.url}/__emulator/live_inputs/${liveInputId}/status
+
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nStopping…");
+    await stack.close();
+    console.log("Stopped. State kept in .realtime-stack/local/ (npm start -- --reset to start afresh).");
+    process.exit(0);
+  });
+}
