@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
+import { sfuSessionData } from "../../../contracts/api/realtime.ts";
+import {
+  renegotiateResponse,
+  sessionState,
+  tracksCloseResponse,
+  tracksNewResponse,
+} from "../../../contracts/cloudflare/realtime.ts";
+import { call, callAs, fixture } from "../../test/support/api.ts";
+import { answerTo, PUBLISH_OFFER } from "../../test/support/sdp.ts";
+
+async function newSession(tenant: string, room = "room-1", user = "alice") {
+  const res = await callAs(tenant, "/api/realtime/sfu", {
+    method: "POST",
+    body: { room_id: room, user_id: user, user_name: "Alice Ågren" },
+  });
+  expect(res.status).toBe(201);
+  return apiSuccess(sfuSessionData).parse(res.json).data;
+}
+
+/** A call on the session proxy with a session token. */
+const proxy = (tenant: string, token: string, path: string, method = "GET", body?: unknown) =>
+  call(`/api/realtime/sfu/sessions/${path}`, { tenant, bearer: token, method, body });
+
+describe("POST /api/realtime/sfu", () => {
+  it("creates a Realtime session with a token, the room socket URL and the app id", async () => {
+    const before = Date.now();
+    const session = await newSession("acme");
+    expect(session.session_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(session.room_id).toBe("room-1");
+    expect(session.ws_url).toBe("ws://worker.test/api/realtime/rooms/room-1/ws");
+    expect(session.app_id).toBe(fixture().bindings.SFU_APP_ID);
+    const expiresIn = Date.parse(session.expires_at) - before;
+    expect(expiresIn).toBeGreaterThan(3_500_000);
+    expect(expiresIn).toBeLessThanOrEqual(3_601_000);
+  });
+
+  it("400s bad room ids, user ids and names, naming the field", async () => {
+    const bad = [
+      [{ user_id: "u", user_name: "n" }, "room_id"],
+      [{ room_id: "r/1", user_id: "u", user_name: "n" }, "room_id"],
+      [{ room_id: "r", user_id: "", user_name: "n" }, "user_id"],
+      [{ room_id: "r", user_id: "u", user_name: "bell\u0007" }, "user_name"],
+      [{ room_id: "r", user_id: "u", user_name: "x".repeat(129) }, "user_name"],
+    ] as const;
+    for (const [body, field] of bad) {
+      const res = await callAs("acme", "/api/realtime/sfu", { method: "POST", body });
+      expect(res.status).toBe(400);
+      expect(apiFailure.parse(res.json).error.message).toContain(field);
+    }
+  });
+});
+
+describe("the session proxy", () => {
+  it("publishes, pulls, renegotiates, reads and closes tracks through Realtime with the session's token", async () => {
+    const publisher = await newSession("acme", "room-2", "alice");
+    const published = await proxy("acme", publisher.token, `${publisher.session_id}/tracks/new`, "POST", {
+      sessionDescription: PUBLISH_OFFER,
+      tracks: [
+        { location: "local", mid: "0", trackName: "mic" },
+        { location: "local", mid: "1", trackName: "cam" },
+      ],
+    });
+    expect(published.status).toBe(200);
+    expect(apiSuccess(tracksNewResponse).parse(published.json).data.sessionDescription?.type).toBe("answer");
+
+    const viewer = await newSession("acme", "room-2", "bob");
+    const pulled = apiSuccess(tracksNewResponse).parse(
+      (
+        await proxy("acme", viewer.token, `${viewer.session_id}/tracks/new`, "POST", {
+          tracks: [{ location: "remote", sessionId: publisher.session_id, trackName: "cam" }],
+        })
+      ).json,
+    ).data;
+    expect(pulled.requiresImmediateRenegotiation).toBe(true);
+    const renegotiated = await proxy("acme", viewer.token, `${viewer.session_id}/renegotiate`, "PUT", {
+      sessionDescription: answerTo(pulled.sessionDescription!.sdp),
+    });
+    expect(apiSuccess(renegotiateResponse).parse(renegotiated.json).data).toEqual({});
+
+    const state = apiSuccess(sessionState).parse(
+      (await proxy("acme", viewer.token, viewer.session_id)).json,
+    ).data;
+    expect(state.tracks.map((t) => [t.trackName, t.status])).toEqual([["cam", "active"]]);
+
+    const closed = await proxy("acme", viewer.token, `${viewer.session_id}/tracks/close`, "PUT", {
+      tracks: [{ mid: pulled.tracks[0]!.mid! }],
+      force: true,
+    });
+    expect(apiSuccess(tracksCloseResponse).parse(closed.json).data.tracks[0]?.errorCode).toBeUndefined();
+  });
+
+  it("refuses the tenant key, another session's token and another tenant's header with 403", async () => {
+    const mine = await newSession("acme");
+    const other = await newSession("acme", "room-1", "bob");
+    const foreign = await newSession("globex");
+    const refusals = [
+      await callAs("acme", `/api/realtime/sfu/sessions/${mine.session_id}`),
+      await proxy("acme", other.token, mine.session_id),
+      await proxy("acme", foreign.token, mine.session_id),
+      await proxy("globex", mine.token, mine.session_id),
+      await proxy("acme", `${mine.token.slice(0, -2)}AA`, mine.session_id),
+    ];
+    for (const res of refusals) {
+      expect(res.status).toBe(403);
+      expect(apiFailure.parse(res.json).error.code).toBe("forbidden");
+    }
+    const anonymous = await call(`/api/realtime/sfu/sessions/${mine.session_id}`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it("passes Realtime's refusal of a bad request through as a 4xx with its error code", async () => {
+    const session = await newSession("acme");
+    const res = await proxy("acme", session.token, `${session.session_id}/tracks/new`, "POST", {
+      tracks: [{ location: "local", mid: "0", trackName: "mic" }],
+    });
+    expect(res.status).toBe(400);
+    const { error } = apiFailure.parse(res.json);
+    expect(error.code).toBe("upstream_rejected");
+    expect(error.details).toMatchObject({ upstream: "sfu", upstream_code: "invalid_params" });
+  });
+
+  it("400s a body that breaks the Realtime contract before calling it", async () => {
+    const session = await newSession("acme");
+    const res = await proxy("acme", session.token, `${session.session_id}/tracks/close`, "PUT", {
+      tracks: [],
+    });
+    expect(res.status).toBe(400);
+    expect(apiFailure.parse(res.json).error.message).toMatch(/tracks|force/);
+  });
+});
