@@ -9,7 +9,7 @@ import "./support/fixture.ts";
 /** The tenants the tests use: two ordinary ones, and one with tiny limits for the rate-limit tests. */
 const TENANTS = {
   acme: {
-    channels: ["main", "backup", "connect", "faulty", "slow"],
+    channels: ["main", "backup", "connect", "faulty", "slow", "matrix"],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
