@@ -38,6 +38,17 @@ const emulatorPort = port("--emulator-port", values["emulator-port"]);
 const workerPort = port("--worker-port", values["worker-port"]);
 const turn = !values["no-turn"] && existsSync(TURNSERVER_BINARY);
 
+/**
+ * Registered before anything starts so that it runs first: Miniflare's own SIGINT handler exits the
+ * process at once, and the exit hooks (workerd, coturn) then stop every child. State is already on disk.
+ */
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.log("\nStopped. State kept in .realtime-stack/local/ (npm start -- --reset starts afresh).");
+    process.exit(0);
+  });
+}
+
 console.log(`Starting the ${values.stack} stack${values.reset ? " from scratch" : ""}…`);
 const stack = await LocalStack.start({
   stack: values.stack,
@@ -84,15 +95,3 @@ Make ${tenantId}/${channel} go live (a broadcaster connecting), then watch the d
     -d '{"state":"connected"}' ${stack.emulator.url}/__emulator/live_inputs/${liveInputId}/status
 
 Press Ctrl-C to stop.`);
-
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log("\nStopping…");
-    await stack.close();
-    console.log("Stopped. State kept in .realtime-stack/local/ (npm start -- --reset to start afresh).");
-    process.exit(0);
-  });
-}

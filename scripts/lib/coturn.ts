@@ -71,7 +71,14 @@ export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn
     child.once("error", (err) => resolve(err.message));
   });
 
+  // A process.exit elsewhere (Miniflare exits on SIGINT) must not leave coturn running.
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", killOnExit);
   const stop = async () => {
+    process.off("exit", killOnExit);
     await stopProcess(child, exited);
     rmSync(dir, { recursive: true, force: true });
   };
