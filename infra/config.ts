@@ -162,6 +162,9 @@ export class StackConfigError extends pulumi.RunError {
         problems.map((p) => `  - ${p}`).join("\n"),
     );
     this.name = "StackConfigError";
+    // A configuration problem is the user's, not the code's: no stack trace. (Pulumi formats the
+    // error once more for its tracing span, and source-mapping a real stack there takes seconds.)
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

@@ -11,14 +11,31 @@ import { FakeCloudflare } from "./fake-cloudflare.ts";
 const [main, project, stack] = process.argv.slice(2);
 const fake = new FakeCloudflare();
 await pulumi.runtime.setMocks(fake, project, stack, false);
-process.on("exit", () => {
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    getRegisteredResources?: () => Map<string, { state: unknown }>;
-  };
-  const stackResource = [...(monitor?.getRegisteredResources?.() ?? new Map()).entries()].find(([urn]) =>
-    urn.includes("pulumi:pulumi:Stack"),
-  );
-  console.log(JSON.stringify({ registered: fake.registrations.map((r) => `${r.type} ${r.name}`), stack: stackResource?.[1].state ?? null }));
+// The end-of-run handshake with the engine, which mocks do not implement.
+Object.assign(pulumi.runtime.getMonitor() as object, {
+  signalAndWaitForShutdown: (_: unknown, done: (err: null, res: object) => void) => done(null, {}),
 });
-process.argv = [process.argv[0]!, "pulumi-language-nodejs", `--monitor=mock`, `--project=${project}`, `--stack=${stack}`, main!];
+process.on("exit", () => {
+  // The mock monitor keeps the stack's registered outputs as the protobuf Struct the engine would get.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    getRegisteredResources(): Map<string, { state: { toJavaScript(): unknown } }>;
+  };
+  const stackResource = [...monitor.getRegisteredResources()].find(([urn]) =>
+    urn.endsWith(`::${project}-${stack}`),
+  );
+  console.log(
+    JSON.stringify({
+      registered: fake.registrations.map((r) => `${r.type} ${r.name}`),
+      outputs: stackResource?.[1].state.toJavaScript() ?? null,
+    }),
+  );
+});
+process.argv = [
+  process.argv[0]!,
+  "pulumi-language-nodejs",
+  `--monitor=mock`,
+  `--project=${project}`,
+  `--stack=${stack}`,
+  main!,
+];
 createRequire(import.meta.url)("@pulumi/pulumi/cmd/run");
