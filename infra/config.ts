@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import { TURN_TTL_MIN } from "../contracts/api/realtime.ts";
 import { TURN_TTL_MAX } from "../contracts/cloudflare/realtime.ts";
 import { cfTag, id } from "../contracts/ids.ts";
 import {
@@ -10,9 +11,6 @@ import {
 
 /** The project name in Pulumi.yaml, which is also the namespace of every key below. */
 export const CONFIG_NAMESPACE = "realtime-stack";
-
-/** The Worker refuses TTLs below a minute: shorter credentials expire before ICE completes. */
-const TURN_TTL_FLOOR = 60;
 
 const secret = z.string().regex(/^\S{32,4096}$/, {
   message: "must be 32 to 4096 characters without whitespace",
@@ -78,7 +76,8 @@ const tenantSchema = z.strictObject({
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type ChannelConfig = z.infer<typeof channelSchema>;
 
-const ttl = z.int().min(TURN_TTL_FLOOR).max(TURN_TTL_MAX);
+/** The Worker's own bounds for a requested TTL, so that its default and maximum are always grantable. */
+const ttl = z.int().min(TURN_TTL_MIN).max(TURN_TTL_MAX);
 
 /** The Worker's routes live at the root, so a route must send a whole hostname to it. */
 const routePattern = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+\/\*$/, {

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { parseStackConfig, StackConfigError } from "./config.ts";
+
+const SIGNING = "s".repeat(40);
+const WEBHOOK = "w".repeat(40);
+
+/** The smallest valid config, as Pulumi hands it over: structured values as JSON strings. */
+function minimal(): Record<string, unknown> {
+  return {
+    accountId: "0123456789abcdef0123456789abcdef",
+    tenants: [{ id: "acme", channels: [{ name: "main" }] }],
+    worker: { scriptName: "rt-dev", workersDev: { subdomain: "acct" } },
+    signingSecret: SIGNING,
+    webhookSecret: WEBHOOK,
+  };
+}
+
+const raw = (values: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k,
+      typeof v === "string" || v === undefined ? v : JSON.stringify(v),
+    ]),
+  ) as Record<string, string | undefined>;
+
+function problems(values: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(raw(values));
+  } catch (e) {
+    if (e instanceof StackConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("parseStackConfig", () => {
+  it("fills every default a minimal config leaves out", () => {
+    const config = parseStackConfig(raw(minimal()));
+    expect(config.tenants[0]).toEqual({
+      id: "acme",
+      channels: [{ name: "main", recording: true, lowLatency: false }],
+      allowedOrigins: [],
+      limits: { credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 },
+    });
+    expect(config.worker).toEqual({
+      scriptName: "rt-dev",
+      credentialTtl: { default: 86_400, max: 172_800 },
+      exposure: { kind: "workersDev", subdomain: "acct" },
+    });
+    const slot = { active: "a", generations: { a: 1, b: 1 } };
+    expect(config.rotation).toEqual({ turn: slot, sfu: slot, apiToken: slot, tenantKeys: { generation: 1 } });
+    expect(config.notifications).toEqual({ enabled: false });
+    expect(config.apiBase).toBe("https://api.cloudflare.com/client/v4");
+    expect(config.realtimeApiBase).toBe("https://rtc.live.cloudflare.com/v1");
+  });
+
+  it("takes local API bases without their trailing slash", () => {
+    const config = parseStackConfig(raw({ ...minimal(), apiBase: "http://127.0.0.1:8787/client/v4/" }));
+    expect(config.apiBase).toBe("http://127.0.0.1:8787/client/v4");
+  });
+
+  it.each([
+    [
+      "a route or a custom domain as well as workers.dev",
+      {
+        worker: {
+          scriptName: "rt",
+          workersDev: { subdomain: "a" },
+          customDomain: { hostname: "rt.example.com", zoneId: "0".repeat(32) },
+        },
+      },
+      "realtime-stack:worker: set exactly one of workersDev, route or customDomain (found workersDev, customDomain)",
+    ],
+    [
+      "a route that does not cover a whole host",
+      { worker: { scriptName: "rt", route: { pattern: "example.com/api/*", zoneId: "0".repeat(32) } } },
+      'realtime-stack:worker.route.pattern: must be a hostname followed by "/*", such as realtime.example.com/*',
+    ],
+    [
+      "a TTL default above its maximum",
+      {
+        worker: {
+          scriptName: "rt",
+          workersDev: { subdomain: "a" },
+          credentialTtl: { default: 7200, max: 3600 },
+        },
+      },
+      "realtime-stack:worker.credentialTtl.default: default must not exceed max",
+    ],
+    [
+      "a typo in a nested key",
+      { worker: { scriptName: "rt", workersDev: { subdomain: "a" }, credentialTTL: {} } },
+      'realtime-stack:worker: Unrecognized key: "credentialTTL"',
+    ],
+    [
+      "an unknown top-level key",
+      { tenant: [] },
+      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, notifications, apiBase, realtimeApiBase)",
+    ],
+    [
+      "a structured key given as a plain string",
+      { rotation: "turn=b" },
+      "realtime-stack:rotation: expected a structured YAML value (a map or a list)",
+    ],
+    [
+      "two tenants with one id",
+      {
+        tenants: [
+          { id: "acme", channels: [{ name: "a" }] },
+          { id: "acme", channels: [{ name: "b" }] },
+        ],
+      },
+      'realtime-stack:tenants[1]: duplicate tenant id "acme"',
+    ],
+    [
+      "a tenant without channels",
+      { tenants: [{ id: "acme", channels: [] }] },
+      "realtime-stack:tenants[0].channels: Too small: expected array to have >=1 items",
+    ],
+    [
+      "low latency without recording",
+      { tenants: [{ id: "acme", channels: [{ name: "a", recording: false, lowLatency: true }] }] },
+      "realtime-stack:tenants[0].channels[0].lowLatency: lowLatency needs recording (Cloudflare's low-latency HLS is built on the recording)",
+    ],
+    [
+      "an origin with a path",
+      { tenants: [{ id: "acme", channels: [{ name: "a" }], allowedOrigins: ["https://app.example.com/"] }] },
+      "realtime-stack:tenants[0].allowedOrigins[0]: must be an origin such as https://app.example.com (scheme, host, optional port, no path)",
+    ],
+    [
+      "an active slot that does not exist",
+      { rotation: { turn: { active: "c" } } },
+      'realtime-stack:rotation.turn.active: Invalid option: expected one of "a"|"b"',
+    ],
+    [
+      "a generation of zero",
+      { rotation: { sfu: { generations: { b: 0 } } } },
+      "realtime-stack:rotation.sfu.generations.b: Too small: expected number to be >=1",
+    ],
+  ])("rejects %s, naming the key path", (_, change, expected) => {
+    expect(problems({ ...minimal(), ...change })).toEqual([expected]);
+  });
+
+  it("reports every problem at once", () => {
+    const { accountId: _, ...withoutAccount } = minimal();
+    expect(
+      problems({ ...withoutAccount, webhookSecret: "short", notifications: { enabled: "yes" } }),
+    ).toEqual([
+      "realtime-stack:accountId: required; set it with pulumi config set realtime-stack:accountId <value>",
+      "realtime-stack:webhookSecret: must be 32 to 4096 characters without whitespace",
+      "realtime-stack:notifications.enabled: Invalid input: expected boolean, received string",
+    ]);
+  });
+
+  it("never repeats a secret's value in a message", () => {
+    const leaked = "not a secret but has spaces in it, 40+ chars long";
+    const error = (() => {
+      try {
+        parseStackConfig(raw({ ...minimal(), signingSecret: leaked }));
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toContain(
+      "realtime-stack:signingSecret: must be 32 to 4096 characters without whitespace",
+    );
+    expect(error?.message).not.toContain(leaked);
+  });
+});

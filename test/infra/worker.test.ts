@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import ts from "typescript";
+import { afterAll, describe, expect, it } from "vitest";
+import { healthzData } from "../../contracts/api/healthz.ts";
+import { buildWorkerBundle } from "../../infra/worker-bundle.ts";
+import {
+  COMPATIBILITY_DATE,
+  COMPATIBILITY_FLAGS,
+  DURABLE_OBJECT_MIGRATION,
+  DURABLE_OBJECTS,
+} from "../../infra/worker-settings.ts";
+import { evaluateProgram } from "./evaluate.ts";
+import { unwrapSecrets } from "./fake-cloudflare.ts";
+import { asPulumiConfig, devStackValues } from "./stack-config.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "infra-worker-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("the Worker bundle", () => {
+  it("is the same bytes on every build, its version carrying the content hash", async () => {
+    const [first, second] = [await buildWorkerBundle(), await buildWorkerBundle()];
+    expect(second.sha256).toBe(first.sha256);
+    expect(first.version).toMatch(new RegExp(`^\\d+\\.\\d+\\.\\d+\\+${first.sha256.slice(0, 12)}$`));
+    expect(first.mainModule).toBe("index.js");
+  });
+
+  it("is refused when the entry does not export a bound Durable Object class", async () => {
+    const entry = join(scratch, "no-durable-objects.ts");
+    writeFileSync(entry, "export default { fetch: () => new Response('ok') };\n");
+    await expect(buildWorkerBundle(entry)).rejects.toThrow(
+      `does not export its Durable Object classes: ${DURABLE_OBJECTS.map((d) => d.className).join(", ")}`,
+    );
+  });
+});
+
+type DeclaredBinding = { type: string; name: string; text?: string; className?: string };
+
+describe("the Worker as the program declares it", () => {
+  it("starts in workerd with exactly the computed bindings and reports every binding usable", async () => {
+    const run = await evaluateProgram(asPulumiConfig(devStackValues()));
+    const script = unwrapSecrets(run.fake.named("realtime-worker").inputs) as {
+      mainModule: string;
+      content: string;
+      compatibilityDate: string;
+      compatibilityFlags: string[];
+      bindings: DeclaredBinding[];
+    };
+    const texts = script.bindings.filter((b) => b.text !== undefined);
+    const objects = script.bindings.filter((b) => b.type === "durable_object_namespace");
+    const mf = new Miniflare({
+      modules: [{ type: "ESModule", path: script.mainModule, contents: script.content }],
+      compatibilityDate: script.compatibilityDate,
+      compatibilityFlags: script.compatibilityFlags,
+      bindings: Object.fromEntries(texts.map((b) => [b.name, b.text!])),
+      durableObjects: Object.fromEntries(objects.map((b) => [b.name, b.className!])),
+    });
+    try {
+      const res = await mf.dispatchFetch("http://localhost/healthz");
+      const body = (await res.json()) as { data: unknown };
+      const health = healthzData.parse(body.data);
+      expect(Object.entries(health.checks).filter(([, check]) => check !== "ok")).toEqual([]);
+      expect(health).toMatchObject({ ok: true, stack: "dev" });
+      expect(res.status).toBe(200);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
+describe("worker/wrangler.jsonc (local runs and the Worker's own tests)", () => {
+  it("agrees with what the program deploys: compatibility, Durable Objects and their migration", () => {
+    const path = new URL("../../worker/wrangler.jsonc", import.meta.url);
+    const { config, error } = ts.parseConfigFileTextToJson(path.pathname, readFileSync(path, "utf8"));
+    expect(error).toBeUndefined();
+    const wrangler = config as {
+      compatibility_date: string;
+      compatibility_flags: string[];
+      durable_objects: { bindings: { name: string; class_name: string }[] };
+      migrations: { tag: string; new_sqlite_classes: string[] }[];
+    };
+    expect(wrangler.compatibility_date).toBe(COMPATIBILITY_DATE);
+    expect(wrangler.compatibility_flags).toEqual(COMPATIBILITY_FLAGS);
+    expect(wrangler.durable_objects.bindings).toEqual(
+      DURABLE_OBJECTS.map((d) => ({ name: d.binding, class_name: d.className })),
+    );
+    expect(wrangler.migrations).toEqual([
+      { tag: DURABLE_OBJECT_MIGRATION.newTag, new_sqlite_classes: DURABLE_OBJECT_MIGRATION.newSqliteClasses },
+    ]);
+  });
+});
