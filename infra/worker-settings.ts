@@ -17,14 +17,13 @@ export const DURABLE_OBJECTS = [
 ] as const;
 
 /**
- * The migration every deploy carries, in the shape Cloudflare's Terraform provider documents: v1
- * creates each class with SQLite storage (the only kind the Workers Free plan allows). A later
- * class change needs a new tag with `oldTag: "v1"` and only that change.
+ * Every Durable Object migration ever shipped, oldest first, as wrangler keeps them: append a new
+ * tag for a class change, never edit a shipped one. A deploy sends only the migrations after the
+ * tag the deployed script is at (infra/worker-migrations.ts), since Cloudflare refuses a replay.
  */
-export const DURABLE_OBJECT_MIGRATION = {
-  newTag: "v1",
-  newSqliteClasses: DURABLE_OBJECTS.map((d) => d.className),
-};
+export const DURABLE_OBJECT_MIGRATIONS: readonly { tag: string; newSqliteClasses: readonly string[] }[] = [
+  { tag: "v1", newSqliteClasses: ["ChannelStatus", "RateLimiter"] },
+];
 
 /** The status refresh: the Worker re-reads every live input's state once a minute. */
 export const STATUS_REFRESH_CRON = "* * * * *";

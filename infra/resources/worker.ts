@@ -2,12 +2,8 @@ import * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
 import type { WorkerConfig, WorkerExposure } from "../config.ts";
 import type { WorkerBundle } from "../worker-bundle.ts";
-import {
-  COMPATIBILITY_DATE,
-  COMPATIBILITY_FLAGS,
-  DURABLE_OBJECT_MIGRATION,
-  STATUS_REFRESH_CRON,
-} from "../worker-settings.ts";
+import { migrationsAfter } from "../worker-migrations.ts";
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, STATUS_REFRESH_CRON } from "../worker-settings.ts";
 
 export interface WorkerArgs {
   accountId: string;
@@ -46,6 +42,11 @@ export function createWorker(
   opts: pulumi.CustomResourceOptions,
 ): DeployedWorker {
   const { accountId, worker, bundle } = args;
+  // The tag the deployed script is at decides which migrations this upload carries.
+  const deployed = cloudflare.getWorkersScriptsOutput({ accountId }, { parent: opts.parent });
+  const migrations = deployed.apply(({ results }) =>
+    migrationsAfter(results.find((s) => s.id === worker.scriptName)?.migrationTag || undefined),
+  );
   const script = new cloudflare.WorkersScript(
     `${prefix}-worker`,
     {
@@ -56,7 +57,7 @@ export function createWorker(
       compatibilityDate: COMPATIBILITY_DATE,
       compatibilityFlags: COMPATIBILITY_FLAGS,
       bindings: args.bindings,
-      migrations: DURABLE_OBJECT_MIGRATION,
+      migrations,
       observability: { enabled: true },
     },
     opts,

@@ -36,6 +36,8 @@ export interface ApplyResult {
 const PERMISSION_GROUPS_LIST =
   "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList";
 
+const WORKERS_SCRIPTS_LIST = "cloudflare:index/getWorkersScripts:getWorkersScripts";
+
 /** Pulumi's wire marker for secret values, which mocks hand over as wrapped objects. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -65,7 +67,6 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
   const state = loadState(options.stateFile, options.stack);
   const steps: Step[] = [];
   const seen = new Set<string>();
-  let inFlight = 0;
   const record = (step: Step) => {
     steps.push(step);
     options.onStep?.(step);
@@ -124,17 +125,26 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
       async newResource(args) {
         if (args.custom === false) return { id: undefined, state: args.inputs };
         if (failure) throw new Error(`${args.name} not registered: an earlier step failed`);
-        inFlight += 1;
         try {
           return await register(args.type, args.name, args.inputs as Props);
         } catch (e) {
           fail(e);
           throw e;
-        } finally {
-          inFlight -= 1;
         }
       },
       async call(args) {
+        if (args.token === WORKERS_SCRIPTS_LIST) {
+          const { accountId } = args.inputs as { accountId: string };
+          const scripts = await options.api.call(
+            "GET",
+            `/accounts/${accountId}/workers/scripts`,
+            z.array(z.object({ id: z.string(), migration_tag: z.string().optional() }).loose()),
+          );
+          return {
+            ...(args.inputs as Props),
+            results: scripts.map((s) => ({ id: s.id, migrationTag: s.migration_tag ?? "" })),
+          };
+        }
         if (args.token !== PERMISSION_GROUPS_LIST) {
           throw new Error(`the local engine cannot invoke ${args.token}`);
         }
@@ -160,7 +170,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
 
   let outputs: Record<string, unknown>;
   try {
-    outputs = await Promise.race([evaluate(options.program, () => inFlight), failed]);
+    outputs = await Promise.race([evaluate(options.program), failed]);
   } finally {
     // Let the runtime's own rejections of this run arrive before the handler goes.
     await new Promise((r) => setTimeout(r, 20));
@@ -178,12 +188,13 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
   return { outputs, steps, state };
 }
 
-async function evaluate(program: ApplyOptions["program"], inFlight: () => number) {
+async function evaluate(program: ApplyOptions["program"]) {
   const exported = await program();
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(exported)) outputs[k] = await resolveOutput(v);
-  // Resources the exports do not depend on may still be registering.
-  while (inFlight() > 0) await new Promise((r) => setTimeout(r, 5));
+  // Resources the exports do not depend on may still be waiting for inputs or registering:
+  // the runtime counts every registration from construction on, and this waits for all of them.
+  await pulumi.runtime.disconnect();
   return outputs;
 }
 

@@ -7,6 +7,7 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export const PERMISSION_GROUPS_LIST =
   "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList";
+const WORKERS_SCRIPTS_LIST = "cloudflare:index/getWorkersScripts:getWorkersScripts";
 
 export interface Registration {
   type: string;
@@ -83,8 +84,15 @@ export class FakeCloudflare implements pulumi.runtime.Mocks {
     return { id: uid, state };
   }
 
+  /** Scripts already deployed on the fake account, by name, with their Durable Object migration tag. */
+  readonly deployedScripts = new Map<string, string>();
+
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     this.invokes.push({ token: args.token, inputs: args.inputs });
+    if (args.token === WORKERS_SCRIPTS_LIST) {
+      const results = [...this.deployedScripts].map(([id, migrationTag]) => ({ id, migrationTag }));
+      return { ...args.inputs, results };
+    }
     if (args.token !== PERMISSION_GROUPS_LIST) throw new Error(`no fake for invoke ${args.token}`);
     return {
       ...args.inputs,

@@ -3,9 +3,15 @@ import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "../../contracts/tenant-key.ts";
 import { PLAIN_BINDINGS, SECRET_BINDINGS, tenantMap } from "../../contracts/worker/bindings.ts";
 import { StackConfigError } from "../../infra/config.ts";
-import { DURABLE_OBJECTS } from "../../infra/worker-settings.ts";
+import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "../../infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
-import { FakeCloudflare, isWrappedSecret, type Registration, unwrapSecrets } from "./fake-cloudflare.ts";
+import {
+  FakeCloudflare,
+  isWrappedSecret,
+  PERMISSION_GROUPS_LIST,
+  type Registration,
+  unwrapSecrets,
+} from "./fake-cloudflare.ts";
 import { asPulumiConfig, devStackValues, withValue } from "./stack-config.ts";
 
 const evaluate = (values: Record<string, unknown>, fake?: FakeCloudflare) =>
@@ -75,9 +81,8 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     const values = devStackValues();
     const run = await evaluate(values);
     const accountId = values[`${PROJECT}:accountId`] as string;
-    expect(run.fake.invokes).toEqual([
-      expect.objectContaining({ inputs: expect.objectContaining({ accountId }) }),
-    ]);
+    const lookups = run.fake.invokes.filter((i) => i.token === PERMISSION_GROUPS_LIST);
+    expect(lookups).toEqual([expect.objectContaining({ inputs: expect.objectContaining({ accountId }) })]);
     const streamGroups = FakeCloudflare.permissionGroups
       .filter((g) => g.name.startsWith("Stream "))
       .map((g) => ({ id: g.id }));
@@ -114,11 +119,18 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     expect(run.fake.named("realtime-worker").inputs).toMatchObject({
       scriptName: "realtime-stack-dev",
       mainModule: "index.js",
-      migrations: { newTag: "v1", newSqliteClasses: DURABLE_OBJECTS.map((d) => d.className) },
+      migrations: { newTag: "v1", steps: [{ newSqliteClasses: DURABLE_OBJECTS.map((d) => d.className) }] },
     });
     expect(run.fake.named("realtime-worker-cron").inputs).toMatchObject({
       schedules: [{ cron: "* * * * *" }],
     });
+  });
+
+  it("sends no Durable Object migration when the deployed script is already at the latest tag", async () => {
+    const fake = new FakeCloudflare();
+    fake.deployedScripts.set("realtime-stack-dev", DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag);
+    const run = await evaluate(devStackValues(), fake);
+    expect(run.fake.named("realtime-worker").inputs.migrations).toBeUndefined();
   });
 
   it("wires only the active slot's ids and secrets into the Worker", async () => {

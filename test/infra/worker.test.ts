@@ -9,7 +9,7 @@ import { buildWorkerBundle } from "../../infra/worker-bundle.ts";
 import {
   COMPATIBILITY_DATE,
   COMPATIBILITY_FLAGS,
-  DURABLE_OBJECT_MIGRATION,
+  DURABLE_OBJECT_MIGRATIONS,
   DURABLE_OBJECTS,
 } from "../../infra/worker-settings.ts";
 import { evaluateProgram } from "./evaluate.ts";
@@ -86,8 +86,8 @@ describe("worker/wrangler.jsonc (local runs and the Worker's own tests)", () => 
     expect(wrangler.durable_objects.bindings).toEqual(
       DURABLE_OBJECTS.map((d) => ({ name: d.binding, class_name: d.className })),
     );
-    expect(wrangler.migrations).toEqual([
-      { tag: DURABLE_OBJECT_MIGRATION.newTag, new_sqlite_classes: DURABLE_OBJECT_MIGRATION.newSqliteClasses },
-    ]);
+    expect(wrangler.migrations).toEqual(
+      DURABLE_OBJECT_MIGRATIONS.map((m) => ({ tag: m.tag, new_sqlite_classes: m.newSqliteClasses })),
+    );
   });
 });

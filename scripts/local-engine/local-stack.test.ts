@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Step } from "./engine.ts";
+import { PROJECT } from "./local-config.ts";
+import { LocalStack } from "./local-stack.ts";
+
+/**
+ * The `npm start` environment in-process: emulator, the real Pulumi program through the local
+ * engine, and the Worker it declares in workerd, re-applied after config changes.
+ */
+let stack: LocalStack;
+let stateDir: string;
+const root = new URL("../..", import.meta.url).pathname;
+
+type Outputs = {
+  tenants: Record<string, { apiKey: string; channels: Record<string, { liveInputId: string }> }>;
+  turnKeys: { active: string; a: { keyId: string }; b: { keyId: string } };
+};
+const outputs = () => stack.outputs as Outputs;
+
+const status = (key: string, channel = "main-stage") =>
+  fetch(`${stack.worker.url}/api/stream/status?channel=${channel}`, {
+    headers: { "x-tenant-id": "acme", authorization: `Bearer ${key}` },
+  });
+
+/** Applies one change to the local config patch, as `npm run rotate -- --local` does. */
+function patch(key: string, change: (value: Record<string, unknown>) => void, base: unknown) {
+  const current = stack.readPatch();
+  const value = JSON.parse(current[`${PROJECT}:${key}`] ?? JSON.stringify(base));
+  change(value);
+  stack.writePatch({ ...current, [`${PROJECT}:${key}`]: JSON.stringify(value) });
+}
+
+const ops = (steps: Step[]) => steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), "local-stack-"));
+  stack = await LocalStack.start({ root, stateDir });
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("the local stack", () => {
+  it("serves the Worker the program declared, with working tenant keys", async () => {
+    const health = await fetch(`${stack.worker.url}/healthz`);
+    expect(health.status).toBe(200);
+    const res = await status(outputs().tenants.acme!.apiKey);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { live_input_id: string } };
+    expect(body.data.live_input_id).toBe(outputs().tenants.acme!.channels["main-stage"]!.liveInputId);
+  });
+
+  it("applies a config change once, then finds nothing to do", async () => {
+    const rotation = { turn: { active: "a", generations: { a: 1, b: 1 } } };
+    patch("rotation", (r) => Object.assign(r, rotation), {});
+    const tenants = JSON.parse(stack.config()[`${PROJECT}:tenants`]!) as {
+      id: string;
+      channels: { name: string }[];
+    }[];
+    tenants[0]!.channels.push({ name: "side-stage" });
+    stack.writePatch({ ...stack.readPatch(), [`${PROJECT}:tenants`]: JSON.stringify(tenants) });
+
+    const first = await stack.apply();
+    expect(ops(first.steps)).toEqual(["create realtime-live-acme/side-stage", "update realtime-worker"]);
+    const second = await stack.apply();
+    expect(ops(second.steps)).toEqual([]);
+    expect((await status(outputs().tenants.acme!.apiKey, "side-stage")).status).toBe(200);
+  });
+
+  it("bumping a slot's generation replaces exactly that slot, deleting the old one last", async () => {
+    const before = outputs().turnKeys.b.keyId;
+    patch(
+      "rotation",
+      (r) => {
+        r.turn = { active: "a", generations: { a: 1, b: 2 } };
+      },
+      {},
+    );
+    const result = await stack.apply();
+    expect(ops(result.steps)).toEqual(["create realtime-turn-b-g2", "delete realtime-turn-b-g1"]);
+    expect(outputs().turnKeys.b.keyId).not.toBe(before);
+    expect(stack.emulator.services.state.data.turnKeys[before]).toBeUndefined();
+  });
+
+  it("a tenant key generation bump makes the Worker accept the new key, and the previous one in grace", async () => {
+    const oldKey = outputs().tenants.acme!.apiKey;
+    patch(
+      "rotation",
+      (r) => {
+        r.tenantKeys = { generation: 2 };
+      },
+      {},
+    );
+    const result = await stack.apply();
+    expect(ops(result.steps)).toEqual(["update realtime-worker"]);
+    const newKey = outputs().tenants.acme!.apiKey;
+    expect(newKey).not.toBe(oldKey);
+    expect((await status(newKey)).status).toBe(200);
+    expect((await status(oldKey)).status).toBe(200);
+    expect((await status(`${newKey.slice(0, -2)}xx`)).status).toBe(403);
+  });
+
+  it("starts again from the same state with nothing to change", async () => {
+    const url = stack.worker.url;
+    await stack.close();
+    stack = await LocalStack.start({ root, stateDir });
+    expect(stack.worker.url).toBe(url);
+    const result = await stack.apply();
+    expect(ops(result.steps)).toEqual([]);
+    expect((await status(outputs().tenants.acme!.apiKey)).status).toBe(200);
+  }, 60_000);
+});
