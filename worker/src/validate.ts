@@ -27,7 +27,8 @@ export function parseOrThrow<T extends z.ZodType>(
 
 /** The request body as JSON; an empty body reads as `{}` so that all-optional bodies may be omitted. */
 export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  // Decoded by hand: the caller's Content-Type is not trusted to say what the body is.
+  const text = new TextDecoder().decode(await c.req.arrayBuffer());
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);

@@ -3,13 +3,13 @@ import type { TestProject } from "vitest/node";
 import type { TenantMap } from "../../contracts/worker/bindings.ts";
 import { permissionGroups } from "../../emulator/permissions.ts";
 import { startEmulator } from "../../emulator/server.ts";
-import type { Fixture } from "./support/fixture.ts";
+import type { Credential, Fixture } from "./support/fixture.ts";
 import "./support/fixture.ts";
 
 /** The tenants the tests use: two ordinary ones, and one with tiny limits for the rate-limit tests. */
 const TENANTS = {
   acme: {
-    channels: ["main", "backup", "connect", "faulty", "slow", "matrix"],
+    channels: ["main", "backup", "connect", "faulty", "slow", "matrix", "canary"],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
@@ -49,9 +49,19 @@ export default async function setup(project: TestProject) {
       },
     ],
   });
-  const turnKey = () => api<{ uid: string; key: string }>("/calls/turn_keys", { name: "worker tests" });
-  const sfuApp = () => api<{ uid: string; secret: string }>("/calls/apps", { name: "worker tests" });
-  const [turn, faultTurn, sfu, faultSfu] = [await turnKey(), await turnKey(), await sfuApp(), await sfuApp()];
+  const turnKey = async (): Promise<Credential> => {
+    const key = await api<{ uid: string; key: string }>("/calls/turn_keys", { name: "worker tests" });
+    return { id: key.uid, secret: key.key };
+  };
+  const sfuApp = async (): Promise<Credential> => {
+    const app = await api<{ uid: string; secret: string }>("/calls/apps", { name: "worker tests" });
+    return { id: app.uid, secret: app.secret };
+  };
+  const [turn, sfu] = [await turnKey(), await sfuApp()];
+  const isolated: Fixture["isolated"] = {
+    faults: { turnKey: await turnKey(), sfuApp: await sfuApp() },
+    canary: { turnKey: await turnKey(), sfuApp: await sfuApp() },
+  };
 
   const playbackBase = `${emu.url}/delivery/customer-tests`;
   const tenants: TenantMap = {};
@@ -77,22 +87,21 @@ export default async function setup(project: TestProject) {
       STACK: "test",
       VERSION: "1.2.3-test",
       TENANTS: JSON.stringify(tenants),
-      TURN_KEY_ID: turn.uid,
-      SFU_APP_ID: sfu.uid,
+      TURN_KEY_ID: turn.id,
+      SFU_APP_ID: sfu.id,
       TENANT_KEY_GENERATION: "2",
       CREDENTIAL_TTL_DEFAULT: "86400",
       CREDENTIAL_TTL_MAX: "172800",
       CF_API_BASE: emu.apiBase,
       REALTIME_API_BASE: emu.realtimeBase,
-      TURN_KEY_SECRET: turn.key,
+      TURN_KEY_SECRET: turn.secret,
       SFU_APP_SECRET: sfu.secret,
       STREAM_API_TOKEN: streamToken.value,
       SIGNING_SECRET: randomBytes(32).toString("base64url"),
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },
     liveInputs,
-    faultTurnKey: { id: faultTurn.uid, secret: faultTurn.key },
-    faultSfuApp: { id: faultSfu.uid, secret: faultSfu.secret },
+    isolated,
   };
   project.provide("fixture", fixture);
   return () => emu.close();

@@ -44,12 +44,12 @@ const targets: Target[] = [
   },
   {
     name: "TURN generate-ice-servers (POST)",
-    path: () => `/v1/turn/keys/${fixture().faultTurnKey.id}/credentials/**`,
+    path: () => `/v1/turn/keys/${fixture().isolated.faults.turnKey.id}/credentials/**`,
     call: () =>
       new TurnClient(
         {
-          TURN_KEY_ID: fixture().faultTurnKey.id,
-          TURN_KEY_SECRET: fixture().faultTurnKey.secret,
+          TURN_KEY_ID: fixture().isolated.faults.turnKey.id,
+          TURN_KEY_SECRET: fixture().isolated.faults.turnKey.secret,
           REALTIME_API_BASE: realtime(),
         },
         options,
@@ -58,20 +58,20 @@ const targets: Target[] = [
   },
   {
     name: "SFU sessions/new (POST)",
-    path: () => `/v1/apps/${fixture().faultSfuApp.id}/sessions/new`,
+    path: () => `/v1/apps/${fixture().isolated.faults.sfuApp.id}/sessions/new`,
     call: () => sfuClient().newSession(),
     idempotent: false,
   },
   {
     name: "SFU session GET",
-    path: () => `/v1/apps/${fixture().faultSfuApp.id}/sessions/${sfuSession}`,
+    path: () => `/v1/apps/${fixture().isolated.faults.sfuApp.id}/sessions/${sfuSession}`,
     call: () => sfuClient().getSession(sfuSession),
     idempotent: true,
   },
 ];
 
 function sfuClient() {
-  const app = fixture().faultSfuApp;
+  const app = fixture().isolated.faults.sfuApp;
   return new SfuClient(
     { SFU_APP_ID: app.id, SFU_APP_SECRET: app.secret, REALTIME_API_BASE: realtime() },
     options,
@@ -150,10 +150,10 @@ describe.each(targets)("$name", (target) => {
 describe("upstream faults through the Worker", () => {
   const faultEnv = () => ({
     ...env,
-    TURN_KEY_ID: fixture().faultTurnKey.id,
-    TURN_KEY_SECRET: fixture().faultTurnKey.secret,
-    SFU_APP_ID: fixture().faultSfuApp.id,
-    SFU_APP_SECRET: fixture().faultSfuApp.secret,
+    TURN_KEY_ID: fixture().isolated.faults.turnKey.id,
+    TURN_KEY_SECRET: fixture().isolated.faults.turnKey.secret,
+    SFU_APP_ID: fixture().isolated.faults.sfuApp.id,
+    SFU_APP_SECRET: fixture().isolated.faults.sfuApp.secret,
   });
   const routes = [
     { path: "/api/realtime/turn", body: {}, fault: () => targets[1]!.path() },

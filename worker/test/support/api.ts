@@ -1,9 +1,10 @@
-import { exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import type { Hono } from "hono";
 import { inject } from "vitest";
 import { deriveTenantKey } from "../../../contracts/tenant-key.ts";
 import { SECRET_BINDINGS } from "../../../contracts/worker/bindings.ts";
 import type { AppEnv } from "../../src/env.ts";
+import worker from "../../src/index.ts";
 import "./fixture.ts";
 
 export const fixture = () => inject("fixture");
@@ -52,16 +53,14 @@ export function request(path: string, options: CallOptions = {}): Request {
   return new Request(`${WORKER_ORIGIN}${path}`, { method: options.method ?? "GET", headers, body });
 }
 
-/** One request through the Worker as deployed (its default export), in this workerd. */
+/**
+ * One request through the Worker's default export with its bindings, in this workerd. Called
+ * directly rather than through `exports.default.fetch`, whose per-call cost grows with every call
+ * made in a test file (pool-workers 0.15): thousands of generated requests would take minutes.
+ */
 export async function call(path: string, options: CallOptions = {}): Promise<Answer> {
-  const req = request(path, options);
-  const res = options.app
-    ? await options.app.app.fetch(req, options.app.env, {
-        waitUntil: () => {},
-        passThroughOnException: () => {},
-        props: {},
-      } as unknown as ExecutionContext)
-    : await exports.default.fetch(req);
+  const target = options.app ?? { app: worker, env };
+  const res = await target.app.fetch(request(path, options), target.env);
   const text = await res.text();
   let json: unknown;
   try {

@@ -2,6 +2,11 @@
  * What the Node-side global setup hands the tests in workerd: where the emulator is, the Worker's
  * bindings (with fake secrets made at run time) and the resources seeded for the tests.
  */
+export interface Credential {
+  id: string;
+  secret: string;
+}
+
 export interface Fixture {
   emulatorUrl: string;
   adminToken: string;
@@ -10,9 +15,11 @@ export interface Fixture {
   bindings: Record<string, string>;
   /** live input uid per tenant and channel. */
   liveInputs: Record<string, Record<string, string>>;
-  /** Realtime credentials of their own, for fault tests that must not disturb the shared ones. */
-  faultTurnKey: { id: string; secret: string };
-  faultSfuApp: { id: string; secret: string };
+  /**
+   * Realtime credentials of their own, for tests that inject faults, so that their fault rules
+   * never touch the shared ones other test files use at the same time.
+   */
+  isolated: Record<"faults" | "canary", { turnKey: Credential; sfuApp: Credential }>;
 }
 
 declare module "vitest" {
