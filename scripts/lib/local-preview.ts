@@ -1,0 +1,55 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { isDeepStrictEqual } from "node:util";
+import { startEmulator } from "../../emulator/server.ts";
+import { applyProgram } from "../local-engine/engine.ts";
+import { PROJECT } from "../local-engine/local-config.ts";
+import type { LocalStack } from "../local-engine/local-stack.ts";
+import { loadState, resourceKey } from "../local-engine/state-file.ts";
+import { CloudflareRest } from "./cloudflare-rest.ts";
+import type { PlannedChange } from "./stack-driver.ts";
+
+/**
+ * `pulumi preview` for the local engine: the real apply, run against a copy of the emulator's state
+ * and of the engine's state in a throwaway emulator, so that the steps are exactly what an apply
+ * would do — and the running stack is not touched.
+ */
+export async function previewLocal(local: LocalStack): Promise<PlannedChange[]> {
+  const dir = mkdtempSync(join(tmpdir(), "realtime-stack-preview-"));
+  try {
+    const emulatorState = join(dir, "emulator.json");
+    writeFileSync(emulatorState, JSON.stringify(local.emulator.services.state.data), { mode: 0o600 });
+    const engineState = join(dir, "engine.json");
+    if (existsSync(local.engineStateFile)) copyFileSync(local.engineStateFile, engineState);
+    const before = loadState(engineState, local.stack);
+    const sandbox = await startEmulator({ stateFile: emulatorState });
+    try {
+      const program = pathToFileURL(join(local.root, "infra", "index.ts")).href;
+      const result = await applyProgram({
+        project: PROJECT,
+        stack: local.stack,
+        config: local.config(),
+        program: async () => (await import(program)).default(),
+        api: new CloudflareRest({ baseUrl: sandbox.apiBase, token: sandbox.adminToken }),
+        stateFile: engineState,
+      });
+      return result.steps.flatMap((step): PlannedChange[] => {
+        if (step.op === "same") return [];
+        if (step.op !== "update") return [{ op: step.op, type: step.type, name: step.name }];
+        const key = resourceKey(step.type, step.name);
+        const old = before.resources[key]?.inputs ?? {};
+        const now = result.state.resources[key]?.inputs ?? {};
+        const diffs = [...new Set([...Object.keys(old), ...Object.keys(now)])].filter(
+          (k) => !isDeepStrictEqual(old[k], now[k]),
+        );
+        return [{ op: "update", type: step.type, name: step.name, diffs }];
+      });
+    } finally {
+      await sandbox.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync } from "node:fs";
+import { UsageError } from "./cli.ts";
+import { TURNSERVER_BINARY } from "./coturn.ts";
+import { openLocalDriver } from "./local-driver.ts";
+import { PulumiDriver } from "./pulumi-driver.ts";
+import type { StackDriver } from "./stack-driver.ts";
+
+/** The flags every script takes to name its stack. */
+export const STACK_FLAGS = {
+  stack: { type: "string" },
+  local: { type: "boolean", default: false },
+  "state-dir": { type: "string" },
+} as const;
+
+export const STACK_FLAGS_USAGE = `  --stack <name>       a Pulumi stack, through the Automation API (needs the Pulumi CLI, logged in)
+  --local              the local stack: the running \`npm start\`, else one started for this run
+                       (with --local, --stack names the local stack; default dev)
+  --state-dir <dir>    where the scripts keep their state (default .realtime-stack/<stack>, or
+                       .realtime-stack/local with --local)`;
+
+export interface StackFlags {
+  stack?: string | undefined;
+  local: boolean;
+  "state-dir"?: string | undefined;
+}
+
+/**
+ * The driver for `--stack` or `--local`. `turn` asks for a real TURN server when the local stack
+ * has to be started here (coturn, when installed).
+ */
+export async function openDriver(
+  flags: StackFlags,
+  options: { turn?: boolean; onLocalStart?: () => void } = {},
+): Promise<StackDriver> {
+  const stateDir = flags["state-dir"];
+  if (flags.local) {
+    return openLocalDriver({
+      ...(flags.stack ? { stack: flags.stack } : {}),
+      ...(stateDir ? { stateDir } : {}),
+      turn: Boolean(options.turn) && existsSync(TURNSERVER_BINARY),
+      ...(options.onLocalStart ? { onStart: options.onLocalStart } : {}),
+    });
+  }
+  if (!flags.stack) throw new UsageError("name the stack: --stack <name>, or --local");
+  return PulumiDriver.select({ stack: flags.stack, ...(stateDir ? { stateDir } : {}) });
+}

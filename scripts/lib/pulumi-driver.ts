@@ -1,0 +1,147 @@
+import { join, resolve } from "node:path";
+import type { EngineEvent, OpType, OutputMap, Stack } from "@pulumi/pulumi/automation/index.js";
+import { DEFAULT_CF_API_BASE } from "../../contracts/worker/bindings.ts";
+import { type RotationConfig, rotationSchema } from "../../infra/config.ts";
+import { CouldNotRun } from "./cli.ts";
+import { CloudflareRest } from "./cloudflare-rest.ts";
+import {
+  type ApplyOutcome,
+  type ChangeOp,
+  type PlannedChange,
+  ROTATION_KEY,
+  type StackDriver,
+} from "./stack-driver.ts";
+import { parseStackOutputs, type StackOutputs } from "./stack-outputs.ts";
+
+/** Pulumi's step kinds, folded into the four that matter for review; the rest change nothing. */
+const OPS: Partial<Record<OpType, ChangeOp>> = {
+  create: "create",
+  update: "update",
+  delete: "delete",
+  replace: "replace",
+  "create-replacement": "replace",
+  "delete-replaced": "replace",
+  import: "create",
+  "import-replacement": "replace",
+};
+
+/**
+ * A resource step from an engine event, or undefined for events that change nothing (same, read,
+ * refresh) and for the stack and component resources, which only group others. Provider resources
+ * count: a provider upgrade is a change like any other.
+ */
+export function changeFromEvent(event: EngineEvent): PlannedChange | undefined {
+  const meta = event.resourcePreEvent?.metadata;
+  if (!meta) return undefined;
+  const op = OPS[meta.op];
+  const isProvider = meta.type.startsWith("pulumi:providers:");
+  if (!op || meta.type === "pulumi:pulumi:Stack" || (meta.provider === "" && !isProvider)) return undefined;
+  const name = meta.urn.slice(meta.urn.lastIndexOf("::") + 2);
+  return { op, type: meta.type, name, ...(meta.diffs ? { diffs: meta.diffs } : {}) };
+}
+
+/** A replacement shows as two or three steps (create-replacement, replace, delete-replaced): one change. */
+export function collectChanges(events: EngineEvent[]): PlannedChange[] {
+  const byResource = new Map<string, PlannedChange>();
+  for (const event of events) {
+    const change = changeFromEvent(event);
+    if (!change) continue;
+    const key = `${change.type}::${change.name}`;
+    const seen = byResource.get(key);
+    byResource.set(key, seen?.op === "replace" ? seen : change);
+  }
+  return [...byResource.values()];
+}
+
+/** `pulumi stack output --json --show-secrets` from the Automation API's map. */
+export function outputValues(map: OutputMap): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v.value]));
+}
+
+/** A structured config value in the form `pulumi config set-all --json` takes, kept as YAML in the file. */
+export function structuredConfigJson(key: string, value: unknown): string {
+  return JSON.stringify({ [key]: { value: JSON.stringify(value), objectValue: value, secret: false } });
+}
+
+/**
+ * A Pulumi stack through the Automation API (`@pulumi/pulumi/automation`), which runs the Pulumi
+ * CLI in the project folder: the same program, backend and `Pulumi.<stack>.yaml` as `pulumi up`.
+ */
+export class PulumiDriver implements StackDriver {
+  private constructor(
+    private readonly pulumiStack: Stack,
+    readonly stateDir: string,
+  ) {}
+
+  /** Selects an existing stack; the Pulumi CLI must be installed and logged in to the stack's backend. */
+  static async select(options: { stack: string; root?: string; stateDir?: string }): Promise<PulumiDriver> {
+    const root = resolve(options.root ?? process.cwd());
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
+    try {
+      const stack = await LocalWorkspace.selectStack({ stackName: options.stack, workDir: root });
+      return new PulumiDriver(stack, options.stateDir ?? join(root, ".realtime-stack", options.stack));
+    } catch (e) {
+      throw new CouldNotRun(
+        `cannot select Pulumi stack "${options.stack}" in ${root} (is the Pulumi CLI installed and logged in?): ${firstLine(e)}`,
+      );
+    }
+  }
+
+  get stack(): string {
+    return this.pulumiStack.name;
+  }
+
+  get description(): string {
+    return `Pulumi stack ${this.pulumiStack.name}`;
+  }
+
+  async outputs(): Promise<StackOutputs> {
+    return parseStackOutputs(outputValues(await this.pulumiStack.outputs()), this.description);
+  }
+
+  async preview(): Promise<PlannedChange[]> {
+    const events: EngineEvent[] = [];
+    await this.pulumiStack.preview({ diff: true, onEvent: (e) => events.push(e) });
+    return collectChanges(events);
+  }
+
+  async up(): Promise<ApplyOutcome> {
+    const events: EngineEvent[] = [];
+    await this.pulumiStack.up({ onEvent: (e) => events.push(e) });
+    return { changes: collectChanges(events), outputs: await this.outputs() };
+  }
+
+  async rotation(): Promise<RotationConfig> {
+    const value = await this.optionalConfig(ROTATION_KEY);
+    return rotationSchema.parse(value === undefined ? {} : JSON.parse(value));
+  }
+
+  async setRotation(rotation: RotationConfig): Promise<void> {
+    await this.pulumiStack.setAllConfigJson(structuredConfigJson(ROTATION_KEY, rotation));
+  }
+
+  /** The deploy token: CLOUDFLARE_API_TOKEN when set (as the provider reads it), else the stack's config. */
+  async cloudflareApi() {
+    const accountId = await this.optionalConfig("realtime-stack:accountId");
+    const token = process.env.CLOUDFLARE_API_TOKEN ?? (await this.optionalConfig("cloudflare:apiToken"));
+    if (!accountId || !token) {
+      throw new CouldNotRun(
+        `${this.description} has no ${accountId ? "cloudflare:apiToken (or CLOUDFLARE_API_TOKEN)" : "realtime-stack:accountId"}`,
+      );
+    }
+    const baseUrl = (await this.optionalConfig("realtime-stack:apiBase")) ?? DEFAULT_CF_API_BASE;
+    return { client: new CloudflareRest({ baseUrl, token }), accountId };
+  }
+
+  async close(): Promise<void> {}
+
+  /** A config value, or undefined when the key is not set (`pulumi config get` fails then). */
+  private async optionalConfig(key: string): Promise<string | undefined> {
+    const all = await this.pulumiStack.getAllConfig();
+    return all[key]?.value;
+  }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n").find((l) => l.trim() !== "") ?? "";
+}

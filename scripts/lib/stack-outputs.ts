@@ -1,0 +1,43 @@
+import * as z from "zod";
+import { SLOTS } from "../../infra/config.ts";
+
+const slot = z.enum(SLOTS);
+const slotIds = <K extends string>(key: K) => {
+  const ids = z.looseObject({ [key]: z.string() } as Record<K, z.ZodString>);
+  return z.looseObject({ active: slot, a: ids, b: ids });
+};
+
+const channelOutputs = z.looseObject({
+  liveInputId: z.string(),
+  ingest: z
+    .looseObject({ rtmpsUrl: z.string(), srtUrl: z.string(), srtStreamId: z.string(), whipUrl: z.string() })
+    .optional(),
+  playback: z.looseObject({ hls: z.string(), dash: z.string(), whep: z.string() }).optional(),
+});
+
+/**
+ * The stack outputs the scripts rely on, as `pulumi stack output --json --show-secrets` prints them
+ * (and as the local engine writes them to outputs.json). Loose: outputs added later do no harm.
+ */
+export const stackOutputs = z.looseObject({
+  workerUrl: z.url({ protocol: /^https?$/ }),
+  tenants: z.record(
+    z.string(),
+    z.looseObject({ apiKey: z.string(), channels: z.record(z.string(), channelOutputs) }),
+  ),
+  turnKeys: slotIds("keyId"),
+  sfuApps: slotIds("appId"),
+  workerApiTokens: slotIds("tokenId"),
+  tenantKeyGeneration: z.int(),
+});
+export type StackOutputs = z.infer<typeof stackOutputs>;
+
+/** Parses outputs, naming the first missing or malformed output rather than dumping values. */
+export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
+  const parsed = stackOutputs.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  throw new Error(
+    `the stack outputs from ${source} are not what this toolkit deploys: ${problems.join("; ")}`,
+  );
+}

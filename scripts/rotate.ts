@@ -1,0 +1,141 @@
+import { parseArgs } from "node:util";
+import * as z from "zod";
+import { EXIT, runCli, UsageError } from "./lib/cli.ts";
+import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
+import { createProgress } from "./lib/progress.ts";
+import { ROTATION_KINDS, type RotationKind, STREAM_KEYS } from "./rotation/kinds.ts";
+import { isoWeek, PERIOD_PATTERN } from "./rotation/period.ts";
+import { rotationSummary, streamKeySummary } from "./rotation/report.ts";
+import { rotate } from "./rotation/rotate.ts";
+import { redactIngest, rotateStreamKeys } from "./rotation/stream-keys.ts";
+import { stackVerifier } from "./rotation/verify.ts";
+
+const USAGE = `Usage: npm run rotate -- (--stack <name> | --local) [--only ${ROTATION_KINDS.join(",")}] [--dry-run]
+                         [--period <label>] [--force] [--timeout <seconds>] [--probe-turn] [--json]
+       npm run rotate -- (--stack <name> | --local) --only ${STREAM_KEYS} --channel <tenant>/<channel>... [--show-secrets]
+
+Two-slot rotation, one credential kind at a time: a new credential in the inactive slot, the Worker
+switched to it, verified; the previous slot stays valid as the fallback until the next rotation, and
+a failed verification switches back. Refuses to run while the stack has other changes pending.
+Interrupted runs are finished by the next run; a kind rotated in this period is not rotated again.
+
+${STACK_FLAGS_USAGE}
+  --only <kinds>       comma-separated, default all of ${ROTATION_KINDS.join(",")}
+  --dry-run            print the plan (after the preview check); change nothing
+  --period <label>     the rotation period (default: this ISO week, e.g. ${isoWeek(new Date())})
+  --force              rotate again what was already rotated in this period
+  --timeout <seconds>  deadline of each verification (default 60)
+  --probe-turn         verify TURN with a real relay allocation
+  --json               one JSON report on stdout
+
+  --only ${STREAM_KEYS}   new ingest keys for the named channels through Cloudflare's rotate_keys:
+                       drops connected broadcasters, never scheduled. Prints the new ingest details,
+                       their secrets only with --show-secrets.
+
+Exit codes: 0 done (or nothing to do), 1 a rotation failed or was rolled back,
+2 could not run (arguments, unreachable stack, other changes pending).`;
+
+const options = z.object({
+  only: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const requested = s === undefined ? [...ROTATION_KINDS] : s.split(",").map((k) => k.trim());
+      const known = [...ROTATION_KINDS, STREAM_KEYS] as string[];
+      const unknown = requested.filter((k) => !known.includes(k));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown kind ${unknown.join(", ")} (known: ${known.join(", ")})`,
+        });
+      }
+      if (requested.includes(STREAM_KEYS) && requested.length > 1) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${STREAM_KEYS} is rotated on its own, never with other kinds`,
+        });
+      }
+      return requested;
+    }),
+  period: z.string().regex(PERIOD_PATTERN, { message: "letters, digits, . _ - (at most 64)" }).optional(),
+  timeout: z.coerce.number().positive().max(3600).default(60),
+  channel: z
+    .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}$/, { message: "<tenant>/<channel>" }))
+    .default([]),
+});
+
+function parse(argv: string[]) {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        ...STACK_FLAGS,
+        only: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        period: { type: "string" },
+        force: { type: "boolean", default: false },
+        timeout: { type: "string" },
+        "probe-turn": { type: "boolean", default: false },
+        channel: { type: "string", multiple: true },
+        "show-secrets": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+    const parsed = options.safeParse(values);
+    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
+    return { ...values, ...parsed.data };
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+}
+
+await runCli(USAGE, async () => {
+  const args = parse(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const streamKeys = args.only.includes(STREAM_KEYS);
+  if (streamKeys && args.channel.length === 0) {
+    throw new UsageError(
+      `--only ${STREAM_KEYS} needs --channel <tenant>/<channel> for each channel to rotate`,
+    );
+  }
+  if (!streamKeys && args.channel.length > 0)
+    throw new UsageError(`--channel only goes with --only ${STREAM_KEYS}`);
+  const progress = createProgress({ json: args.json });
+  const driver = await openDriver(args, {
+    turn: args["probe-turn"],
+    onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
+  });
+  try {
+    if (streamKeys) {
+      const rotations = (await rotateStreamKeys(driver, args.channel)).map((r) =>
+        redactIngest(r, args["show-secrets"]),
+      );
+      console.log(
+        args.json
+          ? JSON.stringify({ stack: driver.stack, streamKeys: rotations }, null, 2)
+          : streamKeySummary(rotations),
+      );
+      return EXIT.ok;
+    }
+    progress.note(`Rotating on ${driver.description}${args["dry-run"] ? " (dry run)" : ""}`);
+    const report = await rotate(driver, {
+      kinds: args.only as RotationKind[],
+      period: args.period ?? isoWeek(new Date()),
+      dryRun: args["dry-run"],
+      force: args.force,
+      verify: stackVerifier({ timeoutMs: args.timeout * 1000, probeTurn: args["probe-turn"] }),
+      progress,
+    });
+    progress.close();
+    console.log(args.json ? JSON.stringify(report, null, 2) : rotationSummary(report));
+    if (report.refused) return EXIT.couldNotRun;
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    progress.close();
+    await driver.close();
+  }
+});

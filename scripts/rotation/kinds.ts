@@ -1,0 +1,135 @@
+import type { RotationConfig, Slot, SlottedRotation } from "../../infra/config.ts";
+import type { PlannedChange } from "../lib/stack-driver.ts";
+
+/** Credential kinds the scheduled rotation covers, in the order it rotates them. */
+export const ROTATION_KINDS = ["turn", "sfu", "api-token", "tenant-keys"] as const;
+export type RotationKind = (typeof ROTATION_KINDS)[number];
+
+/** Rotated on request only: it drops whoever is broadcasting. */
+export const STREAM_KEYS = "stream-keys";
+
+export type StepName = "regenerate" | "switch" | "advance" | "verify" | "rollback";
+
+export const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
+
+/** The kinds kept in two slots: where their config lives and which resource holds a slot. */
+const SLOTTED = {
+  turn: { key: "turn", resource: "cloudflare:index/callsTurnApp:CallsTurnApp", label: "TURN key" },
+  sfu: { key: "sfu", resource: "cloudflare:index/callsSfuApp:CallsSfuApp", label: "SFU app" },
+  "api-token": {
+    key: "apiToken",
+    resource: "cloudflare:index/accountToken:AccountToken",
+    label: "Worker API token",
+  },
+} as const;
+type SlottedKind = keyof typeof SLOTTED;
+
+/** A kind's own part of `realtime-stack:rotation`: what a rotation changes, and what a journal records. */
+export type KindState = SlottedRotation | { generation: number };
+
+const other = (slot: Slot): Slot => (slot === "a" ? "b" : "a");
+const isSlotted = (kind: RotationKind): kind is SlottedKind => kind in SLOTTED;
+
+/** Only the Worker's bindings may change when it switches credentials; new code is someone else's change. */
+const workerBindingsOnly = (c: PlannedChange) =>
+  c.type === WORKERS_SCRIPT && c.op === "update" && (c.diffs ?? ["bindings"]).every((d) => d === "bindings");
+
+/**
+ * One credential kind's rotation: its steps, the config each step applies, and the resource
+ * changes each step may cause (anything else pending is someone else's unreviewed change).
+ */
+export interface KindRotation {
+  kind: RotationKind;
+  label: string;
+  steps: StepName[];
+  stateOf(rotation: RotationConfig): KindState;
+  withState(rotation: RotationConfig, state: KindState): RotationConfig;
+  /** The kind's state once `step` has been applied, starting from `from`. */
+  target(from: KindState, step: StepName): KindState;
+  allows(step: StepName, change: PlannedChange): boolean;
+  /** The whole rotation from `from`, e.g. "slot a (g1) → slot b (g2)". */
+  describe(from: KindState): string;
+  /** What one step does, e.g. "new TURN key in slot b (g1 → g2)". */
+  describeStep(from: KindState, step: StepName): string;
+}
+
+function slotted(kind: SlottedKind): KindRotation {
+  const { key, resource, label } = SLOTTED[kind];
+  const regenerated = (from: SlottedRotation): SlottedRotation => {
+    const inactive = other(from.active);
+    return { ...from, generations: { ...from.generations, [inactive]: from.generations[inactive] + 1 } };
+  };
+  return {
+    kind,
+    label,
+    steps: ["regenerate", "switch", "verify"],
+    stateOf: (rotation) => structuredClone(rotation[key]),
+    withState: (rotation, state) => ({ ...rotation, [key]: state as SlottedRotation }),
+    target(state, step) {
+      const from = state as SlottedRotation;
+      switch (step) {
+        case "regenerate":
+        case "rollback":
+          return regenerated(from);
+        case "switch":
+        case "verify":
+          return { ...regenerated(from), active: other(from.active) };
+        default:
+          throw new Error(`${kind} has no step ${step}`);
+      }
+    },
+    allows(step, change) {
+      if (step === "regenerate") return change.type === resource && change.op !== "update";
+      return (step === "switch" || step === "rollback") && workerBindingsOnly(change);
+    },
+    describe(state) {
+      const from = state as SlottedRotation;
+      const to = regenerated(from);
+      const next = other(from.active);
+      return `slot ${from.active} (g${from.generations[from.active]}) → slot ${next} (g${to.generations[next]})`;
+    },
+    describeStep(state, step) {
+      const from = state as SlottedRotation;
+      const next = other(from.active);
+      const g = from.generations;
+      if (step === "regenerate") return `new ${label} in slot ${next} (g${g[next]} → g${g[next] + 1})`;
+      if (step === "switch")
+        return `the Worker moves to slot ${next}; slot ${from.active} stays as the fallback`;
+      if (step === "rollback") return `the Worker moves back to slot ${from.active} (g${g[from.active]})`;
+      return `the Worker works with the ${label} of slot ${next}`;
+    },
+  };
+}
+
+const tenantKeys: KindRotation = {
+  kind: "tenant-keys",
+  label: "tenant API keys",
+  steps: ["advance", "verify"],
+  stateOf: (rotation) => ({ ...rotation.tenantKeys }),
+  withState: (rotation, state) => ({ ...rotation, tenantKeys: state as { generation: number } }),
+  target(state, step) {
+    const { generation } = state as { generation: number };
+    if (step === "rollback") return { generation };
+    if (step === "advance" || step === "verify") return { generation: generation + 1 };
+    throw new Error(`tenant-keys has no step ${step}`);
+  },
+  allows: (step, change) => (step === "advance" || step === "rollback") && workerBindingsOnly(change),
+  describe: (from) => {
+    const { generation } = from as { generation: number };
+    return `generation ${generation} → ${generation + 1}`;
+  },
+  describeStep(from, step) {
+    const { generation } = from as { generation: number };
+    if (step === "advance")
+      return `keys of generation ${generation + 1}; generation ${generation} stays valid`;
+    if (step === "rollback") return `back to generation ${generation}`;
+    return `every tenant's key of generation ${generation + 1} works`;
+  },
+};
+
+export function kindRotation(kind: RotationKind): KindRotation {
+  return isSlotted(kind) ? slotted(kind) : tenantKeys;
+}
+
+/** Steps that change config and apply it; `verify` only checks. */
+export const APPLIES: ReadonlySet<StepName> = new Set(["regenerate", "switch", "advance", "rollback"]);

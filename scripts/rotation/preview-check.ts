@@ -1,0 +1,23 @@
+import type { PlannedChange } from "../lib/stack-driver.ts";
+import type { KindRotation, StepName } from "./kinds.ts";
+
+/** The step a resumed rotation left in flight: its own changes may be pending, nothing else may. */
+export interface InFlight {
+  rotation: KindRotation;
+  step: StepName;
+}
+
+/**
+ * Pending changes a rotation must not ship: all of them on a fresh start, and on a resume those
+ * the interrupted step could not have caused.
+ */
+export function unrelatedChanges(changes: PlannedChange[], inFlight: InFlight[] = []): PlannedChange[] {
+  return changes.filter((c) => !inFlight.some(({ rotation, step }) => rotation.allows(step, c)));
+}
+
+/** e.g. `update WorkersScript realtime-worker (content, bindings)`. */
+export function describeChange(change: PlannedChange): string {
+  const type = change.type.split(":").pop();
+  const diffs = change.diffs?.length ? ` (${change.diffs.join(", ")})` : "";
+  return `${change.op} ${type} ${change.name}${diffs}`;
+}

@@ -1,0 +1,294 @@
+import type { Progress } from "../lib/progress.ts";
+import type { StackDriver } from "../lib/stack-driver.ts";
+import { Journal, type KindRun } from "./journal.ts";
+import {
+  APPLIES,
+  type KindRotation,
+  type KindState,
+  kindRotation,
+  ROTATION_KINDS,
+  type RotationKind,
+  type StepName,
+} from "./kinds.ts";
+import { describeChange, type InFlight, unrelatedChanges } from "./preview-check.ts";
+import type { Verifier } from "./verify.ts";
+
+export interface Checkpoint {
+  kind: RotationKind;
+  step: StepName;
+  /** `begun`: recorded as in flight, nothing changed yet; `applied`: done, not yet recorded as done. */
+  phase: "begun" | "applied";
+}
+
+export interface RotateOptions {
+  kinds: readonly RotationKind[];
+  period: string;
+  dryRun: boolean;
+  /** Rotate again a kind already rotated in this period. */
+  force: boolean;
+  verify: Verifier;
+  progress: Progress;
+  /** Called at every point where an interruption could happen (tests interrupt here). */
+  checkpoint?: (point: Checkpoint) => void | Promise<void>;
+}
+
+export type KindOutcome = "rotated" | "planned" | "skipped" | "rolled-back" | "failed" | "not-run";
+
+export interface KindReport {
+  kind: RotationKind;
+  outcome: KindOutcome;
+  /** e.g. "slot a (g1) → slot b (g2)". */
+  change?: string;
+  resumed: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+export interface RotationReport {
+  stack: string;
+  period: string;
+  dryRun: boolean;
+  /** Pending changes that are not the rotation's: the rotation refused to run. */
+  refused?: string[];
+  kinds: KindReport[];
+  ok: boolean;
+  durationMs: number;
+}
+
+interface PlanItem {
+  rotation: KindRotation;
+  from: KindState;
+  /** The unfinished run this item resumes. */
+  run?: KindRun;
+}
+
+const rowName = (kind: RotationKind, step: StepName) => `${kind} ${step}`;
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Two-slot rotation (SPEC §7), one kind at a time: regenerate the inactive slot, switch the
+ * Worker to it, verify; on a failed verification switch back. Every step is recorded in the journal
+ * before and after it runs, and each step's config derives from the kind's state before the
+ * rotation, so that a re-run redoes an interrupted step instead of guessing.
+ */
+export async function rotate(driver: StackDriver, options: RotateOptions): Promise<RotationReport> {
+  const started = performance.now();
+  const { progress } = options;
+  const journal = Journal.load(Journal.fileFor(driver.stateDir, driver.stack), driver.stack, options.period);
+  journal.startPeriod(options.period);
+  const config = await driver.rotation();
+
+  const items: PlanItem[] = [];
+  const reports = new Map<RotationKind, KindReport>();
+  for (const kind of ROTATION_KINDS) {
+    const run = journal.run(kind);
+    const rotation = kindRotation(kind);
+    if (run?.status === "in-progress") {
+      items.push({ rotation, from: run.from, run });
+    } else if (options.kinds.includes(kind)) {
+      if (run?.status === "done" && !options.force) {
+        reports.set(kind, { kind, outcome: "skipped", resumed: false, durationMs: 0 });
+        progress.set({
+          name: kind,
+          status: "skipped",
+          attempts: 0,
+          detail: `rotated already in ${options.period}`,
+        });
+      } else {
+        items.push({ rotation, from: rotation.stateOf(config) });
+      }
+    }
+  }
+  const report = (ok: boolean, extra: Partial<RotationReport> = {}): RotationReport => ({
+    stack: driver.stack,
+    period: options.period,
+    dryRun: options.dryRun,
+    kinds: ROTATION_KINDS.flatMap((k) => reports.get(k) ?? []),
+    ok,
+    durationMs: Math.round(performance.now() - started),
+    ...extra,
+  });
+  if (items.length === 0) return report(true);
+
+  for (const item of items) {
+    const steps = nextSteps(item);
+    for (const step of item.rotation.steps) {
+      const done = item.run?.done.includes(step);
+      progress.set({
+        name: rowName(item.rotation.kind, step),
+        status: done ? "passed" : "pending",
+        attempts: 0,
+      });
+    }
+    if (steps.includes("rollback"))
+      progress.set({ name: rowName(item.rotation.kind, "rollback"), status: "pending", attempts: 0 });
+  }
+
+  const refused = await checkPending(driver, items, progress);
+  if (refused.length > 0) return report(false, { refused });
+
+  if (options.dryRun) {
+    for (const item of items) {
+      const { rotation, from } = item;
+      reports.set(rotation.kind, {
+        kind: rotation.kind,
+        outcome: "planned",
+        change: rotation.describe(from),
+        resumed: Boolean(item.run),
+        durationMs: 0,
+      });
+    }
+    return report(true);
+  }
+
+  let ok = true;
+  for (const item of items) {
+    const kindReport: KindReport = ok
+      ? await rotateKind(driver, journal, item, options)
+      : { kind: item.rotation.kind, outcome: "not-run" as const, resumed: Boolean(item.run), durationMs: 0 };
+    reports.set(item.rotation.kind, kindReport);
+    ok &&= kindReport.outcome === "rotated";
+  }
+  return report(ok);
+}
+
+/** The steps an item still has to run, the rollback included when one was begun. */
+function nextSteps(item: PlanItem): StepName[] {
+  if (item.run?.current === "rollback") return ["rollback"];
+  return item.rotation.steps.filter((s) => !item.run?.done.includes(s));
+}
+
+/** Before touching anything: a preview, and a refusal when something else is pending. */
+async function checkPending(driver: StackDriver, items: PlanItem[], progress: Progress): Promise<string[]> {
+  progress.set({ name: "preview", status: "running", attempts: 1, detail: "looking for pending changes" });
+  const startedAt = performance.now();
+  const inFlight: InFlight[] = items.flatMap((item) => {
+    const next = item.run ? nextSteps(item)[0] : undefined;
+    return next && APPLIES.has(next) ? [{ rotation: item.rotation, step: next }] : [];
+  });
+  const changes = await driver.preview();
+  const unrelated = unrelatedChanges(changes, inFlight).map(describeChange);
+  const durationMs = Math.round(performance.now() - startedAt);
+  progress.set({
+    name: "preview",
+    status: unrelated.length > 0 ? "failed" : "passed",
+    attempts: 1,
+    durationMs,
+    detail:
+      unrelated.length > 0
+        ? `pending changes that are not this rotation: ${unrelated.join("; ")}`
+        : changes.length === 0
+          ? "nothing pending"
+          : `only the interrupted rotation's own changes pending (${changes.map(describeChange).join("; ")})`,
+  });
+  return unrelated;
+}
+
+async function rotateKind(
+  driver: StackDriver,
+  journal: Journal,
+  item: PlanItem,
+  options: RotateOptions,
+): Promise<KindReport> {
+  const started = performance.now();
+  const { rotation, from } = item;
+  const { kind } = rotation;
+  const { progress } = options;
+  const change = rotation.describe(from);
+  const result = (outcome: KindOutcome, error?: string): KindReport => ({
+    kind,
+    outcome,
+    change,
+    resumed: Boolean(item.run),
+    durationMs: Math.round(performance.now() - started),
+    ...(error ? { error } : {}),
+  });
+  const run =
+    item.run ??
+    journal.begin({ kind, from, done: [], status: "in-progress", startedAt: new Date().toISOString() });
+
+  const step = async (name: StepName, detail: string, body: () => Promise<string>) => {
+    const row = rowName(kind, name);
+    const stepStarted = performance.now();
+    progress.set({ name: row, status: "running", attempts: 1, detail });
+    journal.update(kind, { current: name });
+    await options.checkpoint?.({ kind, step: name, phase: "begun" });
+    try {
+      const outcome = await body();
+      await options.checkpoint?.({ kind, step: name, phase: "applied" });
+      progress.set({
+        name: row,
+        status: "passed",
+        attempts: 1,
+        durationMs: performance.now() - stepStarted,
+        detail: outcome,
+      });
+    } catch (e) {
+      progress.set({
+        name: row,
+        status: "failed",
+        attempts: 1,
+        durationMs: performance.now() - stepStarted,
+        detail: messageOf(e),
+      });
+      throw e;
+    }
+  };
+
+  const apply = (name: StepName) => async () => {
+    const target = rotation.target(from, name);
+    await driver.setRotation(rotation.withState(await driver.rotation(), target));
+    const { changes } = await driver.up();
+    return changes.length > 0 ? changes.map(describeChange).join("; ") : "already applied";
+  };
+
+  const rollback = async (reason: string): Promise<KindReport> => {
+    await step("rollback", rotation.describeStep(from, "rollback"), apply("rollback"));
+    journal.update(kind, {
+      done: [...run.done, "rollback"],
+      current: undefined,
+      status: "rolled-back",
+      finishedAt: new Date().toISOString(),
+    });
+    const after = await options
+      .verify(kind, driver)
+      .catch((e: unknown) => ({ passed: false, error: messageOf(e) }));
+    const afterNote = after.passed
+      ? "the previous slot verifies again"
+      : "the previous slot FAILS verification too";
+    return result("rolled-back", `${reason}; rolled back, ${afterNote}`);
+  };
+
+  try {
+    if (run.current === "rollback") return await rollback(run.error ?? "an earlier verification failed");
+    for (const name of rotation.steps) {
+      if (run.done.includes(name)) continue;
+      if (name === "verify") {
+        let failure: string | undefined;
+        await step("verify", rotation.describeStep(from, "verify"), async () => {
+          const outcome = await options.verify(kind, driver);
+          if (outcome.passed) return `${outcome.checks.length} checks passed`;
+          failure = `verification failed: ${outcome.checks
+            .filter((c) => c.status === "failed")
+            .map((c) => `${c.name}: ${c.error}`)
+            .join("; ")}`;
+          return failure;
+        });
+        if (failure) {
+          progress.set({ name: rowName(kind, "verify"), status: "failed", attempts: 1, detail: failure });
+          journal.update(kind, { error: failure, current: "rollback" });
+          return await rollback(failure);
+        }
+      } else {
+        await step(name, rotation.describeStep(from, name), apply(name));
+      }
+      journal.stepDone(kind, name);
+    }
+    journal.update(kind, { status: "done", finishedAt: new Date().toISOString() });
+    return result("rotated");
+  } catch (e) {
+    const error = messageOf(e);
+    journal.update(kind, { error });
+    return result("failed", `${error} (run rotate again to finish this rotation)`);
+  }
+}

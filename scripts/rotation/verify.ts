@@ -1,0 +1,76 @@
+import { silentProgress } from "../lib/progress.ts";
+import type { StackDriver } from "../lib/stack-driver.ts";
+import { WorkerApi } from "../lib/worker-api.ts";
+import { CheckFailed, type SmokeCheck } from "../smoke/check.ts";
+import { healthCheck } from "../smoke/health.ts";
+import { type ChecksOutcome, primaryApi, runChecks, smokeRunId } from "../smoke/run.ts";
+import { sfuCheck } from "../smoke/sfu.ts";
+import { type SmokeTarget, targetOfStack } from "../smoke/target.ts";
+import { turnCheck } from "../smoke/turn.ts";
+import type { RotationKind } from "./kinds.ts";
+
+/** A call the Worker makes to Cloudflare with its API token every time (connect bypasses the status cache). */
+function streamTokenCheck(target: SmokeTarget): SmokeCheck {
+  const tenant = target.tenants[0];
+  const channel = tenant.channels[0];
+  return {
+    name: "stream-token",
+    async run(signal) {
+      if (!channel) throw new CheckFailed(`tenant ${tenant.id} has no channel to read through the Worker`);
+      const { status } = await primaryApi(target).streamConnect(channel.name, signal);
+      return `read live input ${status.live_input_id} of ${tenant.id}/${channel.name} with the Worker's token`;
+    },
+  };
+}
+
+/** Each tenant's key of the new generation is accepted. */
+function tenantKeyCheck(target: SmokeTarget, tenantIndex: number): SmokeCheck {
+  const tenant = target.tenants[tenantIndex]!;
+  const api = new WorkerApi(target.workerUrl, { tenant: tenant.id, key: tenant.key });
+  return {
+    name: `tenant-key ${tenant.id}`,
+    async run(signal) {
+      const channel = tenant.channels[0];
+      if (!channel) throw new CheckFailed(`tenant ${tenant.id} has no channel to call the API with`);
+      await api.streamStatus(channel.name, signal);
+      return `the key of generation ${tenant.key.split(".")[1]} is accepted`;
+    },
+  };
+}
+
+/**
+ * What proves the Worker works with the credential just switched to: health, and the calls that use
+ * that credential. Checks of other credentials stay out, so that an unrelated problem (a channel
+ * disabled on purpose) does not roll back a rotation that worked.
+ */
+export function verificationChecks(
+  kind: RotationKind,
+  target: SmokeTarget,
+  options: { probeTurn: boolean },
+): SmokeCheck[] {
+  const api = primaryApi(target);
+  const runId = smokeRunId();
+  const specific: Record<RotationKind, () => SmokeCheck[]> = {
+    turn: () => [turnCheck(api, { probe: options.probeTurn, userId: runId })],
+    sfu: () => [
+      sfuCheck(api, {
+        roomId: runId,
+        userId: runId,
+        ...(target.expectSfuAppId ? { expectAppId: target.expectSfuAppId } : {}),
+      }),
+    ],
+    "api-token": () => [streamTokenCheck(target)],
+    "tenant-keys": () => target.tenants.map((_, i) => tenantKeyCheck(target, i)),
+  };
+  return [healthCheck(api, target), ...specific[kind]()];
+}
+
+export type Verifier = (kind: RotationKind, driver: StackDriver) => Promise<ChecksOutcome>;
+
+/** The post-switch check rotate runs, against the stack's outputs as they are after the switch. */
+export function stackVerifier(options: { timeoutMs: number; probeTurn: boolean }): Verifier {
+  return async (kind, driver) => {
+    const target = await targetOfStack(driver, {});
+    return runChecks(target, verificationChecks(kind, target, options), options, silentProgress);
+  };
+}

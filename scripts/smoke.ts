@@ -1,0 +1,117 @@
+import { parseArgs } from "node:util";
+import * as z from "zod";
+import { CouldNotRun, EXIT, runCli, UsageError } from "./lib/cli.ts";
+import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
+import { createProgress } from "./lib/progress.ts";
+import { smokeSummary } from "./smoke/report.ts";
+import { runSmoke } from "./smoke/run.ts";
+import { type SmokeTarget, targetOfStack } from "./smoke/target.ts";
+
+const USAGE = `Usage: npm run smoke -- (--stack <name> | --local | --url <url> --tenant <id> --key <key> --channel <name>...)
+                        [--timeout <seconds>] [--require-live] [--probe-turn] [--expect-version <v>] [--json]
+
+Post-deploy checks, in parallel, each retried with backoff until the deadline: health and version,
+every channel's live input, TURN credentials, an SFU session, auth refusals, the webhook's refusal.
+
+${STACK_FLAGS_USAGE}
+  --url <url>          a Worker by URL, with --tenant, --key (or REALTIME_STACK_TENANT_KEY) and one
+                       --channel per channel to check
+  --tenant <id>        the tenant that mints credentials (default: the stack's first)
+  --timeout <seconds>  overall deadline (default 60)
+  --require-live       every channel must have a broadcaster connected
+  --probe-turn         allocate a relay on the TURN server with the minted credentials
+  --expect-version <v> /healthz must report this version
+  --json               one JSON report on stdout instead of the table
+
+Exit codes: 0 every check passed, 1 a check failed, 2 could not run (arguments, unreachable target).`;
+
+const options = z.object({
+  timeout: z.coerce.number().positive().max(3600).default(60),
+  "expect-version": z.string().min(1).optional(),
+  url: z.url({ protocol: /^https?$/ }).optional(),
+  tenant: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  channel: z.array(z.string().min(1)).default([]),
+});
+
+function parse(argv: string[]) {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        ...STACK_FLAGS,
+        url: { type: "string" },
+        tenant: { type: "string" },
+        key: { type: "string" },
+        channel: { type: "string", multiple: true },
+        timeout: { type: "string" },
+        "require-live": { type: "boolean", default: false },
+        "probe-turn": { type: "boolean", default: false },
+        "expect-version": { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+    const parsed = options.safeParse(values);
+    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
+    return { ...values, ...parsed.data };
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+}
+
+type Args = ReturnType<typeof parse>;
+
+function explicitTarget(args: Args): SmokeTarget {
+  const key = args.key ?? process.env.REALTIME_STACK_TENANT_KEY;
+  if (!args.tenant || !key || args.channel.length === 0) {
+    throw new UsageError(
+      "--url needs --tenant, --key (or REALTIME_STACK_TENANT_KEY) and at least one --channel",
+    );
+  }
+  return {
+    workerUrl: args.url!.replace(/\/+$/, ""),
+    tenants: [{ id: args.tenant, key, channels: args.channel.map((name) => ({ name })) }],
+    ...(args["expect-version"] ? { expectVersion: args["expect-version"] } : {}),
+  };
+}
+
+await runCli(USAGE, async () => {
+  const args = parse(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const modes = [args.url !== undefined, args.local, args.stack !== undefined && !args.local].filter(Boolean);
+  if (modes.length !== 1) throw new UsageError("choose one target: --stack <name>, --local, or --url");
+  const progress = createProgress({ json: args.json });
+  const driver = args.url
+    ? undefined
+    : await openDriver(args, {
+        turn: args["probe-turn"],
+        onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
+      });
+  try {
+    const target = driver
+      ? await targetOfStack(driver, {
+          ...(args.tenant ? { tenant: args.tenant } : {}),
+          ...(args["expect-version"] ? { expectVersion: args["expect-version"] } : {}),
+        }).catch((e: Error) => {
+          throw new CouldNotRun(e.message);
+        })
+      : explicitTarget(args);
+    progress.note(`Smoke checks against ${driver?.description ?? target.workerUrl} (${target.workerUrl})`);
+    const report = await runSmoke(
+      target,
+      { timeoutMs: args.timeout * 1000, requireLive: args["require-live"], probeTurn: args["probe-turn"] },
+      progress,
+    );
+    progress.close();
+    if (args.json) console.log(JSON.stringify(report, null, 2));
+    else console.log(smokeSummary(report));
+    return report.passed ? EXIT.ok : EXIT.failed;
+  } finally {
+    progress.close();
+    await driver?.close();
+  }
+});

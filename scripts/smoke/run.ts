@@ -1,0 +1,162 @@
+import { randomBytes } from "node:crypto";
+import { CouldNotRun } from "../lib/cli.ts";
+import type { Progress } from "../lib/progress.ts";
+import { type BackoffOptions, RetriesExhausted, retryUntil } from "../lib/retry.ts";
+import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
+import { authCheck } from "./auth.ts";
+import type { CheckResult, SmokeCheck } from "./check.ts";
+import { healthCheck } from "./health.ts";
+import { liveInputCheck } from "./live-inputs.ts";
+import { sfuCheck } from "./sfu.ts";
+import type { SmokeTarget } from "./target.ts";
+import { turnCheck } from "./turn.ts";
+import { webhookCheck } from "./webhook.ts";
+
+export interface SmokeOptions {
+  /** Overall deadline for every check, retries included. */
+  timeoutMs: number;
+  requireLive: boolean;
+  probeTurn: boolean;
+  backoff?: BackoffOptions;
+}
+
+export interface SmokeReport extends ChecksOutcome {
+  target: string;
+  stack?: string;
+}
+
+/** The Worker API as the tenant that mints credentials. */
+export const primaryApi = (target: SmokeTarget) =>
+  new WorkerApi(target.workerUrl, { tenant: target.tenants[0].id, key: target.tenants[0].key });
+
+/** Fresh ids per run: the per-user minting limit must not see every smoke run as one user. */
+export const smokeRunId = () => `smoke-${randomBytes(4).toString("hex")}`;
+
+/** Every check for this target; they share nothing, so they run in parallel. */
+export function smokeChecks(target: SmokeTarget, options: SmokeOptions): SmokeCheck[] {
+  const api = primaryApi(target);
+  const runId = smokeRunId();
+  return [
+    healthCheck(api, target),
+    ...target.tenants.flatMap((tenant) =>
+      tenant.channels.map((channel) => liveInputCheck(target, tenant, channel, options)),
+    ),
+    turnCheck(api, { probe: options.probeTurn, userId: runId }),
+    sfuCheck(api, {
+      roomId: runId,
+      userId: runId,
+      ...(target.expectSfuAppId ? { expectAppId: target.expectSfuAppId } : {}),
+    }),
+    authCheck(api, target.tenants[0]),
+    webhookCheck(api),
+  ];
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Waits until the Worker answers at all (any HTTP status): a target that never does is not a failed
+ * check but a smoke run that could not happen.
+ */
+async function waitForWorker(target: SmokeTarget, deadline: number): Promise<void> {
+  const api = new WorkerApi(target.workerUrl);
+  try {
+    await retryUntil(
+      async (_n, signal) => {
+        const res = await api.raw("GET", "/healthz", { signal });
+        await res.body?.cancel();
+      },
+      { deadline },
+    );
+  } catch (e) {
+    const cause = e instanceof RetriesExhausted ? e.lastError : e;
+    if (cause instanceof WorkerApiError && cause.status === 0) {
+      throw new CouldNotRun(`the Worker at ${target.workerUrl} never answered: ${cause.message}`);
+    }
+    throw cause;
+  }
+}
+
+async function runCheck(
+  check: SmokeCheck,
+  deadline: number,
+  progress: Progress,
+  backoff: BackoffOptions | undefined,
+): Promise<CheckResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  progress.set({ name: check.name, status: "running", attempts: 1 });
+  try {
+    const { value, attempts } = await retryUntil((_n, signal) => check.run(signal), {
+      deadline,
+      ...backoff,
+      onRetry: (n, error) =>
+        progress.set({
+          name: check.name,
+          status: "retrying",
+          attempts: n + 1,
+          durationMs: elapsed(),
+          detail: messageOf(error),
+        }),
+    });
+    const result: CheckResult = {
+      name: check.name,
+      status: "passed",
+      attempts,
+      durationMs: elapsed(),
+      detail: value,
+    };
+    progress.set({ ...result, detail: value });
+    return result;
+  } catch (e) {
+    const attempts = e instanceof RetriesExhausted ? e.attempts : 1;
+    const error = messageOf(e instanceof RetriesExhausted ? e.lastError : e);
+    const result: CheckResult = {
+      name: check.name,
+      status: "failed",
+      attempts,
+      durationMs: elapsed(),
+      error,
+    };
+    progress.set({ ...result, detail: error });
+    return result;
+  }
+}
+
+export interface ChecksOutcome {
+  passed: boolean;
+  durationMs: number;
+  checks: CheckResult[];
+}
+
+/**
+ * Waits for the Worker, then runs the checks in parallel, each retried with jittered backoff until
+ * one shared deadline.
+ */
+export async function runChecks(
+  target: SmokeTarget,
+  checks: SmokeCheck[],
+  options: Pick<SmokeOptions, "timeoutMs" | "backoff">,
+  progress: Progress,
+): Promise<ChecksOutcome> {
+  const started = performance.now();
+  const deadline = Date.now() + options.timeoutMs;
+  await waitForWorker(target, deadline);
+  for (const check of checks) progress.set({ name: check.name, status: "pending", attempts: 0 });
+  const results = await Promise.all(checks.map((c) => runCheck(c, deadline, progress, options.backoff)));
+  return {
+    passed: results.every((r) => r.status === "passed"),
+    durationMs: Math.round(performance.now() - started),
+    checks: results,
+  };
+}
+
+/** The whole post-deploy smoke run. */
+export async function runSmoke(
+  target: SmokeTarget,
+  options: SmokeOptions,
+  progress: Progress,
+): Promise<SmokeReport> {
+  const outcome = await runChecks(target, smokeChecks(target, options), options, progress);
+  return { target: target.workerUrl, ...(target.stack ? { stack: target.stack } : {}), ...outcome };
+}
