@@ -48,8 +48,11 @@ export const cfErrors = {
       { "retry-after": String(retryAfterSeconds) },
     ),
   malformedJson: () => new CfHttpError(400, [{ code: 6007, message: "Malformed JSON in request body" }]),
+  // The rest of the body is never read, so the connection cannot carry another request.
   tooLarge: (limit: number) =>
-    new CfHttpError(413, [{ code: 10027, message: `Request body exceeds the ${limit} byte limit` }]),
+    new CfHttpError(413, [{ code: 10027, message: `Request body exceeds the ${limit} byte limit` }], {
+      connection: "close",
+    }),
   invalidField: (issues: { path: string; message: string }[]) =>
     new CfHttpError(
       400,

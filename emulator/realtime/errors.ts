@@ -40,6 +40,7 @@ export function realtimeErrorResponse(err: unknown, c: Context): Response {
     );
   }
   if (err instanceof CfHttpError && CORE_ERROR_CODES[err.status]) {
+    for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
     return c.json(
       {
         errorCode: CORE_ERROR_CODES[err.status],

@@ -108,3 +108,18 @@ describe("live input ids", () => {
     }
   });
 });
+
+describe("oversized bodies", () => {
+  it("get 413 with Cloudflare's envelope, close the connection, and leave the emulator serving", async () => {
+    const res = await api("", {
+      method: "POST",
+      body: JSON.stringify({ meta: { pad: "x".repeat(2 * 1024 * 1024) } }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get("connection")).toBe("close");
+    expect(cfFailure.parse(await res.json()).errors[0]?.code).toBe(10027);
+    const after = await api("");
+    expect(after.status).toBe(200);
+    expect(cfSuccess(liveInputList).parse(await after.json()).result.total).toBe(0);
+  });
+});
