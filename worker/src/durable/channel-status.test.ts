@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { emulatorAdmin, fixture } from "../../test/support/api.ts";
-import { STATUS_REFRESH_MS } from "./channel-status.ts";
+import { STATUS_REFRESH_MS } from "./status-snapshot.ts";
 
 afterEach(() => {
   vi.useRealTimers();

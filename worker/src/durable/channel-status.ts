@@ -1,37 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { isConnectedState, type LiveInput, liveInputState } from "../../../contracts/cloudflare/stream.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { WorkerBindings } from "../env.ts";
-import { UpstreamError, type UpstreamErrorShape } from "../upstream/http.ts";
+import { UpstreamError } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
-
-/** How long a status read from Cloudflare is served before the next read. */
-export const STATUS_REFRESH_MS = 10_000;
-
-/** What the Worker knows about one live input's connection. */
-export interface LiveInputSnapshot {
-  liveInputId: string;
-  state: string | null;
-  connected: boolean;
-  enabled: boolean;
-  /** ISO time of the read from Cloudflare. */
-  checkedAt: string;
-}
-
-export type SnapshotResult =
-  | { ok: true; snapshot: LiveInputSnapshot }
-  | { ok: false; error: UpstreamErrorShape };
-
-export function snapshotOf(input: LiveInput, checkedAt: Date): LiveInputSnapshot {
-  const state = liveInputState(input.status);
-  return {
-    liveInputId: input.uid,
-    state,
-    connected: isConnectedState(state),
-    enabled: input.enabled,
-    checkedAt: checkedAt.toISOString(),
-  };
-}
+import {
+  type LiveInputSnapshot,
+  type SnapshotResult,
+  STATUS_REFRESH_MS,
+  snapshotOf,
+} from "./status-snapshot.ts";
 
 /**
  * The channel's status holder, one object per live input: every reader of a channel's status

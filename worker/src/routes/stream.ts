@@ -5,7 +5,7 @@ import type { LiveInput } from "../../../contracts/cloudflare/stream.ts";
 import type { TenantBinding } from "../../../contracts/worker/bindings.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { type LiveInputSnapshot, snapshotOf } from "../durable/channel-status.ts";
+import { type LiveInputSnapshot, snapshotOf } from "../durable/status-snapshot.ts";
 import type { AppEnv, WorkerBindings } from "../env.ts";
 import type { Tenant } from "../middleware/tenant-auth.ts";
 import { mount } from "../mount.ts";

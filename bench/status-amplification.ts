@@ -1,0 +1,96 @@
+import { parseArgs } from "node:util";
+import { STATUS_REFRESH_MS } from "../worker/src/durable/status-snapshot.ts";
+import { bundleWorker, seedStack, startWorker } from "./worker-harness.ts";
+
+/**
+ * What dashboards cost Cloudflare: N simulated dashboards poll every channel's status for a while,
+ * each on its own schedule; the emulator's request log then says how many live-input GETs reached
+ * the upstream, per live input and per refresh interval, against the naive one GET per poll.
+ */
+const USAGE =
+  "Usage: npx tsx bench/status-amplification.ts [--dashboards 100] [--seconds 60] [--poll-seconds 30] [--channels 2]";
+const { values } = parseArgs({
+  options: {
+    dashboards: { type: "string", default: "100" },
+    seconds: { type: "string", default: "60" },
+    "poll-seconds": { type: "string", default: "30" },
+    channels: { type: "string", default: "2" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const dashboards = Number(values.dashboards);
+const seconds = Number(values.seconds);
+const pollSeconds = Number(values["poll-seconds"]);
+const channelCount = Number(values.channels);
+const valid =
+  Number.isInteger(dashboards) &&
+  dashboards >= 1 &&
+  dashboards <= 10_000 &&
+  seconds > 0 &&
+  seconds <= 600 &&
+  pollSeconds > 0 &&
+  pollSeconds <= 600 &&
+  Number.isInteger(channelCount) &&
+  channelCount >= 1 &&
+  channelCount <= 20;
+if (!valid) {
+  console.error(`dashboards 1..10000, seconds (0, 600], poll-seconds (0, 600], channels 1..20\n${USAGE}`);
+  process.exit(2);
+}
+
+const channels = Array.from({ length: channelCount }, (_, i) => `channel-${i + 1}`);
+const stack = await seedStack(channels);
+const worker = await startWorker(await bundleWorker(), stack.bindings);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+try {
+  const startedAt = Date.now();
+  const endAt = startedAt + seconds * 1000;
+  const since = Math.max(0, ...stack.emulator.services.log.list().map((r) => r.seq));
+  let polls = 0;
+  let failures = 0;
+
+  /** One dashboard: a random phase, then every channel's status once per poll period, until the end. */
+  const dashboard = async () => {
+    for (let at = startedAt + Math.random() * pollSeconds * 1000; at < endAt; at += pollSeconds * 1000) {
+      await sleep(at - Date.now());
+      await Promise.all(
+        channels.map(async (channel) => {
+          const res = await fetch(`${worker.url}/api/stream/status?channel=${channel}`, {
+            headers: stack.headers,
+          });
+          await res.arrayBuffer();
+          polls += 1;
+          if (!res.ok) failures += 1;
+        }),
+      );
+    }
+  };
+  console.log(
+    `${dashboards} dashboards × ${channelCount} channels, each polling every ${pollSeconds} s for ${seconds} s; refresh interval ${STATUS_REFRESH_MS / 1000} s\n`,
+  );
+  await Promise.all(Array.from({ length: dashboards }, dashboard));
+
+  const elapsed = (Date.now() - startedAt) / 1000;
+  const intervals = Math.ceil((elapsed * 1000) / STATUS_REFRESH_MS);
+  const upstream = stack.emulator.services.log
+    .list({ method: "GET", since })
+    .filter((r) => r.path.includes("/live_inputs/"));
+  console.log(`status polls answered:          ${polls} (${failures} failed) in ${elapsed.toFixed(1)} s`);
+  console.log(`naive cost (1 GET per poll):    ${(polls / channelCount).toFixed(0)} GETs per live input`);
+  console.log(`refresh intervals elapsed:      ${intervals}`);
+  for (const channel of channels) {
+    const uid = stack.liveInputs[channel]!;
+    const gets = upstream.filter((r) => r.path.endsWith(`/${uid}`)).length;
+    console.log(
+      `${channel.padEnd(12)} upstream GETs: ${String(gets).padStart(4)}  → ${(gets / intervals).toFixed(2)} per refresh interval`,
+    );
+  }
+} finally {
+  await worker.close();
+  await stack.emulator.close();
+}

@@ -1,0 +1,168 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Miniflare } from "miniflare";
+import { deriveTenantKey } from "../contracts/tenant-key.ts";
+import type { TenantMap } from "../contracts/worker/bindings.ts";
+import { permissionGroups } from "../emulator/permissions.ts";
+import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
+
+/** Shared by the Worker benchmarks: the bundled Worker, an emulator seeded for it, workerd on loopback. */
+
+const WORKER_DIR = fileURLToPath(new URL("../worker/", import.meta.url));
+const WRANGLER = fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url));
+
+export interface Bundle {
+  /** The minified ES module, as `wrangler deploy` would upload it. */
+  code: string;
+  /** esbuild's metafile: which input contributed how many bytes. */
+  metafile: { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+}
+
+/** `wrangler deploy --dry-run --minify --outdir`: the bundle, without uploading anything. */
+export async function bundleWorker(): Promise<Bundle> {
+  const outdir = mkdtempSync(join(tmpdir(), "worker-bundle-"));
+  try {
+    await promisify(execFile)(
+      WRANGLER,
+      ["deploy", "--dry-run", "--minify", "--outdir", outdir, "--metafile", join(outdir, "meta.json")],
+      {
+        cwd: WORKER_DIR,
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: "false",
+          WRANGLER_HIDE_BANNER: "true",
+          CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        },
+      },
+    );
+    return {
+      code: readFileSync(join(outdir, "index.js"), "utf8"),
+      metafile: JSON.parse(readFileSync(join(outdir, "meta.json"), "utf8")),
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export interface Stack {
+  emulator: RunningEmulator;
+  bindings: Record<string, string>;
+  /** `X-Tenant-ID` + `Authorization` of tenant `bench`. */
+  headers: Record<string, string>;
+  /** live input uid per channel of tenant `bench`. */
+  liveInputs: Record<string, string>;
+  turnKey: { id: string; secret: string };
+  streamToken: string;
+}
+
+/** An emulator with the rate limit out of the way, and a tenant whose channels have live inputs. */
+export async function seedStack(channels: string[]): Promise<Stack> {
+  const emulator = await startEmulator({
+    config: { rateLimit: { requests: 1_000_000_000, windowSeconds: 300 } },
+  });
+  const post = async <T>(path: string, body: unknown): Promise<T> => {
+    const res = await fetch(`${emulator.apiBase}/accounts/${emulator.accountId}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${emulator.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`bench setup: POST ${path} answered ${res.status}`);
+    return ((await res.json()) as { result: T }).result;
+  };
+  const token = await post<{ value: string }>("/tokens", {
+    name: "bench stream",
+    policies: [
+      {
+        effect: "allow",
+        resources: { [`com.cloudflare.api.account.${emulator.accountId}`]: "*" },
+        permission_groups: permissionGroups
+          .filter((g) => g.name.startsWith("Stream "))
+          .map((g) => ({ id: g.id })),
+      },
+    ],
+  });
+  const turn = await post<{ uid: string; key: string }>("/calls/turn_keys", { name: "bench" });
+  const sfu = await post<{ uid: string; secret: string }>("/calls/apps", { name: "bench" });
+  const liveInputs: Record<string, string> = {};
+  const tenants: TenantMap = {
+    bench: {
+      allowedOrigins: [],
+      limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
+      channels: {},
+    },
+  };
+  for (const channel of channels) {
+    const input = await post<{ uid: string }>("/stream/live_inputs", { meta: { channel } });
+    liveInputs[channel] = input.uid;
+    tenants.bench!.channels[channel] = {
+      liveInputId: input.uid,
+      playbackBase: `${emulator.url}/delivery/customer-bench`,
+    };
+  }
+  const signingSecret = randomBytes(32).toString("base64url");
+  return {
+    emulator,
+    bindings: {
+      ACCOUNT_ID: emulator.accountId,
+      STACK: "bench",
+      VERSION: "bench",
+      TENANTS: JSON.stringify(tenants),
+      TURN_KEY_ID: turn.uid,
+      SFU_APP_ID: sfu.uid,
+      TENANT_KEY_GENERATION: "1",
+      CREDENTIAL_TTL_DEFAULT: "86400",
+      CREDENTIAL_TTL_MAX: "172800",
+      CF_API_BASE: emulator.apiBase,
+      REALTIME_API_BASE: emulator.realtimeBase,
+      TURN_KEY_SECRET: turn.key,
+      SFU_APP_SECRET: sfu.secret,
+      STREAM_API_TOKEN: token.value,
+      SIGNING_SECRET: signingSecret,
+      WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
+    },
+    headers: {
+      "x-tenant-id": "bench",
+      authorization: `Bearer ${await deriveTenantKey(signingSecret, "bench", 1)}`,
+    },
+    liveInputs,
+    turnKey: { id: turn.uid, secret: turn.key },
+    streamToken: token.value,
+  };
+}
+
+/** The bundled Worker in workerd (Miniflare), listening on 127.0.0.1, with the stack's bindings. */
+export async function startWorker(
+  bundle: Bundle,
+  bindings: Record<string, string>,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: "index.js", contents: bundle.code }],
+    compatibilityDate: "2026-04-01",
+    compatibilityFlags: ["nodejs_compat"],
+    bindings,
+    durableObjects: { CHANNEL_STATUS: "ChannelStatus", RATE_LIMITER: "RateLimiter" },
+    host: "127.0.0.1",
+    port: 0,
+    // The Worker's access log (a line per request) would drown the figures.
+    handleStructuredLogs: () => {},
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      stdout.resume();
+      stderr.resume();
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, close: () => mf.dispose() };
+}
+
+/** Latency quantiles in milliseconds. */
+export function quantiles(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}

@@ -1,0 +1,30 @@
+import { isConnectedState, type LiveInput, liveInputState } from "../../../contracts/cloudflare/stream.ts";
+import type { UpstreamErrorShape } from "../upstream/http.ts";
+
+/** How long a status read from Cloudflare is served before the next read. */
+export const STATUS_REFRESH_MS = 10_000;
+
+/** What the Worker knows about one live input's connection. */
+export interface LiveInputSnapshot {
+  liveInputId: string;
+  state: string | null;
+  connected: boolean;
+  enabled: boolean;
+  /** ISO time of the read from Cloudflare. */
+  checkedAt: string;
+}
+
+export type SnapshotResult =
+  | { ok: true; snapshot: LiveInputSnapshot }
+  | { ok: false; error: UpstreamErrorShape };
+
+export function snapshotOf(input: LiveInput, checkedAt: Date): LiveInputSnapshot {
+  const state = liveInputState(input.status);
+  return {
+    liveInputId: input.uid,
+    state,
+    connected: isConnectedState(state),
+    enabled: input.enabled,
+    checkedAt: checkedAt.toISOString(),
+  };
+}
