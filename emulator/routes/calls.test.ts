@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "../../contracts/cloudflare/calls.ts";
 import { cfFailure, cfSuccess } from "../../contracts/cloudflare/envelope.ts";
-import { EmulatorAdmin } from "../admin-client.ts";
-import { type RunningEmulator, startEmulator } from "../server.ts";
-import { accountFetch, expectHiddenFromAdmin, jsonInit, scopedToken } from "./testing.ts";
+import { expectHiddenFromAdmin, jsonInit, scopedToken, useEmulator } from "./testing.ts";
 
-let emu: RunningEmulator;
-let admin: EmulatorAdmin;
-let api: ReturnType<typeof accountFetch>;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  admin = new EmulatorAdmin(emu.url, emu.adminToken);
-  api = accountFetch(emu);
-});
-afterAll(() => emu.close());
-beforeEach(() => admin.reset());
+const ctx = useEmulator();
 
 const kinds = [
   { what: "SFU apps", path: "/calls/apps", secretField: "secret", item: sfuApp, created: sfuAppWithSecret },
@@ -25,7 +13,7 @@ const kinds = [
 
 describe.each(kinds)("$what", ({ path, secretField, item, created: createdSchema }) => {
   const create = async (name?: string) => {
-    const res = await api(path, jsonInit("POST", name === undefined ? {} : { name }));
+    const res = await ctx.api(path, jsonInit("POST", name === undefined ? {} : { name }));
     expect(res.status).toBe(201);
     const result = cfSuccess(createdSchema).parse(await res.json()).result;
     return { ...result, secretValue: (result as Record<string, string>)[secretField]! };
@@ -37,10 +25,10 @@ describe.each(kinds)("$what", ({ path, secretField, item, created: createdSchema
     expect(created.secretValue).toMatch(/^[0-9a-f]{64}$/);
     expect(created.name).toBe("prod");
 
-    const listed = cfSuccess(z.array(item.strict())).parse(await (await api(path)).json()).result;
+    const listed = cfSuccess(z.array(item.strict())).parse(await (await ctx.api(path)).json()).result;
     expect(listed.map((i) => i.uid)).toEqual([created.uid]);
 
-    const got = cfSuccess(item.strict()).parse(await (await api(`${path}/${created.uid}`)).json()).result;
+    const got = cfSuccess(item.strict()).parse(await (await ctx.api(`${path}/${created.uid}`)).json()).result;
     expect(got).toEqual({
       uid: created.uid,
       name: "prod",
@@ -48,47 +36,47 @@ describe.each(kinds)("$what", ({ path, secretField, item, created: createdSchema
       modified: created.modified,
     });
 
-    const renamed = await api(`${path}/${created.uid}`, jsonInit("PUT", { name: "staging" }));
+    const renamed = await ctx.api(`${path}/${created.uid}`, jsonInit("PUT", { name: "staging" }));
     expect(cfSuccess(item.strict()).parse(await renamed.json()).result.name).toBe("staging");
 
-    const deleted = await api(`${path}/${created.uid}`, { method: "DELETE" });
+    const deleted = await ctx.api(`${path}/${created.uid}`, { method: "DELETE" });
     expect(cfSuccess(item.strict()).parse(await deleted.json()).result).toMatchObject({
       uid: created.uid,
       name: "staging",
     });
-    expect((await api(`${path}/${created.uid}`)).status).toBe(404);
-    await expectHiddenFromAdmin(admin, [created.secretValue]);
+    expect((await ctx.api(`${path}/${created.uid}`)).status).toBe(404);
+    await expectHiddenFromAdmin(ctx.admin, [created.secretValue]);
   });
 
   it("defaults the name to an empty string and keeps it when an update omits it", async () => {
     const created = await create();
     expect(created.name).toBe("");
-    const kept = await api(`${path}/${created.uid}`, jsonInit("PUT", {}));
+    const kept = await ctx.api(`${path}/${created.uid}`, jsonInit("PUT", {}));
     expect(cfSuccess(item).parse(await kept.json()).result.name).toBe("");
   });
 
   it("answers bad bodies with field errors or 6007 and changes nothing", async () => {
-    const wrongType = await api(path, jsonInit("POST", { name: 42 }));
+    const wrongType = await ctx.api(path, jsonInit("POST", { name: 42 }));
     expect(wrongType.status).toBe(400);
     const error = cfFailure.parse(await wrongType.json()).errors[0]!;
     expect(error).toMatchObject({ code: 10021, source: { pointer: "/name" } });
     expect(error.message).toContain("name");
 
-    const malformed = await api(path, { method: "POST", body: "{name:" });
+    const malformed = await ctx.api(path, { method: "POST", body: "{name:" });
     expect(malformed.status).toBe(400);
     expect(cfFailure.parse(await malformed.json()).errors[0]?.code).toBe(6007);
 
     const { uid } = await create("kept");
-    const badRename = await api(`${path}/${uid}`, jsonInit("PUT", { name: "x".repeat(300) }));
+    const badRename = await ctx.api(`${path}/${uid}`, jsonInit("PUT", { name: "x".repeat(300) }));
     expect(badRename.status).toBe(400);
-    const list = cfSuccess(z.array(item)).parse(await (await api(path)).json()).result;
+    const list = cfSuccess(z.array(item)).parse(await (await ctx.api(path)).json()).result;
     expect(list.map((i) => i.name)).toEqual(["kept"]);
   });
 
   it("answers 404 with code 10007 for unknown ids, prototype keys included", async () => {
     for (const id of ["0".repeat(32), "constructor", "__proto__"]) {
       for (const init of [{}, jsonInit("PUT", { name: "x" }), { method: "DELETE" }]) {
-        const res = await api(`${path}/${id}`, init);
+        const res = await ctx.api(`${path}/${id}`, init);
         expect(res.status).toBe(404);
         expect(cfFailure.parse(await res.json()).errors[0]?.code).toBe(10007);
       }
@@ -97,27 +85,27 @@ describe.each(kinds)("$what", ({ path, secretField, item, created: createdSchema
 
   it("needs Calls Read to read and Calls Write to change", async () => {
     const { uid } = await create();
-    const reader = await scopedToken(emu, ["Calls Read"]);
-    expect((await api(path, {}, reader)).status).toBe(200);
-    expect((await api(`${path}/${uid}`, {}, reader)).status).toBe(200);
+    const reader = await scopedToken(ctx.emu, ["Calls Read"]);
+    expect((await ctx.api(path, {}, reader)).status).toBe(200);
+    expect((await ctx.api(`${path}/${uid}`, {}, reader)).status).toBe(200);
     for (const init of [jsonInit("POST", {}), jsonInit("PUT", {}), { method: "DELETE" }]) {
-      const res = await api(init.method === "POST" ? path : `${path}/${uid}`, init, reader);
+      const res = await ctx.api(init.method === "POST" ? path : `${path}/${uid}`, init, reader);
       expect(res.status).toBe(403);
       expect(cfFailure.parse(await res.json()).errors[0]?.code).toBe(10000);
     }
-    const streamOnly = await scopedToken(emu, ["Stream Write"]);
-    expect((await api(path, {}, streamOnly)).status).toBe(403);
-    const writer = await scopedToken(emu, ["Calls Write"]);
-    expect((await api(path, jsonInit("POST", {}), writer)).status).toBe(201);
-    expect((await api(path, {}, writer)).status).toBe(200);
+    const streamOnly = await scopedToken(ctx.emu, ["Stream Write"]);
+    expect((await ctx.api(path, {}, streamOnly)).status).toBe(403);
+    const writer = await scopedToken(ctx.emu, ["Calls Write"]);
+    expect((await ctx.api(path, jsonInit("POST", {}), writer)).status).toBe(201);
+    expect((await ctx.api(path, {}, writer)).status).toBe(200);
   });
 });
 
 it("keeps SFU apps and TURN keys apart", async () => {
   const app = cfSuccess(sfuAppWithSecret).parse(
-    await (await api("/calls/apps", jsonInit("POST", {}))).json(),
+    await (await ctx.api("/calls/apps", jsonInit("POST", {}))).json(),
   );
-  expect((await api(`/calls/turn_keys/${app.result.uid}`)).status).toBe(404);
-  const keys = cfSuccess(z.array(turnKey)).parse(await (await api("/calls/turn_keys")).json()).result;
+  expect((await ctx.api(`/calls/turn_keys/${app.result.uid}`)).status).toBe(404);
+  const keys = cfSuccess(z.array(turnKey)).parse(await (await ctx.api("/calls/turn_keys")).json()).result;
   expect(keys).toEqual([]);
 });

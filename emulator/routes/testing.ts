@@ -1,9 +1,9 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { cfSuccess } from "../../contracts/cloudflare/envelope.ts";
 import { tokenWithValue } from "../../contracts/cloudflare/tokens.ts";
-import type { EmulatorAdmin } from "../admin-client.ts";
+import { EmulatorAdmin } from "../admin-client.ts";
 import { permissionGroups } from "../permissions.ts";
-import type { RunningEmulator } from "../server.ts";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../server.ts";
 
 /** Test helpers shared by the route tests: account-scoped calls, scoped tokens, leak checks. */
 
@@ -15,6 +15,19 @@ export const accountFetch =
       ...init,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
     });
+
+/** Starts one emulator for the test file and resets it before each test. */
+export function useEmulator(options?: EmulatorOptions) {
+  const ctx = {} as { emu: RunningEmulator; admin: EmulatorAdmin; api: ReturnType<typeof accountFetch> };
+  beforeAll(async () => {
+    ctx.emu = await startEmulator(options);
+    ctx.admin = new EmulatorAdmin(ctx.emu.url, ctx.emu.adminToken);
+    ctx.api = accountFetch(ctx.emu);
+  });
+  afterAll(() => ctx.emu.close());
+  beforeEach(() => ctx.admin.reset());
+  return ctx;
+}
 
 /** A JSON body for `accountFetch`'s `init`. */
 export const jsonInit = (method: string, body: unknown): RequestInit => ({

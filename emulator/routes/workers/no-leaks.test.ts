@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { expectHiddenFromAdmin } from "../testing.ts";
-import { useEmulator } from "./test-support.ts";
+import { useWorkersEmulator } from "./test-support.ts";
 
-const { ctx, api, upload } = useEmulator();
+const { ctx, api, upload } = useWorkersEmulator();
 
 const fresh = (label: string) => `${label}-${randomBytes(12).toString("hex")}`;
 

@@ -5,9 +5,9 @@ import { workerScript, workerScriptSettings } from "../../../contracts/cloudflar
 import { startEmulator } from "../../server.ts";
 import { readScript } from "../../workers-store.ts";
 import { scopedToken } from "../testing.ts";
-import { errorCodes, uploadForm, useEmulator, WORKER_SOURCE } from "./test-support.ts";
+import { errorCodes, uploadForm, useWorkersEmulator, WORKER_SOURCE } from "./test-support.ts";
 
-const { ctx, api, upload, deploy } = useEmulator();
+const { ctx, api, upload, deploy } = useWorkersEmulator();
 const ROOM_MIGRATION = { new_tag: "v1", new_sqlite_classes: ["Room"] };
 const settings = async (name: string) =>
   cfSuccess(workerScriptSettings).parse(await (await api(`/scripts/${name}/settings`)).json()).result;

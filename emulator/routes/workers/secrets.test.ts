@@ -3,9 +3,9 @@ import * as z from "zod";
 import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
 import { workerScriptSettings, workerSecret } from "../../../contracts/cloudflare/workers.ts";
 import { readScript } from "../../workers-store.ts";
-import { errorCodes, useEmulator } from "./test-support.ts";
+import { errorCodes, useWorkersEmulator } from "./test-support.ts";
 
-const { ctx, api, deploy } = useEmulator();
+const { ctx, api, deploy } = useWorkersEmulator();
 
 const putSecret = (script: string, name: string, text: string) =>
   api(`/scripts/${script}/secrets`, {

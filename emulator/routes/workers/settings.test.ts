@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
 import { workerScriptLevelSettings, workerScriptSettings } from "../../../contracts/cloudflare/workers.ts";
 import { readScript } from "../../workers-store.ts";
-import { errorCodes, useEmulator } from "./test-support.ts";
+import { errorCodes, useWorkersEmulator } from "./test-support.ts";
 
-const { ctx, api, deploy } = useEmulator();
+const { ctx, api, deploy } = useWorkersEmulator();
 
 const settingsForm = (settings: unknown) => {
   const form = new FormData();

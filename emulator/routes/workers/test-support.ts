@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, beforeEach } from "vitest";
 import { cfFailure, cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
 import { workerScriptUpload } from "../../../contracts/cloudflare/workers.ts";
-import { EmulatorAdmin } from "../../admin-client.ts";
-import { type RunningEmulator, startEmulator } from "../../server.ts";
+import { useEmulator } from "../testing.ts";
 
 /** A real ES module Worker: a fetch and a cron handler, and a Durable Object class. */
 export const WORKER_SOURCE = `import { DurableObject } from "cloudflare:workers";
@@ -33,15 +31,9 @@ export function uploadForm(metadata: unknown, modules: ModulePart[]): FormData {
   return form;
 }
 
-/** Starts one emulator for the file and resets it before each test. */
-export function useEmulator() {
-  const ctx = {} as { emu: RunningEmulator; admin: EmulatorAdmin };
-  beforeAll(async () => {
-    ctx.emu = await startEmulator();
-    ctx.admin = new EmulatorAdmin(ctx.emu.url, ctx.emu.adminToken);
-  });
-  afterAll(() => ctx.emu.close());
-  beforeEach(() => ctx.admin.reset());
+/** The shared emulator suite, plus uploads under `/accounts/:id/workers`. */
+export function useWorkersEmulator() {
+  const ctx = useEmulator();
 
   /** A request under `/accounts/:id/workers`; JSON bodies get their content type. */
   const api = (path: string, init: RequestInit = {}, bearer = ctx.emu.adminToken) =>

@@ -5,9 +5,9 @@ import {
   workerScriptSubdomain,
   workersAccountSubdomain,
 } from "../../../contracts/cloudflare/workers.ts";
-import { errorCodes, useEmulator } from "./test-support.ts";
+import { errorCodes, useWorkersEmulator } from "./test-support.ts";
 
-const { api, deploy } = useEmulator();
+const { api, deploy } = useWorkersEmulator();
 
 describe("cron triggers", () => {
   it("replaces the schedules and keeps created_on of a cron that stays", async () => {

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { CloudflareRest } from "../../lib/cloudflare-rest.ts";
 import { accountPath, type LocalProvider, type Props, snakeKeys } from "../provider.ts";
 
 const scriptPath = (inputs: Props) => `${accountPath(inputs)}/workers/scripts/${String(inputs.scriptName)}`;
@@ -52,42 +53,51 @@ export const workersScript: LocalProvider = {
   },
 };
 
-const schedules = z.object({ schedules: z.array(z.object({ cron: z.string() }).loose()) }).loose();
+/**
+ * A per-script setting (cron triggers, the workers.dev switch): it exists as long as the script
+ * does, so create is a first write, identified by the script's name.
+ */
+function scriptSetting(
+  write: (inputs: Props, api: CloudflareRest) => Promise<unknown>,
+  remove: typeof write,
+): LocalProvider {
+  return {
+    replaceOn: ["accountId", "scriptName"],
+    async create(inputs, api) {
+      await write(inputs, api);
+      return { id: String(inputs.scriptName), outputs: { ...inputs } };
+    },
+    async update(_id, inputs, api) {
+      await write(inputs, api);
+      return { ...inputs };
+    },
+    async delete(_id, props, api) {
+      await remove(props, api);
+    },
+  };
+}
 
-export const workersCronTrigger: LocalProvider = {
-  replaceOn: ["accountId", "scriptName"],
-  async create(inputs, api) {
-    return {
-      id: String(inputs.scriptName),
-      outputs: await this.update(String(inputs.scriptName), inputs, api),
-    };
-  },
-  async update(_id, inputs, api) {
-    const body = ((inputs.schedules ?? []) as { cron: string }[]).map(({ cron }) => ({ cron }));
-    await api.call("PUT", `${scriptPath(inputs)}/schedules`, schedules, body);
-    return { ...inputs };
-  },
-  async delete(_id, props, api) {
-    await api.call("PUT", `${scriptPath(props)}/schedules`, schedules, []);
-  },
-};
+const schedules = z.object({ schedules: z.array(z.object({ cron: z.string() }).loose()) }).loose();
+const putSchedules = (inputs: Props, api: CloudflareRest, crons: { cron: string }[]) =>
+  api.call(
+    "PUT",
+    `${scriptPath(inputs)}/schedules`,
+    schedules,
+    crons.map(({ cron }) => ({ cron })),
+  );
+
+export const workersCronTrigger = scriptSetting(
+  (inputs, api) => putSchedules(inputs, api, (inputs.schedules ?? []) as { cron: string }[]),
+  (props, api) => putSchedules(props, api, []),
+);
 
 const subdomain = z.object({ enabled: z.boolean() }).loose();
 
-export const workersScriptSubdomain: LocalProvider = {
-  replaceOn: ["accountId", "scriptName"],
-  async create(inputs, api) {
-    return {
-      id: String(inputs.scriptName),
-      outputs: await this.update(String(inputs.scriptName), inputs, api),
-    };
-  },
-  async update(_id, inputs, api) {
-    const body = { enabled: inputs.enabled ?? true, previews_enabled: inputs.previewsEnabled ?? false };
-    await api.call("POST", `${scriptPath(inputs)}/subdomain`, subdomain, body);
-    return { ...inputs };
-  },
-  async delete(_id, props, api) {
-    await api.call("DELETE", `${scriptPath(props)}/subdomain`, z.unknown());
-  },
-};
+export const workersScriptSubdomain = scriptSetting(
+  (inputs, api) =>
+    api.call("POST", `${scriptPath(inputs)}/subdomain`, subdomain, {
+      enabled: inputs.enabled ?? true,
+      previews_enabled: inputs.previewsEnabled ?? false,
+    }),
+  (props, api) => api.call("DELETE", `${scriptPath(props)}/subdomain`, z.unknown()),
+);
