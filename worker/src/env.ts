@@ -1,7 +1,9 @@
 import type { PlainBinding, SecretBinding } from "../../contracts/worker/bindings.ts";
 import type { ChannelStatus } from "./durable/channel-status.ts";
 import type { RateLimiter } from "./durable/rate-limiter.ts";
-import type { Tenant } from "./middleware/tenant-auth.ts";
+import type { Room } from "./durable/room.ts";
+import type { Tenant, TenantCredential } from "./middleware/tenant-auth.ts";
+import type { SessionClaims } from "./session-token.ts";
 
 /**
  * What the runtime hands the Worker. The plain and secret bindings are typed `unknown` on purpose:
@@ -10,6 +12,7 @@ import type { Tenant } from "./middleware/tenant-auth.ts";
 export type WorkerBindings = Partial<Record<PlainBinding | SecretBinding, unknown>> & {
   CHANNEL_STATUS: DurableObjectNamespace<ChannelStatus>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  ROOMS: DurableObjectNamespace<Room>;
 };
 
 export type AppEnv = {
@@ -18,6 +21,10 @@ export type AppEnv = {
     requestId: string;
     /** Set by tenant or session auth. */
     tenant: Tenant;
+    /** Set by tenant auth: what the caller proved it holds. */
+    credential: TenantCredential;
+    /** Set by room auth: the session token's claims. */
+    roomMember: SessionClaims;
     /** The validated params, query and body of the matched route. */
     input: { params: unknown; query: unknown; body: unknown };
   };

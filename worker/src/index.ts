@@ -1,6 +1,16 @@
 import { createApp } from "./app.ts";
+import type { WorkerBindings } from "./env.ts";
+import { refreshChannels } from "./refresh-channels.ts";
 
 export { ChannelStatus } from "./durable/channel-status.ts";
 export { RateLimiter } from "./durable/rate-limiter.ts";
 
-export default createApp();
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  /** The status refresh cron trigger the Pulumi program declares. */
+  scheduled(_controller: ScheduledController, env: WorkerBindings, ctx: ExecutionContext): void {
+    ctx.waitUntil(refreshChannels(env));
+  },
+};

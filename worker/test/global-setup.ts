@@ -6,15 +6,19 @@ import { startEmulator } from "../../emulator/server.ts";
 import type { Credential, Fixture } from "./support/fixture.ts";
 import "./support/fixture.ts";
 
-/** The tenants the tests use: two ordinary ones, and one with tiny limits for the rate-limit tests. */
+/**
+ * The tenants the tests use: two ordinary ones, and one with tiny limits for the rate-limit tests.
+ * Test files run in parallel against one emulator, so a test that counts upstream reads or injects
+ * faults has a channel of its own.
+ */
 const TENANTS = {
   acme: {
-    channels: ["main", "backup", "connect", "faulty", "slow", "matrix", "canary"],
+    channels: ["main", "backup", "connect", "faulty", "slow", "matrix", "canary", "cron"],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
   globex: {
-    channels: ["main"],
+    channels: ["main", "holder"],
     allowedOrigins: ["https://globex.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
@@ -27,7 +31,8 @@ const TENANTS = {
 
 /** Starts the emulator in Node, seeds it through Cloudflare's own API, and provides the fixture. */
 export default async function setup(project: TestProject) {
-  const emu = await startEmulator();
+  // Every test file shares one emulator and one Stream token: Cloudflare's per-token budget is not under test here.
+  const emu = await startEmulator({ config: { rateLimit: { requests: 1_000_000, windowSeconds: 300 } } });
   const api = async <T>(path: string, body: unknown, token = emu.adminToken): Promise<T> => {
     const res = await fetch(`${emu.apiBase}/accounts/${emu.accountId}${path}`, {
       method: "POST",

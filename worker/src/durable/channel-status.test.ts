@@ -9,7 +9,7 @@ afterEach(() => {
 
 describe("ChannelStatus", () => {
   it("reads Cloudflare again once the refresh interval has passed, and not before", async () => {
-    const uid = fixture().liveInputs.globex!.main!;
+    const uid = fixture().liveInputs.globex!.holder!;
     const holder = env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(uid));
     const gets = async () =>
       (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${uid}`)).length;

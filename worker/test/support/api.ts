@@ -28,7 +28,7 @@ export interface CallOptions {
   body?: unknown;
   headers?: Record<string, string>;
   /** Another app than the deployed one (e.g. with injected upstream options), with the test env. */
-  app?: { app: Hono<AppEnv>; env: object };
+  app?: { app: { fetch: Hono<AppEnv>["fetch"] }; env: object };
 }
 
 export interface Answer {

@@ -1,0 +1,20 @@
+import { configReport, isUsable, NEEDS } from "./config.ts";
+import type { WorkerBindings } from "./env.ts";
+
+/**
+ * The cron trigger's work: every channel's status holder reads its live input, so that holders
+ * stay current without a dashboard asking (and so that webhooks are not the only source of
+ * changes on accounts without notification webhooks). One read per live input per run.
+ */
+export async function refreshChannels(env: WorkerBindings): Promise<void> {
+  const { values, checks } = configReport(env);
+  if (!values.TENANTS || !NEEDS.stream.every((name) => isUsable(checks[name]))) return;
+  const liveInputIds = new Set(
+    Object.values(values.TENANTS).flatMap((tenant) =>
+      Object.values(tenant.channels).map((c) => c.liveInputId),
+    ),
+  );
+  await Promise.allSettled(
+    [...liveInputIds].map((id) => env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(id)).current(id)),
+  );
+}

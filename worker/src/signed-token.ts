@@ -1,0 +1,87 @@
+import type * as z from "zod";
+
+/**
+ * Tokens the Worker signs and later verifies itself: `<prefix>.<base64url claims>.<base64url mac>`,
+ * an HMAC-SHA256 keyed by SIGNING_SECRET. The MAC input starts with the kind's own label, so that a
+ * token of one kind can never be mistaken for, or forged from, another kind or a tenant key made
+ * with the same secret.
+ */
+export interface TokenKind<S extends z.ZodType<{ exp: number }>> {
+  /** Readable, so that a verifier can tell kinds apart before checking anything. */
+  prefix: string;
+  /** The MAC's domain-separation label. */
+  domain: string;
+  claims: S;
+}
+
+const encoder = new TextEncoder();
+
+function toBase64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  try {
+    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+const keys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function signToken<S extends z.ZodType<{ exp: number }>>(
+  kind: TokenKind<S>,
+  secret: string,
+  claims: z.output<S>,
+): Promise<string> {
+  const payload = toBase64url(encoder.encode(JSON.stringify(claims)));
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(kind.domain + payload));
+  return `${kind.prefix}.${payload}.${toBase64url(new Uint8Array(mac))}`;
+}
+
+/** The claims of a genuine, unexpired token of this kind; undefined for anything else. */
+export async function verifyToken<S extends z.ZodType<{ exp: number }>>(
+  kind: TokenKind<S>,
+  secret: string,
+  token: string,
+  nowSeconds: number,
+): Promise<z.output<S> | undefined> {
+  const [prefix, payload, mac, ...rest] = token.split(".");
+  if (prefix !== kind.prefix || payload === undefined || mac === undefined || rest.length > 0)
+    return undefined;
+  const signature = fromBase64url(mac);
+  if (!signature) return undefined;
+  // crypto.subtle.verify compares in constant time.
+  const genuine = await crypto.subtle.verify(
+    "HMAC",
+    await hmacKey(secret),
+    signature,
+    encoder.encode(kind.domain + payload),
+  );
+  if (!genuine) return undefined;
+  const bytes = fromBase64url(payload);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+  const claims = kind.claims.safeParse(json);
+  return claims.success && claims.data.exp > nowSeconds ? claims.data : undefined;
+}
