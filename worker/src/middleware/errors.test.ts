@@ -58,3 +58,12 @@ describe("upstreamToApiError", () => {
     expect(map("rejected", 200).status).toBe(502);
   });
 });
+
+describe("HEAD", () => {
+  it("answers like GET, without a body", async () => {
+    const res = await call("/healthz", { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("");
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+  });
+});
