@@ -1,0 +1,93 @@
+import type { EngineEvent, OpType } from "@pulumi/pulumi/automation/index.js";
+import { describe, expect, it } from "vitest";
+import { changeFromEvent, collectChanges, outputValues, structuredConfigJson } from "./pulumi-driver.ts";
+
+const URN = "urn:pulumi:prod::realtime-stack::realtime-stack:index:RealtimeStack$";
+
+/** A `resourcePreEvent` as the Automation API hands it to `onEvent` during preview and up. */
+function pre(
+  op: OpType,
+  type: string,
+  name: string,
+  extra: { provider?: string; diffs?: string[] } = {},
+): EngineEvent {
+  return {
+    sequence: 1,
+    timestamp: 0,
+    resourcePreEvent: {
+      metadata: {
+        op,
+        urn: `${URN}${type}::${name}`,
+        type,
+        provider:
+          extra.provider ?? "urn:pulumi:prod::realtime-stack::pulumi:providers:cloudflare::default::id",
+        ...(extra.diffs ? { diffs: extra.diffs } : {}),
+      },
+    },
+  };
+}
+
+const TURN = "cloudflare:index/callsTurnApp:CallsTurnApp";
+const WORKER = "cloudflare:index/workersScript:WorkersScript";
+
+describe("how a Pulumi preview is read", () => {
+  it("keeps resource changes with their logical name and changed properties", () => {
+    expect(changeFromEvent(pre("update", WORKER, "realtime-worker", { diffs: ["bindings"] }))).toEqual({
+      op: "update",
+      type: WORKER,
+      name: "realtime-worker",
+      diffs: ["bindings"],
+    });
+  });
+
+  it("ignores what changes nothing, the stack and components, but not providers", () => {
+    expect(changeFromEvent(pre("same", TURN, "realtime-turn-a-g1"))).toBeUndefined();
+    expect(changeFromEvent(pre("read", TURN, "realtime-turn-a-g1"))).toBeUndefined();
+    expect(
+      changeFromEvent(pre("update", "pulumi:pulumi:Stack", "realtime-stack-prod", { provider: "" })),
+    ).toBeUndefined();
+    expect(
+      changeFromEvent(pre("create", "realtime-stack:index:RealtimeStack", "realtime", { provider: "" })),
+    ).toBeUndefined();
+    expect(
+      changeFromEvent(pre("update", "pulumi:providers:cloudflare", "default", { provider: "" })),
+    ).toMatchObject({
+      op: "update",
+      type: "pulumi:providers:cloudflare",
+    });
+    expect(changeFromEvent({ sequence: 2, timestamp: 0, summaryEvent: {} as never })).toBeUndefined();
+  });
+
+  it("counts a replacement's create-replacement, replace and delete-replaced steps as one change", () => {
+    const changes = collectChanges([
+      pre("create-replacement", TURN, "realtime-turn-b-g1"),
+      pre("replace", TURN, "realtime-turn-b-g1"),
+      pre("delete-replaced", TURN, "realtime-turn-b-g1"),
+      pre("create", TURN, "realtime-turn-b-g2"),
+      pre("delete", TURN, "realtime-turn-b-g1-old"),
+    ]);
+    expect(changes.map((c) => `${c.op} ${c.name}`)).toEqual([
+      "replace realtime-turn-b-g1",
+      "create realtime-turn-b-g2",
+      "delete realtime-turn-b-g1-old",
+    ]);
+  });
+});
+
+describe("stack outputs and config through the Automation API", () => {
+  it("reads output values as `pulumi stack output --json --show-secrets` prints them", () => {
+    expect(
+      outputValues({
+        workerUrl: { value: "https://w.example", secret: false },
+        key: { value: "s", secret: true },
+      }),
+    ).toEqual({ workerUrl: "https://w.example", key: "s" });
+  });
+
+  it("writes the rotation as a structured value, so Pulumi.<stack>.yaml keeps a YAML map", () => {
+    const rotation = { turn: { active: "b", generations: { a: 1, b: 2 } } };
+    expect(JSON.parse(structuredConfigJson("realtime-stack:rotation", rotation))).toEqual({
+      "realtime-stack:rotation": { value: JSON.stringify(rotation), objectValue: rotation, secret: false },
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { rotationSchema } from "../../infra/config.ts";
+import type { PlannedChange } from "../lib/stack-driver.ts";
+import { kindRotation, ROTATION_KINDS, WORKERS_SCRIPT } from "./kinds.ts";
+import { describeChange, unrelatedChanges } from "./preview-check.ts";
+
+const TURN_KEY = "cloudflare:index/callsTurnApp:CallsTurnApp";
+const SFU_APP = "cloudflare:index/callsSfuApp:CallsSfuApp";
+const change = (op: PlannedChange["op"], type: string, name: string, diffs?: string[]): PlannedChange => ({
+  op,
+  type,
+  name,
+  ...(diffs ? { diffs } : {}),
+});
+
+describe("slotted kinds", () => {
+  const turn = kindRotation("turn");
+  const from = { active: "a" as const, generations: { a: 3, b: 2 } };
+
+  it("regenerate the inactive slot, then switch to it; rollback keeps the new credential but not its use", () => {
+    expect(turn.steps).toEqual(["regenerate", "switch", "verify"]);
+    expect(turn.target(from, "regenerate")).toEqual({ active: "a", generations: { a: 3, b: 3 } });
+    expect(turn.target(from, "switch")).toEqual({ active: "b", generations: { a: 3, b: 3 } });
+    expect(turn.target(from, "verify")).toEqual(turn.target(from, "switch"));
+    expect(turn.target(from, "rollback")).toEqual({ active: "a", generations: { a: 3, b: 3 } });
+    expect(turn.describe(from)).toBe("slot a (g3) → slot b (g3)");
+  });
+
+  it("touch only their own part of the rotation config", () => {
+    const rotation = rotationSchema.parse({ turn: from, sfu: { active: "b" } });
+    const next = turn.withState(rotation, turn.target(from, "switch"));
+    expect(next.sfu).toEqual(rotation.sfu);
+    expect(next.tenantKeys).toEqual(rotation.tenantKeys);
+    expect(turn.stateOf(next)).toEqual({ active: "b", generations: { a: 3, b: 3 } });
+  });
+
+  it("allow only their own resources while regenerating, and only Worker bindings while switching", () => {
+    expect(turn.allows("regenerate", change("create", TURN_KEY, "realtime-turn-b-g3"))).toBe(true);
+    expect(turn.allows("regenerate", change("delete", TURN_KEY, "realtime-turn-b-g2"))).toBe(true);
+    expect(turn.allows("regenerate", change("create", SFU_APP, "realtime-sfu-b-g2"))).toBe(false);
+    expect(turn.allows("regenerate", change("update", WORKERS_SCRIPT, "realtime-worker", ["bindings"]))).toBe(
+      false,
+    );
+    expect(turn.allows("switch", change("update", WORKERS_SCRIPT, "realtime-worker", ["bindings"]))).toBe(
+      true,
+    );
+    expect(
+      turn.allows("switch", change("update", WORKERS_SCRIPT, "realtime-worker", ["bindings", "content"])),
+    ).toBe(false);
+    expect(turn.allows("switch", change("create", TURN_KEY, "realtime-turn-a-g4"))).toBe(false);
+    expect(turn.allows("verify", change("update", WORKERS_SCRIPT, "realtime-worker", ["bindings"]))).toBe(
+      false,
+    );
+  });
+});
+
+describe("tenant keys", () => {
+  const keys = kindRotation("tenant-keys");
+  it("advance the generation; rollback returns to it", () => {
+    expect(keys.steps).toEqual(["advance", "verify"]);
+    expect(keys.target({ generation: 4 }, "advance")).toEqual({ generation: 5 });
+    expect(keys.target({ generation: 4 }, "rollback")).toEqual({ generation: 4 });
+    expect(keys.describe({ generation: 4 })).toBe("generation 4 → 5");
+  });
+});
+
+describe("the preview check", () => {
+  const pending = [
+    change("create", TURN_KEY, "realtime-turn-b-g2"),
+    change("update", WORKERS_SCRIPT, "realtime-worker", ["content"]),
+  ];
+
+  it("refuses everything pending on a fresh start", () => {
+    expect(unrelatedChanges(pending)).toEqual(pending);
+    expect(unrelatedChanges([])).toEqual([]);
+  });
+
+  it("lets an interrupted step's own changes through, and nothing else", () => {
+    expect(unrelatedChanges(pending, [{ rotation: kindRotation("turn"), step: "regenerate" }])).toEqual([
+      pending[1],
+    ]);
+  });
+
+  it("names each change the way an operator reads a preview", () => {
+    expect(pending.map(describeChange)).toEqual([
+      "create CallsTurnApp realtime-turn-b-g2",
+      "update WorkersScript realtime-worker (content)",
+    ]);
+  });
+
+  it("knows every scheduled kind", () => {
+    for (const kind of ROTATION_KINDS) expect(kindRotation(kind).kind).toBe(kind);
+  });
+});

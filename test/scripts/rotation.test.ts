@@ -1,0 +1,302 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { SlottedRotation } from "../../infra/config.ts";
+import { silentProgress } from "../../scripts/lib/progress.ts";
+import type { StackOutputs } from "../../scripts/lib/stack-outputs.ts";
+import { WorkerApi } from "../../scripts/lib/worker-api.ts";
+import { Journal } from "../../scripts/rotation/journal.ts";
+import { kindRotation, ROTATION_KINDS, type RotationKind } from "../../scripts/rotation/kinds.ts";
+import { type Checkpoint, type RotateOptions, rotate } from "../../scripts/rotation/rotate.ts";
+import { redactIngest, rotateStreamKeys } from "../../scripts/rotation/stream-keys.ts";
+import { stackVerifier } from "../../scripts/rotation/verify.ts";
+import { ApiLoad } from "./support/api-load.ts";
+import {
+  engineState,
+  resourceNamed,
+  startTestStack,
+  type TestStack,
+  workerBinding,
+} from "./support/local-stack.ts";
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.close());
+afterEach(() => stack.admin.clearFaults());
+
+let periods = 0;
+/** Each test rotates in a period of its own, so that no test finds another's rotation done. */
+const newPeriod = () => `test-${++periods}`;
+
+const rotateNow = (kinds: readonly RotationKind[], extra: Partial<RotateOptions> = {}) =>
+  rotate(stack.driver, {
+    kinds,
+    period: newPeriod(),
+    dryRun: false,
+    force: false,
+    verify: stackVerifier({ timeoutMs: 5_000, probeTurn: false }),
+    progress: silentProgress,
+    ...extra,
+  });
+
+const journalFile = () => Journal.fileFor(stack.stateDir, "dev");
+
+/** The Worker as tenants see it: the first channel of the first two tenants. */
+function loadFor(outputs: StackOutputs): ApiLoad {
+  const tenants = Object.entries(outputs.tenants).map(([id, t]) => ({
+    id,
+    key: t.apiKey,
+    channel: Object.keys(t.channels)[0]!,
+  }));
+  return new ApiLoad(outputs.workerUrl, tenants);
+}
+
+const RESOURCE = {
+  turn: { prefix: "realtime-turn", secret: "key", id: "keyId" },
+  sfu: { prefix: "realtime-sfu", secret: "secret", id: "appId" },
+  "api-token": { prefix: "realtime-api-token", secret: "value", id: "id" },
+} as const;
+type SlottedKind = keyof typeof RESOURCE;
+
+/** The credential a slot holds right now (from the engine's state, as Pulumi's would hold it). */
+function slotCredential(kind: SlottedKind, slot: "a" | "b", generation: number) {
+  const outputs = resourceNamed(stack.local, `${RESOURCE[kind].prefix}-${slot}-g${generation}`).outputs;
+  return { id: String(outputs[RESOURCE[kind].id]), secret: String(outputs[RESOURCE[kind].secret]) };
+}
+
+const activeCredential = async (kind: SlottedKind) => {
+  const state = kindRotation(kind).stateOf(await stack.driver.rotation()) as SlottedRotation;
+  return slotCredential(kind, state.active, state.generations[state.active]);
+};
+
+/** Whether a credential still works at the source (the emulator standing in for Cloudflare). */
+async function credentialWorks(
+  kind: SlottedKind,
+  credential: { id: string; secret: string },
+): Promise<boolean> {
+  const { emulator } = stack.local;
+  const auth = { authorization: `Bearer ${credential.secret}`, "content-type": "application/json" };
+  const res =
+    kind === "turn"
+      ? await fetch(`${emulator.realtimeBase}/turn/keys/${credential.id}/credentials/generate-ice-servers`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ ttl: 60 }),
+        })
+      : kind === "sfu"
+        ? await fetch(`${emulator.realtimeBase}/apps/${credential.id}/sessions/new`, {
+            method: "POST",
+            headers: auth,
+          })
+        : await fetch(`${emulator.apiBase}/accounts/${emulator.accountId}/tokens/verify`, { headers: auth });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+/** What the Worker was deployed with, per slotted kind. */
+function workerUses(kind: SlottedKind): string | undefined {
+  if (kind === "turn") return workerBinding(stack.local, "TURN_KEY_ID");
+  if (kind === "sfu") return workerBinding(stack.local, "SFU_APP_ID");
+  return workerBinding(stack.local, "STREAM_API_TOKEN");
+}
+const workerExpects = (kind: SlottedKind, credential: { id: string; secret: string }) =>
+  kind === "api-token" ? credential.secret : credential.id;
+
+describe("rotation of every kind under load", () => {
+  it("fails no request, moves the Worker to the new slots and keeps the old credentials working", async () => {
+    const before = await stack.driver.outputs();
+    const old = {
+      turn: await activeCredential("turn"),
+      sfu: await activeCredential("sfu"),
+      "api-token": await activeCredential("api-token"),
+    };
+    const load = loadFor(before);
+    load.start(24);
+    const report = await rotateNow(ROTATION_KINDS);
+    const traffic = await load.stop();
+
+    expect(report.kinds.map((k) => [k.kind, k.outcome])).toEqual(ROTATION_KINDS.map((k) => [k, "rotated"]));
+    expect(report.ok).toBe(true);
+    expect(traffic.failures).toEqual([]);
+    expect(traffic.failed).toBe(0);
+    expect(traffic.perSecond).toBeGreaterThanOrEqual(20);
+
+    for (const kind of ["turn", "sfu", "api-token"] as const) {
+      const now = await activeCredential(kind);
+      expect(now.id).not.toBe(old[kind].id);
+      expect(workerUses(kind)).toBe(workerExpects(kind, now));
+      expect(await credentialWorks(kind, old[kind])).toBe(true);
+    }
+    const after = await stack.driver.outputs();
+    expect(after.tenantKeyGeneration).toBe(before.tenantKeyGeneration + 1);
+    expect(workerBinding(stack.local, "TENANT_KEY_GENERATION")).toBe(String(after.tenantKeyGeneration));
+    const [tenant, { apiKey: oldKey, channels }] = Object.entries(before.tenants)[0]!;
+    expect(after.tenants[tenant]!.apiKey).not.toBe(oldKey);
+    const oldKeyApi = new WorkerApi(after.workerUrl, { tenant, key: oldKey });
+    await expect(oldKeyApi.streamStatus(Object.keys(channels)[0]!)).resolves.toMatchObject({ enabled: true });
+  });
+
+  it("is a no-op when run again in the same period", async () => {
+    const period = newPeriod();
+    const first = await rotateNow(["turn"], { period });
+    expect(first.kinds).toMatchObject([{ kind: "turn", outcome: "rotated" }]);
+    const stateBefore = readFileSync(stack.local.engineStateFile, "utf8");
+    const again = await rotateNow(["turn"], { period });
+    expect(again).toMatchObject({ ok: true, kinds: [{ kind: "turn", outcome: "skipped" }] });
+    expect(readFileSync(stack.local.engineStateFile, "utf8")).toBe(stateBefore);
+  });
+});
+
+describe("rollback", () => {
+  it("switches back when the post-switch check fails, failing no tenant request", async () => {
+    const old = await activeCredential("sfu");
+    const load = loadFor(await stack.driver.outputs());
+    load.start(24);
+    // Breaks only what the verification does with the new app (publishing a track), not what tenants do.
+    const breakNewApp = async ({ kind, step, phase }: Checkpoint) => {
+      if (kind !== "sfu" || step !== "regenerate" || phase !== "applied") return;
+      const fresh = (await stack.driver.outputs()).sfuApps;
+      const next = fresh.active === "a" ? fresh.b : fresh.a;
+      await stack.admin.addFault({
+        method: "POST",
+        path: `/v1/apps/${next.appId}/sessions/*/tracks/new`,
+        action: { type: "status", status: 500 },
+      });
+    };
+    const report = await rotateNow(["sfu"], { checkpoint: breakNewApp });
+    const traffic = await load.stop();
+
+    expect(report.ok).toBe(false);
+    const [sfu] = report.kinds;
+    expect(sfu).toMatchObject({ kind: "sfu", outcome: "rolled-back" });
+    expect(sfu!.error).toMatch(
+      /^verification failed: sfu: .*tracks\/new: HTTP 502.*; rolled back, the previous slot verifies again$/,
+    );
+    expect(await activeCredential("sfu")).toEqual(old);
+    expect(workerUses("sfu")).toBe(old.id);
+    expect(traffic.failures).toEqual([]);
+    expect(traffic.failed).toBe(0);
+    const run = Journal.load(journalFile(), "dev", "any").run("sfu");
+    expect(run).toMatchObject({ status: "rolled-back", done: ["regenerate", "switch", "rollback"] });
+  });
+});
+
+class Interrupted extends Error {}
+
+describe("interruption after each step", () => {
+  const points = ROTATION_KINDS.flatMap((kind) =>
+    kindRotation(kind).steps.flatMap((step) =>
+      (["begun", "applied"] as const).map((phase): Checkpoint => ({ kind, step, phase })),
+    ),
+  );
+
+  it.each(points)(
+    "$kind killed at $step ($phase): a re-run finishes the rotation, nothing half-done",
+    async (at) => {
+      const rotation = kindRotation(at.kind);
+      const from = rotation.stateOf(await stack.driver.rotation());
+      const period = newPeriod();
+      // A kill leaves on disk what was there at that moment: the journal is frozen then, and put back.
+      let frozen: string | undefined;
+      const checkpoint = (point: Checkpoint) => {
+        if (point.kind !== at.kind || point.step !== at.step || point.phase !== at.phase) return;
+        frozen = readFileSync(journalFile(), "utf8");
+        throw new Interrupted(`killed at ${at.step} (${at.phase})`);
+      };
+      const interrupted = await rotateNow([at.kind], { period, checkpoint });
+      expect(interrupted.ok).toBe(false);
+      expect(frozen).toBeDefined();
+      writeFileSync(journalFile(), frozen!);
+
+      const rerun = await rotateNow([at.kind], { period });
+      expect(rerun.kinds).toMatchObject([{ kind: at.kind, outcome: "rotated", resumed: true }]);
+      expect(rotation.stateOf(await stack.driver.rotation())).toEqual(rotation.target(from, "verify"));
+      const state = engineState(stack.local);
+      expect(state.pendingDeletes).toEqual([]);
+      if (at.kind !== "tenant-keys") {
+        const type = resourceNamed(stack.local, "realtime-worker").type;
+        expect(type).toContain("WorkersScript");
+        const slots = Object.values(state.resources).filter((r) =>
+          r.name.startsWith(`${RESOURCE[at.kind as SlottedKind].prefix}-`),
+        );
+        expect(slots.map((r) => r.name.replace(/-g\d+$/, "")).sort()).toEqual([
+          `${RESOURCE[at.kind as SlottedKind].prefix}-a`,
+          `${RESOURCE[at.kind as SlottedKind].prefix}-b`,
+        ]);
+        expect(workerUses(at.kind as SlottedKind)).toBe(
+          workerExpects(at.kind as SlottedKind, await activeCredential(at.kind as SlottedKind)),
+        );
+      }
+      expect(Journal.load(journalFile(), "dev", period).run(at.kind)).toMatchObject({ status: "done" });
+    },
+  );
+});
+
+describe("refusal and dry run", () => {
+  it("refuses while the stack has changes other than the rotation pending, and changes nothing", async () => {
+    const tenants = JSON.parse(stack.local.config()["realtime-stack:tenants"]!) as {
+      channels: { name: string }[];
+    }[];
+    tenants[0]!.channels.push({ name: "unreviewed" });
+    const patch = stack.local.readPatch();
+    stack.local.writePatch({ ...patch, "realtime-stack:tenants": JSON.stringify(tenants) });
+    try {
+      const engineBefore = readFileSync(stack.local.engineStateFile, "utf8");
+      const rotationBefore = await stack.driver.rotation();
+      const report = await rotateNow(ROTATION_KINDS);
+      expect(report.ok).toBe(false);
+      expect(report.refused).toEqual(
+        expect.arrayContaining([
+          "create StreamLiveInput realtime-live-acme/unreviewed",
+          "update WorkersScript realtime-worker (bindings)",
+        ]),
+      );
+      expect(report.kinds).toEqual([]);
+      expect(readFileSync(stack.local.engineStateFile, "utf8")).toBe(engineBefore);
+      expect(await stack.driver.rotation()).toEqual(rotationBefore);
+    } finally {
+      stack.local.writePatch(patch);
+    }
+  });
+
+  it("--dry-run prints the plan after the preview check and changes nothing", async () => {
+    const engineBefore = readFileSync(stack.local.engineStateFile, "utf8");
+    const journalBefore = readFileSync(journalFile(), "utf8");
+    const config = await stack.driver.rotation();
+    const report = await rotateNow(ROTATION_KINDS, { dryRun: true });
+    expect(report).toMatchObject({ ok: true, dryRun: true });
+    expect(report.kinds.map((k) => [k.kind, k.outcome, k.change])).toEqual(
+      ROTATION_KINDS.map((k) => [k, "planned", kindRotation(k).describe(kindRotation(k).stateOf(config))]),
+    );
+    expect(readFileSync(stack.local.engineStateFile, "utf8")).toBe(engineBefore);
+    expect(readFileSync(journalFile(), "utf8")).toBe(journalBefore);
+    expect(await stack.driver.rotation()).toEqual(config);
+  });
+});
+
+describe("stream keys", () => {
+  it("rotates a channel's ingest keys through rotate_keys; the Worker hands out the new ones", async () => {
+    const outputs = await stack.driver.outputs();
+    const oldKey = (outputs.tenants.acme!.channels["main-stage"] as { streamKey?: string }).streamKey;
+    const [rotated] = await rotateStreamKeys(stack.driver, ["acme/main-stage"]);
+    expect(rotated!.ingest.rtmps.streamKey).not.toBe(oldKey);
+    const api = new WorkerApi(outputs.workerUrl, { tenant: "acme", key: outputs.tenants.acme!.apiKey });
+    const connect = await api.streamConnect("main-stage");
+    expect(connect.ingest.rtmps.stream_key).toBe(rotated!.ingest.rtmps.streamKey);
+    const shown = JSON.stringify(redactIngest(rotated!, false));
+    for (const secret of [
+      rotated!.ingest.rtmps.streamKey,
+      rotated!.ingest.srt.passphrase,
+      rotated!.ingest.whip.url,
+    ]) {
+      expect(shown).not.toContain(secret);
+    }
+  });
+
+  it("refuses a channel the stack does not have", async () => {
+    await expect(rotateStreamKeys(stack.driver, ["acme/nope"])).rejects.toThrow(
+      "the stack has no channel acme/nope",
+    );
+  });
+});

@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { FaultRuleInput } from "../../emulator/admin/faults.ts";
+import { silentProgress } from "../../scripts/lib/progress.ts";
+import type { CheckResult } from "../../scripts/smoke/check.ts";
+import { runSmoke, type SmokeReport } from "../../scripts/smoke/run.ts";
+import { targetOfStack } from "../../scripts/smoke/target.ts";
+import { declaredWorker, startTestStack, type TestStack } from "./support/local-stack.ts";
+
+let stack: TestStack;
+/** Checks that fail on the healthy stack: none, or the webhook while the Worker predates its route. */
+let baseline: CheckResult[];
+
+const smoke = async (timeoutMs = 3_000): Promise<SmokeReport> =>
+  runSmoke(
+    await targetOfStack(stack.driver, {}),
+    { timeoutMs, requireLive: false, probeTurn: false, backoff: { baseMs: 50, maxMs: 400 } },
+    silentProgress,
+  );
+const failedNames = (report: SmokeReport) =>
+  report.checks
+    .filter((c) => c.status === "failed")
+    .map((c) => c.name)
+    .sort();
+const check = (report: SmokeReport, name: string) => report.checks.find((c) => c.name === name)!;
+/** The healthy run's failures plus these, and nothing else. */
+const expectFailedAlone = (report: SmokeReport, ...names: string[]) =>
+  expect(failedNames(report)).toEqual([...baseline.map((c) => c.name), ...names].sort());
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  baseline = (await smoke()).checks.filter((c) => c.status === "failed");
+});
+afterAll(() => stack?.close());
+afterEach(() => stack.admin.clearFaults());
+
+const fault = (rule: FaultRuleInput) => stack.admin.addFault(rule);
+const TURN_GENERATE = "/v1/turn/keys/*/credentials/generate-ice-servers";
+const SFU_NEW_SESSION = "/v1/apps/*/sessions/new";
+
+describe("smoke on a healthy local stack", () => {
+  it("passes every check, the webhook only once the Worker serves its route", async () => {
+    const report = await smoke();
+    expect(report.checks.map((c) => c.name).sort()).toEqual(
+      [
+        "auth",
+        "health",
+        "live-input acme/backstage",
+        "live-input acme/main-stage",
+        "live-input globex/live",
+        "sfu",
+        "turn",
+        "webhook",
+      ].sort(),
+    );
+    const webhookRoute = await fetch(`${stack.local.worker.url}/api/stream/webhook`, { method: "POST" });
+    if (webhookRoute.status === 404) {
+      expect(failedNames(report)).toEqual(["webhook"]);
+      expect(check(report, "webhook").error).toMatch(/no webhook route .*answered 404.*predates it/);
+    } else {
+      expect(report.passed).toBe(true);
+    }
+    expect(check(report, "health").detail).toMatch(/^stack dev, version 0\.1\.0\+[0-9a-f]{12}$/);
+    expect(check(report, "sfu").detail).toContain("track published, read back, closed");
+  });
+
+  it("never puts a secret in the report", async () => {
+    const report = JSON.stringify(await smoke());
+    const outputs = await stack.driver.outputs();
+    for (const tenant of Object.values(outputs.tenants)) expect(report).not.toContain(tenant.apiKey);
+    expect(report).not.toContain(stack.local.emulator.adminToken);
+  });
+});
+
+describe("each check fails alone, with a clear message, under its fault", () => {
+  it("TURN credential generation answering 500 fails turn", async () => {
+    await fault({ method: "POST", path: TURN_GENERATE, action: { type: "status", status: 500 } });
+    const report = await smoke();
+    expectFailedAlone(report, "turn");
+    expect(check(report, "turn").error).toMatch(/POST \/api\/realtime\/turn: HTTP 502 upstream_error/);
+    expect(check(report, "turn").attempts).toBeGreaterThan(1);
+  });
+
+  it("the SFU refusing the app secret (401) fails sfu", async () => {
+    await fault({ method: "POST", path: SFU_NEW_SESSION, action: { type: "status", status: 401 } });
+    const report = await smoke();
+    expectFailedAlone(report, "sfu");
+    expect(check(report, "sfu").error).toMatch(/POST \/api\/realtime\/sfu: HTTP 502 upstream_auth_failed/);
+  });
+
+  it("a deleted live input fails that channel's check only", async () => {
+    const { tenants } = await stack.driver.outputs();
+    const uid = tenants.acme!.channels.backstage!.liveInputId;
+    await fault({
+      method: "GET",
+      path: `/client/v4/accounts/*/stream/live_inputs/${uid}`,
+      action: {
+        type: "status",
+        status: 404,
+        body: JSON.stringify({
+          success: false,
+          errors: [{ code: 10003, message: "Not found" }],
+          messages: [],
+          result: null,
+        }),
+      },
+    });
+    const report = await smoke();
+    expectFailedAlone(report, "live-input acme/backstage");
+    expect(check(report, "live-input acme/backstage").error).toBe(
+      `live input ${uid} (acme/backstage) does not exist on Cloudflare`,
+    );
+  });
+
+  it("a Worker deployed without a binding fails health, naming the binding", async () => {
+    const full = declaredWorker(stack.local);
+    await stack.local.worker.deploy({ ...full, bindings: full.bindings.filter((b) => b.name !== "VERSION") });
+    try {
+      const report = await smoke();
+      expectFailedAlone(report, "health");
+      expect(check(report, "health").error).toBe(
+        "the Worker reports bindings it cannot use: VERSION missing",
+      );
+    } finally {
+      await stack.local.worker.deploy(full);
+    }
+  });
+});
+
+describe("transient faults", () => {
+  it("pass after retries when the first two calls fail", async () => {
+    const turn = await fault({
+      method: "POST",
+      path: TURN_GENERATE,
+      count: 2,
+      action: { type: "status", status: 500 },
+    });
+    const sfu = await fault({
+      method: "POST",
+      path: SFU_NEW_SESSION,
+      count: 2,
+      action: { type: "status", status: 503 },
+    });
+    const report = await smoke();
+    expectFailedAlone(report);
+    expect(check(report, "turn").attempts).toBe(3);
+    expect(check(report, "sfu").attempts).toBe(3);
+    const fired = Object.fromEntries((await stack.admin.faults()).map((f) => [f.id, f.fired]));
+    expect([fired[turn.id], fired[sfu.id]]).toEqual([2, 2]);
+  });
+});
