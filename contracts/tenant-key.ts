@@ -1,3 +1,5 @@
+import { hmacSign, toBase64url } from "./hmac.ts";
+
 /**
  * Tenant API keys are derived, never stored: HMAC-SHA256 of the tenant id and the key generation
  * under the stack's signing secret. The Pulumi program derives them for its outputs; the Worker
@@ -5,31 +7,14 @@
  */
 const encoder = new TextEncoder();
 
-function base64url(bytes: ArrayBuffer): string {
-  let s = "";
-  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
-  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-async function hmac(secret: string, message: string): Promise<ArrayBuffer> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return crypto.subtle.sign("HMAC", key, encoder.encode(message));
-}
-
 /** `rsk.<generation>.<mac>`: the generation is readable so that a verifier knows which one to recompute. */
 export async function deriveTenantKey(
   signingSecret: string,
   tenantId: string,
   generation: number,
 ): Promise<string> {
-  const mac = await hmac(signingSecret, `tenant-key\u0000${tenantId}\u0000${generation}`);
-  return `rsk.${generation}.${base64url(mac)}`;
+  const mac = await hmacSign(signingSecret, `tenant-key\u0000${tenantId}\u0000${generation}`);
+  return `rsk.${generation}.${toBase64url(mac)}`;
 }
 
 export const TENANT_KEY_PATTERN = /^rsk\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;

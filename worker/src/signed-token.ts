@@ -1,4 +1,5 @@
 import type * as z from "zod";
+import { fromBase64url, hmacSign, hmacVerify, toBase64url } from "../../contracts/hmac.ts";
 
 /**
  * Tokens the Worker signs and later verifies itself: `<prefix>.<base64url claims>.<base64url mac>`,
@@ -16,43 +17,14 @@ export interface TokenKind<S extends z.ZodType<{ exp: number }>> {
 
 const encoder = new TextEncoder();
 
-function toBase64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
-  try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
-
-const keys = new Map<string, Promise<CryptoKey>>();
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
-}
-
 export async function signToken<S extends z.ZodType<{ exp: number }>>(
   kind: TokenKind<S>,
   secret: string,
   claims: z.output<S>,
 ): Promise<string> {
   const payload = toBase64url(encoder.encode(JSON.stringify(claims)));
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(kind.domain + payload));
-  return `${kind.prefix}.${payload}.${toBase64url(new Uint8Array(mac))}`;
+  const mac = await hmacSign(secret, kind.domain + payload);
+  return `${kind.prefix}.${payload}.${toBase64url(mac)}`;
 }
 
 /** The claims of a genuine, unexpired token of this kind; undefined for anything else. */
@@ -67,13 +39,7 @@ export async function verifyToken<S extends z.ZodType<{ exp: number }>>(
     return undefined;
   const signature = fromBase64url(mac);
   if (!signature) return undefined;
-  // crypto.subtle.verify compares in constant time.
-  const genuine = await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(secret),
-    signature,
-    encoder.encode(kind.domain + payload),
-  );
+  const genuine = await hmacVerify(secret, signature, kind.domain + payload);
   if (!genuine) return undefined;
   const bytes = fromBase64url(payload);
   let json: unknown;

@@ -1,0 +1,51 @@
+/**
+ * HMAC-SHA256 and base64url over WebCrypto, shared by Node (infra, scripts) and workerd (the
+ * Worker) for everything derived from or signed with the stack's signing secret.
+ */
+const encoder = new TextEncoder();
+
+export function toBase64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  try {
+    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Importing a key costs more than the MAC itself, and a stack has one signing secret: keep it. */
+const keys = new Map<string, Promise<CryptoKey>>();
+const MAX_KEYS = 8;
+
+export function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= MAX_KEYS) keys.clear();
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function hmacSign(secret: string, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+}
+
+/** crypto.subtle.verify compares in constant time. */
+export async function hmacVerify(
+  secret: string,
+  mac: Uint8Array<ArrayBuffer>,
+  message: string,
+): Promise<boolean> {
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), mac, encoder.encode(message));
+}
