@@ -16,8 +16,11 @@ import type { Verifier } from "./verify.ts";
 export interface Checkpoint {
   kind: RotationKind;
   step: StepName;
-  /** `begun`: recorded as in flight, nothing changed yet; `applied`: done, not yet recorded as done. */
-  phase: "begun" | "applied";
+  /**
+   * `begun`: recorded as in flight, nothing changed yet; `configured`: its config written, not yet
+   * applied; `applied`: done, not yet recorded as done.
+   */
+  phase: "begun" | "configured" | "applied";
 }
 
 export interface RotateOptions {
@@ -210,8 +213,9 @@ async function rotateKind(
   const step = async (name: StepName, detail: string, body: () => Promise<string>) => {
     const row = rowName(kind, name);
     const stepStarted = performance.now();
-    progress.set({ name: row, status: "running", attempts: 1, detail });
+    // Recorded before it is announced: whatever is seen running is already in the journal.
     journal.update(kind, { current: name });
+    progress.set({ name: row, status: "running", attempts: 1, detail });
     await options.checkpoint?.({ kind, step: name, phase: "begun" });
     try {
       const outcome = await body();
@@ -238,6 +242,7 @@ async function rotateKind(
   const apply = (name: StepName) => async () => {
     const target = rotation.target(from, name);
     await driver.setRotation(rotation.withState(await driver.rotation(), target));
+    await options.checkpoint?.({ kind, step: name, phase: "configured" });
     const { changes } = await driver.up();
     return changes.length > 0 ? changes.map(describeChange).join("; ") : "already applied";
   };

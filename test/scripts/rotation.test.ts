@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SlottedRotation } from "../../infra/config.ts";
 import { silentProgress } from "../../scripts/lib/progress.ts";
 import type { StackOutputs } from "../../scripts/lib/stack-outputs.ts";
 import { WorkerApi } from "../../scripts/lib/worker-api.ts";
 import { Journal } from "../../scripts/rotation/journal.ts";
-import { kindRotation, ROTATION_KINDS, type RotationKind } from "../../scripts/rotation/kinds.ts";
+import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "../../scripts/rotation/kinds.ts";
 import { type Checkpoint, type RotateOptions, rotate } from "../../scripts/rotation/rotate.ts";
 import { redactIngest, rotateStreamKeys } from "../../scripts/rotation/stream-keys.ts";
 import { stackVerifier } from "../../scripts/rotation/verify.ts";
@@ -23,6 +23,8 @@ beforeAll(async () => {
   stack = await startTestStack();
 });
 afterAll(() => stack?.close());
+// Every test starts from a settled stack: nothing pending, so that a refusal is always the test's doing.
+beforeEach(() => stack.driver.up());
 afterEach(() => stack.admin.clearFaults());
 
 let periods = 0;
@@ -187,7 +189,10 @@ class Interrupted extends Error {}
 describe("interruption after each step", () => {
   const points = ROTATION_KINDS.flatMap((kind) =>
     kindRotation(kind).steps.flatMap((step) =>
-      (["begun", "applied"] as const).map((phase): Checkpoint => ({ kind, step, phase })),
+      (APPLIES.has(step)
+        ? (["begun", "configured", "applied"] as const)
+        : (["begun", "applied"] as const)
+      ).map((phase): Checkpoint => ({ kind, step, phase })),
     ),
   );
 
@@ -210,6 +215,7 @@ describe("interruption after each step", () => {
       writeFileSync(journalFile(), frozen!);
 
       const rerun = await rotateNow([at.kind], { period });
+      expect(rerun.refused).toBeUndefined();
       expect(rerun.kinds).toMatchObject([{ kind: at.kind, outcome: "rotated", resumed: true }]);
       expect(rotation.stateOf(await stack.driver.rotation())).toEqual(rotation.target(from, "verify"));
       const state = engineState(stack.local);

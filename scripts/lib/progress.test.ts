@@ -1,0 +1,50 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createProgress } from "./progress.ts";
+
+function capture(isTTY: boolean) {
+  const out = new PassThrough() as PassThrough & { isTTY: boolean; columns: number };
+  out.isTTY = isTTY;
+  out.columns = 120;
+  let text = "";
+  out.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return { out: out as unknown as NodeJS.WriteStream, text: () => text };
+}
+
+describe("progress output", () => {
+  it("logs one line per change of state when not on a terminal, and a retry loop once", () => {
+    const { out, text } = capture(false);
+    const progress = createProgress({ json: false, out });
+    progress.set({ name: "turn", status: "pending", attempts: 0 });
+    progress.set({ name: "turn", status: "running", attempts: 1 });
+    progress.set({ name: "turn", status: "retrying", attempts: 2, detail: "HTTP 502" });
+    progress.set({ name: "turn", status: "retrying", attempts: 3, detail: "HTTP 502" });
+    progress.set({ name: "turn", status: "passed", attempts: 3, durationMs: 1234, detail: "2 TURN URLs" });
+    progress.close();
+    const lines = text().trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[\s*\d+\.\ds\] turn: retrying — HTTP 502$/);
+    expect(lines[1]).toMatch(/turn: passed \(3 attempts, 1\.2 s\) — 2 TURN URLs$/);
+  });
+
+  it("redraws a table in place on a terminal", () => {
+    const { out, text } = capture(true);
+    const progress = createProgress({ json: false, out });
+    progress.set({ name: "health", status: "running", attempts: 1 });
+    progress.set({ name: "health", status: "passed", attempts: 1, durationMs: 12 });
+    progress.close();
+    expect(text()).toContain("\x1b[1A\x1b[0J");
+    expect(text()).toMatch(/health\s+.*passed/);
+  });
+
+  it("prints nothing for --json", () => {
+    const { out, text } = capture(false);
+    const progress = createProgress({ json: true, out });
+    progress.set({ name: "health", status: "failed", attempts: 1, detail: "down" });
+    progress.note("note");
+    progress.close();
+    expect(text()).toBe("");
+  });
+});

@@ -1,0 +1,198 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "../../scripts/lib/local-driver.ts";
+import { type ControlServer, controlFile, readControl } from "../../scripts/local-engine/control.ts";
+import { Journal } from "../../scripts/rotation/journal.ts";
+import { REPO_ROOT, startTestStack, type TestStack } from "./support/local-stack.ts";
+
+let stack: TestStack;
+let control: ControlServer;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  control = await serveLocalControl(stack.local);
+});
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await control?.close();
+  await stack?.close();
+});
+afterEach(() => stack.admin.clearFaults());
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A script as a user runs it (`npm run <name> -- …`), in its own process; `until` kills it on a line. */
+function script(name: string, args: string[], until?: RegExp): Promise<Run> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(REPO_ROOT, "scripts", `${name}.ts`), ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (until?.test(stdout)) child.kill("SIGKILL");
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) =>
+    child.on("exit", (code) => {
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+const local = () => ["--local", "--state-dir", stack.stateDir];
+
+describe("the control endpoint of a running local stack", () => {
+  it("answers only with the emulator's admin token", async () => {
+    expect((await fetch(`${control.url}/info`)).status).toBe(401);
+    const wrong = await fetch(`${control.url}/info`, { headers: { authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    expect(control.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it("is what --local finds: outputs, previews and applies go to the running stack", async () => {
+    const driver = await openLocalDriver({ root: REPO_ROOT, stateDir: stack.stateDir });
+    expect(driver).toBeInstanceOf(RemoteLocalDriver);
+    expect(driver.description).toContain(`pid ${process.pid}`);
+    expect(await driver.outputs()).toEqual(await stack.driver.outputs());
+    expect(await driver.preview()).toEqual([]);
+    expect((await driver.up()).changes).toEqual([]);
+    expect(await driver.rotation()).toEqual(await stack.driver.rotation());
+  });
+
+  it("is ignored when the process that recorded it is gone", () => {
+    const file = join(stack.stateDir, "gone.control.json");
+    writeFileSync(file, JSON.stringify({ port: 1, pid: 2 ** 22 + 12_345 }));
+    expect(readControl(file)).toBeUndefined();
+    expect(readControl(controlFile(stack.stateDir, "dev"))).toMatchObject({ pid: process.pid });
+  });
+});
+
+describe("npm run smoke", () => {
+  it("--json prints one report and exits 0 only when every check passed", async () => {
+    const run = await script("smoke", [...local(), "--json", "--timeout", "5"]);
+    const report = JSON.parse(run.stdout) as { passed: boolean; checks: { name: string; status: string }[] };
+    expect(report.checks).toHaveLength(8);
+    expect(run.code).toBe(report.passed ? 0 : 1);
+  });
+
+  it("exits 1 naming the failed check", async () => {
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/turn/keys/*/credentials/generate-ice-servers",
+      action: { type: "status", status: 500 },
+    });
+    const run = await script("smoke", [...local(), "--timeout", "2"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/turn: failed \(\d+ attempts/);
+    expect(run.stdout).toMatch(
+      /✗ turn \(\d+ attempts\): POST \/api\/realtime\/turn: HTTP 502 upstream_error/,
+    );
+  });
+
+  it("exits 2 when it cannot run: an unreachable Worker, or arguments that make no sense", async () => {
+    const unreachable = await script("smoke", [
+      ...[
+        "--url",
+        "http://127.0.0.1:9",
+        "--tenant",
+        "acme",
+        "--key",
+        "k",
+        "--channel",
+        "main",
+        "--timeout",
+        "1",
+      ],
+    ]);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(
+      /^Could not run: the Worker at http:\/\/127\.0\.0\.1:9 never answered/,
+    );
+    const confused = await script("smoke", ["--local", "--url", "http://127.0.0.1:9"]);
+    expect(confused.code).toBe(2);
+    expect(confused.stderr).toMatch(/choose one target[\s\S]*Usage: npm run smoke/);
+  });
+});
+
+describe("npm run deploy", () => {
+  it("applies through the running stack, smoke-checks the version it built, and prints the way back on failure", async () => {
+    const run = await script("deploy", [...local(), "--timeout", "3"]);
+    expect(run.stdout).toMatch(/up: passed \(1 attempt, .*\) — no changes/);
+    expect(run.stdout).toMatch(/health: passed .* — stack dev, version 0\.1\.0\+[0-9a-f]{12}/);
+    if (run.code === 0) {
+      expect(run.stdout).toMatch(/^Deployed dev \(version .*\); smoke passed \(8 checks\)\.$/m);
+    } else {
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/FAILED smoke[\s\S]*Roll back[\s\S]*npm run deploy -- --local$/m);
+    }
+  });
+});
+
+describe("npm run rotate", () => {
+  it("killed mid-rotation, finishes on the next run", async () => {
+    const period = ["--only", "turn", "--period", "cli-kill"];
+    const killed = await script("rotate", [...local(), ...period], /turn switch: running/);
+    expect(killed.code).toBeNull();
+    const journal = Journal.load(Journal.fileFor(stack.stateDir, "dev"), "dev", "cli-kill");
+    expect(journal.run("turn")).toMatchObject({ status: "in-progress", current: "switch" });
+
+    const rerun = await script("rotate", [...local(), ...period]);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/^ {2}turn {9}rotated: slot . \(g\d+\) → slot . \(g\d+\) \(resumed\)$/m);
+    const again = await script("rotate", [...local(), ...period]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("turn         skipped (already rotated in this period)");
+  });
+
+  it("exits 1 with the reason when verification fails and the Worker is switched back", async () => {
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/apps/*/sessions/*/tracks/new",
+      action: { type: "status", status: 500 },
+    });
+    const before = (await stack.driver.outputs()).sfuApps;
+    const run = await script("rotate", [
+      ...local(),
+      "--only",
+      "sfu",
+      "--period",
+      "cli-rollback",
+      "--timeout",
+      "2",
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /sfu {10}ROLLED BACK: .*\n\s+verification failed: sfu: .*tracks\/new: HTTP 502/,
+    );
+    expect((await stack.driver.outputs()).sfuApps.active).toBe(before.active);
+  });
+
+  it("--dry-run exits 0 and changes nothing; unknown kinds exit 2", async () => {
+    const plan = await script("rotate", [...local(), "--dry-run", "--period", "cli-plan"]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(
+      /dry run: nothing changed[\s\S]*tenant-keys {2}would rotate: generation \d+ → \d+/,
+    );
+    const bad = await script("rotate", [...local(), "--only", "turn,passwords"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown kind passwords");
+  });
+});
