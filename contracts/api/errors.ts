@@ -13,6 +13,8 @@ export const API_ERRORS = {
   channel_not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  /** A WebSocket route asked for without `Upgrade: websocket`. */
+  upgrade_required: 426,
   rate_limited: 429,
   internal_error: 500,
   not_configured: 503,

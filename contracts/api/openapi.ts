@@ -15,7 +15,8 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 /** What any route may answer, by how it authenticates and what it calls. */
 function errorCodes(route: ApiRoute): ApiErrorCode[] {
   const codes: ApiErrorCode[] = [...route.errors];
-  if (route.auth !== "none") codes.push("unauthorized", "forbidden", "not_configured");
+  if (route.auth !== "none") codes.push("unauthorized", "not_configured");
+  if (route.auth !== "none" && route.auth !== "webhook") codes.push("forbidden");
   if (route.body) codes.push("payload_too_large");
   if (route.mints) codes.push("rate_limited");
   if (route.upstream) {
@@ -53,15 +54,40 @@ const requestIdHeader = {
   },
 };
 
+/** The success response: the envelope around `data`, or what the route produces instead. */
+function success(route: ApiRoute): JsonSchema {
+  switch (route.produces) {
+    case "websocket":
+      return {
+        description: `${route.summary}. Each server message is a JSON text frame.`,
+        "x-server-messages": jsonSchema(route.data, "output"),
+      };
+    case "event-stream":
+      return {
+        description: route.summary,
+        headers: requestIdHeader,
+        content: {
+          "text/event-stream": {
+            schema: { type: "string" },
+            "x-event-data": jsonSchema(route.data, "output"),
+          },
+        },
+      };
+    case "html":
+      return { description: route.summary, content: { "text/html": { schema: { type: "string" } } } };
+    case undefined: {
+      const body = route.envelope === false ? route.data : apiSuccess(route.data);
+      return {
+        description: route.summary,
+        headers: requestIdHeader,
+        content: { "application/json": { schema: jsonSchema(body, "output") } },
+      };
+    }
+  }
+}
+
 function responses(route: ApiRoute): Record<string, JsonSchema> {
-  const success = route.envelope === false ? route.data : apiSuccess(route.data);
-  const out: Record<string, JsonSchema> = {
-    [route.status]: {
-      description: route.summary,
-      headers: requestIdHeader,
-      content: { "application/json": { schema: jsonSchema(success, "output") } },
-    },
-  };
+  const out: Record<string, JsonSchema> = { [route.status]: success(route) };
   const byStatus = new Map<number, ApiErrorCode[]>();
   for (const code of errorCodes(route)) {
     const status = API_ERRORS[code];
@@ -81,6 +107,8 @@ const SECURITY = {
   none: [],
   tenant: [{ tenantId: [], tenantKey: [] }],
   session: [{ tenantId: [], sessionToken: [] }],
+  webhook: [{ webhookSecret: [] }],
+  room: [{ roomToken: [] }],
 } as const;
 
 /** The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate requests. */
@@ -123,6 +151,18 @@ export function buildOpenApiDocument(info: { version: string; stack: string }): 
           type: "http",
           scheme: "bearer",
           description: "The token POST /api/realtime/sfu returned with the session",
+        },
+        webhookSecret: {
+          type: "apiKey",
+          in: "header",
+          name: "cf-webhook-auth",
+          description: "The notification destination's secret, which Cloudflare sends verbatim",
+        },
+        roomToken: {
+          type: "apiKey",
+          in: "query",
+          name: "token",
+          description: "The token POST /api/realtime/join or /api/realtime/sfu returned for this room",
         },
       },
     },

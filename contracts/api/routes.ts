@@ -1,4 +1,5 @@
-import type * as z from "zod";
+import * as z from "zod";
+import { liveInputNotification } from "../cloudflare/notifications.ts";
 import {
   renegotiateRequest,
   renegotiateResponse,
@@ -8,17 +9,23 @@ import {
   tracksNewRequest,
   tracksNewResponse,
 } from "../cloudflare/realtime.ts";
+import { channelListData, dashboardTokenData } from "./dashboard.ts";
 import type { ApiErrorCode } from "./errors.ts";
+import { statusEventData, streamEventsQuery } from "./events.ts";
 import { healthzData } from "./healthz.ts";
 import { openApiObject } from "./openapi-object.ts";
 import { sfuSessionData, sfuSessionParams, sfuSessionRequest, turnData, turnRequest } from "./realtime.ts";
+import { joinData, joinRequest, roomServerMessage, roomSocketParams } from "./rooms.ts";
 import { channelStatus, streamConnectData, streamConnectRequest, streamStatusQuery } from "./stream.ts";
+import { webhookData } from "./webhook.ts";
 
 /**
- * How a route authenticates: `tenant` = `X-Tenant-ID` + `Authorization: Bearer <tenant key>`;
- * `session` = `X-Tenant-ID` + `Authorization: Bearer <session token>` of the session in the path.
+ * How a route authenticates: `tenant` = `X-Tenant-ID` + `Authorization: Bearer <tenant key>` (or a
+ * dashboard token); `session` = `X-Tenant-ID` + `Authorization: Bearer <session token>` of the session
+ * in the path; `webhook` = Cloudflare's `cf-webhook-auth` secret; `room` = `?token=<session token>`
+ * for the room in the path (browsers cannot set headers on a WebSocket).
  */
-export type RouteAuth = "none" | "tenant" | "session";
+export type RouteAuth = "none" | "tenant" | "session" | "webhook" | "room";
 
 export interface ApiRoute {
   method: "GET" | "POST" | "PUT";
@@ -33,7 +40,12 @@ export interface ApiRoute {
   data: z.ZodType;
   /** Only the OpenAPI document itself goes out bare, so that tools can read it. */
   envelope?: false;
-  status: 200 | 201;
+  /**
+   * A success that is not JSON: server-sent events (`data` describes each event's data), a
+   * WebSocket (`data` describes the messages the server sends) or an HTML page.
+   */
+  produces?: "event-stream" | "websocket" | "html";
+  status: 101 | 200 | 201;
   /** Credential minting: counted against the tenant's and the user's rate limits. */
   mints?: boolean;
   /** Which Cloudflare upstream the route calls, for the upstream error codes. */
@@ -157,6 +169,80 @@ export const API_ROUTES = {
     status: 200,
     upstream: true,
     errors: ["invalid_request"],
+  },
+  streamChannels: {
+    method: "GET",
+    path: "/api/stream/channels",
+    auth: "tenant",
+    summary: "The tenant's channels",
+    data: channelListData,
+    status: 200,
+    errors: [],
+  },
+  streamEvents: {
+    method: "GET",
+    path: "/api/stream/events",
+    auth: "tenant",
+    summary:
+      "Server-sent events: a channel's status at connect and every change after, heartbeats, Last-Event-ID resume",
+    query: streamEventsQuery,
+    data: statusEventData,
+    produces: "event-stream",
+    status: 200,
+    upstream: true,
+    errors: ["invalid_request", "channel_not_found"],
+  },
+  streamWebhook: {
+    method: "POST",
+    path: "/api/stream/webhook",
+    auth: "webhook",
+    summary: "Receives Cloudflare's live input notifications; an older event never overwrites a newer status",
+    body: liveInputNotification,
+    data: webhookData,
+    status: 200,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  join: {
+    method: "POST",
+    path: "/api/realtime/join",
+    auth: "tenant",
+    summary: "Joins a room: peer-to-peer with TURN for 2 participants, an SFU session from the 3rd on",
+    body: joinRequest,
+    data: joinData,
+    status: 200,
+    mints: true,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  roomSocket: {
+    method: "GET",
+    path: "/api/realtime/rooms/:room_id/ws",
+    auth: "room",
+    summary: "WebSocket to the room: presence, each participant's tracks, signalling and events",
+    params: roomSocketParams,
+    data: roomServerMessage,
+    produces: "websocket",
+    status: 101,
+    errors: ["invalid_request", "upgrade_required"],
+  },
+  dashboardToken: {
+    method: "POST",
+    path: "/api/dashboard/token",
+    auth: "tenant",
+    summary: "A short-lived dashboard token for the tenant key, or a fresh one for a live token",
+    data: dashboardTokenData,
+    status: 200,
+    errors: [],
+  },
+  dashboard: {
+    method: "GET",
+    path: "/",
+    auth: "none",
+    summary: "The status dashboard",
+    data: z.string(),
+    produces: "html",
+    status: 200,
+    errors: [],
   },
 } as const satisfies Record<string, ApiRoute>;
 

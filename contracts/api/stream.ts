@@ -21,8 +21,10 @@ export const channelStatus = z.object({
   /** Cloudflare's status string, or null when the input never connected. */
   state: z.string().nullable(),
   enabled: z.boolean(),
-  /** When the Worker last read the status from Cloudflare. */
+  /** When the Worker learned this status: its last read from Cloudflare, or a notification. */
   checked_at: z.iso.datetime(),
+  /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
   playback: playbackUrls,
 });
 export type ChannelStatus = z.infer<typeof channelStatus>;

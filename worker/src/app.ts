@@ -5,11 +5,17 @@ import { limitBody } from "./middleware/body-limit.ts";
 import { cors } from "./middleware/cors.ts";
 import { notFound, onError } from "./middleware/errors.ts";
 import { requestId } from "./middleware/request-id.ts";
+import { channelRoutes } from "./routes/channels.ts";
+import { dashboardTokenRoutes } from "./routes/dashboard-token.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { healthzRoutes } from "./routes/healthz.ts";
+import { joinRoutes } from "./routes/join.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { roomRoutes } from "./routes/rooms.ts";
 import { sfuRoutes } from "./routes/sfu.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { turnRoutes } from "./routes/turn.ts";
+import { webhookRoutes } from "./routes/webhook.ts";
 import type { UpstreamOptions } from "./upstream/http.ts";
 
 export interface AppOptions {
@@ -28,5 +34,11 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   streamRoutes(app, options.upstream);
   turnRoutes(app, options.upstream);
   sfuRoutes(app, options.upstream);
+  channelRoutes(app);
+  eventRoutes(app);
+  webhookRoutes(app);
+  joinRoutes(app, options.upstream);
+  roomRoutes(app);
+  dashboardTokenRoutes(app);
   return app;
 }

@@ -145,4 +145,5 @@ export const NEEDS = {
     "REALTIME_API_BASE",
   ],
   sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
+  webhook: ["WEBHOOK_SECRET", "TENANTS"],
 } as const satisfies Record<string, readonly BindingName[]>;

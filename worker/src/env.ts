@@ -12,7 +12,7 @@ import type { SessionClaims } from "./session-token.ts";
 export type WorkerBindings = Partial<Record<PlainBinding | SecretBinding, unknown>> & {
   CHANNEL_STATUS: DurableObjectNamespace<ChannelStatus>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
-  ROOMS: DurableObjectNamespace<Room>;
+  ROOM: DurableObjectNamespace<Room>;
 };
 
 export type AppEnv = {

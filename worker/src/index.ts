@@ -4,6 +4,7 @@ import { refreshChannels } from "./refresh-channels.ts";
 
 export { ChannelStatus } from "./durable/channel-status.ts";
 export { RateLimiter } from "./durable/rate-limiter.ts";
+export { Room } from "./durable/room.ts";
 
 const app = createApp();
 

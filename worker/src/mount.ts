@@ -3,8 +3,10 @@ import { createMiddleware } from "hono/factory";
 import type * as z from "zod";
 import type { ApiRoute } from "../../contracts/api/routes.ts";
 import type { AppEnv } from "./env.ts";
+import { roomAuth } from "./middleware/room-auth.ts";
 import { sessionAuth } from "./middleware/session-auth.ts";
 import { tenantAuth } from "./middleware/tenant-auth.ts";
+import { webhookAuth } from "./middleware/webhook-auth.ts";
 import { ok } from "./respond.ts";
 import { parseOrThrow, readJson } from "./validate.ts";
 
@@ -16,15 +18,19 @@ export interface RouteInput<R extends ApiRoute> {
   body: Output<R["body"]>;
 }
 
+/** The route's `data`, sent in the envelope; or, for a route that `produces` something else, its Response. */
 export type RouteHandler<R extends ApiRoute> = (
   c: Context<AppEnv>,
   input: RouteInput<R>,
-) => Promise<z.input<R["data"]>> | z.input<R["data"]>;
+) => Promise<RouteResult<R>> | RouteResult<R>;
+type RouteResult<R extends ApiRoute> = R["produces"] extends string ? Response : z.input<R["data"]>;
 
 const AUTH: Record<ApiRoute["auth"], MiddlewareHandler<AppEnv>[]> = {
   none: [],
   tenant: [tenantAuth],
   session: [sessionAuth],
+  webhook: [webhookAuth],
+  room: [roomAuth],
 };
 
 /** Validates the route's params, query and body with its contract schemas, in that order. */
@@ -52,7 +58,9 @@ export function mount<R extends ApiRoute>(
   const handler = chain.pop() as RouteHandler<R>;
   const middleware = chain as MiddlewareHandler<AppEnv>[];
   app.on([route.method], [route.path], ...AUTH[route.auth], validate(route), ...middleware, async (c) => {
-    const data = await handler(c, c.get("input") as RouteInput<R>);
-    return route.envelope === false ? c.json(data, route.status) : ok(c, data, route.status);
+    const result = await handler(c, c.get("input") as RouteInput<R>);
+    if (result instanceof Response) return result;
+    const status = route.status as 200 | 201;
+    return route.envelope === false ? c.json(result, status) : ok(c, result, status);
   });
 }

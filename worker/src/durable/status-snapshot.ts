@@ -10,8 +10,10 @@ export interface LiveInputSnapshot {
   state: string | null;
   connected: boolean;
   enabled: boolean;
-  /** ISO time of the read from Cloudflare. */
+  /** ISO time the Worker learned this status: its read from Cloudflare, or a notification's arrival. */
   checkedAt: string;
+  /** What a `live_input.errored` notification reported; absent otherwise. */
+  error?: { code: string; message: string };
 }
 
 export type SnapshotResult =

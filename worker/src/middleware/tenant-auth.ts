@@ -5,6 +5,7 @@ import { verifyTenantKey } from "../../../contracts/tenant-key.ts";
 import type { TenantBinding, TenantMap } from "../../../contracts/worker/bindings.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
+import { isDashboardToken, verifyDashboardToken } from "../dashboard-token.ts";
 import type { AppEnv } from "../env.ts";
 
 export type Tenant = TenantBinding & { id: string };
@@ -30,16 +31,44 @@ export function findTenant(tenants: TenantMap, tenantId: string): TenantBinding 
 
 export const forbidden = () => new ApiError("forbidden", "The credential is not valid for this tenant");
 
+/** What a tenant-authenticated caller holds: the tenant key, or a dashboard token made from it. */
+export type TenantCredential = { kind: "tenant_key" } | { kind: "dashboard_token"; signedInAt: number };
+
+type KeyConfig = { SIGNING_SECRET: string; TENANT_KEY_GENERATION: number };
+
+/** A dashboard token of this tenant, made from its current or previous key generation. */
+async function verifyDashboardCredential(config: KeyConfig, tenantId: string, bearer: string) {
+  const claims = await verifyDashboardToken(config.SIGNING_SECRET, bearer, Math.floor(Date.now() / 1000));
+  const generationAccepted =
+    claims?.generation === config.TENANT_KEY_GENERATION ||
+    claims?.generation === config.TENANT_KEY_GENERATION - 1;
+  return claims && claims.tenant === tenantId && generationAccepted ? claims : undefined;
+}
+
+async function verifyCredential(
+  config: KeyConfig,
+  tenantId: string,
+  bearer: string,
+): Promise<TenantCredential | undefined> {
+  if (isDashboardToken(bearer)) {
+    const claims = await verifyDashboardCredential(config, tenantId, bearer);
+    return claims && { kind: "dashboard_token", signedInAt: claims.signed_in_at };
+  }
+  const valid = await verifyTenantKey(config.SIGNING_SECRET, tenantId, config.TENANT_KEY_GENERATION, bearer);
+  return valid ? { kind: "tenant_key" } : undefined;
+}
+
 /**
- * `X-Tenant-ID` + `Authorization: Bearer <tenant key>`. Unknown tenants cost the same HMAC as
- * known ones, so that response time does not tell which tenant ids exist.
+ * `X-Tenant-ID` + `Authorization: Bearer <tenant key or dashboard token>`. Unknown tenants cost the
+ * same HMAC as known ones, so that response time does not tell which tenant ids exist.
  */
 export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.tenantAuth);
   const { tenantId, bearer } = credentials(c);
   const binding = findTenant(config.TENANTS, tenantId);
-  const valid = await verifyTenantKey(config.SIGNING_SECRET, tenantId, config.TENANT_KEY_GENERATION, bearer);
-  if (!binding || !valid) throw forbidden();
+  const credential = await verifyCredential(config, tenantId, bearer);
+  if (!binding || !credential) throw forbidden();
   c.set("tenant", { ...binding, id: tenantId });
+  c.set("credential", credential);
   await next();
 });

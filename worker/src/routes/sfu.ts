@@ -9,7 +9,7 @@ import type { UpstreamOptions } from "../upstream/http.ts";
 import { SfuClient } from "../upstream/sfu.ts";
 
 /** The room socket of this Worker, on the origin the caller reached it by. */
-function roomSocketUrl(requestUrl: string, roomId: string): string {
+export function roomSocketUrl(requestUrl: string, roomId: string): string {
   const url = new URL(`/api/realtime/rooms/${roomId}/ws`, requestUrl);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.toString();

@@ -1,45 +1,13 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import type { ChannelStatus } from "../../../contracts/api/stream.ts";
 import type { LiveInput } from "../../../contracts/cloudflare/stream.ts";
-import type { TenantBinding } from "../../../contracts/worker/bindings.ts";
-import { ApiError } from "../api-error.ts";
+import { channelOf, statusHolder, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { type LiveInputSnapshot, snapshotOf } from "../durable/status-snapshot.ts";
-import type { AppEnv, WorkerBindings } from "../env.ts";
-import type { Tenant } from "../middleware/tenant-auth.ts";
+import { snapshotOf } from "../durable/status-snapshot.ts";
+import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
 import { UpstreamError, type UpstreamOptions } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
-
-type ChannelBinding = TenantBinding["channels"][string];
-
-/** The tenant's own channel; another tenant's channel is as absent as a made-up one. */
-function channelOf(tenant: Tenant, channel: string): ChannelBinding {
-  const binding = Object.hasOwn(tenant.channels, channel) ? tenant.channels[channel] : undefined;
-  if (!binding) throw new ApiError("channel_not_found", `This tenant has no channel named ${channel}`);
-  return binding;
-}
-
-const statusHolder = (env: WorkerBindings, liveInputId: string) =>
-  env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(liveInputId));
-
-function statusView(channel: string, binding: ChannelBinding, snapshot: LiveInputSnapshot): ChannelStatus {
-  const base = `${binding.playbackBase.replace(/\/+$/, "")}/${binding.liveInputId}`;
-  return {
-    channel,
-    live_input_id: binding.liveInputId,
-    connected: snapshot.connected,
-    state: snapshot.state,
-    enabled: snapshot.enabled,
-    checked_at: snapshot.checkedAt,
-    playback: {
-      hls: `${base}/manifest/video.m3u8`,
-      dash: `${base}/manifest/video.mpd`,
-      whep: `${base}/webRTC/play`,
-    },
-  };
-}
 
 function ingestOf(input: LiveInput) {
   return {

@@ -1,0 +1,48 @@
+import type { ChannelStatus } from "../../contracts/api/stream.ts";
+import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
+import { ApiError } from "./api-error.ts";
+import type { LiveInputSnapshot } from "./durable/status-snapshot.ts";
+import type { WorkerBindings } from "./env.ts";
+import type { Tenant } from "./middleware/tenant-auth.ts";
+
+export type ChannelBinding = TenantBinding["channels"][string];
+
+/** The tenant's own channel; another tenant's channel is as absent as a made-up one. */
+export function channelOf(tenant: Tenant, channel: string): ChannelBinding {
+  const binding = Object.hasOwn(tenant.channels, channel) ? tenant.channels[channel] : undefined;
+  if (!binding) throw new ApiError("channel_not_found", `This tenant has no channel named ${channel}`);
+  return binding;
+}
+
+/** Whether any channel of any tenant uses the live input. */
+export const servesLiveInput = (tenants: TenantMap, liveInputId: string) =>
+  Object.values(tenants).some((tenant) =>
+    Object.values(tenant.channels).some((channel) => channel.liveInputId === liveInputId),
+  );
+
+/** The live input's status holder: one per live input, whichever tenant asks. */
+export const statusHolder = (env: WorkerBindings, liveInputId: string) =>
+  env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(liveInputId));
+
+/** A channel's status as the API answers it, from what the holder knows about its live input. */
+export function statusView(
+  channel: string,
+  binding: ChannelBinding,
+  snapshot: LiveInputSnapshot,
+): ChannelStatus {
+  const base = `${binding.playbackBase.replace(/\/+$/, "")}/${binding.liveInputId}`;
+  return {
+    channel,
+    live_input_id: binding.liveInputId,
+    connected: snapshot.connected,
+    state: snapshot.state,
+    enabled: snapshot.enabled,
+    checked_at: snapshot.checkedAt,
+    error: snapshot.error ?? null,
+    playback: {
+      hls: `${base}/manifest/video.m3u8`,
+      dash: `${base}/manifest/video.mpd`,
+      whep: `${base}/webRTC/play`,
+    },
+  };
+}

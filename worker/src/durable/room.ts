@@ -1,0 +1,302 @@
+import { DurableObject } from "cloudflare:workers";
+import * as z from "zod";
+import {
+  MAX_ROOM_MESSAGE_LENGTH,
+  P2P_MAX_PARTICIPANTS,
+  type Participant,
+  ROOM_HEARTBEAT_INTERVAL_MS,
+  ROOM_PING,
+  ROOM_PONG,
+  ROOM_PRESENCE_TIMEOUT_MS,
+  type RoomClientMessage,
+  type RoomServerMessage,
+  roomClientMessage,
+  type Topology,
+} from "../../../contracts/api/rooms.ts";
+import type { WorkerBindings } from "../env.ts";
+import { type SessionClaims, sessionClaims } from "../session-token.ts";
+
+/** How the Worker hands the room socket's verified token claims to the room. */
+export const MEMBER_HEADER = "x-room-member";
+
+/** A user admitted by join whose socket has not connected yet counts as present this long. */
+export const RESERVATION_MS = 60_000;
+
+/** Close codes the room uses (4000–4999 is the application range). */
+export const CLOSE_REPLACED = 4000;
+export const CLOSE_TIMEOUT = 4001;
+
+/** Per socket, kept with it across hibernation. */
+interface Member extends Participant {
+  /** Last message from the client, in ms; the auto-answered pings are tracked by the runtime. */
+  lastSeen: number;
+  /** Set when the room closes the socket itself, so that the close that follows is not a second leave. */
+  gone?: boolean;
+}
+
+export interface Admission {
+  topology: Topology;
+  /** Present and reserved users, this one included. */
+  participants: number;
+}
+
+const reservations = z.record(z.string(), z.number());
+type Reservations = z.infer<typeof reservations>;
+
+const TOPOLOGY_KEY = "topology";
+const RESERVATIONS_KEY = "reservations";
+
+/**
+ * One room of one tenant, on the hibernation API: sockets stay open while the object sleeps, and
+ * pings are answered without waking it. Presence is the set of open sockets (one per user); join
+ * reserves a place first so that the topology is decided before the socket connects.
+ */
+export class Room extends DurableObject<WorkerBindings> {
+  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+    super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(ROOM_PING, ROOM_PONG));
+  }
+
+  /**
+   * Counts the user in and decides the topology: peer-to-peer while the room holds at most two
+   * users, the SFU from the third on. The switch is announced to everyone connected, and the room
+   * stays on the SFU until it empties.
+   */
+  async admit(userId: string): Promise<Admission> {
+    const now = Date.now();
+    const reserved = await this.reservations(now);
+    const users = new Set([...this.members().map((m) => m.user_id), ...Object.keys(reserved), userId]);
+    let topology = await this.topology();
+    if (topology === "p2p" && users.size > P2P_MAX_PARTICIPANTS) {
+      topology = "sfu";
+      await this.ctx.storage.put(TOPOLOGY_KEY, topology);
+      this.broadcast({ type: "topology", topology, participants: users.size });
+    }
+    reserved[userId] = now + RESERVATION_MS;
+    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    await this.keepWatching();
+    return { topology, participants: users.size };
+  }
+
+  /** Gives back a reservation whose join failed after all. */
+  async release(userId: string): Promise<void> {
+    const reserved = await this.reservations(Date.now());
+    delete reserved[userId];
+    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    await this.resetWhenEmpty(reserved);
+  }
+
+  /** The room socket: the Worker has verified the token and passes its claims in `MEMBER_HEADER`. */
+  override async fetch(request: Request): Promise<Response> {
+    const claims = sessionClaims.parse(JSON.parse(request.headers.get(MEMBER_HEADER) ?? "null"));
+    const { 0: client, 1: server } = new WebSocketPair();
+    for (const previous of this.socketsOf(claims.user)) this.closeAs(previous, CLOSE_REPLACED, "replaced");
+    const member = memberOf(claims);
+    this.ctx.acceptWebSocket(server, [claims.user]);
+    server.serializeAttachment(member);
+
+    const reserved = await this.reservations(Date.now());
+    delete reserved[claims.user];
+    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+
+    const self = participantOf(member);
+    const others = this.members().filter((m) => m.user_id !== claims.user);
+    const topology = await this.topology();
+    send(server, { type: "welcome", self, participants: others.map(participantOf), topology });
+    this.broadcast({ type: "join", participant: self }, server);
+    await this.keepWatching();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): void {
+    const member = ws.deserializeAttachment() as Member;
+    if (member.gone) return;
+    member.lastSeen = Date.now();
+    const message = parseMessage(raw);
+    if (!message.ok) {
+      ws.serializeAttachment(member);
+      send(ws, { type: "error", code: "invalid_message", message: message.error });
+      return;
+    }
+    this.handle(ws, member, message.value);
+    ws.serializeAttachment(member);
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    await this.leave(ws);
+    try {
+      ws.close(1000, "bye");
+    } catch {
+      // Already closed: nothing to answer.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.leave(ws);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.sweep(Date.now());
+  }
+
+  /** Participants silent past the presence timeout leave; expired reservations lapse. */
+  async sweep(now: number): Promise<void> {
+    for (const ws of this.openSockets()) {
+      const member = ws.deserializeAttachment() as Member;
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      if (now - Math.max(member.lastSeen, pinged) > ROOM_PRESENCE_TIMEOUT_MS) {
+        this.closeAs(ws, CLOSE_TIMEOUT, "heartbeat timeout");
+        this.broadcast({ type: "leave", user_id: member.user_id, reason: "timeout" });
+      }
+    }
+    const reserved = await this.reservations(now);
+    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    await this.resetWhenEmpty(reserved);
+    await this.keepWatching();
+  }
+
+  private handle(ws: WebSocket, member: Member, message: RoomClientMessage): void {
+    switch (message.type) {
+      case "tracks":
+        member.tracks = message.tracks;
+        this.broadcast({ type: "tracks", user_id: member.user_id, tracks: message.tracks }, ws);
+        return;
+      case "signal": {
+        const targets = this.socketsOf(message.to);
+        if (targets.length === 0) {
+          send(ws, { type: "error", code: "not_present", message: `${message.to} is not in the room` });
+          return;
+        }
+        for (const target of targets)
+          send(target, { type: "signal", from: member.user_id, data: message.data });
+        return;
+      }
+      case "event":
+        this.broadcast({ type: "event", from: member.user_id, data: message.data }, ws);
+        return;
+    }
+  }
+
+  private async leave(ws: WebSocket): Promise<void> {
+    const member = ws.deserializeAttachment() as Member | null;
+    if (!member || member.gone) return;
+    member.gone = true;
+    ws.serializeAttachment(member);
+    // A user who reconnected is still here: the new socket replaced this one.
+    if (this.socketsOf(member.user_id).length > 0) return;
+    this.broadcast({ type: "leave", user_id: member.user_id, reason: "closed" });
+    await this.resetWhenEmpty(await this.reservations(Date.now()));
+  }
+
+  private closeAs(ws: WebSocket, code: number, reason: string): void {
+    const member = ws.deserializeAttachment() as Member;
+    member.gone = true;
+    ws.serializeAttachment(member);
+    try {
+      ws.close(code, reason);
+    } catch {
+      // The client went away first.
+    }
+  }
+
+  private openSockets(): WebSocket[] {
+    return this.ctx.getWebSockets().filter((ws) => {
+      const member = ws.deserializeAttachment() as Member | null;
+      return ws.readyState === WebSocket.OPEN && member !== null && !member.gone;
+    });
+  }
+
+  private socketsOf(userId: string): WebSocket[] {
+    return this.openSockets().filter((ws) => (ws.deserializeAttachment() as Member).user_id === userId);
+  }
+
+  private members(): Member[] {
+    return this.openSockets().map((ws) => ws.deserializeAttachment() as Member);
+  }
+
+  private broadcast(message: RoomServerMessage, except?: WebSocket): void {
+    const text = JSON.stringify(message);
+    for (const ws of this.openSockets()) {
+      if (ws === except) continue;
+      try {
+        ws.send(text);
+      } catch {
+        // Closing under us: its close event does the rest.
+      }
+    }
+  }
+
+  private async topology(): Promise<Topology> {
+    return (await this.ctx.storage.get<Topology>(TOPOLOGY_KEY)) ?? "p2p";
+  }
+
+  private async reservations(now: number): Promise<Reservations> {
+    const parsed = reservations.safeParse((await this.ctx.storage.get(RESERVATIONS_KEY)) ?? {});
+    const live = parsed.success ? parsed.data : {};
+    for (const [user, expiresAt] of Object.entries(live)) if (expiresAt <= now) delete live[user];
+    return live;
+  }
+
+  /** An empty room starts over peer-to-peer. */
+  private async resetWhenEmpty(reserved: Reservations): Promise<void> {
+    if (this.members().length === 0 && Object.keys(reserved).length === 0) {
+      await this.ctx.storage.delete([TOPOLOGY_KEY, RESERVATIONS_KEY]);
+    }
+  }
+
+  /**
+   * The alarm runs while anyone is present or expected, to notice silent participants. An alarm
+   * already set is kept, so that a busy room still gets swept on time.
+   */
+  private async keepWatching(): Promise<void> {
+    const busy = this.members().length > 0 || Object.keys(await this.reservations(Date.now())).length > 0;
+    if (!busy) await this.ctx.storage.deleteAlarm();
+    else if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + ROOM_HEARTBEAT_INTERVAL_MS);
+  }
+}
+
+function memberOf(claims: SessionClaims): Member {
+  return {
+    user_id: claims.user,
+    user_name: claims.name,
+    session_id: claims.session === "" ? null : claims.session,
+    tracks: [],
+    joined_at: new Date().toISOString(),
+    lastSeen: Date.now(),
+  };
+}
+
+function participantOf({ user_id, user_name, session_id, tracks, joined_at }: Member): Participant {
+  return { user_id, user_name, session_id, tracks, joined_at };
+}
+
+function send(ws: WebSocket, message: RoomServerMessage): void {
+  try {
+    ws.send(JSON.stringify(message));
+  } catch {
+    // Closing under us: its close event does the rest.
+  }
+}
+
+type Parsed = { ok: true; value: RoomClientMessage } | { ok: false; error: string };
+
+function parseMessage(raw: string | ArrayBuffer): Parsed {
+  if (typeof raw !== "string") return { ok: false, error: "send JSON text frames" };
+  if (raw.length > MAX_ROOM_MESSAGE_LENGTH)
+    return { ok: false, error: `messages are limited to ${MAX_ROOM_MESSAGE_LENGTH} characters` };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: "not JSON" };
+  }
+  const parsed = roomClientMessage.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, error: `${issue?.path.join(".") || "message"}: ${issue?.message}` };
+}
+
+/** Rooms are per tenant: the same room id in two tenants is two rooms. */
+export const roomOf = (env: WorkerBindings, tenantId: string, roomId: string) =>
+  env.ROOM.get(env.ROOM.idFromName(`${tenantId}:${roomId}`));

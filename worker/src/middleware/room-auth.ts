@@ -1,0 +1,22 @@
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../api-error.ts";
+import { NEEDS, requireConfig } from "../config.ts";
+import type { AppEnv } from "../env.ts";
+import { verifySessionToken } from "../session-token.ts";
+import { findTenant, forbidden } from "./tenant-auth.ts";
+
+/**
+ * `?token=<session token>` for the room in the path: browsers cannot set headers on a WebSocket.
+ * The token names its tenant, so no tenant header is needed; one for another room gets 403.
+ */
+export const roomAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const config = requireConfig(c.env, NEEDS.sessionAuth);
+  const token = c.req.query("token");
+  if (!token) throw new ApiError("unauthorized", "Send the room token: ?token=<token>");
+  const claims = await verifySessionToken(config.SIGNING_SECRET, token, Math.floor(Date.now() / 1000));
+  const binding = claims && findTenant(config.TENANTS, claims.tenant);
+  if (!claims || !binding || claims.room !== c.req.param("room_id")) throw forbidden();
+  c.set("tenant", { ...binding, id: claims.tenant });
+  c.set("roomMember", claims);
+  await next();
+});

@@ -1,0 +1,59 @@
+import type { Hono } from "hono";
+import { API_ROUTES } from "../../../contracts/api/routes.ts";
+import { NEEDS, requireConfig } from "../config.ts";
+import { roomOf } from "../durable/room.ts";
+import type { AppEnv } from "../env.ts";
+import { mintRateLimit } from "../middleware/rate-limit.ts";
+import { mount } from "../mount.ts";
+import { SESSION_TOKEN_TTL_SECONDS, signSessionToken } from "../session-token.ts";
+import type { UpstreamOptions } from "../upstream/http.ts";
+import { SfuClient } from "../upstream/sfu.ts";
+import { TurnClient } from "../upstream/turn.ts";
+import { roomSocketUrl } from "./sfu.ts";
+import { withoutPort53 } from "./turn.ts";
+
+/**
+ * `POST /api/realtime/join`: the room decides the topology and counts the user in; then the
+ * credentials for it are minted. Should minting fail, the place is given back.
+ */
+export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
+  mount(app, API_ROUTES.join, mintRateLimit, async (c, { body }) => {
+    const turnConfig = requireConfig(c.env, NEEDS.turn);
+    const sfuConfig = requireConfig(c.env, NEEDS.sfu);
+    const tenant = c.get("tenant");
+    const room = roomOf(c.env, tenant.id, body.room_id);
+    const admission = await room.admit(body.user_id);
+    try {
+      const [{ iceServers }, session] = await Promise.all([
+        new TurnClient(turnConfig, upstream).generateIceServers(
+          turnConfig.CREDENTIAL_TTL_DEFAULT,
+          `${tenant.id}:${body.user_id}`,
+        ),
+        admission.topology === "sfu" ? new SfuClient(sfuConfig, upstream).newSession() : undefined,
+      ]);
+      const exp = Math.floor(Date.now() / 1000) + SESSION_TOKEN_TTL_SECONDS;
+      const token = await signSessionToken(sfuConfig.SIGNING_SECRET, {
+        tenant: tenant.id,
+        room: body.room_id,
+        user: body.user_id,
+        name: body.user_name,
+        session: session?.sessionId ?? "",
+        exp,
+      });
+      return {
+        topology: admission.topology,
+        room_id: body.room_id,
+        user_id: body.user_id,
+        token,
+        ws_url: roomSocketUrl(c.req.url, body.room_id),
+        ice_servers: withoutPort53(iceServers),
+        ...(session ? { sfu: { session_id: session.sessionId, app_id: sfuConfig.SFU_APP_ID } } : {}),
+        participants: admission.participants,
+        expires_at: new Date(exp * 1000).toISOString(),
+      };
+    } catch (error) {
+      await room.release(body.user_id);
+      throw error;
+    }
+  });
+}
