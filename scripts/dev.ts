@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { TURNSERVER_BINARY } from "./lib/coturn.ts";
+import { serveLocalControl } from "./lib/local-driver.ts";
 import { LocalStack } from "./local-engine/local-stack.ts";
 
 const USAGE = `Usage: npm start -- [--stack dev] [--reset] [--emulator-port N] [--worker-port N] [--no-turn]
@@ -64,6 +65,9 @@ const stack = await LocalStack.start({
   process.exit(1);
 });
 
+// How `npm run smoke|rotate|deploy -- --local` in another terminal drive this stack.
+const control = await serveLocalControl(stack);
+
 type Outputs = { tenants: Record<string, { apiKey: string; channels: Record<string, unknown> }> };
 const outputs = stack.outputs as Outputs;
 const [tenantId, tenant] = Object.entries(outputs.tenants)[0]!;
@@ -83,6 +87,7 @@ realtime-stack (${values.stack}) is running.
   Tenant       ${tenantId}
   Tenant key   ${tenant.apiKey}
   Outputs      ${stack.outputsFile}
+  Control      ${control.url}  (npm run smoke|rotate|deploy -- --local use this stack)
 
 Try:
   curl -s ${url}/healthz
