@@ -35,8 +35,11 @@ describe("progress output", () => {
     progress.set({ name: "health", status: "running", attempts: 1 });
     progress.set({ name: "health", status: "passed", attempts: 1, durationMs: 12 });
     progress.close();
-    expect(text()).toContain("\x1b[1A\x1b[0J");
-    expect(text()).toMatch(/health\s+.*passed/);
+    const closed = text();
+    progress.close();
+    expect(text()).toBe(closed);
+    expect(closed).toContain("\x1b[1A\x1b[0J");
+    expect(closed).toMatch(/health\s+.*passed/);
   });
 
   it("prints nothing for --json", () => {

@@ -45,6 +45,7 @@ class LiveTable implements Progress {
   private readonly rows = new Map<string, ProgressRow>();
   private drawn = 0;
   private frame = 0;
+  private closed = false;
   private readonly ticker: NodeJS.Timeout;
 
   constructor(private readonly out: NodeJS.WriteStream) {
@@ -56,17 +57,22 @@ class LiveTable implements Progress {
   }
 
   set(row: ProgressRow): void {
+    if (this.closed) return;
     this.rows.set(row.name, row);
     this.draw();
   }
 
   note(line: string): void {
+    if (this.closed) return;
     this.erase();
     this.out.write(`${line}\n`);
     this.draw();
   }
 
+  /** Leaves the last frame on screen; later calls (and updates) change nothing. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     clearInterval(this.ticker);
     this.draw();
     this.drawn = 0;

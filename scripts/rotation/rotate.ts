@@ -65,6 +65,9 @@ interface PlanItem {
   run?: KindRun;
 }
 
+/** The new credential did not pass: the one case that switches back rather than stopping. */
+class VerificationFailed extends Error {}
+
 const rowName = (kind: RotationKind, step: StepName) => `${kind} ${step}`;
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -269,21 +272,16 @@ async function rotateKind(
     for (const name of rotation.steps) {
       if (run.done.includes(name)) continue;
       if (name === "verify") {
-        let failure: string | undefined;
         await step("verify", rotation.describeStep(from, "verify"), async () => {
           const outcome = await options.verify(kind, driver);
-          if (outcome.passed) return `${outcome.checks.length} checks passed`;
-          failure = `verification failed: ${outcome.checks
-            .filter((c) => c.status === "failed")
-            .map((c) => `${c.name}: ${c.error}`)
-            .join("; ")}`;
-          return failure;
+          const failed = outcome.checks.filter((c) => c.status === "failed");
+          if (failed.length > 0) {
+            throw new VerificationFailed(
+              `verification failed: ${failed.map((c) => `${c.name}: ${c.error}`).join("; ")}`,
+            );
+          }
+          return `${outcome.checks.length} checks passed`;
         });
-        if (failure) {
-          progress.set({ name: rowName(kind, "verify"), status: "failed", attempts: 1, detail: failure });
-          journal.update(kind, { error: failure, current: "rollback" });
-          return await rollback(failure);
-        }
       } else {
         await step(name, rotation.describeStep(from, name), apply(name));
       }
@@ -293,6 +291,15 @@ async function rotateKind(
     return result("rotated");
   } catch (e) {
     const error = messageOf(e);
+    if (e instanceof VerificationFailed) {
+      journal.update(kind, { error, current: "rollback" });
+      return await rollback(error).catch((rollbackError: unknown) =>
+        result(
+          "failed",
+          `${error}; switching back failed too: ${messageOf(rollbackError)} (run rotate again to finish the rollback)`,
+        ),
+      );
+    }
     journal.update(kind, { error });
     return result("failed", `${error} (run rotate again to finish this rotation)`);
   }
