@@ -178,7 +178,14 @@ export async function openLocalDriver(options: OpenLocalOptions = {}): Promise<S
     }
   }
   options.onStart?.();
-  const local = await LocalStack.start({ stack, root, stateDir, ...(options.turn ? { turn: true } : {}) });
+  // Nobody reads the Worker's access log of a stack started for one run; it would only garble --json.
+  const local = await LocalStack.start({
+    stack,
+    root,
+    stateDir,
+    quietWorker: true,
+    ...(options.turn ? { turn: true } : {}),
+  });
   return new InProcessLocalDriver(local, `local stack ${stack} (started for this run)`, true);
 }
 

@@ -27,6 +27,8 @@ export interface LocalStackOptions {
   reset?: boolean;
   /** Start a local coturn (behind the revocation gate) so that TURN credentials work for real. */
   turn?: boolean;
+  /** Drop the Worker's console output (its access log), e.g. when stdout carries a JSON report. */
+  quietWorker?: boolean;
   onStep?: (step: Step) => void;
 }
 
@@ -73,7 +75,7 @@ export class LocalStack {
         })
       : undefined;
     const worker = await withPort(options.workerPort, lastPorts.worker, async (port) => {
-      const w = new LocalWorker({ port });
+      const w = new LocalWorker({ port, ...(options.quietWorker ? { quiet: true } : {}) });
       await w.listen();
       return w;
     });

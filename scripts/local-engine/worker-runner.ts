@@ -7,7 +7,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 
 /** A binding as the Pulumi program declares it on `WorkersScript` (the provider's camelCase). */
@@ -28,7 +28,16 @@ export interface WorkerSpec {
   bindings: DeclaredBinding[];
 }
 
-function miniflareOptions(spec: WorkerSpec) {
+/** Drops what the Worker prints (its access log): for runs whose stdout is a report, or a benchmark's. */
+const QUIET = {
+  handleStructuredLogs: () => {},
+  handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+    stdout.resume();
+    stderr.resume();
+  },
+};
+
+function miniflareOptions(spec: WorkerSpec, quiet: boolean) {
   const bindings: Record<string, unknown> = {};
   const durableObjects: Record<string, string> = {};
   for (const b of spec.bindings) {
@@ -47,6 +56,7 @@ function miniflareOptions(spec: WorkerSpec) {
     port: 0,
     // Lets the runner fire cron triggers; the proxy keeps these paths private.
     unsafeTriggerHandlers: true,
+    ...(quiet ? QUIET : {}),
   };
 }
 
@@ -67,7 +77,7 @@ export class LocalWorker {
   private current?: Generation;
   url = "";
 
-  constructor(private readonly options: { host?: string; port?: number } = {}) {}
+  constructor(private readonly options: { host?: string; port?: number; quiet?: boolean } = {}) {}
 
   async listen(): Promise<string> {
     const server = createServer((req, res) => this.forward(req, res));
@@ -83,7 +93,7 @@ export class LocalWorker {
   }
 
   async deploy(spec: WorkerSpec): Promise<void> {
-    const mf = new Miniflare(miniflareOptions(spec));
+    const mf = new Miniflare(miniflareOptions(spec, this.options.quiet ?? false));
     const target = await mf.ready;
     const previous = this.current;
     this.current = { mf, target, inFlight: 0 };

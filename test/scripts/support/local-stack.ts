@@ -21,7 +21,13 @@ export interface TestStack {
 /** The dev stack, applied from scratch to its own emulator in a temporary state folder. */
 export async function startTestStack(options: { turn?: boolean } = {}): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), "scripts-test-"));
-  const local = await LocalStack.start({ root: REPO_ROOT, stateDir, reset: true, ...options });
+  const local = await LocalStack.start({
+    root: REPO_ROOT,
+    stateDir,
+    reset: true,
+    quietWorker: true,
+    ...options,
+  });
   // The apply after the one that created the Worker drops its Durable Object migrations (the
   // deployed script is at their tag by then): a stack is settled only after that second apply.
   await local.apply();
