@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { dashboardTokenData } from "../../contracts/api/dashboard.ts";
+import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
+import {
+  DASHBOARD_SESSION_MAX_SECONDS,
+  DASHBOARD_TOKEN_TTL_SECONDS,
+  signDashboardToken,
+} from "../src/dashboard-token.ts";
+import { type Answer, call, callAs, fixture, tenantKey } from "./support/api.ts";
+
+const exchange = (tenant: string, bearer: string) =>
+  call("/api/dashboard/token", { method: "POST", tenant, bearer });
+const tokenOf = (res: Answer) => apiSuccess(dashboardTokenData).parse(res.json).data;
+const generation = () => Number(fixture().bindings.TENANT_KEY_GENERATION);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("POST /api/dashboard/token", () => {
+  it("trades the tenant key for a short-lived token accepted wherever the key is", async () => {
+    const before = Date.now();
+    const res = await callAs("acme", "/api/dashboard/token", { method: "POST" });
+    expect(res.status).toBe(200);
+    const { token, expires_at, session_expires_at } = tokenOf(res);
+    expect(Date.parse(expires_at) - before).toBeLessThanOrEqual(DASHBOARD_TOKEN_TTL_SECONDS * 1000);
+    expect(Date.parse(session_expires_at) - before).toBeLessThanOrEqual(DASHBOARD_SESSION_MAX_SECONDS * 1000);
+    expect(token).not.toContain(await tenantKey("acme"));
+    const status = await call("/api/stream/status?channel=main", { tenant: "acme", bearer: token });
+    expect(status.status).toBe(200);
+  });
+
+  it("is worth nothing for another tenant", async () => {
+    const { token } = tokenOf(await callAs("acme", "/api/dashboard/token", { method: "POST" }));
+    const res = await call("/api/stream/channels", { tenant: "globex", bearer: token });
+    expect(res.status).toBe(403);
+    expect(apiFailure.parse(res.json).error.code).toBe("forbidden");
+  });
+
+  it("refreshes with a live token until the sign-in is a working day old, then refuses", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { token: first } = tokenOf(await callAs("acme", "/api/dashboard/token", { method: "POST" }));
+    let token = first;
+    for (let elapsed = 0; elapsed + DASHBOARD_TOKEN_TTL_SECONDS < DASHBOARD_SESSION_MAX_SECONDS; ) {
+      vi.advanceTimersByTime((DASHBOARD_TOKEN_TTL_SECONDS - 60) * 1000);
+      elapsed += DASHBOARD_TOKEN_TTL_SECONDS - 60;
+      const refreshed = await exchange("acme", token);
+      expect(refreshed.status, `after ${elapsed} s`).toBe(200);
+      token = tokenOf(refreshed).token;
+    }
+    vi.advanceTimersByTime(DASHBOARD_TOKEN_TTL_SECONDS * 1000);
+    expect((await exchange("acme", token)).status).toBe(403);
+    expect((await exchange("acme", first)).status).toBe(403);
+  });
+
+  it("expires: a token left unrefreshed stops working", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { token } = tokenOf(await callAs("acme", "/api/dashboard/token", { method: "POST" }));
+    vi.advanceTimersByTime(DASHBOARD_TOKEN_TTL_SECONDS * 1000 + 1);
+    expect((await call("/api/stream/channels", { tenant: "acme", bearer: token })).status).toBe(403);
+  });
+
+  it("lists the tenant's channels for the dashboard", async () => {
+    const res = await callAs("globex", "/api/stream/channels");
+    expect(res.status).toBe(200);
+    const channels = (res.json as { data: { channels: { channel: string }[] } }).data.channels;
+    expect(channels.map((c) => c.channel).sort()).toEqual(Object.keys(fixture().liveInputs.globex!).sort());
+  });
+
+  it("follows tenant key rotation: tokens of the previous key generation work, older ones do not", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (gen: number) =>
+      signDashboardToken(fixture().bindings.SIGNING_SECRET!, {
+        tenant: "acme",
+        generation: gen,
+        signed_in_at: now,
+        exp: now + 60,
+      });
+    const use = async (gen: number) =>
+      (await call("/api/stream/channels", { tenant: "acme", bearer: await signed(gen) })).status;
+    expect(await use(generation())).toBe(200);
+    expect(await use(generation() - 1)).toBe(200);
+    expect(await use(generation() - 2)).toBe(403);
+  });
+});

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { apiFailure } from "../../contracts/api/envelope.ts";
+import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT, statusEventData } from "../../contracts/api/events.ts";
+import { call, callAs } from "./support/api.ts";
+import {
+  cloudflareTime,
+  type EventStream,
+  liveInputOf,
+  notification,
+  openEvents,
+  postWebhook,
+} from "./support/events.ts";
+
+const CHANNEL = "events";
+const uid = liveInputOf(CHANNEL);
+const open: EventStream[] = [];
+const listen = async (options: Parameters<typeof openEvents>[1] = {}) => {
+  const stream = await openEvents(CHANNEL, options);
+  open.push(stream);
+  return stream;
+};
+/** The next status event, skipping heartbeats. */
+const nextStatus = async (stream: EventStream, timeoutMs?: number) => {
+  for (;;) {
+    const message = await stream.next(timeoutMs);
+    if (message.event === STATUS_EVENT)
+      return { id: message.id!, status: statusEventData.parse(message.data) };
+  }
+};
+let offsetMs = 0;
+/** Each notification of this file newer than the one before. */
+const notify = (event: "live_input.connected" | "live_input.disconnected") => {
+  offsetMs += 1_000;
+  return postWebhook(notification(uid, event, cloudflareTime(offsetMs)));
+};
+
+afterEach(async () => {
+  for (const stream of open.splice(0)) await stream.close();
+});
+
+describe("GET /api/stream/events", () => {
+  it("sends the status at connect, then each change as it happens to every listener", async () => {
+    const first = await listen();
+    expect(first.status).toBe(200);
+    const initial = await nextStatus(first);
+    expect(initial.status).toMatchObject({ channel: CHANNEL, live_input_id: uid });
+
+    const second = await listen();
+    expect((await nextStatus(second)).id).toBe(initial.id);
+
+    await notify("live_input.connected");
+    for (const stream of [first, second]) {
+      const change = await nextStatus(stream);
+      expect(change.status).toMatchObject({ connected: true, state: "connected" });
+      expect(change.id).not.toBe(initial.id);
+    }
+  });
+
+  it("resumes after Last-Event-ID with the changes missed, and nothing when up to date", async () => {
+    const stream = await listen();
+    const seen = await nextStatus(stream);
+    await stream.close();
+
+    await notify("live_input.disconnected");
+    await notify("live_input.connected");
+    const resumed = await listen({ lastEventId: seen.id });
+    const missed = [await nextStatus(resumed), await nextStatus(resumed)];
+    expect(missed.map((m) => m.status.state)).toEqual(["disconnected", "connected"]);
+
+    const upToDate = await listen({ lastEventId: missed[1]!.id });
+    await expect(nextStatus(upToDate, 300)).rejects.toThrow(/no event/);
+    const unknown = await listen({ lastEventId: "from-another-life.7" });
+    expect((await nextStatus(unknown)).status.state).toBe("connected");
+  });
+
+  it("is never quiet for longer than the heartbeat interval", { timeout: 45_000 }, async () => {
+    const stream = await listen();
+    let message = await stream.next();
+    // Status events may come first: the holder refreshes from Cloudflare while anyone listens.
+    for (let i = 0; i < 3 && message.event !== "comment"; i++) {
+      message = await stream.next(HEARTBEAT_INTERVAL_MS + 2_000);
+    }
+    expect(message).toEqual({ event: "comment" });
+  });
+
+  it("needs the tenant's credentials and one of its channels", async () => {
+    expect((await call(`/api/stream/events?channel=${CHANNEL}`)).status).toBe(401);
+    const other = await callAs("globex", `/api/stream/events?channel=${CHANNEL}`);
+    expect(other.status).toBe(404);
+    expect(apiFailure.parse(other.json).error.code).toBe("channel_not_found");
+    expect((await callAs("acme", "/api/stream/events")).status).toBe(400);
+  });
+});

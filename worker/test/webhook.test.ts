@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
+import { channelStatus } from "../../contracts/api/stream.ts";
+import { webhookData } from "../../contracts/api/webhook.ts";
+import { type Answer, callAs, fixture } from "./support/api.ts";
+import { cloudflareTime, liveInputOf, notification, postWebhook } from "./support/events.ts";
+
+const CHANNEL = "webhook";
+const uid = liveInputOf(CHANNEL);
+const outcomeOf = (res: Answer) => apiSuccess(webhookData).parse(res.json).data.outcome;
+const status = async () =>
+  apiSuccess(channelStatus).parse((await callAs("acme", `/api/stream/status?channel=${CHANNEL}`)).json).data;
+
+describe("POST /api/stream/webhook", () => {
+  it("refuses a missing or wrong secret with 401, and changes nothing", async () => {
+    const before = await status();
+    const event = notification(uid, "live_input.connected", cloudflareTime(60_000));
+    const right = fixture().bindings.WEBHOOK_SECRET!;
+    for (const secret of [null, "", "wrong-secret-of-a-plausible-length", `${right}x`, right.slice(1)]) {
+      const res = await postWebhook(event, secret);
+      expect(res.status).toBe(401);
+      expect(apiFailure.parse(res.json).error.code).toBe("unauthorized");
+    }
+    expect((await status()).state).toBe(before.state);
+  });
+
+  it("refuses a malformed notification with 400 naming the field", async () => {
+    const good = notification(uid, "live_input.connected", cloudflareTime());
+    const cases: [unknown, string][] = [
+      ["{not json", ""],
+      [{ ...good, data: { ...good.data, event_type: "live_input.exploded" } }, "data.event_type"],
+      [{ ...good, data: { ...good.data, input_id: undefined } }, "data.input_id"],
+      [{ ...good, data: { ...good.data, updated_at: "yesterday" } }, "data.updated_at"],
+      [{ ...good, ts: "now" }, "ts"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await postWebhook(body);
+      expect(res.status, field).toBe(400);
+      expect(apiFailure.parse(res.json).error.message).toContain(field);
+    }
+  });
+
+  it("applies a genuine notification, and a duplicate or an older one leaves the newest status", async () => {
+    const connected = notification(uid, "live_input.connected", cloudflareTime(1_000));
+    expect(outcomeOf(await postWebhook(connected))).toBe("applied");
+    expect(await status()).toMatchObject({ connected: true, state: "connected", error: null });
+    expect(outcomeOf(await postWebhook(connected))).toBe("duplicate");
+
+    const disconnected = notification(uid, "live_input.disconnected", cloudflareTime(3_000));
+    const olderConnected = notification(uid, "live_input.connected", cloudflareTime(2_000));
+    expect(outcomeOf(await postWebhook(disconnected))).toBe("applied");
+    expect(outcomeOf(await postWebhook(olderConnected))).toBe("stale");
+    expect(await status()).toMatchObject({ connected: false, state: "disconnected" });
+  });
+
+  it("keeps what an errored notification reports", async () => {
+    const errored = notification(uid, "live_input.errored", cloudflareTime(10_000));
+    expect(outcomeOf(await postWebhook(errored))).toBe("applied");
+    expect(await status()).toMatchObject({
+      connected: false,
+      state: "errored",
+      error: { code: "ERR_GOP_OUT_OF_RANGE", message: "Keyframe interval out of range" },
+    });
+  });
+
+  it("answers 200 for a live input no channel uses, without keeping anything", async () => {
+    const stranger = notification("f".repeat(32), "live_input.connected", cloudflareTime());
+    expect(outcomeOf(await postWebhook(stranger))).toBe("unknown_live_input");
+  });
+});
