@@ -1,6 +1,12 @@
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation/index.js";
 import { describe, expect, it } from "vitest";
-import { changeFromEvent, collectChanges, outputValues, structuredConfigJson } from "./pulumi-driver.ts";
+import {
+  changeFromEvent,
+  collectChanges,
+  outputValues,
+  pulumiFailure,
+  structuredConfigJson,
+} from "./pulumi-driver.ts";
 
 const URN = "urn:pulumi:prod::realtime-stack::realtime-stack:index:RealtimeStack$";
 
@@ -89,5 +95,26 @@ describe("stack outputs and config through the Automation API", () => {
     expect(JSON.parse(structuredConfigJson("realtime-stack:rotation", rotation))).toEqual({
       "realtime-stack:rotation": { value: JSON.stringify(rotation), objectValue: rotation, secret: false },
     });
+  });
+});
+
+describe("pulumiFailure", () => {
+  it("says the CLI is missing when it cannot be spawned", () => {
+    const e = new Error("code: -2\n stdout: \n stderr: \n err?: Error: spawn pulumi ENOENT\n");
+    expect(pulumiFailure(e)).toBe("the Pulumi CLI (pulumi) is not installed or not on PATH");
+  });
+
+  it("keeps the first line Pulumi wrote to stderr, since the rest was streamed already", () => {
+    const e = new Error(
+      "code: 255\n stdout: Previewing update (prod):\n  ~ realtime-worker update\n stderr: error: no stack named 'prod' found\n  more detail\n err?: Error: exit 255\n",
+    );
+    expect(pulumiFailure(e)).toBe("error: no stack named 'prod' found");
+  });
+
+  it("falls back to the error, then to the first line", () => {
+    expect(pulumiFailure(new Error("code: 1\n stdout: \n stderr: \n err?: Error: killed\n"))).toBe(
+      "Error: killed",
+    );
+    expect(pulumiFailure(new Error("\nsomething else\n"))).toBe("something else");
   });
 });

@@ -71,19 +71,28 @@ export class PulumiDriver implements StackDriver {
   private constructor(
     private readonly pulumiStack: Stack,
     readonly stateDir: string,
+    /** Where Pulumi's own progress and diff go: stderr, so that stdout stays the script's report. */
+    private readonly log: (text: string) => void,
   ) {}
 
   /** Selects an existing stack; the Pulumi CLI must be installed and logged in to the stack's backend. */
-  static async select(options: { stack: string; root?: string; stateDir?: string }): Promise<PulumiDriver> {
+  static async select(options: {
+    stack: string;
+    root?: string;
+    stateDir?: string;
+    log?: (text: string) => void;
+  }): Promise<PulumiDriver> {
     const root = resolve(options.root ?? process.cwd());
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
     try {
       const stack = await LocalWorkspace.selectStack({ stackName: options.stack, workDir: root });
-      return new PulumiDriver(stack, options.stateDir ?? join(root, ".realtime-stack", options.stack));
-    } catch (e) {
-      throw new CouldNotRun(
-        `cannot select Pulumi stack "${options.stack}" in ${root} (is the Pulumi CLI installed and logged in?): ${firstLine(e)}`,
+      return new PulumiDriver(
+        stack,
+        options.stateDir ?? join(root, ".realtime-stack", options.stack),
+        options.log ?? ((text) => process.stderr.write(text)),
       );
+    } catch (e) {
+      throw new CouldNotRun(`cannot select Pulumi stack "${options.stack}" in ${root}: ${pulumiFailure(e)}`);
     }
   }
 
@@ -96,18 +105,23 @@ export class PulumiDriver implements StackDriver {
   }
 
   async outputs(): Promise<StackOutputs> {
-    return parseStackOutputs(outputValues(await this.pulumiStack.outputs()), this.description);
+    const outputs = await this.pulumi("stack output", () => this.pulumiStack.outputs());
+    return parseStackOutputs(outputValues(outputs), this.description);
   }
 
   async preview(): Promise<PlannedChange[]> {
     const events: EngineEvent[] = [];
-    await this.pulumiStack.preview({ diff: true, onEvent: (e) => events.push(e) });
+    await this.pulumi("preview", () =>
+      this.pulumiStack.preview({ diff: true, onOutput: this.log, onEvent: (e) => events.push(e) }),
+    );
     return collectChanges(events);
   }
 
   async up(): Promise<ApplyOutcome> {
     const events: EngineEvent[] = [];
-    await this.pulumiStack.up({ onEvent: (e) => events.push(e) });
+    await this.pulumi("up", () =>
+      this.pulumiStack.up({ onOutput: this.log, onEvent: (e) => events.push(e) }),
+    );
     return { changes: collectChanges(events), outputs: await this.outputs() };
   }
 
@@ -117,7 +131,9 @@ export class PulumiDriver implements StackDriver {
   }
 
   async setRotation(rotation: RotationConfig): Promise<void> {
-    await this.pulumiStack.setAllConfigJson(structuredConfigJson(ROTATION_KEY, rotation));
+    await this.pulumi("config set-all", () =>
+      this.pulumiStack.setAllConfigJson(structuredConfigJson(ROTATION_KEY, rotation)),
+    );
   }
 
   /** The deploy token: CLOUDFLARE_API_TOKEN when set (as the provider reads it), else the stack's config. */
@@ -135,13 +151,36 @@ export class PulumiDriver implements StackDriver {
 
   async close(): Promise<void> {}
 
+  /** Runs a Pulumi command; its failure says which command and why, in one line. */
+  private async pulumi<T>(command: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      throw new Error(`pulumi ${command} failed: ${pulumiFailure(e)}`);
+    }
+  }
+
   /** A config value, or undefined when the key is not set (`pulumi config get` fails then). */
   private async optionalConfig(key: string): Promise<string | undefined> {
-    const all = await this.pulumiStack.getAllConfig();
+    const all = await this.pulumi("config", () => this.pulumiStack.getAllConfig());
     return all[key]?.value;
   }
 }
 
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n").find((l) => l.trim() !== "") ?? "";
+/**
+ * The reason in an Automation API failure, whose message is `code: … stdout: … stderr: … err?: …`:
+ * Pulumi's own output has already gone to the log, so one line that says why is what is left to say.
+ */
+export function pulumiFailure(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/\bENOENT\b/.test(message)) return "the Pulumi CLI (pulumi) is not installed or not on PATH";
+  const lines = message.split("\n").map((l) => l.trim());
+  const firstIn = (label: string) => {
+    const start = lines.findIndex((l) => l.startsWith(label));
+    if (start === -1) return undefined;
+    const rest = [lines[start]!.slice(label.length).trim(), ...lines.slice(start + 1)];
+    const end = rest.findIndex((l, i) => i > 0 && /^(stdout|stderr|err\?):/.test(l));
+    return rest.slice(0, end === -1 ? undefined : end).find((l) => l !== "");
+  };
+  return firstIn("stderr:") ?? firstIn("err?:") ?? lines.find((l) => l !== "") ?? message;
 }
