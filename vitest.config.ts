@@ -14,6 +14,18 @@ export default defineConfig({
         },
       },
       "./worker/vitest.config.ts",
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          // One local stack for the whole project (see its global setup); files take turns in the browser.
+          globalSetup: ["test/e2e/support/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

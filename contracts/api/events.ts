@@ -4,11 +4,5 @@ import { channelName, channelStatus } from "./stream.ts";
 /** `GET /api/stream/events?channel=` */
 export const streamEventsQuery = z.object({ channel: channelName });
 
-/** The SSE event name of a status; its `data` is the channel's status as `/api/stream/status` answers it. */
-export const STATUS_EVENT = "status";
+/** Each status event's data (wire details in ./event-stream.ts). */
 export const statusEventData = channelStatus;
-
-/** A comment line at least this often keeps proxies from closing an idle stream; clients may time out after 3. */
-export const HEARTBEAT_INTERVAL_MS = 15_000;
-/** What the stream asks a client to wait before reconnecting (SSE `retry:`). */
-export const RECONNECT_DELAY_MS = 1_000;

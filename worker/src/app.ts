@@ -6,6 +6,7 @@ import { cors } from "./middleware/cors.ts";
 import { notFound, onError } from "./middleware/errors.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { channelRoutes } from "./routes/channels.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
 import { dashboardTokenRoutes } from "./routes/dashboard-token.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthzRoutes } from "./routes/healthz.ts";
@@ -40,5 +41,6 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   joinRoutes(app, options.upstream);
   roomRoutes(app);
   dashboardTokenRoutes(app);
+  dashboardRoutes(app);
   return app;
 }

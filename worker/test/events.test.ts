@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { apiFailure } from "../../contracts/api/envelope.ts";
-import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT, statusEventData } from "../../contracts/api/events.ts";
+import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../contracts/api/event-stream.ts";
+import { statusEventData } from "../../contracts/api/events.ts";
 import { call, callAs } from "./support/api.ts";
 import {
   cloudflareTime,

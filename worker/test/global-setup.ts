@@ -13,7 +13,18 @@ import "./support/fixture.ts";
  */
 const TENANTS = {
   acme: {
-    channels: ["main", "backup", "connect", "faulty", "slow", "matrix", "canary", "cron", "webhook", "events"],
+    channels: [
+      "main",
+      "backup",
+      "connect",
+      "faulty",
+      "slow",
+      "matrix",
+      "canary",
+      "cron",
+      "webhook",
+      "events",
+    ],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },

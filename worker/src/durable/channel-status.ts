@@ -1,5 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { HEARTBEAT_INTERVAL_MS, RECONNECT_DELAY_MS, STATUS_EVENT } from "../../../contracts/api/events.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  RECONNECT_DELAY_MS,
+  STATUS_EVENT,
+} from "../../../contracts/api/event-stream.ts";
 import type { WebhookOutcome } from "../../../contracts/api/webhook.ts";
 import type { LiveInputNotification } from "../../../contracts/cloudflare/notifications.ts";
 import { type ChannelBinding, statusView } from "../channels.ts";

@@ -1,0 +1,114 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { EmulatorAdmin } from "../../emulator/admin-client.ts";
+import { launchChromium } from "./support/browser.ts";
+import { CuttingProxy } from "./support/cutting-proxy.ts";
+import { type Dashboard, openDashboard } from "./support/dashboard.ts";
+import "./support/context.ts";
+
+const stack = inject("stack");
+const admin = new EmulatorAdmin(stack.emulatorUrl, stack.adminToken);
+const CHANNEL = "main-stage";
+const liveInput = stack.tenants.acme!.channels[CHANNEL]!;
+/** The bar: the indicator follows a flip without a reload, within 2 s. */
+const PUSH_DEADLINE_MS = 2_000;
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await admin.setLiveInputState(liveInput, null);
+  await browser?.close();
+});
+
+describe("the dashboard's status indicator", () => {
+  let dashboard: Dashboard;
+  beforeAll(async () => {
+    dashboard = await openDashboard(browser, stack);
+  });
+  afterAll(async () => {
+    await dashboard.context.close();
+  });
+
+  it("lists every channel of the tenant, each ready with live updates", async () => {
+    for (const channel of Object.keys(stack.tenants.acme!.channels)) {
+      await expect.poll(() => dashboard.indicator(channel).textContent()).toBe("Ready");
+    }
+    await expect.poll(() => dashboard.feed(CHANNEL).textContent()).toBe("Live updates");
+    await dashboard.screenshot("ready");
+  });
+
+  it("turns live within 2 s of the broadcaster connecting, and back when it goes", async () => {
+    const reloads: string[] = [];
+    dashboard.page.on("load", () => reloads.push("load"));
+    await admin.setLiveInputState(liveInput, "connected");
+    await expect
+      .poll(() => dashboard.indicator(CHANNEL).textContent(), { timeout: PUSH_DEADLINE_MS })
+      .toBe("Live");
+    await dashboard.screenshot("live");
+
+    await admin.setLiveInputState(liveInput, "disconnected");
+    await expect
+      .poll(() => dashboard.indicator(CHANNEL).textContent(), { timeout: PUSH_DEADLINE_MS })
+      .toBe("Disconnected");
+    await dashboard.screenshot("disconnected");
+    expect(reloads).toEqual([]);
+  });
+
+  it("shows what an errored live input reported", async () => {
+    await admin.setLiveInputState(liveInput, "failed_to_connect", {
+      code: "ERR_UNSUPPORTED_VIDEO_CODEC",
+      message: "The video codec is not supported",
+    });
+    await expect
+      .poll(() => dashboard.indicator(CHANNEL).textContent(), { timeout: PUSH_DEADLINE_MS })
+      .toBe("Error");
+    expect(await dashboard.card(CHANNEL).locator(".detail").textContent()).toContain(
+      "ERR_UNSUPPORTED_VIDEO_CODEC",
+    );
+    await dashboard.screenshot("error");
+  });
+
+  it("keeps the stream key hidden until asked, and copies it", async () => {
+    const card = dashboard.card(CHANNEL);
+    await card.getByRole("button", { name: "Get ingest details" }).click();
+    const key = card.locator('[data-field="Stream key"]');
+    await key.waitFor();
+    expect(await key.locator(".value").textContent()).toMatch(/^•+$/);
+    await key.getByRole("button", { name: "Copy Stream key" }).click();
+    const copied = await dashboard.page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(/^[0-9a-f]{32}k[0-9a-f]{32}$/);
+    await key.getByRole("button", { name: "Show Stream key" }).click();
+    expect(await key.locator(".value").textContent()).toBe(copied);
+    await dashboard.screenshot("ingest");
+  });
+});
+
+describe("when the network drops", () => {
+  it("shows reconnecting, then resumes live updates with what it missed", async () => {
+    await admin.setLiveInputState(liveInput, "disconnected");
+    const proxy = new CuttingProxy(new URL(stack.workerUrl));
+    await proxy.listen();
+    const dashboard = await openDashboard(browser, stack, { origin: proxy.url });
+    try {
+      await expect.poll(() => dashboard.feed(CHANNEL).textContent()).toBe("Live updates");
+      await expect.poll(() => dashboard.indicator(CHANNEL).textContent()).toBe("Disconnected");
+
+      proxy.cut();
+      await expect.poll(() => dashboard.feed(CHANNEL).textContent()).toMatch(/^Reconnecting/);
+      await dashboard.screenshot("reconnecting");
+      // The broadcaster connects while this dashboard is offline.
+      await admin.setLiveInputState(liveInput, "connected");
+
+      proxy.restore();
+      await expect
+        .poll(() => dashboard.feed(CHANNEL).textContent(), { timeout: 20_000 })
+        .toBe("Live updates");
+      await expect.poll(() => dashboard.indicator(CHANNEL).textContent()).toBe("Live");
+    } finally {
+      await dashboard.context.close();
+      await proxy.close();
+    }
+  });
+});

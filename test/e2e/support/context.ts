@@ -1,0 +1,19 @@
+/**
+ * What the e2e global setup hands every test file: one local stack (emulator, the Pulumi program
+ * applied to it, the Worker in workerd, coturn), started once for the whole run.
+ */
+export interface E2eStack {
+  workerUrl: string;
+  emulatorUrl: string;
+  /** For the emulator's `/__emulator/` controls. */
+  adminToken: string;
+  /** The secret the emulator's notifications carry to the Worker's webhook. */
+  webhookSecret: string;
+  tenants: Record<string, { apiKey: string; channels: Record<string, string> }>;
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    stack: E2eStack;
+  }
+}

@@ -1,0 +1,48 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { E2eStack } from "./context.ts";
+
+/** Git-ignored; CI keeps it as an artifact. */
+export const SCREENSHOTS = fileURLToPath(new URL("../../../artifacts/screenshots/", import.meta.url));
+
+export interface Dashboard {
+  context: BrowserContext;
+  page: Page;
+  card(channel: string): Locator;
+  indicator(channel: string): Locator;
+  feed(channel: string): Locator;
+  screenshot(name: string): Promise<void>;
+}
+
+/**
+ * A browser context with the dashboard open and signed in the way an operator does it: the
+ * tenant id from the URL the local stack prints, the key pasted into the form.
+ */
+export async function openDashboard(
+  browser: Browser,
+  stack: E2eStack,
+  options: { tenant?: string; origin?: string } = {},
+): Promise<Dashboard> {
+  const tenant = options.tenant ?? "acme";
+  const origin = options.origin ?? stack.workerUrl;
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+  const page = await context.newPage();
+  await page.goto(`${origin}/?tenant=${tenant}`);
+  await page.getByLabel("Tenant API key").fill(stack.tenants[tenant]!.apiKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("article.card").first().waitFor();
+  const card = (channel: string) => page.locator(`article[data-channel="${channel}"]`);
+  return {
+    context,
+    page,
+    card,
+    indicator: (channel) => card(channel).locator(".indicator"),
+    feed: (channel) => card(channel).locator(".feed"),
+    screenshot: async (name) => {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: `${SCREENSHOTS}dashboard-${name}.png`, fullPage: true });
+    },
+  };
+}

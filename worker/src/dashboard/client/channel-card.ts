@@ -1,0 +1,123 @@
+import type { ChannelStatus, StreamConnectData } from "../../../../contracts/api/stream.ts";
+import { type Api, messageOf } from "./api.ts";
+import { h, timeOf } from "./dom.ts";
+import { field } from "./fields.ts";
+import { indicatorOf } from "./indicator.ts";
+import type { FeedListener, FeedState } from "./status-feed.ts";
+
+/**
+ * One channel: its indicator, how its live updates are doing, playback URLs, and the ingest
+ * details on request (asking for them keeps the channel ready: a disabled input is re-enabled).
+ */
+export class ChannelCard implements FeedListener {
+  readonly element: HTMLElement;
+  private readonly indicator = h("span", { class: "indicator", "data-state": "ready", role: "status" });
+  private readonly detail = h("p", { class: "detail" });
+  private readonly feedLine = h("p", { class: "feed", "data-feed": "connecting" }, "Connecting…");
+  private readonly playback = h("dl", { class: "fields" });
+  private readonly ingest = h("div", { class: "ingest" });
+  private latest: ChannelStatus | undefined;
+  private countdown: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    readonly channel: string,
+    private readonly api: Api,
+  ) {
+    const headingId = `channel-${channel}`;
+    const getIngest = h("button", { type: "button" }, "Get ingest details");
+    getIngest.addEventListener("click", () => void this.loadIngest(getIngest));
+    this.element = h(
+      "article",
+      { class: "card", "data-channel": channel, "aria-labelledby": headingId },
+      h("header", {}, h("h3", { id: headingId }, channel), this.indicator),
+      this.detail,
+      this.feedLine,
+      h("h4", {}, "Playback"),
+      this.playback,
+      h("h4", {}, "Ingest"),
+      h(
+        "p",
+        { class: "hint" },
+        "The stream key and WHIP URL are credentials: they stay hidden until you ask.",
+      ),
+      this.ingest,
+      getIngest,
+    );
+    this.render(undefined, "no answer yet");
+  }
+
+  /** Newer news only: a poll that raced an event must not put an older status back. */
+  status(status: ChannelStatus): void {
+    if (this.latest && Date.parse(status.checked_at) < Date.parse(this.latest.checked_at)) return;
+    const playbackChanged = JSON.stringify(status.playback) !== JSON.stringify(this.latest?.playback);
+    this.latest = status;
+    this.render(status);
+    if (playbackChanged) {
+      this.playback.replaceChildren(
+        field("HLS URL", status.playback.hls),
+        field("DASH URL", status.playback.dash),
+        field("WHEP URL", status.playback.whep),
+      );
+    }
+  }
+
+  unavailable(message: string): void {
+    this.latest = undefined;
+    this.render(undefined, message);
+  }
+
+  feed(state: FeedState): void {
+    clearInterval(this.countdown);
+    this.feedLine.dataset.feed = state.kind;
+    if (state.kind === "live") this.feedLine.textContent = "Live updates";
+    else if (state.kind === "connecting") this.feedLine.textContent = "Connecting…";
+    else {
+      const tick = () => {
+        const seconds = Math.ceil((state.retryAt - Date.now()) / 1000);
+        this.feedLine.textContent =
+          seconds > 0 ? `Reconnecting in ${seconds} s… (updates paused)` : "Reconnecting…";
+      };
+      tick();
+      this.countdown = setInterval(tick, 1_000);
+    }
+  }
+
+  private render(status: ChannelStatus | undefined, unavailable?: string): void {
+    const shown = indicatorOf(status, unavailable);
+    this.indicator.dataset.state = shown.state;
+    this.indicator.textContent = shown.label;
+    this.detail.textContent = status
+      ? `${shown.detail} · checked ${timeOf(status.checked_at)}`
+      : shown.detail;
+  }
+
+  private async loadIngest(button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      const data = await this.api<StreamConnectData>("POST", "/api/stream/connect", {
+        channel: this.channel,
+      });
+      const { rtmps, srt, whip } = data.ingest;
+      this.ingest.replaceChildren(
+        h(
+          "dl",
+          { class: "fields" },
+          field("RTMPS URL", rtmps.url),
+          field("Stream key", rtmps.stream_key, { secret: true }),
+          field("SRT URL", srt.url),
+          field("SRT stream id", srt.stream_id),
+          field("SRT passphrase", srt.passphrase, { secret: true }),
+          field("WHIP URL", whip.url, { secret: true }),
+        ),
+        data.reenabled
+          ? h("p", { class: "hint" }, "The live input was disabled and has been enabled again.")
+          : "",
+      );
+      this.status(data.status);
+      button.remove();
+    } catch (error) {
+      this.ingest.replaceChildren(h("p", { class: "failure", role: "alert" }, messageOf(error)));
+      button.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { DashboardTokenData } from "../../../../contracts/api/dashboard.ts";
+import { ApiCallError, callApi } from "./api.ts";
+
+const STORAGE_KEY = "realtime-stack.dashboard";
+/** Refresh this long before the token expires; retry a failed refresh this often until it does. */
+const REFRESH_AHEAD_MS = 3 * 60_000;
+const RETRY_MS = 15_000;
+
+interface Stored {
+  tenant: string;
+  token: string;
+  expiresAt: string;
+}
+
+/**
+ * The operator signs in once with the tenant id and key; the key is traded at once for a
+ * short-lived dashboard token and never kept. The token lives in this tab's sessionStorage (it
+ * survives a reload, not the tab) and is refreshed before it expires, until the Worker ends the
+ * session.
+ */
+export class Session {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  private constructor(
+    private stored: Stored,
+    private readonly onEnd: (reason: string) => void,
+  ) {
+    this.schedule();
+  }
+
+  static async signIn(tenant: string, key: string, onEnd: (reason: string) => void): Promise<Session> {
+    const data = await callApi<DashboardTokenData>({ tenant, bearer: key }, "POST", "/api/dashboard/token");
+    return new Session(save({ tenant, token: data.token, expiresAt: data.expires_at }), onEnd);
+  }
+
+  /** The session this tab already has, if its token is still good. */
+  static resume(onEnd: (reason: string) => void): Session | undefined {
+    const raw = sessionStorage.getItem(STORAGE_KEY);
+    if (!raw) return undefined;
+    const stored = JSON.parse(raw) as Stored;
+    if (Date.parse(stored.expiresAt) - Date.now() < RETRY_MS) {
+      sessionStorage.removeItem(STORAGE_KEY);
+      return undefined;
+    }
+    return new Session(stored, onEnd);
+  }
+
+  get tenant(): string {
+    return this.stored.tenant;
+  }
+
+  token(): string {
+    return this.stored.token;
+  }
+
+  end(reason: string): void {
+    clearTimeout(this.timer);
+    sessionStorage.removeItem(STORAGE_KEY);
+    this.onEnd(reason);
+  }
+
+  private schedule(delayMs = Date.parse(this.stored.expiresAt) - Date.now() - REFRESH_AHEAD_MS): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), Math.max(0, delayMs));
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const data = await callApi<DashboardTokenData>(
+        { tenant: this.tenant, bearer: this.stored.token },
+        "POST",
+        "/api/dashboard/token",
+      );
+      this.stored = save({ ...this.stored, token: data.token, expiresAt: data.expires_at });
+      this.schedule();
+    } catch (error) {
+      if (error instanceof ApiCallError && error.signedOut) {
+        this.end("The dashboard session has ended: sign in again.");
+      } else if (Date.parse(this.stored.expiresAt) > Date.now()) {
+        this.schedule(RETRY_MS);
+      } else {
+        this.end("The dashboard could not renew its session: sign in again.");
+      }
+    }
+  }
+}
+
+function save(stored: Stored): Stored {
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+  return stored;
+}

@@ -1,0 +1,152 @@
+import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../../../contracts/api/event-stream.ts";
+import type { ChannelStatus } from "../../../../contracts/api/stream.ts";
+import { type Api, ApiCallError, messageOf } from "./api.ts";
+import type { Session } from "./session.ts";
+
+/** How the channel's live updates are doing. */
+export type FeedState = { kind: "connecting" } | { kind: "live" } | { kind: "reconnecting"; retryAt: number };
+
+export interface FeedListener {
+  status(status: ChannelStatus): void;
+  /** The Worker answered, but without a status (e.g. Cloudflare is failing). */
+  unavailable(message: string): void;
+  feed(state: FeedState): void;
+}
+
+/** The status is polled this often whatever the event stream does: the fallback if it silently fails. */
+export const POLL_INTERVAL_MS = 30_000;
+/** Waits between reconnection attempts, each with ±20 % jitter so that dashboards do not stampede. */
+export const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
+/** A stream silent for three heartbeats is dead even if the network has not said so. */
+const WATCHDOG_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
+/**
+ * One channel's status, pushed: server-sent events read with fetch (so that the token travels in a
+ * header, never in a URL), resumed with Last-Event-ID after a drop, with backoff between attempts.
+ */
+export class StatusFeed {
+  private controller: AbortController | undefined;
+  private lastEventId: string | undefined;
+  private attempt = 0;
+  private stopped = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly channel: string,
+    private readonly session: Session,
+    private readonly api: Api,
+    private readonly listener: FeedListener,
+  ) {}
+
+  start(): void {
+    this.listener.feed({ kind: "connecting" });
+    this.pollTimer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.controller?.abort();
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pollTimer);
+    clearTimeout(this.watchdog);
+  }
+
+  private async connect(): Promise<void> {
+    const controller = new AbortController();
+    this.controller = controller;
+    try {
+      const res = await fetch(`/api/stream/events?channel=${encodeURIComponent(this.channel)}`, {
+        headers: {
+          accept: "text/event-stream",
+          "x-tenant-id": this.session.tenant,
+          authorization: `Bearer ${this.session.token()}`,
+          ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}),
+        },
+        cache: "no-store",
+        signal: controller.signal,
+      });
+      if (!res.ok || !res.body) throw await refusal(res);
+      this.attempt = 0;
+      this.listener.feed({ kind: "live" });
+      await this.read(res.body, controller);
+    } catch (error) {
+      if (this.stopped) return;
+      if (error instanceof ApiCallError) {
+        if (error.signedOut) return this.session.end("The dashboard session has ended: sign in again.");
+        this.listener.unavailable(messageOf(error));
+      }
+    } finally {
+      clearTimeout(this.watchdog);
+    }
+    if (!this.stopped) this.reconnectLater();
+  }
+
+  private async read(body: ReadableStream<BufferSource>, controller: AbortController): Promise<void> {
+    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      clearTimeout(this.watchdog);
+      this.watchdog = setTimeout(() => controller.abort(), WATCHDOG_MS);
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, "\n");
+      for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
+        this.dispatch(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  }
+
+  /** One SSE event block (comments, i.e. heartbeats, only keep the watchdog quiet). */
+  private dispatch(block: string): void {
+    let event = "message";
+    let data = "";
+    for (const line of block.split("\n")) {
+      if (line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "id") this.lastEventId = value;
+      else if (field === "event") event = value;
+      else if (field === "data") data = data ? `${data}\n${value}` : value;
+    }
+    if (event === STATUS_EVENT && data) this.listener.status(JSON.parse(data) as ChannelStatus);
+  }
+
+  private reconnectLater(): void {
+    const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
+    this.attempt += 1;
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.listener.feed({ kind: "reconnecting", retryAt: Date.now() + delay });
+    if (this.attempt === 1) void this.poll();
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      this.listener.status(
+        await this.api<ChannelStatus>(
+          "GET",
+          `/api/stream/status?channel=${encodeURIComponent(this.channel)}`,
+        ),
+      );
+    } catch (error) {
+      if (this.stopped || !(error instanceof ApiCallError)) return;
+      if (error.signedOut) this.session.end("The dashboard session has ended: sign in again.");
+      else this.listener.unavailable(messageOf(error));
+    }
+  }
+}
+
+/** The Worker's envelope error for a refused stream, as an ApiCallError. */
+async function refusal(res: Response): Promise<ApiCallError> {
+  try {
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    return new ApiCallError(res.status, body.error.code, body.error.message);
+  } catch {
+    return new ApiCallError(res.status, "unreadable", `The event stream answered HTTP ${res.status}`);
+  }
+}

@@ -1,0 +1,67 @@
+import {
+  DASHBOARD_SCRIPT,
+  DASHBOARD_SCRIPT_SHA256,
+  DASHBOARD_STYLE,
+  DASHBOARD_STYLE_SHA256,
+} from "./assets.generated.ts";
+
+/**
+ * Only the page's own script and style run (by hash); it talks to this origin only. WebRTC's
+ * TURN and SFU traffic is not subject to CSP, so Test TURN and Test SFU still work.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  `script-src 'sha256-${DASHBOARD_SCRIPT_SHA256}'`,
+  `style-src 'sha256-${DASHBOARD_STYLE_SHA256}'`,
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** The dashboard's one page: static markup that the script fills in after sign-in. */
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
+<title>realtime-stack · status dashboard</title>
+<style>${DASHBOARD_STYLE}</style>
+</head>
+<body>
+<a class="skip-link" href="#main">Skip to content</a>
+<header>
+  <h1>realtime-stack · status dashboard</h1>
+  <span id="signed-in-as"></span>
+  <button type="button" id="sign-out" hidden>Sign out</button>
+</header>
+<main id="main">
+  <section id="sign-in" aria-labelledby="sign-in-heading" hidden>
+    <h2 id="sign-in-heading">Sign in</h2>
+    <form id="sign-in-form">
+      <label>Tenant id <input id="tenant" name="tenant" autocomplete="username" required pattern="[A-Za-z0-9_\\-]{1,64}"></label>
+      <label>Tenant API key <input id="key" name="key" type="password" autocomplete="current-password" required></label>
+      <button type="submit">Sign in</button>
+    </form>
+    <p class="hint">The key is traded for a 15-minute dashboard token at once and is not kept: the token lives in this tab only and is renewed while the tab is open, for up to 12 hours.</p>
+    <p id="sign-in-message" role="status"></p>
+  </section>
+  <div id="app" hidden>
+    <section aria-labelledby="channels-heading">
+      <h2 id="channels-heading">Channels</h2>
+      <ul class="channels" id="channels"></ul>
+    </section>
+    <section aria-labelledby="checks-heading">
+      <h2 id="checks-heading">Connectivity</h2>
+      <div class="checks" id="checks"></div>
+    </section>
+  </div>
+  <div id="announcer" class="visually-hidden" aria-live="polite"></div>
+</main>
+<script type="module">${DASHBOARD_SCRIPT}</script>
+</body>
+</html>
+`;
