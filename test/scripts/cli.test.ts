@@ -77,6 +77,23 @@ describe("the control endpoint of a running local stack", () => {
     expect(await driver.rotation()).toEqual(await stack.driver.rotation());
   });
 
+  it("refuses a rotation config that is not one, and changes nothing", async () => {
+    const before = await stack.driver.rotation();
+    const res = await fetch(`${control.url}/rotation`, {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${stack.local.emulator.adminToken}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ turn: { active: "c" } }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^invalid rotation config: .*turn\.active/s,
+    );
+    expect(await stack.driver.rotation()).toEqual(before);
+  });
+
   it("is ignored when the process that recorded it is gone", () => {
     const file = join(stack.stateDir, "gone.control.json");
     writeFileSync(file, JSON.stringify({ port: 1, pid: 2 ** 22 + 12_345 }));

@@ -117,6 +117,32 @@ describe("each check fails alone, with a clear message, under its fault", () => 
   });
 });
 
+describe("expectations a deploy or an operator adds", () => {
+  it("--expect-version and --require-live fail health and every channel that is not live", async () => {
+    const { tenants } = await stack.driver.outputs();
+    const live = tenants.acme!.channels["main-stage"]!.liveInputId;
+    await stack.admin.setLiveInputState(live, "connected");
+    try {
+      const target = { ...(await targetOfStack(stack.driver, {})), expectVersion: "0.0.0+000000000000" };
+      const report = await runSmoke(
+        target,
+        { timeoutMs: 2_000, requireLive: true, probeTurn: false, backoff: { baseMs: 50, maxMs: 400 } },
+        silentProgress,
+      );
+      expectFailedAlone(report, "health", "live-input acme/backstage", "live-input globex/live");
+      expect(check(report, "health").error).toMatch(
+        /^version 0\.1\.0\+[0-9a-f]{12} is live, expected 0\.0\.0\+000000000000 \(a fresh deploy may still be propagating\)$/,
+      );
+      expect(check(report, "live-input globex/live").error).toBe(
+        "globex/live is not live (state: never connected)",
+      );
+      expect(check(report, "live-input acme/main-stage").detail).toBe(`${live} enabled, live`);
+    } finally {
+      await stack.admin.setLiveInputState(live, null);
+    }
+  });
+});
+
 describe("transient faults", () => {
   it("pass after retries when the first two calls fail", async () => {
     const turn = await fault({
