@@ -14,6 +14,7 @@ export const COMPATIBILITY_FLAGS = ["nodejs_compat"];
 export const DURABLE_OBJECTS = [
   { binding: "CHANNEL_STATUS", className: "ChannelStatus" },
   { binding: "RATE_LIMITER", className: "RateLimiter" },
+  { binding: "ROOM", className: "Room" },
 ] as const;
 
 /**
