@@ -81,6 +81,13 @@ describe("the preview check", () => {
     ]);
   });
 
+  it("lets through the Worker upload that only drops migrations already applied", () => {
+    const settle = change("update", WORKERS_SCRIPT, "realtime-worker", ["migrations"]);
+    expect(unrelatedChanges([settle])).toEqual([]);
+    const more = change("update", WORKERS_SCRIPT, "realtime-worker", ["migrations", "content"]);
+    expect(unrelatedChanges([more])).toEqual([more]);
+  });
+
   it("names each change the way an operator reads a preview", () => {
     expect(pending.map(describeChange)).toEqual([
       "create CallsTurnApp realtime-turn-b-g2",

@@ -1,5 +1,5 @@
 import type { PlannedChange } from "../lib/stack-driver.ts";
-import type { KindRotation, StepName } from "./kinds.ts";
+import { type KindRotation, type StepName, WORKERS_SCRIPT } from "./kinds.ts";
 
 /** The step a resumed rotation left in flight: its own changes may be pending, nothing else may. */
 export interface InFlight {
@@ -8,11 +8,20 @@ export interface InFlight {
 }
 
 /**
+ * The upload after a deploy that carried Durable Object migrations sends none (they are applied;
+ * infra/worker-migrations.ts): the same code and bindings again, so nothing anyone has to review.
+ */
+const settlesMigrations = (c: PlannedChange) =>
+  c.type === WORKERS_SCRIPT && c.op === "update" && c.diffs?.length === 1 && c.diffs[0] === "migrations";
+
+/**
  * Pending changes a rotation must not ship: all of them on a fresh start, and on a resume those
  * the interrupted step could not have caused.
  */
 export function unrelatedChanges(changes: PlannedChange[], inFlight: InFlight[] = []): PlannedChange[] {
-  return changes.filter((c) => !inFlight.some(({ rotation, step }) => rotation.allows(step, c)));
+  return changes.filter(
+    (c) => !settlesMigrations(c) && !inFlight.some(({ rotation, step }) => rotation.allows(step, c)),
+  );
 }
 
 /** e.g. `update WorkersScript realtime-worker (content, bindings)`. */
