@@ -6,10 +6,10 @@ import {
 } from "../../../contracts/api/event-stream.ts";
 import type { WebhookOutcome } from "../../../contracts/api/webhook.ts";
 import type { LiveInputNotification } from "../../../contracts/cloudflare/notifications.ts";
+import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "../../../contracts/sse.ts";
 import { type ChannelBinding, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { WorkerBindings } from "../env.ts";
-import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "../sse.ts";
 import { UpstreamError } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
 import { type ApplyOutcome, nowNs, type StatusEvent, StatusLog } from "./status-log.ts";

@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
 import type { LiveInputNotification } from "../../../contracts/cloudflare/notifications.ts";
+import { type SseMessage, SseReader } from "../../../contracts/sse.ts";
 import worker from "../../src/index.ts";
 import { call, fixture, request, tenantKey } from "./api.ts";
 
-/** One parsed server-sent event; heartbeats are comments and come as `event: "comment"`. */
-export interface SseMessage {
+/** One server-sent event, its data parsed; heartbeats come as `{ event: "comment" }`. */
+export interface SseEvent {
   id?: string;
   event: string;
   data?: unknown;
@@ -13,24 +14,8 @@ export interface SseMessage {
 /** An open event stream, read one event at a time. */
 export interface EventStream {
   status: number;
-  next(timeoutMs?: number): Promise<SseMessage>;
+  next(timeoutMs?: number): Promise<SseEvent>;
   close(): Promise<void>;
-}
-
-function parseBlock(block: string): SseMessage | undefined {
-  const message: SseMessage = { event: "message" };
-  let seen = false;
-  for (const line of block.split("\n")) {
-    if (line.startsWith(":")) return { event: "comment" };
-    const [field, ...rest] = line.split(": ");
-    const value = rest.join(": ");
-    if (field === "id") message.id = value;
-    else if (field === "event") message.event = value;
-    else if (field === "data") message.data = JSON.parse(value);
-    else continue;
-    seen = true;
-  }
-  return seen ? message : undefined;
 }
 
 /** `GET /api/stream/events` as a tenant's dashboard, optionally resuming after `lastEventId`. */
@@ -48,18 +33,11 @@ export async function openEvents(
     env,
   );
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  const next = async (timeoutMs = 5_000): Promise<SseMessage> => {
+  const events = new SseReader();
+  const queue: SseMessage[] = [];
+  const next = async (timeoutMs = 5_000): Promise<SseEvent> => {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = buffer.indexOf("\n\n");
-      if (end !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const message = parseBlock(block);
-        if (message) return message;
-        continue;
-      }
+    while (queue.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no event within ${timeoutMs} ms`);
       let timer: ReturnType<typeof setTimeout> | null = null;
@@ -70,8 +48,10 @@ export async function openEvents(
         }),
       ]).finally(() => timer !== null && clearTimeout(timer));
       if (chunk.done) throw new Error("the event stream ended");
-      buffer += chunk.value;
+      queue.push(...events.push(chunk.value));
     }
+    const { data, ...message } = queue.shift()!;
+    return data === undefined ? message : { ...message, data: JSON.parse(data) };
   };
   return { status: res.status, next, close: () => reader.cancel() };
 }

@@ -1,5 +1,6 @@
 import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../../../contracts/api/event-stream.ts";
 import type { ChannelStatus } from "../../../../contracts/api/stream.ts";
+import { SseReader } from "../../../../contracts/sse.ts";
 import { type Api, ApiCallError, messageOf } from "./api.ts";
 import type { Session } from "./session.ts";
 
@@ -86,34 +87,19 @@ export class StatusFeed {
 
   private async read(body: ReadableStream<BufferSource>, controller: AbortController): Promise<void> {
     const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
+    const events = new SseReader();
     for (;;) {
       clearTimeout(this.watchdog);
       this.watchdog = setTimeout(() => controller.abort(), WATCHDOG_MS);
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value.replace(/\r\n?/g, "\n");
-      for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
-        this.dispatch(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
+      // Heartbeats (comments) only keep the watchdog quiet.
+      for (const message of events.push(value)) {
+        if (message.id !== undefined) this.lastEventId = message.id;
+        if (message.event === STATUS_EVENT && message.data)
+          this.listener.status(JSON.parse(message.data) as ChannelStatus);
       }
     }
-  }
-
-  /** One SSE event block (comments, i.e. heartbeats, only keep the watchdog quiet). */
-  private dispatch(block: string): void {
-    let event = "message";
-    let data = "";
-    for (const line of block.split("\n")) {
-      if (line.startsWith(":")) continue;
-      const colon = line.indexOf(":");
-      const field = colon === -1 ? line : line.slice(0, colon);
-      const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (field === "id") this.lastEventId = value;
-      else if (field === "event") event = value;
-      else if (field === "data") data = data ? `${data}\n${value}` : value;
-    }
-    if (event === STATUS_EVENT && data) this.listener.status(JSON.parse(data) as ChannelStatus);
   }
 
   private reconnectLater(): void {
