@@ -20,7 +20,7 @@ export type DashboardClaims = z.infer<typeof dashboardClaims>;
  * What the dashboard holds instead of the tenant key: accepted wherever the key is, but it dies
  * within minutes unless refreshed, and refreshes end a working day after the sign-in.
  */
-export const DASHBOARD_TOKEN: TokenKind<typeof dashboardClaims> = {
+const DASHBOARD_TOKEN: TokenKind<typeof dashboardClaims> = {
   prefix: "rdt1",
   domain: "dashboard-token\u0000v1\u0000",
   claims: dashboardClaims,

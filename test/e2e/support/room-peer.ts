@@ -98,7 +98,9 @@ function readRoom(): Promise<PeerView> {
   const relayed = async () => {
     if (!view.pc) return false;
     const stats: Record<string, unknown>[] = [];
-    (await view.pc.getStats()).forEach((report: Record<string, unknown>) => stats.push(report));
+    (await view.pc.getStats()).forEach((report: Record<string, unknown>) => {
+      stats.push(report);
+    });
     const pair = stats.find((s) => s.type === "candidate-pair" && s.state === "succeeded" && s.nominated);
     const local = stats.find((s) => s.id === pair?.localCandidateId);
     const remote = stats.find((s) => s.id === pair?.remoteCandidateId);

@@ -20,7 +20,7 @@ import { type SessionClaims, sessionClaims } from "../session-token.ts";
 export const MEMBER_HEADER = "x-room-member";
 
 /** A user admitted by join whose socket has not connected yet counts as present this long. */
-export const RESERVATION_MS = 60_000;
+const RESERVATION_MS = 60_000;
 
 /** Close codes the room uses (4000–4999 is the application range). */
 export const CLOSE_REPLACED = 4000;

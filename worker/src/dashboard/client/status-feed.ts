@@ -15,9 +15,9 @@ export interface FeedListener {
 }
 
 /** The status is polled this often whatever the event stream does: the fallback if it silently fails. */
-export const POLL_INTERVAL_MS = 30_000;
+const POLL_INTERVAL_MS = 30_000;
 /** Waits between reconnection attempts, each with ±20 % jitter so that dashboards do not stampede. */
-export const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
+const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 /** A stream silent for three heartbeats is dead even if the network has not said so. */
 const WATCHDOG_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
