@@ -24,6 +24,7 @@ export const DURABLE_OBJECTS = [
  */
 export const DURABLE_OBJECT_MIGRATIONS: readonly { tag: string; newSqliteClasses: readonly string[] }[] = [
   { tag: "v1", newSqliteClasses: ["ChannelStatus", "RateLimiter"] },
+  { tag: "v2", newSqliteClasses: ["Room"] },
 ];
 
 /** The status refresh: the Worker re-reads every live input's state once a minute. */

@@ -119,7 +119,10 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     expect(run.fake.named("realtime-worker").inputs).toMatchObject({
       scriptName: "realtime-stack-dev",
       mainModule: "index.js",
-      migrations: { newTag: "v1", steps: [{ newSqliteClasses: DURABLE_OBJECTS.map((d) => d.className) }] },
+      migrations: {
+        newTag: DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag,
+        steps: DURABLE_OBJECT_MIGRATIONS.map((m) => ({ newSqliteClasses: m.newSqliteClasses })),
+      },
     });
     expect(run.fake.named("realtime-worker-cron").inputs).toMatchObject({
       schedules: [{ cron: "* * * * *" }],
