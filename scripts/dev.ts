@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { TURNSERVER_BINARY } from "./lib/coturn.ts";
 import { serveLocalControl } from "./lib/local-driver.ts";
+import { notifyLocalWorker } from "./lib/local-notifications.ts";
 import { LocalStack } from "./local-engine/local-stack.ts";
 
 const USAGE = `Usage: npm start -- [--stack dev] [--reset] [--emulator-port N] [--worker-port N] [--no-turn]
@@ -68,11 +69,18 @@ const stack = await LocalStack.start({
 // How `npm run smoke|rotate|deploy -- --local` in another terminal drive this stack.
 const control = await serveLocalControl(stack);
 
-type Outputs = { tenants: Record<string, { apiKey: string; channels: Record<string, unknown> }> };
+type Outputs = {
+  tenants: Record<string, { apiKey: string; channels: Record<string, { liveInputId: string }> }>;
+};
 const outputs = stack.outputs as Outputs;
+// Cloudflare posts live input events to the Worker's public URL; here the emulator posts them to the
+// local Worker, so that the dashboard changes as soon as a state is flipped.
+await notifyLocalWorker(
+  stack,
+  Object.values(outputs.tenants).flatMap((t) => Object.values(t.channels).map((c) => c.liveInputId)),
+);
 const [tenantId, tenant] = Object.entries(outputs.tenants)[0]!;
-const [channel, channelOutputs] = Object.entries(tenant.channels)[0]!;
-const { liveInputId } = channelOutputs as { liveInputId: string };
+const [channel, { liveInputId }] = Object.entries(tenant.channels)[0]!;
 const url = stack.worker.url;
 const auth = `-H 'X-Tenant-ID: ${tenantId}' -H 'Authorization: Bearer ${tenant.apiKey}'`;
 
