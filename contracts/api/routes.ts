@@ -127,7 +127,8 @@ export const API_ROUTES = {
     method: "POST",
     path: `${SESSION_PROXY}/tracks/new`,
     auth: "session",
-    summary: "Proxies Realtime tracks/new for this session",
+    summary:
+      "Proxies Realtime tracks/new for this session; remote tracks only from sessions of the same tenant and room",
     params: sfuSessionParams,
     body: tracksNewRequest,
     data: tracksNewResponse,

@@ -23,7 +23,7 @@ export type AppEnv = {
     tenant: Tenant;
     /** Set by tenant auth: what the caller proved it holds. */
     credential: TenantCredential;
-    /** Set by room auth: the session token's claims. */
+    /** Set by room and session auth: the session token's claims. */
     roomMember: SessionClaims;
     /** The validated params, query and body of the matched route. */
     input: { params: unknown; query: unknown; body: unknown };

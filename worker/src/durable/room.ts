@@ -45,6 +45,10 @@ type Reservations = z.infer<typeof reservations>;
 
 const TOPOLOGY_KEY = "topology";
 const RESERVATIONS_KEY = "reservations";
+/** One key per Realtime session minted for the room, holding when its token expires (ms). */
+const SESSION_KEY_PREFIX = "session:";
+/** The storage API reads at most this many keys at once. */
+const STORAGE_GET_MAX_KEYS = 128;
 
 /**
  * One room of one tenant, on the hibernation API: sockets stay open while the object sleeps, and
@@ -84,6 +88,32 @@ export class Room extends DurableObject<WorkerBindings> {
     delete reserved[userId];
     await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
+  }
+
+  /**
+   * Remembers a Realtime session minted for this room, so that the SFU proxy lets other members
+   * pull its tracks before its publisher has connected the room socket. Kept until its token expires.
+   */
+  async recordSession(sessionId: string, expiresAt: number): Promise<void> {
+    await this.ctx.storage.put(SESSION_KEY_PREFIX + sessionId, expiresAt);
+    await this.keepWatching();
+  }
+
+  /**
+   * Which of these Realtime sessions are not this room's: neither minted for it (token still
+   * valid) nor held by a connected member (whose socket outlives the token).
+   */
+  async foreignSessions(sessionIds: string[]): Promise<string[]> {
+    const now = Date.now();
+    const connected = new Set(this.members().map((m) => m.session_id));
+    const unknown = [...new Set(sessionIds)].filter((id) => !connected.has(id));
+    const foreign: string[] = [];
+    for (let i = 0; i < unknown.length; i += STORAGE_GET_MAX_KEYS) {
+      const batch = unknown.slice(i, i + STORAGE_GET_MAX_KEYS);
+      const minted = await this.ctx.storage.get<number>(batch.map((id) => SESSION_KEY_PREFIX + id));
+      for (const id of batch) if ((minted.get(SESSION_KEY_PREFIX + id) ?? 0) <= now) foreign.push(id);
+    }
+    return foreign;
   }
 
   /** The room socket: the Worker has verified the token and passes its claims in `MEMBER_HEADER`. */
@@ -139,7 +169,7 @@ export class Room extends DurableObject<WorkerBindings> {
     await this.sweep(Date.now());
   }
 
-  /** Participants silent past the presence timeout leave; expired reservations lapse. */
+  /** Participants silent past the presence timeout leave; expired reservations and sessions lapse. */
   async sweep(now: number): Promise<void> {
     for (const ws of this.openSockets()) {
       const member = ws.deserializeAttachment() as Member;
@@ -152,6 +182,9 @@ export class Room extends DurableObject<WorkerBindings> {
     const reserved = await this.reservations(now);
     await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
+    const expired = [...(await this.mintedSessions())].filter(([, expiresAt]) => expiresAt <= now);
+    for (let i = 0; i < expired.length; i += STORAGE_GET_MAX_KEYS)
+      await this.ctx.storage.delete(expired.slice(i, i + STORAGE_GET_MAX_KEYS).map(([key]) => key));
     await this.keepWatching();
   }
 
@@ -244,15 +277,29 @@ export class Room extends DurableObject<WorkerBindings> {
     }
   }
 
+  private mintedSessions(): Promise<Map<string, number>> {
+    return this.ctx.storage.list<number>({ prefix: SESSION_KEY_PREFIX });
+  }
+
   /**
-   * The alarm runs while anyone is present or expected, to notice silent participants. An alarm
-   * already set is kept, so that a busy room still gets swept on time.
+   * The alarm runs while anyone is present or expected, to notice silent participants; in an idle
+   * room, only to forget minted sessions when they expire. An earlier alarm is kept, so that a busy
+   * room still gets swept on time.
    */
   private async keepWatching(): Promise<void> {
     const busy = this.members().length > 0 || Object.keys(await this.reservations(Date.now())).length > 0;
-    if (!busy) await this.ctx.storage.deleteAlarm();
-    else if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + ROOM_HEARTBEAT_INTERVAL_MS);
+    const due = busy
+      ? Date.now() + ROOM_HEARTBEAT_INTERVAL_MS
+      : [...(await this.mintedSessions()).values()].reduce(
+          (a, b) => Math.min(a, b),
+          Number.POSITIVE_INFINITY,
+        );
+    if (!Number.isFinite(due)) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
 }
 

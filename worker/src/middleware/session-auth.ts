@@ -17,5 +17,6 @@ export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {
     throw forbidden();
   }
   c.set("tenant", { ...binding, id: tenantId });
+  c.set("roomMember", claims);
   await next();
 });

@@ -32,6 +32,7 @@ export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): v
         admission.topology === "sfu" ? new SfuClient(sfuConfig, upstream).newSession() : undefined,
       ]);
       const exp = Math.floor(Date.now() / 1000) + SESSION_TOKEN_TTL_SECONDS;
+      if (session) await room.recordSession(session.sessionId, exp * 1000);
       const token = await signSessionToken(sfuConfig.SIGNING_SECRET, {
         tenant: tenant.id,
         room: body.room_id,

@@ -1,3 +1,5 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
 import { sfuSessionData } from "../../../contracts/api/realtime.ts";
@@ -7,8 +9,10 @@ import {
   tracksCloseResponse,
   tracksNewResponse,
 } from "../../../contracts/cloudflare/realtime.ts";
-import { call, callAs, fixture } from "../../test/support/api.ts";
+import type { LoggedRequest } from "../../../emulator/admin/request-log.ts";
+import { call, callAs, emulatorAdmin, fixture } from "../../test/support/api.ts";
 import { answerTo, PUBLISH_OFFER } from "../../test/support/sdp.ts";
+import { type Room, roomOf } from "../durable/room.ts";
 
 async function newSession(tenant: string, room = "room-1", user = "alice") {
   const res = await callAs(tenant, "/api/realtime/sfu", {
@@ -49,6 +53,90 @@ describe("POST /api/realtime/sfu", () => {
       expect(res.status).toBe(400);
       expect(apiFailure.parse(res.json).error.message).toContain(field);
     }
+  });
+});
+
+const PUBLISH_CAM = {
+  sessionDescription: PUBLISH_OFFER,
+  tracks: [{ location: "local", mid: "0", trackName: "cam" }],
+};
+const pullCam = (sessionId: string) => ({
+  tracks: [{ location: "remote", sessionId, trackName: "cam" }],
+});
+
+describe("pulling remote tracks through the session proxy", () => {
+  /** The emulator's request log (the admin client's `requests`, from inside workerd). */
+  const upstreamRequests = (query = "") => emulatorAdmin<LoggedRequest[]>("GET", `/requests${query}`);
+  const lastSeq = async () => Math.max(0, ...(await upstreamRequests()).map((r) => r.seq));
+
+  it("pulls from a session of the same room, published before its publisher connected the room socket", async () => {
+    const publisher = await newSession("acme", "pull-same", "alice");
+    const viewer = await newSession("acme", "pull-same", "bob");
+    await proxy("acme", publisher.token, `${publisher.session_id}/tracks/new`, "POST", PUBLISH_CAM);
+    const res = await proxy(
+      "acme",
+      viewer.token,
+      `${viewer.session_id}/tracks/new`,
+      "POST",
+      pullCam(publisher.session_id),
+    );
+    expect(res.status).toBe(200);
+    expect(apiSuccess(tracksNewResponse).parse(res.json).data.tracks[0]?.errorCode).toBeUndefined();
+  });
+
+  it("403s sessions of another room or another tenant, and sends nothing to Realtime", async () => {
+    const publisher = await newSession("acme", "pull-guarded", "alice");
+    await proxy("acme", publisher.token, `${publisher.session_id}/tracks/new`, "POST", PUBLISH_CAM);
+    const otherRoom = await newSession("acme", "pull-elsewhere", "mallory");
+    const otherTenant = await newSession("globex", "pull-guarded", "mallory");
+    const since = await lastSeq();
+
+    for (const [tenant, intruder] of [
+      ["acme", otherRoom],
+      ["globex", otherTenant],
+    ] as const) {
+      const res = await proxy(
+        tenant,
+        intruder.token,
+        `${intruder.session_id}/tracks/new`,
+        "POST",
+        pullCam(publisher.session_id),
+      );
+      expect(res.status).toBe(403);
+      const { error } = apiFailure.parse(res.json);
+      expect(error.code).toBe("forbidden");
+      expect(error.message).toContain(`sessions of room ${intruder.room_id}`);
+      expect(error.details).toEqual({ session_ids: [publisher.session_id] });
+    }
+    const sent = await upstreamRequests(`?path=/tracks/new&since=${since}`);
+    expect(sent).toEqual([]);
+  });
+
+  it("403s a request that mixes a same-room session with a foreign one", async () => {
+    const publisher = await newSession("acme", "pull-mixed", "alice");
+    const viewer = await newSession("acme", "pull-mixed", "bob");
+    const foreign = await newSession("globex", "pull-mixed", "carol");
+    const res = await proxy("acme", viewer.token, `${viewer.session_id}/tracks/new`, "POST", {
+      tracks: [...pullCam(publisher.session_id).tracks, ...pullCam(foreign.session_id).tracks],
+    });
+    expect(res.status).toBe(403);
+    expect(apiFailure.parse(res.json).error.details).toEqual({ session_ids: [foreign.session_id] });
+  });
+});
+
+describe("the room's minted sessions", () => {
+  it("count until their token expires, and the sweep then forgets them", async () => {
+    await runInDurableObject(roomOf(env, "acme", "minted"), async (room: Room, state) => {
+      const now = Date.now();
+      await room.recordSession("live", now + 60_000);
+      await room.recordSession("lapsed", now - 1);
+      expect(await room.foreignSessions(["live", "lapsed", "never"])).toEqual(["lapsed", "never"]);
+      // As when the alarm set for the lapsed session fires.
+      await state.storage.deleteAlarm();
+      await room.sweep(now);
+      expect([...(await state.storage.list({ prefix: "session:" })).keys()]).toEqual(["session:live"]);
+      expect(await state.storage.getAlarm()).toBe(now + 60_000);
+    });
   });
 });
 

@@ -1,6 +1,9 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
+import type { TrackObject } from "../../../contracts/cloudflare/realtime.ts";
+import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
+import { roomOf } from "../durable/room.ts";
 import type { AppEnv } from "../env.ts";
 import { mintRateLimit } from "../middleware/rate-limit.ts";
 import { mount } from "../mount.ts";
@@ -15,6 +18,23 @@ export function roomSocketUrl(requestUrl: string, roomId: string): string {
   return url.toString();
 }
 
+/**
+ * Remote tracks may only be pulled from sessions of the caller's own tenant and room: the room
+ * knows which sessions were minted for it. Checked before anything reaches Realtime, which would
+ * hand out any session's tracks to whoever names it.
+ */
+async function requireSameRoomSessions(c: Context<AppEnv>, tracks: TrackObject[]): Promise<void> {
+  const caller = c.get("roomMember");
+  const named = tracks.flatMap((t) => (t.sessionId && t.sessionId !== caller.session ? [t.sessionId] : []));
+  if (named.length === 0) return;
+  const foreign = await roomOf(c.env, caller.tenant, caller.room).foreignSessions(named);
+  if (foreign.length > 0) {
+    throw new ApiError("forbidden", `Tracks can only be pulled from sessions of room ${caller.room}`, {
+      details: { session_ids: foreign },
+    });
+  }
+}
+
 export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
   const sfu = (env: object) => new SfuClient(requireConfig(env, NEEDS.sfu), upstream);
 
@@ -22,6 +42,7 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
     const config = requireConfig(c.env, NEEDS.sfu);
     const { sessionId } = await new SfuClient(config, upstream).newSession();
     const exp = Math.floor(Date.now() / 1000) + SESSION_TOKEN_TTL_SECONDS;
+    await roomOf(c.env, c.get("tenant").id, body.room_id).recordSession(sessionId, exp * 1000);
     const token = await signSessionToken(config.SIGNING_SECRET, {
       tenant: c.get("tenant").id,
       room: body.room_id,
@@ -40,7 +61,10 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
     };
   });
 
-  mount(app, API_ROUTES.sfuTracksNew, (c, { params, body }) => sfu(c.env).tracksNew(params.session_id, body));
+  mount(app, API_ROUTES.sfuTracksNew, async (c, { params, body }) => {
+    await requireSameRoomSessions(c, body.tracks);
+    return sfu(c.env).tracksNew(params.session_id, body);
+  });
   mount(app, API_ROUTES.sfuRenegotiate, (c, { params, body }) =>
     sfu(c.env).renegotiate(params.session_id, body),
   );
