@@ -185,7 +185,7 @@ async function checkPending(driver: StackDriver, items: PlanItem[], progress: Pr
         ? `pending changes that are not this rotation: ${unrelated.join("; ")}`
         : changes.length === 0
           ? "nothing pending"
-          : `only the interrupted rotation's own changes pending (${changes.map(describeChange).join("; ")})`,
+          : `only changes this rotation may ship are pending (${changes.map(describeChange).join("; ")})`,
   });
   return unrelated;
 }
