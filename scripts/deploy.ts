@@ -1,8 +1,7 @@
-import { parseArgs } from "node:util";
 import * as z from "zod";
 import { deploy, deploySummary } from "./deploy/deploy.ts";
 import { rollbackHint } from "./deploy/rollback-hint.ts";
-import { EXIT, runCli, UsageError } from "./lib/cli.ts";
+import { EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
 import { describeChange } from "./rotation/preview-check.ts";
@@ -23,24 +22,16 @@ Exit codes: 0 deployed and smoke passed (or preview done), 1 up or smoke failed,
 const options = z.object({ timeout: z.coerce.number().positive().max(3600).default(60) });
 
 function parse(argv: string[]) {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        ...STACK_FLAGS,
-        preview: { type: "boolean", default: false },
-        timeout: { type: "string" },
-        "probe-turn": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    });
-    const parsed = options.safeParse(values);
-    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
-    return { ...values, ...parsed.data };
-  } catch (e) {
-    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
-  }
+  return parseCli(
+    argv,
+    {
+      ...STACK_FLAGS,
+      preview: { type: "boolean", default: false },
+      timeout: { type: "string" },
+      "probe-turn": { type: "boolean", default: false },
+    },
+    options,
+  );
 }
 
 await runCli(USAGE, async () => {

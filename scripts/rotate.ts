@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import * as z from "zod";
-import { EXIT, runCli, UsageError } from "./lib/cli.ts";
+import { EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
 import { ROTATION_KINDS, type RotationKind, STREAM_KEYS } from "./rotation/kinds.ts";
@@ -65,29 +64,21 @@ const options = z.object({
 });
 
 function parse(argv: string[]) {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        ...STACK_FLAGS,
-        only: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        period: { type: "string" },
-        force: { type: "boolean", default: false },
-        timeout: { type: "string" },
-        "probe-turn": { type: "boolean", default: false },
-        channel: { type: "string", multiple: true },
-        "show-secrets": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    });
-    const parsed = options.safeParse(values);
-    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
-    return { ...values, ...parsed.data };
-  } catch (e) {
-    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
-  }
+  return parseCli(
+    argv,
+    {
+      ...STACK_FLAGS,
+      only: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      period: { type: "string" },
+      force: { type: "boolean", default: false },
+      timeout: { type: "string" },
+      "probe-turn": { type: "boolean", default: false },
+      channel: { type: "string", multiple: true },
+      "show-secrets": { type: "boolean", default: false },
+    },
+    options,
+  );
 }
 
 await runCli(USAGE, async () => {

@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import * as z from "zod";
-import { CouldNotRun, EXIT, runCli, UsageError } from "./lib/cli.ts";
+import { CouldNotRun, EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
 import { smokeSummary } from "./smoke/report.ts";
@@ -35,29 +34,21 @@ const options = z.object({
 });
 
 function parse(argv: string[]) {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        ...STACK_FLAGS,
-        url: { type: "string" },
-        tenant: { type: "string" },
-        key: { type: "string" },
-        channel: { type: "string", multiple: true },
-        timeout: { type: "string" },
-        "require-live": { type: "boolean", default: false },
-        "probe-turn": { type: "boolean", default: false },
-        "expect-version": { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    });
-    const parsed = options.safeParse(values);
-    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
-    return { ...values, ...parsed.data };
-  } catch (e) {
-    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
-  }
+  return parseCli(
+    argv,
+    {
+      ...STACK_FLAGS,
+      url: { type: "string" },
+      tenant: { type: "string" },
+      key: { type: "string" },
+      channel: { type: "string", multiple: true },
+      timeout: { type: "string" },
+      "require-live": { type: "boolean", default: false },
+      "probe-turn": { type: "boolean", default: false },
+      "expect-version": { type: "string" },
+    },
+    options,
+  );
 }
 
 type Args = ReturnType<typeof parse>;

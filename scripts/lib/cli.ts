@@ -1,3 +1,6 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import * as z from "zod";
+
 /**
  * Exit codes shared by smoke, rotate and deploy, so that CI can tell "the stack is bad" from
  * "the script could not do its job" (bad arguments, unreachable target, refused to run).
@@ -39,4 +42,26 @@ export async function runCli(usage: string, main: () => Promise<ExitCode>): Prom
   // Let stdout drain (a large --json document) before leaving.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   process.exit(code);
+}
+
+type Flags = NonNullable<ParseArgsConfig["options"]>;
+const HELP_AND_JSON = {
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
+/**
+ * A script's command line: node's strict flag parsing, then the script's zod schema over the raw
+ * values; either failing is a UsageError, printed with the usage text. `--json` and `--help` are
+ * every script's.
+ */
+export function parseCli<const F extends Flags, S extends z.ZodType>(argv: string[], flags: F, schema: S) {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...flags, ...HELP_AND_JSON }, strict: true });
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
+    return Object.assign({}, values, parsed.data) as typeof values & z.output<S>;
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
 }
