@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { deploy, deploySummary } from "./deploy/deploy.ts";
 import { rollbackHint } from "./deploy/rollback-hint.ts";
-import { EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
+import { EXIT, parseCli, runCli } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
 import { describeChange } from "./rotation/preview-check.ts";
