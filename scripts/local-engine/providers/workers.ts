@@ -4,28 +4,22 @@ import { accountPath, type LocalProvider, type Props, snakeKeys } from "../provi
 
 const scriptPath = (inputs: Props) => `${accountPath(inputs)}/workers/scripts/${String(inputs.scriptName)}`;
 
+/** The WorkersScript inputs that travel in the upload's `metadata` part, besides the main module. */
+const METADATA_INPUTS = [
+  "compatibilityDate",
+  "compatibilityFlags",
+  "bindings",
+  "migrations",
+  "keepBindings",
+  "observability",
+  "logpush",
+] as const;
+
 /** The multipart upload the provider sends: a `metadata` part and the main module. */
 function uploadForm(inputs: Props): FormData {
   const mainModule = String(inputs.mainModule ?? "index.js");
-  const {
-    compatibilityDate,
-    compatibilityFlags,
-    bindings,
-    migrations,
-    keepBindings,
-    observability,
-    logpush,
-  } = inputs;
-  const metadata = snakeKeys({
-    mainModule,
-    compatibilityDate,
-    compatibilityFlags,
-    bindings,
-    migrations,
-    keepBindings,
-    observability,
-    logpush,
-  });
+  const declared = Object.fromEntries(METADATA_INPUTS.map((k) => [k, inputs[k]]));
+  const metadata = snakeKeys({ mainModule, ...declared });
   const form = new FormData();
   form.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }));
   form.append(
