@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** `POST /api/dashboard/token`: a short-lived token for the dashboard, in exchange for the tenant key or a live token. */
 export const dashboardTokenData = z.object({

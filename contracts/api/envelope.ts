@@ -1,10 +1,10 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { apiErrorCode } from "./errors.ts";
 
 export const apiError = z.object({
   code: apiErrorCode,
   message: z.string(),
-  details: z.unknown().optional(),
+  details: z.optional(z.unknown()),
 });
 export type ApiErrorBody = z.infer<typeof apiError>;
 
@@ -12,10 +12,11 @@ export type ApiErrorBody = z.infer<typeof apiError>;
 export const apiFailure = z.object({ success: z.literal(false), error: apiError });
 
 /** The success side of the envelope around a route's `data`. */
-export const apiSuccess = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+export const apiSuccess = <T extends z.core.$ZodType>(data: T) =>
+  z.object({ success: z.literal(true), data });
 
 /** Either side, for clients that must tell them apart. */
-export const apiEnvelope = <T extends z.ZodType>(data: T) => z.union([apiSuccess(data), apiFailure]);
+export const apiEnvelope = <T extends z.core.$ZodType>(data: T) => z.union([apiSuccess(data), apiFailure]);
 
 /** `x-request-id` on every response; an incoming one is kept only if it has this shape. */
 export const REQUEST_ID_HEADER = "x-request-id";

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /**
  * Every error code the Worker API answers with, and the HTTP status it comes with. Clients switch

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { channelName, channelStatus } from "./stream.ts";
 
 /** `GET /api/stream/events?channel=` */

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PLAIN_BINDINGS, SECRET_BINDINGS } from "../worker/bindings.ts";
 
 /** `default`: an optional binding that is absent, so the Worker uses Cloudflare's own value. */

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { apiFailure, apiSuccess, REQUEST_ID_HEADER } from "./envelope.ts";
 import { API_ERRORS, type ApiErrorCode } from "./errors.ts";
 import type { OpenApiObject } from "./openapi-object.ts";
@@ -7,7 +7,7 @@ import { API_ROUTES, type ApiRoute } from "./routes.ts";
 type JsonSchema = Record<string, unknown>;
 
 /** JSON Schema 2020-12, the dialect OpenAPI 3.1 uses by default, without a per-schema `$schema`. */
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
   return rest;
 }
@@ -34,7 +34,7 @@ function errorCodes(route: ApiRoute): ApiErrorCode[] {
 }
 
 function parameters(route: ApiRoute): JsonSchema[] {
-  const from = (schema: z.ZodObject | undefined, where: "path" | "query") => {
+  const from = (schema: z.ZodMiniObject | undefined, where: "path" | "query") => {
     if (!schema) return [];
     const object = jsonSchema(schema, "input") as { properties?: JsonSchema; required?: string[] };
     return Object.entries(object.properties ?? {}).map(([name, property]) => ({

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { iceServer, TURN_TTL_MAX } from "../cloudflare/realtime.ts";
 import { id } from "../ids.ts";
 
@@ -7,15 +7,15 @@ export const TURN_TTL_MIN = 60;
 
 /** `POST /api/realtime/turn`. The Worker's `CREDENTIAL_TTL_MAX` may lower the upper bound. */
 export const turnRequest = z.object({
-  ttl: z.int().min(TURN_TTL_MIN).max(TURN_TTL_MAX).optional(),
+  ttl: z.optional(z.int().check(z.gte(TURN_TTL_MIN), z.lte(TURN_TTL_MAX))),
   /** Counts against the per-user limit and tags the credential in Cloudflare's TURN analytics. */
-  user_id: id("user_id").optional(),
+  user_id: z.optional(id("user_id")),
 });
 export type TurnRequest = z.infer<typeof turnRequest>;
 
 export const turnData = z.object({
   /** As Cloudflare's generate-ice-servers shapes it, minus port-53 URLs that browsers time out on. */
-  iceServers: z.array(iceServer).min(1),
+  iceServers: z.array(iceServer).check(z.minLength(1)),
   expires_at: z.iso.datetime(),
 });
 export type TurnData = z.infer<typeof turnData>;
@@ -23,9 +23,11 @@ export type TurnData = z.infer<typeof turnData>;
 /** Display names: printable, no control characters. */
 const userName = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, { message: "user_name must not contain control characters" });
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[^\p{Cc}\p{Cf}]+$/u, { message: "user_name must not contain control characters" }),
+  );
 
 /** `POST /api/realtime/sfu` */
 export const sfuSessionRequest = z.object({
@@ -49,5 +51,5 @@ export type SfuSessionData = z.infer<typeof sfuSessionData>;
 
 /** Realtime session ids as the proxy accepts them in its path. */
 export const sfuSessionParams = z.object({
-  session_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { message: "session_id is malformed" }),
+  session_id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { message: "session_id is malformed" })),
 });

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { iceServer } from "../cloudflare/realtime.ts";
 import { id } from "../ids.ts";
 import { sfuSessionRequest } from "./realtime.ts";
@@ -22,25 +22,25 @@ export const joinData = z.object({
   /** The room socket; append `?token=<token>`. */
   ws_url: z.url(),
   /** TURN (and STUN) servers: with `p2p` the peers connect through them, with `sfu` they reach the SFU. */
-  ice_servers: z.array(iceServer).min(1),
+  ice_servers: z.array(iceServer).check(z.minLength(1)),
   /** Present with `sfu` only: the Realtime session this participant publishes and pulls tracks on. */
-  sfu: z.object({ session_id: z.string(), app_id: z.string() }).optional(),
+  sfu: z.optional(z.object({ session_id: z.string(), app_id: z.string() })),
   /** Participants counted in the room with this one, present or about to connect. */
-  participants: z.int().min(1),
+  participants: z.int().check(z.gte(1)),
   expires_at: z.iso.datetime(),
 });
 export type JoinData = z.infer<typeof joinData>;
 
 /** `GET /api/realtime/rooms/:room_id/ws?token=` */
 export const roomSocketParams = z.object({ room_id: id("room_id") });
-export const roomSocketQuery = z.object({ token: z.string().min(1).max(4096) });
+export const roomSocketQuery = z.object({ token: z.string().check(z.minLength(1), z.maxLength(4096)) });
 
 /** A track a participant publishes, as the others need it to pull it. */
 export const publishedTrack = z.object({
-  track_name: z.string().min(1).max(128),
+  track_name: z.string().check(z.minLength(1), z.maxLength(128)),
   kind: z.enum(["audio", "video"]),
   /** The Realtime session it is published on; absent in a peer-to-peer room. */
-  session_id: z.string().min(1).max(128).optional(),
+  session_id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 export type PublishedTrack = z.infer<typeof publishedTrack>;
 
@@ -52,7 +52,7 @@ export const participant = z.object({
   user_id: z.string(),
   user_name: z.string(),
   /** The participant's Realtime session, when the room uses the SFU. */
-  session_id: z.string().nullable(),
+  session_id: z.nullable(z.string()),
   tracks: z.array(publishedTrack),
   joined_at: z.iso.datetime(),
 });
@@ -66,7 +66,7 @@ export const roomClientMessage = z.discriminatedUnion("type", [
   /** Replaces the list of tracks this participant publishes. */
   z.object({
     type: z.literal("tracks"),
-    tracks: z.array(publishedTrack).max(MAX_TRACKS_PER_PARTICIPANT),
+    tracks: z.array(publishedTrack).check(z.maxLength(MAX_TRACKS_PER_PARTICIPANT)),
   }),
   /** Peer-to-peer signalling (SDP, ICE candidates), relayed to one participant. */
   z.object({ type: z.literal("signal"), to: id("to"), data: z.unknown() }),

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { liveInputNotification } from "../cloudflare/notifications.ts";
 import {
   renegotiateRequest,
@@ -33,11 +33,11 @@ export interface ApiRoute {
   path: string;
   auth: RouteAuth;
   summary: string;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  params?: z.ZodMiniObject;
+  query?: z.ZodMiniObject;
+  body?: z.ZodMiniType;
   /** The schema of `data` in the success envelope, or of the whole body when `envelope` is false. */
-  data: z.ZodType;
+  data: z.ZodMiniType;
   /** Only the OpenAPI document itself goes out bare, so that tools can read it. */
   envelope?: false;
   /**

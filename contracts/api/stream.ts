@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { id } from "../ids.ts";
 
 export const channelName = id("channel");
@@ -19,12 +19,12 @@ export const channelStatus = z.object({
   /** True only while Cloudflare reports `connected` or `reconnected`. */
   connected: z.boolean(),
   /** Cloudflare's status string, or null when the input never connected. */
-  state: z.string().nullable(),
+  state: z.nullable(z.string()),
   enabled: z.boolean(),
   /** When the Worker learned this status: its last read from Cloudflare, or a notification. */
   checked_at: z.iso.datetime(),
   /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,
 });
 export type ChannelStatus = z.infer<typeof channelStatus>;

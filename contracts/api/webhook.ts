@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** The header Cloudflare sends the destination's secret in, verbatim (reference §2.1). */
 export const WEBHOOK_AUTH_HEADER = "cf-webhook-auth";

@@ -1,11 +1,11 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** One item of `errors` / `messages` in Cloudflare's v4 envelope. */
 export const cfMessage = z.object({
-  code: z.int().min(1000),
+  code: z.int().check(z.gte(1000)),
   message: z.string(),
-  documentation_url: z.string().optional(),
-  source: z.object({ pointer: z.string().optional() }).optional(),
+  documentation_url: z.optional(z.string()),
+  source: z.optional(z.object({ pointer: z.optional(z.string()) })),
 });
 export type CfMessage = z.infer<typeof cfMessage>;
 
@@ -14,25 +14,25 @@ export const cfResultInfo = z.object({
   per_page: z.int(),
   count: z.int(),
   total_count: z.int(),
-  total_pages: z.int().optional(),
+  total_pages: z.optional(z.int()),
 });
 
-export const cfSuccess = <T extends z.ZodType>(result: T) =>
+export const cfSuccess = <T extends z.core.$ZodType>(result: T) =>
   z.object({
     success: z.literal(true),
     errors: z.array(cfMessage),
     messages: z.array(cfMessage),
     result,
-    result_info: cfResultInfo.optional(),
+    result_info: z.optional(cfResultInfo),
   });
 
 export const cfFailure = z.object({
   success: z.literal(false),
-  errors: z.array(cfMessage).min(1),
+  errors: z.array(cfMessage).check(z.minLength(1)),
   messages: z.array(cfMessage),
   result: z.null(),
 });
 export type CfFailure = z.infer<typeof cfFailure>;
 
 /** Either side of the envelope, for clients that must tell them apart. */
-export const cfEnvelope = <T extends z.ZodType>(result: T) => z.union([cfSuccess(result), cfFailure]);
+export const cfEnvelope = <T extends z.core.$ZodType>(result: T) => z.union([cfSuccess(result), cfFailure]);

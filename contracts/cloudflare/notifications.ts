@@ -1,9 +1,9 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export const webhookDestinationWrite = z.object({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   url: z.url(),
-  secret: z.string().optional(),
+  secret: z.optional(z.string()),
 });
 
 /** The secret is write-only: never part of a response (reference §2.1). */
@@ -13,26 +13,26 @@ export const webhookDestination = z.object({
   url: z.string(),
   type: z.string(),
   created_at: z.string(),
-  last_success: z.string().nullable(),
-  last_failure: z.string().nullable(),
+  last_success: z.nullable(z.string()),
+  last_failure: z.nullable(z.string()),
 });
 
 export const LIVE_INPUT_ALERT = "stream_live_notifications";
 
 export const notificationPolicyWrite = z.object({
-  name: z.string().min(1),
-  alert_type: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
+  alert_type: z.string().check(z.minLength(1)),
   enabled: z.boolean(),
-  description: z.string().optional(),
+  description: z.optional(z.string()),
   mechanisms: z.object({
-    webhooks: z.array(z.object({ id: z.string() })).optional(),
-    email: z.array(z.object({ id: z.string() })).optional(),
-    pagerduty: z.array(z.object({ id: z.string() })).optional(),
+    webhooks: z.optional(z.array(z.object({ id: z.string() }))),
+    email: z.optional(z.array(z.object({ id: z.string() }))),
+    pagerduty: z.optional(z.array(z.object({ id: z.string() }))),
   }),
-  filters: z.record(z.string(), z.array(z.string())).optional(),
+  filters: z.optional(z.record(z.string(), z.array(z.string()))),
 });
 
-export const notificationPolicy = notificationPolicyWrite.extend({
+export const notificationPolicy = z.extend(notificationPolicyWrite, {
   id: z.string(),
   created: z.string(),
   modified: z.string(),
@@ -46,27 +46,27 @@ export const LIVE_INPUT_EVENTS = [
 
 /** What Cloudflare posts for `stream_live_notifications` (reference §2.1). */
 export const liveInputNotification = z.object({
-  name: z.string().optional(),
-  text: z.string().optional(),
+  name: z.optional(z.string()),
+  text: z.optional(z.string()),
   ts: z.number(),
-  account_id: z.string().optional(),
-  policy_id: z.string().optional(),
-  policy_name: z.string().optional(),
-  alert_type: z.string().optional(),
-  alert_correlation_id: z.string().optional(),
-  alert_event: z.string().optional(),
+  account_id: z.optional(z.string()),
+  policy_id: z.optional(z.string()),
+  policy_name: z.optional(z.string()),
+  alert_type: z.optional(z.string()),
+  alert_correlation_id: z.optional(z.string()),
+  alert_event: z.optional(z.string()),
   data: z.object({
-    notification_name: z.string().optional(),
-    input_id: z.string().min(1).max(32),
+    notification_name: z.optional(z.string()),
+    input_id: z.string().check(z.minLength(1), z.maxLength(32)),
     event_type: z.enum(LIVE_INPUT_EVENTS),
-    updated_at: z.string().min(1),
-    live_input_errored: z
-      .object({
+    updated_at: z.string().check(z.minLength(1)),
+    live_input_errored: z.optional(
+      z.object({
         error: z.object({ code: z.string(), message: z.string() }),
-        video_codec: z.string().optional(),
-        audio_codec: z.string().optional(),
-      })
-      .optional(),
+        video_codec: z.optional(z.string()),
+        audio_codec: z.optional(z.string()),
+      }),
+    ),
   }),
 });
 export type LiveInputNotification = z.infer<typeof liveInputNotification>;

@@ -1,93 +1,99 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** Realtime (rtc.live.cloudflare.com) errors: no envelope, `errorCode` + `errorDescription`. */
-export const realtimeError = z.object({ errorCode: z.string(), errorDescription: z.string().optional() });
+export const realtimeError = z.object({
+  errorCode: z.string(),
+  errorDescription: z.optional(z.string()),
+});
 
 /** TURN credentials live at most 48 h (reference §5.1). */
 export const TURN_TTL_MAX = 172_800;
 
 export const turnCredentialRequest = z.object({
-  ttl: z.int().min(1).max(TURN_TTL_MAX),
-  customIdentifier: z.string().max(256).optional(),
+  ttl: z.int().check(z.gte(1), z.lte(TURN_TTL_MAX)),
+  customIdentifier: z.optional(z.string().check(z.maxLength(256))),
 });
 
 export const iceServer = z.object({
-  urls: z.union([z.string(), z.array(z.string()).min(1)]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
+  urls: z.union([z.string(), z.array(z.string()).check(z.minLength(1))]),
+  username: z.optional(z.string()),
+  credential: z.optional(z.string()),
 });
 export type IceServer = z.infer<typeof iceServer>;
 
 /** `generate-ice-servers` (current): an array. */
-export const iceServersResponse = z.object({ iceServers: z.array(iceServer).min(1) });
+export const iceServersResponse = z.object({ iceServers: z.array(iceServer).check(z.minLength(1)) });
 /** `generate` (older): a single object that callers must wrap. */
 export const legacyIceServersResponse = z.object({
-  iceServers: iceServer.extend({ username: z.string(), credential: z.string() }),
+  iceServers: z.extend(iceServer, { username: z.string(), credential: z.string() }),
 });
 
-export const sessionDescription = z.object({ sdp: z.string().min(1), type: z.enum(["offer", "answer"]) });
+export const sessionDescription = z.object({
+  sdp: z.string().check(z.minLength(1)),
+  type: z.enum(["offer", "answer"]),
+});
 
 export const trackObject = z.object({
-  location: z.enum(["local", "remote"]).optional(),
-  mid: z.string().optional(),
-  sessionId: z.string().optional(),
-  trackName: z.string().optional(),
-  kind: z.enum(["audio", "video"]).optional(),
-  bidirectionalMediaStream: z.boolean().optional(),
-  simulcast: z
-    .object({
-      preferredRid: z.string().optional(),
-      priorityOrdering: z.enum(["none", "asciibetical"]).optional(),
-      ridNotAvailable: z.enum(["none", "asciibetical"]).optional(),
-    })
-    .optional(),
+  location: z.optional(z.enum(["local", "remote"])),
+  mid: z.optional(z.string()),
+  sessionId: z.optional(z.string()),
+  trackName: z.optional(z.string()),
+  kind: z.optional(z.enum(["audio", "video"])),
+  bidirectionalMediaStream: z.optional(z.boolean()),
+  simulcast: z.optional(
+    z.object({
+      preferredRid: z.optional(z.string()),
+      priorityOrdering: z.optional(z.enum(["none", "asciibetical"])),
+      ridNotAvailable: z.optional(z.enum(["none", "asciibetical"])),
+    }),
+  ),
 });
 export type TrackObject = z.infer<typeof trackObject>;
 
-const itemError = { errorCode: z.string().optional(), errorDescription: z.string().optional() };
+const itemError = { errorCode: z.optional(z.string()), errorDescription: z.optional(z.string()) };
 
 export const newSessionResponse = z.object({
   sessionId: z.string(),
-  sessionDescription: sessionDescription.optional(),
+  sessionDescription: z.optional(sessionDescription),
   ...itemError,
 });
 
 export const tracksNewRequest = z.object({
-  sessionDescription: sessionDescription.optional(),
-  tracks: z.array(trackObject).min(1),
-  autoDiscover: z.boolean().optional(),
+  sessionDescription: z.optional(sessionDescription),
+  tracks: z.array(trackObject).check(z.minLength(1)),
+  autoDiscover: z.optional(z.boolean()),
 });
 export const tracksNewResponse = z.object({
   requiresImmediateRenegotiation: z.boolean(),
-  sessionDescription: sessionDescription.optional(),
-  tracks: z.array(trackObject.extend(itemError)),
+  sessionDescription: z.optional(sessionDescription),
+  tracks: z.array(z.extend(trackObject, itemError)),
   ...itemError,
 });
 
 export const renegotiateRequest = z.object({ sessionDescription });
 export const renegotiateResponse = z.object({
-  sessionDescription: sessionDescription.optional(),
+  sessionDescription: z.optional(sessionDescription),
   ...itemError,
 });
 
 export const tracksCloseRequest = z.object({
-  tracks: z.array(z.object({ mid: z.string() })).min(1),
+  tracks: z.array(z.object({ mid: z.string() })).check(z.minLength(1)),
   force: z.boolean(),
-  sessionDescription: sessionDescription.optional(),
+  sessionDescription: z.optional(sessionDescription),
 });
 export const tracksCloseResponse = z.object({
   tracks: z.array(z.object({ mid: z.string(), ...itemError })),
-  sessionDescription: sessionDescription.optional(),
+  sessionDescription: z.optional(sessionDescription),
   requiresImmediateRenegotiation: z.boolean(),
   ...itemError,
 });
 
 export const sessionState = z.object({
-  tracks: z.array(trackObject.extend({ status: z.enum(["active", "inactive", "initializing"]) })),
+  tracks: z.array(z.extend(trackObject, { status: z.enum(["active", "inactive", "initializing"]) })),
   dataChannels: z.array(
     z.object({
       location: z.string(),
-      sessionId: z.string().optional(),
+      sessionId: z.optional(z.string()),
       dataChannelName: z.string(),
       id: z.int(),
       status: z.string(),

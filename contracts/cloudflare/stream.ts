@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** The documented `status` values (reference §1.4, [SPEC]/[SDK]). */
 export const LIVE_INPUT_STATES = [
@@ -16,53 +16,53 @@ export const liveInputStateName = z.enum(LIVE_INPUT_STATES);
 export const liveInputRecording = z.object({
   mode: z.enum(["off", "automatic"]),
   requireSignedURLs: z.boolean(),
-  allowedOrigins: z.array(z.string()).nullable(),
-  timeoutSeconds: z.int().min(0),
+  allowedOrigins: z.nullable(z.array(z.string())),
+  timeoutSeconds: z.int().check(z.gte(0)),
   hideLiveViewerCount: z.boolean(),
 });
 export type LiveInputRecording = z.infer<typeof liveInputRecording>;
 
 /** Body of create and update: every field optional, Cloudflare fills defaults. */
 export const liveInputWrite = z.object({
-  meta: z.record(z.string(), z.unknown()).optional(),
-  defaultCreator: z.string().max(64).optional(),
-  deleteRecordingAfterDays: z.number().min(30).max(1096).nullable().optional(),
-  enabled: z.boolean().optional(),
-  preferLowLatency: z.boolean().optional(),
-  recording: liveInputRecording.partial().optional(),
+  meta: z.optional(z.record(z.string(), z.unknown())),
+  defaultCreator: z.optional(z.string().check(z.maxLength(64))),
+  deleteRecordingAfterDays: z.optional(z.nullable(z.number().check(z.gte(30), z.lte(1096)))),
+  enabled: z.optional(z.boolean()),
+  preferLowLatency: z.optional(z.boolean()),
+  recording: z.optional(z.partial(liveInputRecording)),
 });
 export type LiveInputWrite = z.infer<typeof liveInputWrite>;
 
 /** The shape several live codebases observe: an object with the current state and history. */
 export const liveInputStatusObject = z.object({
-  current: z
-    .object({
+  current: z.nullable(
+    z.object({
       state: z.string(),
-      reason: z.string().optional(),
-      statusEnteredAt: z.string().optional(),
-      statusLastSeen: z.string().optional(),
-      ingestProtocol: z.string().optional(),
-    })
-    .nullable(),
-  history: z.array(z.object({ state: z.string(), statusEnteredAt: z.string().optional() })).optional(),
+      reason: z.optional(z.string()),
+      statusEnteredAt: z.optional(z.string()),
+      statusLastSeen: z.optional(z.string()),
+      ingestProtocol: z.optional(z.string()),
+    }),
+  ),
+  history: z.optional(z.array(z.object({ state: z.string(), statusEnteredAt: z.optional(z.string()) }))),
 });
 
 /** `status` as the API may return it: documented string, observed object, or null. */
-export const liveInputStatus = z.union([z.string(), liveInputStatusObject]).nullable();
+export const liveInputStatus = z.nullable(z.union([z.string(), liveInputStatusObject]));
 export type LiveInputStatus = z.infer<typeof liveInputStatus>;
 
 const urlWithKey = z.object({ url: z.string(), streamKey: z.string() });
 const srtDetails = z.object({ url: z.string(), streamId: z.string(), passphrase: z.string() });
 
 export const liveInput = z.object({
-  uid: z.string().max(32),
+  uid: z.string().check(z.maxLength(32)),
   created: z.string(),
   modified: z.string(),
   meta: z.record(z.string(), z.unknown()),
   enabled: z.boolean(),
-  deleteRecordingAfterDays: z.number().nullable(),
-  preferLowLatency: z.boolean().optional(),
-  keysRotatedAt: z.string().optional(),
+  deleteRecordingAfterDays: z.nullable(z.number()),
+  preferLowLatency: z.optional(z.boolean()),
+  keysRotatedAt: z.optional(z.string()),
   recording: liveInputRecording,
   rtmps: urlWithKey,
   rtmpsPlayback: urlWithKey,
@@ -70,12 +70,12 @@ export const liveInput = z.object({
   srtPlayback: srtDetails,
   webRTC: z.object({ url: z.string() }),
   webRTCPlayback: z.object({ url: z.string() }),
-  status: liveInputStatus.optional(),
+  status: z.optional(liveInputStatus),
 });
 export type LiveInput = z.infer<typeof liveInput>;
 
 /** List items carry no credentials and no status (reference §1.3). */
-export const liveInputListItem = liveInput.pick({
+export const liveInputListItem = z.pick(liveInput, {
   uid: true,
   created: true,
   modified: true,
@@ -92,9 +92,9 @@ export const liveInputList = z.object({
 /** `GET https://customer-<CODE>.cloudflarestream.com/<uid>/lifecycle`: a bare object, no envelope. */
 export const lifecycle = z.object({
   isInput: z.boolean(),
-  videoUID: z.string().nullable(),
+  videoUID: z.nullable(z.string()),
   live: z.boolean(),
-  status: z.string().nullable().optional(),
+  status: z.optional(z.nullable(z.string())),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { id } from "../ids.ts";
 
 /**
@@ -45,19 +45,19 @@ export const DEFAULT_REALTIME_API_BASE = "https://rtc.live.cloudflare.com/v1";
 
 /** Per-tenant minting limits, per minute. */
 export const tenantLimits = z.object({
-  credentialsPerMinute: z.int().min(1).max(100_000).default(600),
-  credentialsPerUserPerMinute: z.int().min(1).max(10_000).default(30),
+  credentialsPerMinute: z._default(z.int().check(z.gte(1), z.lte(100_000)), 600),
+  credentialsPerUserPerMinute: z._default(z.int().check(z.gte(1), z.lte(10_000)), 30),
 });
 
 export const channelBinding = z.object({
-  liveInputId: z.string().regex(/^[0-9a-f]{32}$/),
+  liveInputId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
   /** Stream delivery base for this input's account, e.g. `https://customer-<code>.cloudflarestream.com`. */
   playbackBase: z.url(),
 });
 
 export const tenantBinding = z.object({
-  allowedOrigins: z.array(z.string()).default([]),
-  limits: tenantLimits.default({ credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 }),
+  allowedOrigins: z._default(z.array(z.string()), []),
+  limits: z._default(tenantLimits, { credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 }),
   channels: z.record(id("channel name"), channelBinding),
 });
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
-import type * as z from "zod";
+import * as z from "zod";
 import { realtimeErrors } from "./errors.ts";
 
 const BEARER = /^Bearer\s+(\S+)$/i;
@@ -31,8 +31,8 @@ export async function readJson(c: Context): Promise<unknown> {
 }
 
 /** Validates against a contract; 400 `invalid_params` naming each bad field otherwise. */
-export function parseParams<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value);
+export function parseParams<T extends z.core.$ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) =>
     i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message,
@@ -41,7 +41,7 @@ export function parseParams<T extends z.ZodType>(schema: T, value: unknown): z.i
 }
 
 /** A required JSON body validated against a contract. */
-export async function jsonParams<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+export async function jsonParams<T extends z.core.$ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   const value = await readJson(c);
   if (value === undefined) throw realtimeErrors.decoding("a JSON request body is required");
   return parseParams(schema, value);

@@ -34,7 +34,7 @@ const newSessionQuery = z.object({
   correlationId: z.string().max(256).optional(),
 });
 /** Older clients sent their first offer with the new session; the current schema has no body. */
-const newSessionBody = z.object({ sessionDescription: sessionDescription.optional() }).optional();
+const newSessionBody = z.object({ sessionDescription: z.optional(sessionDescription) }).optional();
 
 sfuRoutes.use("*", async (c, next) => {
   requireSomeBearer(c);

@@ -85,7 +85,7 @@ describe("notification webhook destinations", () => {
     const id = await createWebhook({ name: "worker", url: `${receiverUrl}/hook`, secret });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
-    const listed = cfSuccess(z.array(webhookDestination.strict())).parse(
+    const listed = cfSuccess(z.array(z.strictObject(webhookDestination.shape))).parse(
       await (await api("/alerting/v3/destinations/webhooks")).json(),
     ).result;
     expect(listed).toEqual([
@@ -103,7 +103,7 @@ describe("notification webhook destinations", () => {
       jsonInit("PUT", { name: "slack", url: "https://hooks.slack.com/services/x" }),
     );
     expect(idResult.parse(await updated.json()).result.id).toBe(id);
-    const got = cfSuccess(webhookDestination.strict()).parse(
+    const got = cfSuccess(z.strictObject(webhookDestination.shape)).parse(
       await (await api(`/alerting/v3/destinations/webhooks/${id}`)).json(),
     ).result;
     expect(got).toMatchObject({ name: "slack", type: "slack" });
@@ -141,7 +141,7 @@ describe("notification policies", () => {
     const webhook = await createWebhook({ name: "w", url: `${receiverUrl}/hook` });
     const id = await createPolicy(policyBody([webhook], { input_id: ["abc"] }));
 
-    const got = cfSuccess(notificationPolicy.strict()).parse(
+    const got = cfSuccess(z.strictObject(notificationPolicy.shape)).parse(
       await (await api(`/alerting/v3/policies/${id}`)).json(),
     );
     expect(got.result).toMatchObject({ id, enabled: true, filters: { input_id: ["abc"] } });

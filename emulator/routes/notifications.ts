@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import type * as z from "zod";
+import * as z from "zod";
 import {
   notificationPolicyWrite,
   webhookDestinationWrite,
@@ -27,13 +27,12 @@ const webhookType = (url: string) =>
   WEBHOOK_TYPES.find(([host]) => host.test(new URL(url).hostname))?.[1] ?? "generic";
 
 /** Only http(s) can be delivered to; anything else would fail silently at the first event. */
-const webhookBody = webhookDestinationWrite.refine(
-  (b) => URL.canParse(b.url) && /^https?:$/.test(new URL(b.url).protocol),
-  {
+const webhookBody = z
+  .object(webhookDestinationWrite.shape)
+  .refine((b) => URL.canParse(b.url) && /^https?:$/.test(new URL(b.url).protocol), {
     path: ["url"],
     message: "must be an http or https URL",
-  },
-);
+  });
 
 /** The secret is write-only: no response ever carries it. */
 const webhookView = ({ secret: _secret, ...visible }: StoredWebhook) => visible;
@@ -116,7 +115,10 @@ notificationRoutes.delete(
 
 notificationRoutes.post("/policies", requirePermission("Notifications Write"), async (c) => {
   const { state } = c.get("services");
-  const body = await jsonBody(c, notificationPolicyWrite.superRefine(knownDestinations(state.data)));
+  const body = await jsonBody(
+    c,
+    z.object(notificationPolicyWrite.shape).superRefine(knownDestinations(state.data)),
+  );
   const at = now();
   const policy: StoredPolicy = { id: newUuid(), ...body, created: at, modified: at };
   state.data.policies[policy.id] = policy;
@@ -138,7 +140,7 @@ notificationRoutes.put("/policies/:policy_id", requirePermission("Notifications 
   const { state } = c.get("services");
   const body = await jsonBody(
     c,
-    notificationPolicyWrite.partial().superRefine(knownDestinations(state.data)),
+    z.object(notificationPolicyWrite.shape).partial().superRefine(knownDestinations(state.data)),
   );
   Object.assign(policy, body, { modified: now() });
   state.persist();

@@ -132,7 +132,7 @@ describe("account API tokens", () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await createToken({ name: `t${i}` })).id);
     const page = async (query: string) => {
-      const body = cfSuccess(z.array(token)).extend({ result_info: cfResultInfo });
+      const body = z.object({ ...cfSuccess(z.array(token)).shape, result_info: cfResultInfo });
       return body.parse(await (await ctx.api(`/tokens?${query}`)).json());
     };
     const second = await page("page=2&per_page=5");

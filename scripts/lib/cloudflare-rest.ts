@@ -23,7 +23,7 @@ export interface CloudflareRestOptions {
   timeoutMs?: number;
 }
 
-const failure = z.object({ success: z.literal(false), errors: z.array(cfMessage.loose()) });
+const failure = z.object({ success: z.literal(false), errors: z.array(z.looseObject(cfMessage.shape)) });
 const success = z.object({ success: z.literal(true), result: z.unknown() });
 
 /**
@@ -39,7 +39,7 @@ export class CloudflareRest {
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
-  async call<T extends z.ZodType>(
+  async call<T extends z.core.$ZodType>(
     method: string,
     path: string,
     schema: T,
@@ -89,7 +89,7 @@ export class CloudflareRest {
       );
     }
     const envelope = success.safeParse(json);
-    const result = envelope.success ? schema.safeParse(envelope.data.result) : undefined;
+    const result = envelope.success ? z.safeParse(schema, envelope.data.result) : undefined;
     if (!result?.success) {
       throw new CloudflareApiError(
         `${method} ${path}: unexpected response shape`,

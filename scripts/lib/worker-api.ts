@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
 import { healthzData } from "../../contracts/api/healthz.ts";
 import {
@@ -104,7 +104,7 @@ export class WorkerApi {
     return this.fetch(method, path, init.headers ?? {}, init.body, init.signal);
   }
 
-  private async call<T extends z.ZodType>(
+  private async call<T extends z.ZodMiniType>(
     method: string,
     path: string,
     data: T,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import * as z from "zod";
 import {
   LIVE_INPUT_ALERT,
   notificationPolicy,
@@ -24,7 +25,8 @@ describe("notification destinations and policies through the official SDK", () =
     });
     expect(id).toBeDefined();
     const listed = [];
-    for await (const w of webhooks.list({ account_id })) listed.push(webhookDestination.strict().parse(w));
+    for await (const w of webhooks.list({ account_id }))
+      listed.push(z.strictObject(webhookDestination.shape).parse(w));
     expect(listed.map((w) => w.id)).toEqual([id]);
     const updated = await webhooks.update(id!, {
       account_id,
@@ -32,7 +34,7 @@ describe("notification destinations and policies through the official SDK", () =
       url: "https://example.com/v2",
     });
     expect(updated).toEqual({ id });
-    const got = webhookDestination.strict().parse(await webhooks.get(id!, { account_id }));
+    const got = z.strictObject(webhookDestination.shape).parse(await webhooks.get(id!, { account_id }));
     expect(got).toMatchObject({ name: "renamed", url: "https://example.com/v2", type: "generic" });
     expect((await webhooks.delete(id!, { account_id })).success).toBe(true);
     await expectApiError(webhooks.get(id!, { account_id }), 404, 10007);

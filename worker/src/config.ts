@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { BindingCheck } from "../../contracts/api/healthz.ts";
 import { TURN_TTL_MIN } from "../../contracts/api/realtime.ts";
 import { TURN_TTL_MAX } from "../../contracts/cloudflare/realtime.ts";
@@ -16,35 +16,37 @@ import { ApiError } from "./api-error.ts";
 
 export type BindingName = PlainBinding | SecretBinding;
 
-const text = z.string().trim().min(1).max(128);
+const text = z.string().check(z.trim(), z.minLength(1), z.maxLength(128));
 /** Secrets: long enough to be one, and no whitespace that a copy-paste would add. */
-const secret = (minLength: number) => z.string().regex(new RegExp(`^\\S{${minLength},4096}$`));
+const secret = (minLength: number) => z.string().check(z.regex(new RegExp(`^\\S{${minLength},4096}$`)));
 /** Plain-text bindings are strings; wrangler `vars` may also hand over a JSON number. */
 const integer = (min: number, max: number) =>
-  z
-    .union([
-      z.int(),
-      z
-        .string()
-        .regex(/^\d{1,9}$/)
-        .transform(Number),
-    ])
-    .pipe(z.int().min(min).max(max));
-const json = <T extends z.ZodType>(schema: T) =>
-  z
-    .union([
-      z.string().transform((raw, ctx) => {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          ctx.addIssue({ code: "custom", message: "not JSON" });
-          return z.NEVER;
-        }
-      }),
+  z.pipe(
+    z.union([z.int(), z.pipe(z.string().check(z.regex(/^\d{1,9}$/)), z.transform(Number))]),
+    z.int().check(z.gte(min), z.lte(max)),
+  );
+const json = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.union([
+      z.pipe(
+        z.string(),
+        z.transform((raw: string, ctx) => {
+          try {
+            return JSON.parse(raw) as unknown;
+          } catch {
+            ctx.issues.push({ code: "custom", message: "not JSON", input: raw });
+            return z.NEVER;
+          }
+        }),
+      ),
       z.record(z.string(), z.unknown()),
-    ])
-    .pipe(schema);
-const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
+    ]),
+    schema,
+  );
+const apiBase = z.pipe(
+  z.url({ protocol: /^https?$/ }),
+  z.transform((url: string) => url.replace(/\/+$/, "")),
+);
 
 const SCHEMAS = {
   ACCOUNT_ID: cfTag,
@@ -64,7 +66,7 @@ const SCHEMAS = {
   /** Keys every HMAC the Worker makes: at least 256 bits' worth of characters. */
   SIGNING_SECRET: secret(32),
   WEBHOOK_SECRET: secret(16),
-} satisfies Record<BindingName, z.ZodType>;
+} satisfies Record<BindingName, z.ZodMiniType>;
 
 export type Config = { [K in BindingName]: z.output<(typeof SCHEMAS)[K]> };
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { signToken, type TokenKind, verifyToken } from "./signed-token.ts";
 
 /** A dashboard token lives this long; the page refreshes it well before. */

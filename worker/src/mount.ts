@@ -1,6 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { ApiRoute } from "../../contracts/api/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { roomAuth } from "./middleware/room-auth.ts";
@@ -10,7 +10,7 @@ import { webhookAuth } from "./middleware/webhook-auth.ts";
 import { ok } from "./respond.ts";
 import { parseOrThrow, readJson } from "./validate.ts";
 
-type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Output<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 
 export interface RouteInput<R extends ApiRoute> {
   params: Output<R["params"]>;

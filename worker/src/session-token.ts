@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { signToken, type TokenKind, verifyToken } from "./signed-token.ts";
 
 /** Long enough for a call's renegotiations, short enough that a leaked token soon dies. */

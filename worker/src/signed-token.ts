@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { fromBase64url, hmacSign, hmacVerify, toBase64url } from "../../contracts/hmac.ts";
 
 /**
@@ -7,7 +7,7 @@ import { fromBase64url, hmacSign, hmacVerify, toBase64url } from "../../contract
  * token of one kind can never be mistaken for, or forged from, another kind or a tenant key made
  * with the same secret.
  */
-export interface TokenKind<S extends z.ZodType<{ exp: number }>> {
+export interface TokenKind<S extends z.ZodMiniType<{ exp: number }>> {
   /** Readable, so that a verifier can tell kinds apart before checking anything. */
   prefix: string;
   /** The MAC's domain-separation label. */
@@ -17,7 +17,7 @@ export interface TokenKind<S extends z.ZodType<{ exp: number }>> {
 
 const encoder = new TextEncoder();
 
-export async function signToken<S extends z.ZodType<{ exp: number }>>(
+export async function signToken<S extends z.ZodMiniType<{ exp: number }>>(
   kind: TokenKind<S>,
   secret: string,
   claims: z.output<S>,
@@ -28,7 +28,7 @@ export async function signToken<S extends z.ZodType<{ exp: number }>>(
 }
 
 /** The claims of a genuine, unexpired token of this kind; undefined for anything else. */
-export async function verifyToken<S extends z.ZodType<{ exp: number }>>(
+export async function verifyToken<S extends z.ZodMiniType<{ exp: number }>>(
   kind: TokenKind<S>,
   secret: string,
   token: string,

@@ -1,11 +1,12 @@
 import type { Context } from "hono";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { ApiError } from "./api-error.ts";
+import "./zod-messages.ts";
 
 type Location = "body" | "query" | "path";
 
 /** The first issues of a failed parse, each naming its field. */
-function issuesOf(error: z.ZodError, location: Location) {
+function issuesOf(error: z.core.$ZodError, location: Location) {
   return error.issues.slice(0, 10).map((issue) => ({
     in: location,
     path: issue.path.map(String).join(".") || location,
@@ -13,7 +14,7 @@ function issuesOf(error: z.ZodError, location: Location) {
   }));
 }
 
-export function parseOrThrow<T extends z.ZodType>(
+export function parseOrThrow<T extends z.ZodMiniType>(
   schema: T,
   value: unknown,
   location: Location,

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import * as z from "zod";
+import * as z from "zod/mini";
 import {
   MAX_ROOM_MESSAGE_LENGTH,
   P2P_MAX_PARTICIPANTS,
@@ -15,6 +15,7 @@ import {
 } from "../../../contracts/api/rooms.ts";
 import type { WorkerBindings } from "../env.ts";
 import { type SessionClaims, sessionClaims } from "../session-token.ts";
+import "../zod-messages.ts";
 
 /** How the Worker hands the room socket's verified token claims to the room. */
 export const MEMBER_HEADER = "x-room-member";

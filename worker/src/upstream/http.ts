@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
 
 export type UpstreamName = "stream" | "turn" | "sfu";
@@ -71,7 +71,9 @@ export interface Protocol {
 }
 
 const v4Success = cfSuccess(z.unknown());
-const v4ErrorBody = z.object({ errors: z.array(z.object({ code: z.number() })).min(1) });
+const v4ErrorBody = z.object({
+  errors: z.array(z.object({ code: z.number() })).check(z.minLength(1)),
+});
 /** Cloudflare REST v4: `{ success, errors, messages, result }`. */
 export const v4Protocol: Protocol = {
   unwrap: (body) => {
@@ -85,7 +87,7 @@ export const v4Protocol: Protocol = {
   failedDespite2xx: () => false,
 };
 
-const realtimeErrorBody = z.object({ errorCode: z.string().regex(/^[a-z0-9_]{1,64}$/) });
+const realtimeErrorBody = z.object({ errorCode: z.string().check(z.regex(/^[a-z0-9_]{1,64}$/)) });
 /** The Realtime API: the bare object, `errorCode` + `errorDescription` on failure. */
 export const realtimeProtocol: Protocol = {
   unwrap: (body) => ({ result: body }),
@@ -106,11 +108,11 @@ export interface UpstreamOptions {
   random?: () => number;
 }
 
-export interface UpstreamCall<T extends z.ZodType> {
+export interface UpstreamCall<T extends z.ZodMiniType> {
   method: "GET" | "POST" | "PUT";
   path: string;
   /** Validated before sending: a body that fails is a bug here, not the caller's. */
-  request?: { schema: z.ZodType; body: unknown };
+  request?: { schema: z.ZodMiniType; body: unknown };
   response: T;
   /**
    * Safe to send twice. Only such calls are retried: a POST that timed out may have been carried
@@ -165,7 +167,7 @@ export class UpstreamHttp {
     this.random = options.random ?? Math.random;
   }
 
-  async call<T extends z.ZodType>(call: UpstreamCall<T>): Promise<z.output<T>> {
+  async call<T extends z.ZodMiniType>(call: UpstreamCall<T>): Promise<z.output<T>> {
     const body = call.request ? JSON.stringify(call.request.schema.parse(call.request.body)) : undefined;
     const startedAt = Date.now();
     const deadline = new AbortController();
@@ -197,7 +199,7 @@ export class UpstreamHttp {
     return new UpstreamError(this.name, code, status, retryable, detail);
   }
 
-  private async attempt<T extends z.ZodType>(
+  private async attempt<T extends z.ZodMiniType>(
     call: UpstreamCall<T>,
     body: string | undefined,
     signal: AbortSignal,
