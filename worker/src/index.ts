@@ -1,7 +1,6 @@
 import { createApp } from "./app.ts";
 import type { WorkerBindings } from "./env.ts";
 import { refreshChannels } from "./refresh-channels.ts";
-import "./zod-messages.ts";
 
 export { ChannelStatus } from "./durable/channel-status.ts";
 export { RateLimiter } from "./durable/rate-limiter.ts";
