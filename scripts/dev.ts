@@ -104,7 +104,7 @@ Try:
   curl -s -X POST ${auth} -H 'content-type: application/json' -d '{"room_id":"demo","user_id":"ada","user_name":"Ada"}' ${url}/api/realtime/sfu
 
 Make ${tenantId}/${channel} go live (a broadcaster connecting), then watch the dashboard change:
-  curl -s -X POST -H 'Authorization: Bearer ${stack.emulator.adminToken}' -H 'content-type: application/json' \
+  curl -s -X POST -H 'Authorization: Bearer ${stack.emulator.adminToken}' -H 'content-type: application/json' \\
     -d '{"state":"connected"}' ${stack.emulator.url}/__emulator/live_inputs/${liveInputId}/status
 
 Press Ctrl-C to stop.`);
