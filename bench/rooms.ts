@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { apiSuccess } from "../contracts/api/envelope.ts";
 import { type JoinData, joinData } from "../contracts/api/rooms.ts";
+import { numberFlags } from "./args.ts";
 import { benchStack } from "./local-stack.ts";
 import { quantiles } from "./worker-harness.ts";
 
@@ -10,29 +10,10 @@ import { quantiles } from "./worker-harness.ts";
  * each sends an event, and the time until every other participant has it is measured.
  */
 const USAGE = "Usage: npm run bench:rooms -- [--participants 50] [--rounds 4]";
-const { values } = parseArgs({
-  options: {
-    participants: { type: "string", default: "50" },
-    rounds: { type: "string", default: "4" },
-    help: { type: "boolean", default: false },
-  },
+const { participants, rounds } = numberFlags(USAGE, {
+  participants: { default: 50, min: 2, max: 500 },
+  rounds: { default: 4, min: 1, max: 1_000 },
 });
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const participants = Number(values.participants);
-const rounds = Number(values.rounds);
-if (
-  !Number.isInteger(participants) ||
-  participants < 2 ||
-  participants > 500 ||
-  !Number.isInteger(rounds) ||
-  rounds < 1
-) {
-  console.error(`participants 2..500, rounds ≥ 1\n${USAGE}`);
-  process.exit(2);
-}
 
 const DELIVERY_DEADLINE_MS = 10_000;
 type Outputs = { tenants: Record<string, { apiKey: string }> };

@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { STATUS_EVENT } from "../contracts/api/event-stream.ts";
 import type { ChannelStatus } from "../contracts/api/stream.ts";
 import { SseReader } from "../contracts/sse.ts";
 import { EmulatorAdmin } from "../emulator/admin-client.ts";
 import { notifyLocalWorker } from "../scripts/lib/local-notifications.ts";
+import { numberFlags } from "./args.ts";
 import { benchStack } from "./local-stack.ts";
 import { quantiles } from "./worker-harness.ts";
 
@@ -13,29 +13,10 @@ import { quantiles } from "./worker-harness.ts";
  * Worker, and each dashboard's event arrives. Prints flip → event over every dashboard and flip.
  */
 const USAGE = "Usage: npm run bench:sse -- [--dashboards 100] [--flips 40]";
-const { values } = parseArgs({
-  options: {
-    dashboards: { type: "string", default: "100" },
-    flips: { type: "string", default: "40" },
-    help: { type: "boolean", default: false },
-  },
+const { dashboards, flips } = numberFlags(USAGE, {
+  dashboards: { default: 100, min: 1, max: 2_000 },
+  flips: { default: 40, min: 1, max: 10_000 },
 });
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const dashboards = Number(values.dashboards);
-const flips = Number(values.flips);
-if (
-  !Number.isInteger(dashboards) ||
-  dashboards < 1 ||
-  dashboards > 2_000 ||
-  !Number.isInteger(flips) ||
-  flips < 1
-) {
-  console.error(`dashboards 1..2000, flips ≥ 1\n${USAGE}`);
-  process.exit(2);
-}
 
 const EVENT_DEADLINE_MS = 10_000;
 type Outputs = {

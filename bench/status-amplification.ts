@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { STATUS_REFRESH_MS } from "../worker/src/durable/status-snapshot.ts";
+import { numberFlags } from "./args.ts";
 import { bundleWorker, seedStack, startWorker } from "./worker-harness.ts";
 
 /**
@@ -9,38 +9,17 @@ import { bundleWorker, seedStack, startWorker } from "./worker-harness.ts";
  */
 const USAGE =
   "Usage: npx tsx bench/status-amplification.ts [--dashboards 100] [--seconds 60] [--poll-seconds 30] [--channels 2]";
-const { values } = parseArgs({
-  options: {
-    dashboards: { type: "string", default: "100" },
-    seconds: { type: "string", default: "60" },
-    "poll-seconds": { type: "string", default: "30" },
-    channels: { type: "string", default: "2" },
-    help: { type: "boolean", default: false },
-  },
+const {
+  dashboards,
+  seconds,
+  "poll-seconds": pollSeconds,
+  channels: channelCount,
+} = numberFlags(USAGE, {
+  dashboards: { default: 100, min: 1, max: 10_000 },
+  seconds: { default: 60, min: 0.1, max: 600, fractional: true },
+  "poll-seconds": { default: 30, min: 0.1, max: 600, fractional: true },
+  channels: { default: 2, min: 1, max: 20 },
 });
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const dashboards = Number(values.dashboards);
-const seconds = Number(values.seconds);
-const pollSeconds = Number(values["poll-seconds"]);
-const channelCount = Number(values.channels);
-const valid =
-  Number.isInteger(dashboards) &&
-  dashboards >= 1 &&
-  dashboards <= 10_000 &&
-  seconds > 0 &&
-  seconds <= 600 &&
-  pollSeconds > 0 &&
-  pollSeconds <= 600 &&
-  Number.isInteger(channelCount) &&
-  channelCount >= 1 &&
-  channelCount <= 20;
-if (!valid) {
-  console.error(`dashboards 1..10000, seconds (0, 600], poll-seconds (0, 600], channels 1..20\n${USAGE}`);
-  process.exit(2);
-}
 
 const channels = Array.from({ length: channelCount }, (_, i) => `channel-${i + 1}`);
 const stack = await seedStack(channels);

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { numberFlags } from "./args.ts";
 import { bundleWorker, quantiles, seedStack, startWorker } from "./worker-harness.ts";
 
 /**
@@ -7,31 +7,10 @@ import { bundleWorker, quantiles, seedStack, startWorker } from "./worker-harnes
  * directly, same client, same load (sequential requests on kept-alive connections).
  */
 const USAGE = "Usage: npx tsx bench/worker-overhead.ts [--requests 2000] [--warmup 200]";
-const { values } = parseArgs({
-  options: {
-    requests: { type: "string", default: "2000" },
-    warmup: { type: "string", default: "200" },
-    help: { type: "boolean", default: false },
-  },
+const { requests, warmup } = numberFlags(USAGE, {
+  requests: { default: 2000, min: 1, max: 100_000 },
+  warmup: { default: 200, min: 0, max: 100_000 },
 });
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const requests = Number(values.requests);
-const warmup = Number(values.warmup);
-if (
-  !(
-    Number.isInteger(requests) &&
-    requests > 0 &&
-    requests <= 100_000 &&
-    Number.isInteger(warmup) &&
-    warmup >= 0
-  )
-) {
-  console.error(`--requests must be in 1..100000 and --warmup ≥ 0\n${USAGE}`);
-  process.exit(2);
-}
 
 interface Probe {
   url: string;
