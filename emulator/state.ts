@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import type { LiveInputRecording } from "../contracts/cloudflare/stream.ts";
 import type {
   WorkerBinding,
@@ -9,6 +8,7 @@ import type {
   WorkerUsageModel,
 } from "../contracts/cloudflare/workers.ts";
 import { newHexSecret, newTag, newTokenValue } from "./ids.ts";
+import { writePrivateFile } from "./private-file.ts";
 
 export interface StoredToken {
   id: string;
@@ -229,9 +229,7 @@ export class EmulatorState {
   }
 
   persist(): void {
-    if (!this.file) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(this.file, JSON.stringify(this.data));
+    if (this.file) writePrivateFile(this.file, JSON.stringify(this.data));
   }
 
   tokenByValue(value: string): StoredToken | undefined {
@@ -239,10 +237,14 @@ export class EmulatorState {
   }
 }
 
+/** No file yet: a fresh account. A file that cannot be read is an error, never a silent new account. */
 function loadFile(file: string): EmulatorData | undefined {
+  if (!existsSync(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, "utf8")) as EmulatorData;
-  } catch {
-    return undefined;
+  } catch (e) {
+    throw new Error(
+      `the emulator state file ${file} is unreadable (${(e as Error).message}); move it away to start afresh`,
+    );
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
+import { writePrivateFile } from "../../emulator/private-file.ts";
 
 export const PROJECT = "realtime-stack";
 
@@ -47,8 +48,7 @@ function loadLocalSecrets(file: string): (key: string) => string {
   return (key) => {
     if (!secrets[key]) {
       secrets[key] = randomBytes(32).toString("hex");
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+      writePrivateFile(file, JSON.stringify(secrets, null, 2));
     }
     return secrets[key];
   };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { writePrivateFile } from "../../emulator/private-file.ts";
 import { turnUsernameRefusal } from "../../emulator/realtime/turn-credentials.ts";
 import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
 import { CloudflareRest } from "../lib/cloudflare-rest.ts";
@@ -147,7 +148,7 @@ export class LocalStack {
     });
     await this.deployWorker(Object.values(result.state.resources));
     this.outputs = { ...result.outputs, workerUrl: this.worker.url, emulatorUrl: this.emulator.url };
-    writeFileSync(this.outputsFile, JSON.stringify(this.outputs, null, 2), { mode: 0o600 });
+    writePrivateFile(this.outputsFile, JSON.stringify(this.outputs, null, 2));
     return result;
   }
 

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { writePrivateFile } from "../../emulator/private-file.ts";
 import type { Props } from "./provider.ts";
 
 export interface RecordedResource {
@@ -34,10 +34,7 @@ export function loadState(file: string, stack: string): EngineState {
   return { version: 1, stack, seq: 0, resources: {}, pendingDeletes: [] };
 }
 
-/** Written through a temporary file and a rename, so that an interruption never leaves half a file. */
+/** Holds every secret the stack created: written for the owner only, atomically. */
 export function saveState(file: string, state: EngineState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
-  renameSync(tmp, file);
+  writePrivateFile(file, JSON.stringify(state, null, 2));
 }
