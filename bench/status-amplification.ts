@@ -1,6 +1,7 @@
+import { buildWorkerBundle } from "../infra/worker-bundle.ts";
 import { STATUS_REFRESH_MS } from "../worker/src/durable/status-snapshot.ts";
 import { numberFlags } from "./args.ts";
-import { bundleWorker, seedStack, startWorker } from "./worker-harness.ts";
+import { seedStack, startWorker } from "./worker-harness.ts";
 
 /**
  * What dashboards cost Cloudflare: N simulated dashboards poll every channel's status for a while,
@@ -23,7 +24,7 @@ const {
 
 const channels = Array.from({ length: channelCount }, (_, i) => `channel-${i + 1}`);
 const stack = await seedStack(channels);
-const worker = await startWorker(await bundleWorker(), stack.bindings);
+const worker = await startWorker(await buildWorkerBundle(), stack.bindings);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 try {

@@ -1,54 +1,14 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
 import { deriveTenantKey } from "../contracts/tenant-key.ts";
 import type { TenantMap } from "../contracts/worker/bindings.ts";
 import { permissionGroups } from "../emulator/permissions.ts";
 import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
+import type { WorkerBundle } from "../infra/worker-bundle.ts";
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, DURABLE_OBJECTS } from "../infra/worker-settings.ts";
+import { miniflareOptions, type WorkerSpec } from "../scripts/local-engine/worker-runner.ts";
 
 /** Shared by the Worker benchmarks: the bundled Worker, an emulator seeded for it, workerd on loopback. */
-
-const WORKER_DIR = fileURLToPath(new URL("../worker/", import.meta.url));
-const WRANGLER = fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url));
-
-export interface Bundle {
-  /** The minified ES module, as `wrangler deploy` would upload it. */
-  code: string;
-  /** esbuild's metafile: which input contributed how many bytes. */
-  metafile: { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
-}
-
-/** `wrangler deploy --dry-run --minify --outdir`: the bundle, without uploading anything. */
-export async function bundleWorker(): Promise<Bundle> {
-  const outdir = mkdtempSync(join(tmpdir(), "worker-bundle-"));
-  try {
-    await promisify(execFile)(
-      WRANGLER,
-      ["deploy", "--dry-run", "--minify", "--outdir", outdir, "--metafile", join(outdir, "meta.json")],
-      {
-        cwd: WORKER_DIR,
-        env: {
-          ...process.env,
-          WRANGLER_SEND_METRICS: "false",
-          WRANGLER_HIDE_BANNER: "true",
-          CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        },
-      },
-    );
-    return {
-      code: readFileSync(join(outdir, "index.js"), "utf8"),
-      metafile: JSON.parse(readFileSync(join(outdir, "meta.json"), "utf8")),
-    };
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
 
 export interface Stack {
   emulator: RunningEmulator;
@@ -137,25 +97,27 @@ export async function seedStack(channels: string[]): Promise<Stack> {
 }
 
 /** The bundled Worker in workerd (Miniflare), listening on 127.0.0.1, with the stack's bindings. */
+/** The bundle in workerd with the program's compatibility settings and Durable Objects, directly on a port. */
 export async function startWorker(
-  bundle: Bundle,
+  bundle: WorkerBundle,
   bindings: Record<string, string>,
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "index.js", contents: bundle.code }],
-    compatibilityDate: "2026-04-01",
-    compatibilityFlags: ["nodejs_compat"],
-    bindings,
-    durableObjects: { CHANNEL_STATUS: "ChannelStatus", RATE_LIMITER: "RateLimiter" },
-    host: "127.0.0.1",
-    port: 0,
-    // The Worker's access log (a line per request) would drown the figures.
-    handleStructuredLogs: () => {},
-    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-      stdout.resume();
-      stderr.resume();
-    },
-  });
+  const spec: WorkerSpec = {
+    content: bundle.content,
+    mainModule: bundle.mainModule,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
+    bindings: [
+      ...Object.entries(bindings).map(([name, text]) => ({ type: "plain_text", name, text })),
+      ...DURABLE_OBJECTS.map((d) => ({
+        type: "durable_object_namespace",
+        name: d.binding,
+        className: d.className,
+      })),
+    ],
+  };
+  // The Worker's access log (a line per request) would drown the figures.
+  const mf = new Miniflare(miniflareOptions(spec, true));
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, close: () => mf.dispose() };
 }

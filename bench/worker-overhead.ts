@@ -1,5 +1,6 @@
+import { buildWorkerBundle } from "../infra/worker-bundle.ts";
 import { numberFlags } from "./args.ts";
-import { bundleWorker, quantiles, seedStack, startWorker } from "./worker-harness.ts";
+import { quantiles, seedStack, startWorker } from "./worker-harness.ts";
 
 /**
  * What the Worker adds to a call: p50/p99 of /api/realtime/turn and /api/stream/status through
@@ -32,7 +33,7 @@ async function latencies(probe: Probe): Promise<number[]> {
 }
 
 const stack = await seedStack(["main"]);
-const worker = await startWorker(await bundleWorker(), stack.bindings);
+const worker = await startWorker(await buildWorkerBundle(), stack.bindings);
 try {
   const emu = stack.emulator;
   const json = { "content-type": "application/json" };

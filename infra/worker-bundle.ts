@@ -14,6 +14,8 @@ export interface WorkerBundle {
   sha256: string;
   /** Package version plus the start of the hash: `/healthz` then says which code is live. */
   version: string;
+  /** Bytes each source file contributes to `content`, for size reports. */
+  bytesByInput: Record<string, number>;
 }
 
 function packageVersion(): string {
@@ -24,7 +26,7 @@ function packageVersion(): string {
 }
 
 /**
- * Bundles the Worker the way wrangler does (ES module, workerd export conditions, `cloudflare:`
+ * Bundles and minifies the Worker the way wrangler does (ES module, workerd export conditions, `cloudflare:`
  * and `node:` imports left to the runtime), and checks that every Durable Object class the
  * program binds is exported: Cloudflare would otherwise reject the upload halfway through a deploy.
  */
@@ -44,6 +46,8 @@ export async function buildWorkerBundle(entry: string = WORKER_ENTRY): Promise<W
     mainFields: ["browser", "module", "main"],
     external: ["cloudflare:*", "node:*"],
     legalComments: "none",
+    // What is uploaded is what the size budget counts, as `wrangler deploy --minify` would send.
+    minify: true,
     logLevel: "silent",
   });
   const [output] = result.outputFiles;
@@ -62,5 +66,8 @@ export async function buildWorkerBundle(entry: string = WORKER_ENTRY): Promise<W
     content: output.text,
     sha256,
     version: `${packageVersion()}+${sha256.slice(0, 12)}`,
+    bytesByInput: Object.fromEntries(
+      Object.entries(meta.inputs).map(([input, { bytesInOutput }]) => [input, bytesInOutput]),
+    ),
   };
 }

@@ -37,7 +37,7 @@ const QUIET = {
   },
 };
 
-function miniflareOptions(spec: WorkerSpec, quiet: boolean) {
+export function miniflareOptions(spec: WorkerSpec, quiet: boolean) {
   const bindings: Record<string, unknown> = {};
   const durableObjects: Record<string, string> = {};
   for (const b of spec.bindings) {
