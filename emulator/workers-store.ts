@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { WorkerBinding } from "../contracts/cloudflare/workers.ts";
+import { ownEntry } from "./routes/lookup.ts";
 import type { EmulatorState, StoredScript, StoredWorkerModule } from "./state.ts";
 
 /** One module of an uploaded Worker, as bytes. */
@@ -53,12 +54,12 @@ export function modulesEntryFirst(script: StoredScript): StoredWorkerModule[] {
 }
 
 /**
- * The uploaded Worker `name`, for in-process use by the local engine. It carries secret values,
- * so it is never served over HTTP.
+ * The uploaded Worker `name` as the emulator would run it, for in-process checks of what an upload
+ * stored. It carries secret values, so it is never served over HTTP.
  */
 export function readScript(state: EmulatorState, name: string): DeployedScript | undefined {
-  if (!Object.hasOwn(state.data.scripts, name)) return undefined;
-  const script = state.data.scripts[name]!;
+  const script = ownEntry(state.data.scripts, name);
+  if (!script) return undefined;
   return {
     name,
     format: script.main_module === undefined ? "service-worker" : "modules",

@@ -1,8 +1,8 @@
 import type { TrackObject } from "../../contracts/cloudflare/realtime.ts";
 import { newTag, now } from "../ids.ts";
+import { ownEntry } from "../routes/lookup.ts";
 import type { EmulatorData, StoredSfuSession } from "../state.ts";
 import { realtimeErrors } from "./errors.ts";
-import { ownEntry } from "./own-entry.ts";
 import {
   answerDirection,
   type MediaSection,

@@ -7,8 +7,8 @@ import {
   tracksNewRequest,
 } from "../../contracts/cloudflare/realtime.ts";
 import type { Env } from "../context.ts";
+import { ownEntry } from "../routes/lookup.ts";
 import { realtimeErrors } from "./errors.ts";
-import { ownEntry } from "./own-entry.ts";
 import { jsonParams, parseParams, readJson, requireBearer, requireSomeBearer } from "./request.ts";
 import {
   acceptAnswer,

@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
 import { type IceServer, turnCredentialRequest } from "../../contracts/cloudflare/realtime.ts";
 import type { Env } from "../context.ts";
+import { ownEntry } from "../routes/lookup.ts";
 import type { StoredCallsApp } from "../state.ts";
 import { realtimeErrors } from "./errors.ts";
-import { ownEntry } from "./own-entry.ts";
 import { jsonParams, requireBearer, requireSomeBearer } from "./request.ts";
 import { issueTurnCredential, parseTurnUsername, revokeTurnUsername } from "./turn-credentials.ts";
 

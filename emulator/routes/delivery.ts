@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Env } from "../context.ts";
+import { ownEntry } from "./lookup.ts";
 
 /**
  * Stream delivery, standing in for `https://customer-<code>.cloudflarestream.com`: the lifecycle
@@ -11,7 +12,7 @@ deliveryRoutes.get("/:customer/:uid/lifecycle", (c) => {
   const { data } = c.get("services").state;
   const known = c.req.param("customer") === `customer-${data.customerCode}`;
   const uid = c.req.param("uid");
-  const input = known && Object.hasOwn(data.liveInputs, uid) ? data.liveInputs[uid] : undefined;
+  const input = known ? ownEntry(data.liveInputs, uid) : undefined;
   if (!input) return c.json({ isInput: false, videoUID: null, live: false }, 404);
   const live = input.currentVideoUid !== null;
   return c.json({ isInput: true, videoUID: input.currentVideoUid, live, status: input.state });

@@ -7,6 +7,7 @@ import type { Env } from "../../context.ts";
 import { cfOk } from "../../respond.ts";
 import type { StoredScript } from "../../state.ts";
 import { moduleOf, modulesEntryFirst } from "../../workers-store.ts";
+import { ownEntry } from "../lookup.ts";
 import { uploadedScript } from "./deploy.ts";
 import { parseLabelled, readUpload } from "./multipart.ts";
 import { findScript, saveScript, WORKERS_READ, WORKERS_WRITE } from "./script-context.ts";
@@ -28,7 +29,7 @@ scriptRoutes.put("/:script_name", requirePermission(WORKERS_WRITE), async (c) =>
   const upload = await readUpload(c);
   const metadata = parseLabelled(workerUploadMetadata, upload.config, "metadata");
   const { scripts } = c.get("services").state.data;
-  const previous = Object.hasOwn(scripts, name) ? scripts[name] : undefined;
+  const previous = ownEntry(scripts, name);
   const script = uploadedScript(
     previous,
     name,
