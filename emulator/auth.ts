@@ -8,7 +8,7 @@ import type { StoredToken } from "./state.ts";
 const BEARER = /^Bearer ([A-Za-z0-9_.-]{20,200})$/;
 
 /** Whether the token's policies allow `needed` on the account (deny policies win). */
-export function tokenAllows(token: StoredToken, accountId: string, needed: string): boolean {
+function tokenAllows(token: StoredToken, accountId: string, needed: string): boolean {
   if (token.superAdmin) return true;
   const covers = (resources: Record<string, unknown>) =>
     Object.keys(resources).some(

@@ -34,7 +34,7 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-export const DEFAULT_CONFIG: EmulatorConfig = {
+const DEFAULT_CONFIG: EmulatorConfig = {
   statusShape: "string",
   bodyLimit: 1024 * 1024,
   rateLimit: { requests: 1200, windowSeconds: 300 },

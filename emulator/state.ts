@@ -168,7 +168,7 @@ export interface SeedOptions {
   turnSharedSecret?: string;
 }
 
-export function freshData(seed: SeedOptions = {}): EmulatorData {
+function freshData(seed: SeedOptions = {}): EmulatorData {
   const adminId = newTag();
   const issued = new Date().toISOString();
   return {

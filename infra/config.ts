@@ -124,7 +124,7 @@ export type WorkerExposure = WorkerConfig["exposure"];
 const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 
 /** SPEC §3: the whole stack configuration, one key per property, each under `realtime-stack:`. */
-export const stackConfigSchema = z.strictObject({
+const stackConfigSchema = z.strictObject({
   accountId: cfTag,
   tenants: z
     .array(tenantSchema)

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { newUuid } from "../ids.ts";
 
-export const faultAction = z.discriminatedUnion("type", [
+const faultAction = z.discriminatedUnion("type", [
   /** Answer with this status and a Cloudflare error envelope (or `body` verbatim). */
   z.object({ type: z.literal("status"), status: z.int().min(400).max(599), body: z.string().optional() }),
   /** Wait, then serve the request normally. */

@@ -28,7 +28,7 @@ export interface ChannelLiveInput {
 }
 
 /** Tenant ids and channel names cannot contain "/", so no two channels share a logical name. */
-export const liveInputName = (prefix: string, tenantId: string, channelName: string) =>
+const liveInputName = (prefix: string, tenantId: string, channelName: string) =>
   `${prefix}-live-${tenantId}/${channelName}`;
 
 /**

@@ -4,7 +4,7 @@ import type { SlottedRotation } from "../config.ts";
 import { createSlots, type SlotCredential, type Slotted, slotName } from "./slots.ts";
 
 /** All the Worker calls with this token: read live inputs, and re-enable one (SPEC §5). */
-export const WORKER_TOKEN_PERMISSIONS = ["Stream Read", "Stream Write"] as const;
+const WORKER_TOKEN_PERMISSIONS = ["Stream Read", "Stream Write"] as const;
 const ACCOUNT_SCOPE = "com.cloudflare.api.account";
 
 export interface WorkerApiTokensArgs {

@@ -38,7 +38,7 @@ export interface RunningCoturn {
  * Starts Debian's coturn on 127.0.0.1 in TURN REST mode (`--use-auth-secret`), loopback only, and
  * resolves once it answers a STUN Binding. Fails loudly when coturn is not installed.
  */
-export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn> {
+async function startCoturn(options: CoturnOptions): Promise<RunningCoturn> {
   const realm = options.realm ?? "emulator.local";
   const port = await freeUdpAndTcpPort(HOST);
   const dir = mkdtempSync(join(tmpdir(), "coturn-"));

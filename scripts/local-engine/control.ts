@@ -19,7 +19,7 @@ const HOST = "127.0.0.1";
 /** Where a running local stack says how to reach its control endpoint. */
 export const controlFile = (stateDir: string, stack: string) => join(stateDir, `${stack}.control.json`);
 
-export const controlInfo = z.object({ port: z.int().min(1).max(65_535), pid: z.int().positive() });
+const controlInfo = z.object({ port: z.int().min(1).max(65_535), pid: z.int().positive() });
 export type ControlInfo = z.infer<typeof controlInfo>;
 
 /** `GET /info`: what a remote driver needs besides outputs. */

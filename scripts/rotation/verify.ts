@@ -43,7 +43,7 @@ function tenantKeyCheck(target: SmokeTarget, tenantIndex: number): SmokeCheck {
  * that credential. Checks of other credentials stay out, so that an unrelated problem (a channel
  * disabled on purpose) does not roll back a rotation that worked.
  */
-export function verificationChecks(
+function verificationChecks(
   kind: RotationKind,
   target: SmokeTarget,
   options: { probeTurn: boolean },

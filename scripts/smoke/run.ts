@@ -33,7 +33,7 @@ export const primaryApi = (target: SmokeTarget) =>
 export const smokeRunId = () => `smoke-${randomBytes(4).toString("hex")}`;
 
 /** Every check for this target; they share nothing, so they run in parallel. */
-export function smokeChecks(target: SmokeTarget, options: SmokeOptions): SmokeCheck[] {
+function smokeChecks(target: SmokeTarget, options: SmokeOptions): SmokeCheck[] {
   const api = primaryApi(target);
   const runId = smokeRunId();
   return [

@@ -31,7 +31,7 @@ export interface SmokeTarget {
 }
 
 /** The target a stack's outputs describe; `tenant` picks which tenant mints credentials. */
-export function targetFromOutputs(
+function targetFromOutputs(
   outputs: StackOutputs,
   options: { stack: string; tenant?: string; expectVersion?: string },
 ): SmokeTarget {
