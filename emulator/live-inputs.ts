@@ -5,8 +5,7 @@ import { eventForState } from "./notify.ts";
 import type { StoredLiveInput } from "./state.ts";
 
 /** Where Stream delivery (playback, lifecycle) is served locally: stands in for customer-<code>.cloudflarestream.com. */
-const deliveryBase = (s: EmulatorServices) =>
-  `${s.baseUrl()}/delivery/customer-${s.state.data.customerCode}`;
+const deliveryBase = (s: EmulatorServices) => `${s.baseUrl()}/delivery/customer-${s.state.data.customerCode}`;
 
 export function newCredentials(): Pick<
   StoredLiveInput,
