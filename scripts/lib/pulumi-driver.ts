@@ -138,14 +138,16 @@ export class PulumiDriver implements StackDriver {
 
   /** The deploy token: CLOUDFLARE_API_TOKEN when set (as the provider reads it), else the stack's config. */
   async cloudflareApi() {
-    const accountId = await this.optionalConfig("realtime-stack:accountId");
-    const token = process.env.CLOUDFLARE_API_TOKEN ?? (await this.optionalConfig("cloudflare:apiToken"));
+    // One `pulumi config` run for all three keys: each run starts the CLI.
+    const config = await this.config();
+    const accountId = config["realtime-stack:accountId"];
+    const token = process.env.CLOUDFLARE_API_TOKEN ?? config["cloudflare:apiToken"];
     if (!accountId || !token) {
       throw new CouldNotRun(
         `${this.description} has no ${accountId ? "cloudflare:apiToken (or CLOUDFLARE_API_TOKEN)" : "realtime-stack:accountId"}`,
       );
     }
-    const baseUrl = (await this.optionalConfig("realtime-stack:apiBase")) ?? DEFAULT_CF_API_BASE;
+    const baseUrl = config["realtime-stack:apiBase"] ?? DEFAULT_CF_API_BASE;
     return { client: new CloudflareRest({ baseUrl, token }), accountId };
   }
 
@@ -160,10 +162,15 @@ export class PulumiDriver implements StackDriver {
     }
   }
 
-  /** A config value, or undefined when the key is not set (`pulumi config get` fails then). */
-  private async optionalConfig(key: string): Promise<string | undefined> {
+  /** The stack's config values by key (a key that is not set is absent). */
+  private async config(): Promise<Record<string, string | undefined>> {
     const all = await this.pulumi("config", () => this.pulumiStack.getAllConfig());
-    return all[key]?.value;
+    return Object.fromEntries(Object.entries(all).map(([key, { value }]) => [key, value]));
+  }
+
+  /** A config value, or undefined when the key is not set. */
+  private async optionalConfig(key: string): Promise<string | undefined> {
+    return (await this.config())[key];
   }
 }
 
