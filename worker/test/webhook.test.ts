@@ -26,8 +26,10 @@ describe("POST /api/stream/webhook", () => {
 
   it("refuses a malformed notification with 400 naming the field", async () => {
     const good = notification(uid, "live_input.connected", cloudflareTime());
+    const notJson = await postWebhook("{not json");
+    expect(notJson.status).toBe(400);
+    expect(apiFailure.parse(notJson.json).error.code).toBe("invalid_json");
     const cases: [unknown, string][] = [
-      ["{not json", ""],
       [{ ...good, data: { ...good.data, event_type: "live_input.exploded" } }, "data.event_type"],
       [{ ...good, data: { ...good.data, input_id: undefined } }, "data.input_id"],
       [{ ...good, data: { ...good.data, updated_at: "yesterday" } }, "data.updated_at"],

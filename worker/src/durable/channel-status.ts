@@ -6,6 +6,7 @@ import {
 } from "../../../contracts/api/event-stream.ts";
 import type { WebhookOutcome } from "../../../contracts/api/webhook.ts";
 import type { LiveInputNotification } from "../../../contracts/cloudflare/notifications.ts";
+import { isConnectedState } from "../../../contracts/cloudflare/stream.ts";
 import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "../../../contracts/sse.ts";
 import { type ChannelBinding, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
@@ -54,7 +55,7 @@ function snapshotOfNotification(
   return {
     liveInputId: data.input_id,
     state,
-    connected: state === "connected",
+    connected: isConnectedState(state),
     enabled,
     checkedAt: learnedAt.toISOString(),
     ...(state === "errored"
