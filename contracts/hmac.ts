@@ -24,7 +24,7 @@ export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined
 const keys = new Map<string, Promise<CryptoKey>>();
 const MAX_KEYS = 8;
 
-export function hmacKey(secret: string): Promise<CryptoKey> {
+function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
     if (keys.size >= MAX_KEYS) keys.clear();

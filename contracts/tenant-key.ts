@@ -17,7 +17,7 @@ export async function deriveTenantKey(
   return `rsk.${generation}.${toBase64url(mac)}`;
 }
 
-export const TENANT_KEY_PATTERN = /^rsk\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
+const TENANT_KEY_PATTERN = /^rsk\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
 
 /** Constant-time equality of two strings (length leaks, content does not). */
 export function timingSafeEqual(a: string, b: string): boolean {

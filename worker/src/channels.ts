@@ -14,11 +14,15 @@ export function channelOf(tenant: Tenant, channel: string): ChannelBinding {
   return binding;
 }
 
+/** Every live input any tenant's channel uses, once each. */
+export const liveInputIds = (tenants: TenantMap): Set<string> =>
+  new Set(
+    Object.values(tenants).flatMap((tenant) => Object.values(tenant.channels).map((c) => c.liveInputId)),
+  );
+
 /** Whether any channel of any tenant uses the live input. */
 export const servesLiveInput = (tenants: TenantMap, liveInputId: string) =>
-  Object.values(tenants).some((tenant) =>
-    Object.values(tenant.channels).some((channel) => channel.liveInputId === liveInputId),
-  );
+  liveInputIds(tenants).has(liveInputId);
 
 /** The live input's status holder: one per live input, whichever tenant asks. */
 export const statusHolder = (env: WorkerBindings, liveInputId: string) =>

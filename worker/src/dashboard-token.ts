@@ -6,7 +6,7 @@ export const DASHBOARD_TOKEN_TTL_SECONDS = 15 * 60;
 /** Refreshes stop this long after the sign-in with the tenant key: an operator signs in once a day. */
 export const DASHBOARD_SESSION_MAX_SECONDS = 12 * 3600;
 
-export const dashboardClaims = z.object({
+const dashboardClaims = z.object({
   tenant: z.string(),
   /** The tenant key generation signed in with: rotating tenant keys ends older dashboard sessions too. */
   generation: z.int(),

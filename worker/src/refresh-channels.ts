@@ -1,3 +1,4 @@
+import { liveInputIds, statusHolder } from "./channels.ts";
 import { configReport, isUsable, NEEDS } from "./config.ts";
 import type { WorkerBindings } from "./env.ts";
 
@@ -9,12 +10,5 @@ import type { WorkerBindings } from "./env.ts";
 export async function refreshChannels(env: WorkerBindings): Promise<void> {
   const { values, checks } = configReport(env);
   if (!values.TENANTS || !NEEDS.stream.every((name) => isUsable(checks[name]))) return;
-  const liveInputIds = new Set(
-    Object.values(values.TENANTS).flatMap((tenant) =>
-      Object.values(tenant.channels).map((c) => c.liveInputId),
-    ),
-  );
-  await Promise.allSettled(
-    [...liveInputIds].map((id) => env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(id)).current(id)),
-  );
+  await Promise.allSettled([...liveInputIds(values.TENANTS)].map((id) => statusHolder(env, id).current(id)));
 }
