@@ -104,7 +104,12 @@ function readRoom(): Promise<PeerView> {
     const pair = stats.find((s) => s.type === "candidate-pair" && s.state === "succeeded" && s.nominated);
     const local = stats.find((s) => s.id === pair?.localCandidateId);
     const remote = stats.find((s) => s.id === pair?.remoteCandidateId);
-    return local?.candidateType === "relay" && remote?.candidateType === "relay";
+    // Both sides gather relay candidates only, so the remote address is a TURN relay too; when its
+    // connectivity check arrives before its signalled candidate, the browser calls it peer-reflexive.
+    return (
+      local?.candidateType === "relay" &&
+      (remote?.candidateType === "relay" || remote?.candidateType === "prflx")
+    );
   };
   return relayed().then((isRelayed) => ({
     presence: [...view.presence].sort(),
