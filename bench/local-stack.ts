@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmulatorAdmin } from "../emulator/admin-client.ts";
+import { LocalStack } from "../local-engine/local-stack.ts";
 import { InProcessLocalDriver } from "../scripts/lib/local-driver.ts";
-import { LocalStack } from "../scripts/local-engine/local-stack.ts";
 
 /** The dev stack applied from scratch in a temporary folder, settled, its Worker quiet. */
 export async function benchStack(options: { turn?: boolean } = {}) {

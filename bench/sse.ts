@@ -2,7 +2,7 @@ import { STATUS_EVENT } from "../contracts/api/event-stream.ts";
 import type { ChannelStatus } from "../contracts/api/stream.ts";
 import { SseReader } from "../contracts/sse.ts";
 import { EmulatorAdmin } from "../emulator/admin-client.ts";
-import { notifyLocalWorker } from "../scripts/lib/local-notifications.ts";
+import { notifyLocalWorker } from "../local-engine/local-notifications.ts";
 import { numberFlags } from "./args.ts";
 import { benchStack } from "./local-stack.ts";
 import { quantiles } from "./worker-harness.ts";

@@ -6,7 +6,7 @@ import { permissionGroups } from "../emulator/permissions.ts";
 import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
 import type { WorkerBundle } from "../infra/worker-bundle.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, DURABLE_OBJECTS } from "../infra/worker-settings.ts";
-import { miniflareOptions, type WorkerSpec } from "../scripts/local-engine/worker-runner.ts";
+import { miniflareOptions, type WorkerSpec } from "../local-engine/worker-runner.ts";
 
 /** Shared by the Worker benchmarks: the bundled Worker, an emulator seeded for it, workerd on loopback. */
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as z from "zod";
+import { CloudflareRest } from "../../infra/cloudflare-rest.ts";
 import { type RotationConfig, rotationSchema } from "../../infra/config.ts";
 import {
   ControlClient,
@@ -10,10 +11,9 @@ import {
   type StackInfo,
   serveControl,
   stackInfo,
-} from "../local-engine/control.ts";
-import { LocalStack, type LocalStackOptions } from "../local-engine/local-stack.ts";
-import { CloudflareRest } from "./cloudflare-rest.ts";
-import { previewLocal } from "./local-preview.ts";
+} from "../../local-engine/control.ts";
+import { previewLocal } from "../../local-engine/local-preview.ts";
+import { LocalStack, type LocalStackOptions } from "../../local-engine/local-stack.ts";
 import { type ApplyOutcome, type PlannedChange, ROTATION_KEY, type StackDriver } from "./stack-driver.ts";
 import { parseStackOutputs, stackOutputs } from "./stack-outputs.ts";
 

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
+import { TURNSERVER_BINARY } from "../../local-engine/turn/coturn.ts";
 import { UsageError } from "./cli.ts";
-import { TURNSERVER_BINARY } from "./coturn.ts";
 import { openLocalDriver } from "./local-driver.ts";
 import { PulumiDriver } from "./pulumi-driver.ts";
 import type { StackDriver } from "./stack-driver.ts";

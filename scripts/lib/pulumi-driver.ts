@@ -1,9 +1,9 @@
 import { join, resolve } from "node:path";
 import type { EngineEvent, OpType, OutputMap, Stack } from "@pulumi/pulumi/automation/index.js";
 import { DEFAULT_CF_API_BASE } from "../../contracts/worker/bindings.ts";
+import { CloudflareRest } from "../../infra/cloudflare-rest.ts";
 import { type RotationConfig, rotationSchema } from "../../infra/config.ts";
 import { CouldNotRun } from "./cli.ts";
-import { CloudflareRest } from "./cloudflare-rest.ts";
 import {
   type ApplyOutcome,
   type ChangeOp,

@@ -16,7 +16,7 @@ import {
   TRANSPORT_UDP,
   textAttribute,
   textOf,
-} from "../../emulator/realtime/stun.ts";
+} from "../../local-engine/turn/stun.ts";
 import { probeTurn, stunBinding } from "./turn-probe.ts";
 
 /**

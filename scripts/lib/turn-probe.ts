@@ -19,7 +19,7 @@ import {
   textOf,
   u32Attribute,
   xorAddressOf,
-} from "../../emulator/realtime/stun.ts";
+} from "../../local-engine/turn/stun.ts";
 
 /**
  * A minimal TURN client (RFC 5766) that proves credentials work: it performs a real Allocate with

@@ -1,5 +1,5 @@
+import type { CloudflareRest } from "../../infra/cloudflare-rest.ts";
 import { CouldNotRun } from "../lib/cli.ts";
-import type { CloudflareRest } from "../lib/cloudflare-rest.ts";
 import type { StackDriver } from "../lib/stack-driver.ts";
 import type { StackOutputs } from "../lib/stack-outputs.ts";
 

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type ControlServer, controlFile, readControl } from "../../local-engine/control.ts";
 import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "../../scripts/lib/local-driver.ts";
-import { type ControlServer, controlFile, readControl } from "../../scripts/local-engine/control.ts";
 import { Journal } from "../../scripts/rotation/journal.ts";
 import { REPO_ROOT, startTestStack, type TestStack } from "./support/local-stack.ts";
 

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { notifyLocalWorker } from "../../../scripts/lib/local-notifications.ts";
-import { PROJECT } from "../../../scripts/local-engine/local-config.ts";
-import { LocalStack } from "../../../scripts/local-engine/local-stack.ts";
+import { PROJECT } from "../../../local-engine/local-config.ts";
+import { notifyLocalWorker } from "../../../local-engine/local-notifications.ts";
+import { LocalStack } from "../../../local-engine/local-stack.ts";
 import type { E2eStack } from "./context.ts";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));

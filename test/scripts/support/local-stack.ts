@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmulatorAdmin } from "../../../emulator/admin-client.ts";
+import { LocalStack } from "../../../local-engine/local-stack.ts";
+import type { EngineState, RecordedResource } from "../../../local-engine/state-file.ts";
+import type { WorkerSpec } from "../../../local-engine/worker-runner.ts";
 import { InProcessLocalDriver } from "../../../scripts/lib/local-driver.ts";
-import { LocalStack } from "../../../scripts/local-engine/local-stack.ts";
-import type { EngineState, RecordedResource } from "../../../scripts/local-engine/state-file.ts";
-import type { WorkerSpec } from "../../../scripts/local-engine/worker-runner.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 

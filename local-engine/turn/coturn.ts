@@ -3,13 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freeUdpAndTcpPort } from "../../emulator/realtime/dual-port.ts";
-import {
-  type RunningTurnGate,
-  startTurnGate,
-  type TurnGateOptions,
-} from "../../emulator/realtime/turn-gate.ts";
-import { stunBinding } from "./turn-probe.ts";
+import { stunBinding } from "../../scripts/lib/turn-probe.ts";
+import { freeUdpAndTcpPort } from "./dual-port.ts";
+import { type RunningTurnGate, startTurnGate, type TurnGateOptions } from "./turn-gate.ts";
 
 export const TURNSERVER_BINARY = "/usr/bin/turnserver";
 const HOST = "127.0.0.1";

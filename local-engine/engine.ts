@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
-import { permissionGroup } from "../../contracts/cloudflare/tokens.ts";
-import type { CloudflareRest } from "../lib/cloudflare-rest.ts";
+import { permissionGroup } from "../contracts/cloudflare/tokens.ts";
+import type { CloudflareRest } from "../infra/cloudflare-rest.ts";
 import { camelKeys, type Props } from "./provider.ts";
 import { providers } from "./providers/index.ts";
 import { type EngineState, loadState, type RecordedResource, resourceKey, saveState } from "./state-file.ts";

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { liveInput, liveInputState } from "../../../contracts/cloudflare/stream.ts";
-import type { CloudflareRest } from "../../lib/cloudflare-rest.ts";
+import { liveInput, liveInputState } from "../../contracts/cloudflare/stream.ts";
+import type { CloudflareRest } from "../../infra/cloudflare-rest.ts";
 import { accountPath, type LocalProvider, type Props } from "../provider.ts";
 
 type Recording = { requireSignedUrls?: boolean } & Record<string, unknown>;

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
-import { startEmulator } from "../../emulator/server.ts";
-import { applyProgram } from "../local-engine/engine.ts";
-import { PROJECT } from "../local-engine/local-config.ts";
-import type { LocalStack } from "../local-engine/local-stack.ts";
-import { loadState, resourceKey } from "../local-engine/state-file.ts";
-import { CloudflareRest } from "./cloudflare-rest.ts";
-import type { PlannedChange } from "./stack-driver.ts";
+import { startEmulator } from "../emulator/server.ts";
+import { CloudflareRest } from "../infra/cloudflare-rest.ts";
+import type { PlannedChange } from "../scripts/lib/stack-driver.ts";
+import { applyProgram } from "./engine.ts";
+import { PROJECT } from "./local-config.ts";
+import type { LocalStack } from "./local-stack.ts";
+import { loadState, resourceKey } from "./state-file.ts";
 
 /**
  * `pulumi preview` for the local engine: the real apply, run against a copy of the emulator's state

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { iceServersResponse } from "../../contracts/cloudflare/realtime.ts";
-import { type LocalTurn, startLocalTurn } from "../../scripts/lib/coturn.ts";
+import { EmulatorAdmin } from "../../emulator/admin-client.ts";
+import { newHexSecret } from "../../emulator/ids.ts";
+import { createTurnKey, realtimeFetch } from "../../emulator/realtime/testing.ts";
+import { turnPassword, turnUsernameRefusal } from "../../emulator/realtime/turn-credentials.ts";
+import { accountFetch } from "../../emulator/routes/testing.ts";
+import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
 import { probeTurn, type TurnServerAddress } from "../../scripts/lib/turn-probe.ts";
-import { EmulatorAdmin } from "../admin-client.ts";
-import { newHexSecret } from "../ids.ts";
-import { accountFetch } from "../routes/testing.ts";
-import { type RunningEmulator, startEmulator } from "../server.ts";
-import { createTurnKey, realtimeFetch } from "./testing.ts";
-import { turnPassword, turnUsernameRefusal } from "./turn-credentials.ts";
+import { type LocalTurn, startLocalTurn } from "./coturn.ts";
 
 /**
  * TURN credentials from the emulator against a real coturn (Debian's /usr/bin/turnserver, which

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "../../../contracts/cloudflare/calls.ts";
+import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "../../contracts/cloudflare/calls.ts";
 import { accountPath, type LocalProvider, type Props } from "../provider.ts";
 
 /**

@@ -12,7 +12,7 @@ import { LocalStack } from "./local-stack.ts";
  */
 let stack: LocalStack;
 let stateDir: string;
-const root = new URL("../..", import.meta.url).pathname;
+const root = new URL("..", import.meta.url).pathname;
 
 type Outputs = {
   tenants: Record<string, { apiKey: string; channels: Record<string, { liveInputId: string }> }>;

@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { LIVE_INPUT_ALERT } from "../../contracts/cloudflare/notifications.ts";
-import { PROJECT } from "../local-engine/local-config.ts";
-import type { LocalStack } from "../local-engine/local-stack.ts";
-import { CloudflareRest } from "./cloudflare-rest.ts";
+import { LIVE_INPUT_ALERT } from "../contracts/cloudflare/notifications.ts";
+import { CloudflareRest } from "../infra/cloudflare-rest.ts";
+import { PROJECT } from "./local-config.ts";
+import type { LocalStack } from "./local-stack.ts";
 
 const NAME = "local worker: live input events";
 const created = z.object({ id: z.string() });
