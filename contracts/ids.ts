@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 
-/** Tenant ids, channel names, room ids and user ids all share this shape (SPEC §3). */
+/** Tenant ids, channel names, room ids and user ids all share this shape (docs/spec.md §3). */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const id = (what: string) =>

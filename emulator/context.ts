@@ -4,7 +4,7 @@ import type { WebhookNotifier } from "./notify.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import type { EmulatorState, StoredToken } from "./state.ts";
 
-/** The live-input `status` shape the emulator answers with (reference §1.4): both exist in the wild. */
+/** The live-input `status` shape the emulator answers with (docs/reference/cloudflare-api.md §1.4): both exist in the wild. */
 export type StatusShape = "string" | "object";
 
 export interface EmulatorConfig {

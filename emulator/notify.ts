@@ -17,7 +17,7 @@ export function eventForState(state: string | null, errored: boolean): LiveInput
 /**
  * Posts `stream_live_notifications` to every webhook destination of every enabled policy
  * whose `input_id` filter names the input (or that has none), with the destination's
- * secret verbatim in `cf-webhook-auth`, as Cloudflare does (reference §2.1).
+ * secret verbatim in `cf-webhook-auth`, as Cloudflare does (docs/reference/cloudflare-api.md §2.1).
  */
 export class WebhookNotifier {
   private inFlight = new Set<Promise<void>>();

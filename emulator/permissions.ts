@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { PermissionGroup } from "../contracts/cloudflare/tokens.ts";
 
-/** The permission groups the emulated APIs check, with the API's spelling (reference §7.3). */
+/** The permission groups the emulated APIs check, with the API's spelling (docs/reference/cloudflare-api.md §7.3). */
 const GROUPS: { name: string; scope: "account" | "user" }[] = [
   { name: "Stream Read", scope: "account" },
   { name: "Stream Write", scope: "account" },

@@ -123,7 +123,7 @@ export type WorkerExposure = WorkerConfig["exposure"];
 
 const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 
-/** SPEC §3: the whole stack configuration, one key per property, each under `realtime-stack:`. */
+/** docs/spec.md §3: the whole stack configuration, one key per property, each under `realtime-stack:`. */
 const stackConfigSchema = z.strictObject({
   accountId: cfTag,
   tenants: z

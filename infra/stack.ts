@@ -41,7 +41,7 @@ export interface TenantOutputs {
 
 export type SlotIds<K extends string> = { active: Slot } & Record<Slot, Record<K, pulumi.Output<string>>>;
 
-/** SPEC §4's stack outputs. */
+/** docs/spec.md §4's stack outputs. */
 export interface RealtimeStackOutputs {
   workerUrl: string;
   tenants: Record<string, TenantOutputs>;
@@ -57,7 +57,7 @@ function slotIds<K extends string>(slots: Slotted<SlotCredential>, key: K): Slot
 }
 
 /**
- * One environment of the realtime backend (SPEC §4): a Stream live input per tenant channel, TURN
+ * One environment of the realtime backend (docs/spec.md §4): a Stream live input per tenant channel, TURN
  * keys, SFU apps and the Worker's API tokens in two rotation slots each, the endpoint Worker wired
  * to the active slots, and optionally live-input notifications pushed to it.
  */

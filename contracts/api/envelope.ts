@@ -8,7 +8,7 @@ export const apiError = z.object({
 });
 export type ApiErrorBody = z.infer<typeof apiError>;
 
-/** The failure side of the envelope (SPEC §5). */
+/** The failure side of the envelope (docs/spec.md §5). */
 export const apiFailure = z.object({ success: z.literal(false), error: apiError });
 
 /** The success side of the envelope around a route's `data`. */

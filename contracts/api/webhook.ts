@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 
-/** The header Cloudflare sends the destination's secret in, verbatim (reference §2.1). */
+/** The header Cloudflare sends the destination's secret in, verbatim (docs/reference/cloudflare-api.md §2.1). */
 export const WEBHOOK_AUTH_HEADER = "cf-webhook-auth";
 
 /**

@@ -11,11 +11,11 @@ const callsBase = z.object({
 });
 
 export const sfuApp = callsBase;
-/** Only create returns the secret (reference §3). */
+/** Only create returns the secret (docs/reference/cloudflare-api.md §3). */
 export const sfuAppWithSecret = callsBase.extend({ secret: z.string() });
 export type SfuAppWithSecret = z.infer<typeof sfuAppWithSecret>;
 
 export const turnKey = callsBase;
-/** Only create returns the key (reference §4). */
+/** Only create returns the key (docs/reference/cloudflare-api.md §4). */
 export const turnKeyWithKey = callsBase.extend({ key: z.string() });
 export type TurnKeyWithKey = z.infer<typeof turnKeyWithKey>;

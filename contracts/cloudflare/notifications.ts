@@ -6,7 +6,7 @@ export const webhookDestinationWrite = z.object({
   secret: z.optional(z.string()),
 });
 
-/** The secret is write-only: never part of a response (reference §2.1). */
+/** The secret is write-only: never part of a response (docs/reference/cloudflare-api.md §2.1). */
 export const webhookDestination = z.object({
   id: z.string(),
   name: z.string(),
@@ -44,7 +44,7 @@ export const LIVE_INPUT_EVENTS = [
   "live_input.errored",
 ] as const;
 
-/** What Cloudflare posts for `stream_live_notifications` (reference §2.1). */
+/** What Cloudflare posts for `stream_live_notifications` (docs/reference/cloudflare-api.md §2.1). */
 export const liveInputNotification = z.object({
   name: z.optional(z.string()),
   text: z.optional(z.string()),

@@ -6,7 +6,7 @@ export const realtimeError = z.object({
   errorDescription: z.optional(z.string()),
 });
 
-/** TURN credentials live at most 48 h (reference §5.1). */
+/** TURN credentials live at most 48 h (docs/reference/cloudflare-api.md §5.1). */
 export const TURN_TTL_MAX = 172_800;
 
 export const turnCredentialRequest = z.object({

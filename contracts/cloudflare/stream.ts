@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 
-/** The documented `status` values (reference §1.4, [SPEC]/[SDK]). */
+/** The documented `status` values (docs/reference/cloudflare-api.md §1.4, [SPEC]/[SDK]). */
 export const LIVE_INPUT_STATES = [
   "connected",
   "reconnected",
@@ -74,7 +74,7 @@ export const liveInput = z.object({
 });
 export type LiveInput = z.infer<typeof liveInput>;
 
-/** List items carry no credentials and no status (reference §1.3). */
+/** List items carry no credentials and no status (docs/reference/cloudflare-api.md §1.3). */
 export const liveInputListItem = z.pick(liveInput, {
   uid: true,
   created: true,
@@ -98,7 +98,7 @@ export const lifecycle = z.object({
 });
 
 /**
- * Cloudflare's state string from either shape of `status` (reference §1.4), or null when
+ * Cloudflare's state string from either shape of `status` (docs/reference/cloudflare-api.md §1.4), or null when
  * there is none. Unknown shapes read as null rather than failing: status is advisory.
  */
 export function liveInputState(status: unknown): string | null {

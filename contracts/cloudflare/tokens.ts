@@ -15,7 +15,7 @@ export const tokenPolicy = z.object({
   permission_groups: z.array(z.object({ id: z.string(), name: z.string().optional() })).min(1),
 });
 
-/** Cloudflare's wire key is `request.ip` (reference §7.1), not the SDK's `request_ip`. */
+/** Cloudflare's wire key is `request.ip` (docs/reference/cloudflare-api.md §7.1), not the SDK's `request_ip`. */
 export const tokenCondition = z.object({
   "request.ip": z
     .object({ in: z.array(z.string()).optional(), not_in: z.array(z.string()).optional() })

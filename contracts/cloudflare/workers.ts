@@ -1,6 +1,6 @@
 import * as z from "zod";
 
-/** Script names (reference §6.2); at most 63 characters, since a name is a workers.dev host label. */
+/** Script names (docs/reference/cloudflare-api.md §6.2); at most 63 characters, since a name is a workers.dev host label. */
 export const SCRIPT_NAME_PATTERN = /^[a-z0-9_][a-z0-9-_]*$/;
 export const scriptName = z
   .string()
@@ -127,7 +127,7 @@ const scriptSettingsFields = {
   limits: z.object({ cpu_ms: z.int().positive().optional() }).optional(),
 };
 
-/** The `metadata` part of a multipart script upload (reference §6.2). */
+/** The `metadata` part of a multipart script upload (docs/reference/cloudflare-api.md §6.2). */
 export const workerUploadMetadata = z
   .object({
     ...scriptSettingsFields,
@@ -241,7 +241,7 @@ export const workerScriptSubdomainWrite = z.object({
 });
 export const workerScriptSubdomain = z.object({ enabled: z.boolean(), previews_enabled: z.boolean() });
 
-/** The account's `<subdomain>.workers.dev` (reference §6.3: the SDK's `subdomain`, not the 2024 spec's `name`). */
+/** The account's `<subdomain>.workers.dev` (docs/reference/cloudflare-api.md §6.3: the SDK's `subdomain`, not the 2024 spec's `name`). */
 export const workersAccountSubdomain = z.object({
   subdomain: z
     .string()

@@ -13,7 +13,7 @@ export class RealtimeHttpError extends Error {
   }
 }
 
-/** The Realtime API's error codes (reference §5.2), with the statuses it answers them with. */
+/** The Realtime API's error codes (docs/reference/cloudflare-api.md §5.2), with the statuses it answers them with. */
 export const realtimeErrors = {
   unauthorized: () => new RealtimeHttpError(401, "unauthorized", "missing or invalid bearer token"),
   notFound: (what: string) => new RealtimeHttpError(404, "not_found", `${what} not found`),

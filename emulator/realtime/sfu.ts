@@ -23,7 +23,7 @@ import {
 } from "./sfu-session.ts";
 
 /**
- * SFU sessions and tracks: `/v1/apps/:appId/...` with the app secret as bearer (reference §5.2).
+ * SFU sessions and tracks: `/v1/apps/:appId/...` with the app secret as bearer (docs/reference/cloudflare-api.md §5.2).
  * Media never flows; the SDP is synthetic but well-formed, and the track bookkeeping (who publishes
  * what, per-item errors, renegotiation) follows the real API.
  */

@@ -9,7 +9,7 @@ import { issueTurnCredential, parseTurnUsername, revokeTurnUsername } from "./tu
 
 /**
  * TURN credentials: `/v1/turn/keys/:key_id/credentials/...` with the TURN key secret as bearer
- * (reference §5.1). The URLs point at the configured local TURN server (coturn, or the TURN gate
+ * (docs/reference/cloudflare-api.md §5.1). The URLs point at the configured local TURN server (coturn, or the TURN gate
  * in front of it) instead of turn.cloudflare.com.
  */
 export const turnRoutes = new Hono<Env>();

@@ -12,7 +12,7 @@ import { findOr404 } from "./lookup.ts";
 interface CallsKind {
   collection: "sfuApps" | "turnKeys";
   what: string;
-  /** The response field that hands the secret out, on create only (reference §3, §4). */
+  /** The response field that hands the secret out, on create only (docs/reference/cloudflare-api.md §3, §4). */
   secretField: "secret" | "key";
 }
 
@@ -69,7 +69,7 @@ function callsResource({ collection, what, secretField }: CallsKind) {
   return routes;
 }
 
-/** Realtime SFU apps and TURN keys: `/accounts/:account_id/calls/{apps,turn_keys}` (reference §3, §4). */
+/** Realtime SFU apps and TURN keys: `/accounts/:account_id/calls/{apps,turn_keys}` (docs/reference/cloudflare-api.md §3, §4). */
 export const callsRoutes = new Hono<Env>();
 
 callsRoutes.route("/apps", callsResource({ collection: "sfuApps", what: "App", secretField: "secret" }));

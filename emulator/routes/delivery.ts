@@ -4,7 +4,7 @@ import { ownEntry } from "./lookup.ts";
 
 /**
  * Stream delivery, standing in for `https://customer-<code>.cloudflarestream.com`: the lifecycle
- * endpoint answers a bare object, no envelope, no auth (reference §1.6).
+ * endpoint answers a bare object, no envelope, no auth (docs/reference/cloudflare-api.md §1.6).
  */
 export const deliveryRoutes = new Hono<Env>();
 

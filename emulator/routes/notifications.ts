@@ -13,7 +13,7 @@ import type { EmulatorData, StoredPolicy, StoredWebhook } from "../state.ts";
 import { jsonBody } from "../validate.ts";
 import { findOr404 } from "./lookup.ts";
 
-/** Cloudflare derives a destination's type from its URL (reference §2.1). */
+/** Cloudflare derives a destination's type from its URL (docs/reference/cloudflare-api.md §2.1). */
 const WEBHOOK_TYPES: [RegExp, string][] = [
   [/(^|\.)hooks\.slack\.com$/, "slack"],
   [/(^|\.)discord(app)?\.com$/, "discord"],
@@ -56,7 +56,7 @@ const findWebhook = (c: Context<Env>) =>
 const findPolicy = (c: Context<Env>) =>
   findOr404(c.get("services").state.data.policies, c.req.param("policy_id")!, "Policy");
 
-/** Notifications (alerting v3): webhook destinations and policies (reference §2.1). */
+/** Notifications (alerting v3): webhook destinations and policies (docs/reference/cloudflare-api.md §2.1). */
 export const notificationRoutes = new Hono<Env>();
 
 notificationRoutes.post("/destinations/webhooks", requirePermission("Notifications Write"), async (c) => {

@@ -21,7 +21,7 @@ const DEFAULT_RECORDING = {
 
 const liveInputId = z.string().max(32);
 
-/** Stream live inputs: `/accounts/:account_id/stream/live_inputs` (reference §1). */
+/** Stream live inputs: `/accounts/:account_id/stream/live_inputs` (docs/reference/cloudflare-api.md §1). */
 export const streamRoutes = new Hono<Env>();
 
 function find(c: { get: (k: "services") => Env["Variables"]["services"] }, id: string): StoredLiveInput {
@@ -84,7 +84,7 @@ streamRoutes.put("/:live_input_identifier", requirePermission("Stream Write"), a
   if (body.defaultCreator !== undefined) input.defaultCreator = body.defaultCreator;
   if (body.recording !== undefined) input.recording = { ...input.recording, ...body.recording };
   input.modified = now();
-  // Disabling an input ends the broadcast in progress (reference §1.2).
+  // Disabling an input ends the broadcast in progress (docs/reference/cloudflare-api.md §1.2).
   if (!input.enabled && (input.state === "connected" || input.state === "reconnected")) {
     setConnectionState(services, input, "client_disconnect");
   }

@@ -95,7 +95,7 @@ const accountTokens = (data: EmulatorData) =>
 const findToken = (c: Context<Env>) =>
   findOr404(accountTokens(c.get("services").state.data), c.req.param("token_id")!, "Token");
 
-/** Account-owned API tokens: `/accounts/:account_id/tokens` (reference §7.1). */
+/** Account-owned API tokens: `/accounts/:account_id/tokens` (docs/reference/cloudflare-api.md §7.1). */
 export const tokenRoutes = new Hono<Env>();
 
 // The fixed paths come first: `/:token_id` would otherwise capture them.

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SlottedRotation } from "../config.ts";
 import { createSlots, type SlotCredential, type Slotted, slotName } from "./slots.ts";
 
-/** All the Worker calls with this token: read live inputs, and re-enable one (SPEC §5). */
+/** All the Worker calls with this token: read live inputs, and re-enable one (docs/spec.md §5). */
 const WORKER_TOKEN_PERMISSIONS = ["Stream Read", "Stream Write"] as const;
 const ACCOUNT_SCOPE = "com.cloudflare.api.account";
 

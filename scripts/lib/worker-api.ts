@@ -43,7 +43,7 @@ interface CallOptions {
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
- * A typed client of the Worker API (SPEC §5): every answer is checked against the same zod schemas
+ * A typed client of the Worker API (docs/spec.md §5): every answer is checked against the same zod schemas
  * the Worker validates with, and every failure names the route, the status and the API's error code.
  */
 export class WorkerApi {

@@ -72,7 +72,7 @@ const rowName = (kind: RotationKind, step: StepName) => `${kind} ${step}`;
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
- * Two-slot rotation (SPEC §7), one kind at a time: regenerate the inactive slot, switch the
+ * Two-slot rotation (docs/spec.md §7), one kind at a time: regenerate the inactive slot, switch the
  * Worker to it, verify; on a failed verification switch back. Every step is recorded in the journal
  * before and after it runs, and each step's config derives from the kind's state before the
  * rotation, so that a re-run redoes an interrupted step instead of guessing.

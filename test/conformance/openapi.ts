@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
 
 /**
- * Validates response bodies against the official OpenAPI subset (reference §10): an OpenAPI
+ * Validates response bodies against the official OpenAPI subset (docs/reference/cloudflare-api.md §10): an OpenAPI
  * 3.0.3 extract of cloudflare/api-schemas (2024-08-07). OpenAPI 3.0 is not JSON Schema, so
  * `nullable` is rewritten into JSON Schema before ajv sees it, and `$ref`s resolve against the
  * document's own `components`.
@@ -20,7 +20,7 @@ export interface SpecTolerance {
 
 export type OpenApiVerdict = { covered: false } | { covered: true; operation: string; errors: string[] };
 
-const SUBSET_URL = new URL("../../../shared/reference/openapi-subset.json", import.meta.url);
+const SUBSET_URL = new URL("../../docs/reference/cloudflare-openapi-subset.json", import.meta.url);
 
 const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const schemas = (doc: Doc) => doc.components["schemas"] as Record<string, Json>;
@@ -30,7 +30,7 @@ const jsonSchemaOf = (doc: Doc, path: string, method: string, status: string) =>
   return content["application/json"] as Json;
 };
 
-/** A Calls item as the SDK and reference §3/§4 describe it: no secret, no key. */
+/** A Calls item as the SDK and docs/reference/cloudflare-api.md §3/§4 describe it: no secret, no key. */
 const CALLS_ITEM = {
   type: "object",
   properties: {
@@ -45,7 +45,7 @@ const callsEnvelope = (result: Json) => ({
   allOf: [schemaRef("calls_api-response-single"), { properties: { result } }],
 });
 
-/** The snapshot's defects that reference §1, §3 and §4 document; the emulator follows the reference. */
+/** The snapshot's defects that docs/reference/cloudflare-api.md §1, §3 and §4 document; the emulator follows the reference. */
 export const KNOWN_SPEC_BUGS: SpecTolerance[] = [
   {
     reason:
@@ -62,7 +62,7 @@ export const KNOWN_SPEC_BUGS: SpecTolerance[] = [
   {
     reason:
       "§4: the same mix-up for TURN keys: list, get, update and delete declare the key string as the item; " +
-      "the SDK and reference §4 return {uid, name, created, modified}",
+      "the SDK and docs/reference/cloudflare-api.md §4 return {uid, name, created, modified}",
     patch: (doc) => {
       schemas(doc)["calls_turn_key_collection"] = {
         allOf: [

@@ -24,7 +24,7 @@ export interface AppOptions {
   upstream?: UpstreamOptions;
 }
 
-/** The Worker's HTTP API (SPEC §5): shared middleware, then every route of the contract table. */
+/** The Worker's HTTP API (docs/spec.md §5): shared middleware, then every route of the contract table. */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId, accessLog, cors, limitBody);

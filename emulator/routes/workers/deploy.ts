@@ -18,7 +18,7 @@ import {
   serviceWorkerHandlers,
 } from "./module-analysis.ts";
 
-/** What the API assumes when an upload names no compatibility date (reference §6.2). */
+/** What the API assumes when an upload names no compatibility date (docs/reference/cloudflare-api.md §6.2). */
 export const DEFAULT_COMPATIBILITY_DATE = "2021-11-02";
 
 const ES_MODULE_TYPES = new Set(["application/javascript+module", "text/javascript+module"]);

@@ -2,7 +2,7 @@ import { CfHttpError } from "../../errors.ts";
 
 const fail = (code: number, message: string) => new CfHttpError(400, [{ code, message }]);
 
-/** The Workers API's own error codes (reference §6.2) and the messages Cloudflare sends with them. */
+/** The Workers API's own error codes (docs/reference/cloudflare-api.md §6.2) and the messages Cloudflare sends with them. */
 export const workersErrors = {
   badContentType: () =>
     fail(10001, "Content-Type must be one of: application/javascript, text/javascript, multipart/form-data"),

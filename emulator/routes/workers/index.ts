@@ -6,7 +6,7 @@ import { secretRoutes } from "./secrets.ts";
 import { settingsRoutes } from "./settings.ts";
 import { accountSubdomainRoutes, scriptSubdomainRoutes } from "./subdomains.ts";
 
-/** Cloudflare Workers: `/accounts/:account_id/workers` (reference §6). */
+/** Cloudflare Workers: `/accounts/:account_id/workers` (docs/reference/cloudflare-api.md §6). */
 export const workersRoutes = new Hono<Env>();
 
 workersRoutes.route("/scripts", scriptRoutes);

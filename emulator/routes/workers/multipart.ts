@@ -6,7 +6,7 @@ import { fieldIssues } from "../../validate.ts";
 import type { WorkerModule } from "../../workers-store.ts";
 import { workersErrors } from "./errors.ts";
 
-/** Module part types Cloudflare accepts (reference §6.2). */
+/** Module part types Cloudflare accepts (docs/reference/cloudflare-api.md §6.2). */
 const MODULE_TYPES = new Set([
   "application/javascript+module",
   "text/javascript+module",

@@ -3,7 +3,7 @@ import type { Env } from "../../context.ts";
 import type { StoredScript } from "../../state.ts";
 import { findOr404 } from "../lookup.ts";
 
-/** The permission groups the Workers Scripts API checks (reference §6). */
+/** The permission groups the Workers Scripts API checks (docs/reference/cloudflare-api.md §6). */
 export const WORKERS_READ = "Workers Scripts Read";
 export const WORKERS_WRITE = "Workers Scripts Write";
 

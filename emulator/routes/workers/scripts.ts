@@ -15,7 +15,7 @@ import { scriptView, uploadView } from "./views.ts";
 
 const uploadQuery = z.object({ bindings_inherit: z.literal("strict").optional() });
 
-/** Worker scripts: `/accounts/:account_id/workers/scripts` (reference §6.2). */
+/** Worker scripts: `/accounts/:account_id/workers/scripts` (docs/reference/cloudflare-api.md §6.2). */
 export const scriptRoutes = new Hono<Env>();
 
 scriptRoutes.get("/", requirePermission(WORKERS_READ), (c) =>

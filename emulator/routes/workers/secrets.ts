@@ -12,7 +12,7 @@ import { workersErrors } from "./errors.ts";
 import { findScript, saveScript, WORKERS_READ, WORKERS_WRITE } from "./script-context.ts";
 
 /**
- * Script secrets: `/accounts/:account_id/workers/scripts/:script_name/secrets` (reference §6.1).
+ * Script secrets: `/accounts/:account_id/workers/scripts/:script_name/secrets` (docs/reference/cloudflare-api.md §6.1).
  * A secret is a `secret_text` binding; its value is never returned.
  */
 export const secretRoutes = new Hono<Env>();

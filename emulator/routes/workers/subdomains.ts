@@ -10,7 +10,7 @@ import { jsonBody } from "../../validate.ts";
 import { findScript, saveScript, WORKERS_READ, WORKERS_WRITE } from "./script-context.ts";
 import { subdomainView } from "./views.ts";
 
-/** A script's workers.dev route: `/accounts/:account_id/workers/scripts/:script_name/subdomain` (reference §6.3). */
+/** A script's workers.dev route: `/accounts/:account_id/workers/scripts/:script_name/subdomain` (docs/reference/cloudflare-api.md §6.3). */
 export const scriptSubdomainRoutes = new Hono<Env>();
 
 scriptSubdomainRoutes.get("/", requirePermission(WORKERS_READ), (c) => cfOk(c, subdomainView(findScript(c))));

@@ -58,7 +58,7 @@ export async function openEvents(
 
 export const liveInputOf = (channel: string, tenant = "acme") => fixture().liveInputs[tenant]![channel]!;
 
-/** A live input notification as Cloudflare posts it (reference §2.1). */
+/** A live input notification as Cloudflare posts it (docs/reference/cloudflare-api.md §2.1). */
 export function notification(
   inputId: string,
   event: LiveInputNotification["data"]["event_type"],

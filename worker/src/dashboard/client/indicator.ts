@@ -16,7 +16,7 @@ const LABELS: Record<IndicatorState, string> = {
   error: "Error",
 };
 
-/** Cloudflare states after which a broadcaster has gone (SPEC §5; reference §1.4). */
+/** Cloudflare states after which a broadcaster has gone (docs/spec.md §5; docs/reference/cloudflare-api.md §1.4). */
 const DISCONNECTED_STATES = new Set(["disconnected", "client_disconnect", "ttl_exceeded", "reconnecting"]);
 const FAILED_STATES = new Set(["errored", "failed_to_connect", "failed_to_reconnect"]);
 

@@ -13,7 +13,7 @@ type SessionState = z.infer<typeof sessionState>;
 
 const TRACK = "dashboard-test-audio";
 
-/** Per-track errors come back with HTTP 200 (reference §5.2): each must be checked. */
+/** Per-track errors come back with HTTP 200 (docs/reference/cloudflare-api.md §5.2): each must be checked. */
 function failedItems(response: { errorCode?: string; tracks: { errorCode?: string }[] }): string[] {
   return [response, ...response.tracks].flatMap((item) => (item.errorCode ? [item.errorCode] : []));
 }
