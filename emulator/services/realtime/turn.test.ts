@@ -152,4 +152,13 @@ describe("TURN credential bookkeeping", () => {
     );
     expect(turnUsernameRefusal(revoked, turnKeyExists, "1800000060:someone-else")).toBeUndefined();
   });
+
+  it("asks Calls whether the issuing key still exists: a deleted key's credentials are refused", async () => {
+    const key = await createTurnKey(emu);
+    const username = iceServersResponse.parse(await (await generate(key.id, key.secret)).json())
+      .iceServers[1]!.username!;
+    expect(emu.stores.realtime.turnUsernameRefusal(username)).toBeUndefined();
+    expect((await accountFetch(emu)(`/calls/turn_keys/${key.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(emu.stores.realtime.turnUsernameRefusal(username)).toBe("TURN key deleted");
+  });
 });
