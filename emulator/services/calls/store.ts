@@ -1,5 +1,4 @@
 import { Collection } from "../../core/collection.ts";
-import { orNotFound } from "../../core/errors.ts";
 import { newHexSecret, newTag, now } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 
@@ -22,8 +21,11 @@ export interface CallsSecrets {
 
 type CallsSection = Record<CallsKind, Record<string, StoredCallsApp>>;
 
-/** How Cloudflare's 404 names each kind. */
-const WHAT: Record<CallsKind, string> = { sfuApps: "App", turnKeys: "TURN key" };
+/** Each kind, named as Cloudflare's 404 names it. */
+const collections = (loaded: Partial<CallsSection> | undefined) => ({
+  sfuApps: new Collection("App", loaded?.sfuApps),
+  turnKeys: new Collection("TURN key", loaded?.turnKeys),
+});
 
 /** Realtime SFU apps and TURN keys, as the Calls REST API manages them. */
 export class CallsStore implements CallsSecrets {
@@ -36,7 +38,7 @@ export class CallsStore implements CallsSecrets {
       turnKeys: this.items.turnKeys.toJSON(),
     }));
     const loaded = this.section.loaded;
-    this.items = { sfuApps: new Collection(loaded?.sfuApps), turnKeys: new Collection(loaded?.turnKeys) };
+    this.items = collections(loaded);
   }
 
   list(kind: CallsKind): Readonly<StoredCallsApp>[] {
@@ -49,7 +51,7 @@ export class CallsStore implements CallsSecrets {
 
   /** The app or key, or Cloudflare's 404. */
   find(kind: CallsKind, id: string): Readonly<StoredCallsApp> {
-    return this.own(kind, id);
+    return this.items[kind].find(id);
   }
 
   /** A new app or key with a fresh secret. */
@@ -63,7 +65,7 @@ export class CallsStore implements CallsSecrets {
 
   /** Renames when `name` is given; touches `modified` either way. */
   update(kind: CallsKind, id: string, name: string | undefined): Readonly<StoredCallsApp> {
-    const item = this.own(kind, id);
+    const item = this.items[kind].find(id);
     if (name !== undefined) item.name = name;
     item.modified = now();
     this.section.changed();
@@ -72,8 +74,7 @@ export class CallsStore implements CallsSecrets {
 
   /** Deletes and returns the deleted item. */
   delete(kind: CallsKind, id: string): Readonly<StoredCallsApp> {
-    const item = this.own(kind, id);
-    this.items[kind].delete(id);
+    const item = this.items[kind].remove(id);
     this.section.changed();
     return item;
   }
@@ -87,11 +88,7 @@ export class CallsStore implements CallsSecrets {
   }
 
   reset(): void {
-    this.items = { sfuApps: new Collection(), turnKeys: new Collection() };
+    this.items = collections(undefined);
     this.section.changed();
-  }
-
-  private own(kind: CallsKind, id: string): StoredCallsApp {
-    return orNotFound(this.items[kind].get(id), WHAT[kind]);
   }
 }

@@ -4,7 +4,6 @@ import type {
   webhookDestinationWrite,
 } from "../../../contracts/cloudflare/notifications.ts";
 import { Collection } from "../../core/collection.ts";
-import { orNotFound } from "../../core/errors.ts";
 import { newUuid, now } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 
@@ -52,6 +51,9 @@ const WEBHOOK_TYPES: [RegExp, string][] = [
 const webhookType = (url: string) =>
   WEBHOOK_TYPES.find(([host]) => host.test(new URL(url).hostname))?.[1] ?? "generic";
 
+const WEBHOOK = "Webhook destination";
+const POLICY = "Policy";
+
 /** Notification webhook destinations and policies (alerting v3). */
 export class NotificationStore {
   private webhooks: Collection<StoredWebhook>;
@@ -63,8 +65,8 @@ export class NotificationStore {
       webhooks: this.webhooks.toJSON(),
       policies: this.policies.toJSON(),
     }));
-    this.webhooks = new Collection(this.section.loaded?.webhooks);
-    this.policies = new Collection(this.section.loaded?.policies);
+    this.webhooks = new Collection(WEBHOOK, this.section.loaded?.webhooks);
+    this.policies = new Collection(POLICY, this.section.loaded?.policies);
   }
 
   listWebhooks(): Readonly<StoredWebhook>[] {
@@ -77,7 +79,7 @@ export class NotificationStore {
 
   /** The destination, or Cloudflare's 404. */
   findWebhook(id: string): Readonly<StoredWebhook> {
-    return this.ownWebhook(id);
+    return this.webhooks.find(id);
   }
 
   createWebhook(body: WebhookWrite): Readonly<StoredWebhook> {
@@ -98,7 +100,7 @@ export class NotificationStore {
 
   /** The secret is write-only, so callers cannot read it back to resend it: an update without one keeps it. */
   updateWebhook(id: string, body: WebhookWrite): Readonly<StoredWebhook> {
-    const webhook = this.ownWebhook(id);
+    const webhook = this.webhooks.find(id);
     webhook.name = body.name;
     webhook.url = body.url;
     webhook.type = webhookType(body.url);
@@ -108,8 +110,7 @@ export class NotificationStore {
   }
 
   deleteWebhook(id: string): void {
-    this.ownWebhook(id);
-    this.webhooks.delete(id);
+    this.webhooks.remove(id);
     this.section.changed();
   }
 
@@ -128,7 +129,7 @@ export class NotificationStore {
 
   /** The policy, or Cloudflare's 404. */
   findPolicy(id: string): Readonly<StoredPolicy> {
-    return this.ownPolicy(id);
+    return this.policies.find(id);
   }
 
   createPolicy(body: PolicyWrite): Readonly<StoredPolicy> {
@@ -141,29 +142,20 @@ export class NotificationStore {
 
   /** Fields left out keep their value, as the SDK's all-optional update params imply. */
   updatePolicy(id: string, patch: Partial<PolicyWrite>): Readonly<StoredPolicy> {
-    const policy = this.ownPolicy(id);
+    const policy = this.policies.find(id);
     Object.assign(policy, patch, { modified: now() });
     this.section.changed();
     return policy;
   }
 
   deletePolicy(id: string): void {
-    this.ownPolicy(id);
-    this.policies.delete(id);
+    this.policies.remove(id);
     this.section.changed();
   }
 
   reset(): void {
-    this.webhooks = new Collection();
-    this.policies = new Collection();
+    this.webhooks = new Collection(WEBHOOK);
+    this.policies = new Collection(POLICY);
     this.section.changed();
-  }
-
-  private ownWebhook(id: string): StoredWebhook {
-    return orNotFound(this.webhooks.get(id), "Webhook destination");
-  }
-
-  private ownPolicy(id: string): StoredPolicy {
-    return orNotFound(this.policies.get(id), "Policy");
   }
 }

@@ -23,6 +23,8 @@ interface RealtimeSection {
   sfuSessions: Record<string, SfuSession>;
 }
 
+const SESSION = "SFU session";
+
 /**
  * The Realtime data plane's state: TURN revocations and SFU sessions. Which TURN keys and SFU apps
  * exist, and their secrets, it asks of Calls.
@@ -49,7 +51,7 @@ export class RealtimeStore {
     const loaded = this.section.loaded;
     this.sharedSecret = loaded?.turnSharedSecret ?? seed.turnSharedSecret ?? newHexSecret();
     this.revoked = loaded?.revokedTurnUsernames ?? [];
-    this.sessions = new Collection(loaded?.sfuSessions);
+    this.sessions = new Collection(SESSION, loaded?.sfuSessions);
   }
 
   /** What TURN credentials are signed with; a local coturn needs it too. */
@@ -113,7 +115,7 @@ export class RealtimeStore {
   /** No sessions or revocations; the TURN shared secret stays, since a running coturn holds it. */
   reset(): void {
     this.revoked = [];
-    this.sessions = new Collection();
+    this.sessions = new Collection(SESSION);
     this.section.changed();
   }
 

@@ -1,6 +1,5 @@
 import type { LiveInputRecording, LiveInputWrite } from "../../../contracts/cloudflare/stream.ts";
 import { Collection } from "../../core/collection.ts";
-import { orNotFound } from "../../core/errors.ts";
 import { newHexSecret, newTag, now } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 
@@ -96,7 +95,7 @@ export class StreamStore {
       liveInputs: this.inputs.toJSON(),
     }));
     this.code = this.section.loaded?.customerCode ?? newCustomerCode();
-    this.inputs = new Collection(this.section.loaded?.liveInputs);
+    this.inputs = new Collection("Live input", this.section.loaded?.liveInputs);
   }
 
   get customerCode(): string {
@@ -113,7 +112,7 @@ export class StreamStore {
 
   /** The live input, or Cloudflare's 404. */
   find(uid: string): Readonly<StoredLiveInput> {
-    return this.own(uid);
+    return this.inputs.find(uid);
   }
 
   create(body: LiveInputWrite): Readonly<StoredLiveInput> {
@@ -141,7 +140,7 @@ export class StreamStore {
 
   /** Only what the body names changes. Disabling an input ends the broadcast in progress (docs/reference/cloudflare-api.md §1.2). */
   update(uid: string, body: LiveInputWrite): Readonly<StoredLiveInput> {
-    const input = this.own(uid);
+    const input = this.inputs.find(uid);
     if (body.meta !== undefined) input.meta = body.meta;
     if (body.enabled !== undefined) input.enabled = body.enabled;
     if (body.deleteRecordingAfterDays !== undefined)
@@ -155,14 +154,13 @@ export class StreamStore {
   }
 
   delete(uid: string): void {
-    this.own(uid);
-    this.inputs.delete(uid);
+    this.inputs.remove(uid);
     this.section.changed();
   }
 
   /** New ingest credentials; the old ones stop working and a connected broadcaster is dropped. */
   rotateKeys(uid: string): Readonly<StoredLiveInput> {
-    const input = this.own(uid);
+    const input = this.inputs.find(uid);
     Object.assign(input, newCredentials());
     input.keysRotatedAt = now();
     input.modified = input.keysRotatedAt;
@@ -176,7 +174,7 @@ export class StreamStore {
     state: string | null,
     error?: { code: string; message: string },
   ): Readonly<StoredLiveInput> {
-    const input = this.own(uid);
+    const input = this.inputs.find(uid);
     this.commit(input, { state, ...(error ? { error } : {}) });
     return input;
   }
@@ -192,12 +190,8 @@ export class StreamStore {
   /** No live inputs, and a new customer code. */
   reset(): void {
     this.code = newCustomerCode();
-    this.inputs = new Collection();
+    this.inputs = new Collection("Live input");
     this.section.changed();
-  }
-
-  private own(uid: string): StoredLiveInput {
-    return orNotFound(this.inputs.get(uid), "Live input");
   }
 
   /** Saves a changed input, with its connection moved to `move.state` first when given. */

@@ -137,9 +137,8 @@ export class TokenStore {
   }
 
   delete(id: string): void {
-    const token = this.ownToken(id);
-    this.tokens.delete(id);
-    this.byValue.delete(token.value);
+    this.byValue.delete(this.ownToken(id).value);
+    this.tokens.remove(id);
     this.section.changed();
   }
 
@@ -172,7 +171,7 @@ export class TokenStore {
   }
 
   private indexed(record: Record<string, StoredToken>): Collection<StoredToken> {
-    const tokens = new Collection(record);
+    const tokens = new Collection("Token", record);
     this.byValue = new Map(tokens.values().map((t) => [t.value, t]));
     return tokens;
   }

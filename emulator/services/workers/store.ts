@@ -7,7 +7,6 @@ import type {
   WorkerUsageModel,
 } from "../../../contracts/cloudflare/workers.ts";
 import { Collection } from "../../core/collection.ts";
-import { orNotFound } from "../../core/errors.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 
 export interface StoredWorkerModule {
@@ -106,6 +105,7 @@ interface WorkersSection {
 }
 
 const DEFAULT_SUBDOMAIN = "local-emulator";
+const SCRIPT = "Worker script";
 
 /** Worker scripts (code, settings, secrets, schedules, workers.dev route) and the account's subdomain. */
 export class WorkersStore {
@@ -118,7 +118,7 @@ export class WorkersStore {
       scripts: this.scripts.toJSON(),
       workersSubdomain: this.accountSubdomain,
     }));
-    this.scripts = new Collection(this.section.loaded?.scripts);
+    this.scripts = new Collection(SCRIPT, this.section.loaded?.scripts);
     this.accountSubdomain = this.section.loaded?.workersSubdomain ?? DEFAULT_SUBDOMAIN;
   }
 
@@ -132,7 +132,7 @@ export class WorkersStore {
 
   /** The script, or Cloudflare's 404 (10007). */
   find(name: string): Readonly<StoredScript> {
-    return orNotFound(this.scripts.get(name), "Worker script");
+    return this.scripts.find(name);
   }
 
   /** Stores a new script or a new version of one, as the routes computed it. */
@@ -142,8 +142,7 @@ export class WorkersStore {
   }
 
   delete(name: string): void {
-    this.find(name);
-    this.scripts.delete(name);
+    this.scripts.remove(name);
     this.section.changed();
   }
 
@@ -179,7 +178,7 @@ export class WorkersStore {
   }
 
   reset(): void {
-    this.scripts = new Collection();
+    this.scripts = new Collection(SCRIPT);
     this.accountSubdomain = DEFAULT_SUBDOMAIN;
     this.section.changed();
   }
