@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { adminRoutes } from "./admin/routes.ts";
-import { accountId as accountSection } from "./core/account.ts";
+import { loadAccountId } from "./core/account.ts";
 import { createApp } from "./core/app.ts";
 import { DEFAULT_CONFIG, type EmulatorConfig } from "./core/config.ts";
 import { FaultRules } from "./core/faults.ts";
@@ -80,7 +80,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const config: EmulatorConfig = { ...DEFAULT_CONFIG, ...options.config };
   const initialConfig = structuredClone(config);
   const state = new StateFile(options.stateFile);
-  const accountId = accountSection(state, options.accountId);
+  const accountId = loadAccountId(state, options.accountId);
   const shutdown = new AbortController();
   const log = new RequestLog();
   const faults = new FaultRules(options.random);
