@@ -42,16 +42,20 @@ export class RequestLog {
   add(entry: Omit<LoggedRequest, "seq">): void {
     this.seq += 1;
     this.entries.push({ ...entry, seq: this.seq });
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    // Trimmed in batches: dropping the oldest entry on every request would move them all each time.
+    if (this.entries.length >= 2 * this.capacity) this.entries = this.entries.slice(-this.capacity);
   }
 
+  /** The newest `capacity` entries that match, oldest first. */
   list(filter: { method?: string; path?: string; since?: number } = {}): LoggedRequest[] {
-    return this.entries.filter(
-      (e) =>
-        (!filter.method || e.method === filter.method.toUpperCase()) &&
-        (!filter.path || e.path.includes(filter.path)) &&
-        (filter.since === undefined || e.seq > filter.since),
-    );
+    return this.entries
+      .slice(-this.capacity)
+      .filter(
+        (e) =>
+          (!filter.method || e.method === filter.method.toUpperCase()) &&
+          (!filter.path || e.path.includes(filter.path)) &&
+          (filter.since === undefined || e.seq > filter.since),
+      );
   }
 
   clear(): void {
