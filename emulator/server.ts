@@ -116,6 +116,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     fetch: options.fetch,
   });
   const workers = workersService({ state, requirePermission });
+  // A new service (the media plane) is one more factory here: its store claims its keys of the
+  // state file, its mounts join the app, and reset reaches it.
   const services = [tokens, stream, calls, realtime, notifications, workers];
   state.save();
 
