@@ -59,7 +59,8 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   },
 ];
 
-function onPath(binary: string, path = process.env.PATH ?? ""): string | undefined {
+/** Where a program is on PATH, or undefined. */
+export function onPath(binary: string, path = process.env.PATH ?? ""): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, binary);

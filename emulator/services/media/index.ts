@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { Env } from "../../core/env.ts";
@@ -12,10 +14,13 @@ import { Children } from "./children.ts";
 import { RtmpIngest } from "./ingest/rtmp.ts";
 import { SrtIngest } from "./ingest/srt.ts";
 import { selfSignedCertificate } from "./ingest/tls.ts";
+import { whipRoutes } from "./ingest/whip.ts";
 import { Packager } from "./packaging/packager.ts";
 import { manifestRoutes } from "./playback/manifests.ts";
+import { whepRoutes } from "./playback/whep.ts";
 import { UdpPortPool } from "./ports.ts";
 import { MediaStore } from "./store.ts";
+import type { WhipPublisher } from "./webrtc/relay.ts";
 
 /** Where Stream delivery is served (the Stream service's lifecycle endpoint shares it). */
 const DELIVERY = "/delivery";
@@ -43,6 +48,8 @@ export interface MediaFeatures {
   rtmps: boolean;
   srt: boolean;
   hlsDash: boolean;
+  /** WHIP and WHEP (werift, in-process): always on. */
+  webrtc: true;
 }
 
 export interface MediaPlane extends EmulatorService<MediaStore> {
@@ -50,6 +57,8 @@ export interface MediaPlane extends EmulatorService<MediaStore> {
   start(): Promise<void>;
   /** Where broadcasters connect, for the live inputs' `rtmps` and `srt` URLs. */
   ingestUrls(): IngestUrls;
+  /** The RTMP servers, `…/live/` (plain RTMP too, for encoders without TLS); valid after `start`. */
+  rtmpServers(): { rtmp: string; rtmps?: string };
   readonly features: MediaFeatures;
   readonly broadcasts: Broadcasts;
   /** Drops every broadcaster and ends every process the plane started. */
@@ -67,7 +76,13 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   const broadcasts = new Broadcasts(liveInputs);
   const workDir = mkdtempSync(join(tmpdir(), "realtime-stack-media-"));
   const packager = options.ffmpeg ? new Packager(options.ffmpeg, children, workDir) : undefined;
-  const features: MediaFeatures = { rtmp: false, rtmps: false, srt: false, hlsDash: packager !== undefined };
+  const features: MediaFeatures = {
+    rtmp: false,
+    rtmps: false,
+    srt: false,
+    hlsDash: packager !== undefined,
+    webrtc: true,
+  };
   const ports = new UdpPortPool(host);
   let rtmpBase = "";
   let rtmpsUrl: string | undefined;
@@ -109,13 +124,16 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   broadcasts.onEnded((broadcast) => void packager?.stop(broadcast.uid));
   const unsubscribe = liveInputs.onInputsChanged(() => {
     store.forgetSrtPortsExcept(new Set(liveInputs.list().map((i) => i.uid)));
-    srt?.reconcile();
+    if (features.srt) srt?.reconcile();
   });
 
   const routes = new Hono<Env>();
   // Players and WHIP/WHEP clients run on other origins (the dashboard, an app), as with Stream's delivery hosts.
   routes.use("*", cors({ origin: "*", exposeHeaders: ["Location", "Link"] }));
   manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager });
+  const publishers = new Map<string, WhipPublisher>();
+  whipRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
+  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
 
   return {
     store,
@@ -130,16 +148,17 @@ export function mediaService(deps: MediaDeps): MediaPlane {
       rtmpsUrl = listening.rtmps === undefined ? undefined : `rtmps://${host}:${listening.rtmps}/live/`;
       features.rtmp = true;
       features.rtmps = rtmpsUrl !== undefined;
-      if (srt) {
+      if (srt && (await hasSrt(options.ffmpeg!))) {
         await ports.fill();
         features.srt = true;
         srt.reconcile();
       }
     },
+    rtmpServers: () => ({ rtmp: `${rtmpBase}/live/`, ...(rtmpsUrl ? { rtmps: rtmpsUrl } : {}) }),
     ingestUrls: () => ({
       // Without a certificate, RTMP stands in at the same path.
       rtmps: rtmpsUrl ?? `${rtmpBase}/live/`,
-      srt: (uid) => (srt ? `srt://${host}:${srtPortOf(uid)}` : "srt://live.cloudflare.com:778"),
+      srt: (uid) => (features.srt ? `srt://${host}:${srtPortOf(uid)}` : undefined),
     }),
     async close() {
       unsubscribe();
@@ -151,6 +170,14 @@ export function mediaService(deps: MediaDeps): MediaPlane {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Debian's ffmpeg is built with libsrt; others may not be. */
+async function hasSrt(ffmpeg: string): Promise<boolean> {
+  const { stdout } = await promisify(execFile)(ffmpeg, ["-hide_banner", "-protocols"], {
+    timeout: 10_000,
+  }).catch(() => ({ stdout: "" }));
+  return /^\s*srt\s*$/m.test(stdout);
 }
 
 async function certificate(store: MediaStore, openssl: string, host: string) {

@@ -7,8 +7,8 @@ import type { StoredLiveInput } from "./store.ts";
 export interface IngestUrls {
   /** The RTMPS server URL, ending in `/live/`, that the stream key is appended to. */
   rtmps: string;
-  /** The SRT URL a caller dials for this input (the local media plane listens on a port per input). */
-  srt(uid: string): string;
+  /** The SRT URL a caller dials for this input (the local media plane listens on a port per input); undefined: Cloudflare's. */
+  srt(uid: string): string | undefined;
 }
 
 /** Cloudflare's ingest hosts (docs/reference/media-and-providers.md §2), when nothing serves ingest locally. */
@@ -55,7 +55,7 @@ export function liveInputView(input: Readonly<StoredLiveInput>, ctx: LiveInputVi
     rtmps: { url: ctx.ingest.rtmps, streamKey: input.streamKey },
     rtmpsPlayback: { url: ctx.ingest.rtmps, streamKey: input.playbackKey },
     srt: {
-      url: ctx.ingest.srt(input.uid),
+      url: ctx.ingest.srt(input.uid) ?? CLOUDFLARE_INGEST.srt(input.uid)!,
       streamId: input.srtStreamId,
       passphrase: input.srtPassphrase,
     },

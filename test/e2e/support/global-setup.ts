@@ -24,6 +24,7 @@ export default async function setup(project: TestProject) {
     stateDir,
     reset: true,
     turn: true,
+    media: true,
     quietWorker: true,
   });
   try {
