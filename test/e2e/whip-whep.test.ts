@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ChannelStatus, StreamConnectData } from "../../contracts/api/stream.ts";
 import { EmulatorAdmin } from "../../emulator/admin-client.ts";
 import { LOOPBACK_WEBRTC_ARGS, launchChromium } from "./support/browser.ts";
+import { openDashboard } from "./support/dashboard.ts";
 import { framesDecoded, playWhep, publishWhip } from "./support/webrtc-stream.ts";
 import "./support/context.ts";
 
@@ -59,7 +60,16 @@ describe("WebRTC ingest and playback", () => {
     await playWhep(viewer, playback.whep);
     await expect.poll(() => framesDecoded(viewer), { timeout: 20_000 }).toBeGreaterThan(0);
 
+    // The dashboard's preview of a WHIP broadcast plays over WHEP too.
+    const dashboard = await openDashboard(browser, stack);
+    const preview = dashboard.card(CHANNEL).locator('.preview video[aria-label="WebRTC preview"]');
+    await expect
+      .poll(() => preview.evaluate((v: HTMLVideoElement) => v.videoWidth).catch(() => 0), { timeout: 20_000 })
+      .toBe(640);
+    await dashboard.screenshot("live-webrtc-preview");
+    await dashboard.context.close();
+
     expect((await fetch(session, { method: "DELETE" })).status).toBe(200);
-    await expect.poll(async () => (await status()).state, { timeout: 10_000 }).toBe("client_disconnect");
+    await expect.poll(async () => (await status()).connected, { timeout: 10_000 }).toBe(false);
   });
 });

@@ -10,6 +10,10 @@ export interface E2eStack {
   /** The secret the emulator's notifications carry to the Worker's webhook. */
   webhookSecret: string;
   tenants: Record<string, { apiKey: string; channels: Record<string, string> }>;
+  /** Each live input's RTMPS ingest as the stack outputs publish it. */
+  ingest: Record<string, { rtmpsUrl: string; streamKey: string }>;
+  /** The ffmpeg arguments `npm start` prints to make acme/main-stage go live. */
+  goLiveArgs: string[];
 }
 
 declare module "vitest" {

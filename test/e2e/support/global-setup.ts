@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { goLive } from "../../../local-engine/go-live.ts";
 import { PROJECT } from "../../../local-engine/local-config.ts";
 import { notifyLocalWorker } from "../../../local-engine/local-notifications.ts";
 import { LocalStack } from "../../../local-engine/local-stack.ts";
@@ -11,9 +12,8 @@ import type { E2eStack } from "./context.ts";
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const STACK = "dev";
 
-type Outputs = {
-  tenants: Record<string, { apiKey: string; channels: Record<string, { liveInputId: string }> }>;
-};
+type ChannelOutputs = { liveInputId: string; ingest: { rtmpsUrl: string }; streamKey: string };
+type Outputs = { tenants: Record<string, { apiKey: string; channels: Record<string, ChannelOutputs> }> };
 
 /** One stack for every e2e file: starting it is the slow part, and the files use separate channels and rooms. */
 export default async function setup(project: TestProject) {
@@ -41,12 +41,20 @@ export default async function setup(project: TestProject) {
     }
     const liveInputIds = Object.values(tenants).flatMap((t) => Object.values(t.channels));
     await notifyLocalWorker(stack, liveInputIds);
+    const channels = Object.values(outputs.tenants).flatMap((t) => Object.values(t.channels));
+    const ingest = Object.fromEntries(
+      channels.map((c) => [c.liveInputId, { rtmpsUrl: c.ingest.rtmpsUrl, streamKey: c.streamKey }]),
+    );
+    const live = goLive(stack.emulator, tenants.acme!.channels["main-stage"]!);
+    if (!live) throw new Error("the e2e stack runs no media plane");
     project.provide("stack", {
       workerUrl: stack.worker.url,
       emulatorUrl: stack.emulator.url,
       adminToken: stack.emulator.adminToken,
       webhookSecret,
       tenants,
+      ingest,
+      goLiveArgs: live.ffmpegArgs,
     });
   } catch (error) {
     await stack.close();

@@ -6,6 +6,11 @@ import type { Children, TrackedChild } from "../children.ts";
 
 /** What the delivery URLs of a packaged broadcast may name under `…/<uid>/manifest/`. */
 export const MANIFESTS = { hls: "video.m3u8", dash: "video.mpd" } as const;
+/**
+ * A live playlist is served once it lists this many segments: a player starts three target
+ * durations from its end (RFC 8216 §6.3.3), and Chromium's own HLS player fails on a shorter one.
+ */
+const SEGMENTS_BEFORE_PLAY = 3;
 const SEGMENT_FILE = /^(?:seg-\d{1,9}\.ts|init-\d\.m4s|chunk-\d-\d{5,9}\.m4s)$/;
 
 export const CONTENT_TYPES: Record<string, string> = {
@@ -111,7 +116,14 @@ export class Packager {
     const isManifest = name === MANIFESTS.hls || name === MANIFESTS.dash;
     if (!packaging || (!isManifest && !SEGMENT_FILE.test(name))) return undefined;
     // A segment can leave the window while it is asked for; playlists are renamed into place whole.
-    return readFile(join(packaging.dir, name)).catch(() => undefined);
+    const body = await readFile(join(packaging.dir, name)).catch(() => undefined);
+    if (
+      name === MANIFESTS.hls &&
+      (body?.toString("latin1").match(/^#EXTINF:/gm)?.length ?? 0) < SEGMENTS_BEFORE_PLAY
+    ) {
+      return undefined;
+    }
+    return body;
   }
 
   async close(): Promise<void> {
