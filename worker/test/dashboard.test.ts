@@ -30,7 +30,9 @@ describe("GET /", () => {
       { channels: Record<string, { playbackBase: string }> }
     >;
     const origins = new Set(
-      Object.values(tenants).flatMap((t) => Object.values(t.channels).map((c) => new URL(c.playbackBase).origin)),
+      Object.values(tenants).flatMap((t) =>
+        Object.values(t.channels).map((c) => new URL(c.playbackBase).origin),
+      ),
     );
     expect(origins.size).toBe(1);
     const [delivery] = origins;
