@@ -46,7 +46,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     binaries: ["ffmpeg", "ffprobe"],
     debian: "ffmpeg",
     brew: "ffmpeg",
-    feature: "live ingest packaging to HLS and DASH, and test broadcasts",
+    feature: "SRT ingest (ffmpeg's libsrt), packaging to HLS and DASH, and test broadcasts",
     neededBy: ["test", "start"],
   },
   {
@@ -54,8 +54,8 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     binaries: ["srt-live-transmit"],
     debian: "srt-tools",
     brew: "srt",
-    feature: "SRT ingest",
-    neededBy: ["test", "start"],
+    feature: "SRT test broadcasts from libsrt's own srt-live-transmit",
+    neededBy: ["test"],
   },
 ];
 

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
@@ -7,7 +7,7 @@ import { toolPath } from "../../../local-engine/system-tools.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
 import { type RunningEmulator, startEmulator } from "../../server.ts";
 import { accountFetch, jsonInit } from "../../testing.ts";
-import { ffmpegBroadcast, type TestBroadcast } from "./testing.ts";
+import { ffmpegArgs, ffmpegBroadcast, type TestBroadcast } from "./testing.ts";
 
 const FFMPEG = toolPath("ffmpeg")!;
 const FFPROBE = FFMPEG.replace(/ffmpeg$/, "ffprobe");
@@ -197,6 +197,34 @@ describe("SRT ingest", () => {
     await broadcast.stop();
     await expect
       .poll(async () => (await get(input.uid)).status, { timeout: 15_000 })
+      .toBe("client_disconnect");
+  });
+});
+
+describe("SRT ingest from libsrt's own caller", () => {
+  it("connects the input for srt-live-transmit with the passphrase", async () => {
+    const input = await createInput();
+    const caller = `${input.srt.url}?streamid=${input.srt.streamId}&passphrase=${input.srt.passphrase}`;
+    // ffmpeg makes the MPEG-TS, srt-live-transmit (Debian's srt-tools) sends it in caller mode.
+    const pipeline = spawn(
+      "/bin/sh",
+      [
+        "-c",
+        `"$0" "$@" | srt-live-transmit -q file://con "${caller}"`,
+        FFMPEG,
+        ...ffmpegArgs("-", { format: "mpegts" }),
+      ],
+      { stdio: "ignore", detached: true },
+    );
+    const exited = new Promise((resolve) => pipeline.once("close", resolve));
+    try {
+      await expect.poll(async () => (await get(input.uid)).status, { timeout: 15_000 }).toBe("connected");
+    } finally {
+      process.kill(-pipeline.pid!, "SIGTERM");
+      await exited;
+    }
+    await expect
+      .poll(async () => (await get(input.uid)).status, { timeout: 20_000 })
       .toBe("client_disconnect");
   });
 });
