@@ -3,23 +3,22 @@ import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ChannelStatus } from "../../contracts/api/stream.ts";
-import { EmulatorAdmin } from "../../emulator/admin-client.ts";
 import { toolPath } from "../../local-engine/system-tools.ts";
 import { launchChromium } from "./support/browser.ts";
+import { MEDIA_CHANNELS } from "./support/context.ts";
 import { type Dashboard, openDashboard } from "./support/dashboard.ts";
-import "./support/context.ts";
 
 const stack = inject("stack");
-const admin = new EmulatorAdmin(stack.emulatorUrl, stack.adminToken);
-const CHANNEL = "main-stage";
-const tenant = stack.tenants.acme!;
+const TENANT = "globex";
+const CHANNEL = MEDIA_CHANNELS.rtmps;
+const tenant = stack.tenants[TENANT]!;
 const liveInput = tenant.channels[CHANNEL]!;
 const FFMPEG = toolPath("ffmpeg")!;
 const FFPROBE = FFMPEG.replace(/ffmpeg$/, "ffprobe");
 
 const status = async (): Promise<ChannelStatus> => {
   const res = await fetch(`${stack.workerUrl}/api/stream/status?channel=${CHANNEL}`, {
-    headers: { "x-tenant-id": "acme", authorization: `Bearer ${tenant.apiKey}` },
+    headers: { "x-tenant-id": TENANT, authorization: `Bearer ${tenant.apiKey}` },
   });
   return ((await res.json()) as { data: ChannelStatus }).data;
 };
@@ -40,13 +39,11 @@ async function ffprobe(url: string): Promise<string[]> {
 let browser: Browser;
 let dashboard: Dashboard;
 beforeAll(async () => {
-  await admin.setLiveInputState(liveInput, null);
   browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
-  dashboard = await openDashboard(browser, stack);
+  dashboard = await openDashboard(browser, stack, { tenant: TENANT });
 });
 afterAll(async () => {
   await browser?.close();
-  await admin.setLiveInputState(liveInput, null);
 });
 
 describe("going live over RTMPS with the command npm start prints", () => {

@@ -1,18 +1,15 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ChannelStatus, StreamConnectData } from "../../contracts/api/stream.ts";
-import { EmulatorAdmin } from "../../emulator/admin-client.ts";
 import { LOOPBACK_WEBRTC_ARGS, launchChromium } from "./support/browser.ts";
+import { MEDIA_CHANNELS } from "./support/context.ts";
 import { openDashboard } from "./support/dashboard.ts";
 import { framesDecoded, playWhep, publishWhip } from "./support/webrtc-stream.ts";
-import "./support/context.ts";
 
 const stack = inject("stack");
-const admin = new EmulatorAdmin(stack.emulatorUrl, stack.adminToken);
-const TENANT = "acme";
-const CHANNEL = "backstage";
+const TENANT = "globex";
+const CHANNEL = MEDIA_CHANNELS.whip;
 const tenant = stack.tenants[TENANT]!;
-const liveInput = tenant.channels[CHANNEL]!;
 
 async function worker<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${stack.workerUrl}${path}`, {
@@ -43,7 +40,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await admin.setLiveInputState(liveInput, null);
 });
 
 describe("WebRTC ingest and playback", () => {
@@ -61,7 +57,7 @@ describe("WebRTC ingest and playback", () => {
     await expect.poll(() => framesDecoded(viewer), { timeout: 20_000 }).toBeGreaterThan(0);
 
     // The dashboard's preview of a WHIP broadcast plays over WHEP too.
-    const dashboard = await openDashboard(browser, stack);
+    const dashboard = await openDashboard(browser, stack, { tenant: TENANT });
     const preview = dashboard.card(CHANNEL).locator('.preview video[aria-label="WebRTC preview"]');
     await expect
       .poll(() => preview.evaluate((v: HTMLVideoElement) => v.videoWidth).catch(() => 0), { timeout: 20_000 })

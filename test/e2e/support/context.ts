@@ -12,7 +12,7 @@ export interface E2eStack {
   tenants: Record<string, { apiKey: string; channels: Record<string, string> }>;
   /** Each live input's RTMPS ingest as the stack outputs publish it. */
   ingest: Record<string, { rtmpsUrl: string; streamKey: string }>;
-  /** The ffmpeg arguments `npm start` prints to make acme/main-stage go live. */
+  /** The ffmpeg arguments `npm start` prints to go live (for its first channel), for globex/studio. */
   goLiveArgs: string[];
 }
 
@@ -21,3 +21,9 @@ declare module "vitest" {
     stack: E2eStack;
   }
 }
+
+/**
+ * Channels of their own for the files that broadcast for real (globex/studio over RTMPS, recorded;
+ * globex/booth over WHIP), so that their broadcasts leave the channels the other files watch as they were.
+ */
+export const MEDIA_CHANNELS = { rtmps: "studio", whip: "booth" } as const;
