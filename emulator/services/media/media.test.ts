@@ -97,6 +97,14 @@ describe("RTMP and RTMPS ingest", () => {
     expect(lifecycle).toMatchObject({ isInput: true, live: true });
     expect(lifecycle.videoUID).toMatch(/^[0-9a-f]{32}$/);
 
+    // rtmpsPlayback plays the broadcast with the playback key; the stream key does not play.
+    expect(
+      (await ffprobe(`${input.rtmpsPlayback.url}${input.rtmpsPlayback.streamKey}`)).streams
+        .map((s) => s.codec_name)
+        .sort(),
+    ).toEqual(["aac", "h264"]);
+    await expect(ffprobe(`${input.rtmps.url}${input.rtmps.streamKey}`)).rejects.toThrow();
+
     const hls = `${delivery(input)}/manifest/video.m3u8`;
     await expect.poll(async () => (await fetch(hls)).status, { timeout: 15_000 }).toBe(200);
     const media = await (await fetch(hls)).text();
@@ -226,5 +234,44 @@ describe("SRT ingest from libsrt's own caller", () => {
     await expect
       .poll(async () => (await get(input.uid)).status, { timeout: 20_000 })
       .toBe("client_disconnect");
+  });
+});
+
+describe("WHIP and WHEP endpoints", () => {
+  const OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n";
+  const post = (url: string, body: string, type = "application/sdp") =>
+    fetch(url, { method: "POST", headers: { "content-type": type }, body });
+
+  it("refuse what is not an SDP offer, unknown inputs and sessions, and a disabled input", async () => {
+    const input = await createInput();
+    expect((await post(input.webRTC.url, OFFER, "text/plain")).status).toBe(415);
+    expect((await post(input.webRTC.url, "hello")).status).toBe(400);
+    expect((await post(input.webRTC.url.replace(/\/[0-9a-f]+\/webRTC/, "/00/webRTC"), OFFER)).status).toBe(
+      404,
+    );
+    const session = `${input.webRTC.url}/${"0".repeat(32)}`;
+    expect((await fetch(session, { method: "DELETE" })).status).toBe(404);
+    expect(
+      (
+        await fetch(session, {
+          method: "PATCH",
+          headers: { "content-type": "application/trickle-ice-sdpfrag" },
+          body: "",
+        })
+      ).status,
+    ).toBe(404);
+    await api(`/stream/live_inputs/${input.uid}`, jsonInit("PUT", { enabled: false }));
+    expect((await post(input.webRTC.url, OFFER)).status).toBe(403);
+    expect((await get(input.uid)).status).toBeNull();
+  });
+
+  it("play no WHEP without a WHIP broadcast, an RTMPS one included", async () => {
+    const input = await createInput();
+    expect((await post(input.webRTCPlayback.url, OFFER)).status).toBe(409);
+    push(`${input.rtmps.url}${input.rtmps.streamKey}`);
+    await expect.poll(async () => (await get(input.uid)).status, { timeout: 10_000 }).toBe("connected");
+    const res = await post(input.webRTCPlayback.url, OFFER);
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("RTMPS and SRT broadcasts play over HLS and DASH");
   });
 });
