@@ -80,7 +80,7 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     rtmp: false,
     rtmps: false,
     srt: false,
-    hlsDash: packager !== undefined,
+    hlsDash: false,
     webrtc: true,
   };
   const ports = new UdpPortPool(host);
@@ -119,7 +119,7 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   });
 
   broadcasts.onConnected((broadcast) => {
-    if (byUid(broadcast.uid)?.recording.mode === "automatic") packager?.start(broadcast);
+    if (features.hlsDash && byUid(broadcast.uid)?.recording.mode === "automatic") packager?.start(broadcast);
   });
   broadcasts.onEnded((broadcast) => void packager?.stop(broadcast.uid));
   const unsubscribe = liveInputs.onInputsChanged(() => {
@@ -148,7 +148,11 @@ export function mediaService(deps: MediaDeps): MediaPlane {
       rtmpsUrl = listening.rtmps === undefined ? undefined : `rtmps://${host}:${listening.rtmps}/live/`;
       features.rtmp = true;
       features.rtmps = rtmpsUrl !== undefined;
-      if (srt && (await hasSrt(options.ffmpeg!))) {
+      const ffmpeg = options.ffmpeg ? await probeFfmpeg(options.ffmpeg) : { runs: false, srt: false };
+      features.hlsDash = packager !== undefined && ffmpeg.runs;
+      if (!ffmpeg.runs && options.ffmpeg)
+        console.error(`media: ${options.ffmpeg} does not run: SRT, HLS and DASH are off`);
+      if (srt && ffmpeg.srt) {
         await ports.fill();
         features.srt = true;
         srt.reconcile();
@@ -172,12 +176,12 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   };
 }
 
-/** Debian's ffmpeg is built with libsrt; others may not be. */
-async function hasSrt(ffmpeg: string): Promise<boolean> {
+/** Whether ffmpeg runs, and has SRT: Debian's is built with libsrt, others may not be. */
+async function probeFfmpeg(ffmpeg: string): Promise<{ runs: boolean; srt: boolean }> {
   const { stdout } = await promisify(execFile)(ffmpeg, ["-hide_banner", "-protocols"], {
     timeout: 10_000,
   }).catch(() => ({ stdout: "" }));
-  return /^\s*srt\s*$/m.test(stdout);
+  return { runs: stdout.includes("Input:"), srt: /^\s*srt\s*$/m.test(stdout) };
 }
 
 async function certificate(store: MediaStore, openssl: string, host: string) {
