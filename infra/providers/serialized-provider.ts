@@ -16,7 +16,8 @@ export function serializedProvider(packed: string, kind: ProviderKind): pulumi.d
       Buffer: { from(s: string, e: string): Uint8Array };
       __realtimeStackProviders?: Map<string, Providers>;
     };
-    const cache = (host.__realtimeStackProviders ??= new Map());
+    host.__realtimeStackProviders ??= new Map();
+    const cache = host.__realtimeStackProviders;
     let loaded = cache.get(packed);
     if (!loaded) {
       const code = new TextDecoder().decode(

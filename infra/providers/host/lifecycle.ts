@@ -124,7 +124,8 @@ export function dynamicProvider<I extends Props, O extends Props>(
       const live = await kind.read(settings.client(), id, olds);
       if (!live) return { id: "", props: {} };
       const inputs = project(declaredInputs(olds), live) as Props;
-      return { id, props: { ...live, ...inputs }, inputs };
+      const computed = Object.fromEntries(Object.entries(live).filter(([k]) => !inputKeys.includes(k)));
+      return { id, props: { ...computed, ...inputs }, inputs };
     },
 
     async update(id, olds, news) {
