@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { LiveInputRecording } from "../contracts/cloudflare/stream.ts";
 import type {
   WorkerBinding,
+  WorkerDomain,
   WorkerObservability,
   WorkerPlacement,
   WorkerTailConsumer,
@@ -9,6 +10,7 @@ import type {
 } from "../contracts/cloudflare/workers.ts";
 import { newHexSecret, newTag, newTokenValue } from "./ids.ts";
 import { writePrivateFile } from "./private-file.ts";
+import type { StoredWorkerRoute } from "./routes/workers/zone-routes.ts";
 
 export interface StoredToken {
   id: string;
@@ -160,6 +162,9 @@ export interface EmulatorData {
   /** TURN usernames revoked through the Realtime API. */
   revokedTurnUsernames: string[];
   workersSubdomain: string;
+  /** Zone Worker routes and account Worker custom domains (absent in state files from before them). */
+  workerRoutes?: Record<string, StoredWorkerRoute>;
+  workerDomains?: Record<string, WorkerDomain>;
 }
 
 export interface SeedOptions {

@@ -2,6 +2,7 @@ import type { LocalProvider } from "../provider.ts";
 import { accountToken } from "./account-token.ts";
 import { notificationPolicy, notificationPolicyWebhooks } from "./notifications.ts";
 import { workersCronTrigger, workersScript, workersScriptSubdomain } from "./workers.ts";
+import { workersCustomDomain, workersRoute } from "./workers-exposure.ts";
 
 /**
  * The resources the program still declares through @pulumi/cloudflare, keyed by type token. The
@@ -12,6 +13,8 @@ export const providers: Record<string, LocalProvider> = {
   "cloudflare:index/workersScript:WorkersScript": workersScript,
   "cloudflare:index/workersCronTrigger:WorkersCronTrigger": workersCronTrigger,
   "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain": workersScriptSubdomain,
+  "cloudflare:index/workersRoute:WorkersRoute": workersRoute,
+  "cloudflare:index/workersCustomDomain:WorkersCustomDomain": workersCustomDomain,
   "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": notificationPolicyWebhooks,
   "cloudflare:index/notificationPolicy:NotificationPolicy": notificationPolicy,
 };

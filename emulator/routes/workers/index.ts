@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Env } from "../../context.ts";
+import { domainRoutes } from "./domains.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { scriptRoutes } from "./scripts.ts";
 import { secretRoutes } from "./secrets.ts";
@@ -15,3 +16,4 @@ workersRoutes.route("/scripts/:script_name/secrets", secretRoutes);
 workersRoutes.route("/scripts/:script_name/schedules", scheduleRoutes);
 workersRoutes.route("/scripts/:script_name/subdomain", scriptSubdomainRoutes);
 workersRoutes.route("/subdomain", accountSubdomainRoutes);
+workersRoutes.route("/domains", domainRoutes);
