@@ -2,15 +2,13 @@ import { createHash } from "node:crypto";
 import type { PermissionGroup } from "../contracts/cloudflare/tokens.ts";
 
 /** The permission groups the emulated APIs check, with the API's spelling (docs/reference/cloudflare-api.md §7.3). */
-const GROUPS: { name: string; scope: "account" | "zone" | "user" }[] = [
+const GROUPS: { name: string; scope: "account" | "user" }[] = [
   { name: "Stream Read", scope: "account" },
   { name: "Stream Write", scope: "account" },
   { name: "Calls Read", scope: "account" },
   { name: "Calls Write", scope: "account" },
   { name: "Workers Scripts Read", scope: "account" },
   { name: "Workers Scripts Write", scope: "account" },
-  { name: "Workers Routes Read", scope: "zone" },
-  { name: "Workers Routes Write", scope: "zone" },
   { name: "Notifications Read", scope: "account" },
   { name: "Notifications Write", scope: "account" },
   { name: "Account API Tokens Read", scope: "account" },
@@ -24,7 +22,7 @@ const groupId = (name: string) => createHash("md5").update(`permission-group:${n
 export const permissionGroups: PermissionGroup[] = GROUPS.map((g) => ({
   id: groupId(g.name),
   name: g.name,
-  scopes: [`com.cloudflare.api.${g.scope === "zone" ? "account.zone" : g.scope}`],
+  scopes: [g.scope === "account" ? "com.cloudflare.api.account" : "com.cloudflare.api.user"],
   category: g.name.replace(/ (Read|Write)$/, ""),
 }));
 

@@ -17,6 +17,9 @@ export interface StoredWorkerRoute {
   script?: string;
 }
 
+/** The emulator models account permissions only: on a zone path any valid token passes, as for other zone paths. */
+const ZONE_SCOPED = null;
+
 const zoneTag = z.string().regex(/^[0-9a-f]{32}$/);
 
 /** Routes are kept per account; a zone only sees its own. Older state files have none yet. */
@@ -48,7 +51,7 @@ zoneWorkerRoutes.use("*", async (c, next) => {
   await next();
 });
 
-zoneWorkerRoutes.post("/", requirePermission("Workers Routes Write"), async (c) => {
+zoneWorkerRoutes.post("/", requirePermission(ZONE_SCOPED), async (c) => {
   const body = await jsonBody(c, workerRouteWrite);
   const { state } = c.get("services");
   const route: StoredWorkerRoute = {
@@ -62,7 +65,7 @@ zoneWorkerRoutes.post("/", requirePermission("Workers Routes Write"), async (c) 
   return cfOk(c, view(route));
 });
 
-zoneWorkerRoutes.get("/", requirePermission("Workers Routes Read"), (c) => {
+zoneWorkerRoutes.get("/", requirePermission(ZONE_SCOPED), (c) => {
   const zone = c.req.param("zone_id");
   return cfOk(
     c,
@@ -72,11 +75,11 @@ zoneWorkerRoutes.get("/", requirePermission("Workers Routes Read"), (c) => {
   );
 });
 
-zoneWorkerRoutes.get("/:route_id", requirePermission("Workers Routes Read"), (c) =>
+zoneWorkerRoutes.get("/:route_id", requirePermission(ZONE_SCOPED), (c) =>
   cfOk(c, view(zoneRoute(c, c.get("services").state.data))),
 );
 
-zoneWorkerRoutes.put("/:route_id", requirePermission("Workers Routes Write"), async (c) => {
+zoneWorkerRoutes.put("/:route_id", requirePermission(ZONE_SCOPED), async (c) => {
   const { state } = c.get("services");
   const route = zoneRoute(c, state.data);
   const body = await jsonBody(c, workerRouteWrite);
@@ -87,7 +90,7 @@ zoneWorkerRoutes.put("/:route_id", requirePermission("Workers Routes Write"), as
   return cfOk(c, view(route));
 });
 
-zoneWorkerRoutes.delete("/:route_id", requirePermission("Workers Routes Write"), (c) => {
+zoneWorkerRoutes.delete("/:route_id", requirePermission(ZONE_SCOPED), (c) => {
   const { state } = c.get("services");
   const route = zoneRoute(c, state.data);
   delete routesOf(state.data)[route.id];
