@@ -81,33 +81,24 @@ export class DynamicProviderHost {
     return new DynamicProviderHost(child, client, stderr);
   }
 
-  private call(
-    method: string,
-    build: (req: ProtoMessage) => void,
-    requestType: string,
-  ): Promise<ProtoMessage> {
+  /** One RPC: each field is set with its setter (`Urn` → `setUrn`), property bags as Structs. */
+  private call(method: string, requestType: string, fields: Record<string, unknown>): Promise<ProtoMessage> {
     const req = new proto[requestType]!() as ProtoMessage;
-    build(req);
+    for (const [field, value] of Object.entries(fields)) {
+      const isBag = typeof value === "object" && value !== null;
+      req[`set${field}`]!(isBag ? struct(value as Props) : value);
+    }
     return new Promise((resolve, reject) =>
       this.client[method]!.call(this.client, req, (err, res) => {
-        if (err) {
-          const details = (err as { details?: string }).details || err.message;
-          reject(new Error(details));
-        } else resolve(res);
+        if (err) reject(new Error((err as { details?: string }).details || err.message));
+        else resolve(res);
       }),
     );
   }
 
   /** The stack's whole config, as the engine hands it to dynamic providers (pulumi/pulumi#17229, #17697). */
   async configure(config: Record<string, string>): Promise<void> {
-    await this.call(
-      "configure",
-      (r) => {
-        r.setArgs!(struct(config));
-        r.setAcceptsecrets!(false);
-      },
-      "ConfigureRequest",
-    );
+    await this.call("configure", "ConfigureRequest", { Args: config, Acceptsecrets: false });
   }
 
   async check(
@@ -115,15 +106,7 @@ export class DynamicProviderHost {
     olds: Props,
     news: Props,
   ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
-    const res = await this.call(
-      "check",
-      (r) => {
-        r.setUrn!(urn);
-        r.setOlds!(struct(olds));
-        r.setNews!(struct(news));
-      },
-      "CheckRequest",
-    );
+    const res = await this.call("check", "CheckRequest", { Urn: urn, Olds: olds, News: news });
     const failures = (res.getFailuresList!() as ProtoMessage[]).map((f) => ({
       property: String(f.getProperty!()),
       reason: String(f.getReason!()),
@@ -132,17 +115,8 @@ export class DynamicProviderHost {
   }
 
   async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props): Promise<DiffResult> {
-    const res = await this.call(
-      "diff",
-      (r) => {
-        r.setUrn!(urn);
-        r.setId!(id);
-        r.setOlds!(struct(olds));
-        r.setNews!(struct(news));
-        r.setOldInputs!(struct(oldInputs));
-      },
-      "DiffRequest",
-    );
+    const fields = { Urn: urn, Id: id, Olds: olds, News: news, OldInputs: oldInputs };
+    const res = await this.call("diff", "DiffRequest", fields);
     // DiffResponse.DiffChanges: 0 unknown, 1 none, 2 some.
     const changes = (["unknown", "none", "some"] as const)[Number(res.getChanges!())] ?? "unknown";
     return {
@@ -153,14 +127,7 @@ export class DynamicProviderHost {
   }
 
   async create(urn: string, properties: Props): Promise<{ id: string; outputs: Props }> {
-    const res = await this.call(
-      "create",
-      (r) => {
-        r.setUrn!(urn);
-        r.setProperties!(struct(properties));
-      },
-      "CreateRequest",
-    );
+    const res = await this.call("create", "CreateRequest", { Urn: urn, Properties: properties });
     return { id: String(res.getId!()), outputs: plain(res.getProperties!()) };
   }
 
@@ -171,16 +138,8 @@ export class DynamicProviderHost {
     properties: Props,
     inputs: Props,
   ): Promise<{ id: string; outputs: Props; inputs?: Props }> {
-    const res = await this.call(
-      "read",
-      (r) => {
-        r.setUrn!(urn);
-        r.setId!(id);
-        r.setProperties!(struct(properties));
-        r.setInputs!(struct(inputs));
-      },
-      "ReadRequest",
-    );
+    const fields = { Urn: urn, Id: id, Properties: properties, Inputs: inputs };
+    const res = await this.call("read", "ReadRequest", fields);
     const returned = res.getInputs!();
     return {
       id: String(res.getId!()),
@@ -190,31 +149,13 @@ export class DynamicProviderHost {
   }
 
   async update(urn: string, id: string, olds: Props, news: Props, oldInputs: Props): Promise<Props> {
-    const res = await this.call(
-      "update",
-      (r) => {
-        r.setUrn!(urn);
-        r.setId!(id);
-        r.setOlds!(struct(olds));
-        r.setNews!(struct(news));
-        r.setOldInputs!(struct(oldInputs));
-      },
-      "UpdateRequest",
-    );
-    return plain(res.getProperties!());
+    const fields = { Urn: urn, Id: id, Olds: olds, News: news, OldInputs: oldInputs };
+    return plain((await this.call("update", "UpdateRequest", fields)).getProperties!());
   }
 
   async delete(urn: string, id: string, properties: Props, oldInputs: Props): Promise<void> {
-    await this.call(
-      "delete",
-      (r) => {
-        r.setUrn!(urn);
-        r.setId!(id);
-        r.setProperties!(struct(properties));
-        r.setOldInputs!(struct(oldInputs));
-      },
-      "DeleteRequest",
-    );
+    const fields = { Urn: urn, Id: id, Properties: properties, OldInputs: oldInputs };
+    await this.call("delete", "DeleteRequest", fields);
   }
 
   /** What the host printed on stderr lately (its own errors print there). */
