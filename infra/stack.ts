@@ -44,7 +44,7 @@ export interface TenantOutputs {
   channels: Record<string, ChannelOutputs>;
 }
 
-/** The stack's probe input (docs/spec.md §4): its ingest details are secret as a whole. */
+/** The stack's probe input: its ingest details are secret as a whole. */
 export interface ProbeOutputs {
   liveInputId: pulumi.Output<string>;
   ingest: pulumi.Output<{
