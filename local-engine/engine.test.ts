@@ -344,6 +344,36 @@ describe("the serialized provider", () => {
   });
 });
 
+describe("replacement", () => {
+  it("adopting another object replaces the one held; deleteBeforeReplace deletes it first", async () => {
+    const declare = (adopt?: { uid: string; secret: string }) => async () => {
+      const key = new RealtimeTurnKey(
+        "k",
+        { accountId: emu.accountId, name: "k", ...(adopt ? { adopt: pulumi.secret(adopt) } : {}) },
+        { deleteBeforeReplace: true },
+      );
+      return { id: key.uid };
+    };
+    const first = await applyProgram({ ...engine(), program: declare() });
+    const { turnKeyWithKey } = await import("../contracts/cloudflare/calls.ts");
+    const other = await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
+      "POST",
+      `/accounts/${emu.accountId}/calls/turn_keys`,
+      turnKeyWithKey,
+      { name: "other" },
+    );
+    await admin.clearRequests();
+    const next = await applyProgram({ ...engine(), program: declare({ uid: other.uid, secret: other.key }) });
+    expect(ops(next.steps)).toEqual(["replace:k"]);
+    expect(next.outputs.id).toBe(other.uid);
+    expect(Object.keys(emu.services.state.data.turnKeys)).toEqual([other.uid]);
+    const writes = (await admin.requests())
+      .filter((r) => r.method !== "GET" && r.path.includes("/turn_keys/"))
+      .map((r) => `${r.method} ${r.path.split("/").at(-1)}`);
+    expect(writes).toEqual([`DELETE ${first.outputs.id}`, `PUT ${other.uid}`]);
+  });
+});
+
 describe("interruptions", () => {
   it("an API failure in the middle of an update leaves the state as Cloudflare is; the next run finishes", async () => {
     const first = await apply([{ name: "a" }, { name: "b" }]);
