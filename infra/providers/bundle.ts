@@ -1,7 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { brotliCompressSync } from "node:zlib";
 import { buildSync } from "esbuild";
 
-const ENTRY = new URL("./host/index.ts", import.meta.url).pathname;
+const ENTRY = fileURLToPath(new URL("./host/index.ts", import.meta.url));
 
 let packed: string | undefined;
 
