@@ -311,7 +311,12 @@ async function deleteOne(r: RecordedResource, options: EngineOptions, dynamic: D
   // A dynamic resource is deleted by the provider serialized in its own state, 404 handling included.
   if (isDynamicType(r.type)) return dynamic.delete(r);
   const provider = providers[r.type];
-  if (!provider) throw new Error(`the local engine cannot delete ${r.type} (${r.name})`);
+  if (!provider) {
+    // E.g. a live input recorded by an engine from before the stack's own providers.
+    throw new Error(
+      `the local engine cannot delete ${r.type} (${r.name}), which its state holds from an older program; start afresh with \`npm start -- --reset\``,
+    );
+  }
   try {
     await provider.delete(r.id, r.outputs, options.api);
   } catch (e) {

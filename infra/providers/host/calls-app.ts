@@ -35,7 +35,8 @@ export type CallsAppOutputs = CallsAppInputs & {
 /**
  * Realtime SFU apps and TURN keys share one API: POST creates (the secret comes back then only),
  * PUT renames in place, DELETE removes — each on the object's own uid, which the bridged provider
- * never fills in (it addresses them by `app_id` / `key_id`, inputs nobody sets).
+ * never fills in (terraform-provider-cloudflare v5.22.0 internal/services/calls_sfu_app/model.go and
+ * calls_turn_app/model.go address them by `app_id` / `key_id`, inputs nobody sets).
  */
 function callsAppKind({
   what,

@@ -67,8 +67,9 @@ async function put(api: CloudflareRest, uid: string, inputs: LiveInputInputs): P
 
 /**
  * Stream live inputs (docs/reference/cloudflare-api.md §1). Every setting updates in place with a
- * PUT on the input's own uid — what the bridged provider cannot do (it addresses the input by
- * `live_input_identifier`, an input nobody sets). Only a change of account replaces it.
+ * PUT on the input's own uid — what the bridged provider cannot do (terraform-provider-cloudflare
+ * v5.22.0 internal/services/stream_live_input/model.go addresses it by `live_input_identifier`, an
+ * input nobody sets). Only a change of account replaces it.
  */
 export const liveInputKind: CloudflareKind<LiveInputInputs, LiveInputOutputs> = {
   what: "live input",
