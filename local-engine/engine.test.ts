@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
 import { EmulatorAdmin } from "../emulator/admin-client.ts";
-import { scopedToken } from "../emulator/routes/testing.ts";
 import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
+import { scopedToken } from "../emulator/testing.ts";
 import { CloudflareRest } from "../infra/cloudflare-rest.ts";
 import { REALTIME_TURN_KEY, RealtimeTurnKey } from "../infra/providers/realtime-turn-key.ts";
 import { STREAM_LIVE_INPUT, StreamLiveInput } from "../infra/providers/stream-live-input.ts";
@@ -84,8 +84,9 @@ const apply = (channels: Channel[], turnKeys: string[] = []) =>
   applyProgram({ ...engine(), program: program(channels, turnKeys) });
 
 const ops = (steps: Step[]) => steps.map((s) => `${s.op}:${s.name}`);
-const liveInputs = () => Object.values(emu.services.state.data.liveInputs);
-const liveInput = (uid: string) => emu.services.state.data.liveInputs[uid];
+const liveInputs = () => emu.stores.stream.list();
+const liveInput = (uid: string) => emu.stores.stream.get(uid);
+const turnKeys = () => emu.stores.calls.list("turnKeys");
 const uids = (outputs: Record<string, unknown>) => outputs.uids as string[];
 
 describe("the project's providers through Pulumi's dynamic-provider host", () => {
@@ -141,7 +142,7 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
     expect(ops(next.steps)).toEqual(["create:turn-b-g2", "delete:turn-b-g1"]);
     const [fresh] = next.outputs.keyIds as string[];
     expect(fresh).not.toBe(old);
-    expect(Object.keys(emu.services.state.data.turnKeys)).toEqual([fresh]);
+    expect(turnKeys().map((k) => k.uid)).toEqual([fresh]);
   });
 
   it("renames a TURN key in place", async () => {
@@ -155,7 +156,7 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
     });
     expect(ops(second.steps)).toEqual(["update:k"]);
     expect(second.outputs.id).toBe(first.outputs.id);
-    expect(emu.services.state.data.turnKeys[first.outputs.id as string]?.name).toBe("two");
+    expect(emu.stores.calls.get("turnKeys", first.outputs.id as string)?.name).toBe("two");
   });
 
   it("keeps the credentials secret: marked in the state, handed to the program as secrets", async () => {
@@ -221,13 +222,13 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
     const steps = await destroyState(engine());
     expect(steps.map((s) => s.op)).toEqual(["delete", "delete", "delete"]);
     expect(liveInputs()).toEqual([]);
-    expect(emu.services.state.data.turnKeys).toEqual({});
+    expect(turnKeys()).toEqual([]);
     expect(loadState(stateFile, "test")).toMatchObject({ resources: {}, pendingDeletes: [] });
   });
 
   it("deleting what is already gone counts as done (404)", async () => {
     const first = await apply([{ name: "a" }, { name: "b" }]);
-    delete emu.services.state.data.liveInputs[uids(first.outputs)[1]!];
+    emu.stores.stream.delete(uids(first.outputs)[1]!);
     const next = await apply([{ name: "a" }]);
     expect(ops(next.steps)).toEqual(["same:a", "delete:b"]);
   });
@@ -300,7 +301,7 @@ describe("the serialized provider", () => {
       rmSync(elsewhere, { recursive: true, force: true });
     }
     expect(liveInputs()).toEqual([]);
-    expect(emu.services.state.data.turnKeys).toEqual({});
+    expect(turnKeys()).toEqual([]);
   });
 
   it("cannot import through the `import` option: Pulumi's host reads with no provider to read with", async () => {
@@ -339,7 +340,7 @@ describe("the serialized provider", () => {
     });
     expect(ops(adopted.steps)).toEqual(["create:k"]);
     expect(adopted.outputs).toEqual({ id: existing.uid, key: existing.key });
-    expect(Object.values(emu.services.state.data.turnKeys).map((k) => k.name)).toEqual(["managed"]);
+    expect(turnKeys().map((k) => k.name)).toEqual(["managed"]);
     expect(adopted.state.resources[`${REALTIME_TURN_KEY}::k`]?.secretOutputs).toContain("adopt");
   });
 });
@@ -366,7 +367,7 @@ describe("replacement", () => {
     const next = await applyProgram({ ...engine(), program: declare({ uid: other.uid, secret: other.key }) });
     expect(ops(next.steps)).toEqual(["replace:k"]);
     expect(next.outputs.id).toBe(other.uid);
-    expect(Object.keys(emu.services.state.data.turnKeys)).toEqual([other.uid]);
+    expect(turnKeys().map((k) => k.uid)).toEqual([other.uid]);
     const writes = (await admin.requests())
       .filter((r) => r.method !== "GET" && r.path.includes("/turn_keys/"))
       .map((r) => `${r.method} ${r.path.split("/").at(-1)}`);

@@ -83,7 +83,7 @@ describe("the local stack", () => {
     const result = await stack.apply();
     expect(ops(result.steps)).toEqual(["create realtime-turn-b-g2", "delete realtime-turn-b-g1"]);
     expect(outputs().turnKeys.b.keyId).not.toBe(before);
-    expect(stack.emulator.services.state.data.turnKeys[before]).toBeUndefined();
+    expect(stack.emulator.stores.calls.get("turnKeys", before)).toBeUndefined();
   });
 
   it("a tenant key generation bump makes the Worker accept the new key, and the previous one in grace", async () => {
@@ -114,7 +114,7 @@ describe("the local stack", () => {
         [`${PROJECT}:worker`]: JSON.stringify({ ...rest, ...exposure }),
       });
     };
-    const data = stack.emulator.services.state.data;
+    const workers = stack.emulator.stores.workers;
 
     expose({ route: { pattern: "rt.example.com/*", zoneId } });
     const routed = await stack.apply();
@@ -122,21 +122,19 @@ describe("the local stack", () => {
       "create realtime-worker-route",
       "update realtime-worker-subdomain",
     ]);
-    expect(Object.values(data.workerRoutes ?? {})).toMatchObject([{ zoneId, pattern: "rt.example.com/*" }]);
+    expect(workers.zoneRoutes(zoneId)).toMatchObject([{ zoneId, pattern: "rt.example.com/*" }]);
 
     expose({ customDomain: { hostname: "rt.example.com", zoneId } });
     const domained = await stack.apply();
     expect(ops(domained.steps)).toEqual(["create realtime-worker-domain", "delete realtime-worker-route"]);
-    expect(Object.values(data.workerRoutes ?? {})).toEqual([]);
-    expect(Object.values(data.workerDomains ?? {})).toMatchObject([
-      { hostname: "rt.example.com", zone_id: zoneId },
-    ]);
+    expect(workers.zoneRoutes(zoneId)).toEqual([]);
+    expect(workers.listDomains()).toMatchObject([{ hostname: "rt.example.com", zone_id: zoneId }]);
     expect((await status(outputs().tenants.acme!.apiKey)).status).toBe(200);
 
     expose({ workersDev: worker.workersDev });
     const back = await stack.apply();
     expect(ops(back.steps)).toEqual(["update realtime-worker-subdomain", "delete realtime-worker-domain"]);
-    expect(Object.values(data.workerDomains ?? {})).toEqual([]);
+    expect(workers.listDomains()).toEqual([]);
   });
 
   it("starts again from the same state with nothing to change", async () => {

@@ -69,7 +69,7 @@ describe("WorkersCronTrigger", () => {
     });
     const next = await apply((accountId) => ({ name: script(accountId).scriptName }));
     expect(ops(next.steps)).toEqual(["delete:cron"]);
-    expect(emu.services.state.data.scripts[SCRIPT]?.schedules?.map((s) => s.cron)).toEqual(["* * * * *"]);
+    expect(emu.stores.workers.get(SCRIPT)?.schedules.map((s) => s.cron)).toEqual(["* * * * *"]);
   });
 });
 
@@ -79,7 +79,7 @@ describe("WorkersRoute", () => {
     const route = new cloudflare.WorkersRoute("route", { zoneId, pattern, script: s.scriptName });
     return { id: route.id };
   };
-  const routes = () => Object.values(emu.services.state.data.workerRoutes ?? {});
+  const routes = () => [...emu.stores.workers.zoneRoutes(ZONE_A), ...emu.stores.workers.zoneRoutes(ZONE_B)];
 
   it("updates the pattern in place and is replaced when the zone changes", async () => {
     const first = await apply(declare(ZONE_A, "a.example.com/*"));
@@ -110,7 +110,7 @@ describe("WorkersCustomDomain", () => {
     });
     return { id: domain.id };
   };
-  const domains = () => Object.values(emu.services.state.data.workerDomains ?? {});
+  const domains = () => emu.stores.workers.listDomains();
 
   it("is created by PUT and replaced, never updated, when the hostname changes", async () => {
     const first = await apply(declare("rt.example.com"));
@@ -140,6 +140,6 @@ describe("NotificationPolicyWebhooks", () => {
     });
     const recorded = Object.values(run.state.resources)[0]!;
     expect("type" in recorded.outputs).toBe(false);
-    expect(emu.services.state.data.webhooks[recorded.id]).toBeDefined();
+    expect(emu.stores.notifications.getWebhook(recorded.id)).toBeDefined();
   });
 });
