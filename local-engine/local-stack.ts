@@ -132,6 +132,7 @@ export class LocalStack {
         accountId: this.emulator.accountId,
         apiBase: this.emulator.apiBase,
         realtimeApiBase: this.emulator.realtimeBase,
+        apiToken: this.emulator.adminToken,
       },
       this.readPatch(),
     );
@@ -150,6 +151,7 @@ export class LocalStack {
       program: async () => (await import(program)).default(),
       api: new CloudflareRest({ baseUrl: this.emulator.apiBase, token: this.emulator.adminToken }),
       stateFile: this.engineStateFile,
+      cwd: this.root,
       ...(this.onStep ? { onStep: this.onStep } : {}),
     });
     await this.deployWorker(Object.values(result.state.resources));
