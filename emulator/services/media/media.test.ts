@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MediaStreamTrack, RTCPeerConnection } from "werift";
 import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
 import { type LiveInput, liveInput } from "../../../contracts/cloudflare/stream.ts";
 import { toolPath } from "../../../local-engine/system-tools.ts";
@@ -263,6 +264,43 @@ describe("WHIP and WHEP endpoints", () => {
     await api(`/stream/live_inputs/${input.uid}`, jsonInit("PUT", { enabled: false }));
     expect((await post(input.webRTC.url, OFFER)).status).toBe(403);
     expect((await get(input.uid)).status).toBeNull();
+  });
+
+  it("answer a WHIP offer with 201, Location and protocol-version, take trickled candidates, and end on DELETE", async () => {
+    const input = await createInput();
+    // werift as a WHIP client: a second WebRTC stack, not the one that serves the endpoint.
+    const client = new RTCPeerConnection();
+    client.addTransceiver(new MediaStreamTrack({ kind: "video" }), { direction: "sendonly" });
+    try {
+      await client.setLocalDescription(await client.createOffer());
+      const res = await post(input.webRTC.url, client.localDescription!.sdp);
+      expect(res.status).toBe(201);
+      expect(res.headers.get("content-type")).toBe("application/sdp");
+      expect(res.headers.get("protocol-version")).toBe("draft-ietf-wish-whip-06");
+      const answer = await res.text();
+      expect(answer).toMatch(/a=rtpmap:\d+ VP8\/90000/);
+      expect(answer).toContain("a=ice-lite");
+      expect(answer.match(/^a=candidate:.*$/gm)?.every((c) => c.split(" ")[4] === "127.0.0.1")).toBe(true);
+      const session = new URL(res.headers.get("location")!, input.webRTC.url).href;
+      expect(session).toMatch(/\/webRTC\/publish\/[0-9a-f]{32}$/);
+
+      const ufrag = /^a=ice-ufrag:(.+)$/m.exec(client.localDescription!.sdp)![1]!.trim();
+      const fragment = `a=ice-ufrag:${ufrag}\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host\r\n`;
+      const patch = (body: string, type = "application/trickle-ice-sdpfrag") =>
+        fetch(session, { method: "PATCH", headers: { "content-type": type }, body });
+      expect((await patch(fragment)).status).toBe(204);
+      expect((await patch(fragment, "application/sdp")).status).toBe(415);
+      expect((await patch(fragment.replace(ufrag, "restart"))).status).toBe(501);
+      // One broadcaster per input, as over RTMPS.
+      expect((await post(input.webRTC.url, client.localDescription!.sdp)).status).toBe(409);
+
+      expect((await fetch(session, { method: "DELETE" })).status).toBe(200);
+      expect((await fetch(session, { method: "DELETE" })).status).toBe(404);
+      // No media ever came: the input never connected.
+      expect((await get(input.uid)).status).toBeNull();
+    } finally {
+      await client.close();
+    }
   });
 
   it("play no WHEP without a WHIP broadcast, an RTMPS one included", async () => {
