@@ -164,6 +164,10 @@ export class WhepViewer {
       if (state === "connected") publisher.requestKeyframe();
       if (state === "failed" || state === "closed") void viewer.close();
     });
+    // A viewer that never connects (it left before ICE completed) is let go.
+    setTimeout(() => {
+      if (pc.connectionState !== "connected") void viewer.close();
+    }, FIRST_MEDIA_DEADLINE_MS).unref();
     try {
       const answer = await answerOffer(pc, offer, host, () => {
         for (const transceiver of pc.getTransceivers()) viewer.feed(transceiver);
