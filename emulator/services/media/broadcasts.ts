@@ -34,6 +34,9 @@ export interface Admission {
   drop: () => void;
 }
 
+/** An admitted broadcaster that sends no playable media within this long gives the input back. */
+const FIRST_MEDIA_DEADLINE_MS = 30_000;
+
 const isLive = (state: string | null) => state === "connected" || state === "reconnected";
 
 const credentialOf = (input: Readonly<StoredLiveInput>, protocol: IngestProtocol) =>
@@ -49,7 +52,10 @@ type Listener = (broadcast: Broadcast) => void;
  * makes (rotate_keys, `enabled: false`, deletion, an admin flip away from connected) drops the broadcaster.
  */
 export class Broadcasts {
-  private readonly live = new Map<string, { broadcast: Broadcast; drop: () => void }>();
+  private readonly live = new Map<
+    string,
+    { broadcast: Broadcast; drop: () => void; deadline: NodeJS.Timeout }
+  >();
   private readonly liveListeners: Listener[] = [];
   private readonly endListeners: Listener[] = [];
   /** Set while this class changes a state, so that its own changes are not taken for Stream's. */
@@ -81,7 +87,11 @@ export class Broadcasts {
       connected: false,
       admittedAt: performance.now(),
     };
-    this.live.set(input.uid, { broadcast, drop: admission.drop });
+    const deadline = setTimeout(() => {
+      if (!broadcast.connected) admission.drop();
+    }, FIRST_MEDIA_DEADLINE_MS);
+    deadline.unref();
+    this.live.set(input.uid, { broadcast, drop: admission.drop, deadline });
     return broadcast;
   }
 
@@ -103,6 +113,7 @@ export class Broadcasts {
   /** The broadcaster is gone, however it went: a connected input becomes disconnected. */
   ended(broadcast: Broadcast): void {
     if (!this.isCurrent(broadcast)) return;
+    clearTimeout(this.live.get(broadcast.uid)?.deadline);
     this.live.delete(broadcast.uid);
     for (const listener of [...this.endListeners]) listener(broadcast);
     const input = this.inputs.get(broadcast.uid);

@@ -7,8 +7,8 @@ import { WhipPublisher } from "../webrtc/relay.ts";
 /**
  * WHIP at each live input's `webRTC.url` (`…/<secret>/webRTC/publish`; the URL is the credential).
  * The input connects at the publisher's first video packet and disconnects when it ends: DELETE,
- * a failed connection, or 10 s without media (30 s before the first). Publishers in progress, for
- * WHEP viewers, by input.
+ * a failed connection, or 10 s without media (30 s before the first, as for every ingest).
+ * Publishers in progress, for WHEP viewers, by input.
  */
 export function whipRoutes(
   routes: Hono<Env>,

@@ -13,8 +13,8 @@ type Kind = "audio" | "video";
 
 /** No RTP for this long from a connected publisher: it is gone (a closed tab never says DELETE). */
 const PUBLISHER_SILENCE_MS = 10_000;
-/** A publisher whose media never arrives (its client left before ICE completed) gives the input back. */
-const FIRST_MEDIA_DEADLINE_MS = 30_000;
+/** A viewer that has not connected by then (it left before ICE completed) is let go. */
+const VIEWER_CONNECT_DEADLINE_MS = 30_000;
 
 interface PublishedTrack {
   transceiver: RTCRtpTransceiver;
@@ -42,10 +42,7 @@ export class WhipPublisher {
   private lastRtp = 0;
   private watchdog: NodeJS.Timeout | undefined;
 
-  private constructor(readonly pc: RTCPeerConnection) {
-    this.watchdog = setTimeout(() => void this.close(), FIRST_MEDIA_DEADLINE_MS);
-    this.watchdog.unref();
-  }
+  private constructor(readonly pc: RTCPeerConnection) {}
 
   static async fromOffer(offer: string, host: string): Promise<{ publisher: WhipPublisher; answer: string }> {
     const pc = loopbackPeer({ host, codecs: STREAM_WEBRTC_CODECS });
@@ -93,7 +90,7 @@ export class WhipPublisher {
   async close(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.watchdog);
+    clearInterval(this.watchdog);
     for (const listener of this.endListeners) listener();
     await this.pc.close();
   }
@@ -117,7 +114,6 @@ export class WhipPublisher {
 
   private firstMedia(): void {
     for (const listener of this.mediaListeners) listener();
-    clearTimeout(this.watchdog);
     this.watchdog = setInterval(() => {
       if (performance.now() - this.lastRtp > PUBLISHER_SILENCE_MS) void this.close();
     }, 1_000);
@@ -167,7 +163,7 @@ export class WhepViewer {
     // A viewer that never connects (it left before ICE completed) is let go.
     setTimeout(() => {
       if (pc.connectionState !== "connected") void viewer.close();
-    }, FIRST_MEDIA_DEADLINE_MS).unref();
+    }, VIEWER_CONNECT_DEADLINE_MS).unref();
     try {
       const answer = await answerOffer(pc, offer, host, () => {
         for (const transceiver of pc.getTransceivers()) viewer.feed(transceiver);
