@@ -7,7 +7,7 @@ import { LocalStack } from "../local-engine/local-stack.ts";
 import { InProcessLocalDriver } from "../scripts/lib/local-driver.ts";
 
 /** The dev stack applied from scratch in a temporary folder, settled, its Worker quiet. */
-export async function benchStack(options: { turn?: boolean } = {}) {
+export async function benchStack(options: { turn?: boolean; media?: boolean } = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), "bench-stack-"));
   const local = await LocalStack.start({
     root: fileURLToPath(new URL("..", import.meta.url)),

@@ -3,6 +3,10 @@ import { startEmulator } from "./server.ts";
 
 const USAGE = `Usage: npm run emulator -- [--port 8787] [--host 127.0.0.1] [--state-file path.json]
                             [--account-id <32 hex>] [--status-shape string|object]
+                            [--media] [--ffmpeg /usr/bin/ffmpeg] [--openssl /usr/bin/openssl]
+
+--media runs the media plane: RTMP/RTMPS, SRT and WHIP ingest into the live inputs, HLS, DASH and
+WHEP playback (SRT, HLS and DASH need --ffmpeg; RTMPS needs --openssl).
 
 The admin token comes from EMULATOR_ADMIN_TOKEN (at least 20 URL-safe characters) or is generated
 and printed. It holds every permission; use it to create narrower account tokens.`;
@@ -14,6 +18,9 @@ const { values } = parseArgs({
     "state-file": { type: "string" },
     "account-id": { type: "string" },
     "status-shape": { type: "string", default: "string" },
+    media: { type: "boolean", default: false },
+    ffmpeg: { type: "string", default: "/usr/bin/ffmpeg" },
+    openssl: { type: "string", default: "/usr/bin/openssl" },
     help: { type: "boolean", default: false },
   },
 });
@@ -49,14 +56,18 @@ const emulator = await startEmulator({
   ...(values["account-id"] ? { accountId: values["account-id"] } : {}),
   ...(adminToken ? { adminToken } : {}),
   config: { statusShape: shape as "string" | "object" },
+  ...(values.media ? { media: { ffmpeg: values.ffmpeg, openssl: values.openssl } } : {}),
 });
+const rtmp = emulator.media?.rtmpServers();
 
 console.log(`Cloudflare emulator listening on ${emulator.url}
   REST API     ${emulator.apiBase}
   Realtime API ${emulator.realtimeBase}
   Admin        ${emulator.url}/__emulator/
   Account id   ${emulator.accountId}
-  Admin token  ${adminToken ? "(from EMULATOR_ADMIN_TOKEN)" : emulator.adminToken}`);
+  Admin token  ${adminToken ? "(from EMULATOR_ADMIN_TOKEN)" : emulator.adminToken}${
+    rtmp ? `\n  RTMP         ${rtmp.rtmp}${rtmp.rtmps ? `\n  RTMPS        ${rtmp.rtmps}` : ""}` : ""
+  }`);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

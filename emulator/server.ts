@@ -10,6 +10,8 @@ import { RequestLog } from "./core/request-log.ts";
 import { StateFile } from "./core/state-file.ts";
 import { callsService } from "./services/calls/index.ts";
 import type { CallsStore } from "./services/calls/store.ts";
+import { type MediaOptions, type MediaPlane, mediaService } from "./services/media/index.ts";
+import type { MediaStore } from "./services/media/store.ts";
 import { notificationsService } from "./services/notifications/index.ts";
 import type { NotificationStore } from "./services/notifications/store.ts";
 import { realtimeService } from "./services/realtime/index.ts";
@@ -36,6 +38,11 @@ export interface EmulatorOptions {
   fetch?: typeof fetch;
   /** Fault rule dice, injectable for deterministic tests. */
   random?: () => number;
+  /**
+   * The media plane (real RTMP/RTMPS, SRT and WHIP ingest; HLS, DASH and WHEP playback), with the
+   * system programs it uses. Off by default: the live inputs then hand out Cloudflare's ingest URLs.
+   */
+  media?: MediaOptions;
 }
 
 /** Each service's store, for in-process checks and the local engine; clients go through the HTTP API. */
@@ -46,6 +53,8 @@ export interface EmulatorStores {
   realtime: RealtimeStore;
   notifications: NotificationStore;
   workers: WorkersStore;
+  /** Present when the media plane runs. */
+  media?: MediaStore;
 }
 
 /** What the services share. */
@@ -71,6 +80,8 @@ export interface RunningEmulator {
   adminToken: string;
   stores: EmulatorStores;
   core: EmulatorCore;
+  /** The media plane, when started with `media`. */
+  media?: MediaPlane;
   close(): Promise<void>;
 }
 
@@ -100,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     requirePermission,
     baseUrl: () => origin,
     statusShape: () => config.statusShape,
+    ingestUrls: () => media?.ingestUrls(),
   });
   const calls = callsService({ state, requirePermission });
   const realtime = realtimeService({
@@ -116,9 +128,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     fetch: options.fetch,
   });
   const workers = workersService({ state, requirePermission });
-  // A new service (the media plane) is one more factory here: its store claims its keys of the
-  // state file, its mounts join the app, and reset reaches it.
-  const services = [tokens, stream, calls, realtime, notifications, workers];
+  const media = options.media
+    ? mediaService({ state, host, liveInputs: stream.store, options: options.media })
+    : undefined;
+  const services = [tokens, stream, calls, realtime, notifications, workers, ...(media ? [media] : [])];
+  await media?.start().catch(async (e) => {
+    await media.close();
+    throw e;
+  });
   state.save();
 
   const admin = adminRoutes({
@@ -147,6 +164,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
     s.once("error", reject);
+  }).catch(async (e) => {
+    await media?.close();
+    throw e;
   });
   const { port } = server.address() as AddressInfo;
   origin = `http://${host}:${port}`;
@@ -163,10 +183,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       realtime: realtime.store,
       notifications: notifications.store,
       workers: workers.store,
+      ...(media ? { media: media.store } : {}),
     },
     core: { config, initialConfig, log, faults, state },
+    ...(media ? { media } : {}),
     close: async () => {
       shutdown.abort();
+      await media?.close();
       await notifications.notifier.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -8,6 +8,7 @@ import { CloudflareRest } from "../infra/cloudflare-rest.ts";
 import { type ApplyResult, applyProgram, type Step } from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig } from "./local-config.ts";
 import type { RecordedResource } from "./state-file.ts";
+import { onPath, toolPath } from "./system-tools.ts";
 import { type LocalTurn, startLocalTurn } from "./turn/coturn.ts";
 import { LocalWorker, type WorkerSpec } from "./worker-runner.ts";
 
@@ -29,6 +30,11 @@ export interface LocalStackOptions {
   turn?: boolean;
   /** Drop the Worker's console output (its access log), e.g. when stdout carries a JSON report. */
   quietWorker?: boolean;
+  /**
+   * Run the emulator's media plane: RTMP/RTMPS, SRT and WHIP ingest into the live inputs, HLS, DASH
+   * and WHEP playback, with the system's ffmpeg and openssl (each feature that lacks one is off).
+   */
+  media?: boolean;
   onStep?: (step: Step) => void;
 }
 
@@ -66,6 +72,7 @@ export class LocalStack {
       startEmulator({
         port,
         stateFile: join(stateDir, `${stack}.emulator.json`),
+        ...(options.media ? { media: mediaTools() } : {}),
       }),
     );
     const turn = options.turn
@@ -191,6 +198,13 @@ export class LocalStack {
     await this.emulator.close();
     await this.turn?.stop();
   }
+}
+
+/** The system programs the media plane uses, those that are installed. */
+function mediaTools(): { ffmpeg?: string; openssl?: string } {
+  const ffmpeg = toolPath("ffmpeg");
+  const openssl = onPath("openssl");
+  return { ...(ffmpeg ? { ffmpeg } : {}), ...(openssl ? { openssl } : {}) };
 }
 
 /** coturn with the emulator's shared secret, and the emulator's TURN URLs pointed at it. */

@@ -46,7 +46,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     binaries: ["ffmpeg", "ffprobe"],
     debian: "ffmpeg",
     brew: "ffmpeg",
-    feature: "live ingest packaging to HLS and DASH, and test broadcasts",
+    feature: "SRT ingest (ffmpeg's libsrt), packaging to HLS and DASH, and test broadcasts",
     neededBy: ["test", "start"],
   },
   {
@@ -54,12 +54,13 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     binaries: ["srt-live-transmit"],
     debian: "srt-tools",
     brew: "srt",
-    feature: "SRT ingest",
-    neededBy: ["test", "start"],
+    feature: "SRT test broadcasts from libsrt's own srt-live-transmit",
+    neededBy: ["test"],
   },
 ];
 
-function onPath(binary: string, path = process.env.PATH ?? ""): string | undefined {
+/** Where a program is on PATH, or undefined. */
+export function onPath(binary: string, path = process.env.PATH ?? ""): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, binary);

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { goLive } from "../local-engine/go-live.ts";
 import { notifyLocalWorker } from "../local-engine/local-notifications.ts";
 import { LocalStack } from "../local-engine/local-stack.ts";
 import { TURNSERVER_BINARY } from "../local-engine/turn/coturn.ts";
@@ -56,6 +57,7 @@ const stack = await LocalStack.start({
   stack: values.stack,
   reset: values.reset,
   turn,
+  media: true,
   ...(emulatorPort ? { emulatorPort } : {}),
   ...(workerPort ? { workerPort } : {}),
   onStep: (s) => {
@@ -70,7 +72,10 @@ const stack = await LocalStack.start({
 const control = await serveLocalControl(stack);
 
 type Outputs = {
-  tenants: Record<string, { apiKey: string; channels: Record<string, { liveInputId: string }> }>;
+  tenants: Record<
+    string,
+    { apiKey: string; channels: Record<string, { liveInputId: string; playback: { hls: string } }> }
+  >;
 };
 const outputs = stack.outputs as Outputs;
 // Cloudflare posts live input events to the Worker's public URL; here the emulator posts them to the
@@ -80,8 +85,31 @@ await notifyLocalWorker(
   Object.values(outputs.tenants).flatMap((t) => Object.values(t.channels).map((c) => c.liveInputId)),
 );
 const [tenantId, tenant] = Object.entries(outputs.tenants)[0]!;
-const [channel, { liveInputId }] = Object.entries(tenant.channels)[0]!;
+const [channel, { liveInputId, playback }] = Object.entries(tenant.channels)[0]!;
 const url = stack.worker.url;
+const live = goLive(stack.emulator, liveInputId);
+const media = stack.emulator.media?.features;
+const mediaOff = [
+  media && !media.rtmps
+    ? "RTMPS (openssl is not installed: RTMP works, and the inputs' rtmps.url points at it)"
+    : "",
+  media && !media.srt ? "SRT ingest (needs Debian's ffmpeg, built with libsrt)" : "",
+  media && !media.hlsDash ? "HLS and DASH playback (needs ffmpeg)" : "",
+].filter(Boolean);
+const goLiveText = live
+  ? `Go live on ${tenantId}/${channel} with ffmpeg (H.264 yuv420p + AAC, a keyframe every 2 s); the dashboard turns Live:
+  ${live.ffmpegCommand}
+
+Or from OBS: Settings → Stream → Service "Custom…", Server ${live.obs.server}${live.obs.tlsServer ? ` (or ${live.obs.tlsServer}, with the local self-signed certificate)` : ""},
+  Stream Key ${live.obs.streamKey}; Settings → Output → Keyframe Interval 2 s, audio AAC.
+Watch it: ${playback.hls} (ffplay, VLC, or the dashboard's preview).
+${mediaOff
+  .map(
+    (f) => `Off: ${f}.
+`,
+  )
+  .join("")}`
+  : "";
 const auth = `-H 'X-Tenant-ID: ${tenantId}' -H 'Authorization: Bearer ${tenant.apiKey}'`;
 
 console.log(`
@@ -103,7 +131,8 @@ Try:
   curl -s -X POST ${auth} -H 'content-type: application/json' -d '{}' ${url}/api/realtime/turn
   curl -s -X POST ${auth} -H 'content-type: application/json' -d '{"room_id":"demo","user_id":"ada","user_name":"Ada"}' ${url}/api/realtime/sfu
 
-Make ${tenantId}/${channel} go live (a broadcaster connecting), then watch the dashboard change:
+${goLiveText}
+Or flip the state by hand (no media), then watch the dashboard change:
   curl -s -X POST -H 'Authorization: Bearer ${stack.emulator.adminToken}' -H 'content-type: application/json' \\
     -d '{"state":"connected"}' ${stack.emulator.url}/__emulator/live_inputs/${liveInputId}/status
 

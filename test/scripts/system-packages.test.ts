@@ -78,11 +78,13 @@ describe("system packages before npm start", () => {
     const { code, out } = await setup("start");
     expect(code).toBe(0);
     const off = out.split("\n").filter((l) => l.startsWith("Off: "));
-    expect(off).toHaveLength(3);
+    expect(off).toHaveLength(2);
     expect(off[0]).toMatch(
       /^Off: real TURN relays .*\. coturn is not installed \(sudo apt-get install -y coturn\)\.$/,
     );
-    // A browser is for the tests only.
+    expect(off[1]).toMatch(/^Off: SRT ingest .*HLS and DASH.*\(sudo apt-get install -y ffmpeg\)\.$/);
+    // A browser, and libsrt's own caller, are for the tests only.
     expect(out).not.toContain("chromium");
+    expect(out).not.toContain("srt-tools");
   });
 });

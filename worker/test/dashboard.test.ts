@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, secretValues } from "./support/api.ts";
+import { call, fixture, secretValues } from "./support/api.ts";
 
 async function sha256Base64(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -22,6 +22,23 @@ describe("GET /", () => {
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.text).toContain('<html lang="en">');
     expect(res.text).toMatch(/<label>Tenant API key <input id="key"[^>]*type="password"/);
+  });
+
+  it("lets the live preview reach the channels' Stream delivery host, and nothing else", async () => {
+    const tenants = JSON.parse(fixture().bindings.TENANTS!) as Record<
+      string,
+      { channels: Record<string, { playbackBase: string }> }
+    >;
+    const origins = new Set(
+      Object.values(tenants).flatMap((t) =>
+        Object.values(t.channels).map((c) => new URL(c.playbackBase).origin),
+      ),
+    );
+    expect(origins.size).toBe(1);
+    const [delivery] = origins;
+    const csp = (await call("/")).headers.get("content-security-policy")!;
+    expect(csp).toContain(`connect-src 'self' ${delivery};`);
+    expect(csp).toContain(`media-src ${delivery};`);
   });
 
   it("lets exactly its own inline script and style run", async () => {

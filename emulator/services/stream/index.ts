@@ -5,6 +5,7 @@ import type { RequirePermission } from "../tokens/check.ts";
 import { deliveryRoutes } from "./delivery.ts";
 import { liveInputRoutes } from "./routes.ts";
 import { StreamStore } from "./store.ts";
+import { CLOUDFLARE_INGEST, type IngestUrls } from "./views.ts";
 
 /** Where Stream delivery is served, standing in for `customer-<code>.cloudflarestream.com`. */
 const DELIVERY = "/delivery";
@@ -15,6 +16,8 @@ export interface StreamDeps {
   /** The emulator's own origin, for the URLs a live input hands out. */
   baseUrl: () => string;
   statusShape: () => StatusShape;
+  /** Where broadcasters connect: the local media plane's addresses while it runs, else Cloudflare's. */
+  ingestUrls?: () => IngestUrls | undefined;
 }
 
 /** Stream: live inputs (REST v4) and their delivery endpoints. */
@@ -23,6 +26,7 @@ export function streamService(deps: StreamDeps): EmulatorService<StreamStore> {
   const viewContext = () => ({
     deliveryBase: `${deps.baseUrl()}${DELIVERY}/customer-${store.customerCode}`,
     statusShape: deps.statusShape(),
+    ingest: deps.ingestUrls?.() ?? CLOUDFLARE_INGEST,
   });
   return {
     store,

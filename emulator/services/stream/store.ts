@@ -27,6 +27,8 @@ export interface StoredLiveInput {
   history: { state: string; statusEnteredAt: string }[];
   /** The uid of the video of the current broadcast, while connected. */
   currentVideoUid: string | null;
+  /** How the last broadcast came in (`rtmp`, `srt`, `webrtc`), when a real one did. */
+  ingestProtocol?: string;
 }
 
 /** A live input's connection changed: a broadcaster connected, dropped or failed. */
@@ -41,6 +43,9 @@ export interface LiveInputStateChange {
 }
 
 export type StateChangeListener = (change: LiveInputStateChange) => void;
+
+/** Something about the live inputs changed: one was created, updated, rotated, deleted, or all were reset. */
+export type InputsChangedListener = () => void;
 
 interface StreamSection {
   /** The `customer-<code>` part of Stream delivery hosts. */
@@ -87,6 +92,7 @@ export class StreamStore {
   private code: string;
   private inputs: Collection<StoredLiveInput>;
   private readonly listeners: StateChangeListener[] = [];
+  private readonly changeListeners: InputsChangedListener[] = [];
   private readonly section: Section<StreamSection>;
 
   constructor(state: StateFile) {
@@ -134,7 +140,7 @@ export class StreamStore {
       currentVideoUid: null,
     };
     this.inputs.set(input.uid, input);
-    this.section.changed();
+    this.saved();
     return input;
   }
 
@@ -155,7 +161,7 @@ export class StreamStore {
 
   delete(uid: string): void {
     this.inputs.remove(uid);
-    this.section.changed();
+    this.saved();
   }
 
   /** New ingest credentials; the old ones stop working and a connected broadcaster is dropped. */
@@ -168,13 +174,18 @@ export class StreamStore {
     return input;
   }
 
-  /** Moves the input to a new connection state, as a broadcaster connecting or dropping would. */
+  /**
+   * Moves the input to a new connection state, as a broadcaster connecting or dropping does (the
+   * media plane, for real broadcasts) or an admin flip; `ingestProtocol` says how a real one came in.
+   */
   setConnectionState(
     uid: string,
     state: string | null,
     error?: { code: string; message: string },
+    ingestProtocol?: string,
   ): Readonly<StoredLiveInput> {
     const input = this.inputs.find(uid);
+    if (ingestProtocol) input.ingestProtocol = ingestProtocol;
     this.commit(input, { state, ...(error ? { error } : {}) });
     return input;
   }
@@ -187,17 +198,33 @@ export class StreamStore {
     };
   }
 
+  /**
+   * Called after every stored change to the inputs (settings, credentials, deletion, reset), so that
+   * whoever serves their ingest (the media plane) can drop what no longer holds; returns the unsubscribe.
+   */
+  onInputsChanged(listener: InputsChangedListener): () => void {
+    this.changeListeners.push(listener);
+    return () => {
+      this.changeListeners.splice(this.changeListeners.indexOf(listener), 1);
+    };
+  }
+
   /** No live inputs, and a new customer code. */
   reset(): void {
     this.code = newCustomerCode();
     this.inputs = new Collection("Live input");
+    this.saved();
+  }
+
+  private saved(): void {
     this.section.changed();
+    for (const listener of [...this.changeListeners]) listener();
   }
 
   /** Saves a changed input, with its connection moved to `move.state` first when given. */
   private commit(input: StoredLiveInput, move?: Omit<LiveInputStateChange, "uid" | "at">): void {
     if (!move) {
-      this.section.changed();
+      this.saved();
       return;
     }
     const at = now();
@@ -210,5 +237,6 @@ export class StreamStore {
     this.section.changed();
     const change = { uid: input.uid, at, ...move };
     for (const listener of [...this.listeners]) listener(change);
+    for (const listener of [...this.changeListeners]) listener();
   }
 }

@@ -10,6 +10,10 @@ export interface E2eStack {
   /** The secret the emulator's notifications carry to the Worker's webhook. */
   webhookSecret: string;
   tenants: Record<string, { apiKey: string; channels: Record<string, string> }>;
+  /** Each live input's RTMPS ingest as the stack outputs publish it. */
+  ingest: Record<string, { rtmpsUrl: string; streamKey: string }>;
+  /** The ffmpeg arguments `npm start` prints to go live (for its first channel), for globex/studio. */
+  goLiveArgs: string[];
 }
 
 declare module "vitest" {
@@ -17,3 +21,9 @@ declare module "vitest" {
     stack: E2eStack;
   }
 }
+
+/**
+ * Channels of their own for the files that broadcast for real (globex/studio over RTMPS, recorded;
+ * globex/booth over WHIP), so that their broadcasts leave the channels the other files watch as they were.
+ */
+export const MEDIA_CHANNELS = { rtmps: "studio", whip: "booth" } as const;

@@ -1,29 +1,43 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { PROJECT } from "../../../local-engine/local-config.ts";
+import { goLive } from "../../../local-engine/go-live.ts";
+import { PROJECT, readStackConfig } from "../../../local-engine/local-config.ts";
 import { notifyLocalWorker } from "../../../local-engine/local-notifications.ts";
 import { LocalStack } from "../../../local-engine/local-stack.ts";
-import type { E2eStack } from "./context.ts";
+import { type E2eStack, MEDIA_CHANNELS } from "./context.ts";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const STACK = "dev";
 
-type Outputs = {
-  tenants: Record<string, { apiKey: string; channels: Record<string, { liveInputId: string }> }>;
-};
+type ChannelOutputs = { liveInputId: string; ingest: { rtmpsUrl: string }; streamKey: string };
+type Outputs = { tenants: Record<string, { apiKey: string; channels: Record<string, ChannelOutputs> }> };
+
+/** The media channels, added to the dev config through the local config patch, as rotation changes it. */
+function withMediaChannels(stateDir: string): void {
+  const key = `${PROJECT}:tenants`;
+  const tenants = JSON.parse(readStackConfig(ROOT, STACK, stateDir)[key]!) as {
+    id: string;
+    channels: { name: string; recording?: boolean }[];
+  }[];
+  const globex = tenants.find((t) => t.id === "globex")!;
+  globex.channels.push({ name: MEDIA_CHANNELS.rtmps, recording: true }, { name: MEDIA_CHANNELS.whip });
+  writeFileSync(join(stateDir, `${STACK}.config.json`), JSON.stringify({ [key]: JSON.stringify(tenants) }));
+}
 
 /** One stack for every e2e file: starting it is the slow part, and the files use separate channels and rooms. */
 export default async function setup(project: TestProject) {
+  // A fresh folder: nothing to reset, and the config patch is already in it.
   const stateDir = mkdtempSync(join(tmpdir(), "e2e-stack-"));
+  withMediaChannels(stateDir);
   const stack = await LocalStack.start({
     root: ROOT,
     stack: STACK,
     stateDir,
-    reset: true,
     turn: true,
+    media: true,
     quietWorker: true,
   });
   try {
@@ -40,12 +54,20 @@ export default async function setup(project: TestProject) {
     }
     const liveInputIds = Object.values(tenants).flatMap((t) => Object.values(t.channels));
     await notifyLocalWorker(stack, liveInputIds);
+    const channels = Object.values(outputs.tenants).flatMap((t) => Object.values(t.channels));
+    const ingest = Object.fromEntries(
+      channels.map((c) => [c.liveInputId, { rtmpsUrl: c.ingest.rtmpsUrl, streamKey: c.streamKey }]),
+    );
+    const live = goLive(stack.emulator, tenants.globex!.channels[MEDIA_CHANNELS.rtmps]!);
+    if (!live) throw new Error("the e2e stack runs no media plane");
     project.provide("stack", {
       workerUrl: stack.worker.url,
       emulatorUrl: stack.emulator.url,
       adminToken: stack.emulator.adminToken,
       webhookSecret,
       tenants,
+      ingest,
+      goLiveArgs: live.ffmpegArgs,
     });
   } catch (error) {
     await stack.close();

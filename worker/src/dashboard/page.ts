@@ -6,19 +6,24 @@ import {
 } from "./assets.generated.ts";
 
 /**
- * Only the page's own script and style run (by hash); it talks to this origin only. WebRTC's
- * TURN and SFU traffic is not subject to CSP, so Test TURN and Test SFU still work.
+ * Only the page's own script and style run (by hash); it talks to this origin and, for the live
+ * preview (HLS manifests, WHEP), to the Stream delivery hosts of the channels (`playbackOrigins`).
+ * WebRTC's own traffic is not subject to CSP, so Test TURN, Test SFU and WHEP media still work.
  */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  `script-src 'sha256-${DASHBOARD_SCRIPT_SHA256}'`,
-  `style-src 'sha256-${DASHBOARD_STYLE_SHA256}'`,
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+export function dashboardCsp(playbackOrigins: readonly string[]): string {
+  const delivery = playbackOrigins.length > 0 ? ` ${playbackOrigins.join(" ")}` : "";
+  return [
+    "default-src 'none'",
+    `script-src 'sha256-${DASHBOARD_SCRIPT_SHA256}'`,
+    `style-src 'sha256-${DASHBOARD_STYLE_SHA256}'`,
+    `connect-src 'self'${delivery}`,
+    `media-src ${delivery ? delivery.trim() : "'none'"}`,
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 /** The dashboard's one page: static markup that the script fills in after sign-in. */
 export const DASHBOARD_HTML = `<!doctype html>

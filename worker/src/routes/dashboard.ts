@@ -1,14 +1,27 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import { DASHBOARD_CSP, DASHBOARD_HTML } from "../dashboard/page.ts";
+import { configReport } from "../config.ts";
+import { DASHBOARD_HTML, dashboardCsp } from "../dashboard/page.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
+
+/** Where the channels' previews play from: the Stream delivery hosts of every channel's live input. */
+function playbackOrigins(env: object): string[] {
+  const tenants = configReport(env).values.TENANTS ?? {};
+  return [
+    ...new Set(
+      Object.values(tenants).flatMap((t) =>
+        Object.values(t.channels).map((c) => new URL(c.playbackBase).origin),
+      ),
+    ),
+  ];
+}
 
 /** `GET /`: the operator's status dashboard, one self-contained page. */
 export function dashboardRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.dashboard, (c) =>
     c.html(DASHBOARD_HTML, 200, {
-      "content-security-policy": DASHBOARD_CSP,
+      "content-security-policy": dashboardCsp(playbackOrigins(c.env)),
       "cache-control": "no-store",
       "referrer-policy": "no-referrer",
       "x-content-type-options": "nosniff",

@@ -3,6 +3,7 @@ import { type Api, messageOf } from "./api.ts";
 import { h, timeOf } from "./dom.ts";
 import { field } from "./fields.ts";
 import { indicatorOf } from "./indicator.ts";
+import { Preview } from "./preview.ts";
 import type { FeedListener, FeedState } from "./status-feed.ts";
 
 /**
@@ -16,6 +17,7 @@ export class ChannelCard implements FeedListener {
   private readonly feedLine = h("p", { class: "feed", "data-feed": "connecting" }, "Connecting…");
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
+  private readonly preview = new Preview();
   private latest: ChannelStatus | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
@@ -32,6 +34,7 @@ export class ChannelCard implements FeedListener {
       h("header", {}, h("h3", { id: headingId }, channel), this.indicator),
       this.detail,
       this.feedLine,
+      this.preview.element,
       h("h4", {}, "Playback"),
       this.playback,
       h("h4", {}, "Ingest"),
@@ -52,6 +55,7 @@ export class ChannelCard implements FeedListener {
     const playbackChanged = JSON.stringify(status.playback) !== JSON.stringify(this.latest?.playback);
     this.latest = status;
     this.render(status);
+    this.preview.update(status);
     if (playbackChanged) {
       this.playback.replaceChildren(
         field("HLS URL", status.playback.hls),
@@ -63,6 +67,7 @@ export class ChannelCard implements FeedListener {
 
   unavailable(message: string): void {
     this.latest = undefined;
+    this.preview.stop();
     this.render(undefined, message);
   }
 

@@ -1,0 +1,92 @@
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { ChannelStatus } from "../../contracts/api/stream.ts";
+import { toolPath } from "../../local-engine/system-tools.ts";
+import { launchChromium } from "./support/browser.ts";
+import { MEDIA_CHANNELS } from "./support/context.ts";
+import { type Dashboard, openDashboard } from "./support/dashboard.ts";
+
+const stack = inject("stack");
+const TENANT = "globex";
+const CHANNEL = MEDIA_CHANNELS.rtmps;
+const tenant = stack.tenants[TENANT]!;
+const liveInput = tenant.channels[CHANNEL]!;
+const FFMPEG = toolPath("ffmpeg")!;
+const FFPROBE = FFMPEG.replace(/ffmpeg$/, "ffprobe");
+
+const status = async (): Promise<ChannelStatus> => {
+  const res = await fetch(`${stack.workerUrl}/api/stream/status?channel=${CHANNEL}`, {
+    headers: { "x-tenant-id": TENANT, authorization: `Bearer ${tenant.apiKey}` },
+  });
+  return ((await res.json()) as { data: ChannelStatus }).data;
+};
+
+async function ffprobe(url: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(
+    FFPROBE,
+    ["-v", "error", "-show_streams", "-of", "json", url],
+    {
+      timeout: 20_000,
+    },
+  );
+  return (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams
+    .map((s) => s.codec_name)
+    .sort();
+}
+
+let browser: Browser;
+let dashboard: Dashboard;
+beforeAll(async () => {
+  browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
+  dashboard = await openDashboard(browser, stack, { tenant: TENANT });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("going live over RTMPS with the command npm start prints", () => {
+  it("connects the input by the broadcast itself, plays HLS and DASH and the dashboard preview, and disconnects when ffmpeg stops", async () => {
+    const { rtmpsUrl, streamKey } = stack.ingest[liveInput]!;
+    expect(rtmpsUrl).toMatch(/^rtmps:\/\/127\.0\.0\.1:\d+\/live\/$/);
+    expect(stack.goLiveArgs.at(-1)).toBe(`${rtmpsUrl}${streamKey}`);
+    await expect.poll(() => dashboard.indicator(CHANNEL).textContent()).toBe("Ready");
+
+    const ffmpeg = spawn(FFMPEG, ["-hide_banner", "-loglevel", "error", ...stack.goLiveArgs], {
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => ffmpeg.once("close", resolve));
+    try {
+      await expect.poll(async () => (await status()).connected, { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => dashboard.indicator(CHANNEL).textContent(), { timeout: 5_000 }).toBe("Live");
+
+      const { playback } = await status();
+      await expect.poll(async () => (await fetch(playback.hls)).status, { timeout: 15_000 }).toBe(200);
+      expect(await ffprobe(playback.hls)).toEqual(["aac", "h264"]);
+      const playlist = await (await fetch(playback.hls)).text();
+      const segment = new URL(playlist.split("\n").find((l) => l.endsWith(".ts"))!, playback.hls).href;
+      expect(await ffprobe(segment)).toEqual(["aac", "h264"]);
+      await expect.poll(async () => (await fetch(playback.dash)).status, { timeout: 10_000 }).toBe(200);
+      expect(await ffprobe(playback.dash)).toEqual(["aac", "h264"]);
+
+      const preview = dashboard.card(CHANNEL).locator(".preview video");
+      await expect
+        .poll(() => preview.evaluate((v: HTMLVideoElement) => v.currentTime).catch(() => 0), {
+          timeout: 20_000,
+        })
+        .toBeGreaterThan(0);
+      expect(await preview.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(1280);
+      await dashboard.screenshot("live-preview");
+    } finally {
+      ffmpeg.kill("SIGINT");
+      await exited;
+    }
+    await expect
+      .poll(() => dashboard.indicator(CHANNEL).textContent(), { timeout: 10_000 })
+      .toBe("Disconnected");
+    expect((await status()).connected).toBe(false);
+    expect(await dashboard.card(CHANNEL).locator(".preview").isHidden()).toBe(true);
+    expect((await fetch((await status()).playback.hls)).status).toBe(204);
+  });
+});

@@ -1,0 +1,71 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { ChannelStatus, StreamConnectData } from "../../contracts/api/stream.ts";
+import { LOOPBACK_WEBRTC_ARGS, launchChromium } from "./support/browser.ts";
+import { MEDIA_CHANNELS } from "./support/context.ts";
+import { openDashboard } from "./support/dashboard.ts";
+import { framesDecoded, playWhep, publishWhip } from "./support/webrtc-stream.ts";
+
+const stack = inject("stack");
+const TENANT = "globex";
+const CHANNEL = MEDIA_CHANNELS.whip;
+const tenant = stack.tenants[TENANT]!;
+
+async function worker<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${stack.workerUrl}${path}`, {
+    method,
+    headers: {
+      "x-tenant-id": TENANT,
+      authorization: `Bearer ${tenant.apiKey}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as { success: boolean; data: T };
+  if (!json.success) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
+  return json.data;
+}
+const status = () => worker<ChannelStatus>("GET", `/api/stream/status?channel=${CHANNEL}`);
+
+let browser: Browser;
+let publisher: Page;
+let viewer: Page;
+beforeAll(async () => {
+  browser = await launchChromium(LOOPBACK_WEBRTC_ARGS);
+  publisher = await (await browser.newContext()).newPage();
+  viewer = await (await browser.newContext()).newPage();
+  // A page on a loopback origin is a secure context: getUserMedia and WebRTC work there.
+  await publisher.goto(`${stack.workerUrl}/healthz`);
+  await viewer.goto(`${stack.workerUrl}/healthz`);
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("WebRTC ingest and playback", () => {
+  it("connects the input when Chromium publishes over WHIP, and a second page decodes it over WHEP", async () => {
+    const { ingest } = await worker<StreamConnectData>("POST", "/api/stream/connect", { channel: CHANNEL });
+    const session = await publishWhip(publisher, ingest.whip.url);
+    expect(session).toMatch(/\/webRTC\/publish\/[0-9a-f]{32}$/);
+    await expect.poll(async () => (await status()).connected, { timeout: 15_000 }).toBe(true);
+
+    const { playback } = await status();
+    // A WHIP broadcast plays over WHEP only, as on Cloudflare.
+    const hls = await fetch(playback.hls);
+    expect(hls.status).toBe(204);
+    await playWhep(viewer, playback.whep);
+    await expect.poll(() => framesDecoded(viewer), { timeout: 20_000 }).toBeGreaterThan(0);
+
+    // The dashboard's preview of a WHIP broadcast plays over WHEP too.
+    const dashboard = await openDashboard(browser, stack, { tenant: TENANT });
+    const preview = dashboard.card(CHANNEL).locator('.preview video[aria-label="WebRTC preview"]');
+    await expect
+      .poll(() => preview.evaluate((v: HTMLVideoElement) => v.videoWidth).catch(() => 0), { timeout: 20_000 })
+      .toBe(640);
+    await dashboard.screenshot("live-webrtc-preview");
+    await dashboard.context.close();
+
+    expect((await fetch(session, { method: "DELETE" })).status).toBe(200);
+    await expect.poll(async () => (await status()).connected, { timeout: 10_000 }).toBe(false);
+  });
+});
