@@ -33,6 +33,8 @@ export const stackOutputs = z.looseObject({
   probe: z
     .looseObject({
       liveInputId: z.string(),
+      /** Reads the probe input's status from the Worker, and nothing else (secret). */
+      apiKey: z.string(),
       ingest: z.looseObject({
         rtmpsUrl: z.string(),
         streamKey: z.string(),

@@ -1,6 +1,7 @@
 import type * as z from "zod/mini";
 import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
 import { healthzData } from "../../contracts/api/healthz.ts";
+import { probeStatusData } from "../../contracts/api/probe.ts";
 import {
   type SfuSessionRequest,
   sfuSessionData,
@@ -37,6 +38,8 @@ interface CallOptions {
   body?: unknown;
   /** Defaults to the tenant key; a session token for the session proxy. */
   bearer?: string;
+  /** No `X-Tenant-ID`: a credential that belongs to no tenant (the probe key). */
+  tenantless?: boolean;
   signal?: AbortSignal;
 }
 
@@ -63,6 +66,10 @@ export class WorkerApi {
   /** Reads the live input from Cloudflare (never from the status cache); the answer holds ingest secrets. */
   streamConnect = (channel: string, signal?: AbortSignal) =>
     this.call("POST", "/api/stream/connect", streamConnectData, 200, { body: { channel }, signal });
+
+  /** The probe input's status, with the stack's probe key (never a tenant's). */
+  probeStatus = (probeKey: string, signal?: AbortSignal) =>
+    this.call("GET", "/api/probe/status", probeStatusData, 200, { bearer: probeKey, tenantless: true, signal });
 
   turn = (body: TurnRequest, signal?: AbortSignal) =>
     this.call("POST", "/api/realtime/turn", turnData, 200, { body, signal });
@@ -112,9 +119,11 @@ export class WorkerApi {
     options: CallOptions,
   ): Promise<z.infer<T>> {
     const headers: Record<string, string> = {};
-    if (this.credentials) {
+    if (this.credentials && !options.tenantless) {
       headers["x-tenant-id"] = this.credentials.tenant;
       headers.authorization = `Bearer ${options.bearer ?? this.credentials.key}`;
+    } else if (options.bearer) {
+      headers.authorization = `Bearer ${options.bearer}`;
     }
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
