@@ -50,6 +50,8 @@ export interface ProbeOutputs {
   liveInputId: pulumi.Output<string>;
   /** The probe key (secret): reads the probe input's status from the Worker, nothing else. */
   apiKey: pulumi.Output<string>;
+  /** `realtime-stack:probe.onDeploy`: deploy runs the probes. */
+  onDeploy: boolean;
   ingest: pulumi.Output<{
     rtmpsUrl: string;
     streamKey: string;
@@ -160,6 +162,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
         apiKey: config.signingSecret.apply((secret) =>
           deriveProbeKey(secret, stack, rotation.tenantKeys.generation),
         ),
+        onDeploy: config.probe.onDeploy,
         ingest: pulumi.secret(
           pulumi.output({
             rtmpsUrl: published.ingest.rtmpsUrl,

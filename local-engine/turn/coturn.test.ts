@@ -7,7 +7,7 @@ import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
 import { createTurnKey, realtimeFetch } from "../../emulator/services/realtime/testing.ts";
 import { turnPassword } from "../../emulator/services/realtime/turn-credentials.ts";
 import { accountFetch } from "../../emulator/testing.ts";
-import { probeTurn, type TurnServerAddress } from "../../scripts/lib/turn-probe.ts";
+import { probeTurn, type TurnServerAddress } from "./turn-client.ts";
 import { type LocalTurn, startLocalTurn } from "./coturn.ts";
 
 /**

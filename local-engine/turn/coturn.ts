@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { stunBinding } from "../../scripts/lib/turn-probe.ts";
+import { stunBinding } from "./turn-client.ts";
 import { toolPath } from "../system-tools.ts";
 import { freeUdpAndTcpPort } from "./dual-port.ts";
 import { type RunningTurnGate, startTurnGate, type TurnGateOptions } from "./turn-gate.ts";

@@ -20,7 +20,8 @@ export interface ProbeLatency {
 
 export interface ProbeResult {
   name: string;
-  status: "passed" | "failed";
+  /** `skipped`: not possible here and not a failure (SRT with an ffmpeg without libsrt). */
+  status: "passed" | "failed" | "skipped";
   durationMs: number;
   latencies: ProbeLatency[];
   /** Of durationMs, the time spent waiting on Cloudflare-side steps. */

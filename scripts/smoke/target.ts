@@ -22,6 +22,8 @@ export interface ProbeInput {
   key: string;
   ingest: { rtmpsUrl: string; streamKey: string; srtUrl: string; srtStreamId: string; srtPassphrase: string };
   playback: { hls: string };
+  /** The stack's config asks every deploy to run the probes. */
+  onDeploy: boolean;
 }
 
 /** What smoke checks: a Worker, the tenants to call it as, and what the stack says should be there. */
@@ -70,6 +72,7 @@ function targetFromOutputs(
             key: probe.apiKey,
             ingest: probe.ingest,
             playback: { hls: probe.playback.hls },
+            onDeploy: probe.onDeploy ?? false,
           },
         }
       : {}),
