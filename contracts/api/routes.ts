@@ -15,6 +15,7 @@ import { statusEventData, streamEventsQuery } from "./events.ts";
 import { healthzData } from "./healthz.ts";
 import { openApiObject } from "./openapi-object.ts";
 import { sfuSessionData, sfuSessionParams, sfuSessionRequest, turnData, turnRequest } from "./realtime.ts";
+import { probeStatusData } from "./probe.ts";
 import { joinData, joinRequest, roomServerMessage, roomSocketParams } from "./rooms.ts";
 import { channelStatus, streamConnectData, streamConnectRequest, streamStatusQuery } from "./stream.ts";
 import { webhookData } from "./webhook.ts";
@@ -23,9 +24,10 @@ import { webhookData } from "./webhook.ts";
  * How a route authenticates: `tenant` = `X-Tenant-ID` + `Authorization: Bearer <tenant key>` (or a
  * dashboard token); `session` = `X-Tenant-ID` + `Authorization: Bearer <session token>` of the session
  * in the path; `webhook` = Cloudflare's `cf-webhook-auth` secret; `room` = `?token=<session token>`
- * for the room in the path (browsers cannot set headers on a WebSocket).
+ * for the room in the path (browsers cannot set headers on a WebSocket); `probe` = `Authorization:
+ * Bearer <the stack's probe key>`, no tenant (contracts/probe-key.ts).
  */
-export type RouteAuth = "none" | "tenant" | "session" | "webhook" | "room";
+export type RouteAuth = "none" | "tenant" | "session" | "webhook" | "room" | "probe";
 
 export interface ApiRoute {
   method: "GET" | "POST" | "PUT";
@@ -87,6 +89,17 @@ export const API_ROUTES = {
     status: 200,
     upstream: true,
     errors: ["invalid_request", "channel_not_found"],
+  },
+  probeStatus: {
+    method: "GET",
+    path: "/api/probe/status",
+    auth: "probe",
+    summary:
+      "The stack's probe live input (not a tenant channel), for post-deploy probes: read from Cloudflare when the held status is older than a second",
+    data: probeStatusData,
+    status: 200,
+    upstream: true,
+    errors: ["not_found"],
   },
   streamConnect: {
     method: "POST",

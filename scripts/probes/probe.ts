@@ -95,8 +95,15 @@ export async function waitFor<T>(
       last = e instanceof Error ? e.message : String(e);
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        ctx.signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, intervalMs);
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 }

@@ -16,6 +16,7 @@ import { roomRoutes } from "./routes/rooms.ts";
 import { sfuRoutes } from "./routes/sfu.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { turnRoutes } from "./routes/turn.ts";
+import { probeRoutes } from "./routes/probe.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import type { UpstreamOptions } from "./upstream/http.ts";
 
@@ -38,6 +39,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   channelRoutes(app);
   eventRoutes(app);
   webhookRoutes(app);
+  probeRoutes(app);
   joinRoutes(app, options.upstream);
   roomRoutes(app);
   dashboardTokenRoutes(app);

@@ -150,5 +150,6 @@ export const NEEDS = {
     "REALTIME_API_BASE",
   ],
   sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
-  webhook: ["WEBHOOK_SECRET", "TENANTS"],
+  webhook: ["WEBHOOK_SECRET", "TENANTS", "PROBE_LIVE_INPUT_ID"],
+  probeAuth: ["SIGNING_SECRET", "STACK", "TENANT_KEY_GENERATION"],
 } as const satisfies Record<string, readonly BindingName[]>;

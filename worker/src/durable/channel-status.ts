@@ -85,10 +85,11 @@ export class ChannelStatus extends DurableObject<WorkerBindings> {
     });
   }
 
-  async current(liveInputId: string): Promise<SnapshotResult> {
+  /** The held status if read within `maxAgeMs` (default the refresh interval), else a read from Cloudflare. */
+  async current(liveInputId: string, maxAgeMs = STATUS_REFRESH_MS): Promise<SnapshotResult> {
     this.liveInputId = liveInputId;
     const held = this.log.snapshot;
-    if (held && Date.now() - this.readAt < STATUS_REFRESH_MS) return { ok: true, snapshot: held };
+    if (held && Date.now() - this.readAt < Math.min(maxAgeMs, STATUS_REFRESH_MS)) return { ok: true, snapshot: held };
     this.inflight ??= this.read(liveInputId).finally(() => {
       this.inflight = undefined;
     });

@@ -13,7 +13,7 @@ import { mount } from "../mount.ts";
  */
 export function webhookRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamWebhook, async (c, { body }) => {
-    const { TENANTS } = requireConfig(c.env, NEEDS.webhook);
+    const { TENANTS, PROBE_LIVE_INPUT_ID } = requireConfig(c.env, NEEDS.webhook);
     const asOf = instantNs(body.data.updated_at);
     if (asOf === undefined) {
       const issue = { in: "body", path: "data.updated_at", message: "must be an RFC 3339 date-time" };
@@ -21,7 +21,8 @@ export function webhookRoutes(app: Hono<AppEnv>): void {
         details: { issues: [issue] },
       });
     }
-    if (!servesLiveInput(TENANTS, body.data.input_id)) return { outcome: "unknown_live_input" as const };
+    const known = servesLiveInput(TENANTS, body.data.input_id) || body.data.input_id === PROBE_LIVE_INPUT_ID;
+    if (!known) return { outcome: "unknown_live_input" as const };
     const outcome = await statusHolder(c.env, body.data.input_id).notify(body.data, String(asOf));
     return { outcome };
   });
