@@ -27,7 +27,8 @@ export const channelStatus = z.object({
   error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,
 });
-export type ChannelStatus = z.infer<typeof channelStatus>;
+/** A channel's status as the API shows it (the status holder Durable Object is `ChannelStatus`). */
+export type ChannelStatusView = z.infer<typeof channelStatus>;
 
 /** `POST /api/stream/connect` */
 export const streamConnectRequest = z.object({ channel: channelName });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "../../contracts/tenant-key.ts";
 import { PLAIN_BINDINGS, SECRET_BINDINGS, tenantMap } from "../../contracts/worker/bindings.ts";
 import { StackConfigError } from "../../infra/config.ts";
+import { migrationStep } from "../../infra/worker-migrations.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "../../infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
 import {
@@ -121,7 +122,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       mainModule: "index.js",
       migrations: {
         newTag: DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag,
-        steps: DURABLE_OBJECT_MIGRATIONS.map((m) => ({ newSqliteClasses: m.newSqliteClasses })),
+        steps: DURABLE_OBJECT_MIGRATIONS.map(migrationStep),
       },
     });
     expect(run.fake.named("realtime-worker-cron").inputs).toMatchObject({
@@ -134,6 +135,17 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     fake.deployedScripts.set("realtime-stack-dev", DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag);
     const run = await evaluate(devStackValues(), fake);
     expect(run.fake.named("realtime-worker").inputs.migrations).toBeUndefined();
+  });
+
+  it("upgrades a script deployed at v2 by renaming the limiter class, keeping its objects", async () => {
+    const fake = new FakeCloudflare();
+    fake.deployedScripts.set("realtime-stack-dev", "v2");
+    const run = await evaluate(devStackValues(), fake);
+    expect(run.fake.named("realtime-worker").inputs.migrations).toEqual({
+      oldTag: "v2",
+      newTag: "v3",
+      steps: [{ renamedClasses: [{ from: "RateLimiter", to: "TenantBudget" }] }],
+    });
   });
 
   it("wires only the active slot's ids and secrets into the Worker", async () => {

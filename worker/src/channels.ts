@@ -1,9 +1,8 @@
-import type { ChannelStatus } from "../../contracts/api/stream.ts";
+import type { ChannelStatusView } from "../../contracts/api/stream.ts";
 import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
 import { ApiError } from "./api-error.ts";
 import type { LiveInputSnapshot } from "./durable/status-snapshot.ts";
-import type { WorkerBindings } from "./env.ts";
-import type { Tenant } from "./middleware/tenant-auth.ts";
+import type { Tenant } from "./tenants.ts";
 
 export type ChannelBinding = TenantBinding["channels"][string];
 
@@ -24,16 +23,12 @@ export const liveInputIds = (tenants: TenantMap): Set<string> =>
 export const servesLiveInput = (tenants: TenantMap, liveInputId: string) =>
   liveInputIds(tenants).has(liveInputId);
 
-/** The live input's status holder: one per live input, whichever tenant asks. */
-export const statusHolder = (env: WorkerBindings, liveInputId: string) =>
-  env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(liveInputId));
-
 /** A channel's status as the API answers it, from what the holder knows about its live input. */
 export function statusView(
   channel: string,
   binding: ChannelBinding,
   snapshot: LiveInputSnapshot,
-): ChannelStatus {
+): ChannelStatusView {
   const base = `${binding.playbackBase.replace(/\/+$/, "")}/${binding.liveInputId}`;
   return {
     channel,

@@ -16,6 +16,12 @@ import { ApiError } from "./api-error.ts";
 
 export type BindingName = PlainBinding | SecretBinding;
 
+/**
+ * The plain and secret bindings as the runtime hands them over, typed `unknown` on purpose: they
+ * come from outside (the Pulumi program, wrangler, tests) and are validated here.
+ */
+export type ConfigBindings = Partial<Record<BindingName, unknown>>;
+
 const text = z.string().check(z.trim(), z.minLength(1), z.maxLength(128));
 /** Secrets: long enough to be one, and no whitespace that a copy-paste would add. */
 const secret = (minLength: number) => z.string().check(z.regex(new RegExp(`^\\S{${minLength},4096}$`)));

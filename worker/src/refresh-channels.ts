@@ -1,5 +1,6 @@
-import { liveInputIds, statusHolder } from "./channels.ts";
+import { liveInputIds } from "./channels.ts";
 import { configReport, isUsable, NEEDS } from "./config.ts";
+import { statusHolder } from "./durable/channel-status.ts";
 import type { WorkerBindings } from "./env.ts";
 
 /**

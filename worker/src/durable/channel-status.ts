@@ -9,8 +9,7 @@ import type { LiveInputNotification } from "../../../contracts/cloudflare/notifi
 import { isConnectedState } from "../../../contracts/cloudflare/stream.ts";
 import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "../../../contracts/sse.ts";
 import { type ChannelBinding, statusView } from "../channels.ts";
-import { NEEDS, requireConfig } from "../config.ts";
-import type { WorkerBindings } from "../env.ts";
+import { type ConfigBindings, NEEDS, requireConfig } from "../config.ts";
 import { UpstreamError } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
 import { type ApplyOutcome, nowNs, type StatusEvent, StatusLog } from "./status-log.ts";
@@ -70,7 +69,7 @@ function snapshotOfNotification(
  * concurrent misses share one read. Notifications land here too; news older than what is held is
  * ignored, and each change goes out at once to every subscribed event stream.
  */
-export class ChannelStatus extends DurableObject<WorkerBindings> {
+export class ChannelStatus extends DurableObject<ConfigBindings> {
   private log = new StatusLog(undefined);
   private readAt = 0;
   private inflight: Promise<SnapshotResult> | undefined;
@@ -78,7 +77,7 @@ export class ChannelStatus extends DurableObject<WorkerBindings> {
   private readonly subscribers = new Set<Subscriber>();
   private ticker: ReturnType<typeof setInterval> | undefined;
 
-  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+  constructor(ctx: DurableObjectState, env: ConfigBindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.log = new StatusLog(await ctx.storage.get(LOG_KEY));
@@ -197,3 +196,9 @@ export class ChannelStatus extends DurableObject<WorkerBindings> {
     }
   }
 }
+
+/** The live input's status holder: one per live input, whichever tenant asks. */
+export const statusHolder = (
+  env: { CHANNEL_STATUS: DurableObjectNamespace<ChannelStatus> },
+  liveInputId: string,
+) => env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(liveInputId));

@@ -36,8 +36,8 @@ describe("credential minting limits", () => {
   });
 });
 
-describe("RateLimiter", () => {
-  const limiter = () => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("unit-test"));
+describe("TenantBudget", () => {
+  const limiter = () => env.TENANT_BUDGET.get(env.TENANT_BUDGET.idFromName("unit-test"));
 
   it("refills at the per-minute rate and says how long until the next token", async () => {
     const budgets = [{ key: "tenant", perMinute: 60 }];
@@ -55,8 +55,8 @@ describe("RateLimiter", () => {
   it("takes from every budget or from none", async () => {
     const t0 = 5_000_000;
     const tenant = { key: "tenant", perMinute: 3 };
-    const id = env.RATE_LIMITER.idFromName("all-or-none");
-    const stub = env.RATE_LIMITER.get(id);
+    const id = env.TENANT_BUDGET.idFromName("all-or-none");
+    const stub = env.TENANT_BUDGET.get(id);
     expect((await stub.take([tenant, { key: "user:a", perMinute: 1 }], t0)).allowed).toBe(true);
     expect((await stub.take([tenant, { key: "user:a", perMinute: 1 }], t0)).allowed).toBe(false);
     // The refused request above took nothing from the tenant: two tokens are left.

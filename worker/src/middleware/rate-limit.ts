@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api-error.ts";
-import type { Budget } from "../durable/rate-limiter.ts";
+import type { Budget } from "../durable/tenant-budget.ts";
 import type { AppEnv } from "../env.ts";
 
 /**
@@ -12,7 +12,7 @@ export const mintRateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const userId = (c.get("input").body as { user_id?: string } | undefined)?.user_id;
   const budgets: Budget[] = [{ key: "tenant", perMinute: tenant.limits.credentialsPerMinute }];
   if (userId) budgets.push({ key: `user:${userId}`, perMinute: tenant.limits.credentialsPerUserPerMinute });
-  const limiter = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(tenant.id));
+  const limiter = c.env.TENANT_BUDGET.get(c.env.TENANT_BUDGET.idFromName(tenant.id));
   const result = await limiter.take(budgets);
   if (!result.allowed) {
     const scope = result.key === "tenant" ? "tenant" : "user";

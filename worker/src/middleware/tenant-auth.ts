@@ -1,14 +1,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { ID_PATTERN } from "../../../contracts/ids.ts";
 import { verifyTenantKey } from "../../../contracts/tenant-key.ts";
-import type { TenantBinding, TenantMap } from "../../../contracts/worker/bindings.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { isDashboardToken, verifyDashboardToken } from "../dashboard-token.ts";
 import type { AppEnv } from "../env.ts";
-
-export type Tenant = TenantBinding & { id: string };
+import { findTenant, type TenantCredential } from "../tenants.ts";
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
 
@@ -24,15 +21,7 @@ export function credentials(c: Context<AppEnv>): { tenantId: string; bearer: str
   return { tenantId, bearer };
 }
 
-/** The tenant's entry in the map, if the id is well formed and the map has it as its own key. */
-export function findTenant(tenants: TenantMap, tenantId: string): TenantBinding | undefined {
-  return ID_PATTERN.test(tenantId) && Object.hasOwn(tenants, tenantId) ? tenants[tenantId] : undefined;
-}
-
 export const forbidden = () => new ApiError("forbidden", "The credential is not valid for this tenant");
-
-/** What a tenant-authenticated caller holds: the tenant key, or a dashboard token made from it. */
-export type TenantCredential = { kind: "tenant_key" } | { kind: "dashboard_token"; signedInAt: number };
 
 type KeyConfig = { SIGNING_SECRET: string; TENANT_KEY_GENERATION: number };
 
@@ -65,10 +54,10 @@ async function verifyCredential(
 export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.tenantAuth);
   const { tenantId, bearer } = credentials(c);
-  const binding = findTenant(config.TENANTS, tenantId);
+  const tenant = findTenant(config.TENANTS, tenantId);
   const credential = await verifyCredential(config, tenantId, bearer);
-  if (!binding || !credential) throw forbidden();
-  c.set("tenant", { ...binding, id: tenantId });
+  if (!tenant || !credential) throw forbidden();
+  c.set("tenant", tenant);
   c.set("credential", credential);
   await next();
 });

@@ -1,9 +1,9 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import { SSE_HEADERS } from "../../../contracts/sse.ts";
-import { channelOf, statusHolder } from "../channels.ts";
+import { channelOf } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import type { EventsRequest } from "../durable/channel-status.ts";
+import { type EventsRequest, statusHolder } from "../durable/channel-status.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
 import { UpstreamError, type UpstreamErrorShape } from "../upstream/http.ts";

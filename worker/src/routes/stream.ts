@@ -1,8 +1,9 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import type { LiveInput } from "../../../contracts/cloudflare/stream.ts";
-import { channelOf, statusHolder, statusView } from "../channels.ts";
+import { channelOf, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
+import { statusHolder } from "../durable/channel-status.ts";
 import { snapshotOf } from "../durable/status-snapshot.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";

@@ -1,8 +1,9 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import { ApiError } from "../api-error.ts";
-import { servesLiveInput, statusHolder } from "../channels.ts";
+import { servesLiveInput } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
+import { statusHolder } from "../durable/channel-status.ts";
 import { instantNs } from "../durable/status-log.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";

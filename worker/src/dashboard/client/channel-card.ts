@@ -1,4 +1,4 @@
-import type { ChannelStatus, StreamConnectData } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView, StreamConnectData } from "../../../../contracts/api/stream.ts";
 import { type Api, messageOf } from "./api.ts";
 import { h, timeOf } from "./dom.ts";
 import { field } from "./fields.ts";
@@ -16,7 +16,7 @@ export class ChannelCard implements FeedListener {
   private readonly feedLine = h("p", { class: "feed", "data-feed": "connecting" }, "Connecting…");
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
-  private latest: ChannelStatus | undefined;
+  private latest: ChannelStatusView | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -47,7 +47,7 @@ export class ChannelCard implements FeedListener {
   }
 
   /** Newer news only: a poll that raced an event must not put an older status back. */
-  status(status: ChannelStatus): void {
+  status(status: ChannelStatusView): void {
     if (this.latest && Date.parse(status.checked_at) < Date.parse(this.latest.checked_at)) return;
     const playbackChanged = JSON.stringify(status.playback) !== JSON.stringify(this.latest?.playback);
     this.latest = status;
@@ -82,7 +82,7 @@ export class ChannelCard implements FeedListener {
     }
   }
 
-  private render(status: ChannelStatus | undefined, unavailable?: string): void {
+  private render(status: ChannelStatusView | undefined, unavailable?: string): void {
     const shown = indicatorOf(status, unavailable);
     this.indicator.dataset.state = shown.state;
     this.indicator.textContent = shown.label;

@@ -1,5 +1,5 @@
 import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../../../contracts/api/event-stream.ts";
-import type { ChannelStatus } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView } from "../../../../contracts/api/stream.ts";
 import { SseReader } from "../../../../contracts/sse.ts";
 import { type Api, ApiCallError, messageOf } from "./api.ts";
 import type { Session } from "./session.ts";
@@ -8,7 +8,7 @@ import type { Session } from "./session.ts";
 export type FeedState = { kind: "connecting" } | { kind: "live" } | { kind: "reconnecting"; retryAt: number };
 
 export interface FeedListener {
-  status(status: ChannelStatus): void;
+  status(status: ChannelStatusView): void;
   /** The Worker answered, but without a status (e.g. Cloudflare is failing). */
   unavailable(message: string): void;
   feed(state: FeedState): void;
@@ -97,7 +97,7 @@ export class StatusFeed {
       for (const message of events.push(value)) {
         if (message.id !== undefined) this.lastEventId = message.id;
         if (message.event === STATUS_EVENT && message.data)
-          this.listener.status(JSON.parse(message.data) as ChannelStatus);
+          this.listener.status(JSON.parse(message.data) as ChannelStatusView);
       }
     }
   }
@@ -114,7 +114,7 @@ export class StatusFeed {
   private async poll(): Promise<void> {
     try {
       this.listener.status(
-        await this.api<ChannelStatus>(
+        await this.api<ChannelStatusView>(
           "GET",
           `/api/stream/status?channel=${encodeURIComponent(this.channel)}`,
         ),

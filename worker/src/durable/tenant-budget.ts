@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { WorkerBindings } from "../env.ts";
 
 export interface Budget {
   /** `tenant`, or `user:<id>`: user ids share the id pattern, so they never collide with it. */
@@ -24,7 +23,7 @@ const PRUNE_ABOVE = 1_000;
  * user. A bucket refills completely within a minute, so one that was idle long enough for the
  * object to be evicted was full anyway, and memory is all the state it needs.
  */
-export class RateLimiter extends DurableObject<WorkerBindings> {
+export class TenantBudget extends DurableObject<unknown> {
   private readonly buckets = new Map<string, Bucket>();
 
   /** Takes one token from every budget, or from none when any of them is empty. */

@@ -1,0 +1,15 @@
+import { ID_PATTERN } from "../../contracts/ids.ts";
+import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
+
+/** A tenant of the `TENANTS` binding, with its id. */
+export type Tenant = TenantBinding & { id: string };
+
+/** The tenant's entry in the map, if the id is well formed and the map has it as its own key. */
+export function findTenant(tenants: TenantMap, tenantId: string): Tenant | undefined {
+  return ID_PATTERN.test(tenantId) && Object.hasOwn(tenants, tenantId)
+    ? { ...tenants[tenantId]!, id: tenantId }
+    : undefined;
+}
+
+/** What a tenant-authenticated caller holds: the tenant key, or a dashboard token made from it. */
+export type TenantCredential = { kind: "tenant_key" } | { kind: "dashboard_token"; signedInAt: number };
