@@ -11,5 +11,10 @@ export function findTenant(tenants: TenantMap, tenantId: string): Tenant | undef
     : undefined;
 }
 
-/** What a tenant-authenticated caller holds: the tenant key, or a dashboard token made from it. */
-export type TenantCredential = { kind: "tenant_key" } | { kind: "dashboard_token"; signedInAt: number };
+/**
+ * What a tenant-authenticated caller holds: the tenant key, or a dashboard token made from it;
+ * either way, of the key generation it proved.
+ */
+export type TenantCredential =
+  | { kind: "tenant_key"; generation: number }
+  | { kind: "dashboard_token"; generation: number; signedInAt: number };

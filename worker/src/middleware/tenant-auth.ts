@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { verifyTenantKey } from "../../../contracts/tenant-key.ts";
+import { tenantKeyGeneration } from "../../../contracts/tenant-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { isDashboardToken, verifyDashboardToken } from "../dashboard-token.ts";
@@ -41,10 +41,17 @@ async function verifyCredential(
 ): Promise<TenantCredential | undefined> {
   if (isDashboardToken(bearer)) {
     const claims = await verifyDashboardCredential(config, tenantId, bearer);
-    return claims && { kind: "dashboard_token", signedInAt: claims.signed_in_at };
+    return (
+      claims && { kind: "dashboard_token", generation: claims.generation, signedInAt: claims.signed_in_at }
+    );
   }
-  const valid = await verifyTenantKey(config.SIGNING_SECRET, tenantId, config.TENANT_KEY_GENERATION, bearer);
-  return valid ? { kind: "tenant_key" } : undefined;
+  const generation = await tenantKeyGeneration(
+    config.SIGNING_SECRET,
+    tenantId,
+    config.TENANT_KEY_GENERATION,
+    bearer,
+  );
+  return generation === undefined ? undefined : { kind: "tenant_key", generation };
 }
 
 /**
