@@ -16,7 +16,8 @@ function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
 function errorCodes(route: ApiRoute): ApiErrorCode[] {
   const codes: ApiErrorCode[] = [...route.errors];
   if (route.auth !== "none") codes.push("unauthorized", "not_configured");
-  if (route.auth !== "none" && route.auth !== "webhook") codes.push("forbidden");
+  // Also 400 for a credential sent twice (or a tenant id or bearer with a comma): ambiguous.
+  if (route.auth !== "none" && route.auth !== "webhook") codes.push("forbidden", "invalid_request");
   if (route.body) codes.push("payload_too_large");
   if (route.mints) codes.push("rate_limited");
   if (route.upstream) {

@@ -12,7 +12,12 @@ import { forbidden } from "./tenant-auth.ts";
  */
 export const roomAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.sessionAuth);
-  const token = c.req.query("token");
+  const [token, ...more] = c.req.queries("token") ?? [];
+  if (more.length > 0) {
+    throw new ApiError("invalid_request", "Send the room token once: ?token=<token>", {
+      details: { query: "token" },
+    });
+  }
   if (!token) throw new ApiError("unauthorized", "Send the room token: ?token=<token>");
   const claims = await verifySessionToken(config.SIGNING_SECRET, token, Math.floor(Date.now() / 1000));
   const tenant = claims && findTenant(config.TENANTS, claims.tenant);

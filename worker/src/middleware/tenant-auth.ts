@@ -9,10 +9,25 @@ import { findTenant, type TenantCredential } from "../tenants.ts";
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
 
-/** The tenant id and bearer credential of a request, or 401 when either is absent. */
+/**
+ * A credential header sent once. The runtime hands a header sent several times over as one value,
+ * joined by ", " (workerd's Headers, as the Fetch standard combines them); neither a tenant id nor
+ * a bearer credential holds a comma, so a comma means the request is ambiguous: 400, never a guess.
+ */
+function credentialHeader(c: Context<AppEnv>, name: "X-Tenant-ID" | "Authorization"): string | undefined {
+  const value = c.req.header(name);
+  if (value?.includes(",")) {
+    throw new ApiError("invalid_request", `Send the ${name} header once, with one value`, {
+      details: { header: name.toLowerCase() },
+    });
+  }
+  return value;
+}
+
+/** The tenant id and bearer credential of a request: 400 when ambiguous, 401 when either is absent. */
 export function credentials(c: Context<AppEnv>): { tenantId: string; bearer: string } {
-  const tenantId = c.req.header("x-tenant-id");
-  const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+  const tenantId = credentialHeader(c, "X-Tenant-ID");
+  const bearer = BEARER.exec(credentialHeader(c, "Authorization") ?? "")?.[1];
   if (!tenantId || !bearer) {
     throw new ApiError("unauthorized", "Send X-Tenant-ID and Authorization: Bearer <credential>", {
       headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },
