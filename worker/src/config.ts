@@ -144,7 +144,8 @@ export function requireConfig<K extends BindingName>(env: object, names: readonl
 export const NEEDS = {
   tenantAuth: ["TENANTS", "SIGNING_SECRET", "TENANT_KEY_GENERATION"],
   sessionAuth: ["TENANTS", "SIGNING_SECRET"],
-  stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE"],
+  /** Reads are paid for from the asking tenant's share, which TENANTS sets. */
+  stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE", "TENANTS"],
   turn: [
     "TURN_KEY_ID",
     "TURN_KEY_SECRET",

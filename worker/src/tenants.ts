@@ -1,5 +1,6 @@
 import { ID_PATTERN } from "../../contracts/ids.ts";
 import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
+import { type UpstreamShares, upstreamShares } from "../../contracts/worker/upstream-shares.ts";
 
 /** A tenant of the `TENANTS` binding, with its id. */
 export type Tenant = TenantBinding & { id: string };
@@ -18,3 +19,15 @@ export function findTenant(tenants: TenantMap, tenantId: string): Tenant | undef
 export type TenantCredential =
   | { kind: "tenant_key"; generation: number }
   | { kind: "dashboard_token"; generation: number; signedInAt: number };
+
+const shares = new WeakMap<TenantMap, Map<string, UpstreamShares>>();
+
+/** The tenant's shares of the upstream budgets, worked out once per tenant map. */
+export function sharesOf(tenants: TenantMap, tenantId: string): UpstreamShares | undefined {
+  let all = shares.get(tenants);
+  if (!all) {
+    all = upstreamShares(tenants);
+    shares.set(tenants, all);
+  }
+  return all.get(tenantId);
+}

@@ -1,15 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import type { TenantMap } from "../../contracts/worker/bindings.ts";
+import type { TenantLimits, TenantMap } from "../../contracts/worker/bindings.ts";
 import { permissionGroups } from "../../emulator/permissions.ts";
 import { startEmulator } from "../../emulator/server.ts";
 import type { Credential, Fixture } from "./support/fixture.ts";
 import "./support/fixture.ts";
 
 /**
- * The tenants the tests use: two ordinary ones, and one with tiny limits for the rate-limit tests.
- * Test files run in parallel against one emulator, so a test that counts upstream reads or injects
- * faults has a channel of its own.
+ * The tenants the tests use: two ordinary ones, one with tiny limits for the rate-limit tests, and
+ * a noisy neighbour with a small share of the Cloudflare API budget beside a quiet one. Test files
+ * run in parallel against one emulator, so a test that counts upstream reads or injects faults has
+ * a channel of its own.
  */
 const TENANTS = {
   acme: {
@@ -18,12 +19,18 @@ const TENANTS = {
       "backup",
       "connect",
       "faulty",
+      "limited",
+      "garbled",
+      "hung",
       "slow",
       "matrix",
       "canary",
       "cron",
       "webhook",
+      "clock",
       "events",
+      "feed",
+      "outage",
     ],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
@@ -38,7 +45,22 @@ const TENANTS = {
     allowedOrigins: [],
     limits: { credentialsPerMinute: 4, credentialsPerUserPerMinute: 2 },
   },
-};
+  noisy: {
+    channels: ["a", "b", "c", "d", "e", "f", "g", "h"],
+    allowedOrigins: [],
+    limits: {
+      credentialsPerMinute: 100_000,
+      credentialsPerUserPerMinute: 10_000,
+      cloudflareApiPer5Minutes: 5,
+      turnCredentialsPerSecond: 3,
+    },
+  },
+  quiet: {
+    channels: ["live"],
+    allowedOrigins: [],
+    limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
+  },
+} satisfies Record<string, { channels: string[]; allowedOrigins: string[]; limits: TenantLimits }>;
 
 /** Starts the emulator in Node, seeds it through Cloudflare's own API, and provides the fixture. */
 export default async function setup(project: TestProject) {

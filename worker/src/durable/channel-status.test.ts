@@ -14,16 +14,16 @@ describe("ChannelStatus", () => {
     const gets = async () =>
       (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${uid}`)).length;
     vi.useFakeTimers({ toFake: ["Date"] });
-    const first = await holder.current(uid);
+    const first = await holder.current(uid, "globex");
     const before = await gets();
     await emulatorAdmin("POST", `/live_inputs/${uid}/status`, { state: "connected" });
 
     vi.advanceTimersByTime(STATUS_REFRESH_MS - 1_000);
-    expect(await holder.current(uid)).toEqual(first);
+    expect(await holder.current(uid, "globex")).toEqual(first);
     expect(await gets()).toBe(before);
 
     vi.advanceTimersByTime(2_000);
-    const refreshed = await holder.current(uid);
+    const refreshed = await holder.current(uid, "globex");
     expect(refreshed).toMatchObject({ ok: true, snapshot: { state: "connected", connected: true } });
     expect(await gets()).toBe(before + 1);
   });

@@ -1,64 +1,85 @@
 import { DurableObject } from "cloudflare:workers";
+import { SlidingWindow, type SlidingWindowState } from "./sliding-window.ts";
 
+/** A limit of `limit` calls in any `windowMs`, under `key`. */
 export interface Budget {
-  /** `tenant`, or `user:<id>`: user ids share the id pattern, so they never collide with it. */
+  /** E.g. `credentials`, `user:<id>`, `session:<id>`: ids share the id pattern, so prefixes keep them apart. */
   key: string;
-  perMinute: number;
+  limit: number;
+  windowMs: number;
 }
 
 export type TakeResult = { allowed: true } | { allowed: false; key: string; retryAfterSeconds: number };
 
-interface Bucket {
-  tokens: number;
-  capacity: number;
-  updatedAt: number;
-}
-
-const MINUTE_MS = 60_000;
-/** Beyond this many buckets, full ones are dropped: a full bucket is what a new one would be. */
+/**
+ * Windows longer than this are persisted. An object is evicted only after more than a minute
+ * without calls, by which time a shorter window is empty anyway; a longer one (the 5-minute
+ * Cloudflare API share) would forget calls Cloudflare still counts.
+ */
+const MEMORY_ONLY_MAX_MS = 60_000;
+const STORAGE_PREFIX = "window:";
+type StoredWindow = { windowMs: number; slots: SlidingWindowState };
+/** Beyond this many windows, empty ones are dropped: an empty window is what a new one would be. */
 const PRUNE_ABOVE = 1_000;
 
 /**
- * Token buckets for credential minting, one object per tenant: the tenant's bucket and one per
- * user. A bucket refills completely within a minute, so one that was idle long enough for the
- * object to be evicted was full anyway, and memory is all the state it needs.
+ * One tenant's budgets, one object per tenant: credential minting (tenant and per user), and its
+ * shares of the upstream budgets every tenant draws on (the Cloudflare API token, TURN issuance,
+ * per SFU session). A call is counted against every budget it needs, or against none.
  */
 export class TenantBudget extends DurableObject<unknown> {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly windows = new Map<string, SlidingWindow>();
 
-  /** Takes one token from every budget, or from none when any of them is empty. */
-  take(budgets: Budget[], nowMs: number = Date.now()): TakeResult {
-    const filled = budgets.map((budget) => ({ budget, bucket: this.refill(budget, nowMs) }));
-    const empty = filled.find(({ bucket }) => bucket.tokens < 1);
-    if (empty) {
-      const msPerToken = MINUTE_MS / empty.budget.perMinute;
-      const retryAfterSeconds = Math.max(1, Math.ceil(((1 - empty.bucket.tokens) * msPerToken) / 1000));
-      return { allowed: false, key: empty.budget.key, retryAfterSeconds };
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      const stored = await ctx.storage.list<StoredWindow>({ prefix: STORAGE_PREFIX });
+      for (const [name, { windowMs, slots }] of stored) {
+        this.windows.set(name.slice(STORAGE_PREFIX.length), new SlidingWindow(windowMs, slots));
+      }
+    });
+  }
+
+  /** Counts one call against every budget, or against none when any of them is spent. */
+  async take(budgets: Budget[], nowMs: number = Date.now()): Promise<TakeResult> {
+    for (const budget of budgets) {
+      const waitMs = this.windowOf(budget).waitMs(budget.limit, nowMs);
+      if (waitMs > 0) {
+        return { allowed: false, key: budget.key, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+      }
     }
-    for (const { bucket } of filled) bucket.tokens -= 1;
-    if (this.buckets.size > PRUNE_ABOVE) this.prune(nowMs);
+    for (const budget of budgets) this.windowOf(budget).count(nowMs);
+    const durable = budgets.filter((b) => b.windowMs > MEMORY_ONLY_MAX_MS);
+    if (durable.length > 0) {
+      const entries = durable.map((b): [string, StoredWindow] => [
+        `${STORAGE_PREFIX}${b.key}`,
+        { windowMs: b.windowMs, slots: this.windowOf(b).toJSON() },
+      ]);
+      await this.ctx.storage.put(Object.fromEntries(entries));
+    }
+    if (this.windows.size > PRUNE_ABOVE) this.prune(nowMs);
     return { allowed: true };
   }
 
-  private refill(budget: Budget, nowMs: number): Bucket {
-    const bucket = this.buckets.get(budget.key) ?? {
-      tokens: budget.perMinute,
-      capacity: budget.perMinute,
-      updatedAt: nowMs,
-    };
-    const elapsed = Math.max(0, nowMs - bucket.updatedAt);
-    // A lowered limit takes effect at once; a raised one fills up at its new rate.
-    bucket.capacity = budget.perMinute;
-    bucket.tokens = Math.min(budget.perMinute, bucket.tokens + (elapsed * budget.perMinute) / MINUTE_MS);
-    bucket.updatedAt = nowMs;
-    this.buckets.set(budget.key, bucket);
-    return bucket;
+  /** The budget's window; one whose length changed (a new config) starts afresh. */
+  private windowOf(budget: Budget): SlidingWindow {
+    let window = this.windows.get(budget.key);
+    if (window?.windowMs !== budget.windowMs) {
+      window = new SlidingWindow(budget.windowMs);
+      this.windows.set(budget.key, window);
+    }
+    return window;
   }
 
   private prune(nowMs: number): void {
-    for (const [key, bucket] of this.buckets) {
-      const tokens = bucket.tokens + ((nowMs - bucket.updatedAt) * bucket.capacity) / MINUTE_MS;
-      if (tokens >= bucket.capacity) this.buckets.delete(key);
+    for (const [key, window] of this.windows) {
+      if (window.windowMs <= MEMORY_ONLY_MAX_MS && window.isEmpty(nowMs)) this.windows.delete(key);
     }
   }
 }
+
+/** The tenant's budgets: one object per tenant, wherever its calls come from. */
+export const tenantBudget = (
+  env: { TENANT_BUDGET: DurableObjectNamespace<TenantBudget> },
+  tenantId: string,
+) => env.TENANT_BUDGET.get(env.TENANT_BUDGET.idFromName(tenantId));
