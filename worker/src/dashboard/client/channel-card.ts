@@ -86,9 +86,13 @@ export class ChannelCard implements FeedListener {
     const shown = indicatorOf(status, unavailable);
     this.indicator.dataset.state = shown.state;
     this.indicator.textContent = shown.label;
-    this.detail.textContent = status
-      ? `${shown.detail} · checked ${timeOf(status.checked_at)}`
-      : shown.detail;
+    // A stale status is the last one known: shown as it was, and said to be possibly out of date.
+    this.element.dataset.stale = String(status?.stale ?? false);
+    this.detail.textContent = !status
+      ? shown.detail
+      : status.stale
+        ? `${shown.detail} · last known at ${timeOf(status.checked_at)}: Cloudflare cannot be read right now, so this may be out of date`
+        : `${shown.detail} · checked ${timeOf(status.checked_at)}`;
   }
 
   private async loadIngest(button: HTMLButtonElement): Promise<void> {
