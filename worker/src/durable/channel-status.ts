@@ -99,6 +99,8 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   /** Why the last refresh failed, and when the next may be tried; the status is stale meanwhile. */
   private failure: { outcome: ReadFailure; retryAt: number } | undefined;
   private inflight: Promise<CallOutcome> | undefined;
+  /** Concurrent connects to a disabled input share one re-enabling call. */
+  private enabling: Promise<CallOutcome> | undefined;
   private liveInputId: string | undefined;
   private readonly subscribers = new Set<Subscriber>();
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -135,7 +137,10 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     }
     if (input.enabled)
       return { ok: true, reenabled: false, ingest: ingestView(input), snapshot: this.log.snapshot! };
-    const enabled = await this.call(payer, (stream) => stream.enableLiveInput(liveInputId));
+    this.enabling ??= this.call(payer, (stream) => stream.enableLiveInput(liveInputId)).finally(() => {
+      this.enabling = undefined;
+    });
+    const enabled = await this.enabling;
     if (!enabled.ok) return enabled;
     return { ok: true, reenabled: true, ingest: ingestView(enabled.input), snapshot: this.log.snapshot! };
   }

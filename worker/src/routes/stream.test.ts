@@ -200,9 +200,19 @@ describe("POST /api/stream/connect", () => {
     );
     // Whatever the holder read before is past its refresh interval.
     vi.advanceTimersByTime(STATUS_REFRESH_MS);
-    const first = apiSuccess(streamConnectData).parse(
-      (await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } })).json,
-    ).data;
+    const puts = async () =>
+      (await emulatorAdmin<unknown[]>("GET", `/requests?method=PUT&path=${uid("connect")}`)).length;
+    const putsBefore = await puts();
+    const concurrent = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } }),
+      ),
+    );
+    const answers = concurrent.map((res) => apiSuccess(streamConnectData).parse(res.json).data);
+    const first = answers[0]!;
+    // One read and one re-enabling call, shared by every connect that found the input disabled.
+    expect(await puts()).toBe(putsBefore + 1);
+    for (const answer of answers) expect(answer).toEqual(first);
     expect(first.reenabled).toBe(true);
     expect(first.status.enabled).toBe(true);
     expect(first.ingest.rtmps.url).toMatch(/^rtmps:\/\//);
