@@ -58,9 +58,9 @@ const counted: Record<Tenant, Record<Upstream, number>> = {
   noisy: { "cloudflare-api": 0, turn: 0, sfu: 0 },
   quiet: { "cloudflare-api": 0, turn: 0, sfu: 0 },
 };
-let seen = Math.max(0, ...stack.emulator.services.log.list().map((r) => r.seq));
+let seen = Math.max(0, ...stack.emulator.core.log.list().map((r) => r.seq));
 function countUpstream(): void {
-  for (const entry of stack.emulator.services.log.list({ since: seen })) {
+  for (const entry of stack.emulator.core.log.list({ since: seen })) {
     seen = entry.seq;
     const byInput = TENANTS.find((t) =>
       Object.values(stack.tenants[t]!.liveInputs).some((id) => entry.path.endsWith(`/${id}`)),

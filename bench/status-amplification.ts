@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 try {
   const startedAt = Date.now();
   const endAt = startedAt + seconds * 1000;
-  const since = Math.max(0, ...stack.emulator.services.log.list().map((r) => r.seq));
+  const since = Math.max(0, ...stack.emulator.core.log.list().map((r) => r.seq));
   let polls = 0;
   let failures = 0;
 
@@ -57,7 +57,7 @@ try {
 
   const elapsed = (Date.now() - startedAt) / 1000;
   const intervals = Math.ceil((elapsed * 1000) / STATUS_REFRESH_MS);
-  const upstream = stack.emulator.services.log
+  const upstream = stack.emulator.core.log
     .list({ method: "GET", since })
     .filter((r) => r.path.includes("/live_inputs/"));
   console.log(`status polls answered:          ${polls} (${failures} failed) in ${elapsed.toFixed(1)} s`);

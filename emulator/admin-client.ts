@@ -1,6 +1,6 @@
-import type { FaultRule, FaultRuleInput } from "./admin/faults.ts";
-import type { LoggedRequest } from "./admin/request-log.ts";
-import type { EmulatorConfig } from "./context.ts";
+import type { EmulatorConfig } from "./core/config.ts";
+import type { FaultRule, FaultRuleInput } from "./core/faults.ts";
+import type { LoggedRequest } from "./core/request-log.ts";
 
 /** A typed client for `/__emulator/*`, for tests and scripts that drive a running emulator. */
 export class EmulatorAdmin {

@@ -1,24 +1,63 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { FaultRules } from "./admin/faults.ts";
-import { RequestLog } from "./admin/request-log.ts";
-import { createApp } from "./app.ts";
-import type { EmulatorConfig, EmulatorServices } from "./context.ts";
-import { WebhookNotifier } from "./notify.ts";
-import { RateLimiter } from "./rate-limit.ts";
-import { EmulatorState, type SeedOptions } from "./state.ts";
+import { adminRoutes } from "./admin/routes.ts";
+import { loadAccountId } from "./core/account.ts";
+import { createApp } from "./core/app.ts";
+import { DEFAULT_CONFIG, type EmulatorConfig } from "./core/config.ts";
+import { FaultRules } from "./core/faults.ts";
+import { RateLimiter } from "./core/rate-limit.ts";
+import { RequestLog } from "./core/request-log.ts";
+import { StateFile } from "./core/state-file.ts";
+import { callsService } from "./services/calls/index.ts";
+import type { CallsStore } from "./services/calls/store.ts";
+import { notificationsService } from "./services/notifications/index.ts";
+import type { NotificationStore } from "./services/notifications/store.ts";
+import { realtimeService } from "./services/realtime/index.ts";
+import type { RealtimeStore } from "./services/realtime/store.ts";
+import { streamService } from "./services/stream/index.ts";
+import type { StreamStore } from "./services/stream/store.ts";
+import { tokensService } from "./services/tokens/index.ts";
+import type { TokenStore } from "./services/tokens/store.ts";
+import { workersService } from "./services/workers/index.ts";
+import type { WorkersStore } from "./services/workers/store.ts";
 
-export interface EmulatorOptions extends SeedOptions {
+export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
   /** Persist state to this JSON file and load it on start. */
   stateFile?: string;
+  /** On a fresh start (no state file yet): the account id, admin token value and TURN shared secret. */
+  accountId?: string;
+  adminToken?: string;
+  turnSharedSecret?: string;
   config?: Partial<EmulatorConfig>;
   /** Used to deliver notification webhooks. */
   fetch?: typeof fetch;
   /** Fault rule dice, injectable for deterministic tests. */
   random?: () => number;
+}
+
+/** Each service's store, for in-process checks and the local engine; clients go through the HTTP API. */
+export interface EmulatorStores {
+  tokens: TokenStore;
+  stream: StreamStore;
+  calls: CallsStore;
+  realtime: RealtimeStore;
+  notifications: NotificationStore;
+  workers: WorkersStore;
+}
+
+/** What the services share. */
+export interface EmulatorCore {
+  /** Changed at run time by `PATCH /__emulator/config`, and by the local engine (where TURN URLs point). */
+  config: EmulatorConfig;
+  /** The config the emulator started with; reset goes back to it. */
+  initialConfig: EmulatorConfig;
+  log: RequestLog;
+  faults: FaultRules;
+  /** The state of every store; `document()` is what the state file holds. */
+  state: StateFile;
 }
 
 export interface RunningEmulator {
@@ -30,36 +69,81 @@ export interface RunningEmulator {
   realtimeBase: string;
   accountId: string;
   adminToken: string;
-  services: EmulatorServices;
+  stores: EmulatorStores;
+  core: EmulatorCore;
   close(): Promise<void>;
 }
-
-const DEFAULT_CONFIG: EmulatorConfig = {
-  statusShape: "string",
-  bodyLimit: 1024 * 1024,
-  rateLimit: { requests: 1200, windowSeconds: 300 },
-  turnServer: { host: "127.0.0.1", port: 3478 },
-};
 
 /** Starts the emulator on 127.0.0.1 (by default) and resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? "127.0.0.1";
-  const state = new EmulatorState(options, options.stateFile);
   const config: EmulatorConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const initialConfig = structuredClone(config);
+  const state = new StateFile(options.stateFile);
+  const accountId = loadAccountId(state, options.accountId);
   const shutdown = new AbortController();
+  const log = new RequestLog();
+  const faults = new FaultRules(options.random);
+  const limiter = new RateLimiter(() => config.rateLimit);
   let origin = "";
-  const services: EmulatorServices = {
+
+  const tokens = tokensService({
     state,
-    config,
-    initialConfig: structuredClone(config),
-    faults: new FaultRules(options.random),
-    log: new RequestLog(),
-    limiter: new RateLimiter(() => config.rateLimit),
-    notifier: new WebhookNotifier(state, options.fetch),
+    accountId,
+    adminToken: options.adminToken,
+    limiter,
+    rateLimit: () => config.rateLimit,
+  });
+  const requirePermission = tokens.check.require;
+  const stream = streamService({
+    state,
+    requirePermission,
     baseUrl: () => origin,
+    statusShape: () => config.statusShape,
+  });
+  const calls = callsService({ state, requirePermission });
+  const realtime = realtimeService({
+    state,
+    calls: calls.store,
+    turnSharedSecret: options.turnSharedSecret,
+    turnServer: () => config.turnServer,
+  });
+  const notifications = notificationsService({
+    state,
+    requirePermission,
+    accountId,
+    liveInputs: stream.store,
+    fetch: options.fetch,
+  });
+  const workers = workersService({ state, requirePermission });
+  // A new service (the media plane) is one more factory here: its store claims its keys of the
+  // state file, its mounts join the app, and reset reaches it.
+  const services = [tokens, stream, calls, realtime, notifications, workers];
+  state.save();
+
+  const admin = adminRoutes({
+    check: tokens.check,
+    resetStores: () =>
+      state.batch(() => {
+        for (const service of services) service.store.reset();
+      }),
+    snapshot: () => state.document(),
+    stream: stream.store,
+    notifier: notifications.notifier,
+    config,
+    initialConfig,
+    faults,
+    log,
+    limiter,
+  });
+  const app = createApp({
+    config,
+    log,
+    faults,
     shutdown: shutdown.signal,
-  };
-  const app = createApp(services);
+    admin,
+    mounts: services.flatMap((s) => s.mounts),
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
     s.once("error", reject);
@@ -70,17 +154,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: origin,
     apiBase: `${origin}/client/v4`,
     realtimeBase: `${origin}/v1`,
-    accountId: state.data.accountId,
-    adminToken: state.adminToken,
-    services,
+    accountId,
+    adminToken: tokens.store.adminToken,
+    stores: {
+      tokens: tokens.store,
+      stream: stream.store,
+      calls: calls.store,
+      realtime: realtime.store,
+      notifications: notifications.store,
+      workers: workers.store,
+    },
+    core: { config, initialConfig, log, faults, state },
     close: async () => {
       shutdown.abort();
-      await services.notifier.flush();
+      await notifications.notifier.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
-      state.persist();
+      state.save();
     },
   };
 }

@@ -49,7 +49,7 @@ const apply = (names: string[], label: string) =>
     stateFile,
   });
 
-const liveInputs = () => Object.values(emu.services.state.data.liveInputs);
+const liveInputs = () => emu.stores.stream.list();
 
 describe("local engine", () => {
   it("creates on the emulator, then does nothing when nothing changed", async () => {

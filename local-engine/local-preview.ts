@@ -20,7 +20,7 @@ export async function previewLocal(local: LocalStack): Promise<PlannedChange[]> 
   const dir = mkdtempSync(join(tmpdir(), "realtime-stack-preview-"));
   try {
     const emulatorState = join(dir, "emulator.json");
-    writeFileSync(emulatorState, JSON.stringify(local.emulator.services.state.data), { mode: 0o600 });
+    writeFileSync(emulatorState, JSON.stringify(local.emulator.core.state.document()), { mode: 0o600 });
     const engineState = join(dir, "engine.json");
     if (existsSync(local.engineStateFile)) copyFileSync(local.engineStateFile, engineState);
     const before = loadState(engineState, local.stack);

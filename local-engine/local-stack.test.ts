@@ -115,7 +115,7 @@ describe("the local stack", () => {
     const result = await stack.apply();
     expect(ops(result.steps)).toEqual(["create realtime-turn-b-g2", "delete realtime-turn-b-g1"]);
     expect(outputs().turnKeys.b.keyId).not.toBe(before);
-    expect(stack.emulator.services.state.data.turnKeys[before]).toBeUndefined();
+    expect(stack.emulator.stores.calls.get("turnKeys", before)).toBeUndefined();
   });
 
   it("a tenant key generation bump makes the Worker accept the new key, and the previous one in grace", async () => {

@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { writePrivateFile } from "../emulator/private-file.ts";
-import { turnUsernameRefusal } from "../emulator/realtime/turn-credentials.ts";
+import { writePrivateFile } from "../emulator/core/private-file.ts";
 import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
 import { CloudflareRest } from "../infra/cloudflare-rest.ts";
 import { type ApplyResult, applyProgram, type Step } from "./engine.ts";
@@ -194,10 +193,11 @@ export class LocalStack {
 
 /** coturn with the emulator's shared secret, and the emulator's TURN URLs pointed at it. */
 async function startTurnFor(emulator: RunningEmulator): Promise<LocalTurn> {
-  const { state, config, initialConfig } = emulator.services;
+  const { config, initialConfig } = emulator.core;
+  const { realtime } = emulator.stores;
   const turn = await startLocalTurn({
-    sharedSecret: state.data.turnSharedSecret,
-    refusal: (username) => turnUsernameRefusal(state.data, username),
+    sharedSecret: realtime.turnSharedSecret,
+    refusal: (username) => realtime.turnUsernameRefusal(username),
   });
   config.turnServer = { host: turn.host, port: turn.port };
   initialConfig.turnServer = { ...config.turnServer };

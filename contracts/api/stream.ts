@@ -24,13 +24,15 @@ export const channelStatus = z.object({
   /** When the Worker learned this status: its last read from Cloudflare, or a notification. */
   checked_at: z.iso.datetime(),
   /** Described in the OpenAPI document too: what clients see when Cloudflare cannot be read. */
-  stale: z.boolean().check(
-    z.describe(
-      "True when the Worker could not refresh the status (Cloudflare failed or did not answer, or this " +
-        "tenant's share of the Cloudflare API budget is spent): this is the last status known, as of " +
-        "checked_at. Served so for up to 10 minutes after checked_at; past that the call fails.",
+  stale: z
+    .boolean()
+    .check(
+      z.describe(
+        "True when the Worker could not refresh the status (Cloudflare failed or did not answer, or this " +
+          "tenant's share of the Cloudflare API budget is spent): this is the last status known, as of " +
+          "checked_at. Served so for up to 10 minutes after checked_at; past that the call fails.",
+      ),
     ),
-  ),
   /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
   error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,

@@ -1,83 +1,40 @@
 import { Hono } from "hono";
 import * as z from "zod";
-import { authenticate } from "../auth.ts";
-import type { Env } from "../context.ts";
-import { cfErrors } from "../errors.ts";
-import { setConnectionState } from "../live-inputs.ts";
-import { cfOk } from "../respond.ts";
-import { findOr404 } from "../routes/lookup.ts";
-import { jsonBody } from "../validate.ts";
-import { faultRuleInput } from "./faults.ts";
-import { redact } from "./request-log.ts";
+import type { EmulatorConfig } from "../core/config.ts";
+import type { Env } from "../core/env.ts";
+import { cfErrors } from "../core/errors.ts";
+import { type FaultRules, faultRuleInput } from "../core/faults.ts";
+import type { RateLimiter } from "../core/rate-limit.ts";
+import { type RequestLog, redact } from "../core/request-log.ts";
+import { cfOk } from "../core/respond.ts";
+import { jsonBody } from "../core/validate.ts";
+import type { WebhookNotifier } from "../services/notifications/notifier.ts";
+import type { StreamStore } from "../services/stream/store.ts";
+import type { TokenCheck } from "../services/tokens/check.ts";
 
-/**
- * `/__emulator/*`: test and operator controls. Guarded by the admin token, since reset and
- * faults would let anyone on the machine break a running environment.
- */
-export const adminRoutes = new Hono<Env>();
-
-adminRoutes.use("*", async (c, next) => {
-  const services = c.get("services");
-  const token = authenticate(c.req.header("authorization"), (v) => services.state.tokenByValue(v));
-  if (!token.superAdmin) throw cfErrors.forbidden();
-  await next();
-});
-
-adminRoutes.post("/reset", (c) => {
-  const s = c.get("services");
-  s.state.reset();
-  Object.assign(s.config, structuredClone(s.initialConfig));
-  s.faults.clear();
-  s.log.clear();
-  s.limiter.reset();
-  return cfOk(c, { reset: true });
-});
-
-adminRoutes.get("/requests", (c) => {
-  const since = c.req.query("since");
-  const filter = {
-    ...(c.req.query("method") ? { method: c.req.query("method") } : {}),
-    ...(c.req.query("path") ? { path: c.req.query("path") } : {}),
-    ...(since && /^\d+$/.test(since) ? { since: Number(since) } : {}),
-  };
-  return cfOk(c, c.get("services").log.list(filter));
-});
-
-adminRoutes.delete("/requests", (c) => {
-  c.get("services").log.clear();
-  return cfOk(c, { cleared: true });
-});
-
-adminRoutes.get("/faults", (c) => cfOk(c, c.get("services").faults.list()));
-
-adminRoutes.post("/faults", async (c) => {
-  const rule = await jsonBody(c, faultRuleInput);
-  return cfOk(c, c.get("services").faults.add(rule), 201);
-});
-
-adminRoutes.delete("/faults", (c) => {
-  c.get("services").faults.clear();
-  return cfOk(c, { cleared: true });
-});
-
-adminRoutes.delete("/faults/:id", (c) => {
-  if (!c.get("services").faults.remove(c.req.param("id"))) throw cfErrors.notFound("Fault rule");
-  return cfOk(c, { removed: c.req.param("id") });
-});
+/** What the admin surface acts on: the stores only through their public methods. */
+export interface AdminDeps {
+  /** Admin calls need the bootstrap admin token. */
+  check: Pick<TokenCheck, "authenticate">;
+  /** Back to an empty account in every store. */
+  resetStores: () => void;
+  /** Everything the stores hold, secrets included (redacted here). */
+  snapshot: () => unknown;
+  stream: Pick<StreamStore, "setConnectionState">;
+  notifier: Pick<WebhookNotifier, "flush">;
+  config: EmulatorConfig;
+  /** The config the emulator started with; reset goes back to it. */
+  initialConfig: EmulatorConfig;
+  faults: FaultRules;
+  log: RequestLog;
+  limiter: RateLimiter;
+}
 
 const stateChange = z.object({
   /** Cloudflare's state string (e.g. `connected`, `client_disconnect`), or null for "never connected". */
   state: z.string().min(1).max(64).nullable(),
   /** Makes the change an `errored` notification with this error. */
   error: z.object({ code: z.string().min(1), message: z.string() }).optional(),
-});
-
-adminRoutes.post("/live_inputs/:uid/status", async (c) => {
-  const body = await jsonBody(c, stateChange);
-  const s = c.get("services");
-  const input = findOr404(s.state.data.liveInputs, c.req.param("uid"), "Live input");
-  setConnectionState(s, input, body.state, body.error);
-  return cfOk(c, { uid: input.uid, state: input.state });
 });
 
 const configPatch = z.object({
@@ -87,21 +44,85 @@ const configPatch = z.object({
     .optional(),
 });
 
-adminRoutes.get("/config", (c) => cfOk(c, c.get("services").config));
+/**
+ * `/__emulator/*`: test and operator controls. Guarded by the admin token, since reset and
+ * faults would let anyone on the machine break a running environment.
+ */
+export function adminRoutes(deps: AdminDeps) {
+  const { config, faults, log, limiter } = deps;
+  const routes = new Hono<Env>();
 
-adminRoutes.patch("/config", async (c) => {
-  const patch = await jsonBody(c, configPatch);
-  const s = c.get("services");
-  Object.assign(s.config, patch);
-  if (patch.rateLimit) s.limiter.reset();
-  return cfOk(c, s.config);
-});
+  routes.use("*", async (c, next) => {
+    const token = deps.check.authenticate(c.req.header("authorization"));
+    if (!token.superAdmin) throw cfErrors.forbidden();
+    await next();
+  });
 
-/** Everything the emulator holds, with every secret value redacted. */
-adminRoutes.get("/state", (c) => cfOk(c, redact(c.get("services").state.data)));
+  routes.post("/reset", (c) => {
+    deps.resetStores();
+    Object.assign(config, structuredClone(deps.initialConfig));
+    faults.clear();
+    log.clear();
+    limiter.reset();
+    return cfOk(c, { reset: true });
+  });
 
-/** Waits until every webhook delivery started so far has finished (for tests). */
-adminRoutes.post("/webhooks/flush", async (c) => {
-  await c.get("services").notifier.flush();
-  return cfOk(c, { flushed: true });
-});
+  routes.get("/requests", (c) => {
+    const since = c.req.query("since");
+    const filter = {
+      ...(c.req.query("method") ? { method: c.req.query("method") } : {}),
+      ...(c.req.query("path") ? { path: c.req.query("path") } : {}),
+      ...(since && /^\d+$/.test(since) ? { since: Number(since) } : {}),
+    };
+    return cfOk(c, log.list(filter));
+  });
+
+  routes.delete("/requests", (c) => {
+    log.clear();
+    return cfOk(c, { cleared: true });
+  });
+
+  routes.get("/faults", (c) => cfOk(c, faults.list()));
+
+  routes.post("/faults", async (c) => {
+    const rule = await jsonBody(c, faultRuleInput);
+    return cfOk(c, faults.add(rule), 201);
+  });
+
+  routes.delete("/faults", (c) => {
+    faults.clear();
+    return cfOk(c, { cleared: true });
+  });
+
+  routes.delete("/faults/:id", (c) => {
+    if (!faults.remove(c.req.param("id"))) throw cfErrors.notFound("Fault rule");
+    return cfOk(c, { removed: c.req.param("id") });
+  });
+
+  /** A broadcaster connects, drops or fails: the input's state changes and notification webhooks fire. */
+  routes.post("/live_inputs/:uid/status", async (c) => {
+    const body = await jsonBody(c, stateChange);
+    const input = deps.stream.setConnectionState(c.req.param("uid"), body.state, body.error);
+    return cfOk(c, { uid: input.uid, state: input.state });
+  });
+
+  routes.get("/config", (c) => cfOk(c, config));
+
+  routes.patch("/config", async (c) => {
+    const patch = await jsonBody(c, configPatch);
+    Object.assign(config, patch);
+    if (patch.rateLimit) limiter.reset();
+    return cfOk(c, config);
+  });
+
+  /** Everything the emulator holds, with every secret value redacted. */
+  routes.get("/state", (c) => cfOk(c, redact(deps.snapshot())));
+
+  /** Waits until every webhook delivery started so far has finished (for tests). */
+  routes.post("/webhooks/flush", async (c) => {
+    await deps.notifier.flush();
+    return cfOk(c, { flushed: true });
+  });
+
+  return routes;
+}

@@ -2,11 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { iceServersResponse } from "../../contracts/cloudflare/realtime.ts";
 import { EmulatorAdmin } from "../../emulator/admin-client.ts";
-import { newHexSecret } from "../../emulator/ids.ts";
-import { createTurnKey, realtimeFetch } from "../../emulator/realtime/testing.ts";
-import { turnPassword, turnUsernameRefusal } from "../../emulator/realtime/turn-credentials.ts";
-import { accountFetch } from "../../emulator/routes/testing.ts";
+import { newHexSecret } from "../../emulator/core/ids.ts";
 import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { createTurnKey, realtimeFetch } from "../../emulator/services/realtime/testing.ts";
+import { turnPassword } from "../../emulator/services/realtime/turn-credentials.ts";
+import { accountFetch } from "../../emulator/testing.ts";
 import { probeTurn, type TurnServerAddress } from "../../scripts/lib/turn-probe.ts";
 import { type LocalTurn, startLocalTurn } from "./coturn.ts";
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   const sharedSecret = newHexSecret();
   turn = await startLocalTurn({
     sharedSecret,
-    refusal: (username) => turnUsernameRefusal(emu.services.state.data, username),
+    refusal: (username) => emu.stores.realtime.turnUsernameRefusal(username),
   });
   emu = await startEmulator({
     turnSharedSecret: sharedSecret,

@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stunBinding } from "../../scripts/lib/turn-probe.ts";
+import { toolPath } from "../system-tools.ts";
 import { freeUdpAndTcpPort } from "./dual-port.ts";
 import { type RunningTurnGate, startTurnGate, type TurnGateOptions } from "./turn-gate.ts";
 
-export const TURNSERVER_BINARY = "/usr/bin/turnserver";
+/** coturn's server, from PATH; a name that does not exist when coturn is not installed. */
+export const TURNSERVER_BINARY = toolPath("coturn") ?? "/usr/bin/turnserver";
 const HOST = "127.0.0.1";
 const LOG_TAIL_BYTES = 16_384;
 
@@ -90,7 +92,7 @@ async function startCoturn(options: CoturnOptions): Promise<RunningCoturn> {
     if ("exited" in outcome) {
       await stop();
       throw new Error(
-        `coturn (${TURNSERVER_BINARY}) ${outcome.exited}; install it with \`apt-get install coturn\`\n${log}`,
+        `coturn (${TURNSERVER_BINARY}) ${outcome.exited}; install it with \`apt-get install coturn\` (npm test and npm start do it on Debian)\n${log}`,
       );
     }
     ready = outcome.ok;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "../../contracts/cloudflare/calls.ts";
-import { scopedToken } from "../../emulator/routes/testing.ts";
+import { scopedToken } from "../../emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();

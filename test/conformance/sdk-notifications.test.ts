@@ -6,7 +6,7 @@ import {
   notificationPolicy,
   webhookDestination,
 } from "../../contracts/cloudflare/notifications.ts";
-import { scopedToken } from "../../emulator/routes/testing.ts";
+import { scopedToken } from "../../emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();

@@ -10,8 +10,7 @@ import {
   workerSecret,
   workersAccountSubdomain,
 } from "../../contracts/cloudflare/workers.ts";
-import { scopedToken } from "../../emulator/routes/testing.ts";
-import { readScript } from "../../emulator/workers-store.ts";
+import { scopedToken } from "../../emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();
@@ -154,7 +153,7 @@ describe("Workers scripts through the official SDK", () => {
     expect(listed.map((s) => workerSecret.strict().parse(s))).toEqual([put]);
     const got = await cf.workers.scripts.secrets.get("TURN_KEY_SECRET", { account_id, script_name: "edge" });
     expect(workerSecret.strict().parse(got)).toEqual(put);
-    expect(readScript(ctx.emu.services.state, "edge")!.bindings).toContainEqual({
+    expect(ctx.emu.stores.workers.readScript("edge")!.bindings).toContainEqual({
       type: "secret_text",
       name: "TURN_KEY_SECRET",
       text: value,

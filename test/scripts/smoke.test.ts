@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { FaultRuleInput } from "../../emulator/admin/faults.ts";
+import type { FaultRuleInput } from "../../emulator/core/faults.ts";
 import { silentProgress } from "../../scripts/lib/progress.ts";
 import { runSmoke, type SmokeReport } from "../../scripts/smoke/run.ts";
 import { targetOfStack } from "../../scripts/smoke/target.ts";

@@ -1,8 +1,5 @@
-import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
-
-/** Debian's chromium (`apt-get install chromium`): the tests need a real browser and fail without one. */
-const CHROMIUM = "/usr/bin/chromium";
+import { toolPath } from "../../../local-engine/system-tools.ts";
 
 const ARGS = [
   "--headless",
@@ -17,10 +14,9 @@ const ARGS = [
 
 /** A fresh headless Chromium (Playwright gives each launch its own temporary profile). */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the e2e tests`,
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  // A real browser, never Playwright's download: `npm test` installs Debian's chromium first.
+  const executablePath = toolPath("chromium");
+  if (!executablePath)
+    throw new Error("no Chromium on PATH: apt-get install chromium, then run the e2e tests");
+  return chromium.launch({ executablePath, args: ARGS, timeout: 30_000 });
 }

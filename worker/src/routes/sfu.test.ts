@@ -9,7 +9,7 @@ import {
   tracksCloseResponse,
   tracksNewResponse,
 } from "../../../contracts/cloudflare/realtime.ts";
-import type { LoggedRequest } from "../../../emulator/admin/request-log.ts";
+import type { LoggedRequest } from "../../../emulator/core/request-log.ts";
 import { call, callAs, emulatorAdmin, fixture } from "../../test/support/api.ts";
 import { answerTo, PUBLISH_OFFER } from "../../test/support/sdp.ts";
 import { type Room, roomOf } from "../durable/room.ts";

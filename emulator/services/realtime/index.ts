@@ -1,0 +1,31 @@
+import type { EmulatorConfig } from "../../core/config.ts";
+import type { EmulatorService } from "../../core/service.ts";
+import type { StateFile } from "../../core/state-file.ts";
+import type { CallsSecrets } from "../calls/store.ts";
+import { realtimeErrorResponse } from "./errors.ts";
+import { realtimeRoutes } from "./routes.ts";
+import { RealtimeStore } from "./store.ts";
+
+export interface RealtimeDeps {
+  state: StateFile;
+  /** The TURN keys and SFU apps the Calls API manages. */
+  calls: CallsSecrets;
+  /** The TURN shared secret on a fresh start; generated when absent. */
+  turnSharedSecret?: string;
+  turnServer: () => EmulatorConfig["turnServer"];
+}
+
+/** The Realtime API (`/v1`, standing in for rtc.live.cloudflare.com): TURN credentials, SFU sessions and tracks. */
+export function realtimeService(deps: RealtimeDeps): EmulatorService<RealtimeStore> {
+  const store = new RealtimeStore(deps.state, deps.calls, { turnSharedSecret: deps.turnSharedSecret });
+  return {
+    store,
+    mounts: [
+      {
+        path: "/v1",
+        routes: realtimeRoutes(store, deps.calls, deps.turnServer),
+        onError: realtimeErrorResponse,
+      },
+    ],
+  };
+}

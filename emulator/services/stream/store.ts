@@ -1,0 +1,214 @@
+import type { LiveInputRecording, LiveInputWrite } from "../../../contracts/cloudflare/stream.ts";
+import { Collection } from "../../core/collection.ts";
+import { newHexSecret, newTag, now } from "../../core/ids.ts";
+import type { Section, StateFile } from "../../core/state-file.ts";
+
+export interface StoredLiveInput {
+  uid: string;
+  created: string;
+  modified: string;
+  meta: Record<string, unknown>;
+  enabled: boolean;
+  deleteRecordingAfterDays: number | null;
+  preferLowLatency: boolean;
+  defaultCreator?: string;
+  keysRotatedAt?: string;
+  recording: LiveInputRecording;
+  streamKey: string;
+  playbackKey: string;
+  srtStreamId: string;
+  srtPassphrase: string;
+  srtPlaybackStreamId: string;
+  srtPlaybackPassphrase: string;
+  whipSecret: string;
+  /** Cloudflare's state string, or null when nothing ever connected. */
+  state: string | null;
+  stateEnteredAt: string | null;
+  history: { state: string; statusEnteredAt: string }[];
+  /** The uid of the video of the current broadcast, while connected. */
+  currentVideoUid: string | null;
+}
+
+/** A live input's connection changed: a broadcaster connected, dropped or failed. */
+export interface LiveInputStateChange {
+  uid: string;
+  /** Cloudflare's state string, or null for "never connected". */
+  state: string | null;
+  /** When the input entered the state. */
+  at: string;
+  /** What broke, when the change is an error. */
+  error?: { code: string; message: string };
+}
+
+export type StateChangeListener = (change: LiveInputStateChange) => void;
+
+interface StreamSection {
+  /** The `customer-<code>` part of Stream delivery hosts. */
+  customerCode: string;
+  liveInputs: Record<string, StoredLiveInput>;
+}
+
+const DEFAULT_RECORDING = {
+  mode: "off",
+  requireSignedURLs: false,
+  allowedOrigins: null,
+  timeoutSeconds: 0,
+  hideLiveViewerCount: false,
+} as const;
+
+type Credentials = Pick<
+  StoredLiveInput,
+  | "streamKey"
+  | "playbackKey"
+  | "srtStreamId"
+  | "srtPassphrase"
+  | "srtPlaybackStreamId"
+  | "srtPlaybackPassphrase"
+  | "whipSecret"
+>;
+
+function newCredentials(): Credentials {
+  return {
+    streamKey: newHexSecret().slice(0, 32) + "k" + newTag(),
+    playbackKey: newHexSecret().slice(0, 32) + "p" + newTag(),
+    srtStreamId: newTag(),
+    srtPassphrase: newHexSecret().slice(0, 32),
+    srtPlaybackStreamId: newTag(),
+    srtPlaybackPassphrase: newHexSecret().slice(0, 32),
+    whipSecret: newHexSecret(),
+  };
+}
+
+const newCustomerCode = () => newTag().slice(0, 16);
+const isLive = (state: string | null) => state === "connected" || state === "reconnected";
+
+/** Stream live inputs: their settings, ingest credentials and connection state. */
+export class StreamStore {
+  private code: string;
+  private inputs: Collection<StoredLiveInput>;
+  private readonly listeners: StateChangeListener[] = [];
+  private readonly section: Section<StreamSection>;
+
+  constructor(state: StateFile) {
+    this.section = state.section<StreamSection>(["customerCode", "liveInputs"], () => ({
+      customerCode: this.code,
+      liveInputs: this.inputs.toJSON(),
+    }));
+    this.code = this.section.loaded?.customerCode ?? newCustomerCode();
+    this.inputs = new Collection("Live input", this.section.loaded?.liveInputs);
+  }
+
+  get customerCode(): string {
+    return this.code;
+  }
+
+  list(): Readonly<StoredLiveInput>[] {
+    return this.inputs.values();
+  }
+
+  get(uid: string): Readonly<StoredLiveInput> | undefined {
+    return this.inputs.get(uid);
+  }
+
+  /** The live input, or Cloudflare's 404. */
+  find(uid: string): Readonly<StoredLiveInput> {
+    return this.inputs.find(uid);
+  }
+
+  create(body: LiveInputWrite): Readonly<StoredLiveInput> {
+    const at = now();
+    const input: StoredLiveInput = {
+      uid: newTag(),
+      created: at,
+      modified: at,
+      meta: body.meta ?? {},
+      enabled: body.enabled ?? true,
+      deleteRecordingAfterDays: body.deleteRecordingAfterDays ?? null,
+      preferLowLatency: body.preferLowLatency ?? false,
+      ...(body.defaultCreator ? { defaultCreator: body.defaultCreator } : {}),
+      recording: { ...DEFAULT_RECORDING, ...body.recording },
+      ...newCredentials(),
+      state: null,
+      stateEnteredAt: null,
+      history: [],
+      currentVideoUid: null,
+    };
+    this.inputs.set(input.uid, input);
+    this.section.changed();
+    return input;
+  }
+
+  /** Only what the body names changes. Disabling an input ends the broadcast in progress (docs/reference/cloudflare-api.md §1.2). */
+  update(uid: string, body: LiveInputWrite): Readonly<StoredLiveInput> {
+    const input = this.inputs.find(uid);
+    if (body.meta !== undefined) input.meta = body.meta;
+    if (body.enabled !== undefined) input.enabled = body.enabled;
+    if (body.deleteRecordingAfterDays !== undefined)
+      input.deleteRecordingAfterDays = body.deleteRecordingAfterDays;
+    if (body.preferLowLatency !== undefined) input.preferLowLatency = body.preferLowLatency;
+    if (body.defaultCreator !== undefined) input.defaultCreator = body.defaultCreator;
+    if (body.recording !== undefined) input.recording = { ...input.recording, ...body.recording };
+    input.modified = now();
+    this.commit(input, !input.enabled && isLive(input.state) ? { state: "client_disconnect" } : undefined);
+    return input;
+  }
+
+  delete(uid: string): void {
+    this.inputs.remove(uid);
+    this.section.changed();
+  }
+
+  /** New ingest credentials; the old ones stop working and a connected broadcaster is dropped. */
+  rotateKeys(uid: string): Readonly<StoredLiveInput> {
+    const input = this.inputs.find(uid);
+    Object.assign(input, newCredentials());
+    input.keysRotatedAt = now();
+    input.modified = input.keysRotatedAt;
+    this.commit(input, isLive(input.state) ? { state: "client_disconnect" } : undefined);
+    return input;
+  }
+
+  /** Moves the input to a new connection state, as a broadcaster connecting or dropping would. */
+  setConnectionState(
+    uid: string,
+    state: string | null,
+    error?: { code: string; message: string },
+  ): Readonly<StoredLiveInput> {
+    const input = this.inputs.find(uid);
+    this.commit(input, { state, ...(error ? { error } : {}) });
+    return input;
+  }
+
+  /** Called after each connection state change has been stored; returns the unsubscribe. */
+  onStateChange(listener: StateChangeListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners.splice(this.listeners.indexOf(listener), 1);
+    };
+  }
+
+  /** No live inputs, and a new customer code. */
+  reset(): void {
+    this.code = newCustomerCode();
+    this.inputs = new Collection("Live input");
+    this.section.changed();
+  }
+
+  /** Saves a changed input, with its connection moved to `move.state` first when given. */
+  private commit(input: StoredLiveInput, move?: Omit<LiveInputStateChange, "uid" | "at">): void {
+    if (!move) {
+      this.section.changed();
+      return;
+    }
+    const at = now();
+    input.state = move.state;
+    input.stateEnteredAt = at;
+    if (move.state !== null) {
+      input.history = [{ state: move.state, statusEnteredAt: at }, ...input.history].slice(0, 20);
+    }
+    input.currentVideoUid = isLive(move.state) ? (input.currentVideoUid ?? newTag()) : null;
+    this.section.changed();
+    const change = { uid: input.uid, at, ...move };
+    for (const listener of [...this.listeners]) listener(change);
+  }
+}

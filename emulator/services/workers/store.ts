@@ -1,0 +1,185 @@
+import { createHash } from "node:crypto";
+import type {
+  WorkerBinding,
+  WorkerObservability,
+  WorkerPlacement,
+  WorkerTailConsumer,
+  WorkerUsageModel,
+} from "../../../contracts/cloudflare/workers.ts";
+import { Collection } from "../../core/collection.ts";
+import type { Section, StateFile } from "../../core/state-file.ts";
+
+export interface StoredWorkerModule {
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** The module's bytes in base64; named so that `redact` hides it in the admin state snapshot. */
+  base64Text: string;
+}
+
+export interface StoredScript {
+  id: string;
+  /** Hash of the uploaded content: it changes with the code, not with settings or secrets. */
+  etag: string;
+  created_on: string;
+  modified_on: string;
+  /** Set for ES-module Workers; `body_part` for service-worker syntax. */
+  main_module?: string;
+  body_part?: string;
+  modules: StoredWorkerModule[];
+  handlers: string[];
+  named_handlers: { name: string; handlers: string[] }[];
+  compatibility_date: string;
+  compatibility_flags: string[];
+  /** As deployed, secret values included: every read path strips them. */
+  bindings: WorkerBinding[];
+  logpush: boolean;
+  observability: WorkerObservability | null;
+  tags: string[];
+  tail_consumers: WorkerTailConsumer[];
+  usage_model: WorkerUsageModel;
+  placement: WorkerPlacement;
+  limits?: { cpu_ms?: number };
+  migration_tag?: string;
+  /** Durable Object classes created by migrations and not deleted since. */
+  durableObjectClasses: { name: string; storage: "sqlite" | "legacy-kv" }[];
+  schedules: { cron: string; created_on: string; modified_on: string }[];
+  subdomain: { enabled: boolean; previews_enabled: boolean };
+}
+
+/** One module of an uploaded Worker, as bytes. */
+export interface WorkerModule {
+  name: string;
+  /** Without parameters, e.g. `application/javascript+module`. */
+  contentType: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** Everything needed to run an uploaded Worker, e.g. in workerd. */
+export interface DeployedScript {
+  name: string;
+  /** `modules` for ES-module Workers, `service-worker` for `body_part` scripts. */
+  format: "modules" | "service-worker";
+  /** The entry module's name: `main_module`, or the `body_part` of a service-worker script. */
+  mainModule: string;
+  modules: WorkerModule[];
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  /** As uploaded and updated since, secret values included. */
+  bindings: WorkerBinding[];
+  durableObjectClasses: { name: string; storage: "sqlite" | "legacy-kv" }[];
+  crons: string[];
+  etag: string;
+  modifiedOn: string;
+}
+
+export function storeModule(module: WorkerModule): StoredWorkerModule {
+  return {
+    name: module.name,
+    content_type: module.contentType,
+    size: module.bytes.byteLength,
+    sha256: createHash("sha256").update(module.bytes).digest("hex"),
+    base64Text: Buffer.from(module.bytes).toString("base64"),
+  };
+}
+
+export function moduleOf(stored: StoredWorkerModule): WorkerModule {
+  return {
+    name: stored.name,
+    contentType: stored.content_type,
+    bytes: new Uint8Array(Buffer.from(stored.base64Text, "base64")),
+  };
+}
+
+/** The entry module first, as Cloudflare's content download puts it. */
+export function modulesEntryFirst(script: Readonly<StoredScript>): StoredWorkerModule[] {
+  const entry = script.main_module ?? script.body_part;
+  return [...script.modules].sort((a, b) => Number(b.name === entry) - Number(a.name === entry));
+}
+
+interface WorkersSection {
+  scripts: Record<string, StoredScript>;
+  /** The account's `<subdomain>.workers.dev`. */
+  workersSubdomain: string;
+}
+
+const DEFAULT_SUBDOMAIN = "local-emulator";
+const SCRIPT = "Worker script";
+
+/** Worker scripts (code, settings, secrets, schedules, workers.dev route) and the account's subdomain. */
+export class WorkersStore {
+  private scripts: Collection<StoredScript>;
+  private accountSubdomain: string;
+  private readonly section: Section<WorkersSection>;
+
+  constructor(state: StateFile) {
+    this.section = state.section<WorkersSection>(["scripts", "workersSubdomain"], () => ({
+      scripts: this.scripts.toJSON(),
+      workersSubdomain: this.accountSubdomain,
+    }));
+    this.scripts = new Collection(SCRIPT, this.section.loaded?.scripts);
+    this.accountSubdomain = this.section.loaded?.workersSubdomain ?? DEFAULT_SUBDOMAIN;
+  }
+
+  list(): Readonly<StoredScript>[] {
+    return this.scripts.values();
+  }
+
+  get(name: string): Readonly<StoredScript> | undefined {
+    return this.scripts.get(name);
+  }
+
+  /** The script, or Cloudflare's 404 (10007). */
+  find(name: string): Readonly<StoredScript> {
+    return this.scripts.find(name);
+  }
+
+  /** Stores a new script or a new version of one, as the routes computed it. */
+  put(script: StoredScript): void {
+    this.scripts.set(script.id, script);
+    this.section.changed();
+  }
+
+  delete(name: string): void {
+    this.scripts.remove(name);
+    this.section.changed();
+  }
+
+  get subdomain(): string {
+    return this.accountSubdomain;
+  }
+
+  setSubdomain(subdomain: string): void {
+    this.accountSubdomain = subdomain;
+    this.section.changed();
+  }
+
+  /**
+   * The uploaded Worker `name` as the emulator would run it, for in-process checks of what an upload
+   * stored. It carries secret values, so it is never served over HTTP.
+   */
+  readScript(name: string): DeployedScript | undefined {
+    const script = this.scripts.get(name);
+    if (!script) return undefined;
+    return {
+      name,
+      format: script.main_module === undefined ? "service-worker" : "modules",
+      mainModule: (script.main_module ?? script.body_part)!,
+      modules: modulesEntryFirst(script).map(moduleOf),
+      compatibilityDate: script.compatibility_date,
+      compatibilityFlags: [...script.compatibility_flags],
+      bindings: structuredClone(script.bindings),
+      durableObjectClasses: structuredClone(script.durableObjectClasses),
+      crons: script.schedules.map((s) => s.cron),
+      etag: script.etag,
+      modifiedOn: script.modified_on,
+    };
+  }
+
+  reset(): void {
+    this.scripts = new Collection(SCRIPT);
+    this.accountSubdomain = DEFAULT_SUBDOMAIN;
+    this.section.changed();
+  }
+}
