@@ -10,8 +10,8 @@ import { turnCheck } from "../smoke/turn.ts";
 import type { RotationKind } from "./kinds.ts";
 
 /**
- * A live input read the Worker makes with its API token: connect, through the channel's status
- * holder, which the switch's redeploy restarts, so that the read after it is made with the new token.
+ * A live input read the Worker makes with its API token: connect, whose status holder reads with
+ * the calling Worker's token (a holder may run the previous deploy for minutes), so with the new one.
  */
 function streamTokenCheck(target: SmokeTarget): SmokeCheck {
   const tenant = target.tenants[0];

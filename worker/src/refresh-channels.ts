@@ -1,6 +1,6 @@
 import { liveInputOwners } from "./channels.ts";
 import { configReport, isUsable, NEEDS } from "./config.ts";
-import { statusHolder } from "./durable/channel-status.ts";
+import { holderCaller, statusHolder } from "./durable/channel-status.ts";
 import type { WorkerBindings } from "./env.ts";
 
 /**
@@ -13,6 +13,8 @@ export async function refreshChannels(env: WorkerBindings): Promise<void> {
   const { values, checks } = configReport(env);
   if (!values.TENANTS || !NEEDS.stream.every((name) => isUsable(checks[name]))) return;
   await Promise.allSettled(
-    [...liveInputOwners(values.TENANTS)].map(([id, owner]) => statusHolder(env, id).current(id, owner)),
+    [...liveInputOwners(values.TENANTS)].map(([id, owner]) =>
+      statusHolder(env, id).current(id, holderCaller(env, owner)),
+    ),
   );
 }

@@ -36,7 +36,7 @@ const TENANTS = {
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
   globex: {
-    channels: ["main", "holder"],
+    channels: ["main", "holder", "switch"],
     allowedOrigins: ["https://globex.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
@@ -77,16 +77,20 @@ export default async function setup(project: TestProject) {
     return json.result;
   };
   const groupIds = permissionGroups.filter((g) => g.name.startsWith("Stream ")).map((g) => ({ id: g.id }));
-  const streamToken = await api<{ value: string }>("/tokens", {
-    name: "worker tests: stream read/write",
-    policies: [
-      {
-        effect: "allow",
-        resources: { [`com.cloudflare.api.account.${emu.accountId}`]: "*" },
-        permission_groups: groupIds,
-      },
-    ],
-  });
+  const newStreamToken = async (name: string): Promise<Credential> => {
+    const token = await api<{ id: string; value: string }>("/tokens", {
+      name,
+      policies: [
+        {
+          effect: "allow",
+          resources: { [`com.cloudflare.api.account.${emu.accountId}`]: "*" },
+          permission_groups: groupIds,
+        },
+      ],
+    });
+    return { id: token.id, secret: token.value };
+  };
+  const streamToken = await newStreamToken("worker tests: stream read/write");
   const turnKey = async (): Promise<Credential> => {
     const key = await api<{ uid: string; key: string }>("/calls/turn_keys", { name: "worker tests" });
     return { id: key.uid, secret: key.key };
@@ -134,12 +138,13 @@ export default async function setup(project: TestProject) {
       REALTIME_API_BASE: emu.realtimeBase,
       TURN_KEY_SECRET: turn.secret,
       SFU_APP_SECRET: sfu.secret,
-      STREAM_API_TOKEN: streamToken.value,
+      STREAM_API_TOKEN: streamToken.secret,
       SIGNING_SECRET: randomBytes(32).toString("base64url"),
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },
     liveInputs,
     isolated,
+    nextStreamToken: await newStreamToken("worker tests: the next slot's stream token"),
   };
   project.provide("fixture", fixture);
   return () => emu.close();

@@ -28,14 +28,26 @@ import { type TenantBudget, tenantBudget } from "./tenant-budget.ts";
 /** What a holder reads: the stack's config, and the tenants' budget objects it pays reads from. */
 type HolderEnv = ConfigBindings & { TENANT_BUDGET: DurableObjectNamespace<TenantBudget> };
 
+/**
+ * Whom a holder reads for: the tenant whose share pays, and the Worker's Cloudflare API token as
+ * the calling Worker has it. A running object keeps the code and bindings of an older deploy for
+ * up to 5 minutes after a new one (docs/reference/cloudflare-api.md §6.5), so the holder reads
+ * with the caller's token: a switch to a new token takes effect at once, and a check of it through
+ * connect (rotation's verify) reads with it.
+ */
+export interface Caller {
+  tenantId: string;
+  apiToken: string;
+}
+
 /** How the Worker asks its holder for an event stream (`fetch`, since streams are what it carries). */
 export interface EventsRequest {
   liveInputId: string;
   channel: string;
   playbackBase: string;
   lastEventId: string | undefined;
-  /** The subscribing tenant: its share pays for the reads that keep the stream current. */
-  tenantId: string;
+  /** The subscribing tenant, whose share pays for the reads that keep the stream current. */
+  caller: Caller;
 }
 
 /** What connect answers: the live input's ingest details as read, and whether this call enabled it. */
@@ -55,7 +67,7 @@ interface Subscriber {
   writer: WritableStreamDefaultWriter<Uint8Array>;
   channel: string;
   binding: ChannelBinding;
-  tenantId: string;
+  caller: Caller;
   lastWriteAt: number;
 }
 
@@ -94,8 +106,8 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   private log = new StatusLog(undefined);
   /** When the held status was last confirmed: a read from Cloudflare, or a notification. */
   private readAt = 0;
-  /** The live input as last read, with its ingest details, for connect; and when it was read. */
-  private lastRead: { input: LiveInput; at: number } | undefined;
+  /** The live input as last read, with its ingest details, for connect; when, and with which token. */
+  private lastRead: { input: LiveInput; at: number; apiToken: string } | undefined;
   /** Why the last refresh failed, and when the next may be tried; the status is stale meanwhile. */
   private failure: { outcome: ReadFailure; retryAt: number } | undefined;
   private inflight: Promise<CallOutcome> | undefined;
@@ -112,32 +124,37 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     });
   }
 
-  /** The status, read again once the refresh interval has passed; `payer` is the tenant asking. */
-  async current(liveInputId: string, payer: string): Promise<SnapshotResult> {
+  /** The status, read again once the refresh interval has passed. */
+  async current(liveInputId: string, caller: Caller): Promise<SnapshotResult> {
     this.liveInputId = liveInputId;
     const held = this.log.snapshot;
     if (held && Date.now() - this.readAt < STATUS_REFRESH_MS)
       return { ok: true, snapshot: held, stale: false };
-    const outcome = await this.refresh(liveInputId, payer);
+    const outcome = await this.refresh(liveInputId, caller);
     return outcome.ok ? { ok: true, snapshot: this.log.snapshot!, stale: false } : this.fallback(outcome);
   }
 
   /**
-   * Keeps the channel ready: the live input as read within the refresh interval (so repeated
-   * connects cost no more than status reads), enabled again if it was disabled.
+   * Keeps the channel ready: the live input as read within the refresh interval with the caller's
+   * token (so repeated connects cost no more than status reads), enabled again if it was disabled.
    */
-  async keepReady(liveInputId: string, payer: string): Promise<ConnectResult> {
+  async keepReady(liveInputId: string, caller: Caller): Promise<ConnectResult> {
     this.liveInputId = liveInputId;
-    let input =
-      this.lastRead && Date.now() - this.lastRead.at < STATUS_REFRESH_MS ? this.lastRead.input : undefined;
+    const last = this.lastRead;
+    const fresh = last && last.apiToken === caller.apiToken && Date.now() - last.at < STATUS_REFRESH_MS;
+    let input = fresh ? last.input : undefined;
     if (!input) {
-      const read = await this.refresh(liveInputId, payer);
+      let read = await this.refresh(liveInputId, caller);
+      // That read was made with another token (a switch in progress): read again with the caller's.
+      if (read.ok && this.lastRead?.apiToken !== caller.apiToken) {
+        read = await this.call(caller, (stream) => stream.getLiveInput(liveInputId));
+      }
       if (!read.ok) return read;
       input = read.input;
     }
     if (input.enabled)
       return { ok: true, reenabled: false, ingest: ingestView(input), snapshot: this.log.snapshot! };
-    this.enabling ??= this.call(payer, (stream) => stream.enableLiveInput(liveInputId)).finally(() => {
+    this.enabling ??= this.call(caller, (stream) => stream.enableLiveInput(liveInputId)).finally(() => {
       this.enabling = undefined;
     });
     const enabled = await this.enabling;
@@ -146,9 +163,9 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   }
 
   /** A live input notification, as of its `updated_at` in ns (decimal; the Worker parsed it). */
-  async notify(data: LiveInputNotification["data"], asOfNs: string, payer: string): Promise<WebhookOutcome> {
+  async notify(data: LiveInputNotification["data"], asOfNs: string, caller: Caller): Promise<WebhookOutcome> {
     // `enabled` is not in a notification: take it from a read when nothing is held yet.
-    if (!this.log.snapshot) await this.current(data.input_id, payer);
+    if (!this.log.snapshot) await this.current(data.input_id, caller);
     const enabled = this.log.snapshot?.enabled ?? true;
     const outcome = await this.learn(snapshotOfNotification(data, enabled, new Date()), BigInt(asOfNs));
     if (outcome === "applied") this.readAt = Date.now();
@@ -161,14 +178,14 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
    */
   override async fetch(request: Request): Promise<Response> {
     const ask = (await request.json()) as EventsRequest;
-    const result = await this.current(ask.liveInputId, ask.tenantId);
+    const result = await this.current(ask.liveInputId, ask.caller);
     if (!result.ok && !this.log.snapshot) return Response.json(result, { status: 502 });
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const subscriber: Subscriber = {
       writer: writable.getWriter(),
       channel: ask.channel,
       binding: { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase },
-      tenantId: ask.tenantId,
+      caller: ask.caller,
       lastWriteAt: 0,
     };
     subscriber.writer.closed.catch(() => this.unsubscribe(subscriber));
@@ -183,9 +200,9 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   }
 
   /** One read at a time; after a failed one, its failure until the next may be tried. */
-  private refresh(liveInputId: string, payer: string): Promise<CallOutcome> {
+  private refresh(liveInputId: string, caller: Caller): Promise<CallOutcome> {
     if (this.failure && Date.now() < this.failure.retryAt) return Promise.resolve(this.failure.outcome);
-    this.inflight ??= this.call(payer, (stream) => stream.getLiveInput(liveInputId))
+    this.inflight ??= this.call(caller, (stream) => stream.getLiveInput(liveInputId))
       .then((outcome) => this.settle(outcome))
       .finally(() => {
         this.inflight = undefined;
@@ -194,23 +211,24 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   }
 
   /**
-   * A call on the Worker's Cloudflare API token, each attempt paid for from the payer's share
+   * A call with the caller's Cloudflare API token, each attempt paid for from the caller's share
    * before it is sent; the live input it answers with is learned.
    */
   private async call(
-    payer: string,
+    caller: Caller,
     send: (stream: StreamClient) => Promise<LiveInput>,
   ): Promise<CallOutcome> {
-    const admitted = await this.admit(payer);
+    const admitted = await this.admit(caller.tenantId);
     if (!admitted.ok) return admitted;
     const startedAt = Date.now();
     try {
-      const stream = new StreamClient(requireConfig(this.env, NEEDS.stream), {
-        admitRetry: async () => (await this.admit(payer)).ok,
+      const config = { ...requireConfig(this.env, NEEDS.stream), STREAM_API_TOKEN: caller.apiToken };
+      const stream = new StreamClient(config, {
+        admitRetry: async () => (await this.admit(caller.tenantId)).ok,
       });
       const input = await send(stream);
       this.readAt = Date.now();
-      this.lastRead = { input, at: this.readAt };
+      this.lastRead = { input, at: this.readAt, apiToken: caller.apiToken };
       const wasStale = this.failure !== undefined;
       this.failure = undefined;
       // As of when the read started: a notification that arrived meanwhile may well be newer.
@@ -243,12 +261,12 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     return recent ? { ok: true, snapshot: held, stale: true } : failure;
   }
 
-  /** One call's worth of the payer's share of the Cloudflare API budget. */
-  private async admit(payer: string): Promise<{ ok: true } | ReadFailure> {
+  /** One call's worth of the tenant's share of the Cloudflare API budget. */
+  private async admit(tenantId: string): Promise<{ ok: true } | ReadFailure> {
     const { TENANTS } = requireConfig(this.env, NEEDS.stream);
-    const shares = sharesOf(TENANTS, payer);
-    if (!shares) throw new Error(`tenant ${payer} is not in TENANTS`);
-    const result = await tenantBudget(this.env, payer).take([BUDGETS.cloudflareApi(shares)]);
+    const shares = sharesOf(TENANTS, tenantId);
+    if (!shares) throw new Error(`tenant ${tenantId} is not in TENANTS`);
+    const result = await tenantBudget(this.env, tenantId).take([BUDGETS.cloudflareApi(shares)]);
     return result.allowed ? { ok: true } : { ok: false, refused: refusalOf(result) };
   }
 
@@ -300,7 +318,7 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   /** Keeps listening dashboards current without notifications, and their connections alive. */
   private tick(): void {
     const [listener] = this.subscribers;
-    if (this.liveInputId && listener) void this.current(this.liveInputId, listener.tenantId);
+    if (this.liveInputId && listener) void this.current(this.liveInputId, listener.caller);
     const due = Date.now() - (HEARTBEAT_INTERVAL_MS - TICK_MS);
     for (const subscriber of this.subscribers) {
       if (subscriber.lastWriteAt <= due) this.write(subscriber, SSE_HEARTBEAT);
@@ -313,3 +331,9 @@ export const statusHolder = (
   env: { CHANNEL_STATUS: DurableObjectNamespace<ChannelStatus> },
   liveInputId: string,
 ) => env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(liveInputId));
+
+/** Whom a route's calls to a holder are for: the tenant, with this Worker's API token. */
+export const holderCaller = (env: object, tenantId: string): Caller => ({
+  tenantId,
+  apiToken: requireConfig(env, NEEDS.stream).STREAM_API_TOKEN,
+});

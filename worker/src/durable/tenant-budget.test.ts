@@ -56,16 +56,45 @@ describe("TenantBudget", () => {
     expect((await stub.take([tenant], t0)).allowed).toBe(false);
   });
 
-  it("keeps a window longer than a minute in storage, so that an evicted object forgets nothing", async () => {
+  it("keeps windows longer than 10 s in storage, so that an evicted object forgets nothing", async () => {
     const t0 = 9_000_000;
     const share = { key: "cloudflare-api", limit: 2, windowMs: 300_000 };
     const stub = budget("persisted");
     expect((await stub.take([share], t0)).allowed).toBe(true);
     expect((await stub.take([share], t0)).allowed).toBe(true);
+    // Written shortly after, in one go.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
     const stored = await runInDurableObject(stub, (_object, state) =>
       state.storage.get("window:cloudflare-api"),
     );
     expect(stored).toEqual({ windowMs: 300_000, slots: [{ index: 600, count: 2 }] });
     expect((await stub.take([share], t0 + 60_000)).allowed).toBe(false);
+    const perSecond = { key: "turn", limit: 5, windowMs: 1_000 };
+    expect((await stub.take([perSecond], t0)).allowed).toBe(true);
+    const keys = await runInDurableObject(stub, async (_object, state) => [
+      ...(await state.storage.list()).keys(),
+    ]);
+    expect(keys).toEqual(["window:cloudflare-api"]);
+  });
+
+  it("drops empty windows once it holds many, from storage too", async () => {
+    const t0 = 12_000_000;
+    const users = Array.from({ length: 1_001 }, (_, i) => ({
+      key: `user:u${i}`,
+      limit: 5,
+      windowMs: 60_000,
+    }));
+    const stub = budget("pruned");
+    expect((await stub.take(users, t0)).allowed).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const storedKeys = () =>
+      runInDurableObject(stub, async (_object, state) => (await state.storage.list()).size);
+    expect(await storedKeys()).toBe(1_001);
+    // Two minutes on, every one of them is empty; one more user's call prunes them.
+    expect((await stub.take([{ key: "user:late", limit: 5, windowMs: 60_000 }], t0 + 120_000)).allowed).toBe(
+      true,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(await storedKeys()).toBe(1);
   });
 });

@@ -12,15 +12,23 @@ export interface Budget {
 export type TakeResult = { allowed: true } | { allowed: false; key: string; retryAfterSeconds: number };
 
 /**
- * Windows longer than this are persisted. An object is evicted only after more than a minute
- * without calls, by which time a shorter window is empty anyway; a longer one (the 5-minute
- * Cloudflare API share) would forget calls Cloudflare still counts.
+ * Windows longer than this are persisted. An idle object may leave memory after 10 s without
+ * calls (docs/reference/cloudflare-api.md §6.5), by when a per-second window is empty anyway; a
+ * longer one (a minute of minting, 5 minutes of the Cloudflare API share) would forget calls.
  */
-const MEMORY_ONLY_MAX_MS = 60_000;
+const MEMORY_ONLY_MAX_MS = 10_000;
+/**
+ * Persisted windows are written this long after a call counts, all together, not once per call
+ * (a write per credential costs its caller about half a millisecond). The pending write keeps the
+ * object in memory until it is done; a machine lost meanwhile forgets at most this much.
+ */
+const WRITE_DELAY_MS = 1_000;
 const STORAGE_PREFIX = "window:";
 type StoredWindow = { windowMs: number; slots: SlidingWindowState };
 /** Beyond this many windows, empty ones are dropped: an empty window is what a new one would be. */
 const PRUNE_ABOVE = 1_000;
+/** The storage API deletes at most this many keys at once. */
+const STORAGE_DELETE_MAX_KEYS = 128;
 
 /**
  * One tenant's budgets, one object per tenant: credential minting (tenant and per user), and its
@@ -29,6 +37,9 @@ const PRUNE_ABOVE = 1_000;
  */
 export class TenantBudget extends DurableObject<unknown> {
   private readonly windows = new Map<string, SlidingWindow>();
+  /** Persisted windows counted into since the last write. */
+  private readonly unwritten = new Set<string>();
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
@@ -41,24 +52,30 @@ export class TenantBudget extends DurableObject<unknown> {
   }
 
   /** Counts one call against every budget, or against none when any of them is spent. */
-  async take(budgets: Budget[], nowMs: number = Date.now()): Promise<TakeResult> {
+  take(budgets: Budget[], nowMs: number = Date.now()): TakeResult {
     for (const budget of budgets) {
       const waitMs = this.windowOf(budget).waitMs(budget.limit, nowMs);
       if (waitMs > 0) {
         return { allowed: false, key: budget.key, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
       }
     }
-    for (const budget of budgets) this.windowOf(budget).count(nowMs);
-    const durable = budgets.filter((b) => b.windowMs > MEMORY_ONLY_MAX_MS);
-    if (durable.length > 0) {
-      const entries = durable.map((b): [string, StoredWindow] => [
-        `${STORAGE_PREFIX}${b.key}`,
-        { windowMs: b.windowMs, slots: this.windowOf(b).toJSON() },
-      ]);
-      await this.ctx.storage.put(Object.fromEntries(entries));
+    for (const budget of budgets) {
+      this.windowOf(budget).count(nowMs);
+      if (budget.windowMs > MEMORY_ONLY_MAX_MS) this.unwritten.add(budget.key);
     }
+    if (this.unwritten.size > 0) this.writeTimer ??= setTimeout(() => void this.write(), WRITE_DELAY_MS);
     if (this.windows.size > PRUNE_ABOVE) this.prune(nowMs);
     return { allowed: true };
+  }
+
+  private async write(): Promise<void> {
+    const entries = [...this.unwritten].map((key): [string, StoredWindow] => {
+      const window = this.windows.get(key)!;
+      return [`${STORAGE_PREFIX}${key}`, { windowMs: window.windowMs, slots: window.toJSON() }];
+    });
+    this.unwritten.clear();
+    this.writeTimer = undefined;
+    await this.ctx.storage.put(Object.fromEntries(entries));
   }
 
   /** The budget's window; one whose length changed (a new config) starts afresh. */
@@ -71,9 +88,17 @@ export class TenantBudget extends DurableObject<unknown> {
     return window;
   }
 
+  /** Drops the empty windows, stored ones included (a user's minting window, a session's). */
   private prune(nowMs: number): void {
+    const stored: string[] = [];
     for (const [key, window] of this.windows) {
-      if (window.windowMs <= MEMORY_ONLY_MAX_MS && window.isEmpty(nowMs)) this.windows.delete(key);
+      if (!window.isEmpty(nowMs)) continue;
+      this.windows.delete(key);
+      this.unwritten.delete(key);
+      if (window.windowMs > MEMORY_ONLY_MAX_MS) stored.push(`${STORAGE_PREFIX}${key}`);
+    }
+    for (let i = 0; i < stored.length; i += STORAGE_DELETE_MAX_KEYS) {
+      void this.ctx.storage.delete(stored.slice(i, i + STORAGE_DELETE_MAX_KEYS));
     }
   }
 }

@@ -3,7 +3,7 @@ import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import { SSE_HEADERS } from "../../../contracts/sse.ts";
 import { channelOf } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { type EventsRequest, statusHolder } from "../durable/channel-status.ts";
+import { type EventsRequest, holderCaller, statusHolder } from "../durable/channel-status.ts";
 import { type ReadFailure, readFailureError } from "../durable/status-result.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
@@ -19,7 +19,7 @@ export function eventRoutes(app: Hono<AppEnv>): void {
       channel: query.channel,
       playbackBase: binding.playbackBase,
       lastEventId: c.req.header("last-event-id"),
-      tenantId: tenant.id,
+      caller: holderCaller(c.env, tenant.id),
     };
     const res = await statusHolder(c.env, binding.liveInputId).fetch("https://channel-status/events", {
       method: "POST",

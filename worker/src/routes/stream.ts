@@ -3,7 +3,7 @@ import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import type { ChannelStatusView } from "../../../contracts/api/stream.ts";
 import { channelOf, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { statusHolder } from "../durable/channel-status.ts";
+import { holderCaller, statusHolder } from "../durable/channel-status.ts";
 import { readFailureError } from "../durable/status-result.ts";
 import type { AppEnv, WorkerBindings } from "../env.ts";
 import { mount } from "../mount.ts";
@@ -16,7 +16,10 @@ async function channelStatus(
   channel: string,
 ): Promise<ChannelStatusView> {
   const binding = channelOf(tenant, channel);
-  const result = await statusHolder(env, binding.liveInputId).current(binding.liveInputId, tenant.id);
+  const result = await statusHolder(env, binding.liveInputId).current(
+    binding.liveInputId,
+    holderCaller(env, tenant.id),
+  );
   if (!result.ok) throw readFailureError(result);
   return statusView(channel, binding, result.snapshot, result.stale);
 }
@@ -36,7 +39,10 @@ export function streamRoutes(app: Hono<AppEnv>): void {
     requireConfig(c.env, NEEDS.stream);
     const tenant = c.get("tenant");
     const binding = channelOf(tenant, body.channel);
-    const result = await statusHolder(c.env, binding.liveInputId).keepReady(binding.liveInputId, tenant.id);
+    const result = await statusHolder(c.env, binding.liveInputId).keepReady(
+      binding.liveInputId,
+      holderCaller(c.env, tenant.id),
+    );
     if (!result.ok) throw readFailureError(result);
     return {
       reenabled: result.reenabled,

@@ -3,7 +3,7 @@ import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import { ApiError } from "../api-error.ts";
 import { liveInputOwners } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { statusHolder } from "../durable/channel-status.ts";
+import { holderCaller, statusHolder } from "../durable/channel-status.ts";
 import { instantNs, nowNs } from "../durable/status-log.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
@@ -35,7 +35,8 @@ export function webhookRoutes(app: Hono<AppEnv>): void {
     }
     const owner = liveInputOwners(TENANTS).get(body.data.input_id);
     if (!owner) return { outcome: "unknown_live_input" as const };
-    const outcome = await statusHolder(c.env, body.data.input_id).notify(body.data, String(asOf), owner);
+    const holder = statusHolder(c.env, body.data.input_id);
+    const outcome = await holder.notify(body.data, String(asOf), holderCaller(c.env, owner));
     return { outcome };
   });
 }
