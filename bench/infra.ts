@@ -39,7 +39,10 @@ for (const tenants of sizes) {
   const started = performance.now();
   const run = await evaluateProgram(config);
   const ms = performance.now() - started;
-  const resources = run.fake.registrations.filter((r) => r.type.startsWith("cloudflare:")).length;
+  // Cloudflare objects: the bridged resources and the stack's own dynamic ones, not components.
+  const resources = run.fake.registrations.filter(
+    (r) => r.type.startsWith("cloudflare:") || r.type.startsWith("pulumi-nodejs:dynamic"),
+  ).length;
   console.log(
     [
       String(tenants).padStart(7),

@@ -27,6 +27,8 @@ const STATE_KEYS = [
   "turnKeys",
   "turnSharedSecret",
   "webhooks",
+  "workerDomains",
+  "workerRoutes",
   "workersSubdomain",
 ];
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { cfMessage } from "../contracts/cloudflare/envelope.ts";
 
 /** A Cloudflare REST failure: the first error's code, the HTTP status, and whether retrying may help. */

@@ -95,7 +95,7 @@ describe("parseStackConfig", () => {
     [
       "an unknown top-level key",
       { tenant: [] },
-      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, notifications, apiBase, realtimeApiBase)",
+      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, notifications, probe, adopt, apiBase, realtimeApiBase)",
     ],
     [
       "a structured key given as a plain string",
@@ -152,6 +152,21 @@ describe("parseStackConfig", () => {
       "a generation of zero",
       { rotation: { sfu: { generations: { b: 0 } } } },
       "realtime-stack:rotation.sfu.generations.b: Too small: expected number to be >=1",
+    ],
+    [
+      "a probe switch that is not a boolean",
+      { probe: { enabled: "yes" } },
+      "realtime-stack:probe.enabled: Invalid input: expected boolean, received string",
+    ],
+    [
+      "an adopted live input named neither tenant/channel nor probe",
+      { adopt: { liveInputs: { "acme main": "0123456789abcdef0123456789abcdef" } } },
+      "realtime-stack:adopt.liveInputs.acme main: Invalid key in record",
+    ],
+    [
+      "an adopted TURN key without its secret",
+      { adopt: { turnKeys: { a: { uid: "0123456789abcdef0123456789abcdef" } } } },
+      "realtime-stack:adopt.turnKeys.a.secret: Invalid input: expected string, received undefined",
     ],
   ])("rejects %s, naming the key path", (_, change, expected) => {
     expect(problems({ ...minimal(), ...change })).toEqual([expected]);

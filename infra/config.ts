@@ -122,6 +122,25 @@ const workerSchema = z
 export type WorkerConfig = z.infer<typeof workerSchema>;
 export type WorkerExposure = WorkerConfig["exposure"];
 
+/** An existing TURN key or SFU app to adopt: its uid, and the secret Cloudflare showed once. */
+const adoptCredential = z.strictObject({ uid: cfTag, secret: z.string().min(1) });
+const bySlot = z.strictObject({ a: adoptCredential.optional(), b: adoptCredential.optional() }).prefault({});
+
+/**
+ * Existing Cloudflare objects for the stack to take over instead of creating (README, "Resources
+ * the stack manages itself"): live inputs by `<tenant>/<channel>` (or `probe`), keys and apps by slot.
+ */
+const adoptSchema = z
+  .strictObject({
+    liveInputs: z
+      .record(z.string().regex(/^([A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}|probe)$/), cfTag)
+      .default({}),
+    turnKeys: bySlot,
+    sfuApps: bySlot,
+  })
+  .prefault({});
+export type AdoptConfig = z.infer<typeof adoptSchema>;
+
 const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 
 /** docs/spec.md §3: the whole stack configuration, one key per property, each under `realtime-stack:`. */
@@ -142,6 +161,9 @@ const stackConfigSchema = z.strictObject({
   webhookSecret: secret,
   /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
   notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  /** The stack's own live input for post-deploy probes (not a tenant channel). */
+  probe: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  adopt: adoptSchema,
   /** Local runs point the Worker at the emulator; left unset, Cloudflare itself. */
   apiBase: apiBase.default(DEFAULT_CF_API_BASE),
   realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
@@ -155,7 +177,7 @@ export type StackConfig = Omit<ParsedStackConfig, "signingSecret" | "webhookSecr
 };
 
 type Key = keyof ParsedStackConfig;
-const STRUCTURED: readonly Key[] = ["tenants", "worker", "rotation", "notifications"];
+const STRUCTURED: readonly Key[] = ["tenants", "worker", "rotation", "notifications", "probe", "adopt"];
 const SECRET_KEYS: readonly Key[] = ["signingSecret", "webhookSecret"];
 const KEYS = Object.keys(stackConfigSchema.shape) as Key[];
 

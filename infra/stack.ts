@@ -1,9 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deriveTenantKey } from "../contracts/tenant-key.ts";
 import { tenantMap } from "../contracts/worker/bindings.ts";
-import type { Slot, StackConfig } from "./config.ts";
+import { type Slot, type StackConfig, StackConfigError } from "./config.ts";
 import type { PlaybackUrls } from "./playback.ts";
-import { type ChannelLiveInput, createLiveInput } from "./resources/live-inputs.ts";
+import {
+  type ChannelLiveInput,
+  channelOutputs,
+  createLiveInput,
+  createProbeLiveInput,
+} from "./resources/live-inputs.ts";
 import { createStatusNotifications } from "./resources/notifications.ts";
 import { createSfuApps } from "./resources/sfu-apps.ts";
 import type { SlotCredential, Slotted } from "./resources/slots.ts";
@@ -39,6 +44,20 @@ export interface TenantOutputs {
   channels: Record<string, ChannelOutputs>;
 }
 
+/** The stack's probe input: its ingest details are secret as a whole. */
+export interface ProbeOutputs {
+  liveInputId: pulumi.Output<string>;
+  ingest: pulumi.Output<{
+    rtmpsUrl: string;
+    streamKey: string;
+    srtUrl: string;
+    srtStreamId: string;
+    srtPassphrase: string;
+    whipUrl: string;
+  }>;
+  playback: pulumi.Output<PlaybackUrls>;
+}
+
 export type SlotIds<K extends string> = { active: Slot } & Record<Slot, Record<K, pulumi.Output<string>>>;
 
 /** docs/spec.md §4's stack outputs. */
@@ -49,6 +68,8 @@ export interface RealtimeStackOutputs {
   sfuApps: SlotIds<"appId">;
   workerApiTokens: SlotIds<"tokenId">;
   tenantKeyGeneration: number;
+  /** Absent when `realtime-stack:probe.enabled` is false. */
+  probe?: ProbeOutputs;
 }
 
 function slotIds<K extends string>(slots: Slotted<SlotCredential>, key: K): SlotIds<K> {
@@ -72,9 +93,20 @@ export class RealtimeStack extends pulumi.ComponentResource {
     const stack = pulumi.getStack();
     const label = config.worker.scriptName;
 
+    const { adopt } = config;
+    checkAdoptions();
     const channels = createChannels();
-    const turnKeys = createTurnKeys(name, { accountId, label, rotation: rotation.turn }, { parent });
-    const sfuApps = createSfuApps(name, { accountId, label, rotation: rotation.sfu }, { parent });
+    const probe = config.probe.enabled ? createProbe() : undefined;
+    const turnKeys = createTurnKeys(
+      name,
+      { accountId, label, rotation: rotation.turn, adopt: adopt.turnKeys },
+      { parent },
+    );
+    const sfuApps = createSfuApps(
+      name,
+      { accountId, label, rotation: rotation.sfu, adopt: adopt.sfuApps },
+      { parent },
+    );
     const apiTokens = createWorkerApiTokens(
       name,
       { accountId, label, rotation: rotation.apiToken },
@@ -95,8 +127,46 @@ export class RealtimeStack extends pulumi.ComponentResource {
       sfuApps: slotIds(sfuApps, "appId"),
       workerApiTokens: slotIds(apiTokens, "tokenId"),
       tenantKeyGeneration: rotation.tenantKeys.generation,
+      ...(probe ? { probe } : {}),
     };
     this.registerOutputs(this.outputs);
+
+    /** An adoption that names no declared channel would silently create a new input instead. */
+    function checkAdoptions() {
+      const declared = new Set(config.tenants.flatMap((t) => t.channels.map((c) => `${t.id}/${c.name}`)));
+      if (config.probe.enabled) declared.add("probe");
+      const unknown = Object.keys(adopt.liveInputs).filter((k) => !declared.has(k));
+      if (unknown.length > 0) {
+        throw new StackConfigError(
+          unknown.map(
+            (k) => `realtime-stack:adopt.liveInputs.${k}: no such channel (or the probe is disabled)`,
+          ),
+        );
+      }
+    }
+
+    function createProbe(): ProbeOutputs {
+      const input = createProbeLiveInput(
+        name,
+        { accountId, stack, ...(adopt.liveInputs.probe ? { adoptUid: adopt.liveInputs.probe } : {}) },
+        { parent },
+      );
+      const published = channelOutputs(input);
+      return {
+        liveInputId: published.liveInputId,
+        ingest: pulumi.secret(
+          pulumi.output({
+            rtmpsUrl: published.ingest.rtmpsUrl,
+            streamKey: published.streamKey,
+            srtUrl: published.ingest.srtUrl,
+            srtStreamId: published.ingest.srtStreamId,
+            srtPassphrase: published.srtPassphrase,
+            whipUrl: published.ingest.whipUrl,
+          }),
+        ),
+        playback: published.playback,
+      };
+    }
 
     function createChannels(): Map<string, Map<string, ChannelLiveInput>> {
       return new Map(
@@ -105,7 +175,19 @@ export class RealtimeStack extends pulumi.ComponentResource {
           new Map(
             tenant.channels.map((channel) => [
               channel.name,
-              createLiveInput(name, { accountId, stack, tenantId: tenant.id, channel }, { parent }),
+              createLiveInput(
+                name,
+                {
+                  accountId,
+                  stack,
+                  tenantId: tenant.id,
+                  channel,
+                  ...(adopt.liveInputs[`${tenant.id}/${channel.name}`]
+                    ? { adoptUid: adopt.liveInputs[`${tenant.id}/${channel.name}`] }
+                    : {}),
+                },
+                { parent },
+              ),
             ]),
           ),
         ]),

@@ -1,20 +1,33 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as z from "zod";
 import { EmulatorAdmin } from "../emulator/admin-client.ts";
 import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
+import { scopedToken } from "../emulator/testing.ts";
 import { CloudflareRest } from "../infra/cloudflare-rest.ts";
-import { applyProgram } from "./engine.ts";
+import { REALTIME_TURN_KEY, RealtimeTurnKey } from "../infra/providers/realtime-turn-key.ts";
+import { STREAM_LIVE_INPUT, StreamLiveInput } from "../infra/providers/stream-live-input.ts";
+import { DynamicProviderHost } from "./dynamic-host.ts";
+import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
+import { loadState } from "./state-file.ts";
 
+/**
+ * The project's own providers, run the way Pulumi runs them: the program's serialized providers
+ * in Pulumi's dynamic-provider host (node_modules/@pulumi/pulumi/cmd/dynamic-provider), driven over
+ * its gRPC interface by the local engine, against the emulator.
+ */
 let emu: RunningEmulator;
+let admin: EmulatorAdmin;
 let dir: string;
 let stateFile: string;
+let token: string;
 
 beforeAll(async () => {
   emu = await startEmulator();
+  admin = new EmulatorAdmin(emu.url, emu.adminToken);
   dir = mkdtempSync(join(tmpdir(), "engine-test-"));
 });
 afterAll(async () => {
@@ -22,66 +35,99 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  await new EmulatorAdmin(emu.url, emu.adminToken).reset();
+  await admin.reset();
+  await admin.clearFaults();
   stateFile = join(dir, `${crypto.randomUUID()}.json`);
+  token = await deployToken();
 });
 
-/** A tiny program: one live input per name, exporting their uids. */
-const program = (names: string[], label: string) => async () => {
-  const inputs = names.map(
-    (n) =>
-      new cloudflare.StreamLiveInput(n, {
-        accountId: emu.accountId,
-        meta: JSON.stringify({ name: n, label }),
-        recording: { mode: "automatic" },
-      }),
-  );
-  return { uids: pulumi.all(inputs.map((i) => i.uid)), keys: pulumi.secret(inputs.map((i) => i.rtmps)) };
-};
+/** A deploy token with just what these resources need, as a user would create one. */
+const deployToken = () => scopedToken(emu, ["Stream Write", "Stream Read", "Calls Write", "Calls Read"]);
 
-const apply = (names: string[], label: string) =>
-  applyProgram({
-    project: "engine-test",
-    stack: "test",
-    config: {},
-    program: program(names, label),
-    api: new CloudflareRest({ baseUrl: emu.apiBase, token: emu.adminToken }),
-    stateFile,
-  });
+interface Channel {
+  name: string;
+  recording?: boolean;
+  lowLatency?: boolean;
+}
 
+/** A tiny program: one live input per channel and one TURN key per name, exporting their ids. */
+const program =
+  (channels: Channel[], turnKeys: string[] = []) =>
+  async () => {
+    const inputs = channels.map(
+      (c) =>
+        new StreamLiveInput(c.name, {
+          accountId: emu.accountId,
+          meta: { name: c.name },
+          enabled: true,
+          recording: { mode: c.recording === false ? "off" : "automatic" },
+          preferLowLatency: c.lowLatency ?? false,
+        }),
+    );
+    const keys = turnKeys.map((n) => new RealtimeTurnKey(n, { accountId: emu.accountId, name: n }));
+    return {
+      uids: pulumi.all(inputs.map((i) => i.uid)),
+      streamKeys: pulumi.all(inputs.map((i) => i.streamKey)),
+      keyIds: pulumi.all(keys.map((k) => k.uid)),
+    };
+  };
+
+const engine = (withToken = () => token) => ({
+  project: "engine-test",
+  stack: "test",
+  config: { "cloudflare:apiToken": withToken(), "realtime-stack:apiBase": emu.apiBase },
+  api: new CloudflareRest({ baseUrl: emu.apiBase, token: emu.adminToken }),
+  stateFile,
+});
+
+const apply = (channels: Channel[], turnKeys: string[] = []) =>
+  applyProgram({ ...engine(), program: program(channels, turnKeys) });
+
+const ops = (steps: Step[]) => steps.map((s) => `${s.op}:${s.name}`);
 const liveInputs = () => emu.stores.stream.list();
+const liveInput = (uid: string) => emu.stores.stream.get(uid);
+const turnKeys = () => emu.stores.calls.list("turnKeys");
+const uids = (outputs: Record<string, unknown>) => outputs.uids as string[];
 
-describe("local engine", () => {
-  it("creates on the emulator, then does nothing when nothing changed", async () => {
-    const first = await apply(["a", "b"], "v1");
-    expect(first.steps.map((s) => s.op).sort()).toEqual(["create", "create"]);
-    expect(liveInputs()).toHaveLength(2);
-    expect([...(first.outputs.uids as string[])].sort()).toEqual(
+describe("the project's providers through Pulumi's dynamic-provider host", () => {
+  it("creates, then does nothing when nothing changed", async () => {
+    const first = await apply([{ name: "a" }, { name: "b" }]);
+    expect(ops(first.steps).sort()).toEqual(["create:a", "create:b"]);
+    expect(
       liveInputs()
         .map((i) => i.uid)
         .sort(),
+    ).toEqual([...uids(first.outputs)].sort());
+    expect(first.state.resources[`${STREAM_LIVE_INPUT}::a`]?.type).toBe(
+      "pulumi-nodejs:dynamic/cloudflare:StreamLiveInput",
     );
 
-    const second = await apply(["a", "b"], "v1");
-    expect(second.steps.map((s) => s.op)).toEqual(["same", "same"]);
+    const second = await apply([{ name: "a" }, { name: "b" }]);
+    expect(ops(second.steps).sort()).toEqual(["same:a", "same:b"]);
     expect(second.outputs.uids).toEqual(first.outputs.uids);
     expect(liveInputs()).toHaveLength(2);
   });
 
-  it("updates changed inputs in place, keeping ids", async () => {
-    const first = await apply(["a"], "v1");
-    const second = await apply(["a"], "v2");
-    expect(second.steps).toEqual([
-      { op: "update", type: "cloudflare:index/streamLiveInput:StreamLiveInput", name: "a" },
-    ]);
-    expect(second.outputs.uids).toEqual(first.outputs.uids);
-    expect(liveInputs()[0]?.meta).toEqual({ name: "a", label: "v2" });
+  it("toggles recording and low latency in place: same uid, new settings on Cloudflare", async () => {
+    const first = await apply([{ name: "a", recording: false }]);
+    const [uid] = uids(first.outputs);
+    expect(liveInput(uid!)).toMatchObject({ recording: { mode: "off" }, preferLowLatency: false });
+
+    const second = await apply([{ name: "a", recording: true, lowLatency: true }]);
+    expect(ops(second.steps)).toEqual(["update:a"]);
+    expect(uids(second.outputs)).toEqual([uid]);
+    expect(liveInput(uid!)).toMatchObject({ recording: { mode: "automatic" }, preferLowLatency: true });
+
+    const third = await apply([{ name: "a", recording: true, lowLatency: false }]);
+    expect(ops(third.steps)).toEqual(["update:a"]);
+    expect(liveInput(uid!)?.preferLowLatency).toBe(false);
   });
 
-  it("creates a new logical name and deletes the one gone from the program, last", async () => {
-    await apply(["a", "b"], "v1");
-    const next = await apply(["a", "c"], "v1");
-    expect(next.steps.map((s) => `${s.op}:${s.name}`)).toEqual(["same:a", "create:c", "delete:b"]);
+  it("deletes the input of a channel the program no longer declares, last", async () => {
+    const first = await apply([{ name: "a" }, { name: "b" }]);
+    const next = await apply([{ name: "a" }, { name: "c" }]);
+    expect(ops(next.steps)).toEqual(["same:a", "create:c", "delete:b"]);
+    expect(liveInput(uids(first.outputs)[1]!)).toBeUndefined();
     expect(
       liveInputs()
         .map((i) => (i.meta as { name: string }).name)
@@ -89,25 +135,288 @@ describe("local engine", () => {
     ).toEqual(["a", "c"]);
   });
 
-  it("reads secret outputs in plain form, as `pulumi stack output --show-secrets` does", async () => {
-    const { outputs } = await apply(["a"], "v1");
-    const [rtmps] = outputs.keys as { streamKey: string }[];
-    expect(rtmps?.streamKey).toBe(liveInputs()[0]?.streamKey);
+  it("rotates a generation: the new key is created, the old one deleted after", async () => {
+    const first = await apply([], ["turn-b-g1"]);
+    const [old] = first.outputs.keyIds as string[];
+    const next = await apply([], ["turn-b-g2"]);
+    expect(ops(next.steps)).toEqual(["create:turn-b-g2", "delete:turn-b-g1"]);
+    const [fresh] = next.outputs.keyIds as string[];
+    expect(fresh).not.toBe(old);
+    expect(turnKeys().map((k) => k.uid)).toEqual([fresh]);
+  });
+
+  it("renames a TURN key in place", async () => {
+    const first = await applyProgram({
+      ...engine(),
+      program: async () => ({ id: new RealtimeTurnKey("k", { accountId: emu.accountId, name: "one" }).uid }),
+    });
+    const second = await applyProgram({
+      ...engine(),
+      program: async () => ({ id: new RealtimeTurnKey("k", { accountId: emu.accountId, name: "two" }).uid }),
+    });
+    expect(ops(second.steps)).toEqual(["update:k"]);
+    expect(second.outputs.id).toBe(first.outputs.id);
+    expect(emu.stores.calls.get("turnKeys", first.outputs.id as string)?.name).toBe("two");
+  });
+
+  it("keeps the credentials secret: marked in the state, handed to the program as secrets", async () => {
+    const { state, outputs } = await apply([{ name: "a" }], ["k"]);
+    expect(state.resources[`${STREAM_LIVE_INPUT}::a`]?.secretOutputs).toEqual([
+      "srtPassphrase",
+      "streamKey",
+      "whipUrl",
+    ]);
+    expect(state.resources[`${REALTIME_TURN_KEY}::k`]?.secretOutputs).toEqual(["key"]);
+    expect((outputs.streamKeys as string[])[0]).toBe(liveInputs()[0]?.streamKey);
+  });
+
+  it("refresh after an out-of-band delete forgets the input; the next apply creates it again", async () => {
+    const first = await apply([{ name: "a" }]);
+    const [uid] = uids(first.outputs);
+    await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
+      "DELETE",
+      `/accounts/${emu.accountId}/stream/live_inputs/${uid}`,
+      z.unknown(),
+    );
+    expect(liveInput(uid!)).toBeUndefined();
+
+    const refreshed = await refreshState(engine());
+    expect(ops(refreshed)).toEqual(["delete:a"]);
+    expect(loadState(stateFile, "test").resources).toEqual({});
+
+    const next = await apply([{ name: "a" }]);
+    expect(ops(next.steps)).toEqual(["create:a"]);
+    expect(liveInput(uids(next.outputs)[0]!)).toBeDefined();
+  });
+
+  it("refresh after an out-of-band change shows it as a diff; the next apply puts it back in place", async () => {
+    const first = await apply([{ name: "a", recording: true }]);
+    const [uid] = uids(first.outputs);
+    // Someone switches it off in the dashboard.
+    await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
+      "PUT",
+      `/accounts/${emu.accountId}/stream/live_inputs/${uid}`,
+      z.unknown(),
+      { enabled: false, recording: { mode: "off" } },
+    );
+
+    const refreshed = await refreshState(engine());
+    expect(refreshed).toEqual([
+      { op: "update", type: STREAM_LIVE_INPUT, name: "a", diffs: ["enabled", "modified", "recording"] },
+    ]);
+
+    const next = await apply([{ name: "a", recording: true }]);
+    expect(ops(next.steps)).toEqual(["update:a"]);
+    expect(uids(next.outputs)).toEqual([uid]);
+    expect(liveInput(uid!)).toMatchObject({ enabled: true, recording: { mode: "automatic" } });
+  });
+
+  it("a refresh that finds nothing changed changes nothing", async () => {
+    await apply([{ name: "a" }], ["k"]);
+    const refreshed = await refreshState(engine());
+    expect(ops(refreshed).sort()).toEqual(["same:a", "same:k"]);
+  });
+
+  it("destroy removes everything, newest first", async () => {
+    await apply([{ name: "a" }, { name: "b" }], ["k"]);
+    const steps = await destroyState(engine());
+    expect(steps.map((s) => s.op)).toEqual(["delete", "delete", "delete"]);
+    expect(liveInputs()).toEqual([]);
+    expect(turnKeys()).toEqual([]);
+    expect(loadState(stateFile, "test")).toMatchObject({ resources: {}, pendingDeletes: [] });
+  });
+
+  it("deleting what is already gone counts as done (404)", async () => {
+    const first = await apply([{ name: "a" }, { name: "b" }]);
+    emu.stores.stream.delete(uids(first.outputs)[1]!);
+    const next = await apply([{ name: "a" }]);
+    expect(ops(next.steps)).toEqual(["same:a", "delete:b"]);
+  });
+
+  it("refuses bad inputs at check, with the contract's message, creating nothing", async () => {
+    const bad = applyProgram({
+      ...engine(),
+      program: async () => ({
+        uid: new StreamLiveInput("a", {
+          accountId: emu.accountId,
+          meta: {},
+          enabled: true,
+          recording: { mode: "automatic" },
+          deleteRecordingAfterDays: 7,
+        }).uid,
+      }),
+    });
+    await expect(bad).rejects.toThrow(
+      "check failed: deleteRecordingAfterDays: live input: Too small: expected number to be >=30",
+    );
+    expect(liveInputs()).toEqual([]);
   });
 });
 
-describe("local engine failures", () => {
-  it("stop the run at the first failed step with the provider's error, and the next run recovers", async () => {
-    const admin = new EmulatorAdmin(emu.url, emu.adminToken);
+describe("the deploy token", () => {
+  it("comes from the stack config at run time: rotating it changes no resource, and deletes use the new one", async () => {
+    await apply([{ name: "a" }, { name: "b" }], ["k"]);
+    const oldToken = token;
+    token = await deployToken();
+    const verify = await fetch(`${emu.apiBase}/accounts/${emu.accountId}/tokens/verify`, {
+      headers: { authorization: `Bearer ${oldToken}` },
+    });
+    const { result } = (await verify.json()) as { result: { id: string } };
+    await fetch(`${emu.apiBase}/accounts/${emu.accountId}/tokens/${result.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${emu.adminToken}` },
+    });
+
+    const same = await apply([{ name: "a" }, { name: "b" }], ["k"]);
+    expect(ops(same.steps).sort()).toEqual(["same:a", "same:b", "same:k"]);
+    const state = readFileSync(stateFile, "utf8");
+    expect(state).not.toContain(oldToken);
+    expect(state).not.toContain(token);
+
+    const next = await apply([{ name: "a" }]);
+    expect(ops(next.steps)).toEqual(["same:a", "delete:k", "delete:b"]);
+  });
+
+  it("missing, fails with how to set it", async () => {
+    const run = applyProgram({ ...engine(() => ""), program: program([{ name: "a" }]) });
+    await expect(run).rejects.toThrow(
+      "no Cloudflare API token: set it with `pulumi config set --secret cloudflare:apiToken <token>` or in CLOUDFLARE_API_TOKEN",
+    );
+  });
+});
+
+describe("the serialized provider", () => {
+  it("deletes with nothing but the state's copy, in a fresh host started from an empty folder", async () => {
+    const { state } = await apply([{ name: "a" }], ["k"]);
+    const recorded = Object.values(structuredClone(state.resources));
+    const provider = String(recorded[0]!.outputs.__provider);
+    expect(provider).not.toMatch(/\brequire\(/);
+    const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
+    const host = await DynamicProviderHost.start({ cwd: elsewhere, project: "engine-test", stack: "test" });
+    try {
+      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase });
+      for (const r of recorded) await host.delete(`urn:${r.name}`, r.id, r.outputs, r.inputs);
+    } finally {
+      await host.close();
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    expect(liveInputs()).toEqual([]);
+    expect(turnKeys()).toEqual([]);
+  });
+
+  it("cannot import through the `import` option: Pulumi's host reads with no provider to read with", async () => {
+    const existing = await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
+      "POST",
+      `/accounts/${emu.accountId}/calls/turn_keys`,
+      (await import("../contracts/cloudflare/calls.ts")).turnKeyWithKey,
+      { name: "existing" },
+    );
+    const run = applyProgram({
+      ...engine(),
+      program: async () => ({
+        id: new RealtimeTurnKey("k", { accountId: emu.accountId, name: "existing" }, { import: existing.uid })
+          .uid,
+      }),
+    });
+    await expect(run).rejects.toThrow("code must be a string, not undefined");
+  });
+
+  it("adopts an existing object through the adopt input instead: same uid, settings applied, nothing created", async () => {
+    const api = new CloudflareRest({ baseUrl: emu.apiBase, token });
+    const { turnKeyWithKey } = await import("../contracts/cloudflare/calls.ts");
+    const existing = await api.call("POST", `/accounts/${emu.accountId}/calls/turn_keys`, turnKeyWithKey, {
+      name: "hand-made",
+    });
+    const adopted = await applyProgram({
+      ...engine(),
+      program: async () => {
+        const key = new RealtimeTurnKey("k", {
+          accountId: emu.accountId,
+          name: "managed",
+          adopt: pulumi.secret({ uid: existing.uid, secret: existing.key }),
+        });
+        return { id: key.uid, key: key.key };
+      },
+    });
+    expect(ops(adopted.steps)).toEqual(["create:k"]);
+    expect(adopted.outputs).toEqual({ id: existing.uid, key: existing.key });
+    expect(turnKeys().map((k) => k.name)).toEqual(["managed"]);
+    expect(adopted.state.resources[`${REALTIME_TURN_KEY}::k`]?.secretOutputs).toContain("adopt");
+  });
+});
+
+describe("replacement", () => {
+  it("adopting another object replaces the one held; deleteBeforeReplace deletes it first", async () => {
+    const declare = (adopt?: { uid: string; secret: string }) => async () => {
+      const key = new RealtimeTurnKey(
+        "k",
+        { accountId: emu.accountId, name: "k", ...(adopt ? { adopt: pulumi.secret(adopt) } : {}) },
+        { deleteBeforeReplace: true },
+      );
+      return { id: key.uid };
+    };
+    const first = await applyProgram({ ...engine(), program: declare() });
+    const { turnKeyWithKey } = await import("../contracts/cloudflare/calls.ts");
+    const other = await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
+      "POST",
+      `/accounts/${emu.accountId}/calls/turn_keys`,
+      turnKeyWithKey,
+      { name: "other" },
+    );
+    await admin.clearRequests();
+    const next = await applyProgram({ ...engine(), program: declare({ uid: other.uid, secret: other.key }) });
+    expect(ops(next.steps)).toEqual(["replace:k"]);
+    expect(next.outputs.id).toBe(other.uid);
+    expect(turnKeys().map((k) => k.uid)).toEqual([other.uid]);
+    const writes = (await admin.requests())
+      .filter((r) => r.method !== "GET" && r.path.includes("/turn_keys/"))
+      .map((r) => `${r.method} ${r.path.split("/").at(-1)}`);
+    expect(writes).toEqual([`DELETE ${first.outputs.id}`, `PUT ${other.uid}`]);
+  });
+});
+
+describe("interruptions", () => {
+  it("an API failure in the middle of an update leaves the state as Cloudflare is; the next run finishes", async () => {
+    const first = await apply([{ name: "a" }, { name: "b" }]);
+    const [a, b] = uids(first.outputs);
+    await admin.addFault({
+      method: "PUT",
+      path: `/client/v4/accounts/*/stream/live_inputs/${b}`,
+      count: 1,
+      action: { type: "status", status: 500 },
+    });
+    await expect(
+      apply([
+        { name: "a", lowLatency: true },
+        { name: "b", lowLatency: true },
+      ]),
+    ).rejects.toThrow(/HTTP 500/);
+    const state = loadState(stateFile, "test");
+    const recorded = (n: string) => state.resources[`${STREAM_LIVE_INPUT}::${n}`]!.inputs.preferLowLatency;
+    expect([liveInput(a!)?.preferLowLatency, liveInput(b!)?.preferLowLatency]).toEqual([
+      recorded("a"),
+      recorded("b"),
+    ]);
+
+    const retry = await apply([
+      { name: "a", lowLatency: true },
+      { name: "b", lowLatency: true },
+    ]);
+    expect(ops(retry.steps).filter((s) => s.startsWith("update"))).toContain("update:b");
+    expect([liveInput(a!)?.preferLowLatency, liveInput(b!)?.preferLowLatency]).toEqual([true, true]);
+    expect(uids(retry.outputs)).toEqual([a, b]);
+  });
+
+  it("a failed create stops the run; the next run creates it", async () => {
     await admin.addFault({
       method: "POST",
       path: "/client/v4/accounts/*/stream/live_inputs",
       count: 1,
       action: { type: "status", status: 500 },
     });
-    await expect(apply(["a"], "v1")).rejects.toThrow(/HTTP 500/);
+    await expect(apply([{ name: "a" }])).rejects.toThrow(/HTTP 500/);
     expect(liveInputs()).toHaveLength(0);
-    const retry = await apply(["a"], "v1");
-    expect(retry.steps.map((s) => s.op)).toEqual(["create"]);
+    const retry = await apply([{ name: "a" }]);
+    expect(ops(retry.steps)).toEqual(["create:a"]);
   });
 });

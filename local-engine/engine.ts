@@ -3,6 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { permissionGroup } from "../contracts/cloudflare/tokens.ts";
 import type { CloudflareRest } from "../infra/cloudflare-rest.ts";
+import {
+  changedKeys,
+  DynamicResources,
+  isDynamicType,
+  type RegistrationOptions,
+} from "./dynamic-resources.ts";
 import { camelKeys, type Props } from "./provider.ts";
 import { providers } from "./providers/index.ts";
 import { type EngineState, loadState, type RecordedResource, resourceKey, saveState } from "./state-file.ts";
@@ -12,19 +18,32 @@ export interface Step {
   op: StepOp;
   type: string;
   name: string;
+  /** For refresh: the properties that differed from the state. */
+  diffs?: string[];
 }
 
-export interface ApplyOptions {
+export interface EngineOptions {
   project: string;
   stack: string;
   /** Stack config as `pulumi config` holds it, keys with their namespace (`realtime-stack:tenants`). */
   config: Record<string, string>;
-  /** Runs the Pulumi program once (as the CLI calls a module's default export) and returns its outputs. */
-  program: () => Promise<Record<string, unknown>>;
+  /**
+   * The config dynamic providers are configured with, when it must differ from the program's
+   * (a preview against a sandbox emulator); defaults to `config`.
+   */
+  providerConfig?: Record<string, string>;
+  /** The project folder: where the dynamic-provider host starts, as Pulumi starts it. */
+  cwd?: string;
+  /** For the resources still bridged to @pulumi/cloudflare, which local providers stand in for. */
   api: CloudflareRest;
   stateFile: string;
   /** Called as each step completes, for progress output. */
   onStep?: (step: Step) => void;
+}
+
+export interface ApplyOptions extends EngineOptions {
+  /** Runs the Pulumi program once (as the CLI calls a module's default export) and returns its outputs. */
+  program: () => Promise<Record<string, unknown>>;
 }
 
 export interface ApplyResult {
@@ -40,6 +59,7 @@ const WORKERS_SCRIPTS_LIST = "cloudflare:index/getWorkersScripts:getWorkersScrip
 
 /** Pulumi's wire marker for secret values, which mocks hand over as wrapped objects. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 function unwrapSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapSecrets);
@@ -51,17 +71,41 @@ function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
+const isSecretValue = (v: unknown) => !!v && typeof v === "object" && SECRET_SIG in v;
+
+/** Outputs as the program receives them: the secret ones wrapped, as the engine would mark them. */
+function presented(r: RecordedResource): Props {
+  const secret = new Set(r.secretOutputs ?? []);
+  return Object.fromEntries(
+    Object.entries(r.outputs).map(([k, v]) => [
+      k,
+      secret.has(k) ? { [SECRET_SIG]: SECRET_VALUE, value: v } : v,
+    ]),
+  );
+}
+
 async function resolveOutput(value: unknown): Promise<unknown> {
   return new Promise((resolve) =>
     (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => resolve(unwrapSecrets(v))),
   );
 }
 
+function dynamicResources(options: EngineOptions, state: EngineState): DynamicResources {
+  return new DynamicResources({
+    project: options.project,
+    stack: options.stack,
+    cwd: options.cwd ?? process.cwd(),
+    config: options.providerConfig ?? options.config,
+    nextSeq: () => ++state.seq,
+  });
+}
+
 /**
- * Evaluates the real Pulumi program under mocks whose resources are created, updated and
- * deleted on the emulator through Cloudflare's REST API, with Pulumi's default semantics:
- * unchanged inputs → nothing; changed → update in place, or create-before-delete replacement
- * when a RequiresReplace input changed; gone from the program → deleted, last, newest first.
+ * Evaluates the real Pulumi program under mocks and applies it with Pulumi's semantics: unchanged
+ * → nothing; changed → update in place, or create-before-delete replacement; gone from the program
+ * → deleted, last, newest first. Dynamic resources (this project's own providers) go through
+ * Pulumi's dynamic-provider host; the resources still bridged to @pulumi/cloudflare through the
+ * local providers that replay their Cloudflare calls.
  */
 export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> {
   const state = loadState(options.stateFile, options.stack);
@@ -72,17 +116,33 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     options.onStep?.(step);
   };
   const persist = () => saveState(options.stateFile, state);
+  const dynamic = dynamicResources(options, state);
+  const registrations = new Map<string, RegistrationOptions>();
 
-  async function register(
-    type: string,
-    name: string,
-    rawInputs: Props,
-  ): Promise<{ id: string; state: Props }> {
+  async function registerDynamic(type: string, name: string, rawInputs: Props) {
+    const key = resourceKey(type, name);
+    const secretInputs = Object.keys(rawInputs).filter((k) => isSecretValue(rawInputs[k]));
+    const existing = state.resources[key];
+    const step = await dynamic.register(
+      type,
+      name,
+      unwrapSecrets(rawInputs) as Props,
+      secretInputs,
+      registrations.get(key) ?? { additionalSecretOutputs: [], deleteBeforeReplace: false },
+      existing,
+    );
+    if (step.op === "replace" && !step.deletedFirst) state.pendingDeletes.push(step.replaced);
+    state.resources[key] = step.resource;
+    if (step.op !== "same" || !isDeepStrictEqual(existing, step.resource)) persist();
+    record({ op: step.op, type, name });
+    return { id: step.resource.id, state: presented(step.resource) };
+  }
+
+  async function registerBridged(type: string, name: string, rawInputs: Props) {
     const provider = providers[type];
     if (!provider) throw new Error(`the local engine cannot create ${type} (${name}); add a provider for it`);
     const inputs = unwrapSecrets(rawInputs) as Props;
     const key = resourceKey(type, name);
-    seen.add(key);
     const existing = state.resources[key];
     if (existing && isDeepStrictEqual(existing.inputs, inputs)) {
       record({ op: "same", type, name });
@@ -126,7 +186,11 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
         if (args.custom === false) return { id: undefined, state: args.inputs };
         if (failure) throw new Error(`${args.name} not registered: an earlier step failed`);
         try {
-          return await register(args.type, args.name, args.inputs as Props);
+          seen.add(resourceKey(args.type, args.name));
+          const inputs = args.inputs as Props;
+          return await (isDynamicType(args.type)
+            ? registerDynamic(args.type, args.name, inputs)
+            : registerBridged(args.type, args.name, inputs));
         } catch (e) {
           fail(e);
           throw e;
@@ -166,26 +230,56 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     options.stack,
     false,
   );
+  captureRegistrationOptions(registrations);
   pulumi.runtime.setAllConfig(options.config);
 
-  let outputs: Record<string, unknown>;
   try {
-    outputs = await Promise.race([evaluate(options.program), failed]);
-  } finally {
-    // Let the runtime's own rejections of this run arrive before the handler goes.
-    await new Promise((r) => setTimeout(r, 20));
-    process.off("unhandledRejection", onUnhandled);
-  }
-
-  for (const key of Object.keys(state.resources)) {
-    if (!seen.has(key)) {
-      state.pendingDeletes.push(state.resources[key]!);
-      delete state.resources[key];
+    let outputs: Record<string, unknown>;
+    try {
+      outputs = await Promise.race([evaluate(options.program), failed]);
+    } finally {
+      // Let the runtime's own rejections of this run arrive before the handler goes.
+      await new Promise((r) => setTimeout(r, 20));
+      process.off("unhandledRejection", onUnhandled);
     }
+    for (const key of Object.keys(state.resources)) {
+      if (!seen.has(key)) {
+        state.pendingDeletes.push(state.resources[key]!);
+        delete state.resources[key];
+      }
+    }
+    await deletePending(state, options, dynamic, record);
+    persist();
+    return { outputs, steps, state };
+  } finally {
+    await dynamic.close();
   }
-  await deletePending(state, options, record);
-  persist();
-  return { outputs, steps, state };
+}
+
+/**
+ * Mocks hand `newResource` the inputs only; the options Pulumi's engine acts on (secret outputs,
+ * delete-before-replace, an id to import) are read off the registration request itself.
+ */
+function captureRegistrationOptions(into: Map<string, RegistrationOptions>): void {
+  type Request = {
+    getType(): string;
+    getName(): string;
+    getImportid(): string;
+    getAdditionalsecretoutputsList(): string[];
+    getDeletebeforereplace(): boolean;
+  };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: Request, callback: unknown): void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    into.set(resourceKey(req.getType(), req.getName()), {
+      ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+    });
+    register(req, callback);
+  };
 }
 
 async function evaluate(program: ApplyOptions["program"]) {
@@ -198,23 +292,88 @@ async function evaluate(program: ApplyOptions["program"]) {
   return outputs;
 }
 
-async function deletePending(state: EngineState, options: ApplyOptions, record: (s: Step) => void) {
+async function deletePending(
+  state: EngineState,
+  options: EngineOptions,
+  dynamic: DynamicResources,
+  record: (s: Step) => void,
+) {
   const newestFirst = [...state.pendingDeletes].sort((a, b) => b.seq - a.seq);
   for (const r of newestFirst) {
-    await deleteOne(r, options);
+    await deleteOne(r, options, dynamic);
     state.pendingDeletes = state.pendingDeletes.filter((p) => p !== r);
     saveState(options.stateFile, state);
     record({ op: "delete", type: r.type, name: r.name });
   }
 }
 
-async function deleteOne(r: RecordedResource, options: ApplyOptions) {
+async function deleteOne(r: RecordedResource, options: EngineOptions, dynamic: DynamicResources) {
+  // A dynamic resource is deleted by the provider serialized in its own state, 404 handling included.
+  if (isDynamicType(r.type)) return dynamic.delete(r);
   const provider = providers[r.type];
-  if (!provider) throw new Error(`the local engine cannot delete ${r.type} (${r.name})`);
+  if (!provider) {
+    // E.g. a live input recorded by an engine from before the stack's own providers.
+    throw new Error(
+      `the local engine cannot delete ${r.type} (${r.name}), which its state holds from an older program; start afresh with \`npm start -- --reset\``,
+    );
+  }
   try {
     await provider.delete(r.id, r.outputs, options.api);
   } catch (e) {
     // Already gone (deleted by hand, or by an interrupted run) is what a delete wants.
     if (!(e instanceof Error && "status" in e && e.status === 404)) throw e;
+  }
+}
+
+/**
+ * `pulumi refresh`: each dynamic resource read back through its provider. One deleted out of
+ * band leaves the state (the next apply creates it again); one changed out of band keeps what was
+ * read, so that the next apply shows the difference and puts it back.
+ */
+export async function refreshState(options: EngineOptions): Promise<Step[]> {
+  const state = loadState(options.stateFile, options.stack);
+  const dynamic = dynamicResources(options, state);
+  const steps: Step[] = [];
+  try {
+    for (const [key, r] of Object.entries(state.resources)) {
+      if (!isDynamicType(r.type)) continue;
+      const read = await dynamic.read(r);
+      if (!read) {
+        delete state.resources[key];
+        steps.push({ op: "delete", type: r.type, name: r.name });
+      } else {
+        const diffs = changedKeys(r.outputs, read.outputs);
+        state.resources[key] = read;
+        steps.push(
+          diffs.length > 0
+            ? { op: "update", type: r.type, name: r.name, diffs }
+            : { op: "same", type: r.type, name: r.name },
+        );
+      }
+      saveState(options.stateFile, state);
+      options.onStep?.(steps.at(-1)!);
+    }
+    return steps;
+  } finally {
+    await dynamic.close();
+  }
+}
+
+/** `pulumi destroy`: every resource in the state deleted, newest first, each by its own provider. */
+export async function destroyState(options: EngineOptions): Promise<Step[]> {
+  const state = loadState(options.stateFile, options.stack);
+  const dynamic = dynamicResources(options, state);
+  const steps: Step[] = [];
+  try {
+    state.pendingDeletes.push(...Object.values(state.resources));
+    state.resources = {};
+    saveState(options.stateFile, state);
+    await deletePending(state, options, dynamic, (s) => {
+      steps.push(s);
+      options.onStep?.(s);
+    });
+    return steps;
+  } finally {
+    await dynamic.close();
   }
 }

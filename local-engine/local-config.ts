@@ -14,6 +14,8 @@ export interface LocalOverrides {
   accountId: string;
   apiBase: string;
   realtimeApiBase: string;
+  /** The deploy token, as `pulumi config set --secret cloudflare:apiToken` would hold it. */
+  apiToken: string;
 }
 
 function isSecure(value: unknown): value is { secure: string } {
@@ -62,5 +64,6 @@ export function localConfig(base: ConfigMap, overrides: LocalOverrides, patch: C
     [`${PROJECT}:accountId`]: overrides.accountId,
     [`${PROJECT}:apiBase`]: overrides.apiBase,
     [`${PROJECT}:realtimeApiBase`]: overrides.realtimeApiBase,
+    "cloudflare:apiToken": overrides.apiToken,
   };
 }

@@ -31,6 +31,14 @@ export async function previewLocal(local: LocalStack): Promise<PlannedChange[]> 
         project: PROJECT,
         stack: local.stack,
         config: local.config(),
+        // The program keeps the running emulator's URLs (they are in the Worker's bindings); the
+        // providers act on the sandbox.
+        providerConfig: {
+          ...local.config(),
+          "realtime-stack:apiBase": sandbox.apiBase,
+          "cloudflare:apiToken": sandbox.adminToken,
+        },
+        cwd: local.root,
         program: async () => (await import(program)).default(),
         api: new CloudflareRest({ baseUrl: sandbox.apiBase, token: sandbox.adminToken }),
         stateFile: engineState,

@@ -136,6 +136,39 @@ describe("the local stack", () => {
     expect((await status(`${newKey.slice(0, -2)}xx`)).status).toBe(403);
   });
 
+  it("serves through a route or a custom domain as the config says, each made on the emulator", async () => {
+    const zoneId = "fedcba9876543210fedcba9876543210";
+    const worker = JSON.parse(stack.config()[`${PROJECT}:worker`]!) as Record<string, unknown>;
+    const expose = (exposure: Record<string, unknown>) => {
+      const { workersDev: _w, route: _r, customDomain: _c, ...rest } = worker;
+      stack.writePatch({
+        ...stack.readPatch(),
+        [`${PROJECT}:worker`]: JSON.stringify({ ...rest, ...exposure }),
+      });
+    };
+    const workers = stack.emulator.stores.workers;
+
+    expose({ route: { pattern: "rt.example.com/*", zoneId } });
+    const routed = await stack.apply();
+    expect(ops(routed.steps).sort()).toEqual([
+      "create realtime-worker-route",
+      "update realtime-worker-subdomain",
+    ]);
+    expect(workers.zoneRoutes(zoneId)).toMatchObject([{ zoneId, pattern: "rt.example.com/*" }]);
+
+    expose({ customDomain: { hostname: "rt.example.com", zoneId } });
+    const domained = await stack.apply();
+    expect(ops(domained.steps)).toEqual(["create realtime-worker-domain", "delete realtime-worker-route"]);
+    expect(workers.zoneRoutes(zoneId)).toEqual([]);
+    expect(workers.listDomains()).toMatchObject([{ hostname: "rt.example.com", zone_id: zoneId }]);
+    expect((await status(outputs().tenants.acme!.apiKey)).status).toBe(200);
+
+    expose({ workersDev: worker.workersDev });
+    const back = await stack.apply();
+    expect(ops(back.steps)).toEqual(["update realtime-worker-subdomain", "delete realtime-worker-domain"]);
+    expect(workers.listDomains()).toEqual([]);
+  });
+
   it("starts again from the same state with nothing to change", async () => {
     const url = stack.worker.url;
     await stack.close();

@@ -125,6 +125,7 @@ export class LocalStack {
         accountId: this.emulator.accountId,
         apiBase: this.emulator.apiBase,
         realtimeApiBase: this.emulator.realtimeBase,
+        apiToken: this.emulator.adminToken,
       },
       this.readPatch(),
     );
@@ -143,6 +144,7 @@ export class LocalStack {
       program: async () => (await import(program)).default(),
       api: new CloudflareRest({ baseUrl: this.emulator.apiBase, token: this.emulator.adminToken }),
       stateFile: this.engineStateFile,
+      cwd: this.root,
       ...(this.onStep ? { onStep: this.onStep } : {}),
     });
     await this.deployWorker(Object.values(result.state.resources));

@@ -8,6 +8,8 @@ export interface RecordedResource {
   id: string;
   inputs: Props;
   outputs: Props;
+  /** Outputs Pulumi would keep encrypted: inputs given as secrets, and the resource's additionalSecretOutputs. */
+  secretOutputs?: string[];
   /** Creation order: deletions run in reverse. */
   seq: number;
 }

@@ -1,7 +1,7 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** Body of create and update for both SFU apps and TURN keys. */
-export const callsNameWrite = z.object({ name: z.string().max(256).optional() });
+export const callsNameWrite = z.object({ name: z.optional(z.string().check(z.maxLength(256))) });
 
 const callsBase = z.object({
   uid: z.string(),
@@ -12,10 +12,10 @@ const callsBase = z.object({
 
 export const sfuApp = callsBase;
 /** Only create returns the secret (docs/reference/cloudflare-api.md §3). */
-export const sfuAppWithSecret = callsBase.extend({ secret: z.string() });
+export const sfuAppWithSecret = z.extend(callsBase, { secret: z.string() });
 export type SfuAppWithSecret = z.infer<typeof sfuAppWithSecret>;
 
 export const turnKey = callsBase;
 /** Only create returns the key (docs/reference/cloudflare-api.md §4). */
-export const turnKeyWithKey = callsBase.extend({ key: z.string() });
+export const turnKeyWithKey = z.extend(callsBase, { key: z.string() });
 export type TurnKeyWithKey = z.infer<typeof turnKeyWithKey>;

@@ -247,3 +247,26 @@ export const workersAccountSubdomain = z.object({
     .string()
     .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: a-z, 0-9 and inner hyphens"),
 });
+
+/** A zone's Worker route (SDK `client.workers.routes`): create and update bodies. */
+export const workerRouteWrite = z.object({ pattern: z.string().min(1), script: z.string().optional() });
+export const workerRoute = z.object({ id: z.string(), pattern: z.string(), script: z.string().optional() });
+
+/** An account's Worker custom domain (SDK `client.workers.domains`): PUT attaches a hostname to a Worker. */
+export const workerDomainWrite = z.object({
+  hostname: z.string().min(1),
+  service: scriptName,
+  zone_id: z.string().optional(),
+  zone_name: z.string().optional(),
+  environment: z.string().optional(),
+});
+export const workerDomain = z.object({
+  id: z.string(),
+  cert_id: z.string(),
+  environment: z.string(),
+  hostname: z.string(),
+  service: z.string(),
+  zone_id: z.string(),
+  zone_name: z.string(),
+});
+export type WorkerDomain = z.infer<typeof workerDomain>;

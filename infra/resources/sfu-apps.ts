@@ -1,13 +1,22 @@
-import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { SlottedRotation } from "../config.ts";
-import { createSlots, type SlotCredential, type Slotted, slotName } from "./slots.ts";
+import { RealtimeSfuApp } from "../providers/realtime-sfu-app.ts";
+import {
+  type AdoptCredential,
+  adoptArgs,
+  createSlots,
+  type SlotCredential,
+  type Slotted,
+  slotName,
+} from "./slots.ts";
 
 export interface SfuAppsArgs {
   accountId: string;
   /** Prefix of the apps' names in the Cloudflare dashboard. */
   label: string;
   rotation: SlottedRotation;
+  /** Existing apps to take over, by slot (`realtime-stack:adopt.sfuApps`). */
+  adopt?: Partial<Record<"a" | "b", AdoptCredential>>;
 }
 
 /**
@@ -20,10 +29,13 @@ export function createSfuApps(
   opts: pulumi.CustomResourceOptions,
 ): Slotted<SlotCredential> {
   return createSlots(args.rotation, (slot, generation) => {
-    const name = slotName(prefix, "sfu", slot, generation);
-    const app = new cloudflare.CallsSfuApp(
-      name,
-      { accountId: args.accountId, name: slotName(args.label, "sfu", slot, generation) },
+    const app = new RealtimeSfuApp(
+      slotName(prefix, "sfu", slot, generation),
+      {
+        accountId: args.accountId,
+        name: slotName(args.label, "sfu", slot, generation),
+        ...adoptArgs(args.adopt?.[slot]),
+      },
       opts,
     );
     return { id: app.uid, secret: pulumi.secret(app.secret) };

@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { SLOTS, type Slot, type SlottedRotation } from "../config.ts";
 
 /** A rotated credential as the Worker consumes it: an id it sends, a secret it signs with. */
@@ -29,3 +29,13 @@ export function createSlots<T>(
   const [a, b] = SLOTS.map((slot) => create(slot, rotation.generations[slot])) as [T, T];
   return { a, b, activeSlot: rotation.active, active: rotation.active === "a" ? a : b };
 }
+
+/** An existing key or app to take over, with the secret Cloudflare handed out when it was created. */
+export interface AdoptCredential {
+  uid: string;
+  secret: string;
+}
+
+/** The `adopt` input for a slot's resource; the secret stays a Pulumi secret. */
+export const adoptArgs = (credential: AdoptCredential | undefined) =>
+  credential ? { adopt: pulumi.secret({ uid: credential.uid, secret: credential.secret }) } : {};

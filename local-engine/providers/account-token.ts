@@ -22,6 +22,8 @@ function outputs(inputs: Props, r: z.infer<typeof token>): Props {
 
 const path = (inputs: Props, id = "") => `${accountPath(inputs)}/tokens${id ? `/${id}` : ""}`;
 
+// Mirrors terraform-provider-cloudflare v5.22.0 internal/services/account_token/resource.go: the value
+// comes back from create only; update PUTs the token's settings.
 export const accountToken: LocalProvider = {
   replaceOn: ["accountId"],
   async create(inputs, api) {

@@ -4,6 +4,11 @@ import { accountPath, type LocalProvider, type Props } from "../provider.ts";
 const created = z.object({ id: z.string() }).loose();
 const alerting = (inputs: Props) => `${accountPath(inputs)}/alerting/v3`;
 
+/** Computed fields as the API's answer carries them (create and update answer with the id alone). */
+const computedOf = (r: z.infer<typeof created>) => (typeof r.type === "string" ? { type: r.type } : {});
+
+// Mirrors terraform-provider-cloudflare v5.22.0 internal/services/notification_policy_webhooks/resource.go:
+// create POSTs and keeps what the answer says, so `type` is Cloudflare's (unset until it says one).
 export const notificationPolicyWebhooks: LocalProvider = {
   replaceOn: ["accountId"],
   async create(inputs, api) {
@@ -13,12 +18,16 @@ export const notificationPolicyWebhooks: LocalProvider = {
       url,
       secret,
     });
-    return { id: r.id, outputs: { ...inputs, type: "generic" } };
+    return { id: r.id, outputs: { ...inputs, ...computedOf(r) } };
   },
   async update(id, inputs, api) {
     const { name, url, secret } = inputs;
-    await api.call("PUT", `${alerting(inputs)}/destinations/webhooks/${id}`, created, { name, url, secret });
-    return { ...inputs };
+    const r = await api.call("PUT", `${alerting(inputs)}/destinations/webhooks/${id}`, created, {
+      name,
+      url,
+      secret,
+    });
+    return { ...inputs, ...computedOf(r) };
   },
   async delete(id, props, api) {
     await api.call("DELETE", `${alerting(props)}/destinations/webhooks/${id}`, z.unknown());
@@ -39,6 +48,7 @@ function policyBody(inputs: Props) {
   };
 }
 
+// Mirrors terraform-provider-cloudflare v5.22.0 internal/services/notification_policy/resource.go.
 export const notificationPolicy: LocalProvider = {
   replaceOn: ["accountId"],
   async create(inputs, api) {

@@ -32,6 +32,8 @@ function uploadForm(inputs: Props): FormData {
 
 const uploaded = z.object({ id: z.string(), etag: z.string(), modified_on: z.string() }).loose();
 
+// Mirrors terraform-provider-cloudflare v5.22.0 internal/services/workers_script/resource.go: one
+// multipart upload for create and update, replaced only for another account or script name.
 export const workersScript: LocalProvider = {
   replaceOn: ["accountId", "scriptName"],
   async create(inputs, api) {
@@ -53,7 +55,7 @@ export const workersScript: LocalProvider = {
  */
 function scriptSetting(
   write: (inputs: Props, api: CloudflareRest) => Promise<unknown>,
-  remove: typeof write,
+  remove: (props: Props, api: CloudflareRest) => Promise<unknown>,
 ): LocalProvider {
   return {
     replaceOn: ["accountId", "scriptName"],
@@ -80,13 +82,16 @@ const putSchedules = (inputs: Props, api: CloudflareRest, crons: { cron: string 
     crons.map(({ cron }) => ({ cron })),
   );
 
+// Mirrors terraform-provider-cloudflare v5.22.0 internal/services/workers_cron_trigger/resource.go: its
+// Delete is empty, so the schedules stay on the script until the script itself is deleted.
 export const workersCronTrigger = scriptSetting(
   (inputs, api) => putSchedules(inputs, api, (inputs.schedules ?? []) as { cron: string }[]),
-  (props, api) => putSchedules(props, api, []),
+  async () => {},
 );
 
 const subdomain = z.object({ enabled: z.boolean() }).loose();
 
+// Mirrors terraform-provider-cloudflare v5.22.0 internal/services/workers_script_subdomain/resource.go.
 export const workersScriptSubdomain = scriptSetting(
   (inputs, api) =>
     api.call("POST", `${scriptPath(inputs)}/subdomain`, subdomain, {

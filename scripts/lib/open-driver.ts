@@ -1,7 +1,5 @@
 import { existsSync } from "node:fs";
-import { TURNSERVER_BINARY } from "../../local-engine/turn/coturn.ts";
 import { UsageError } from "./cli.ts";
-import { openLocalDriver } from "./local-driver.ts";
 import { PulumiDriver } from "./pulumi-driver.ts";
 import type { StackDriver } from "./stack-driver.ts";
 
@@ -34,6 +32,11 @@ export async function openDriver(
 ): Promise<StackDriver> {
   const stateDir = flags["state-dir"];
   if (flags.local) {
+    // Loaded only for --local: a real stack's smoke, rotate and deploy never load the emulator.
+    const [{ openLocalDriver }, { TURNSERVER_BINARY }] = await Promise.all([
+      import("./local-driver.ts"),
+      import("../../local-engine/turn/coturn.ts"),
+    ]);
     return openLocalDriver({
       ...(flags.stack ? { stack: flags.stack } : {}),
       ...(stateDir ? { stateDir } : {}),

@@ -33,7 +33,7 @@ function pre(
   };
 }
 
-const TURN = "cloudflare:index/callsTurnApp:CallsTurnApp";
+const TURN = "pulumi-nodejs:dynamic/cloudflare:RealtimeTurnKey";
 const WORKER = "cloudflare:index/workersScript:WorkersScript";
 
 describe("how a Pulumi preview is read", () => {

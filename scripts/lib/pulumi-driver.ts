@@ -136,12 +136,16 @@ export class PulumiDriver implements StackDriver {
     );
   }
 
-  /** The deploy token: CLOUDFLARE_API_TOKEN when set (as the provider reads it), else the stack's config. */
+  /**
+   * The deploy token where the providers read it: the stack's `cloudflare:apiToken`, else
+   * CLOUDFLARE_API_TOKEN (terraform-provider-cloudflare v5.22.0 internal/provider.go Configure, and
+   * infra/providers/host/api.ts).
+   */
   async cloudflareApi() {
     // One `pulumi config` run for all three keys: each run starts the CLI.
     const config = await this.config();
     const accountId = config["realtime-stack:accountId"];
-    const token = process.env.CLOUDFLARE_API_TOKEN ?? config["cloudflare:apiToken"];
+    const token = config["cloudflare:apiToken"] || process.env.CLOUDFLARE_API_TOKEN;
     if (!accountId || !token) {
       throw new CouldNotRun(
         `${this.description} has no ${accountId ? "cloudflare:apiToken (or CLOUDFLARE_API_TOKEN)" : "realtime-stack:accountId"}`,

@@ -10,7 +10,7 @@ export type ChangeOp = "create" | "update" | "replace" | "delete";
 /** One resource an apply would change (or did change), named as in the program. */
 export interface PlannedChange {
   op: ChangeOp;
-  /** Pulumi type token, e.g. `cloudflare:index/callsTurnApp:CallsTurnApp`. */
+  /** Pulumi type token, e.g. `pulumi-nodejs:dynamic/cloudflare:RealtimeTurnKey`. */
   type: string;
   /** Logical name, e.g. `realtime-turn-b-g2`. */
   name: string;

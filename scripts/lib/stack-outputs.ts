@@ -29,6 +29,21 @@ export const stackOutputs = z.looseObject({
   sfuApps: slotIds("appId"),
   workerApiTokens: slotIds("tokenId"),
   tenantKeyGeneration: z.int(),
+  /** The stack's probe input (absent when `realtime-stack:probe.enabled` is false). */
+  probe: z
+    .looseObject({
+      liveInputId: z.string(),
+      ingest: z.looseObject({
+        rtmpsUrl: z.string(),
+        streamKey: z.string(),
+        srtUrl: z.string(),
+        srtStreamId: z.string(),
+        srtPassphrase: z.string(),
+        whipUrl: z.string(),
+      }),
+      playback: z.looseObject({ hls: z.string(), dash: z.string(), whep: z.string() }),
+    })
+    .optional(),
 });
 export type StackOutputs = z.infer<typeof stackOutputs>;
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { rotationSchema } from "../../infra/config.ts";
+import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
+import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
 import type { PlannedChange } from "../lib/stack-driver.ts";
 import { kindRotation, ROTATION_KINDS, WORKERS_SCRIPT } from "./kinds.ts";
 import { describeChange, unrelatedChanges } from "./preview-check.ts";
 
-const TURN_KEY = "cloudflare:index/callsTurnApp:CallsTurnApp";
-const SFU_APP = "cloudflare:index/callsSfuApp:CallsSfuApp";
+const TURN_KEY = REALTIME_TURN_KEY;
+const SFU_APP = REALTIME_SFU_APP;
 const change = (op: PlannedChange["op"], type: string, name: string, diffs?: string[]): PlannedChange => ({
   op,
   type,
@@ -90,7 +92,7 @@ describe("the preview check", () => {
 
   it("names each change the way an operator reads a preview", () => {
     expect(pending.map(describeChange)).toEqual([
-      "create CallsTurnApp realtime-turn-b-g2",
+      "create RealtimeTurnKey realtime-turn-b-g2",
       "update WorkersScript realtime-worker (content)",
     ]);
   });

@@ -1,4 +1,6 @@
 import type { RotationConfig, Slot, SlottedRotation } from "../../infra/config.ts";
+import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
+import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
 import type { PlannedChange } from "../lib/stack-driver.ts";
 
 /** Credential kinds the scheduled rotation covers, in the order it rotates them. */
@@ -14,8 +16,8 @@ export const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 
 /** The kinds kept in two slots: where their config lives and which resource holds a slot. */
 const SLOTTED = {
-  turn: { key: "turn", resource: "cloudflare:index/callsTurnApp:CallsTurnApp", label: "TURN key" },
-  sfu: { key: "sfu", resource: "cloudflare:index/callsSfuApp:CallsSfuApp", label: "SFU app" },
+  turn: { key: "turn", resource: REALTIME_TURN_KEY, label: "TURN key" },
+  sfu: { key: "sfu", resource: REALTIME_SFU_APP, label: "SFU app" },
   "api-token": {
     key: "apiToken",
     resource: "cloudflare:index/accountToken:AccountToken",

@@ -1,6 +1,8 @@
 import type { ScriptUpdateParams } from "cloudflare/resources/workers/scripts/scripts";
 import { describe, expect, it } from "vitest";
 import {
+  workerDomain,
+  workerRoute,
   workerSchedules,
   workerScript,
   workerScriptLevelSettings,
@@ -217,5 +219,66 @@ describe("Workers scripts through the official SDK", () => {
       "GET 404",
       "DELETE 200",
     ]);
+  });
+});
+
+describe("Worker routes and custom domains through the official SDK", () => {
+  const zone_id = "fedcba9876543210fedcba9876543210";
+
+  it("zone routes: create, list, get, update, delete, then 404", async () => {
+    const cf = ctx.sdk();
+    await uploadWorker("edge");
+    const created = workerRoute
+      .strict()
+      .parse(await cf.workers.routes.create({ zone_id, pattern: "rt.example.com/*", script: "edge" }));
+    const listed = [];
+    for await (const r of cf.workers.routes.list({ zone_id })) listed.push(workerRoute.strict().parse(r));
+    expect(listed).toEqual([created]);
+    expect(await cf.workers.routes.get(created.id, { zone_id })).toEqual(created);
+    const updated = await cf.workers.routes.update(created.id, {
+      zone_id,
+      pattern: "live.example.com/*",
+      script: "edge",
+    });
+    expect(updated).toEqual({ ...created, pattern: "live.example.com/*" });
+    expect(await cf.workers.routes.delete(created.id, { zone_id })).toEqual({ id: created.id });
+    await expectApiError(cf.workers.routes.get(created.id, { zone_id }), 404, 10007);
+    await expectApiError(cf.workers.routes.get(created.id, { zone_id: "0".repeat(32) }), 404, 10007);
+  });
+
+  it("account domains: PUT attaches (and re-points), list, get, delete; an unknown Worker is refused", async () => {
+    const cf = ctx.sdk();
+    const account_id = ctx.emu.accountId;
+    await uploadWorker("edge");
+    await uploadWorker("next");
+    const attached = workerDomain
+      .strict()
+      .parse(
+        await cf.workers.domains.update({ account_id, hostname: "rt.example.com", service: "edge", zone_id }),
+      );
+    expect(attached).toMatchObject({
+      hostname: "rt.example.com",
+      service: "edge",
+      zone_id,
+      zone_name: "example.com",
+    });
+    const repointed = await cf.workers.domains.update({
+      account_id,
+      hostname: "rt.example.com",
+      service: "next",
+      zone_id,
+    });
+    expect(repointed).toEqual({ ...attached, service: "next" });
+    const listed = [];
+    for await (const d of cf.workers.domains.list({ account_id })) listed.push(d);
+    expect(listed).toEqual([repointed]);
+    expect(await cf.workers.domains.get(attached.id, { account_id })).toEqual(repointed);
+    await cf.workers.domains.delete(attached.id, { account_id });
+    await expectApiError(cf.workers.domains.get(attached.id, { account_id }), 404, 10007);
+    await expectApiError(
+      cf.workers.domains.update({ account_id, hostname: "x.example.com", service: "missing", zone_id }),
+      404,
+      10007,
+    );
   });
 });

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
+import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
+import { STREAM_LIVE_INPUT } from "../../infra/providers/stream-live-input.ts";
 
 /** Pulumi's wire marker for a secret value, as mocks receive and return it. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -43,9 +46,10 @@ const fake = (...parts: string[]) =>
 
 /**
  * Pulumi mocks standing in for Cloudflare: deterministic ids per logical name (so two evaluations
- * can be compared), fake secrets, and the permission groups the Worker token needs. Like the
- * provider, it leaves stream keys plain, and like mocks (which ignore additionalSecretOutputs) it
- * returns TURN keys, SFU app secrets and token values plain too: the program must secure them.
+ * can be compared), fake secrets, and the permission groups the Worker token needs. Like mocks
+ * (which ignore additionalSecretOutputs) it returns every credential plain: what keeps them secret
+ * outside the program is the engine honouring the resources' additionalSecretOutputs, and token
+ * values, which the bridged provider does not mark, the program wraps itself.
  */
 export class FakeCloudflare implements pulumi.runtime.Mocks {
   readonly registrations: Registration[] = [];
@@ -105,9 +109,9 @@ export class FakeCloudflare implements pulumi.runtime.Mocks {
     return fake("uid", resource.type, resource.name).slice(0, 32);
   }
 
-  /** Registrations of one provider type, by its short token (`callsTurnApp:CallsTurnApp`). */
+  /** Registrations of one type, by its full token or a bridged one's short token (`accountToken:AccountToken`). */
   byType(type: string): Registration[] {
-    return this.registrations.filter((r) => r.type === `cloudflare:index/${type}`);
+    return this.registrations.filter((r) => r.type === type || r.type === `cloudflare:index/${type}`);
   }
 
   /** The one registration with this logical name. */
@@ -120,21 +124,20 @@ export class FakeCloudflare implements pulumi.runtime.Mocks {
 
 function outputsOf(type: string, uid: string, secret: (what: string) => string): Record<string, unknown> {
   switch (type) {
-    case "cloudflare:index/streamLiveInput:StreamLiveInput":
+    case STREAM_LIVE_INPUT:
       return {
         uid,
-        rtmps: { url: "rtmps://live.stream.test:443/live/", streamKey: secret("stream-key") },
-        srt: {
-          url: "srt://live.stream.test:778",
-          streamId: secret("srt-id"),
-          passphrase: secret("srt-pass"),
-        },
-        webRtc: { url: `https://customer-fake.stream.test/${secret("whip")}/webRTC/publish` },
-        webRtcPlayback: { url: `https://customer-fake.stream.test/${uid}/webRTC/play` },
+        rtmpsUrl: "rtmps://live.stream.test:443/live/",
+        streamKey: secret("stream-key"),
+        srtUrl: "srt://live.stream.test:778",
+        srtStreamId: secret("srt-id"),
+        srtPassphrase: secret("srt-pass"),
+        whipUrl: `https://customer-fake.stream.test/${secret("whip")}/webRTC/publish`,
+        whepUrl: `https://customer-fake.stream.test/${uid}/webRTC/play`,
       };
-    case "cloudflare:index/callsTurnApp:CallsTurnApp":
+    case REALTIME_TURN_KEY:
       return { uid, keyId: uid, key: secret("turn-key") };
-    case "cloudflare:index/callsSfuApp:CallsSfuApp":
+    case REALTIME_SFU_APP:
       return { uid, appId: uid, secret: secret("sfu-secret") };
     case "cloudflare:index/accountToken:AccountToken":
       return { value: secret("token-value") };

@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "../../contracts/tenant-key.ts";
 import { PLAIN_BINDINGS, SECRET_BINDINGS, tenantMap } from "../../contracts/worker/bindings.ts";
 import { StackConfigError } from "../../infra/config.ts";
+import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
+import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
+import { STREAM_LIVE_INPUT } from "../../infra/providers/stream-live-input.ts";
 import { migrationStep } from "../../infra/worker-migrations.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "../../infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
@@ -44,14 +47,14 @@ function plainStrings(value: unknown): string[] {
 describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
   it("declares one live input per tenant channel, its meta naming stack, tenant and channel", async () => {
     const run = await evaluate(devStackValues());
-    const inputs = run.fake.byType("streamLiveInput:StreamLiveInput");
+    const inputs = run.fake.byType(STREAM_LIVE_INPUT).filter((r) => r.name.includes("/"));
     expect(inputs.map((r) => r.name).sort()).toEqual([
       "realtime-live-acme/backstage",
       "realtime-live-acme/main-stage",
       "realtime-live-globex/live",
     ]);
     const main = run.fake.named("realtime-live-acme/main-stage").inputs;
-    expect(JSON.parse(main.meta as string)).toEqual({
+    expect(main.meta).toEqual({
       name: "dev/acme/main-stage",
       stack: "dev",
       tenant: "acme",
@@ -67,8 +70,8 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
   it("declares both slots of every credential kind, each named with its generation", async () => {
     const run = await evaluate(devStackValues());
     const names = (type: string) => run.fake.byType(type).map((r) => r.name);
-    expect(names("callsTurnApp:CallsTurnApp")).toEqual(["realtime-turn-a-g1", "realtime-turn-b-g1"]);
-    expect(names("callsSfuApp:CallsSfuApp")).toEqual(["realtime-sfu-a-g1", "realtime-sfu-b-g1"]);
+    expect(names(REALTIME_TURN_KEY)).toEqual(["realtime-turn-a-g1", "realtime-turn-b-g1"]);
+    expect(names(REALTIME_SFU_APP)).toEqual(["realtime-sfu-a-g1", "realtime-sfu-b-g1"]);
     expect(names("accountToken:AccountToken")).toEqual([
       "realtime-api-token-a-g1",
       "realtime-api-token-b-g1",
@@ -192,12 +195,9 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       values[`${PROJECT}:signingSecret`] as string,
       values[`${PROJECT}:webhookSecret`] as string,
       ...[...run.fake.created.values()].flatMap((state) =>
-        [
-          state.key,
-          state.secret,
-          state.value,
-          (state.rtmps as { streamKey?: string } | undefined)?.streamKey,
-        ].filter((s): s is string => typeof s === "string"),
+        [state.key, state.secret, state.value, state.streamKey, state.srtPassphrase].filter(
+          (s): s is string => typeof s === "string",
+        ),
       ),
     ];
     const exposed = run.fake.registrations.flatMap((r: Registration) => plainStrings(r.inputs));
@@ -217,11 +217,11 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       ingest: {
         rtmpsUrl: "rtmps://live.stream.test:443/live/",
         srtUrl: "srt://live.stream.test:778",
-        srtStreamId: (live.srt as { streamId: string }).streamId,
-        whipUrl: (live.webRtc as { url: string }).url,
+        srtStreamId: live.srtStreamId,
+        whipUrl: live.whipUrl,
       },
-      streamKey: (live.rtmps as { streamKey: string }).streamKey,
-      srtPassphrase: (live.srt as { passphrase: string }).passphrase,
+      streamKey: live.streamKey,
+      srtPassphrase: live.srtPassphrase,
       playback: {
         hls: `https://customer-fake.stream.test/${live.uid}/manifest/video.m3u8`,
         dash: `https://customer-fake.stream.test/${live.uid}/manifest/video.mpd`,
@@ -259,8 +259,8 @@ describe("rotation through config", () => {
     const after = graph(await evaluate(withValue(values, "rotation", ["turn", "generations", "b"], 2)));
     const gone = [...before.keys()].filter((k) => !after.has(k));
     const added = [...after.keys()].filter((k) => !before.has(k));
-    expect(gone).toEqual(["cloudflare:index/callsTurnApp:CallsTurnApp realtime-turn-b-g1"]);
-    expect(added).toEqual(["cloudflare:index/callsTurnApp:CallsTurnApp realtime-turn-b-g2"]);
+    expect(gone).toEqual([`${REALTIME_TURN_KEY} realtime-turn-b-g1`]);
+    expect(added).toEqual([`${REALTIME_TURN_KEY} realtime-turn-b-g2`]);
     // Slot a is active, so not even the Worker changes.
     for (const [key, inputs] of after) {
       if (before.has(key)) expect(JSON.stringify(inputs), key).toBe(JSON.stringify(before.get(key)));
@@ -277,6 +277,61 @@ describe("rotation through config", () => {
 });
 
 describe("optional parts", () => {
+  it("declares the stack's probe live input by default: recorded, kept 30 days, its ingest secret", async () => {
+    const run = await evaluate(devStackValues());
+    expect(run.fake.named("realtime-probe-live").inputs).toMatchObject({
+      meta: { name: "dev/probe", stack: "dev", probe: true },
+      enabled: true,
+      recording: { mode: "automatic" },
+      deleteRecordingAfterDays: 30,
+    });
+    const probe = run.outputs.probe!;
+    expect(await pulumi.isSecret(probe.ingest)).toBe(true);
+    expect(await pulumi.isSecret(probe.liveInputId)).toBe(false);
+    const live = created(run, "realtime-probe-live");
+    expect(await resolve(probe.ingest)).toEqual({
+      rtmpsUrl: live.rtmpsUrl,
+      streamKey: live.streamKey,
+      srtUrl: live.srtUrl,
+      srtStreamId: live.srtStreamId,
+      srtPassphrase: live.srtPassphrase,
+      whipUrl: live.whipUrl,
+    });
+    expect((await resolve(probe.playback)).hls).toBe(
+      `https://customer-fake.stream.test/${live.uid}/manifest/video.m3u8`,
+    );
+  });
+
+  it("declares no probe when realtime-stack:probe.enabled is false", async () => {
+    const run = await evaluate({ ...devStackValues(), [`${PROJECT}:probe`]: { enabled: false } });
+    expect(run.fake.registrations.filter((r) => r.name === "realtime-probe-live")).toEqual([]);
+    expect(run.outputs.probe).toBeUndefined();
+  });
+
+  it("adopts existing objects by uid through the adopt input, TURN and SFU secrets kept secret", async () => {
+    const uid = "0123456789abcdef0123456789abcdef";
+    const secret = "adopted-turn-secret-0123456789abcdef";
+    const run = await evaluate({
+      ...devStackValues(),
+      [`${PROJECT}:adopt`]: { liveInputs: { "acme/main-stage": uid }, turnKeys: { b: { uid, secret } } },
+    });
+    expect(run.fake.named("realtime-live-acme/main-stage").inputs.adopt).toEqual({ uid });
+    const adopt = run.fake.named("realtime-turn-b-g1").inputs.adopt;
+    expect(isWrappedSecret(adopt)).toBe(true);
+    expect(unwrapSecrets(adopt)).toEqual({ uid, secret });
+    expect(run.fake.named("realtime-turn-a-g1").inputs.adopt).toBeUndefined();
+  });
+
+  it("refuses to adopt for a channel the stack does not declare", async () => {
+    const values = {
+      ...devStackValues(),
+      [`${PROJECT}:adopt`]: { liveInputs: { "acme/nope": "0123456789abcdef0123456789abcdef" } },
+    };
+    await expect(evaluate(values)).rejects.toThrow(
+      "realtime-stack:adopt.liveInputs.acme/nope: no such channel",
+    );
+  });
+
   it("registers no notification resources unless enabled", async () => {
     const run = await evaluate(devStackValues());
     expect(run.fake.byType("notificationPolicy:NotificationPolicy")).toEqual([]);
@@ -296,7 +351,8 @@ describe("optional parts", () => {
       secret: values[`${PROJECT}:webhookSecret`],
     });
     const liveInputIds = run.fake
-      .byType("streamLiveInput:StreamLiveInput")
+      .byType(STREAM_LIVE_INPUT)
+      .filter((r) => r.name.includes("/"))
       .map((r) => created(run, r.name).uid);
     expect(run.fake.named("realtime-status-policy").inputs).toMatchObject({
       alertType: "stream_live_notifications",

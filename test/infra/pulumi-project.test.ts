@@ -64,7 +64,7 @@ describe("Pulumi.yaml", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.registered).toContain("pulumi:pulumi:Stack realtime-stack-dev");
     expect(run.registered).toContain("cloudflare:index/workersScript:WorkersScript realtime-worker");
-    expect(run.registered.filter((r) => r.includes("StreamLiveInput"))).toHaveLength(3);
+    expect(run.registered.filter((r) => r.includes("StreamLiveInput"))).toHaveLength(4);
     const outputs = run.outputs as {
       workerUrl: string;
       tenants: Record<

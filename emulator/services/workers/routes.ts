@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Env } from "../../core/env.ts";
+import { domainRoutes } from "./domains.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import type { WorkersRouteDeps } from "./script-context.ts";
 import { scriptRoutes } from "./scripts.ts";
@@ -16,5 +17,6 @@ export function workersRoutes(deps: WorkersRouteDeps) {
   routes.route("/scripts/:script_name/schedules", scheduleRoutes(deps));
   routes.route("/scripts/:script_name/subdomain", scriptSubdomainRoutes(deps));
   routes.route("/subdomain", accountSubdomainRoutes(deps));
+  routes.route("/domains", domainRoutes(deps));
   return routes;
 }

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import type {
   WorkerBinding,
+  WorkerDomain,
   WorkerObservability,
   WorkerPlacement,
   WorkerTailConsumer,
   WorkerUsageModel,
 } from "../../../contracts/cloudflare/workers.ts";
 import { Collection } from "../../core/collection.ts";
+import { orNotFound } from "../../core/errors.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 
 export interface StoredWorkerModule {
@@ -98,28 +100,94 @@ export function modulesEntryFirst(script: Readonly<StoredScript>): StoredWorkerM
   return [...script.modules].sort((a, b) => Number(b.name === entry) - Number(a.name === entry));
 }
 
+/** A zone's route to a Worker (`/zones/:zone_id/workers/routes`). */
+export interface StoredWorkerRoute {
+  id: string;
+  zoneId: string;
+  pattern: string;
+  script?: string;
+}
+
 interface WorkersSection {
   scripts: Record<string, StoredScript>;
   /** The account's `<subdomain>.workers.dev`. */
   workersSubdomain: string;
+  /** Zone routes and custom domains that send traffic to the scripts (absent in older state files). */
+  workerRoutes: Record<string, StoredWorkerRoute>;
+  workerDomains: Record<string, WorkerDomain>;
 }
 
 const DEFAULT_SUBDOMAIN = "local-emulator";
 const SCRIPT = "Worker script";
+const ROUTE = "Route";
+const DOMAIN = "Domain";
 
 /** Worker scripts (code, settings, secrets, schedules, workers.dev route) and the account's subdomain. */
 export class WorkersStore {
   private scripts: Collection<StoredScript>;
   private accountSubdomain: string;
+  private routes: Collection<StoredWorkerRoute>;
+  private domains: Collection<WorkerDomain>;
   private readonly section: Section<WorkersSection>;
 
   constructor(state: StateFile) {
-    this.section = state.section<WorkersSection>(["scripts", "workersSubdomain"], () => ({
-      scripts: this.scripts.toJSON(),
-      workersSubdomain: this.accountSubdomain,
-    }));
+    this.section = state.section<WorkersSection>(
+      ["scripts", "workersSubdomain", "workerRoutes", "workerDomains"],
+      () => ({
+        scripts: this.scripts.toJSON(),
+        workersSubdomain: this.accountSubdomain,
+        workerRoutes: this.routes.toJSON(),
+        workerDomains: this.domains.toJSON(),
+      }),
+    );
     this.scripts = new Collection(SCRIPT, this.section.loaded?.scripts);
     this.accountSubdomain = this.section.loaded?.workersSubdomain ?? DEFAULT_SUBDOMAIN;
+    this.routes = new Collection(ROUTE, this.section.loaded?.workerRoutes);
+    this.domains = new Collection(DOMAIN, this.section.loaded?.workerDomains);
+  }
+
+  /** A zone's routes; another zone's are not its to see. */
+  zoneRoutes(zoneId: string): Readonly<StoredWorkerRoute>[] {
+    return this.routes.values().filter((r) => r.zoneId === zoneId);
+  }
+
+  /** The zone's route, or Cloudflare's 404 (10007), also for another zone's route. */
+  findRoute(zoneId: string, id: string): Readonly<StoredWorkerRoute> {
+    return orNotFound(zoneId === this.routes.get(id)?.zoneId ? this.routes.get(id) : undefined, ROUTE);
+  }
+
+  putRoute(route: StoredWorkerRoute): void {
+    this.routes.set(route.id, route);
+    this.section.changed();
+  }
+
+  deleteRoute(zoneId: string, id: string): Readonly<StoredWorkerRoute> {
+    const route = this.findRoute(zoneId, id);
+    this.routes.remove(id);
+    this.section.changed();
+    return route;
+  }
+
+  listDomains(): Readonly<WorkerDomain>[] {
+    return this.domains.values();
+  }
+
+  findDomain(id: string): Readonly<WorkerDomain> {
+    return this.domains.find(id);
+  }
+
+  domainFor(hostname: string): Readonly<WorkerDomain> | undefined {
+    return this.domains.values().find((d) => d.hostname === hostname);
+  }
+
+  putDomain(domain: WorkerDomain): void {
+    this.domains.set(domain.id, domain);
+    this.section.changed();
+  }
+
+  deleteDomain(id: string): void {
+    this.domains.remove(id);
+    this.section.changed();
   }
 
   list(): Readonly<StoredScript>[] {
@@ -180,6 +248,8 @@ export class WorkersStore {
   reset(): void {
     this.scripts = new Collection(SCRIPT);
     this.accountSubdomain = DEFAULT_SUBDOMAIN;
+    this.routes = new Collection(ROUTE);
+    this.domains = new Collection(DOMAIN);
     this.section.changed();
   }
 }

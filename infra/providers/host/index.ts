@@ -1,0 +1,14 @@
+import { sfuAppKind, turnKeyKind } from "./calls-app.ts";
+import { dynamicProvider } from "./lifecycle.ts";
+import { liveInputKind } from "./live-input.ts";
+
+/**
+ * The entry point bundled into the serialized providers (../bundle.ts): everything the
+ * dynamic-provider host runs for these resources, with no import left to resolve at run time.
+ */
+export const providers = {
+  liveInput: dynamicProvider(liveInputKind),
+  turnKey: dynamicProvider(turnKeyKind),
+  sfuApp: dynamicProvider(sfuAppKind),
+};
+export type ProviderKind = keyof typeof providers;

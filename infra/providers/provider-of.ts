@@ -1,0 +1,27 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { packedProviders } from "./bundle.ts";
+import type { ProviderKind } from "./host/index.ts";
+import { serializedProvider } from "./serialized-provider.ts";
+
+const made = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
+
+/**
+ * One provider object per kind for the whole program: Pulumi caches a provider's serialized text
+ * by object identity, so every resource of a kind shares one serialization.
+ */
+export function providerOf(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
+  let provider = made.get(kind);
+  if (!provider) {
+    provider = serializedProvider(packedProviders(), kind);
+    made.set(kind, provider);
+  }
+  return provider;
+}
+
+/** The package of every type token below: `pulumi-nodejs:dynamic/cloudflare:<Type>`. */
+export const DYNAMIC_MODULE = "cloudflare";
+export const dynamicType = (type: string) => `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:${type}`;
+
+/** Output properties a dynamic resource exposes must be registered, unset, with the inputs. */
+export const unsetOutputs = (names: readonly string[]) =>
+  Object.fromEntries(names.map((n) => [n, undefined]));
