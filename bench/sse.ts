@@ -1,5 +1,5 @@
 import { STATUS_EVENT } from "../contracts/api/event-stream.ts";
-import type { ChannelStatus } from "../contracts/api/stream.ts";
+import type { ChannelStatusView } from "../contracts/api/stream.ts";
 import { SseReader } from "../contracts/sse.ts";
 import { EmulatorAdmin } from "../emulator/admin-client.ts";
 import { notifyLocalWorker } from "../local-engine/local-notifications.ts";
@@ -38,7 +38,7 @@ async function listen(url: string, headers: Record<string, string>) {
       const at = performance.now();
       for (const message of events.push(value)) {
         if (message.event !== STATUS_EVENT || !message.data) continue;
-        const { state } = JSON.parse(message.data) as ChannelStatus;
+        const { state } = JSON.parse(message.data) as ChannelStatusView;
         states.push(state);
         if (waiter && state === waiter.state) {
           waiter.resolve(at);

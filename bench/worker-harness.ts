@@ -13,19 +13,31 @@ import { miniflareOptions, type WorkerSpec } from "../local-engine/worker-runner
 export interface Stack {
   emulator: RunningEmulator;
   bindings: Record<string, string>;
-  /** `X-Tenant-ID` + `Authorization` of tenant `bench`. */
+  /** `X-Tenant-ID` + `Authorization` of tenant `bench` (the first tenant). */
   headers: Record<string, string>;
-  /** live input uid per channel of tenant `bench`. */
+  /** live input uid per channel of tenant `bench` (the first tenant). */
   liveInputs: Record<string, string>;
+  /** Each tenant's headers and live inputs. */
+  tenants: Record<string, { headers: Record<string, string>; liveInputs: Record<string, string> }>;
   turnKey: { id: string; secret: string };
   streamToken: string;
 }
 
-/** An emulator with the rate limit out of the way, and a tenant whose channels have live inputs. */
-export async function seedStack(channels: string[]): Promise<Stack> {
-  const emulator = await startEmulator({
-    config: { rateLimit: { requests: 1_000_000_000, windowSeconds: 300 } },
-  });
+export interface SeedOptions {
+  /** Tenants that each get every channel (default: one, `bench`); the first is `headers` and `liveInputs`. */
+  tenants?: string[];
+  /** Keep Cloudflare's own per-token limit (1,200 per 5 minutes) instead of moving it out of the way. */
+  cloudflareRateLimit?: boolean;
+}
+
+/** An emulator (by default with the rate limit out of the way), and tenants whose channels have live inputs. */
+export async function seedStack(channels: string[], options: SeedOptions = {}): Promise<Stack> {
+  const tenantIds = options.tenants ?? ["bench"];
+  const emulator = await startEmulator(
+    options.cloudflareRateLimit
+      ? {}
+      : { config: { rateLimit: { requests: 1_000_000_000, windowSeconds: 300 } } },
+  );
   const post = async <T>(path: string, body: unknown): Promise<T> => {
     const res = await fetch(`${emulator.apiBase}/accounts/${emulator.accountId}${path}`, {
       method: "POST",
@@ -49,23 +61,33 @@ export async function seedStack(channels: string[]): Promise<Stack> {
   });
   const turn = await post<{ uid: string; key: string }>("/calls/turn_keys", { name: "bench" });
   const sfu = await post<{ uid: string; secret: string }>("/calls/apps", { name: "bench" });
-  const liveInputs: Record<string, string> = {};
-  const tenants: TenantMap = {
-    bench: {
+  const tenants: TenantMap = {};
+  const liveInputs: Record<string, Record<string, string>> = {};
+  for (const tenant of tenantIds) {
+    tenants[tenant] = {
       allowedOrigins: [],
       limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
       channels: {},
-    },
-  };
-  for (const channel of channels) {
-    const input = await post<{ uid: string }>("/stream/live_inputs", { meta: { channel } });
-    liveInputs[channel] = input.uid;
-    tenants.bench!.channels[channel] = {
-      liveInputId: input.uid,
-      playbackBase: `${emulator.url}/delivery/customer-bench`,
     };
+    liveInputs[tenant] = {};
+    for (const channel of channels) {
+      const input = await post<{ uid: string }>("/stream/live_inputs", { meta: { tenant, channel } });
+      liveInputs[tenant][channel] = input.uid;
+      tenants[tenant].channels[channel] = {
+        liveInputId: input.uid,
+        playbackBase: `${emulator.url}/delivery/customer-bench`,
+      };
+    }
   }
   const signingSecret = randomBytes(32).toString("base64url");
+  const seeded: Stack["tenants"] = {};
+  for (const tenant of tenantIds) {
+    const key = await deriveTenantKey(signingSecret, tenant, 1);
+    seeded[tenant] = {
+      headers: { "x-tenant-id": tenant, authorization: `Bearer ${key}` },
+      liveInputs: liveInputs[tenant]!,
+    };
+  }
   return {
     emulator,
     bindings: {
@@ -86,11 +108,9 @@ export async function seedStack(channels: string[]): Promise<Stack> {
       SIGNING_SECRET: signingSecret,
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },
-    headers: {
-      "x-tenant-id": "bench",
-      authorization: `Bearer ${await deriveTenantKey(signingSecret, "bench", 1)}`,
-    },
-    liveInputs,
+    headers: seeded[tenantIds[0]!]!.headers,
+    liveInputs: seeded[tenantIds[0]!]!.liveInputs,
+    tenants: seeded,
     turnKey: { id: turn.uid, secret: turn.key },
     streamToken: token.value,
   };

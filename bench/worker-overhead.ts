@@ -5,7 +5,9 @@ import { quantiles, seedStack, startWorker } from "./worker-harness.ts";
 /**
  * What the Worker adds to a call: p50/p99 of /api/realtime/turn and /api/stream/status through
  * the bundled Worker in workerd on loopback, against the same upstream call made to the emulator
- * directly, same client, same load (sequential requests on kept-alive connections).
+ * directly, same client, same load (sequential requests on kept-alive connections). TURN requests
+ * start at most 450 a second, both ways: the Worker holds a tenant to its share of Cloudflare's
+ * issuance rate (500/s, docs/reference/media-and-providers.md §3), and would answer 429 past it.
  */
 const USAGE = "Usage: npx tsx bench/worker-overhead.ts [--requests 2000] [--warmup 200]";
 const { requests, warmup } = numberFlags(USAGE, {
@@ -18,7 +20,18 @@ interface Probe {
   init: RequestInit;
 }
 
-async function latencies(probe: Probe): Promise<number[]> {
+/** TURN requests a second, under the one bench tenant's share of issuance. */
+const TURN_PER_SECOND = 450;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function latencies(probe: Probe, perSecond = Number.POSITIVE_INFINITY): Promise<number[]> {
+  let nextStart = performance.now();
+  const paced = async () => {
+    const wait = nextStart - performance.now();
+    if (wait > 0) await sleep(wait);
+    nextStart = Math.max(nextStart, performance.now()) + 1000 / perSecond;
+    return once();
+  };
   const once = async () => {
     const started = performance.now();
     const res = await fetch(probe.url, probe.init);
@@ -26,9 +39,9 @@ async function latencies(probe: Probe): Promise<number[]> {
     if (!res.ok) throw new Error(`${probe.init.method ?? "GET"} ${probe.url} answered ${res.status}`);
     return performance.now() - started;
   };
-  for (let i = 0; i < warmup; i++) await once();
+  for (let i = 0; i < warmup; i++) await paced();
   const samples: number[] = [];
-  for (let i = 0; i < requests; i++) samples.push(await once());
+  for (let i = 0; i < requests; i++) samples.push(await paced());
   return samples;
 }
 
@@ -37,7 +50,7 @@ const worker = await startWorker(await buildWorkerBundle(), stack.bindings);
 try {
   const emu = stack.emulator;
   const json = { "content-type": "application/json" };
-  const pairs: { name: string; viaWorker: Probe; direct: Probe }[] = [
+  const pairs: { name: string; viaWorker: Probe; direct: Probe; perSecond?: number }[] = [
     {
       name: "POST /api/realtime/turn",
       viaWorker: {
@@ -52,6 +65,7 @@ try {
           body: JSON.stringify({ ttl: 3600, customIdentifier: "bench" }),
         },
       },
+      perSecond: TURN_PER_SECOND,
     },
     {
       name: "GET /api/stream/status",
@@ -68,9 +82,9 @@ try {
   );
   console.log(`${"route".padEnd(26)}${"".padEnd(16)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}`);
   const floor = quantiles(await latencies({ url: `${worker.url}/healthz`, init: {} }));
-  for (const { name, viaWorker, direct } of pairs) {
-    const through = quantiles(await latencies(viaWorker));
-    const bare = quantiles(await latencies(direct));
+  for (const { name, viaWorker, direct, perSecond } of pairs) {
+    const through = quantiles(await latencies(viaWorker, perSecond));
+    const bare = quantiles(await latencies(direct, perSecond));
     console.log(
       `${name.padEnd(26)}${"via Worker".padEnd(16)}${through.p50.toFixed(2).padStart(9)}${through.p99.toFixed(2).padStart(9)}`,
     );

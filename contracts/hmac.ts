@@ -10,14 +10,21 @@ export function toBase64url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/**
+ * The bytes of unpadded base64url text, or undefined unless the text is their one canonical
+ * spelling: `atob` ignores the unused low bits of the last character, so without the round trip
+ * every token would have up to four accepted spellings.
+ */
 export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
     const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+    bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
   } catch {
     return undefined;
   }
+  return toBase64url(bytes) === text ? bytes : undefined;
 }
 
 /** Importing a key costs more than the MAC itself, and a stack has one signing secret: keep it. */

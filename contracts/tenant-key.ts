@@ -29,19 +29,20 @@ export function timingSafeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Whether `key` is the tenant's key of the current generation or of the one before it (the grace
- * window that makes tenant-key rotation seamless).
+ * The generation of `key` if it is the tenant's key of the current generation or of the one before
+ * it (the grace window that makes tenant-key rotation seamless); undefined for anything else. The
+ * key must be exactly the derived text, so there is one spelling of each key.
  */
-export async function verifyTenantKey(
+export async function tenantKeyGeneration(
   signingSecret: string,
   tenantId: string,
   currentGeneration: number,
   key: string,
-): Promise<boolean> {
+): Promise<number | undefined> {
   const match = TENANT_KEY_PATTERN.exec(key);
   const generation = match ? Number(match[1]) : Number.NaN;
   const accepted = generation === currentGeneration || generation === currentGeneration - 1;
   // Derive even for a rejected generation so that timing does not tell generations apart.
   const expected = await deriveTenantKey(signingSecret, tenantId, accepted ? generation : currentGeneration);
-  return timingSafeEqual(expected, key) && accepted;
+  return timingSafeEqual(expected, key) && accepted ? generation : undefined;
 }

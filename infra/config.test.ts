@@ -128,6 +128,22 @@ describe("parseStackConfig", () => {
       "realtime-stack:tenants[0].allowedOrigins[0]: must be an origin such as https://app.example.com (scheme, host, optional port, no path)",
     ],
     [
+      "tenant shares of the Cloudflare API budget that add up to more than Cloudflare allows",
+      {
+        tenants: [
+          { id: "acme", channels: [{ name: "a" }], limits: { cloudflareApiPer5Minutes: 1_000 } },
+          { id: "globex", channels: [{ name: "a" }], limits: { cloudflareApiPer5Minutes: 200 } },
+          { id: "initech", channels: [{ name: "a" }] },
+        ],
+      },
+      "realtime-stack:tenants: limits.cloudflareApiPer5Minutes: the tenants ask for 1201 (counting 1 for each tenant without a setting), more than Cloudflare's 1200 for the one credential they share",
+    ],
+    [
+      "a per-session SFU share above Cloudflare's per-session limit",
+      { tenants: [{ id: "acme", channels: [{ name: "a" }], limits: { sfuCallsPerSessionPerSecond: 51 } }] },
+      "realtime-stack:tenants[0].limits.sfuCallsPerSessionPerSecond: Too big: expected number to be <=50",
+    ],
+    [
       "an active slot that does not exist",
       { rotation: { turn: { active: "c" } } },
       'realtime-stack:rotation.turn.active: Invalid option: expected one of "a"|"b"',

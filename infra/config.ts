@@ -8,6 +8,7 @@ import {
   DEFAULT_REALTIME_API_BASE,
   tenantLimits,
 } from "../contracts/worker/bindings.ts";
+import { oversubscribedBudgets } from "../contracts/worker/upstream-shares.ts";
 
 /** The project name in Pulumi.yaml, which is also the namespace of every key below. */
 export const CONFIG_NAMESPACE = "realtime-stack";
@@ -148,7 +149,12 @@ const stackConfigSchema = z.strictObject({
   tenants: z
     .array(tenantSchema)
     .min(1)
-    .superRefine(uniqueBy((t) => t.id, "tenant id")),
+    .superRefine(uniqueBy((t) => t.id, "tenant id"))
+    .superRefine((tenants, ctx) => {
+      for (const message of oversubscribedBudgets(tenants.map((t) => t.limits))) {
+        ctx.addIssue({ code: "custom", message });
+      }
+    }),
   worker: workerSchema,
   rotation: rotationSchema.prefault({}),
   signingSecret: secret,

@@ -1,5 +1,5 @@
 import type * as cloudflare from "@pulumi/cloudflare";
-import { DURABLE_OBJECT_MIGRATIONS } from "./worker-settings.ts";
+import { DURABLE_OBJECT_MIGRATIONS, type DurableObjectMigration } from "./worker-settings.ts";
 
 type Migrations = cloudflare.types.input.WorkersScriptMigrations;
 
@@ -10,7 +10,7 @@ type Migrations = cloudflare.types.input.WorkersScriptMigrations;
  */
 export function migrationsAfter(
   currentTag: string | undefined,
-  history: typeof DURABLE_OBJECT_MIGRATIONS = DURABLE_OBJECT_MIGRATIONS,
+  history: readonly DurableObjectMigration[] = DURABLE_OBJECT_MIGRATIONS,
 ): Migrations | undefined {
   const applied = currentTag ? history.findIndex((m) => m.tag === currentTag) : -1;
   if (currentTag && applied === -1) {
@@ -24,6 +24,16 @@ export function migrationsAfter(
   return {
     ...(currentTag ? { oldTag: currentTag } : {}),
     newTag: pending[pending.length - 1]!.tag,
-    steps: pending.map((m) => ({ newSqliteClasses: [...m.newSqliteClasses] })),
+    steps: pending.map(migrationStep),
+  };
+}
+
+/** A migration as the provider's step: what it creates, what it renames. */
+export function migrationStep(migration: DurableObjectMigration) {
+  return {
+    ...(migration.newSqliteClasses ? { newSqliteClasses: [...migration.newSqliteClasses] } : {}),
+    ...(migration.renamedClasses
+      ? { renamedClasses: migration.renamedClasses.map(({ from, to }) => ({ from, to })) }
+      : {}),
   };
 }

@@ -13,18 +13,29 @@ export const COMPATIBILITY_FLAGS = ["nodejs_compat"];
 /** The Worker's Durable Object classes, each with the binding the Worker reaches it by. */
 export const DURABLE_OBJECTS = [
   { binding: "CHANNEL_STATUS", className: "ChannelStatus" },
-  { binding: "RATE_LIMITER", className: "RateLimiter" },
   { binding: "ROOM", className: "Room" },
+  { binding: "TENANT_BUDGET", className: "TenantBudget" },
 ] as const;
+
+/** One migration: the classes it creates (SQLite-backed) and the ones it renames, objects and storage kept. */
+export interface DurableObjectMigration {
+  tag: string;
+  newSqliteClasses?: readonly string[];
+  renamedClasses?: readonly { from: string; to: string }[];
+}
 
 /**
  * Every Durable Object migration ever shipped, oldest first, as wrangler keeps them: append a new
  * tag for a class change, never edit a shipped one. A deploy sends only the migrations after the
  * tag the deployed script is at (infra/worker-migrations.ts), since Cloudflare refuses a replay.
+ * Renaming a class without a `renamedClasses` step would orphan its objects, and Cloudflare refuses
+ * an upload that stops exporting a class that has objects.
  */
-export const DURABLE_OBJECT_MIGRATIONS: readonly { tag: string; newSqliteClasses: readonly string[] }[] = [
+export const DURABLE_OBJECT_MIGRATIONS: readonly DurableObjectMigration[] = [
   { tag: "v1", newSqliteClasses: ["ChannelStatus", "RateLimiter"] },
   { tag: "v2", newSqliteClasses: ["Room"] },
+  // The per-tenant limiter now meters upstream shares too.
+  { tag: "v3", renamedClasses: [{ from: "RateLimiter", to: "TenantBudget" }] },
 ];
 
 /** The status refresh: the Worker re-reads every live input's state once a minute. */

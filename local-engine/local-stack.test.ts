@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Step } from "./engine.ts";
 import { PROJECT } from "./local-config.ts";
 import { LocalStack } from "./local-stack.ts";
+import { getWithHeaderLines } from "./testing.ts";
 
 /**
  * The `npm start` environment in-process: emulator, the real Pulumi program through the local
@@ -52,6 +53,37 @@ describe("the local stack", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data: { live_input_id: string } };
     expect(body.data.live_input_id).toBe(outputs().tenants.acme!.channels["main-stage"]!.liveInputId);
+  });
+
+  it("refuses a credential header sent twice with 400, over real HTTP through the local proxy", async () => {
+    const key = outputs().tenants.acme!.apiKey;
+    const path = `${stack.worker.url}/api/stream/status?channel=main-stage`;
+    const twice: [string, [string, string][]][] = [
+      [
+        "authorization",
+        [
+          ["X-Tenant-ID", "acme"],
+          ["Authorization", `Bearer ${key}`],
+          ["Authorization", "Bearer rsk.1.someone-elses-key"],
+        ],
+      ],
+      [
+        "x-tenant-id",
+        [
+          ["X-Tenant-ID", "acme"],
+          ["X-Tenant-ID", "globex"],
+          ["Authorization", `Bearer ${key}`],
+        ],
+      ],
+    ];
+    for (const [header, lines] of twice) {
+      const res = await getWithHeaderLines(path, lines);
+      expect(res.status, res.body).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({
+        success: false,
+        error: { code: "invalid_request", details: { header } },
+      });
+    }
   });
 
   it("applies a config change once, then finds nothing to do", async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { getWithHeaderLines } from "./testing.ts";
 import { LocalWorker, type WorkerSpec } from "./worker-runner.ts";
 
 const spec = (version: string): WorkerSpec => ({
@@ -20,6 +21,7 @@ const spec = (version: string): WorkerSpec => ({
       async fetch(req, env) {
         const url = new URL(req.url);
         if (url.pathname === "/count") return env.COUNTER.get(env.COUNTER.idFromName("x")).fetch(req);
+        if (url.pathname === "/headers") return Response.json(Object.fromEntries(req.headers));
         if (url.pathname === "/ws") {
           const [client, server] = Object.values(new WebSocketPair());
           server.accept();
@@ -71,6 +73,23 @@ describe("LocalWorker", () => {
     expect(failures).toBe(0);
     expect(seen.has("v3:true")).toBe(true);
     expect(await (await fetch(url)).text()).toBe("v3:true");
+  });
+
+  it("hands the Worker a header sent twice as workerd delivers it from the edge: both values, joined", async () => {
+    worker = new LocalWorker();
+    const url = await worker.listen();
+    await worker.deploy(spec("v1"));
+    const res = await getWithHeaderLines(`${url}/headers`, [
+      ["Authorization", "Bearer first"],
+      ["Authorization", "Bearer second"],
+      ["X-Tenant-ID", "acme"],
+      ["X-Tenant-ID", "globex"],
+    ]);
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({
+      authorization: "Bearer first, Bearer second",
+      "x-tenant-id": "acme, globex",
+    });
   });
 
   it("proxies WebSocket upgrades", async () => {

@@ -154,7 +154,10 @@ export class LocalWorker {
         port: gen.target.port,
         method: req.method,
         path: req.url,
-        headers: req.headers,
+        // Every header line as sent, repeats included, as Cloudflare's edge hands them to a Worker:
+        // Node's header map keeps only the first of some (Authorization among them) and would
+        // turn an ambiguous request into a plausible one.
+        headers: req.rawHeaders,
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);

@@ -70,10 +70,31 @@ describe("the OpenAPI document", () => {
 
   it("puts path and query parameters where the routes read them", () => {
     expect(operation(API_ROUTES.streamStatus).parameters).toEqual([
-      expect.objectContaining({ name: "channel", in: "query", required: true }),
+      expect.objectContaining({ name: "channel", in: "query", required: false }),
     ]);
     expect(operation(API_ROUTES.sfuTracksNew).parameters).toEqual([
       expect.objectContaining({ name: "session_id", in: "path", required: true }),
     ]);
+  });
+
+  it("lists each alias under its own path as the same operation, marked as an alias of it", () => {
+    const aliased = routes.filter(([, route]) => route.aliases);
+    expect(aliased.map(([name, route]) => [name, route.aliases])).toEqual([
+      ["turn", ["/api/realtime/turn/credentials"]],
+      ["sfuSession", ["/api/realtime/sfu/connect"]],
+    ]);
+    for (const [name, route] of aliased) {
+      const original = operation(route) as Record<string, unknown>;
+      const alias = document.paths[route.aliases![0]!]?.[route.method.toLowerCase()] as Record<
+        string,
+        unknown
+      >;
+      const { operationId, description, "x-alias-of": aliasOf, ...same } = alias;
+      expect(aliasOf).toBe(name);
+      expect(operationId).toBe(`${name}Alias`);
+      expect(description).toBe(`Alias of ${route.method} ${route.path}: the same auth, limits and answers.`);
+      const { operationId: _originalId, ...originalRest } = original;
+      expect(same).toEqual(originalRest);
+    }
   });
 });

@@ -16,9 +16,10 @@ function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
 function errorCodes(route: ApiRoute): ApiErrorCode[] {
   const codes: ApiErrorCode[] = [...route.errors];
   if (route.auth !== "none") codes.push("unauthorized", "not_configured");
-  if (route.auth !== "none" && route.auth !== "webhook") codes.push("forbidden");
+  // Also 400 for a credential sent twice (or a tenant id or bearer with a comma): ambiguous.
+  if (route.auth !== "none" && route.auth !== "webhook") codes.push("forbidden", "invalid_request");
   if (route.body) codes.push("payload_too_large");
-  if (route.mints) codes.push("rate_limited");
+  if (route.mints || route.upstream) codes.push("rate_limited");
   if (route.upstream) {
     codes.push(
       "upstream_error",
@@ -115,12 +116,13 @@ const SECURITY = {
 /** The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate requests. */
 export function buildOpenApiDocument(info: { version: string; stack: string }): OpenApiObject {
   const paths: Record<string, Record<string, unknown>> = {};
+  const put = (path: string, method: string, operation: object) => {
+    const key = path.replace(/:([A-Za-z_]+)/g, "{$1}");
+    paths[key] = { ...paths[key], [method.toLowerCase()]: operation };
+  };
   for (const [name, route] of Object.entries(API_ROUTES) as [string, ApiRoute][]) {
-    const path = route.path.replace(/:([A-Za-z_]+)/g, "{$1}");
     const params = parameters(route);
-    paths[path] ??= {};
-    paths[path][route.method.toLowerCase()] = {
-      operationId: name,
+    const operation = {
       summary: route.summary,
       security: SECURITY[route.auth],
       ...(params.length > 0 ? { parameters: params } : {}),
@@ -134,6 +136,15 @@ export function buildOpenApiDocument(info: { version: string; stack: string }): 
         : {}),
       responses: responses(route),
     };
+    put(route.path, route.method, { operationId: name, ...operation });
+    (route.aliases ?? []).forEach((alias, i) => {
+      put(alias, route.method, {
+        operationId: `${name}Alias${i === 0 ? "" : i + 1}`,
+        ...operation,
+        description: `Alias of ${route.method} ${route.path}: the same auth, limits and answers.`,
+        "x-alias-of": name,
+      });
+    });
   }
   return {
     openapi: "3.1.1",

@@ -17,7 +17,7 @@ import { openApiObject } from "./openapi-object.ts";
 import { sfuSessionData, sfuSessionParams, sfuSessionRequest, turnData, turnRequest } from "./realtime.ts";
 import { probeStatusData } from "./probe.ts";
 import { joinData, joinRequest, roomServerMessage, roomSocketParams } from "./rooms.ts";
-import { channelStatus, streamConnectData, streamConnectRequest, streamStatusQuery } from "./stream.ts";
+import { streamConnectData, streamConnectRequest, streamStatusData, streamStatusQuery } from "./stream.ts";
 import { webhookData } from "./webhook.ts";
 
 /**
@@ -33,6 +33,8 @@ export interface ApiRoute {
   method: "GET" | "POST" | "PUT";
   /** Hono-style: `:name` for a path parameter. */
   path: string;
+  /** Other paths that answer exactly like `path` (same method, auth, limits and answers). */
+  aliases?: readonly string[];
   auth: RouteAuth;
   summary: string;
   params?: z.ZodMiniObject;
@@ -50,7 +52,10 @@ export interface ApiRoute {
   status: 101 | 200 | 201;
   /** Credential minting: counted against the tenant's and the user's rate limits. */
   mints?: boolean;
-  /** Which Cloudflare upstream the route calls, for the upstream error codes. */
+  /**
+   * Whether the route calls Cloudflare: it may answer the upstream error codes, and 429 when the
+   * tenant's share of an upstream budget is spent.
+   */
   upstream?: boolean;
   /** Error codes beyond the ones every authenticated route may answer with. */
   errors: ApiErrorCode[];
@@ -83,9 +88,11 @@ export const API_ROUTES = {
     method: "GET",
     path: "/api/stream/status",
     auth: "tenant",
-    summary: "A channel's live input status, cached per refresh interval",
+    summary:
+      "A channel's live input status, or without `channel` every channel's and whether any is live; " +
+      "cached per refresh interval, served stale (`stale: true`) for a while when Cloudflare cannot be read",
     query: streamStatusQuery,
-    data: channelStatus,
+    data: streamStatusData,
     status: 200,
     upstream: true,
     errors: ["invalid_request", "channel_not_found"],
@@ -115,6 +122,7 @@ export const API_ROUTES = {
   turn: {
     method: "POST",
     path: "/api/realtime/turn",
+    aliases: ["/api/realtime/turn/credentials"],
     auth: "tenant",
     summary: "Short-lived TURN credentials",
     body: turnRequest,
@@ -127,6 +135,7 @@ export const API_ROUTES = {
   sfuSession: {
     method: "POST",
     path: "/api/realtime/sfu",
+    aliases: ["/api/realtime/sfu/connect"],
     auth: "tenant",
     summary: "Creates a Realtime SFU session and a token that alone may use it",
     body: sfuSessionRequest,

@@ -3,8 +3,8 @@ import { id } from "../ids.ts";
 
 export const channelName = id("channel");
 
-/** `GET /api/stream/status?channel=` */
-export const streamStatusQuery = z.object({ channel: channelName });
+/** `GET /api/stream/status[?channel=]`: one channel, or without `channel` every channel of the tenant. */
+export const streamStatusQuery = z.object({ channel: z.optional(channelName) });
 
 export const playbackUrls = z.object({
   hls: z.url(),
@@ -23,11 +23,33 @@ export const channelStatus = z.object({
   enabled: z.boolean(),
   /** When the Worker learned this status: its last read from Cloudflare, or a notification. */
   checked_at: z.iso.datetime(),
+  /** Described in the OpenAPI document too: what clients see when Cloudflare cannot be read. */
+  stale: z
+    .boolean()
+    .check(
+      z.describe(
+        "True when the Worker could not refresh the status (Cloudflare failed or did not answer, or this " +
+          "tenant's share of the Cloudflare API budget is spent): this is the last status known, as of " +
+          "checked_at. Served so for up to 10 minutes after checked_at; past that the call fails.",
+      ),
+    ),
   /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
   error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,
 });
-export type ChannelStatus = z.infer<typeof channelStatus>;
+/** A channel's status as the API shows it (the status holder Durable Object is `ChannelStatus`). */
+export type ChannelStatusView = z.infer<typeof channelStatus>;
+
+/** `GET /api/stream/status` without `channel`: every channel of the tenant, in one call. */
+export const tenantStreamStatus = z.object({
+  /** Whether any channel is live. */
+  connected: z.boolean(),
+  channels: z.array(channelStatus),
+});
+export type TenantStreamStatus = z.infer<typeof tenantStreamStatus>;
+
+/** `GET /api/stream/status`: one channel's status with `channel`, every channel's without. */
+export const streamStatusData = z.union([channelStatus, tenantStreamStatus]);
 
 /** `POST /api/stream/connect` */
 export const streamConnectRequest = z.object({ channel: channelName });
@@ -38,6 +60,7 @@ export const ingestDetails = z.object({
   /** WHIP: the URL itself is the credential. */
   whip: z.object({ url: z.string() }),
 });
+export type IngestDetails = z.infer<typeof ingestDetails>;
 
 export const streamConnectData = z.object({
   /** True when the live input was disabled and this call enabled it again. */

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { UPSTREAM_LIMITS } from "../cloudflare/limits.ts";
 import { id } from "../ids.ts";
 
 /**
@@ -45,11 +46,28 @@ export type SecretBinding = (typeof SECRET_BINDINGS)[number];
 export const DEFAULT_CF_API_BASE = "https://api.cloudflare.com/client/v4";
 export const DEFAULT_REALTIME_API_BASE = "https://rtc.live.cloudflare.com/v1";
 
-/** Per-tenant minting limits, per minute. */
+/**
+ * Per-tenant limits: credential minting per minute, and the tenant's share of each upstream budget
+ * every tenant draws on (contracts/worker/upstream-shares.ts). A share left out is an equal part of
+ * what the tenants that set theirs leave.
+ */
 export const tenantLimits = z.object({
   credentialsPerMinute: z._default(z.int().check(z.gte(1), z.lte(100_000)), 600),
   credentialsPerUserPerMinute: z._default(z.int().check(z.gte(1), z.lte(10_000)), 30),
+  /** Calls on the Worker's Cloudflare API token (live input reads and updates), per 5 minutes. */
+  cloudflareApiPer5Minutes: z.optional(
+    z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.cloudflareApiPer5Minutes)),
+  ),
+  /** TURN credentials issued with the stack's TURN key, per second. */
+  turnCredentialsPerSecond: z.optional(
+    z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.turnCredentialsPerSecond)),
+  ),
+  /** Realtime API calls per SFU session through the session proxy, per second (default: Cloudflare's 50). */
+  sfuCallsPerSessionPerSecond: z.optional(
+    z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.sfuCallsPerSessionPerSecond)),
+  ),
 });
+export type TenantLimits = z.infer<typeof tenantLimits>;
 
 export const channelBinding = z.object({
   liveInputId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),

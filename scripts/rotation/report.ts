@@ -39,6 +39,6 @@ export function streamKeySummary(rotations: StreamKeyRotation[]): string {
       `    SRT    ${r.ingest.srt.url}  stream id: ${r.ingest.srt.streamId}  passphrase: ${r.ingest.srt.passphrase}`,
       `    WHIP   ${r.ingest.whip.url}`,
     ]),
-    "Stack outputs show the old keys until the stack is refreshed (pulumi refresh); POST /api/stream/connect always answers the current ones.",
+    "Stack outputs show the old keys until the stack is refreshed (pulumi refresh); POST /api/stream/connect answers the current ones within 10 s (its status holder re-reads the live input that often).",
   ].join("\n");
 }

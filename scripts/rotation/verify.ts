@@ -11,7 +11,10 @@ import { type SmokeTarget, targetOfStack } from "../smoke/target.ts";
 import { turnCheck } from "../smoke/turn.ts";
 import type { RotationKind } from "./kinds.ts";
 
-/** A call the Worker makes to Cloudflare with its API token every time (connect bypasses the status cache). */
+/**
+ * A live input read the Worker makes with its API token: connect, whose status holder reads with
+ * the calling Worker's token (a holder may run the previous deploy for minutes), so with the new one.
+ */
 function streamTokenCheck(target: SmokeTarget): SmokeCheck {
   const tenant = target.tenants[0];
   const channel = tenant.channels[0];

@@ -85,6 +85,57 @@ describe("the dashboard's status indicator", () => {
   });
 });
 
+describe("the dashboard's fallback poll", () => {
+  it("asks for every channel's status in one request, whatever the number of channels", async () => {
+    const dashboard = await openDashboard(browser, stack, { fakeClock: true });
+    try {
+      await expect.poll(() => dashboard.feed(CHANNEL).textContent()).toBe("Live updates");
+      const polls: string[] = [];
+      dashboard.page.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/api/stream/status") polls.push(request.url());
+      });
+      const answered = dashboard.page.waitForResponse(
+        (res) => new URL(res.url()).pathname === "/api/stream/status",
+      );
+      await dashboard.page.clock.runFor(30_000);
+      expect((await answered).status()).toBe(200);
+      expect(polls.map((url) => new URL(url).search)).toEqual([""]);
+      expect(Object.keys(stack.tenants.acme!.channels).length).toBeGreaterThan(1);
+    } finally {
+      await dashboard.context.close();
+    }
+  });
+});
+
+describe("when Cloudflare cannot be read", () => {
+  it("shows the last known status as such, then the current one once Cloudflare answers", async () => {
+    await admin.setLiveInputState(liveInput, "connected");
+    const dashboard = await openDashboard(browser, stack);
+    const card = dashboard.card(CHANNEL);
+    try {
+      await expect.poll(() => dashboard.indicator(CHANNEL).textContent()).toBe("Live");
+      const fault = await admin.addFault({
+        method: "GET",
+        path: `/client/v4/accounts/*/stream/live_inputs/${liveInput}`,
+        action: { type: "status", status: 503 },
+      });
+      try {
+        // Within a refresh interval (10 s) and a tick of the channel's status holder (5 s).
+        await expect.poll(() => card.getAttribute("data-stale"), { timeout: 20_000 }).toBe("true");
+        expect(await dashboard.indicator(CHANNEL).textContent()).toBe("Live");
+        expect(await card.locator(".detail").textContent()).toMatch(/last known at .*may be out of date/);
+        await dashboard.screenshot("stale");
+      } finally {
+        await admin.removeFault(fault.id);
+      }
+      await expect.poll(() => card.getAttribute("data-stale"), { timeout: 20_000 }).toBe("false");
+      expect(await card.locator(".detail").textContent()).toMatch(/checked/);
+    } finally {
+      await dashboard.context.close();
+    }
+  });
+});
+
 describe("when the network drops", () => {
   it("shows reconnecting, then resumes live updates with what it missed", async () => {
     await admin.setLiveInputState(liveInput, "disconnected");
@@ -95,6 +146,10 @@ describe("when the network drops", () => {
       await expect.poll(() => dashboard.feed(CHANNEL).textContent()).toBe("Live updates");
       await expect.poll(() => dashboard.indicator(CHANNEL).textContent()).toBe("Disconnected");
 
+      const statusCalls: string[] = [];
+      dashboard.page.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/api/stream/status") statusCalls.push(request.url());
+      });
       proxy.cut();
       await expect.poll(() => dashboard.feed(CHANNEL).textContent()).toMatch(/^Reconnecting/);
       await dashboard.screenshot("reconnecting");
@@ -106,6 +161,9 @@ describe("when the network drops", () => {
         .poll(() => dashboard.feed(CHANNEL).textContent(), { timeout: 20_000 })
         .toBe("Live updates");
       await expect.poll(() => dashboard.indicator(CHANNEL).textContent()).toBe("Live");
+      // The drop asked for a poll: of every channel at once, never one request per channel.
+      expect(statusCalls.length).toBeGreaterThan(0);
+      for (const url of statusCalls) expect(new URL(url).search).toBe("");
     } finally {
       await dashboard.context.close();
       await proxy.close();

@@ -2,7 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ChannelStatus } from "../../contracts/api/stream.ts";
+import type { ChannelStatusView } from "../../contracts/api/stream.ts";
 import { toolPath } from "../../local-engine/system-tools.ts";
 import { launchChromium } from "./support/browser.ts";
 import { MEDIA_CHANNELS } from "./support/context.ts";
@@ -16,11 +16,11 @@ const liveInput = tenant.channels[CHANNEL]!;
 const FFMPEG = toolPath("ffmpeg")!;
 const FFPROBE = FFMPEG.replace(/ffmpeg$/, "ffprobe");
 
-const status = async (): Promise<ChannelStatus> => {
+const status = async (): Promise<ChannelStatusView> => {
   const res = await fetch(`${stack.workerUrl}/api/stream/status?channel=${CHANNEL}`, {
     headers: { "x-tenant-id": TENANT, authorization: `Bearer ${tenant.apiKey}` },
   });
-  return ((await res.json()) as { data: ChannelStatus }).data;
+  return ((await res.json()) as { data: ChannelStatusView }).data;
 };
 
 async function ffprobe(url: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ChannelStatus, StreamConnectData } from "../../contracts/api/stream.ts";
+import type { ChannelStatusView, StreamConnectData } from "../../contracts/api/stream.ts";
 import { LOOPBACK_WEBRTC_ARGS, launchChromium } from "./support/browser.ts";
 import { MEDIA_CHANNELS } from "./support/context.ts";
 import { openDashboard } from "./support/dashboard.ts";
@@ -25,7 +25,7 @@ async function worker<T>(method: string, path: string, body?: unknown): Promise<
   if (!json.success) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
   return json.data;
 }
-const status = () => worker<ChannelStatus>("GET", `/api/stream/status?channel=${CHANNEL}`);
+const status = () => worker<ChannelStatusView>("GET", `/api/stream/status?channel=${CHANNEL}`);
 
 let browser: Browser;
 let publisher: Page;

@@ -6,6 +6,7 @@ import { StackConfigError } from "../../infra/config.ts";
 import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
 import { STREAM_LIVE_INPUT } from "../../infra/providers/stream-live-input.ts";
+import { migrationStep } from "../../infra/worker-migrations.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "../../infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
 import {
@@ -124,7 +125,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       mainModule: "index.js",
       migrations: {
         newTag: DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag,
-        steps: DURABLE_OBJECT_MIGRATIONS.map((m) => ({ newSqliteClasses: m.newSqliteClasses })),
+        steps: DURABLE_OBJECT_MIGRATIONS.map(migrationStep),
       },
     });
     expect(run.fake.named("realtime-worker-cron").inputs).toMatchObject({
@@ -137,6 +138,17 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     fake.deployedScripts.set("realtime-stack-dev", DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag);
     const run = await evaluate(devStackValues(), fake);
     expect(run.fake.named("realtime-worker").inputs.migrations).toBeUndefined();
+  });
+
+  it("upgrades a script deployed at v2 by renaming the limiter class, keeping its objects", async () => {
+    const fake = new FakeCloudflare();
+    fake.deployedScripts.set("realtime-stack-dev", "v2");
+    const run = await evaluate(devStackValues(), fake);
+    expect(run.fake.named("realtime-worker").inputs.migrations).toEqual({
+      oldTag: "v2",
+      newTag: "v3",
+      steps: [{ renamedClasses: [{ from: "RateLimiter", to: "TenantBudget" }] }],
+    });
   });
 
   it("wires only the active slot's ids and secrets into the Worker", async () => {

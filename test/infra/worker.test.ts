@@ -79,7 +79,7 @@ describe("worker/wrangler.jsonc (local runs and the Worker's own tests)", () => 
       compatibility_date: string;
       compatibility_flags: string[];
       durable_objects: { bindings: { name: string; class_name: string }[] };
-      migrations: { tag: string; new_sqlite_classes: string[] }[];
+      migrations: unknown[];
     };
     expect(wrangler.compatibility_date).toBe(COMPATIBILITY_DATE);
     expect(wrangler.compatibility_flags).toEqual(COMPATIBILITY_FLAGS);
@@ -87,7 +87,11 @@ describe("worker/wrangler.jsonc (local runs and the Worker's own tests)", () => 
       DURABLE_OBJECTS.map((d) => ({ name: d.binding, class_name: d.className })),
     );
     expect(wrangler.migrations).toEqual(
-      DURABLE_OBJECT_MIGRATIONS.map((m) => ({ tag: m.tag, new_sqlite_classes: m.newSqliteClasses })),
+      DURABLE_OBJECT_MIGRATIONS.map((m) => ({
+        tag: m.tag,
+        ...(m.newSqliteClasses ? { new_sqlite_classes: m.newSqliteClasses } : {}),
+        ...(m.renamedClasses ? { renamed_classes: m.renamedClasses } : {}),
+      })),
     );
   });
 });

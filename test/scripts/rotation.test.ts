@@ -9,6 +9,7 @@ import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "../../
 import { type Checkpoint, type RotateOptions, rotate } from "../../scripts/rotation/rotate.ts";
 import { redactIngest, rotateStreamKeys } from "../../scripts/rotation/stream-keys.ts";
 import { stackVerifier } from "../../scripts/rotation/verify.ts";
+import { STATUS_REFRESH_MS } from "../../worker/src/durable/status-snapshot.ts";
 import { ApiLoad } from "./support/api-load.ts";
 import {
   engineState,
@@ -282,14 +283,19 @@ describe("refusal and dry run", () => {
 });
 
 describe("stream keys", () => {
-  it("rotates a channel's ingest keys through rotate_keys; the Worker hands out the new ones", async () => {
+  it("rotates a channel's ingest keys through rotate_keys; the Worker hands out the new ones within its refresh interval", async () => {
     const outputs = await stack.driver.outputs();
     const oldKey = (outputs.tenants.acme!.channels["main-stage"] as { streamKey?: string }).streamKey;
     const [rotated] = await rotateStreamKeys(stack.driver, ["acme/main-stage"]);
     expect(rotated!.ingest.rtmps.streamKey).not.toBe(oldKey);
     const api = new WorkerApi(outputs.workerUrl, { tenant: "acme", key: outputs.tenants.acme!.apiKey });
-    const connect = await api.streamConnect("main-stage");
-    expect(connect.ingest.rtmps.stream_key).toBe(rotated!.ingest.rtmps.streamKey);
+    // Connect answers from the channel's status holder, which re-reads the live input this often.
+    await expect
+      .poll(async () => (await api.streamConnect("main-stage")).ingest.rtmps.stream_key, {
+        timeout: STATUS_REFRESH_MS + 2_000,
+        interval: 500,
+      })
+      .toBe(rotated!.ingest.rtmps.streamKey);
     const shown = JSON.stringify(redactIngest(rotated!, false));
     for (const secret of [
       rotated!.ingest.rtmps.streamKey,

@@ -33,7 +33,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.notFound(notFound);
   healthzRoutes(app);
   openApiRoutes(app);
-  streamRoutes(app, options.upstream);
+  streamRoutes(app);
   turnRoutes(app, options.upstream);
   sfuRoutes(app, options.upstream);
   channelRoutes(app);

@@ -1,9 +1,9 @@
-import type { ChannelStatus } from "../../contracts/api/stream.ts";
+import type { ChannelStatusView, IngestDetails } from "../../contracts/api/stream.ts";
+import type { LiveInput } from "../../contracts/cloudflare/stream.ts";
 import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
 import { ApiError } from "./api-error.ts";
 import type { LiveInputSnapshot } from "./durable/status-snapshot.ts";
-import type { WorkerBindings } from "./env.ts";
-import type { Tenant } from "./middleware/tenant-auth.ts";
+import type { Tenant } from "./tenants.ts";
 
 export type ChannelBinding = TenantBinding["channels"][string];
 
@@ -14,26 +14,27 @@ export function channelOf(tenant: Tenant, channel: string): ChannelBinding {
   return binding;
 }
 
-/** Every live input any tenant's channel uses, once each. */
-export const liveInputIds = (tenants: TenantMap): Set<string> =>
-  new Set(
-    Object.values(tenants).flatMap((tenant) => Object.values(tenant.channels).map((c) => c.liveInputId)),
-  );
-
-/** Whether any channel of any tenant uses the live input. */
-export const servesLiveInput = (tenants: TenantMap, liveInputId: string) =>
-  liveInputIds(tenants).has(liveInputId);
-
-/** The live input's status holder: one per live input, whichever tenant asks. */
-export const statusHolder = (env: WorkerBindings, liveInputId: string) =>
-  env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(liveInputId));
+/**
+ * Every live input any tenant's channel uses, once each, with the tenant whose share pays for
+ * reading it when no tenant asked (the cron, a notification): the first tenant that lists it.
+ */
+export function liveInputOwners(tenants: TenantMap): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const [tenantId, tenant] of Object.entries(tenants)) {
+    for (const { liveInputId } of Object.values(tenant.channels)) {
+      if (!owners.has(liveInputId)) owners.set(liveInputId, tenantId);
+    }
+  }
+  return owners;
+}
 
 /** A channel's status as the API answers it, from what the holder knows about its live input. */
 export function statusView(
   channel: string,
   binding: ChannelBinding,
   snapshot: LiveInputSnapshot,
-): ChannelStatus {
+  stale: boolean,
+): ChannelStatusView {
   const base = `${binding.playbackBase.replace(/\/+$/, "")}/${binding.liveInputId}`;
   return {
     channel,
@@ -42,11 +43,21 @@ export function statusView(
     state: snapshot.state,
     enabled: snapshot.enabled,
     checked_at: snapshot.checkedAt,
+    stale,
     error: snapshot.error ?? null,
     playback: {
       hls: `${base}/manifest/video.m3u8`,
       dash: `${base}/manifest/video.mpd`,
       whep: `${base}/webRTC/play`,
     },
+  };
+}
+
+/** A live input's ingest details as the API answers them: credentials, for connect alone. */
+export function ingestView(input: LiveInput): IngestDetails {
+  return {
+    rtmps: { url: input.rtmps.url, stream_key: input.rtmps.streamKey },
+    srt: { url: input.srt.url, stream_id: input.srt.streamId, passphrase: input.srt.passphrase },
+    whip: { url: input.webRTC.url },
   };
 }

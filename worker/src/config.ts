@@ -16,6 +16,12 @@ import { ApiError } from "./api-error.ts";
 
 export type BindingName = PlainBinding | SecretBinding;
 
+/**
+ * The plain and secret bindings as the runtime hands them over, typed `unknown` on purpose: they
+ * come from outside (the Pulumi program, wrangler, tests) and are validated here.
+ */
+export type ConfigBindings = Partial<Record<BindingName, unknown>>;
+
 const text = z.string().check(z.trim(), z.minLength(1), z.maxLength(128));
 /** Secrets: long enough to be one, and no whitespace that a copy-paste would add. */
 const secret = (minLength: number) => z.string().check(z.regex(new RegExp(`^\\S{${minLength},4096}$`)));
@@ -141,7 +147,8 @@ export function requireConfig<K extends BindingName>(env: object, names: readonl
 export const NEEDS = {
   tenantAuth: ["TENANTS", "SIGNING_SECRET", "TENANT_KEY_GENERATION"],
   sessionAuth: ["TENANTS", "SIGNING_SECRET"],
-  stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE"],
+  /** Reads are paid for from the asking tenant's share, which TENANTS sets. */
+  stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE", "TENANTS"],
   turn: [
     "TURN_KEY_ID",
     "TURN_KEY_SECRET",

@@ -1,18 +1,15 @@
-import type { PlainBinding, SecretBinding } from "../../contracts/worker/bindings.ts";
+import type { ConfigBindings } from "./config.ts";
 import type { ChannelStatus } from "./durable/channel-status.ts";
-import type { RateLimiter } from "./durable/rate-limiter.ts";
 import type { Room } from "./durable/room.ts";
-import type { Tenant, TenantCredential } from "./middleware/tenant-auth.ts";
+import type { TenantBudget } from "./durable/tenant-budget.ts";
 import type { SessionClaims } from "./session-token.ts";
+import type { Tenant, TenantCredential } from "./tenants.ts";
 
-/**
- * What the runtime hands the Worker. The plain and secret bindings are typed `unknown` on purpose:
- * they come from outside (the Pulumi program, wrangler, tests) and config.ts validates them.
- */
-export type WorkerBindings = Partial<Record<PlainBinding | SecretBinding, unknown>> & {
+/** What the runtime hands the Worker. */
+export type WorkerBindings = ConfigBindings & {
   CHANNEL_STATUS: DurableObjectNamespace<ChannelStatus>;
-  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   ROOM: DurableObjectNamespace<Room>;
+  TENANT_BUDGET: DurableObjectNamespace<TenantBudget>;
 };
 
 export type AppEnv = {

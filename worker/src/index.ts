@@ -3,8 +3,8 @@ import type { WorkerBindings } from "./env.ts";
 import { refreshChannels } from "./refresh-channels.ts";
 
 export { ChannelStatus } from "./durable/channel-status.ts";
-export { RateLimiter } from "./durable/rate-limiter.ts";
 export { Room } from "./durable/room.ts";
+export { TenantBudget } from "./durable/tenant-budget.ts";
 
 const app = createApp();
 

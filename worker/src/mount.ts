@@ -59,10 +59,17 @@ export function mount<R extends ApiRoute>(
 ): void {
   const handler = chain.pop() as RouteHandler<R>;
   const middleware = chain as MiddlewareHandler<AppEnv>[];
-  app.on([route.method], [route.path], ...AUTH[route.auth], validate(route), ...middleware, async (c) => {
-    const result = await handler(c, c.get("input") as RouteInput<R>);
-    if (result instanceof Response) return result;
-    const status = route.status as 200 | 201;
-    return route.envelope === false ? c.json(result, status) : ok(c, result, status);
-  });
+  app.on(
+    [route.method],
+    [route.path, ...(route.aliases ?? [])],
+    ...AUTH[route.auth],
+    validate(route),
+    ...middleware,
+    async (c) => {
+      const result = await handler(c, c.get("input") as RouteInput<R>);
+      if (result instanceof Response) return result;
+      const status = route.status as 200 | 201;
+      return route.envelope === false ? c.json(result, status) : ok(c, result, status);
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "../../contracts/tenant-key.ts";
+import { base64urlRespellings } from "../../contracts/testing.ts";
 import { type SessionClaims, signSessionToken, verifySessionToken } from "./session-token.ts";
 
 const SECRET = "a-signing-secret-for-tests-only-0123456789";
@@ -33,6 +34,19 @@ describe("session tokens", () => {
       "",
     ]) {
       expect(await verifySessionToken(SECRET, bad, 0)).toBeUndefined();
+    }
+  });
+
+  it("have one spelling: the signature with other unused bits in its last character is refused", async () => {
+    const token = await signSessionToken(SECRET, claims);
+    const [prefix, payload, mac] = token.split(".") as [string, string, string];
+    const respelled = base64urlRespellings(mac);
+    expect(respelled).toHaveLength(3);
+    for (const other of respelled) {
+      expect(await verifySessionToken(SECRET, `${prefix}.${payload}.${other}`, 0)).toBeUndefined();
+    }
+    for (const other of base64urlRespellings(payload)) {
+      expect(await verifySessionToken(SECRET, `${prefix}.${other}.${mac}`, 0)).toBeUndefined();
     }
   });
 

@@ -1,15 +1,19 @@
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { dashboardTokenData } from "../../contracts/api/dashboard.ts";
 import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
+import { base64urlRespellings } from "../../contracts/testing.ts";
+import { createApp } from "../src/app.ts";
 import {
   DASHBOARD_SESSION_MAX_SECONDS,
   DASHBOARD_TOKEN_TTL_SECONDS,
   signDashboardToken,
+  verifyDashboardToken,
 } from "../src/dashboard-token.ts";
-import { type Answer, call, callAs, fixture, tenantKey } from "./support/api.ts";
+import { type Answer, type CallOptions, call, callAs, fixture, tenantKey } from "./support/api.ts";
 
-const exchange = (tenant: string, bearer: string) =>
-  call("/api/dashboard/token", { method: "POST", tenant, bearer });
+const exchange = (tenant: string, bearer: string, options: CallOptions = {}) =>
+  call("/api/dashboard/token", { ...options, method: "POST", tenant, bearer });
 const tokenOf = (res: Answer) => apiSuccess(dashboardTokenData).parse(res.json).data;
 const generation = () => Number(fixture().bindings.TENANT_KEY_GENERATION);
 
@@ -81,5 +85,63 @@ describe("POST /api/dashboard/token", () => {
     expect(await use(generation())).toBe(200);
     expect(await use(generation() - 1)).toBe(200);
     expect(await use(generation() - 2)).toBe(403);
+  });
+
+  it("have one spelling: a token with other unused bits in its last character is refused", async () => {
+    const { token } = tokenOf(await callAs("acme", "/api/dashboard/token", { method: "POST" }));
+    const [prefix, payload, mac] = token.split(".") as [string, string, string];
+    const respelled = base64urlRespellings(mac);
+    expect(respelled).toHaveLength(3);
+    for (const other of respelled) {
+      const res = await call("/api/stream/channels", {
+        tenant: "acme",
+        bearer: `${prefix}.${payload}.${other}`,
+      });
+      expect(res.status).toBe(403);
+    }
+  });
+});
+
+/**
+ * Tenant key rotation as the Worker sees it: each rotation redeploys it with the next
+ * TENANT_KEY_GENERATION. One Worker (app and env) per generation, like one deploy per rotation.
+ */
+describe("dashboard sessions across tenant key rotations", () => {
+  const deployedAt = (gen: number): CallOptions => ({
+    app: { app: createApp(), env: { ...env, TENANT_KEY_GENERATION: String(gen) } },
+  });
+  const generationOf = async (token: string) =>
+    (await verifyDashboardToken(fixture().bindings.SIGNING_SECRET!, token, 0))?.generation;
+
+  it("a refreshed token keeps the generation it was signed in with, and two rotations end it", async () => {
+    const g = generation();
+    const signedIn = tokenOf(await exchange("acme", await tenantKey("acme", g), deployedAt(g)));
+    expect(await generationOf(signedIn.token)).toBe(g);
+
+    // First rotation: the session goes on, still of generation g.
+    const refreshed = await exchange("acme", signedIn.token, deployedAt(g + 1));
+    expect(refreshed.status).toBe(200);
+    const { token } = tokenOf(refreshed);
+    expect(await generationOf(token)).toBe(g);
+    expect(tokenOf(refreshed).session_expires_at).toBe(signedIn.session_expires_at);
+    expect(
+      (await call("/api/stream/channels", { tenant: "acme", bearer: token, ...deployedAt(g + 1) })).status,
+    ).toBe(200);
+
+    // Second rotation: every session from before the first one has ended.
+    for (const stale of [signedIn.token, token]) {
+      expect((await exchange("acme", stale, deployedAt(g + 2))).status).toBe(403);
+      const use = await call("/api/stream/channels", { tenant: "acme", bearer: stale, ...deployedAt(g + 2) });
+      expect(use.status).toBe(403);
+    }
+  });
+
+  it("a sign-in with the previous generation's key gets a token of that generation", async () => {
+    const g = generation();
+    const res = await exchange("acme", await tenantKey("acme", g - 1), deployedAt(g));
+    expect(res.status).toBe(200);
+    const { token } = tokenOf(res);
+    expect(await generationOf(token)).toBe(g - 1);
+    expect((await exchange("acme", token, deployedAt(g + 1))).status).toBe(403);
   });
 });

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiFailure } from "../../contracts/api/envelope.ts";
 import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../contracts/api/event-stream.ts";
 import { statusEventData } from "../../contracts/api/events.ts";
-import { call, callAs } from "./support/api.ts";
+import { STATUS_REFRESH_MS } from "../src/durable/status-snapshot.ts";
+import { call, callAs, emulatorAdmin } from "./support/api.ts";
 import {
   cloudflareTime,
   type EventStream,
@@ -36,6 +37,7 @@ const notify = (event: "live_input.connected" | "live_input.disconnected") => {
 };
 
 afterEach(async () => {
+  vi.useRealTimers();
   for (const stream of open.splice(0)) await stream.close();
 });
 
@@ -82,6 +84,33 @@ describe("GET /api/stream/events", () => {
       message = await stream.next(HEARTBEAT_INTERVAL_MS + 2_000);
     }
     expect(message).toEqual({ event: "comment" });
+  });
+
+  it("marks the status stale while Cloudflare cannot be read, and fresh again once it can", {
+    timeout: 30_000,
+  }, async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const stream = await openEvents("feed");
+    open.push(stream);
+    const initial = await nextStatus(stream);
+    expect(initial.status.stale).toBe(false);
+    const fault = await emulatorAdmin<{ id: string }>("POST", "/faults", {
+      method: "GET",
+      path: `/client/v4/accounts/*/stream/live_inputs/${liveInputOf("feed")}`,
+      action: { type: "status", status: 503 },
+    });
+    try {
+      // The holder's next tick finds the status past its refresh interval, and cannot refresh it.
+      vi.advanceTimersByTime(STATUS_REFRESH_MS);
+      const stale = await nextStatus(stream, 10_000);
+      expect(stale).toEqual({ id: initial.id, status: { ...initial.status, stale: true } });
+    } finally {
+      await emulatorAdmin("DELETE", `/faults/${fault.id}`);
+    }
+    vi.advanceTimersByTime(STATUS_REFRESH_MS);
+    const fresh = await nextStatus(stream, 10_000);
+    expect(fresh.status).toMatchObject({ stale: false, state: initial.status.state });
+    expect(Date.parse(fresh.status.checked_at)).toBeGreaterThan(Date.parse(initial.status.checked_at));
   });
 
   it("needs the tenant's credentials and one of its channels", async () => {

@@ -1,15 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import type { TenantMap } from "../../contracts/worker/bindings.ts";
+import type { TenantLimits, TenantMap } from "../../contracts/worker/bindings.ts";
 import { startEmulator } from "../../emulator/server.ts";
 import { permissionGroups } from "../../emulator/services/tokens/permissions.ts";
 import type { Credential, Fixture } from "./support/fixture.ts";
 import "./support/fixture.ts";
 
 /**
- * The tenants the tests use: two ordinary ones, and one with tiny limits for the rate-limit tests.
- * Test files run in parallel against one emulator, so a test that counts upstream reads or injects
- * faults has a channel of its own.
+ * The tenants the tests use: two ordinary ones, one with tiny limits for the rate-limit tests, and
+ * a noisy neighbour with a small share of the Cloudflare API budget beside a quiet one. Test files
+ * run in parallel against one emulator, so a test that counts upstream reads or injects faults has
+ * a channel of its own.
  */
 const TENANTS = {
   acme: {
@@ -18,18 +19,24 @@ const TENANTS = {
       "backup",
       "connect",
       "faulty",
+      "limited",
+      "garbled",
+      "hung",
       "slow",
       "matrix",
       "canary",
       "cron",
       "webhook",
+      "clock",
       "events",
+      "feed",
+      "outage",
     ],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
   globex: {
-    channels: ["main", "holder"],
+    channels: ["main", "holder", "switch"],
     allowedOrigins: ["https://globex.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
@@ -38,7 +45,22 @@ const TENANTS = {
     allowedOrigins: [],
     limits: { credentialsPerMinute: 4, credentialsPerUserPerMinute: 2 },
   },
-};
+  noisy: {
+    channels: ["a", "b", "c", "d", "e", "f", "g", "h"],
+    allowedOrigins: [],
+    limits: {
+      credentialsPerMinute: 100_000,
+      credentialsPerUserPerMinute: 10_000,
+      cloudflareApiPer5Minutes: 5,
+      turnCredentialsPerSecond: 3,
+    },
+  },
+  quiet: {
+    channels: ["live"],
+    allowedOrigins: [],
+    limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
+  },
+} satisfies Record<string, { channels: string[]; allowedOrigins: string[]; limits: TenantLimits }>;
 
 /** Starts the emulator in Node, seeds it through Cloudflare's own API, and provides the fixture. */
 export default async function setup(project: TestProject) {
@@ -55,16 +77,20 @@ export default async function setup(project: TestProject) {
     return json.result;
   };
   const groupIds = permissionGroups.filter((g) => g.name.startsWith("Stream ")).map((g) => ({ id: g.id }));
-  const streamToken = await api<{ value: string }>("/tokens", {
-    name: "worker tests: stream read/write",
-    policies: [
-      {
-        effect: "allow",
-        resources: { [`com.cloudflare.api.account.${emu.accountId}`]: "*" },
-        permission_groups: groupIds,
-      },
-    ],
-  });
+  const newStreamToken = async (name: string): Promise<Credential> => {
+    const token = await api<{ id: string; value: string }>("/tokens", {
+      name,
+      policies: [
+        {
+          effect: "allow",
+          resources: { [`com.cloudflare.api.account.${emu.accountId}`]: "*" },
+          permission_groups: groupIds,
+        },
+      ],
+    });
+    return { id: token.id, secret: token.value };
+  };
+  const streamToken = await newStreamToken("worker tests: stream read/write");
   const turnKey = async (): Promise<Credential> => {
     const key = await api<{ uid: string; key: string }>("/calls/turn_keys", { name: "worker tests" });
     return { id: key.uid, secret: key.key };
@@ -112,12 +138,13 @@ export default async function setup(project: TestProject) {
       REALTIME_API_BASE: emu.realtimeBase,
       TURN_KEY_SECRET: turn.secret,
       SFU_APP_SECRET: sfu.secret,
-      STREAM_API_TOKEN: streamToken.value,
+      STREAM_API_TOKEN: streamToken.secret,
       SIGNING_SECRET: randomBytes(32).toString("base64url"),
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },
     liveInputs,
     isolated,
+    nextStreamToken: await newStreamToken("worker tests: the next slot's stream token"),
   };
   project.provide("fixture", fixture);
   return () => emu.close();

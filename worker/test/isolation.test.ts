@@ -75,8 +75,15 @@ const sessionRoute = (route: string, method: string, suffix: string, body?: () =
 const CASES: Case[] = [
   tenantRoute("streamStatus", "GET", "/api/stream/status?channel=main"),
   tenantRoute("streamConnect", "POST", "/api/stream/connect", { channel: "main" }),
+  tenantRoute("streamStatus (every channel)", "GET", "/api/stream/status"),
   tenantRoute("turn", "POST", "/api/realtime/turn", {}),
+  tenantRoute("turn (alias)", "POST", "/api/realtime/turn/credentials", {}),
   tenantRoute("sfuSession", "POST", "/api/realtime/sfu", { room_id: "r", user_id: "u", user_name: "U" }),
+  tenantRoute("sfuSession (alias)", "POST", "/api/realtime/sfu/connect", {
+    room_id: "r",
+    user_id: "u",
+    user_name: "U",
+  }),
   sessionRoute("sfuTracksNew", "POST", "/tracks/new", () => ({
     tracks: [{ location: "remote", sessionId: sessions.publisher.session_id, trackName: "mic" }],
   })),

@@ -119,6 +119,8 @@ describe("the room socket", () => {
     expect((await upgrade("/api/realtime/rooms/guarded/ws")).status).toBe(401);
     expect((await upgrade(path("guarded", `${ada.token.slice(0, -4)}AAAA`))).status).toBe(403);
     expect((await upgrade(path("elsewhere", ada.token))).status).toBe(403);
+    const twice = `${path("guarded", ada.token)}&token=${encodeURIComponent(ada.token)}`;
+    expect((await upgrade(twice)).status).toBe(400);
     const plain = await call(path("guarded", ada.token));
     expect(plain.status).toBe(426);
     expect(apiFailure.parse(plain.json).error.code).toBe("upgrade_required");

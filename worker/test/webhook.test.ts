@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
 import { channelStatus } from "../../contracts/api/stream.ts";
 import { webhookData } from "../../contracts/api/webhook.ts";
+import { STATUS_REFRESH_MS } from "../src/durable/status-snapshot.ts";
+import { NOTIFICATION_MAX_SKEW_MS } from "../src/routes/webhook.ts";
 import { type Answer, callAs, fixture } from "./support/api.ts";
 import { cloudflareTime, liveInputOf, notification, postWebhook } from "./support/events.ts";
 
@@ -68,5 +70,46 @@ describe("POST /api/stream/webhook", () => {
   it("answers 200 for a live input no channel uses, without keeping anything", async () => {
     const stranger = notification("f".repeat(32), "live_input.connected", cloudflareTime());
     expect(outcomeOf(await postWebhook(stranger))).toBe("unknown_live_input");
+  });
+});
+
+describe("notification ordering, bounded by the clock", () => {
+  const clockUid = liveInputOf("clock");
+  const clockStatus = async () =>
+    apiSuccess(channelStatus).parse((await callAs("acme", "/api/stream/status?channel=clock")).json).data;
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("refuses a notification dated further ahead than the allowed skew, and changes nothing", async () => {
+    const before = await clockStatus();
+    for (const updatedAt of ["2099-01-01T00:00:00Z", cloudflareTime(NOTIFICATION_MAX_SKEW_MS + 5_000)]) {
+      const res = await postWebhook(notification(clockUid, "live_input.connected", updatedAt));
+      expect(res.status).toBe(400);
+      const { error } = apiFailure.parse(res.json);
+      expect(error.code).toBe("invalid_request");
+      expect(error.message).toContain("data.updated_at");
+    }
+    expect(await clockStatus()).toMatchObject({ connected: before.connected, state: before.state });
+    // A genuine notification after them is news, not stale.
+    const genuine = notification(clockUid, "live_input.disconnected", cloudflareTime());
+    expect(outcomeOf(await postWebhook(genuine))).toBe("applied");
+  });
+
+  it("lets a fresh read from Cloudflare that disagrees win once the refresh interval has passed", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // Dated ahead within the skew, it outranks every notification until then...
+    const ahead = notification(
+      clockUid,
+      "live_input.connected",
+      cloudflareTime(NOTIFICATION_MAX_SKEW_MS - 5_000),
+    );
+    expect(outcomeOf(await postWebhook(ahead))).toBe("applied");
+    const behind = notification(clockUid, "live_input.disconnected", cloudflareTime(1_000));
+    expect(outcomeOf(await postWebhook(behind))).toBe("stale");
+    expect(await clockStatus()).toMatchObject({ connected: true, state: "connected" });
+    // ...but not Cloudflare's own answer (the emulator's input never went live), a refresh later.
+    vi.advanceTimersByTime(STATUS_REFRESH_MS + 1_000);
+    expect(await clockStatus()).toMatchObject({ connected: false, state: null, stale: false });
   });
 });

@@ -22,13 +22,15 @@ export interface Dashboard {
 export async function openDashboard(
   browser: Browser,
   stack: E2eStack,
-  options: { tenant?: string; origin?: string } = {},
+  options: { tenant?: string; origin?: string; fakeClock?: boolean } = {},
 ): Promise<Dashboard> {
   const tenant = options.tenant ?? "acme";
   const origin = options.origin ?? stack.workerUrl;
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
   const page = await context.newPage();
+  // The page's timers (polls, backoff, token refresh) then run only when the test says so.
+  if (options.fakeClock) await page.clock.install();
   await page.goto(`${origin}/?tenant=${tenant}`);
   await page.getByLabel("Tenant API key").fill(stack.tenants[tenant]!.apiKey);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -13,7 +13,6 @@ import {
   roomClientMessage,
   type Topology,
 } from "../../../contracts/api/rooms.ts";
-import type { WorkerBindings } from "../env.ts";
 import { type SessionClaims, sessionClaims } from "../session-token.ts";
 import "../zod-messages.ts";
 
@@ -56,8 +55,8 @@ const STORAGE_GET_MAX_KEYS = 128;
  * pings are answered without waking it. Presence is the set of open sockets (one per user); join
  * reserves a place first so that the topology is decided before the socket connects.
  */
-export class Room extends DurableObject<WorkerBindings> {
-  constructor(ctx: DurableObjectState, env: WorkerBindings) {
+export class Room extends DurableObject<unknown> {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(ROOM_PING, ROOM_PONG));
   }
@@ -346,5 +345,5 @@ function parseMessage(raw: string | ArrayBuffer): Parsed {
 }
 
 /** Rooms are per tenant: the same room id in two tenants is two rooms. */
-export const roomOf = (env: WorkerBindings, tenantId: string, roomId: string) =>
+export const roomOf = (env: { ROOM: DurableObjectNamespace<Room> }, tenantId: string, roomId: string) =>
   env.ROOM.get(env.ROOM.idFromName(`${tenantId}:${roomId}`));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { instantNs, RESUME_WINDOW, StatusLog } from "./status-log.ts";
-import type { LiveInputSnapshot } from "./status-snapshot.ts";
+import { instantNs, nowNs, RESUME_WINDOW, StatusLog } from "./status-log.ts";
+import { type LiveInputSnapshot, STATUS_REFRESH_MS } from "./status-snapshot.ts";
 
 const snapshot = (state: string | null, checkedAt = "2026-01-01T00:00:00.000Z"): LiveInputSnapshot => ({
   liveInputId: "0".repeat(32),
@@ -43,6 +43,23 @@ describe("StatusLog", () => {
     log.apply(snapshot("disconnected"), 20n);
     expect(log.apply(snapshot("connected"), 10n)).toBe("stale");
     expect(log.snapshot?.state).toBe("disconnected");
+  });
+
+  it("lets a read from Cloudflare outrank a held status once that is a refresh interval old", () => {
+    const log = newLog();
+    const learnedAt = Date.parse("2026-01-01T00:00:00.000Z");
+    // A notification that claims a time far ahead (2099), learned at `learnedAt`.
+    log.apply(snapshot("connected"), instantNs("2099-01-01T00:00:00Z")!);
+    // A read started within the refresh interval of it is older news: it races the notification.
+    expect(log.apply(snapshot("disconnected"), nowNs(learnedAt + 5_000), learnedAt + 5_000)).toBe("stale");
+    // One started a refresh interval later is Cloudflare's word now: it wins, and the clock resets.
+    const readAt = learnedAt + STATUS_REFRESH_MS;
+    expect(log.apply(snapshot("disconnected", new Date(readAt).toISOString()), nowNs(readAt), readAt)).toBe(
+      "applied",
+    );
+    expect(log.snapshot?.state).toBe("disconnected");
+    // Notifications are ordered by their own times again.
+    expect(log.apply(snapshot("connected"), nowNs(readAt + 1_000))).toBe("applied");
   });
 
   it("resumes after a Last-Event-ID with exactly the changes missed", () => {

@@ -1,4 +1,4 @@
-import type { LiveInputSnapshot } from "./status-snapshot.ts";
+import { type LiveInputSnapshot, STATUS_REFRESH_MS } from "./status-snapshot.ts";
 
 /** A status change as subscribers see it; `id` is the SSE event id. */
 export interface StatusEvent {
@@ -50,7 +50,10 @@ function sameStatus(a: LiveInputSnapshot, b: LiveInputSnapshot): boolean {
 
 /**
  * One live input's status over time: news older than what is held never overwrites it, news that
- * says the same only refreshes it, and each real change gets the next event id.
+ * says the same only refreshes it, and each real change gets the next event id. A read from
+ * Cloudflare is the exception: one started a refresh interval or more after the held status was
+ * learned wins whatever the held status claims to be as of, so that no notification's clock (a
+ * skewed or forged `updated_at`) can freeze a status against Cloudflare's own answer.
  */
 export class StatusLog {
   constructor(
@@ -70,7 +73,8 @@ export class StatusLog {
     return this.state;
   }
 
-  apply(snapshot: LiveInputSnapshot, asOfNs: bigint): ApplyOutcome {
+  /** News as of `asOfNs`; `readStartedAtMs` when it is a read from Cloudflare, started then. */
+  apply(snapshot: LiveInputSnapshot, asOfNs: bigint, readStartedAtMs?: number): ApplyOutcome {
     const state = this.state;
     if (!state) {
       this.state = {
@@ -82,7 +86,10 @@ export class StatusLog {
       };
       return "applied";
     }
-    if (asOfNs < BigInt(state.asOfNs)) return "stale";
+    const outranks =
+      readStartedAtMs !== undefined &&
+      readStartedAtMs - Date.parse(state.snapshot.checkedAt) >= STATUS_REFRESH_MS;
+    if (asOfNs < BigInt(state.asOfNs) && !outranks) return "stale";
     state.asOfNs = String(asOfNs);
     if (sameStatus(state.snapshot, snapshot)) {
       state.snapshot = { ...state.snapshot, checkedAt: snapshot.checkedAt };

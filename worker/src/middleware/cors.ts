@@ -3,8 +3,8 @@ import type { TenantMap } from "../../../contracts/worker/bindings.ts";
 import { ApiError } from "../api-error.ts";
 import { configReport } from "../config.ts";
 import type { AppEnv } from "../env.ts";
+import { findTenant } from "../tenants.ts";
 import { allowedMethods } from "./errors.ts";
-import { findTenant } from "./tenant-auth.ts";
 
 const ALLOW_HEADERS = "authorization, content-type, x-tenant-id, x-request-id";
 const EXPOSE_HEADERS = "x-request-id, retry-after";

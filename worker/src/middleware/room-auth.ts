@@ -3,7 +3,8 @@ import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { verifySessionToken } from "../session-token.ts";
-import { findTenant, forbidden } from "./tenant-auth.ts";
+import { findTenant } from "../tenants.ts";
+import { forbidden } from "./tenant-auth.ts";
 
 /**
  * `?token=<session token>` for the room in the path: browsers cannot set headers on a WebSocket.
@@ -11,12 +12,17 @@ import { findTenant, forbidden } from "./tenant-auth.ts";
  */
 export const roomAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.sessionAuth);
-  const token = c.req.query("token");
+  const [token, ...more] = c.req.queries("token") ?? [];
+  if (more.length > 0) {
+    throw new ApiError("invalid_request", "Send the room token once: ?token=<token>", {
+      details: { query: "token" },
+    });
+  }
   if (!token) throw new ApiError("unauthorized", "Send the room token: ?token=<token>");
   const claims = await verifySessionToken(config.SIGNING_SECRET, token, Math.floor(Date.now() / 1000));
-  const binding = claims && findTenant(config.TENANTS, claims.tenant);
-  if (!claims || !binding || claims.room !== c.req.param("room_id")) throw forbidden();
-  c.set("tenant", { ...binding, id: claims.tenant });
+  const tenant = claims && findTenant(config.TENANTS, claims.tenant);
+  if (!claims || !tenant || claims.room !== c.req.param("room_id")) throw forbidden();
+  c.set("tenant", tenant);
   c.set("roomMember", claims);
   await next();
 });

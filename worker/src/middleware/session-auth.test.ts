@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiFailure } from "../../../contracts/api/envelope.ts";
+import { base64urlRespellings } from "../../../contracts/testing.ts";
 import { call, fixture } from "../../test/support/api.ts";
 import { signSessionToken } from "../session-token.ts";
 
@@ -34,6 +35,15 @@ describe("session auth", () => {
     for (const res of refusals) {
       expect(res.status).toBe(403);
       expect(apiFailure.parse(res.json).error.code).toBe("forbidden");
+    }
+  });
+
+  it("403s the session's own token respelled (other unused bits in the signature's last character)", async () => {
+    const genuine = await token();
+    const mac = genuine.split(".")[2]!;
+    for (const other of base64urlRespellings(mac)) {
+      const res = await get(`${genuine.slice(0, -mac.length)}${other}`);
+      expect(res.status).toBe(403);
     }
   });
 

@@ -2,7 +2,8 @@ import { createMiddleware } from "hono/factory";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { verifySessionToken } from "../session-token.ts";
-import { credentials, findTenant, forbidden } from "./tenant-auth.ts";
+import { findTenant } from "../tenants.ts";
+import { credentials, forbidden } from "./tenant-auth.ts";
 
 /**
  * `X-Tenant-ID` + `Authorization: Bearer <session token>` for the session named in the path: a
@@ -12,11 +13,11 @@ export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.sessionAuth);
   const { tenantId, bearer } = credentials(c);
   const claims = await verifySessionToken(config.SIGNING_SECRET, bearer, Math.floor(Date.now() / 1000));
-  const binding = findTenant(config.TENANTS, tenantId);
-  if (!claims || !binding || claims.tenant !== tenantId || claims.session !== c.req.param("session_id")) {
+  const tenant = findTenant(config.TENANTS, tenantId);
+  if (!claims || !tenant || claims.tenant !== tenantId || claims.session !== c.req.param("session_id")) {
     throw forbidden();
   }
-  c.set("tenant", { ...binding, id: tenantId });
+  c.set("tenant", tenant);
   c.set("roomMember", claims);
   await next();
 });

@@ -45,6 +45,23 @@ describe("tenant auth", () => {
     await expectRefused(status("acme", await tenantKey("acme", 3)), 403);
   });
 
+  it("400s a credential header sent twice, as workerd hands it over (joined by a comma), before any 401", async () => {
+    const key = await tenantKey("acme");
+    const cases: [string, Record<string, string>][] = [
+      ["authorization", { "x-tenant-id": "acme", authorization: `Bearer ${key}, Bearer ${key}` }],
+      ["authorization", { "x-tenant-id": "acme", authorization: "Bearer a, Bearer b" }],
+      ["x-tenant-id", { "x-tenant-id": "acme, globex", authorization: `Bearer ${key}` }],
+      ["x-tenant-id", { "x-tenant-id": "acme, acme" }],
+    ];
+    for (const [header, headers] of cases) {
+      const res = await call("/api/stream/status?channel=main", { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(400);
+      const { error } = apiFailure.parse(res.json);
+      expect(error).toMatchObject({ code: "invalid_request", details: { header } });
+      expect(res.text).not.toContain(key);
+    }
+  });
+
   it("503s not_configured, naming the bindings, when it cannot check keys", async () => {
     const app = { app: createApp(), env: { ...env, SIGNING_SECRET: "short", TENANTS: "{not json" } };
     const res = await call("/api/stream/status?channel=main", {

@@ -1,21 +1,33 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { ID_PATTERN } from "../../../contracts/ids.ts";
-import { verifyTenantKey } from "../../../contracts/tenant-key.ts";
-import type { TenantBinding, TenantMap } from "../../../contracts/worker/bindings.ts";
+import { tenantKeyGeneration } from "../../../contracts/tenant-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { isDashboardToken, verifyDashboardToken } from "../dashboard-token.ts";
 import type { AppEnv } from "../env.ts";
-
-export type Tenant = TenantBinding & { id: string };
+import { findTenant, type TenantCredential } from "../tenants.ts";
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
 
-/** The tenant id and bearer credential of a request, or 401 when either is absent. */
+/**
+ * A credential header sent once. The runtime hands a header sent several times over as one value,
+ * joined by ", " (workerd's Headers, as the Fetch standard combines them); neither a tenant id nor
+ * a bearer credential holds a comma, so a comma means the request is ambiguous: 400, never a guess.
+ */
+function credentialHeader(c: Context<AppEnv>, name: "X-Tenant-ID" | "Authorization"): string | undefined {
+  const value = c.req.header(name);
+  if (value?.includes(",")) {
+    throw new ApiError("invalid_request", `Send the ${name} header once, with one value`, {
+      details: { header: name.toLowerCase() },
+    });
+  }
+  return value;
+}
+
+/** The tenant id and bearer credential of a request: 400 when ambiguous, 401 when either is absent. */
 export function credentials(c: Context<AppEnv>): { tenantId: string; bearer: string } {
-  const tenantId = c.req.header("x-tenant-id");
-  const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+  const tenantId = credentialHeader(c, "X-Tenant-ID");
+  const bearer = BEARER.exec(credentialHeader(c, "Authorization") ?? "")?.[1];
   if (!tenantId || !bearer) {
     throw new ApiError("unauthorized", "Send X-Tenant-ID and Authorization: Bearer <credential>", {
       headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },
@@ -24,15 +36,7 @@ export function credentials(c: Context<AppEnv>): { tenantId: string; bearer: str
   return { tenantId, bearer };
 }
 
-/** The tenant's entry in the map, if the id is well formed and the map has it as its own key. */
-export function findTenant(tenants: TenantMap, tenantId: string): TenantBinding | undefined {
-  return ID_PATTERN.test(tenantId) && Object.hasOwn(tenants, tenantId) ? tenants[tenantId] : undefined;
-}
-
 export const forbidden = () => new ApiError("forbidden", "The credential is not valid for this tenant");
-
-/** What a tenant-authenticated caller holds: the tenant key, or a dashboard token made from it. */
-export type TenantCredential = { kind: "tenant_key" } | { kind: "dashboard_token"; signedInAt: number };
 
 type KeyConfig = { SIGNING_SECRET: string; TENANT_KEY_GENERATION: number };
 
@@ -52,10 +56,17 @@ async function verifyCredential(
 ): Promise<TenantCredential | undefined> {
   if (isDashboardToken(bearer)) {
     const claims = await verifyDashboardCredential(config, tenantId, bearer);
-    return claims && { kind: "dashboard_token", signedInAt: claims.signed_in_at };
+    return (
+      claims && { kind: "dashboard_token", generation: claims.generation, signedInAt: claims.signed_in_at }
+    );
   }
-  const valid = await verifyTenantKey(config.SIGNING_SECRET, tenantId, config.TENANT_KEY_GENERATION, bearer);
-  return valid ? { kind: "tenant_key" } : undefined;
+  const generation = await tenantKeyGeneration(
+    config.SIGNING_SECRET,
+    tenantId,
+    config.TENANT_KEY_GENERATION,
+    bearer,
+  );
+  return generation === undefined ? undefined : { kind: "tenant_key", generation };
 }
 
 /**
@@ -65,10 +76,10 @@ async function verifyCredential(
 export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.tenantAuth);
   const { tenantId, bearer } = credentials(c);
-  const binding = findTenant(config.TENANTS, tenantId);
+  const tenant = findTenant(config.TENANTS, tenantId);
   const credential = await verifyCredential(config, tenantId, bearer);
-  if (!binding || !credential) throw forbidden();
-  c.set("tenant", { ...binding, id: tenantId });
+  if (!tenant || !credential) throw forbidden();
+  c.set("tenant", tenant);
   c.set("credential", credential);
   await next();
 });

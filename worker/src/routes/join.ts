@@ -3,7 +3,7 @@ import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { roomOf } from "../durable/room.ts";
 import type { AppEnv } from "../env.ts";
-import { mintRateLimit } from "../middleware/rate-limit.ts";
+import { limitMinting } from "../middleware/rate-limit.ts";
 import { mount } from "../mount.ts";
 import { SESSION_TOKEN_TTL_SECONDS, signSessionToken } from "../session-token.ts";
 import type { UpstreamOptions } from "../upstream/http.ts";
@@ -17,7 +17,7 @@ import { withoutPort53 } from "./turn.ts";
  * credentials for it are minted. Should minting fail, the place is given back.
  */
 export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
-  mount(app, API_ROUTES.join, mintRateLimit, async (c, { body }) => {
+  mount(app, API_ROUTES.join, limitMinting({ turn: true }), async (c, { body }) => {
     const turnConfig = requireConfig(c.env, NEEDS.turn);
     const sfuConfig = requireConfig(c.env, NEEDS.sfu);
     const tenant = c.get("tenant");

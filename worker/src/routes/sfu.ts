@@ -5,7 +5,8 @@ import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { roomOf } from "../durable/room.ts";
 import type { AppEnv } from "../env.ts";
-import { mintRateLimit } from "../middleware/rate-limit.ts";
+import { limitMinting } from "../middleware/rate-limit.ts";
+import { admitSessionCall, limitSessionCalls } from "../middleware/session-call-limit.ts";
 import { mount } from "../mount.ts";
 import { SESSION_TOKEN_TTL_SECONDS, signSessionToken } from "../session-token.ts";
 import type { UpstreamOptions } from "../upstream/http.ts";
@@ -36,9 +37,14 @@ async function requireSameRoomSessions(c: Context<AppEnv>, tracks: TrackObject[]
 }
 
 export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
-  const sfu = (env: object) => new SfuClient(requireConfig(env, NEEDS.sfu), upstream);
+  /** The session proxy's client: each retry is one more call, counted against the session's share too. */
+  const proxy = (c: Context<AppEnv>) =>
+    new SfuClient(requireConfig(c.env, NEEDS.sfu), {
+      ...upstream,
+      admitRetry: () => admitSessionCall(c.env, c.get("roomMember")),
+    });
 
-  mount(app, API_ROUTES.sfuSession, mintRateLimit, async (c, { body }) => {
+  mount(app, API_ROUTES.sfuSession, limitMinting({ turn: false }), async (c, { body }) => {
     const config = requireConfig(c.env, NEEDS.sfu);
     const { sessionId } = await new SfuClient(config, upstream).newSession();
     const exp = Math.floor(Date.now() / 1000) + SESSION_TOKEN_TTL_SECONDS;
@@ -61,15 +67,17 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
     };
   });
 
-  mount(app, API_ROUTES.sfuTracksNew, async (c, { params, body }) => {
+  mount(app, API_ROUTES.sfuTracksNew, limitSessionCalls, async (c, { params, body }) => {
     await requireSameRoomSessions(c, body.tracks);
-    return sfu(c.env).tracksNew(params.session_id, body);
+    return proxy(c).tracksNew(params.session_id, body);
   });
-  mount(app, API_ROUTES.sfuRenegotiate, (c, { params, body }) =>
-    sfu(c.env).renegotiate(params.session_id, body),
+  mount(app, API_ROUTES.sfuRenegotiate, limitSessionCalls, (c, { params, body }) =>
+    proxy(c).renegotiate(params.session_id, body),
   );
-  mount(app, API_ROUTES.sfuTracksClose, (c, { params, body }) =>
-    sfu(c.env).tracksClose(params.session_id, body),
+  mount(app, API_ROUTES.sfuTracksClose, limitSessionCalls, (c, { params, body }) =>
+    proxy(c).tracksClose(params.session_id, body),
   );
-  mount(app, API_ROUTES.sfuSessionGet, (c, { params }) => sfu(c.env).getSession(params.session_id));
+  mount(app, API_ROUTES.sfuSessionGet, limitSessionCalls, (c, { params }) =>
+    proxy(c).getSession(params.session_id),
+  );
 }

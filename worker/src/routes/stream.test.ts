@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
-import { channelStatus, streamConnectData } from "../../../contracts/api/stream.ts";
+import { channelStatus, streamConnectData, tenantStreamStatus } from "../../../contracts/api/stream.ts";
 import { callAs, emulatorAdmin, fixture } from "../../test/support/api.ts";
+import { STALE_STATUS_MAX_MS, STATUS_REFRESH_MS } from "../durable/status-snapshot.ts";
 import { UPSTREAM_DEADLINE_MS } from "../upstream/http.ts";
 
 const uid = (channel: string, tenant = "acme") => fixture().liveInputs[tenant]![channel]!;
@@ -68,8 +69,8 @@ describe("GET /api/stream/status", () => {
     expect(apiFailure.parse(res.json).error.code).toBe("channel_not_found");
   });
 
-  it("400s a missing or malformed channel, naming the field", async () => {
-    for (const query of ["", "?channel=", "?channel=a%20b", `?channel=${"x".repeat(65)}`]) {
+  it("400s a malformed channel, naming the field", async () => {
+    for (const query of ["?channel=", "?channel=a%20b", `?channel=${"x".repeat(65)}`]) {
       const res = await callAs("acme", `/api/stream/status${query}`);
       expect(res.status).toBe(400);
       const { error } = apiFailure.parse(res.json);
@@ -79,43 +80,116 @@ describe("GET /api/stream/status", () => {
   });
 });
 
-describe("GET /api/stream/status when Cloudflare fails", () => {
-  const faulty = () => `/client/v4/accounts/*/stream/live_inputs/${uid("faulty")}`;
-  const expectFailure = async (status: number, code: string) => {
-    const res = await callAs("acme", "/api/stream/status?channel=faulty");
+/**
+ * A channel never read before, so there is no last known status to fall back on: the failure is
+ * the answer. A failed read is not tried again within the refresh interval, so each case has a
+ * channel of its own.
+ */
+describe("GET /api/stream/status when Cloudflare fails and no status is known", () => {
+  const liveInputPath = (channel: string) => `/client/v4/accounts/*/stream/live_inputs/${uid(channel)}`;
+  const expectFailure = async (channel: string, status: number, code: string) => {
+    const res = await callAs("acme", `/api/stream/status?channel=${channel}`);
     expect(res.status).toBe(status);
     expect(apiFailure.parse(res.json).error.code).toBe(code);
     return res;
   };
 
-  it("500: retried (a GET is safe to repeat), then 502 upstream_error", async () => {
-    await addFault({ method: "GET", path: faulty(), action: { type: "status", status: 500 } });
+  it("500: retried (a GET is safe to repeat), then 502 upstream_error; not read again right away", async () => {
+    await addFault({ method: "GET", path: liveInputPath("faulty"), action: { type: "status", status: 500 } });
     const before = await upstreamGets(uid("faulty"));
-    await expectFailure(502, "upstream_error");
+    await expectFailure("faulty", 502, "upstream_error");
+    expect(await upstreamGets(uid("faulty"))).toBe(before + 3);
+    await expectFailure("faulty", 502, "upstream_error");
     expect(await upstreamGets(uid("faulty"))).toBe(before + 3);
   });
 
   it("429 with a Retry-After past the deadline: 429 upstream_rate_limited with Retry-After", async () => {
-    await addFault({ method: "GET", path: faulty(), action: { type: "rate_limit", retryAfter: 30 } });
-    const res = await expectFailure(429, "upstream_rate_limited");
+    await addFault({
+      method: "GET",
+      path: liveInputPath("limited"),
+      action: { type: "rate_limit", retryAfter: 30 },
+    });
+    const res = await expectFailure("limited", 429, "upstream_rate_limited");
     expect(res.headers.get("retry-after")).toBe("30");
   });
 
   it("malformed JSON: 502 upstream_invalid_response", async () => {
-    await addFault({ method: "GET", path: faulty(), action: { type: "malformed" } });
-    await expectFailure(502, "upstream_invalid_response");
+    await addFault({ method: "GET", path: liveInputPath("garbled"), action: { type: "malformed" } });
+    await expectFailure("garbled", 502, "upstream_invalid_response");
   });
 
   it("no answer: 503 upstream_timeout at the deadline, not later", async () => {
-    await addFault({ method: "GET", path: faulty(), action: { type: "hang", ms: 30_000 } });
+    await addFault({ method: "GET", path: liveInputPath("hung"), action: { type: "hang", ms: 30_000 } });
     const startedAt = Date.now();
-    await expectFailure(503, "upstream_timeout");
+    await expectFailure("hung", 503, "upstream_timeout");
     expect(Date.now() - startedAt).toBeLessThan(UPSTREAM_DEADLINE_MS + 2_000);
   });
 });
 
+describe("GET /api/stream/status through an outage", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("serves the last known status marked stale, for a bounded time, then recovers", async () => {
+    const status = async () => callAs("acme", "/api/stream/status?channel=outage");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const before = apiSuccess(channelStatus).parse((await status()).json).data;
+    expect(before.stale).toBe(false);
+
+    // Cloudflare stops answering (every read of this input hangs past the deadline).
+    await addFault({
+      method: "GET",
+      path: `/client/v4/accounts/*/stream/live_inputs/${uid("outage")}`,
+      action: { type: "hang", ms: 30_000 },
+    });
+    vi.advanceTimersByTime(STATUS_REFRESH_MS + 1_000);
+    const during = await status();
+    expect(during.status).toBe(200);
+    expect(apiSuccess(channelStatus).parse(during.json).data).toEqual({ ...before, stale: true });
+    // Within the refresh interval of the failure, not tried again: served stale at once.
+    const gets = await upstreamGets(uid("outage"));
+    expect(apiSuccess(channelStatus).parse((await status()).json).data.stale).toBe(true);
+    expect(await upstreamGets(uid("outage"))).toBe(gets);
+
+    // Past the bound, the last known status is too old to serve: the failure is the answer.
+    vi.advanceTimersByTime(STALE_STATUS_MAX_MS);
+    const tooOld = await status();
+    expect(tooOld.status).toBe(503);
+    expect(apiFailure.parse(tooOld.json).error.code).toBe("upstream_timeout");
+
+    // Cloudflare answers again: the next read after the refresh interval is fresh.
+    for (const id of faultIds.splice(0)) await emulatorAdmin("DELETE", `/faults/${id}`);
+    vi.advanceTimersByTime(STATUS_REFRESH_MS);
+    const after = apiSuccess(channelStatus).parse((await status()).json).data;
+    expect(after).toMatchObject({ stale: false, connected: before.connected, enabled: true });
+    expect(Date.parse(after.checked_at)).toBeGreaterThan(Date.parse(before.checked_at));
+  });
+});
+
+describe("GET /api/stream/status without a channel", () => {
+  it("answers every channel of the tenant, and whether any is live, each from its holder", async () => {
+    await emulatorAdmin("POST", `/live_inputs/${uid("live", "quiet")}/status`, { state: "connected" });
+    const res = await callAs("quiet", "/api/stream/status");
+    expect(res.status).toBe(200);
+    const { data } = apiSuccess(tenantStreamStatus).parse(res.json);
+    expect(data.connected).toBe(true);
+    expect(data.channels.map((c) => [c.channel, c.live_input_id, c.connected])).toEqual([
+      ["live", uid("live", "quiet"), true],
+    ]);
+
+    const acme = apiSuccess(tenantStreamStatus).parse((await callAs("acme", "/api/stream/status")).json).data;
+    expect(acme.channels.map((c) => c.channel)).toEqual(Object.keys(fixture().liveInputs.acme!));
+  });
+});
+
 describe("POST /api/stream/connect", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("re-enables a disabled live input and hands out its ingest details and status", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
     await fetch(
       `${fixture().emulatorUrl}/client/v4/accounts/${fixture().accountId}/stream/live_inputs/${uid("connect")}`,
       {
@@ -124,19 +198,38 @@ describe("POST /api/stream/connect", () => {
         body: JSON.stringify({ enabled: false }),
       },
     );
-    const first = apiSuccess(streamConnectData).parse(
-      (await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } })).json,
-    ).data;
+    // Whatever the holder read before is past its refresh interval.
+    vi.advanceTimersByTime(STATUS_REFRESH_MS);
+    const puts = async () =>
+      (await emulatorAdmin<unknown[]>("GET", `/requests?method=PUT&path=${uid("connect")}`)).length;
+    const putsBefore = await puts();
+    const concurrent = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } }),
+      ),
+    );
+    const answers = concurrent.map((res) => apiSuccess(streamConnectData).parse(res.json).data);
+    const first = answers[0]!;
+    // One read and one re-enabling call, shared by every connect that found the input disabled.
+    expect(await puts()).toBe(putsBefore + 1);
+    for (const answer of answers) expect(answer).toEqual(first);
     expect(first.reenabled).toBe(true);
     expect(first.status.enabled).toBe(true);
     expect(first.ingest.rtmps.url).toMatch(/^rtmps:\/\//);
     expect(first.ingest.rtmps.stream_key.length).toBeGreaterThan(10);
     expect(first.ingest.srt.passphrase.length).toBeGreaterThan(10);
 
-    const again = apiSuccess(streamConnectData).parse(
-      (await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } })).json,
-    ).data;
-    expect(again.reenabled).toBe(false);
+    // Repeated connects within the refresh interval are answered from the holder: no upstream call.
+    const calls = async () =>
+      (await emulatorAdmin<unknown[]>("GET", `/requests?path=${uid("connect")}`)).length;
+    const before = await calls();
+    for (let i = 0; i < 5; i++) {
+      const again = apiSuccess(streamConnectData).parse(
+        (await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "connect" } })).json,
+      ).data;
+      expect(again).toEqual({ ...first, reenabled: false });
+    }
+    expect(await calls()).toBe(before);
     const status = apiSuccess(channelStatus).parse(
       (await callAs("acme", "/api/stream/status?channel=connect")).json,
     );

@@ -1,42 +1,53 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import type { LiveInput } from "../../../contracts/cloudflare/stream.ts";
-import { channelOf, statusHolder, statusView } from "../channels.ts";
+import type { ChannelStatusView } from "../../../contracts/api/stream.ts";
+import { channelOf, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { snapshotOf } from "../durable/status-snapshot.ts";
-import type { AppEnv } from "../env.ts";
+import { holderCaller, statusHolder } from "../durable/channel-status.ts";
+import { readFailureError } from "../durable/status-result.ts";
+import type { AppEnv, WorkerBindings } from "../env.ts";
 import { mount } from "../mount.ts";
-import { UpstreamError, type UpstreamOptions } from "../upstream/http.ts";
-import { StreamClient } from "../upstream/stream.ts";
+import type { Tenant } from "../tenants.ts";
 
-function ingestOf(input: LiveInput) {
-  return {
-    rtmps: { url: input.rtmps.url, stream_key: input.rtmps.streamKey },
-    srt: { url: input.srt.url, stream_id: input.srt.streamId, passphrase: input.srt.passphrase },
-    whip: { url: input.webRTC.url },
-  };
+/** One channel's status from its holder: fresh, or stale while Cloudflare cannot be read. */
+async function channelStatus(
+  env: WorkerBindings,
+  tenant: Tenant,
+  channel: string,
+): Promise<ChannelStatusView> {
+  const binding = channelOf(tenant, channel);
+  const result = await statusHolder(env, binding.liveInputId).current(
+    binding.liveInputId,
+    holderCaller(env, tenant.id),
+  );
+  if (!result.ok) throw readFailureError(result);
+  return statusView(channel, binding, result.snapshot, result.stale);
 }
 
-export function streamRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
+export function streamRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamStatus, async (c, { query }) => {
     requireConfig(c.env, NEEDS.stream);
-    const binding = channelOf(c.get("tenant"), query.channel);
-    const result = await statusHolder(c.env, binding.liveInputId).current(binding.liveInputId);
-    if (!result.ok) throw UpstreamError.fromJSON(result.error);
-    return statusView(query.channel, binding, result.snapshot);
+    const tenant = c.get("tenant");
+    if (query.channel !== undefined) return channelStatus(c.env, tenant, query.channel);
+    const channels = await Promise.all(
+      Object.keys(tenant.channels).map((channel) => channelStatus(c.env, tenant, channel)),
+    );
+    return { connected: channels.some((status) => status.connected), channels };
   });
 
   mount(app, API_ROUTES.streamConnect, async (c, { body }) => {
-    const stream = new StreamClient(requireConfig(c.env, NEEDS.stream), upstream);
-    const binding = channelOf(c.get("tenant"), body.channel);
-    const current = await stream.getLiveInput(binding.liveInputId);
-    const input = current.enabled ? current : await stream.enableLiveInput(binding.liveInputId);
-    const snapshot = snapshotOf(input, new Date());
-    await statusHolder(c.env, binding.liveInputId).record(snapshot);
+    requireConfig(c.env, NEEDS.stream);
+    const tenant = c.get("tenant");
+    const binding = channelOf(tenant, body.channel);
+    const result = await statusHolder(c.env, binding.liveInputId).keepReady(
+      binding.liveInputId,
+      holderCaller(c.env, tenant.id),
+    );
+    if (!result.ok) throw readFailureError(result);
     return {
-      reenabled: !current.enabled,
-      ingest: ingestOf(input),
-      status: statusView(body.channel, binding, snapshot),
+      reenabled: result.reenabled,
+      ingest: result.ingest,
+      status: statusView(body.channel, binding, result.snapshot, false),
     };
   });
 }

@@ -6,7 +6,7 @@ import type { IceServer } from "../../../contracts/cloudflare/realtime.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
-import { mintRateLimit } from "../middleware/rate-limit.ts";
+import { limitMinting } from "../middleware/rate-limit.ts";
 import { mount } from "../mount.ts";
 import type { UpstreamOptions } from "../upstream/http.ts";
 import { TurnClient } from "../upstream/turn.ts";
@@ -39,7 +39,7 @@ const withinConfiguredTtl = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export function turnRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
-  mount(app, API_ROUTES.turn, withinConfiguredTtl, mintRateLimit, async (c, { body }) => {
+  mount(app, API_ROUTES.turn, withinConfiguredTtl, limitMinting({ turn: true }), async (c, { body }) => {
     const config = requireConfig(c.env, NEEDS.turn);
     const ttl = body.ttl ?? config.CREDENTIAL_TTL_DEFAULT;
     const tenant = c.get("tenant");

@@ -106,6 +106,11 @@ export interface UpstreamOptions {
   maxAttempts?: number;
   /** Dice for backoff jitter, injectable for deterministic tests. */
   random?: () => number;
+  /**
+   * Asked before each retry, which is one more call upstream: false (the caller's budget is spent)
+   * ends the call with the error of the last attempt.
+   */
+  admitRetry?: () => Promise<boolean>;
 }
 
 export interface UpstreamCall<T extends z.ZodMiniType> {
@@ -153,6 +158,7 @@ export class UpstreamHttp {
   private readonly deadlineMs: number;
   private readonly maxAttempts: number;
   private readonly random: () => number;
+  private readonly admitRetry: () => Promise<boolean>;
 
   constructor(
     private readonly name: UpstreamName,
@@ -165,6 +171,7 @@ export class UpstreamHttp {
     this.deadlineMs = options.deadlineMs ?? UPSTREAM_DEADLINE_MS;
     this.maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
     this.random = options.random ?? Math.random;
+    this.admitRetry = options.admitRetry ?? (async () => true);
   }
 
   async call<T extends z.ZodMiniType>(call: UpstreamCall<T>): Promise<z.output<T>> {
@@ -185,7 +192,7 @@ export class UpstreamHttp {
               : this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
           const retry =
             call.idempotent && error.retryable && attempt < this.maxAttempts && waitMs < remainingMs;
-          if (!retry) throw error;
+          if (!retry || !(await this.admitRetry())) throw error;
           await new Promise((resolve) => setTimeout(resolve, waitMs));
         }
       }

@@ -20,6 +20,8 @@ export interface Fixture {
    * never touch the shared ones other test files use at the same time.
    */
   isolated: Record<"faults" | "canary", { turnKey: Credential; sfuApp: Credential }>;
+  /** Another Stream API token (id and value), as the next rotation slot's would be. */
+  nextStreamToken: Credential;
 }
 
 declare module "vitest" {

@@ -1,5 +1,3 @@
-import type { Session } from "./session.ts";
-
 /** A failed API call, with the Worker's error code when it answered with its envelope. */
 export class ApiCallError extends Error {
   constructor(
@@ -48,9 +46,9 @@ export async function callApi<T>(
   return envelope.data;
 }
 
-/** API calls as the signed-in dashboard. */
+/** API calls as the signed-in dashboard: its tenant, and whatever token it holds at the time of each call. */
 export const api =
-  (session: Session) =>
+  (session: { readonly tenant: string; token(): string }) =>
   <T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown, signal?: AbortSignal) =>
     callApi<T>({ tenant: session.tenant, bearer: session.token() }, method, path, body, signal);
 export type Api = ReturnType<typeof api>;

@@ -1,4 +1,4 @@
-import type { ChannelStatus, StreamConnectData } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView, StreamConnectData } from "../../../../contracts/api/stream.ts";
 import { type Api, messageOf } from "./api.ts";
 import { h, timeOf } from "./dom.ts";
 import { field } from "./fields.ts";
@@ -18,7 +18,7 @@ export class ChannelCard implements FeedListener {
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
   private readonly preview = new Preview();
-  private latest: ChannelStatus | undefined;
+  private latest: ChannelStatusView | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -50,7 +50,7 @@ export class ChannelCard implements FeedListener {
   }
 
   /** Newer news only: a poll that raced an event must not put an older status back. */
-  status(status: ChannelStatus): void {
+  status(status: ChannelStatusView): void {
     if (this.latest && Date.parse(status.checked_at) < Date.parse(this.latest.checked_at)) return;
     const playbackChanged = JSON.stringify(status.playback) !== JSON.stringify(this.latest?.playback);
     this.latest = status;
@@ -87,13 +87,17 @@ export class ChannelCard implements FeedListener {
     }
   }
 
-  private render(status: ChannelStatus | undefined, unavailable?: string): void {
+  private render(status: ChannelStatusView | undefined, unavailable?: string): void {
     const shown = indicatorOf(status, unavailable);
     this.indicator.dataset.state = shown.state;
     this.indicator.textContent = shown.label;
-    this.detail.textContent = status
-      ? `${shown.detail} · checked ${timeOf(status.checked_at)}`
-      : shown.detail;
+    // A stale status is the last one known: shown as it was, and said to be possibly out of date.
+    this.element.dataset.stale = String(status?.stale ?? false);
+    this.detail.textContent = !status
+      ? shown.detail
+      : status.stale
+        ? `${shown.detail} · last known at ${timeOf(status.checked_at)}: Cloudflare cannot be read right now, so this may be out of date`
+        : `${shown.detail} · checked ${timeOf(status.checked_at)}`;
   }
 
   private async loadIngest(button: HTMLButtonElement): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ChannelStatus } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView } from "../../../../contracts/api/stream.ts";
 
 export type IndicatorState = "ready" | "live" | "disconnected" | "error";
 
@@ -27,7 +27,7 @@ const indicator = (state: IndicatorState, detail: string): Indicator => ({
 });
 
 /** What a channel's indicator shows for its status, or for the error that kept the status away. */
-export function indicatorOf(status: ChannelStatus | undefined, unavailable?: string): Indicator {
+export function indicatorOf(status: ChannelStatusView | undefined, unavailable?: string): Indicator {
   if (!status) return indicator("error", `Status unavailable: ${unavailable ?? "no answer yet"}`);
   if (status.error) return indicator("error", `${status.error.message} (${status.error.code})`);
   if (status.state !== null && FAILED_STATES.has(status.state)) {

@@ -6,13 +6,15 @@ import { byId, h } from "./dom.ts";
 import { Session } from "./session.ts";
 import { testSfu } from "./sfu-test.ts";
 import { StatusFeed } from "./status-feed.ts";
+import { StatusPoller } from "./status-poll.ts";
 import { testTurn } from "./turn-test.ts";
 
 /** What runs while signed in, so that signing out can stop it. */
-let running: { feeds: StatusFeed[] } | undefined;
+let running: { feeds: StatusFeed[]; poller: StatusPoller } | undefined;
 
 function showSignIn(message = ""): void {
   for (const feed of running?.feeds ?? []) feed.stop();
+  running?.poller.stop();
   running = undefined;
   byId("app").hidden = true;
   byId("sign-out").hidden = true;
@@ -51,7 +53,10 @@ async function showApp(session: Session): Promise<void> {
         ? cards.map((card) => h("li", {}, card.element))
         : [h("p", {}, "This tenant has no channels.")]),
     );
-    running = { feeds: cards.map((card) => new StatusFeed(card.channel, session, call, card)) };
+    const poller = new StatusPoller(session, call, new Map(cards.map((card) => [card.channel, card])));
+    const poll = () => void poller.poll();
+    running = { feeds: cards.map((card) => new StatusFeed(card.channel, session, card, poll)), poller };
+    poller.start();
     for (const feed of running.feeds) feed.start();
   } catch (error) {
     list.replaceChildren(

@@ -1,7 +1,7 @@
-import type { ChannelStatus } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView } from "../../../../contracts/api/stream.ts";
 import { h } from "./dom.ts";
 
-type Playback = ChannelStatus["playback"];
+type Playback = ChannelStatusView["playback"];
 
 /** Tries this often while a live channel has nothing to play yet (HLS waits for its first segment). */
 const RETRY_MS = 2_000;
@@ -19,7 +19,7 @@ export class Preview {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
 
-  update(status: ChannelStatus): void {
+  update(status: ChannelStatusView): void {
     if (!status.connected) {
       this.stop();
       return;

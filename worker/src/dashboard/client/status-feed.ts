@@ -1,21 +1,17 @@
 import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../../../contracts/api/event-stream.ts";
-import type { ChannelStatus } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView } from "../../../../contracts/api/stream.ts";
 import { SseReader } from "../../../../contracts/sse.ts";
-import { type Api, ApiCallError, messageOf } from "./api.ts";
+import { ApiCallError, messageOf } from "./api.ts";
 import type { Session } from "./session.ts";
+import type { PollListener } from "./status-poll.ts";
 
 /** How the channel's live updates are doing. */
 export type FeedState = { kind: "connecting" } | { kind: "live" } | { kind: "reconnecting"; retryAt: number };
 
-export interface FeedListener {
-  status(status: ChannelStatus): void;
-  /** The Worker answered, but without a status (e.g. Cloudflare is failing). */
-  unavailable(message: string): void;
+export interface FeedListener extends PollListener {
   feed(state: FeedState): void;
 }
 
-/** The status is polled this often whatever the event stream does: the fallback if it silently fails. */
-const POLL_INTERVAL_MS = 30_000;
 /** Waits between reconnection attempts, each with ±20 % jitter so that dashboards do not stampede. */
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 /** A stream silent for three heartbeats is dead even if the network has not said so. */
@@ -23,7 +19,8 @@ const WATCHDOG_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
 /**
  * One channel's status, pushed: server-sent events read with fetch (so that the token travels in a
- * header, never in a URL), resumed with Last-Event-ID after a drop, with backoff between attempts.
+ * header, never in a URL), resumed with Last-Event-ID after a drop, with backoff between attempts;
+ * the first drop asks for a poll, so that the card is current while the stream reconnects.
  */
 export class StatusFeed {
   private controller: AbortController | undefined;
@@ -31,19 +28,17 @@ export class StatusFeed {
   private attempt = 0;
   private stopped = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private pollTimer: ReturnType<typeof setInterval> | undefined;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly channel: string,
     private readonly session: Session,
-    private readonly api: Api,
     private readonly listener: FeedListener,
+    private readonly poll: () => void,
   ) {}
 
   start(): void {
     this.listener.feed({ kind: "connecting" });
-    this.pollTimer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
     void this.connect();
   }
 
@@ -51,7 +46,6 @@ export class StatusFeed {
     this.stopped = true;
     this.controller?.abort();
     clearTimeout(this.retryTimer);
-    clearInterval(this.pollTimer);
     clearTimeout(this.watchdog);
   }
 
@@ -97,7 +91,7 @@ export class StatusFeed {
       for (const message of events.push(value)) {
         if (message.id !== undefined) this.lastEventId = message.id;
         if (message.event === STATUS_EVENT && message.data)
-          this.listener.status(JSON.parse(message.data) as ChannelStatus);
+          this.listener.status(JSON.parse(message.data) as ChannelStatusView);
       }
     }
   }
@@ -107,23 +101,8 @@ export class StatusFeed {
     this.attempt += 1;
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.listener.feed({ kind: "reconnecting", retryAt: Date.now() + delay });
-    if (this.attempt === 1) void this.poll();
+    if (this.attempt === 1) this.poll();
     this.retryTimer = setTimeout(() => void this.connect(), delay);
-  }
-
-  private async poll(): Promise<void> {
-    try {
-      this.listener.status(
-        await this.api<ChannelStatus>(
-          "GET",
-          `/api/stream/status?channel=${encodeURIComponent(this.channel)}`,
-        ),
-      );
-    } catch (error) {
-      if (this.stopped || !(error instanceof ApiCallError)) return;
-      if (error.signedOut) this.session.end("The dashboard session has ended: sign in again.");
-      else this.listener.unavailable(messageOf(error));
-    }
   }
 }
 
