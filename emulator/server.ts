@@ -10,6 +10,8 @@ import { RequestLog } from "./core/request-log.ts";
 import { StateFile } from "./core/state-file.ts";
 import { callsService } from "./services/calls/index.ts";
 import type { CallsStore } from "./services/calls/store.ts";
+import { sfuMediaService } from "./services/media/sfu/index.ts";
+import type { SfuMediaOptions, SfuMediaPlane } from "./services/media/sfu/plane.ts";
 import { notificationsService } from "./services/notifications/index.ts";
 import type { NotificationStore } from "./services/notifications/store.ts";
 import { realtimeService } from "./services/realtime/index.ts";
@@ -36,6 +38,8 @@ export interface EmulatorOptions {
   fetch?: typeof fetch;
   /** Fault rule dice, injectable for deterministic tests. */
   random?: () => number;
+  /** The SFU's timings (Cloudflare's by default: 30 s track timeout, 5 s connect wait), shorter in tests. */
+  sfu?: SfuMediaOptions;
 }
 
 /** Each service's store, for in-process checks and the local engine; clients go through the HTTP API. */
@@ -46,6 +50,8 @@ export interface EmulatorStores {
   realtime: RealtimeStore;
   notifications: NotificationStore;
   workers: WorkersStore;
+  /** The SFU's peer connections (the media plane). */
+  sfuMedia: SfuMediaPlane;
 }
 
 /** What the services share. */
@@ -102,11 +108,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     statusShape: () => config.statusShape,
   });
   const calls = callsService({ state, requirePermission });
+  const sfuMedia = sfuMediaService(options.sfu);
   const realtime = realtimeService({
     state,
     calls: calls.store,
     turnSharedSecret: options.turnSharedSecret,
     turnServer: () => config.turnServer,
+    media: sfuMedia.store,
   });
   const notifications = notificationsService({
     state,
@@ -116,9 +124,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     fetch: options.fetch,
   });
   const workers = workersService({ state, requirePermission });
-  // A new service (the media plane) is one more factory here: its store claims its keys of the
-  // state file, its mounts join the app, and reset reaches it.
-  const services = [tokens, stream, calls, realtime, notifications, workers];
+  // A new service is one more factory here: its store claims its keys of the state file, its
+  // mounts join the app, and reset reaches it.
+  const services = [tokens, stream, calls, sfuMedia, realtime, notifications, workers];
   state.save();
 
   const admin = adminRoutes({
@@ -163,11 +171,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       realtime: realtime.store,
       notifications: notifications.store,
       workers: workers.store,
+      sfuMedia: sfuMedia.store,
     },
     core: { config, initialConfig, log, faults, state },
     close: async () => {
       shutdown.abort();
       await notifications.notifier.flush();
+      await sfuMedia.store.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();

@@ -1,7 +1,10 @@
+import { MediaStreamTrack, type RTCRtpTransceiver, RtpHeader, RtpPacket } from "werift";
 import { sfuAppWithSecret, turnKeyWithKey } from "../../../contracts/cloudflare/calls.ts";
 import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
+import { newSessionResponse, tracksNewResponse } from "../../../contracts/cloudflare/realtime.ts";
 import type { RunningEmulator } from "../../server.ts";
 import { accountFetch, jsonInit } from "../../testing.ts";
+import { connectedWithin, describeLocally, loopbackPeer } from "../media/webrtc/peer.ts";
 
 /** Test helpers for the Realtime API: its credentials made through the REST API, and calls to it. */
 
@@ -65,3 +68,149 @@ export const BROWSER_OFFER = [
   "a=sctp-port:5000",
   "",
 ].join("\r\n");
+
+/** `fetch` on one SFU app's `/v1/apps/<id>` paths with its secret. */
+export const sfuAppFetch =
+  (emu: RunningEmulator, app: { id: string; secret: string }) =>
+  (path: string, body?: unknown, method = "POST") =>
+    realtimeFetch(emu)(`/apps/${app.id}${path}`, app.secret, {
+      method,
+      ...(body === undefined ? {} : { body }),
+    });
+
+/** RTP a test publisher sends: a sequence number per packet, a payload it can be told by. */
+export function testPacket(sequenceNumber: number, payloadType = 96): RtpPacket {
+  return new RtpPacket(
+    new RtpHeader({ sequenceNumber, timestamp: sequenceNumber * 3000, payloadType, marker: true }),
+    Buffer.from(`packet ${sequenceNumber}`),
+  );
+}
+
+/**
+ * A werift client of the SFU, as an app's endpoint would be: one peer connection per session that
+ * publishes with its own offers (`tracks/new` local) and pulls by answering the SFU's offers
+ * (`tracks/new` remote, then `renegotiate`).
+ */
+export class SfuTestClient {
+  /** What this client publishes, by track name: write RTP to it to send. */
+  readonly published = new Map<string, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
+
+  /** Every packet that arrived, by the transceiver it arrived on. */
+  private readonly arrived = new Map<RTCRtpTransceiver, RtpPacket[]>();
+
+  private constructor(
+    private readonly call: ReturnType<typeof sfuAppFetch>,
+    readonly sessionId: string,
+    readonly pc = loopbackPeer(),
+  ) {
+    this.pc.onRemoteTransceiverAdded.subscribe((transceiver) => {
+      const packets: RtpPacket[] = [];
+      this.arrived.set(transceiver, packets);
+      transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => packets.push(rtp)));
+    });
+  }
+
+  /**
+   * A new session. With `dataChannels` it connects at once with a DataChannel transport, as the
+   * older clients did: an offer with the new session (Cloudflare's echo-datachannels example).
+   */
+  static async create(
+    emu: RunningEmulator,
+    app: { id: string; secret: string },
+    options: { dataChannels?: boolean } = {},
+  ): Promise<SfuTestClient> {
+    const call = sfuAppFetch(emu, app);
+    if (!options.dataChannels) {
+      const res = await call("/sessions/new");
+      if (res.status !== 201) throw new Error(`sessions/new: ${res.status} ${await res.text()}`);
+      return new SfuTestClient(call, newSessionResponse.parse(await res.json()).sessionId);
+    }
+    const pc = loopbackPeer();
+    pc.createDataChannel("server-events");
+    const offer = await describeLocally(pc, pc.createOffer());
+    const res = await call("/sessions/new", { sessionDescription: offer });
+    if (res.status !== 201) throw new Error(`sessions/new: ${res.status} ${await res.text()}`);
+    const { sessionId, sessionDescription } = newSessionResponse.parse(await res.json());
+    await pc.setRemoteDescription(sessionDescription!);
+    return new SfuTestClient(call, sessionId, pc);
+  }
+
+  /** Publishes one track per entry (and a DataChannel transport with `dataChannels`); the SFU answers. */
+  async publish(
+    tracks: { trackName: string; kind: "audio" | "video" }[],
+    options: { dataChannels?: boolean } = {},
+  ) {
+    const added = tracks.map(({ trackName, kind }) => {
+      const track = new MediaStreamTrack({ kind });
+      const transceiver = this.pc.addTransceiver(track, { direction: "sendonly" });
+      this.published.set(trackName, { track, transceiver });
+      return { trackName, transceiver };
+    });
+    if (options.dataChannels) this.pc.createDataChannel("server-events");
+    const offer = await describeLocally(this.pc, this.pc.createOffer());
+    const res = await this.call(`/sessions/${this.sessionId}/tracks/new`, {
+      sessionDescription: offer,
+      tracks: added.map(({ trackName, transceiver }) => ({
+        location: "local",
+        mid: transceiver.mid,
+        trackName,
+      })),
+    });
+    if (res.status !== 200) throw new Error(`tracks/new (local): ${res.status} ${await res.text()}`);
+    const body = tracksNewResponse.parse(await res.json());
+    await this.pc.setRemoteDescription(body.sessionDescription!);
+    return body;
+  }
+
+  /** Pulls tracks of other sessions: applies the SFU's offer and answers it through renegotiate. */
+  async pull(tracks: { sessionId: string; trackName: string }[]) {
+    const res = await this.call(`/sessions/${this.sessionId}/tracks/new`, {
+      tracks: tracks.map((t) => ({ location: "remote", ...t })),
+    });
+    if (res.status !== 200) throw new Error(`tracks/new (remote): ${res.status} ${await res.text()}`);
+    const body = tracksNewResponse.parse(await res.json());
+    if (body.requiresImmediateRenegotiation) {
+      await this.pc.setRemoteDescription(body.sessionDescription!);
+      const answer = await describeLocally(this.pc, this.pc.createAnswer());
+      const renegotiated = await this.call(
+        `/sessions/${this.sessionId}/renegotiate`,
+        { sessionDescription: answer },
+        "PUT",
+      );
+      if (renegotiated.status !== 200)
+        throw new Error(`renegotiate: ${renegotiated.status} ${await renegotiated.text()}`);
+    }
+    return body;
+  }
+
+  /** The RTP that arrived on a pulled track's mid, as it arrives. */
+  received(mid: string): RtpPacket[] {
+    const transceiver = this.pc.getTransceivers().find((t) => t.mid === mid);
+    const packets = transceiver && this.arrived.get(transceiver);
+    if (!packets) throw new Error(`no pulled track on mid ${mid}`);
+    return packets;
+  }
+
+  /** Sends `count` test packets on a published track, `intervalMs` apart. */
+  async send(trackName: string, count: number, intervalMs = 5, firstSequenceNumber = 1): Promise<void> {
+    const { track } = this.published.get(trackName)!;
+    for (let i = 0; i < count; i++) {
+      track.writeRtp(testPacket(firstSequenceNumber + i));
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  /** `datachannels/new` on this session; the ids it answers are for negotiated channels here. */
+  async dataChannels(channels: object[]) {
+    const res = await this.call(`/sessions/${this.sessionId}/datachannels/new`, { dataChannels: channels });
+    return { status: res.status, body: (await res.json()) as unknown };
+  }
+
+  connected(timeoutMs = 10_000): Promise<boolean> {
+    return connectedWithin(this.pc, timeoutMs);
+  }
+
+  close(): Promise<void> {
+    return this.pc.close();
+  }
+}
