@@ -12,11 +12,24 @@ const ARGS = [
   "--disable-sync",
 ];
 
+/**
+ * For WebRTC with the local media plane: candidates on loopback (where the emulator's SFU
+ * listens), host addresses as they are rather than mDNS names, and a fake camera that needs no
+ * permission prompt.
+ */
+const MEDIA_ARGS = [
+  "--allow-loopback-in-peer-connection",
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+];
+
 /** A fresh headless Chromium (Playwright gives each launch its own temporary profile). */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: { media?: boolean } = {}): Promise<Browser> {
   // A real browser, never Playwright's download: `npm test` installs Debian's chromium first.
   const executablePath = toolPath("chromium");
   if (!executablePath)
     throw new Error("no Chromium on PATH: apt-get install chromium, then run the e2e tests");
-  return chromium.launch({ executablePath, args: ARGS, timeout: 30_000 });
+  const args = options.media ? [...ARGS, ...MEDIA_ARGS] : ARGS;
+  return chromium.launch({ executablePath, args, timeout: 30_000 });
 }

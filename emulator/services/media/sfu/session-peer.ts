@@ -4,6 +4,7 @@ import {
   acceptedHeaderExtensions,
   codecFor,
   dropUnusableFeedback,
+  headerExtensionsFor,
 } from "../webrtc/codecs.ts";
 import { connectedWithin, describeLocally, loopbackPeer } from "../webrtc/peer.ts";
 
@@ -63,8 +64,10 @@ export class SessionPeer {
 
   /** A new media section sending `codec`; it gets its mid when the SFU next offers. */
   addSender(kind: "audio" | "video", codec: RTCRtpCodecParameters, label: MsidLabel): RTCRtpTransceiver {
+    const others = this.pc.getTransceivers();
     const transceiver = this.pc.addTransceiver(kind, { direction: "sendonly" });
-    transceiver.codecs = [codecFor(codec, this.pc.getTransceivers())];
+    transceiver.codecs = [codecFor(codec, others)];
+    transceiver.headerExtensions = headerExtensionsFor(kind, others);
     this.label(transceiver, label);
     return transceiver;
   }

@@ -1,6 +1,6 @@
 import {
   RTCRtpCodecParameters,
-  type RTCRtpHeaderExtensionParameters,
+  RTCRtpHeaderExtensionParameters,
   type RTCRtpTransceiver,
   useNACK,
   usePLI,
@@ -96,5 +96,27 @@ export function codecFor(
     parameters: codec.parameters,
     rtcpFeedback: feedback(codec.mimeType.toLowerCase().startsWith("video/") ? "video" : "audio"),
     payloadType,
+  });
+}
+
+/**
+ * The header extensions to offer on a new section of a connection: with the ids the connection
+ * already gives their URIs, else free ones. A BUNDLE group demultiplexes with one map of ids, so
+ * a section must not give an id another meaning (RFC 8843 §9.2).
+ */
+export function headerExtensionsFor(
+  kind: "audio" | "video",
+  transceivers: readonly RTCRtpTransceiver[],
+): RTCRtpHeaderExtensionParameters[] {
+  const taken = new Map<number, string>();
+  for (const t of transceivers) for (const e of t.headerExtensions) taken.set(e.id, e.uri);
+  return acceptedHeaderExtensions()[kind].map(({ uri }) => {
+    let id = [...taken].find(([, u]) => u === uri)?.[0];
+    if (id === undefined) {
+      id = Array.from({ length: 14 }, (_, i) => i + 1).find((n) => !taken.has(n));
+      if (id === undefined) throw new Error("no free RTP header extension id left on this connection");
+      taken.set(id, uri);
+    }
+    return new RTCRtpHeaderExtensionParameters({ id, uri });
   });
 }
