@@ -8,13 +8,16 @@ import { connectedWithin, describeLocally, loopbackPeer } from "../media/webrtc/
 
 /** Test helpers for the Realtime API: its credentials made through the REST API, and calls to it. */
 
-export async function createTurnKey(emu: RunningEmulator): Promise<{ id: string; secret: string }> {
+/** Where an emulator answers, in this process or another (the benchmarks run it apart). */
+export type EmulatorAddress = Pick<RunningEmulator, "apiBase" | "realtimeBase" | "accountId" | "adminToken">;
+
+export async function createTurnKey(emu: EmulatorAddress): Promise<{ id: string; secret: string }> {
   const res = await accountFetch(emu)("/calls/turn_keys", jsonInit("POST", { name: "test" }));
   const { uid, key } = cfSuccess(turnKeyWithKey).parse(await res.json()).result;
   return { id: uid, secret: key };
 }
 
-export async function createSfuApp(emu: RunningEmulator): Promise<{ id: string; secret: string }> {
+export async function createSfuApp(emu: EmulatorAddress): Promise<{ id: string; secret: string }> {
   const res = await accountFetch(emu)("/calls/apps", jsonInit("POST", { name: "test" }));
   const { uid, secret } = cfSuccess(sfuAppWithSecret).parse(await res.json()).result;
   return { id: uid, secret };
@@ -22,7 +25,7 @@ export async function createSfuApp(emu: RunningEmulator): Promise<{ id: string; 
 
 /** `fetch` on the Realtime API with a bearer and, when there is a body, a JSON content type. */
 export const realtimeFetch =
-  (emu: RunningEmulator) =>
+  (emu: Pick<RunningEmulator, "realtimeBase">) =>
   (path: string, bearer: string | undefined, init: { method?: string; body?: unknown } = {}) =>
     fetch(`${emu.realtimeBase}${path}`, {
       method: init.method ?? "POST",
@@ -71,7 +74,7 @@ export const BROWSER_OFFER = [
 
 /** `fetch` on one SFU app's `/v1/apps/<id>` paths with its secret. */
 export const sfuAppFetch =
-  (emu: RunningEmulator, app: { id: string; secret: string }) =>
+  (emu: Pick<RunningEmulator, "realtimeBase">, app: { id: string; secret: string }) =>
   (path: string, body?: unknown, method = "POST") =>
     realtimeFetch(emu)(`/apps/${app.id}${path}`, app.secret, {
       method,
@@ -95,8 +98,8 @@ export class SfuTestClient {
   /** What this client publishes, by track name: write RTP to it to send. */
   readonly published = new Map<string, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
 
-  /** Every packet that arrived, by the transceiver it arrived on. */
-  private readonly arrived = new Map<RTCRtpTransceiver, RtpPacket[]>();
+  /** Who listens to the RTP arriving on each transceiver. */
+  private readonly listeners = new Map<RTCRtpTransceiver, Set<(rtp: RtpPacket) => void>>();
 
   private constructor(
     private readonly call: ReturnType<typeof sfuAppFetch>,
@@ -104,9 +107,13 @@ export class SfuTestClient {
     readonly pc = loopbackPeer(),
   ) {
     this.pc.onRemoteTransceiverAdded.subscribe((transceiver) => {
-      const packets: RtpPacket[] = [];
-      this.arrived.set(transceiver, packets);
-      transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => packets.push(rtp)));
+      const listeners = new Set<(rtp: RtpPacket) => void>();
+      this.listeners.set(transceiver, listeners);
+      transceiver.onTrack.subscribe((track) =>
+        track.onReceiveRtp.subscribe((rtp) => {
+          for (const listener of listeners) listener(rtp);
+        }),
+      );
     });
   }
 
@@ -115,7 +122,7 @@ export class SfuTestClient {
    * older clients did: an offer with the new session (Cloudflare's echo-datachannels example).
    */
   static async create(
-    emu: RunningEmulator,
+    emu: Pick<RunningEmulator, "realtimeBase">,
     app: { id: string; secret: string },
     options: { dataChannels?: boolean } = {},
   ): Promise<SfuTestClient> {
@@ -183,11 +190,18 @@ export class SfuTestClient {
     return body;
   }
 
-  /** The RTP that arrived on a pulled track's mid, as it arrives. */
-  received(mid: string): RtpPacket[] {
+  /** Calls `listener` with each packet that arrives on a pulled track's mid from now on. */
+  onRtp(mid: string, listener: (rtp: RtpPacket) => void): void {
     const transceiver = this.pc.getTransceivers().find((t) => t.mid === mid);
-    const packets = transceiver && this.arrived.get(transceiver);
-    if (!packets) throw new Error(`no pulled track on mid ${mid}`);
+    const listeners = transceiver && this.listeners.get(transceiver);
+    if (!listeners) throw new Error(`no pulled track on mid ${mid}`);
+    listeners.add(listener);
+  }
+
+  /** The packets that arrive on a pulled track's mid from now on, as they arrive. */
+  received(mid: string): RtpPacket[] {
+    const packets: RtpPacket[] = [];
+    this.onRtp(mid, (rtp) => packets.push(rtp));
     return packets;
   }
 
