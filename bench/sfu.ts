@@ -57,17 +57,18 @@ async function firstFrame(emu: EmulatorAddress, subscribers: number): Promise<vo
       const page = await (await browser.newContext()).newPage();
       // tsx keeps function names with an `__name` helper that page.evaluate does not carry along.
       await page.addInitScript("globalThis.__name = (f) => f");
+      await page.addInitScript(defineRealtime, { base: emu.realtimeBase, app });
       await page.goto(`${origin}/v1`);
       return page;
     };
     const publisher = await open();
-    const sessionId = await publisher.evaluate(publishCamera, { base: emu.realtimeBase, app });
+    const sessionId = await publisher.evaluate(publishCamera);
     const api: number[] = [];
     const connected: number[] = [];
     const decoded: number[] = [];
     for (let i = 0; i < subscribers; i++) {
       const page: Page = await open();
-      const t = await page.evaluate(subscribeUntilDecoded, { base: emu.realtimeBase, app, sessionId });
+      const t = await page.evaluate(subscribeUntilDecoded, sessionId);
       api.push(t.api);
       connected.push(t.connected);
       decoded.push(t.decoded);
@@ -88,16 +89,26 @@ async function firstFrame(emu: EmulatorAddress, subscribers: number): Promise<vo
   }
 }
 
-/** Runs in the publisher page: its fake camera published on a new session. */
-async function publishCamera({ base, app }: { base: string; app: { id: string; secret: string } }) {
-  const call = async (path: string, body?: unknown, method = "POST") => {
+/** What the benchmark reads of the API's answers. */
+type RealtimeAnswer = { sessionId?: string; sessionDescription?: RTCSessionDescriptionInit };
+type RealtimeCall = (path: string, body?: unknown, method?: string) => Promise<RealtimeAnswer>;
+
+/** Runs in each page before it loads: `window.realtime` calls the SFU app's API (the secret stays in this benchmark). */
+function defineRealtime({ base, app }: { base: string; app: { id: string; secret: string } }) {
+  const call: RealtimeCall = async (path, body, method = "POST") => {
     const res = await fetch(`${base}/apps/${app.id}${path}`, {
       method,
       headers: { authorization: `Bearer ${app.secret}`, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return res.json();
+    return (await res.json()) as RealtimeAnswer;
   };
+  (window as unknown as { realtime: RealtimeCall }).realtime = call;
+}
+
+/** Runs in the publisher page: its fake camera published on a new session. */
+async function publishCamera() {
+  const call = (window as unknown as { realtime: RealtimeCall }).realtime;
   const { sessionId } = await call("/sessions/new");
   const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
   const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
@@ -107,36 +118,21 @@ async function publishCamera({ base, app }: { base: string; app: { id: string; s
     sessionDescription: { type: "offer", sdp: pc.localDescription!.sdp },
     tracks: [{ location: "local", mid: transceiver.mid, trackName: "cam" }],
   });
-  await pc.setRemoteDescription(published.sessionDescription);
+  await pc.setRemoteDescription(published.sessionDescription!);
   (window as unknown as { keep: unknown }).keep = pc;
-  return sessionId as string;
+  return sessionId!;
 }
 
 /** Runs in a subscriber page: pulls the camera and times the first decoded frame from the pull's start. */
-async function subscribeUntilDecoded({
-  base,
-  app,
-  sessionId,
-}: {
-  base: string;
-  app: { id: string; secret: string };
-  sessionId: string;
-}) {
-  const call = async (path: string, body?: unknown, method = "POST") => {
-    const res = await fetch(`${base}/apps/${app.id}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${app.secret}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return res.json();
-  };
+async function subscribeUntilDecoded(sessionId: string) {
+  const call = (window as unknown as { realtime: RealtimeCall }).realtime;
   const own = (await call("/sessions/new")).sessionId;
   const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
   const started = performance.now();
   const pulled = await call(`/sessions/${own}/tracks/new`, {
     tracks: [{ location: "remote", sessionId, trackName: "cam" }],
   });
-  await pc.setRemoteDescription(pulled.sessionDescription);
+  await pc.setRemoteDescription(pulled.sessionDescription!);
   await pc.setLocalDescription(await pc.createAnswer());
   await call(`/sessions/${own}/renegotiate`, { sessionDescription: pc.localDescription }, "PUT");
   const api = performance.now() - started;

@@ -1,17 +1,18 @@
 import { createSocket } from "node:dgram";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RTCRtpTransceiver } from "werift";
-import {
-  dataChannelsNewResponse,
-  realtimeError,
-  sessionState,
-  tracksNewResponse,
-} from "../../../contracts/cloudflare/realtime.ts";
-import { EmulatorAdmin } from "../../admin-client.ts";
-import { type RunningEmulator, startEmulator } from "../../server.ts";
+import { dataChannelsNewResponse, tracksNewResponse } from "../../../contracts/cloudflare/realtime.ts";
+import { startEmulator } from "../../server.ts";
 import { CONNECT_TIMEOUT_MS, TRACK_TIMEOUT_MS } from "../media/sfu/plane.ts";
 import { describeLocally } from "../media/webrtc/peer.ts";
-import { BROWSER_OFFER, createSfuApp, SfuTestClient, sfuAppFetch } from "./testing.ts";
+import {
+  BROWSER_OFFER,
+  createSfuApp,
+  expectRealtimeError,
+  SfuTestClient,
+  type sfuAppFetch,
+  useSfu,
+} from "./testing.ts";
 
 /**
  * The media the SFU carries, between werift peers: keyframe requests, the track timeout, the
@@ -20,39 +21,10 @@ import { BROWSER_OFFER, createSfuApp, SfuTestClient, sfuAppFetch } from "./testi
 const TRACK_TIMEOUT = 600;
 const CONNECT_TIMEOUT = 400;
 
-let emu: RunningEmulator;
-let admin: EmulatorAdmin;
-let app: { id: string; secret: string };
-let call: ReturnType<typeof sfuAppFetch>;
-const clients: SfuTestClient[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ sfu: { trackTimeoutMs: TRACK_TIMEOUT, connectTimeoutMs: CONNECT_TIMEOUT } });
-  admin = new EmulatorAdmin(emu.url, emu.adminToken);
+const { ctx, client, state } = useSfu({
+  sfu: { trackTimeoutMs: TRACK_TIMEOUT, connectTimeoutMs: CONNECT_TIMEOUT },
 });
-afterAll(() => emu.close());
-beforeEach(async () => {
-  await admin.reset();
-  app = await createSfuApp(emu);
-  call = sfuAppFetch(emu, app);
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-async function client(options: { dataChannels?: boolean } = {}): Promise<SfuTestClient> {
-  const c = await SfuTestClient.create(emu, app, options);
-  clients.push(c);
-  return c;
-}
-
-const state = async (sessionId: string) =>
-  sessionState.parse(await (await call(`/sessions/${sessionId}`, undefined, "GET")).json());
-
-async function expectRealtimeError(res: Response, status: number, errorCode: string) {
-  expect(res.status).toBe(status);
-  expect(realtimeError.parse(await res.json()).errorCode).toBe(errorCode);
-}
+const call: ReturnType<typeof sfuAppFetch> = (...args) => ctx.call(...args);
 
 /** A connected publisher of `cam`, and a connected viewer that pulled it. */
 async function publisherAndViewer() {
@@ -225,7 +197,7 @@ describe("DataChannels", () => {
         maxRetransmits: 0,
       }),
     };
-    expect(emu.stores.sfuMedia.channel(pub.sessionId, stateId!)?.delivery).toEqual({
+    expect(ctx.emu.stores.sfuMedia.channel(pub.sessionId, stateId!)?.delivery).toEqual({
       ordered: false,
       maxRetransmits: 0,
     });

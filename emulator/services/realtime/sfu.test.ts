@@ -1,44 +1,25 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   newSessionResponse,
-  realtimeError,
   renegotiateResponse,
-  sessionState,
   tracksCloseResponse,
   tracksNewResponse,
 } from "../../../contracts/cloudflare/realtime.ts";
-import { EmulatorAdmin } from "../../admin-client.ts";
-import { type RunningEmulator, startEmulator } from "../../server.ts";
 import { parseMediaSections } from "./sdp.ts";
-import { BROWSER_OFFER, createSfuApp, realtimeFetch, SfuTestClient, sfuAppFetch } from "./testing.ts";
+import {
+  BROWSER_OFFER,
+  createSfuApp,
+  expectRealtimeError,
+  realtimeFetch,
+  SfuTestClient,
+  type sfuAppFetch,
+  useSfu,
+} from "./testing.ts";
 
-let emu: RunningEmulator;
-let admin: EmulatorAdmin;
-let rtc: ReturnType<typeof realtimeFetch>;
-let app: { id: string; secret: string };
-let call: ReturnType<typeof sfuAppFetch>;
-const clients: SfuTestClient[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  admin = new EmulatorAdmin(emu.url, emu.adminToken);
-  rtc = realtimeFetch(emu);
-});
-afterAll(() => emu.close());
-beforeEach(async () => {
-  await admin.reset();
-  app = await createSfuApp(emu);
-  call = sfuAppFetch(emu, app);
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-async function client(): Promise<SfuTestClient> {
-  const c = await SfuTestClient.create(emu, app);
-  clients.push(c);
-  return c;
-}
+const { ctx, client, state } = useSfu();
+const rtc = (path: string, bearer: string | undefined, init?: { method?: string; body?: unknown }) =>
+  realtimeFetch(ctx.emu)(path, bearer, init);
+const call: ReturnType<typeof sfuAppFetch> = (...args) => ctx.call(...args);
 
 async function newSession(): Promise<string> {
   const res = await call("/sessions/new");
@@ -52,14 +33,6 @@ async function pull(sessionId: string, tracks: object[]) {
   const res = await call(`/sessions/${sessionId}/tracks/new`, { tracks });
   expect(res.status).toBe(200);
   return tracksNewResponse.parse(await res.json());
-}
-
-const state = async (sessionId: string) =>
-  sessionState.parse(await (await call(`/sessions/${sessionId}`, undefined, "GET")).json());
-
-async function expectRealtimeError(res: Response, status: number, errorCode: string) {
-  expect(res.status).toBe(status);
-  expect(realtimeError.parse(await res.json()).errorCode).toBe(errorCode);
 }
 
 /** A publisher connected to the SFU with a camera and a microphone. */
@@ -84,17 +57,17 @@ describe("SFU sessions", () => {
   });
 
   it("wants the app's own secret as bearer", async () => {
-    const other = await createSfuApp(emu);
-    const path = `/apps/${app.id}/sessions/new`;
+    const other = await createSfuApp(ctx.emu);
+    const path = `/apps/${ctx.app.id}/sessions/new`;
     await expectRealtimeError(await rtc(path, undefined), 401, "unauthorized");
     await expectRealtimeError(await rtc(path, other.secret), 401, "unauthorized");
-    await expectRealtimeError(await rtc(path, emu.adminToken), 401, "unauthorized");
+    await expectRealtimeError(await rtc(path, ctx.emu.adminToken), 401, "unauthorized");
     await expectRealtimeError(
-      await rtc(`/apps/${"0".repeat(32)}/sessions/new`, app.secret),
+      await rtc(`/apps/${"0".repeat(32)}/sessions/new`, ctx.app.secret),
       404,
       "not_found",
     );
-    await expectRealtimeError(await rtc("/apps/__proto__/sessions/new", app.secret), 404, "not_found");
+    await expectRealtimeError(await rtc("/apps/__proto__/sessions/new", ctx.app.secret), 404, "not_found");
   });
 
   it("publishes tracks: a real answer section for section, with the SFU's loopback candidate, no renegotiation", async () => {
@@ -237,14 +210,14 @@ describe("SFU sessions", () => {
       "empty_track_error",
     ]);
 
-    const otherApp = await createSfuApp(emu);
-    const foreign = await SfuTestClient.create(emu, otherApp);
-    clients.push(foreign);
+    const otherApp = await createSfuApp(ctx.emu);
+    const foreign = await SfuTestClient.create(ctx.emu, otherApp);
     await foreign.publish([{ trackName: "cam", kind: "video" }]);
     const crossApp = await pull(viewer, [
       { location: "remote", sessionId: foreign.sessionId, trackName: "cam" },
     ]);
     expect(crossApp.tracks[0]?.errorCode).toBe("not_found_track_error");
+    await foreign.close();
   });
 
   it("refuses bad requests whole, changing nothing", async () => {
@@ -441,14 +414,14 @@ describe("SFU sessions", () => {
   it("answers 404 for unknown sessions and 410 session_error once a session is closed", async () => {
     await expectRealtimeError(await call(`/sessions/${"0".repeat(32)}`, undefined, "GET"), 404, "not_found");
     const sessionId = await newSession();
-    const otherApp = await createSfuApp(emu);
+    const otherApp = await createSfuApp(ctx.emu);
     await expectRealtimeError(
       await rtc(`/apps/${otherApp.id}/sessions/${sessionId}`, otherApp.secret, { method: "GET" }),
       404,
       "not_found",
     );
 
-    emu.stores.realtime.closeSession(sessionId);
+    ctx.emu.stores.realtime.closeSession(sessionId);
     await expectRealtimeError(await call(`/sessions/${sessionId}`, undefined, "GET"), 410, "session_error");
     await expectRealtimeError(
       await call(`/sessions/${sessionId}/tracks/new`, {

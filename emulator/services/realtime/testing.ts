@@ -1,8 +1,15 @@
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { MediaStreamTrack, type RTCRtpTransceiver, RtpHeader, RtpPacket } from "werift";
 import { sfuAppWithSecret, turnKeyWithKey } from "../../../contracts/cloudflare/calls.ts";
 import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { newSessionResponse, tracksNewResponse } from "../../../contracts/cloudflare/realtime.ts";
-import type { RunningEmulator } from "../../server.ts";
+import {
+  newSessionResponse,
+  realtimeError,
+  sessionState,
+  tracksNewResponse,
+} from "../../../contracts/cloudflare/realtime.ts";
+import { EmulatorAdmin } from "../../admin-client.ts";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../server.ts";
 import { accountFetch, jsonInit } from "../../testing.ts";
 import { connectedWithin, describeLocally, loopbackPeer } from "../media/webrtc/peer.ts";
 
@@ -227,4 +234,47 @@ export class SfuTestClient {
   close(): Promise<void> {
     return this.pc.close();
   }
+}
+
+/** A Realtime error answer: this status and `errorCode`. */
+export async function expectRealtimeError(res: Response, status: number, errorCode: string): Promise<void> {
+  expect(res.status).toBe(status);
+  expect(realtimeError.parse(await res.json()).errorCode).toBe(errorCode);
+}
+
+/**
+ * One emulator for an SFU test file, reset before each test with a fresh SFU app; the werift
+ * clients a test makes with `client` are closed after it.
+ */
+export function useSfu(options?: EmulatorOptions) {
+  const ctx = {} as {
+    emu: RunningEmulator;
+    app: { id: string; secret: string };
+    /** The app's `/v1/apps/<id>` paths with its secret. */
+    call: ReturnType<typeof sfuAppFetch>;
+  };
+  const clients: SfuTestClient[] = [];
+  beforeAll(async () => {
+    ctx.emu = await startEmulator(options);
+  });
+  afterAll(() => ctx.emu.close());
+  beforeEach(async () => {
+    await new EmulatorAdmin(ctx.emu.url, ctx.emu.adminToken).reset();
+    ctx.app = await createSfuApp(ctx.emu);
+    ctx.call = sfuAppFetch(ctx.emu, ctx.app);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  return {
+    ctx,
+    client: async (clientOptions: { dataChannels?: boolean } = {}) => {
+      const c = await SfuTestClient.create(ctx.emu, ctx.app, clientOptions);
+      clients.push(c);
+      return c;
+    },
+    /** Session get, parsed. */
+    state: async (sessionId: string) =>
+      sessionState.parse(await (await ctx.call(`/sessions/${sessionId}`, undefined, "GET")).json()),
+  };
 }
