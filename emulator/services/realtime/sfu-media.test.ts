@@ -1,6 +1,6 @@
 import { createSocket } from "node:dgram";
 import { describe, expect, it } from "vitest";
-import type { RTCRtpTransceiver } from "werift";
+import { PictureLossIndication, type RTCRtpTransceiver, RtcpPayloadSpecificFeedback } from "werift";
 import { dataChannelsNewResponse, tracksNewResponse } from "../../../contracts/cloudflare/realtime.ts";
 import { startEmulator } from "../../server.ts";
 import { CONNECT_TIMEOUT_MS, TRACK_TIMEOUT_MS } from "../media/sfu/plane.ts";
@@ -63,6 +63,29 @@ describe("keyframe requests", () => {
     await expect.poll(() => plis).toBe(2);
     await receiver.sendRtcpPLI(ssrc);
     await expect.poll(() => plis).toBe(3);
+  });
+
+  it("relays a PLI sent as browsers send it: from the SSRC of the track the subscriber itself publishes", async () => {
+    const pub = await client();
+    await pub.publish([{ trackName: "cam", kind: "video" }]);
+    let plis = 0;
+    pub.published.get("cam")!.transceiver.sender.onPictureLossIndication.subscribe(() => plis++);
+    const viewer = await client();
+    await viewer.publish([{ trackName: "own-cam", kind: "video" }]);
+    expect(await viewer.connected()).toBe(true);
+    const pulled = await viewer.pull([{ sessionId: pub.sessionId, trackName: "cam" }]);
+    await expect.poll(() => plis).toBe(1);
+
+    // Chrome puts its first sending SSRC in every RTCP packet it sends on the connection.
+    const own = viewer.published.get("own-cam")!.transceiver.sender;
+    const pulledSsrc = viewer.pc.getTransceivers().find((t) => t.mid === pulled.tracks[0]!.mid)!.receiver
+      .tracks[0]!.ssrc!;
+    await own.dtlsTransport.sendRtcp([
+      new RtcpPayloadSpecificFeedback({
+        feedback: new PictureLossIndication({ senderSsrc: own.ssrc, mediaSsrc: pulledSsrc }),
+      }),
+    ]);
+    await expect.poll(() => plis).toBe(2);
   });
 });
 

@@ -1,11 +1,30 @@
 import {
   type MediaStreamTrack,
+  PictureLossIndication,
   type RTCRtpCodecParameters,
   type RTCRtpSender,
   type RTCRtpTransceiver,
+  type RtcpPacket,
+  RtcpPayloadSpecificFeedback,
   RtpHeader,
   RtpPacket,
 } from "werift";
+
+/** A Full Intra Request (RFC 5104 §4.3.1, payload-specific feedback FMT 4), which werift does not export. */
+const FIR_FMT = 4;
+
+/**
+ * Whether an RTCP packet asks `ssrc`'s sender for a keyframe: a PLI naming it, or a FIR with an
+ * entry for it. Read off the transport rather than `sender.onPictureLossIndication`: werift 0.24
+ * routes a PLI by its *sender* SSRC first, so that on a connection that also publishes, a
+ * browser's PLI reaches the receiver of its own track instead of the sender it names.
+ */
+function asksForKeyframe(packet: RtcpPacket, ssrc: number): boolean {
+  if (!(packet instanceof RtcpPayloadSpecificFeedback)) return false;
+  const { feedback } = packet;
+  if (feedback.count === PictureLossIndication.count) return feedback.mediaSsrc === ssrc;
+  return feedback.count === FIR_FMT && "fir" in feedback && feedback.fir.some((entry) => entry.ssrc === ssrc);
+}
 
 /**
  * One track a session publishes: the RTP its receiving transceiver gets, fanned out to every
@@ -37,7 +56,9 @@ export class PublishedTrack {
   /** Forwards to `sender` from now on, and asks for a keyframe once it can be sent to. */
   subscribe(sender: RTCRtpSender): () => void {
     this.subscribers.add(sender);
-    const { unSubscribe: onPli } = sender.onPictureLossIndication.subscribe(() => this.requestKeyframe());
+    const { unSubscribe: onPli } = sender.dtlsTransport.onRtcp.subscribe((packet) => {
+      if (asksForKeyframe(packet, sender.ssrc)) this.requestKeyframe();
+    });
     const { unSubscribe: onReady } = sender.onReady.subscribe(() => this.requestKeyframe());
     return () => {
       this.subscribers.delete(sender);
