@@ -89,8 +89,8 @@ export const tracksCloseResponse = z.object({
 });
 
 /**
- * A DataChannel publication or subscription (realtime-api-2024-05-21.yaml, `DataChannelObject`):
- * the publisher picks one delivery policy per name, and every subscriber mirrors it.
+ * A DataChannel publication or subscription (docs/reference/cloudflare-api.md §5.2, the OpenAPI's
+ * `DataChannelObject`): the publisher picks one delivery policy per name, every subscriber mirrors it.
  */
 export const dataChannelObject = z.object({
   location: z.optional(z.enum(["local", "remote"])),

@@ -13,7 +13,7 @@ import { realtimeErrors } from "./errors.ts";
 import { jsonParams, parseParams, readJson, requireBearer, requireSomeBearer } from "./request.ts";
 import type { SfuOperations } from "./sfu-operations.ts";
 
-/** Cloudflare's limit on tracks added by one call (realtime/sfu/platform/limits). */
+/** Cloudflare's limit on tracks added by one call (docs/reference/media-and-providers.md §3). */
 export const MAX_TRACKS_PER_REQUEST = 64;
 
 const newSessionQuery = z.object({
@@ -29,7 +29,7 @@ function requireOffer(description: { type: string } | undefined, where: string):
   }
 }
 
-/** One location per batch, as for tracks (realtime/sfu/features/datachannels). */
+/** One location per batch, for tracks and DataChannels alike (docs/reference/cloudflare-api.md §5.2). */
 function requireOneLocation(locations: Set<string | undefined>, what: string): void {
   if (locations.has(undefined)) throw realtimeErrors.invalidParams(`every ${what} needs location`);
   if (locations.size > 1) {
@@ -39,9 +39,9 @@ function requireOneLocation(locations: Set<string | undefined>, what: string): v
 
 /**
  * SFU sessions, tracks and DataChannels: `/v1/apps/:appId/...` with the app secret as bearer, as
- * Cloudflare's Realtime API documents them (realtime-api-2024-05-21.yaml in cloudflare-docs,
- * summarized in docs/reference/cloudflare-api.md §5.2). Media flows: the media plane (werift)
- * negotiates each session's connection and forwards RTP and DataChannel messages between them.
+ * Cloudflare's Realtime OpenAPI (realtime-api-2024-05-21.yaml, [RTC]) and docs describe them:
+ * docs/reference/cloudflare-api.md §5.2. Media flows: the media plane (werift) negotiates each
+ * session's connection and forwards RTP and DataChannel messages between them.
  */
 export function sfuRoutes(sfu: SfuOperations, calls: CallsSecrets) {
   const routes = new Hono<Env>();

@@ -3,7 +3,7 @@ import type { RTCDataChannel } from "werift";
 /**
  * A DataChannel a session publishes: every message it sends is relayed to each session that
  * pulled the channel. Relaying is one way, as on Cloudflare: what a subscriber sends on its copy
- * is not forwarded (docs: realtime/sfu/features/datachannels, "canReply" aside).
+ * is not forwarded (docs/reference/cloudflare-api.md §5.2; `canReply` is not emulated).
  */
 export class PublishedChannel {
   private readonly subscribers = new Set<RTCDataChannel>();

@@ -8,7 +8,7 @@ import {
 } from "../webrtc/codecs.ts";
 import { connectedWithin, describeLocally, loopbackPeer } from "../webrtc/peer.ts";
 
-/** How a DataChannel delivers: the SFU's end must match the client's (docs: datachannels, "Configure message delivery"). */
+/** How a DataChannel delivers: the SFU's end must match the client's (docs/reference/cloudflare-api.md §5.2). */
 export interface ChannelDelivery {
   ordered?: boolean;
   maxRetransmits?: number;
