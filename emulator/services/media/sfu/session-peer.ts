@@ -47,6 +47,10 @@ export class SessionPeer {
   async applyOffer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: "offer", sdp });
     for (const t of this.pc.getTransceivers()) dropUnusableFeedback(t);
+    // The SFU answers `a=setup:passive` and waits as the DTLS server, as it does when the client
+    // answers its offers: werift would otherwise take the client role, whose handshake retries go
+    // on for half a minute after a client that never connects is gone.
+    for (const dtls of this.pc.dtlsTransports) if (dtls.role === "auto") dtls.role = "server";
   }
 
   /** Sends on a media section of the client's offer (a pull it offered itself): `sendonly` from the SFU. */
