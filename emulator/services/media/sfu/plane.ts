@@ -59,7 +59,6 @@ export interface SfuMedia {
   acceptAnswer(sessionId: string, answerSdp: string): Promise<Refusal | undefined>;
   /** Whether a published track still exists (it times out without media). */
   publishes(track: TrackRef): boolean;
-  kindOf(track: TrackRef): "audio" | "video" | undefined;
   /** Stops what the session does on `mid`: publishing stops the source, pulling stops that copy. */
   stop(sessionId: string, mid: string): void;
   /** The lowest channel id free on the session's association, leaving out `allocated`. */
@@ -183,10 +182,6 @@ export class SfuMediaPlane implements SfuMedia {
     return this.tracks.has(key(track.sessionId, track.mid));
   }
 
-  kindOf(track: TrackRef) {
-    return this.tracks.get(key(track.sessionId, track.mid))?.kind;
-  }
-
   stop(sessionId: string, mid: string): void {
     const published = this.tracks.get(key(sessionId, mid));
     if (published) {
@@ -251,22 +246,16 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   async closeSession(sessionId: string): Promise<void> {
-    const prefix = key(sessionId, "");
-    for (const [k, track] of this.tracks) {
-      if (!k.startsWith(prefix)) continue;
-      track.stop();
-      this.tracks.delete(k);
-    }
-    for (const [k, pull] of this.pulls) {
-      if (!k.startsWith(prefix)) continue;
-      pull.stop();
-      this.pulls.delete(k);
-    }
-    for (const [k, channel] of this.channels) {
-      if (!k.startsWith(prefix)) continue;
-      channel.stop();
-      this.channels.delete(k);
-    }
+    const ofSession = <T>(entries: Map<string, T>, stop: (entry: T) => void) => {
+      for (const [k, entry] of entries) {
+        if (!k.startsWith(key(sessionId, ""))) continue;
+        stop(entry);
+        entries.delete(k);
+      }
+    };
+    ofSession(this.tracks, (track) => track.stop());
+    ofSession(this.pulls, (pull) => pull.stop());
+    ofSession(this.channels, (channel) => channel.stop());
     const peer = this.peers.get(sessionId);
     this.peers.delete(sessionId);
     await peer?.close();
