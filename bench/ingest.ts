@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { goLive } from "../local-engine/go-live.ts";
 import { notifyLocalWorker } from "../local-engine/local-notifications.ts";
 import { toolPath } from "../local-engine/system-tools.ts";
-import { LOOPBACK_WEBRTC_ARGS, launchChromium } from "../test/e2e/support/browser.ts";
+import { launchChromium } from "../test/e2e/support/browser.ts";
 import { framesDecoded, playWhep, publishWhip } from "../test/e2e/support/webrtc-stream.ts";
 import { numberFlags } from "./args.ts";
 import { benchStack, median } from "./local-stack.ts";
@@ -41,7 +41,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 const ffmpeg = toolPath("ffmpeg");
 if (!ffmpeg) throw new Error("bench:ingest needs ffmpeg (apt-get install ffmpeg)");
 const { local, close } = await benchStack({ media: true });
-const browser = await launchChromium(LOOPBACK_WEBRTC_ARGS);
+const browser = await launchChromium({ media: true });
 try {
   const outputs = local.outputs as Outputs;
   const tenant = outputs.tenants.acme!;

@@ -11,6 +11,8 @@ import { StateFile } from "./core/state-file.ts";
 import { callsService } from "./services/calls/index.ts";
 import type { CallsStore } from "./services/calls/store.ts";
 import { type MediaOptions, type MediaPlane, mediaService } from "./services/media/index.ts";
+import { sfuMediaService } from "./services/media/sfu/index.ts";
+import type { SfuMediaOptions, SfuMediaPlane } from "./services/media/sfu/plane.ts";
 import type { MediaStore } from "./services/media/store.ts";
 import { notificationsService } from "./services/notifications/index.ts";
 import type { NotificationStore } from "./services/notifications/store.ts";
@@ -43,6 +45,8 @@ export interface EmulatorOptions {
    * system programs it uses. Off by default: the live inputs then hand out Cloudflare's ingest URLs.
    */
   media?: MediaOptions;
+  /** The SFU's timings (Cloudflare's by default: 30 s track timeout, 5 s connect wait), shorter in tests. */
+  sfu?: SfuMediaOptions;
 }
 
 /** Each service's store, for in-process checks and the local engine; clients go through the HTTP API. */
@@ -55,6 +59,8 @@ export interface EmulatorStores {
   workers: WorkersStore;
   /** Present when the media plane runs. */
   media?: MediaStore;
+  /** The SFU's peer connections (the media plane). */
+  sfuMedia: SfuMediaPlane;
 }
 
 /** What the services share. */
@@ -114,11 +120,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ingestUrls: () => media?.ingestUrls(),
   });
   const calls = callsService({ state, requirePermission });
+  const sfuMedia = sfuMediaService(options.sfu);
   const realtime = realtimeService({
     state,
     calls: calls.store,
     turnSharedSecret: options.turnSharedSecret,
     turnServer: () => config.turnServer,
+    media: sfuMedia.store,
   });
   const notifications = notificationsService({
     state,
@@ -131,7 +139,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const media = options.media
     ? mediaService({ state, host, liveInputs: stream.store, options: options.media })
     : undefined;
-  const services = [tokens, stream, calls, realtime, notifications, workers, ...(media ? [media] : [])];
+  // A new service is one more factory here: its store claims its keys of the state file, its
+  // mounts join the app, and reset reaches it.
+  const services = [
+    tokens,
+    stream,
+    calls,
+    sfuMedia,
+    realtime,
+    notifications,
+    workers,
+    ...(media ? [media] : []),
+  ];
   await media?.start().catch(async (e) => {
     await media.close();
     throw e;
@@ -166,6 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     s.once("error", reject);
   }).catch(async (e) => {
     await media?.close();
+    await sfuMedia.store.close();
     throw e;
   });
   const { port } = server.address() as AddressInfo;
@@ -184,6 +204,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       notifications: notifications.store,
       workers: workers.store,
       ...(media ? { media: media.store } : {}),
+      sfuMedia: sfuMedia.store,
     },
     core: { config, initialConfig, log, faults, state },
     ...(media ? { media } : {}),
@@ -191,6 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       shutdown.abort();
       await media?.close();
       await notifications.notifier.flush();
+      await sfuMedia.store.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();

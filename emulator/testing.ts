@@ -9,7 +9,7 @@ import { permissionGroups } from "./services/tokens/permissions.ts";
 
 /** `fetch` on `/accounts/<id><path>` with a bearer token and a JSON content type. */
 export const accountFetch =
-  (emu: RunningEmulator) =>
+  (emu: Pick<RunningEmulator, "apiBase" | "accountId" | "adminToken">) =>
   (path: string, init: RequestInit = {}, token = emu.adminToken): Promise<Response> =>
     fetch(`${emu.apiBase}/accounts/${emu.accountId}${path}`, {
       ...init,

@@ -88,6 +88,31 @@ export const tracksCloseResponse = z.object({
   ...itemError,
 });
 
+/**
+ * A DataChannel publication or subscription (docs/reference/cloudflare-api.md §5.2, the OpenAPI's
+ * `DataChannelObject`): the publisher picks one delivery policy per name, every subscriber mirrors it.
+ */
+export const dataChannelObject = z.object({
+  location: z.optional(z.enum(["local", "remote"])),
+  sessionId: z.optional(z.string()),
+  dataChannelName: z.optional(z.string()),
+  ordered: z.optional(z.boolean()),
+  maxRetransmits: z.optional(z.int().check(z.gte(0), z.lte(65_535))),
+  maxPacketLifeTime: z.optional(z.int().check(z.gte(0), z.lte(65_535))),
+  waitForAck: z.optional(z.boolean()),
+  canReply: z.optional(z.boolean()),
+  id: z.optional(z.int()),
+});
+export type DataChannelObject = z.infer<typeof dataChannelObject>;
+
+export const dataChannelsNewRequest = z.object({
+  dataChannels: z.array(dataChannelObject).check(z.minLength(1)),
+});
+export const dataChannelsNewResponse = z.object({
+  dataChannels: z.array(z.extend(dataChannelObject, itemError)),
+  ...itemError,
+});
+
 export const sessionState = z.object({
   tracks: z.array(z.extend(trackObject, { status: z.enum(["active", "inactive", "initializing"]) })),
   dataChannels: z.array(

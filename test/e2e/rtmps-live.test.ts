@@ -39,7 +39,7 @@ async function ffprobe(url: string): Promise<string[]> {
 let browser: Browser;
 let dashboard: Dashboard;
 beforeAll(async () => {
-  browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
+  browser = await launchChromium({ args: ["--autoplay-policy=no-user-gesture-required"] });
   dashboard = await openDashboard(browser, stack, { tenant: TENANT });
 });
 afterAll(async () => {

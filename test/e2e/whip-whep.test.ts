@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ChannelStatusView, StreamConnectData } from "../../contracts/api/stream.ts";
-import { LOOPBACK_WEBRTC_ARGS, launchChromium } from "./support/browser.ts";
+import { launchChromium } from "./support/browser.ts";
 import { MEDIA_CHANNELS } from "./support/context.ts";
 import { openDashboard } from "./support/dashboard.ts";
 import { framesDecoded, playWhep, publishWhip } from "./support/webrtc-stream.ts";
@@ -31,7 +31,7 @@ let browser: Browser;
 let publisher: Page;
 let viewer: Page;
 beforeAll(async () => {
-  browser = await launchChromium(LOOPBACK_WEBRTC_ARGS);
+  browser = await launchChromium({ media: true });
   publisher = await (await browser.newContext()).newPage();
   viewer = await (await browser.newContext()).newPage();
   // A page on a loopback origin is a secure context: getUserMedia and WebRTC work there.

@@ -21,6 +21,18 @@ export const realtimeErrors = {
   invalidParams: (why: string) => new RealtimeHttpError(400, "invalid_params", why),
   invalidSessionDescription: (why: string) => new RealtimeHttpError(400, "invalid_session_description", why),
   sessionClosed: () => new RealtimeHttpError(410, "session_error", "the session is closed"),
+  notConnected: () =>
+    new RealtimeHttpError(
+      425,
+      "session_error",
+      "the session's PeerConnection is not connected: finish the offer/answer exchange and let it connect first",
+    ),
+  offerPending: () =>
+    new RealtimeHttpError(
+      406,
+      "invalid_session_description",
+      "the SFU's offer awaits the client's answer through renegotiate: complete that exchange first",
+    ),
 };
 
 /** Statuses the emulator core raises on Realtime paths (the body limit), in Realtime's words. */

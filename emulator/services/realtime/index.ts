@@ -2,8 +2,10 @@ import type { EmulatorConfig } from "../../core/config.ts";
 import type { EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import type { CallsSecrets } from "../calls/store.ts";
+import type { SfuMedia } from "../media/sfu/plane.ts";
 import { realtimeErrorResponse } from "./errors.ts";
 import { realtimeRoutes } from "./routes.ts";
+import { SfuOperations } from "./sfu-operations.ts";
 import { RealtimeStore } from "./store.ts";
 
 export interface RealtimeDeps {
@@ -13,17 +15,23 @@ export interface RealtimeDeps {
   /** The TURN shared secret on a fresh start; generated when absent. */
   turnSharedSecret?: string;
   turnServer: () => EmulatorConfig["turnServer"];
+  /** The SFU's peer connections and forwarding. */
+  media: SfuMedia;
 }
 
-/** The Realtime API (`/v1`, standing in for rtc.live.cloudflare.com): TURN credentials, SFU sessions and tracks. */
+/**
+ * The Realtime API (`/v1`, standing in for rtc.live.cloudflare.com): TURN credentials, SFU
+ * sessions, tracks and DataChannels, whose media the media plane carries.
+ */
 export function realtimeService(deps: RealtimeDeps): EmulatorService<RealtimeStore> {
   const store = new RealtimeStore(deps.state, deps.calls, { turnSharedSecret: deps.turnSharedSecret });
+  const sfu = new SfuOperations(store, deps.media);
   return {
     store,
     mounts: [
       {
         path: "/v1",
-        routes: realtimeRoutes(store, deps.calls, deps.turnServer),
+        routes: realtimeRoutes({ store, sfu, calls: deps.calls, turnServer: deps.turnServer }),
         onError: realtimeErrorResponse,
       },
     ],

@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
-
 /**
- * Just enough SDP (RFC 8866, JSEP RFC 8829) for a synthetic SFU: read the media sections of a
- * client's description and write well-formed offers and answers that a browser can apply.
+ * Just enough SDP (RFC 8866, JSEP RFC 8829) to check a client's description at the edge and read
+ * its media sections, which `tracks/new` refers to by mid. The media plane (werift) negotiates.
  */
 
 export type MediaKind = "audio" | "video" | "application";
@@ -13,16 +11,6 @@ export interface MediaSection {
   kind: MediaKind;
   /** As seen from the side that wrote the description. */
   direction: Direction;
-}
-
-/** The SFU end's ICE and DTLS identity, stable for a session across renegotiations. */
-export interface SdpIdentity {
-  /** Numeric, for the `o=` line. */
-  sessionId: string;
-  iceUfrag: string;
-  icePwd: string;
-  /** `sha-256 AB:CD:…` */
-  fingerprint: string;
 }
 
 export class SdpError extends Error {}
@@ -74,93 +62,4 @@ export function parseMediaSections(sdp: string): MediaSection[] {
   }
   close();
   return sections;
-}
-
-/** The direction an answer takes for an offered one. */
-export function answerDirection(offered: Direction): Direction {
-  if (offered === "sendonly") return "recvonly";
-  if (offered === "recvonly") return "sendonly";
-  return offered;
-}
-
-/** A stable synthetic identity for a session, derived from its id. */
-export function sdpIdentity(sessionId: string): SdpIdentity {
-  const digest = createHash("sha256").update(`sfu-session:${sessionId}`).digest();
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const iceChars = (from: number, count: number) =>
-    Array.from(digest.subarray(from, from + count), (b) => alphabet[b % 64]).join("");
-  const fingerprint = createHash("sha256").update(digest).digest();
-  return {
-    sessionId: BigInt(`0x${digest.subarray(0, 7).toString("hex")}`).toString(),
-    iceUfrag: iceChars(0, 8),
-    icePwd: iceChars(8, 24),
-    fingerprint: `sha-256 ${Array.from(fingerprint, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":")}`,
-  };
-}
-
-const CODECS: Record<MediaKind, { proto: string; formats: string; attributes: string[] }> = {
-  audio: {
-    proto: "UDP/TLS/RTP/SAVPF",
-    formats: "111",
-    attributes: ["a=rtcp-mux", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1"],
-  },
-  video: {
-    proto: "UDP/TLS/RTP/SAVPF",
-    formats: "96",
-    attributes: [
-      "a=rtcp-mux",
-      "a=rtcp-rsize",
-      "a=rtpmap:96 VP8/90000",
-      "a=rtcp-fb:96 nack",
-      "a=rtcp-fb:96 nack pli",
-      "a=rtcp-fb:96 ccm fir",
-    ],
-  },
-  application: { proto: "UDP/DTLS/SCTP", formats: "webrtc-datachannel", attributes: ["a=sctp-port:5000"] },
-};
-
-export interface DescriptionToWrite {
-  type: "offer" | "answer";
-  identity: SdpIdentity;
-  /** The `o=` version: JSEP has it grow with every description the same side writes. */
-  version: number;
-  sections: MediaSection[];
-  /** Labels what the SFU sends on a mid (`a=msid`), so the client can tell which track arrived where. */
-  streamIds?: Record<string, { stream: string; track: string }>;
-}
-
-/** Writes a description from the SFU's side. */
-export function writeSessionDescription({
-  type,
-  identity,
-  version,
-  sections,
-  streamIds = {},
-}: DescriptionToWrite): string {
-  const lines = [
-    "v=0",
-    `o=- ${identity.sessionId} ${version} IN IP4 127.0.0.1`,
-    "s=-",
-    "t=0 0",
-    `a=group:BUNDLE ${sections.map((s) => s.mid).join(" ")}`,
-    "a=ice-lite",
-    "a=msid-semantic: WMS *",
-  ];
-  for (const section of sections) {
-    const codec = CODECS[section.kind];
-    const msid = streamIds[section.mid];
-    lines.push(
-      `m=${section.kind} 9 ${codec.proto} ${codec.formats}`,
-      "c=IN IP4 0.0.0.0",
-      `a=ice-ufrag:${identity.iceUfrag}`,
-      `a=ice-pwd:${identity.icePwd}`,
-      `a=fingerprint:${identity.fingerprint}`,
-      `a=setup:${type === "offer" ? "actpass" : "passive"}`,
-      `a=mid:${section.mid}`,
-      ...(section.kind === "application" ? [] : [`a=${section.direction}`]),
-      ...(msid && section.kind !== "application" ? [`a=msid:${msid.stream} ${msid.track}`] : []),
-      ...codec.attributes,
-    );
-  }
-  return `${lines.join("\r\n")}\r\n`;
 }

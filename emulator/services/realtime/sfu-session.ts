@@ -1,19 +1,8 @@
-import type * as z from "zod";
-import type {
-  TrackObject,
-  tracksCloseRequest,
-  tracksNewRequest,
-} from "../../../contracts/cloudflare/realtime.ts";
+import type { DataChannelObject, TrackObject } from "../../../contracts/cloudflare/realtime.ts";
 import { newTag, now } from "../../core/ids.ts";
+import type { ChannelDelivery } from "../media/sfu/session-peer.ts";
 import { realtimeErrors } from "./errors.ts";
-import {
-  answerDirection,
-  type MediaSection,
-  parseMediaSections,
-  SdpError,
-  sdpIdentity,
-  writeSessionDescription,
-} from "./sdp.ts";
+import type { MediaSection } from "./sdp.ts";
 
 /** `closed` tells a closed track from a pulled one that waits for the client's answer. */
 export interface SfuTrack {
@@ -24,243 +13,210 @@ export interface SfuTrack {
   sessionId?: string;
   status: "active" | "inactive";
   closed?: boolean;
+  /** A pulled track whose publication closed or timed out: nothing comes on it any more. */
+  ended?: boolean;
 }
 
-/**
- * An SFU session as the emulator keeps it: the tracks plus the negotiated m-lines, so that every
- * description it writes keeps the order and mids a browser already agreed to.
- */
+/** A DataChannel of the session: published under its name, or pulled from `sessionId`. */
+export interface SfuDataChannel {
+  location: "local" | "remote";
+  dataChannelName: string;
+  /** The negotiated channel id on this session's association. */
+  id: number;
+  sessionId?: string;
+  delivery: ChannelDelivery;
+}
+
+/** An SFU session as the API reports it: its tracks and DataChannels. The media plane holds its connection. */
 export interface SfuSession {
   id: string;
   appId: string;
   created: string;
   closed: boolean;
   tracks: SfuTrack[];
-  /** Negotiated media sections in order, directions from the SFU's side. */
-  media: MediaSection[];
-  /** `o=` version of the last description the SFU wrote. */
-  sdpVersion: number;
-  /** The SFU sent an offer that the client has yet to answer through `renegotiate`. */
-  awaitingAnswer: boolean;
+  dataChannels: SfuDataChannel[];
 }
 
-type ItemResult = TrackObject & { errorCode?: string; errorDescription?: string };
+export type ItemResult = TrackObject & { errorCode?: string; errorDescription?: string };
+export type ChannelResult = DataChannelObject & { errorCode?: string; errorDescription?: string };
 
-/** Looks up another session, for pulling the tracks it publishes. */
-export type SessionLookup = (sessionId: string) => SfuSession | undefined;
+/** Looks up another session, for pulling what it publishes. */
+export type SessionLookup = (sessionId: string) => Readonly<SfuSession> | undefined;
 
 export function createSession(appId: string): SfuSession {
-  return {
-    id: newTag(),
-    appId,
-    created: now(),
-    closed: false,
-    tracks: [],
-    media: [],
-    sdpVersion: 0,
-    awaitingAnswer: false,
-  };
+  return { id: newTag(), appId, created: now(), closed: false, tracks: [], dataChannels: [] };
 }
 
 /** The session if it is an open one of this app: 404 `not_found` if unknown, 410 `session_error` once closed. */
-export function openSession(session: SfuSession | undefined, appId: string): SfuSession {
+export function openSession<S extends Readonly<SfuSession>>(session: S | undefined, appId: string): S {
   if (!session || session.appId !== appId) throw realtimeErrors.notFound("session");
   if (session.closed) throw realtimeErrors.sessionClosed();
   return session;
 }
 
-function parseOrThrow(sdp: string): MediaSection[] {
-  try {
-    return parseMediaSections(sdp);
-  } catch (err) {
-    if (err instanceof SdpError) throw realtimeErrors.invalidSessionDescription(err.message);
-    throw err;
-  }
-}
-
-function describe(session: SfuSession, type: "offer" | "answer", sections: MediaSection[]) {
-  session.sdpVersion += 1;
-  const streamIds = Object.fromEntries(
-    session.tracks
-      .filter((t) => t.location === "remote")
-      .map((t) => [t.mid, { stream: t.sessionId ?? session.id, track: t.trackName }]),
-  );
-  const sdp = writeSessionDescription({
-    type,
-    identity: sdpIdentity(session.id),
-    version: session.sdpVersion,
-    sections,
-    streamIds,
-  });
-  return { type, sdp };
-}
-
-/**
- * Takes the client's offer: merges its sections into the negotiated media (new mids appended,
- * existing ones updated) and answers it section for section.
- */
-export function answerOffer(session: SfuSession, offerSdp: string) {
-  const offered = parseOrThrow(offerSdp);
-  const answered = offered.map((s) => ({ ...s, direction: answerDirection(s.direction) }));
-  for (const section of answered) {
-    const existing = session.media.findIndex((m) => m.mid === section.mid);
-    if (existing === -1) session.media.push(section);
-    else session.media[existing] = section;
-  }
-  session.awaitingAnswer = false;
-  return { offered, description: describe(session, "answer", answered) };
-}
-
-/** Offers the whole negotiated media; the client answers through `renegotiate`. */
-function offerMedia(session: SfuSession) {
-  session.awaitingAnswer = true;
-  return describe(session, "offer", session.media);
-}
-
-/** Takes the client's answer to the SFU's pending offer; pulled tracks go active with it. */
-export function acceptAnswer(session: SfuSession, answerSdp: string): void {
-  if (!session.awaitingAnswer)
-    throw realtimeErrors.invalidSessionDescription("no offer is awaiting an answer");
-  const answered = parseOrThrow(answerSdp);
-  const missing = session.media.filter((m) => !answered.some((a) => a.mid === m.mid)).map((m) => m.mid);
-  if (missing.length > 0) {
-    throw realtimeErrors.invalidSessionDescription(`the answer lacks mids ${missing.join(", ")}`);
-  }
-  session.awaitingAnswer = false;
-  for (const track of session.tracks) {
-    if (track.location === "remote" && track.status === "inactive" && !track.closed) track.status = "active";
-  }
-}
-
-const itemError = (item: TrackObject, errorCode: string, errorDescription: string): ItemResult => ({
+const itemError = <T>(item: T, errorCode: string, errorDescription: string) => ({
   ...item,
   errorCode,
   errorDescription,
 });
 
-/** Publishes one track of the client's offer. */
-function addLocalTrack(session: SfuSession, item: TrackObject, offered: MediaSection[]): ItemResult {
-  if (!item.mid || !item.trackName) {
-    return itemError(item, "empty_track_error", "a local track needs mid and trackName");
-  }
-  const section = offered.find((s) => s.mid === item.mid);
-  if (!section || section.kind === "application") {
-    return itemError(item, "not_found_track_error", `the offer has no media section with mid ${item.mid}`);
-  }
-  if (session.tracks.some((t) => t.location === "local" && t.trackName === item.trackName && !t.closed)) {
-    return itemError(item, "repeated_local_track_error", `track ${item.trackName} is already published`);
-  }
-  session.tracks.push({
-    location: "local",
-    mid: item.mid,
-    trackName: item.trackName,
-    kind: section.kind,
-    status: "active",
-  });
-  return { location: "local", mid: item.mid, trackName: item.trackName };
-}
-
-/** The next numeric mid that no section of the session uses. */
-function nextMid(session: SfuSession): string {
-  const used = session.media.map((m) => Number(m.mid)).filter(Number.isInteger);
-  return String(used.length ? Math.max(...used) + 1 : 0);
+/** A track to publish, as planned from the client's offer. */
+export interface PlannedPublish {
+  index: number;
+  mid: string;
+  trackName: string;
+  kind: string;
 }
 
 /**
- * Pulls a track another session of the same app publishes, on a new mid the SFU will offer, or on
- * the mid of the client's own offer when it sent one.
+ * Which local tracks of a `tracks/new` can be published from the client's offer: each result
+ * answers its item (per-item errors with HTTP 200, as Cloudflare does). Changes nothing.
  */
-function addRemoteTrack(
-  sessionById: SessionLookup,
-  session: SfuSession,
-  item: TrackObject,
-  offered: MediaSection[] | undefined,
-): ItemResult {
-  if (!item.sessionId || !item.trackName) {
-    return itemError(item, "empty_track_error", "a remote track needs sessionId and trackName");
-  }
-  const source = sessionById(item.sessionId);
-  const published =
-    source && source.appId === session.appId && !source.closed
-      ? source.tracks.find((t) => t.location === "local" && t.trackName === item.trackName && !t.closed)
-      : undefined;
-  if (!published) {
-    return itemError(
-      item,
-      "not_found_track_error",
-      `session ${item.sessionId} publishes no track named ${item.trackName}`,
-    );
-  }
-  let mid: string;
-  if (offered) {
-    if (!item.mid || !offered.some((s) => s.mid === item.mid)) {
+export function planPublish(session: Readonly<SfuSession>, items: TrackObject[], offered: MediaSection[]) {
+  const accepted: PlannedPublish[] = [];
+  const results = items.map((item, index): ItemResult => {
+    if (!item.mid || !item.trackName) {
+      return itemError(item, "empty_track_error", "a local track needs mid and trackName");
+    }
+    const section = offered.find((s) => s.mid === item.mid);
+    if (!section || section.kind === "application") {
       return itemError(item, "not_found_track_error", `the offer has no media section with mid ${item.mid}`);
     }
-    mid = item.mid;
-  } else {
-    mid = nextMid(session);
-    session.media.push({ mid, kind: published.kind as MediaSection["kind"], direction: "sendonly" });
-  }
-  session.tracks.push({
-    location: "remote",
-    mid,
-    trackName: item.trackName,
-    sessionId: item.sessionId,
-    kind: published.kind,
-    status: offered ? "active" : "inactive",
+    const repeated =
+      session.tracks.some((t) => t.location === "local" && t.trackName === item.trackName && !t.closed) ||
+      accepted.some((a) => a.trackName === item.trackName);
+    if (repeated) {
+      return itemError(item, "repeated_local_track_error", `track ${item.trackName} is already published`);
+    }
+    accepted.push({ index, mid: item.mid, trackName: item.trackName, kind: section.kind });
+    return { location: "local", mid: item.mid, trackName: item.trackName };
   });
-  return { location: "remote", mid, trackName: item.trackName, sessionId: item.sessionId };
+  return { results, accepted };
 }
 
-/** Stops the track on `mid`: its section goes inactive, its status too. */
-function closeTrack(
-  session: SfuSession,
-  mid: string,
-): { mid: string; errorCode?: string; errorDescription?: string } {
-  const track = session.tracks.find((t) => t.mid === mid && !t.closed);
-  if (!track) return { mid, errorCode: "close_track_error", errorDescription: `no open track on mid ${mid}` };
-  track.closed = true;
-  track.status = "inactive";
-  const section = session.media.find((m) => m.mid === mid);
-  if (section) section.direction = "inactive";
-  return { mid };
+/** A track to pull: the publisher's session and mid, and the mid of the client's offer when it sent one. */
+export interface PlannedPull {
+  index: number;
+  sessionId: string;
+  trackName: string;
+  sourceMid: string;
+  kind: string;
+  mid?: string;
 }
 
 /**
- * `tracks/new` on a validated request (one location for all tracks, an offer when publishing):
- * answers the client's offer, or offers the SFU's own when pulling adds media sections.
+ * Which remote tracks of a `tracks/new` can be pulled: another open session of the same app
+ * must publish the named track, and `isLive` must still see it (tracks time out without media).
+ * Changes nothing.
  */
-export function addTracks(
-  session: SfuSession,
-  body: z.infer<typeof tracksNewRequest>,
+export function planPull(
+  session: Readonly<SfuSession>,
+  items: TrackObject[],
   sessionById: SessionLookup,
+  isLive: (sessionId: string, mid: string) => boolean,
+  offered: MediaSection[] | undefined,
 ) {
-  const publishing = body.tracks.some((t) => t.location === "local");
-  const answered = body.sessionDescription ? answerOffer(session, body.sessionDescription.sdp) : undefined;
-  const mediaBefore = session.media.length;
-  const tracks = body.tracks.map((item) =>
-    publishing
-      ? addLocalTrack(session, item, answered!.offered)
-      : addRemoteTrack(sessionById, session, item, answered?.offered),
-  );
-  const offer = !answered && session.media.length > mediaBefore ? offerMedia(session) : undefined;
-  const description = answered?.description ?? offer;
-  return {
-    requiresImmediateRenegotiation: offer !== undefined,
-    ...(description ? { sessionDescription: description } : {}),
-    tracks,
-  };
+  const accepted: PlannedPull[] = [];
+  const results = items.map((item, index): ItemResult => {
+    if (!item.sessionId || !item.trackName) {
+      return itemError(item, "empty_track_error", "a remote track needs sessionId and trackName");
+    }
+    const source = sessionById(item.sessionId);
+    const published =
+      source && source.appId === session.appId && !source.closed
+        ? source.tracks.find((t) => t.location === "local" && t.trackName === item.trackName && !t.closed)
+        : undefined;
+    if (!published || !isLive(item.sessionId, published.mid)) {
+      return itemError(
+        item,
+        "not_found_track_error",
+        `session ${item.sessionId} publishes no track named ${item.trackName}`,
+      );
+    }
+    if (offered && (!item.mid || !offered.some((s) => s.mid === item.mid && s.kind === published.kind))) {
+      return itemError(
+        item,
+        "not_found_track_error",
+        `the offer has no ${published.kind} media section with mid ${item.mid}`,
+      );
+    }
+    accepted.push({
+      index,
+      sessionId: item.sessionId,
+      trackName: item.trackName,
+      sourceMid: published.mid,
+      kind: published.kind ?? "video",
+      ...(offered ? { mid: item.mid } : {}),
+    });
+    return { location: "remote", mid: item.mid, trackName: item.trackName, sessionId: item.sessionId };
+  });
+  return { results, accepted };
 }
 
-/** `tracks/close`: stops each mid, then answers the client's offer when it sent one. */
-export function closeTracks(session: SfuSession, body: z.infer<typeof tracksCloseRequest>) {
-  const tracks = body.tracks.map(({ mid }) => closeTrack(session, mid));
-  const answer = body.sessionDescription
-    ? answerOffer(session, body.sessionDescription.sdp).description
-    : undefined;
-  return {
-    tracks,
-    ...(answer ? { sessionDescription: answer } : {}),
-    requiresImmediateRenegotiation: false,
-  };
+/** A DataChannel to open: published under its name, or pulled from another session's publication. */
+export interface PlannedChannel {
+  index: number;
+  location: "local" | "remote";
+  dataChannelName: string;
+  sessionId?: string;
+  delivery: ChannelDelivery;
 }
+
+/**
+ * Which entries of a `datachannels/new` can be opened: a name is published once per session, and
+ * a pull needs an open session of the same app that publishes that name. Changes nothing.
+ */
+export function planChannels(
+  session: Readonly<SfuSession>,
+  items: DataChannelObject[],
+  sessionById: SessionLookup,
+) {
+  const accepted: PlannedChannel[] = [];
+  const results = items.map((item, index): ChannelResult => {
+    const name = item.dataChannelName ?? "";
+    const delivery: ChannelDelivery = {
+      ...(item.ordered === undefined ? {} : { ordered: item.ordered }),
+      ...(item.maxRetransmits === undefined ? {} : { maxRetransmits: item.maxRetransmits }),
+      ...(item.maxPacketLifeTime === undefined ? {} : { maxPacketLifeTime: item.maxPacketLifeTime }),
+    };
+    const already = (location: string, from?: string) =>
+      session.dataChannels.some(
+        (c) => c.location === location && c.dataChannelName === name && c.sessionId === from,
+      ) ||
+      accepted.some((a) => a.location === location && a.dataChannelName === name && a.sessionId === from);
+    if (item.location === "local") {
+      if (already("local")) {
+        return itemError(item, "repeated_local_track_error", `DataChannel ${name} is already published`);
+      }
+      accepted.push({ index, location: "local", dataChannelName: name, delivery });
+      return item;
+    }
+    const from = item.sessionId ?? "";
+    const source = sessionById(from);
+    const published =
+      source && source.appId === session.appId && !source.closed
+        ? source.dataChannels.some((c) => c.location === "local" && c.dataChannelName === name)
+        : false;
+    if (!published) {
+      return itemError(
+        item,
+        "not_found_track_error",
+        `session ${from} publishes no DataChannel named ${name}`,
+      );
+    }
+    if (already("remote", from)) {
+      return itemError(
+        item,
+        "repeated_local_track_error",
+        `DataChannel ${name} of ${from} is already pulled`,
+      );
+    }
+    accepted.push({ index, location: "remote", dataChannelName: name, sessionId: from, delivery });
+    return item;
+  });
+  return { results, accepted };
+}
+
+/** The track on `mid` that is not closed, if any. */
+export const openTrackOn = (session: Readonly<SfuSession>, mid: string) =>
+  session.tracks.find((t) => t.mid === mid && !t.closed);

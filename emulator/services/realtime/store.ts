@@ -1,17 +1,14 @@
-import type * as z from "zod";
-import type { tracksCloseRequest, tracksNewRequest } from "../../../contracts/cloudflare/realtime.ts";
 import { Collection } from "../../core/collection.ts";
 import { newHexSecret } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 import type { CallsSecrets } from "../calls/store.ts";
 import {
-  acceptAnswer,
-  addTracks,
-  answerOffer,
-  closeTracks,
   createSession,
   openSession,
+  openTrackOn,
+  type SfuDataChannel,
   type SfuSession,
+  type SfuTrack,
 } from "./sfu-session.ts";
 import { revokeTurnUsername, turnUsernameRefusal } from "./turn-credentials.ts";
 
@@ -24,6 +21,26 @@ interface RealtimeSection {
 }
 
 const SESSION = "SFU session";
+
+/**
+ * Sessions of an earlier run, closed: their peer connections ended with that process, so they
+ * answer 410 as Cloudflare answers for a session whose connection is gone.
+ */
+function closedSessions(loaded: Record<string, SfuSession> | undefined): Record<string, SfuSession> {
+  const sessions: Record<string, SfuSession> = {};
+  for (const [id, session] of Object.entries(loaded ?? {})) {
+    // Written before the media plane, a session also held its synthetic SDP state: dropped.
+    sessions[id] = {
+      id: session.id,
+      appId: session.appId,
+      created: session.created,
+      closed: true,
+      tracks: session.tracks.map((t) => ({ ...t, status: "inactive" })),
+      dataChannels: session.dataChannels ?? [],
+    };
+  }
+  return sessions;
+}
 
 /**
  * The Realtime data plane's state: TURN revocations and SFU sessions. Which TURN keys and SFU apps
@@ -51,7 +68,7 @@ export class RealtimeStore {
     const loaded = this.section.loaded;
     this.sharedSecret = loaded?.turnSharedSecret ?? seed.turnSharedSecret ?? newHexSecret();
     this.revoked = loaded?.revokedTurnUsernames ?? [];
-    this.sessions = new Collection(SESSION, loaded?.sfuSessions);
+    this.sessions = new Collection(SESSION, closedSessions(loaded?.sfuSessions));
   }
 
   /** What TURN credentials are signed with; a local coturn needs it too. */
@@ -73,13 +90,12 @@ export class RealtimeStore {
     return turnUsernameRefusal(this.revoked, (id) => this.calls.turnKeySecret(id) !== undefined, username);
   }
 
-  /** A new session of the app, answering the client's first offer when it sent one (older clients do). */
-  newSession(appId: string, offerSdp: string | undefined) {
+  /** A new session of the app; the client connects it with its first offer. */
+  newSession(appId: string): Readonly<SfuSession> {
     const session = createSession(appId);
-    const answer = offerSdp === undefined ? undefined : answerOffer(session, offerSdp).description;
     this.sessions.set(session.id, session);
     this.section.changed();
-    return { sessionId: session.id, ...(answer ? { sessionDescription: answer } : {}) };
+    return session;
   }
 
   /** The open session of this app: 404 `not_found` if unknown, 410 `session_error` once closed. */
@@ -87,21 +103,82 @@ export class RealtimeStore {
     return openSession(this.sessions.get(sessionId), appId);
   }
 
-  addTracks(appId: string, sessionId: string, body: z.infer<typeof tracksNewRequest>) {
-    const result = addTracks(this.open(appId, sessionId), body, (id) => this.sessions.get(id));
-    this.section.changed();
-    return result;
+  /** Another session, for pulling what it publishes. */
+  session(sessionId: string): Readonly<SfuSession> | undefined {
+    return this.sessions.get(sessionId);
   }
 
-  renegotiate(appId: string, sessionId: string, answerSdp: string): void {
-    acceptAnswer(this.open(appId, sessionId), answerSdp);
+  /** Records tracks the media plane now receives. */
+  publish(sessionId: string, tracks: { mid: string; trackName: string; kind: string }[]): void {
+    const session = this.sessions.find(sessionId);
+    for (const t of tracks) session.tracks.push({ location: "local", ...t, status: "active" });
     this.section.changed();
   }
 
-  closeTracks(appId: string, sessionId: string, body: z.infer<typeof tracksCloseRequest>) {
-    const result = closeTracks(this.open(appId, sessionId), body);
+  /**
+   * Records pulled tracks on the mids the media plane gave them: active at once when they came
+   * in the client's offer, else once the client answers the SFU's offer.
+   */
+  pull(
+    sessionId: string,
+    tracks: { mid: string; trackName: string; sessionId: string; kind: string }[],
+    status: SfuTrack["status"],
+  ): void {
+    const session = this.sessions.find(sessionId);
+    for (const t of tracks) session.tracks.push({ location: "remote", ...t, status });
     this.section.changed();
-    return result;
+  }
+
+  /** The client answered the SFU's offer: pulled tracks waiting for it go active. */
+  answered(sessionId: string): void {
+    for (const track of this.sessions.find(sessionId).tracks) {
+      if (track.location === "remote" && track.status === "inactive" && !track.closed && !track.ended)
+        track.status = "active";
+    }
+    this.section.changed();
+  }
+
+  /**
+   * Closes the open tracks on `mids`; a mid with none gets `close_track_error`. The tracks closed
+   * are returned, and pulls of a closed publication lose their source.
+   */
+  closeTracks(sessionId: string, mids: string[]) {
+    const session = this.sessions.find(sessionId);
+    const closed: SfuTrack[] = [];
+    const results = mids.map((mid) => {
+      const track = openTrackOn(session, mid);
+      if (!track) {
+        return {
+          mid,
+          errorCode: "close_track_error",
+          errorDescription: "Track doesn't exist or was already closed",
+        };
+      }
+      track.closed = true;
+      track.status = "inactive";
+      closed.push(track);
+      if (track.location === "local") this.endPulls(session.id, track.trackName);
+      return { mid };
+    });
+    this.section.changed();
+    return { results, closed };
+  }
+
+  /** A published track the media plane removed for want of media: closed, and its pulls lose their source. */
+  trackTimedOut(sessionId: string, mid: string): void {
+    const session = this.sessions.get(sessionId);
+    const track = session && openTrackOn(session, mid);
+    if (track?.location !== "local") return;
+    track.closed = true;
+    track.status = "inactive";
+    this.endPulls(sessionId, track.trackName);
+    this.section.changed();
+  }
+
+  /** Records DataChannels the media plane opened. */
+  addDataChannels(sessionId: string, channels: SfuDataChannel[]): void {
+    this.sessions.find(sessionId).dataChannels.push(...channels);
+    this.section.changed();
   }
 
   /** The session ends, as when its peer connection goes away: every later call on it answers 410. */
@@ -109,6 +186,9 @@ export class RealtimeStore {
     const session = this.sessions.get(sessionId);
     if (!session) return;
     session.closed = true;
+    for (const track of session.tracks) {
+      if (track.location === "local" && !track.closed) this.endPulls(sessionId, track.trackName);
+    }
     this.section.changed();
   }
 
@@ -119,7 +199,15 @@ export class RealtimeStore {
     this.section.changed();
   }
 
-  private open(appId: string, sessionId: string): SfuSession {
-    return openSession(this.sessions.get(sessionId), appId);
+  /** Every pull of `trackName` from `publisher` stops receiving: its status goes inactive. */
+  private endPulls(publisher: string, trackName: string): void {
+    for (const session of this.sessions.values()) {
+      for (const track of session.tracks) {
+        if (track.location !== "remote" || track.closed) continue;
+        if (track.sessionId !== publisher || track.trackName !== trackName) continue;
+        track.status = "inactive";
+        track.ended = true;
+      }
+    }
   }
 }

@@ -12,8 +12,12 @@ const ARGS = [
   "--disable-sync",
 ];
 
-/** WebRTC between the browser and servers on 127.0.0.1, with a fake camera and microphone. */
-export const LOOPBACK_WEBRTC_ARGS = [
+/**
+ * For WebRTC with the local media plane: candidates on loopback (where the emulator's SFU
+ * listens), host addresses as they are rather than mDNS names, and a fake camera that needs no
+ * permission prompt.
+ */
+const MEDIA_ARGS = [
   "--allow-loopback-in-peer-connection",
   "--disable-features=WebRtcHideLocalIpsWithMdns",
   "--use-fake-device-for-media-stream",
@@ -21,10 +25,11 @@ export const LOOPBACK_WEBRTC_ARGS = [
 ];
 
 /** A fresh headless Chromium (Playwright gives each launch its own temporary profile). */
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+export async function launchChromium(options: { media?: boolean; args?: string[] } = {}): Promise<Browser> {
   // A real browser, never Playwright's download: `npm test` installs Debian's chromium first.
   const executablePath = toolPath("chromium");
   if (!executablePath)
     throw new Error("no Chromium on PATH: apt-get install chromium, then run the e2e tests");
-  return chromium.launch({ executablePath, args: [...ARGS, ...extraArgs], timeout: 30_000 });
+  const args = [...ARGS, ...(options.media ? MEDIA_ARGS : []), ...(options.args ?? [])];
+  return chromium.launch({ executablePath, args, timeout: 30_000 });
 }

@@ -1,62 +1,98 @@
-import {
-  type PeerConfig,
-  RTCPeerConnection,
-  type RTCRtpCodecParameters,
-  useH264,
-  useOPUS,
-  useVP8,
-  useVP9,
-} from "werift";
+import { type PeerConfig, RTCPeerConnection, type RTCRtpCodecParameters } from "werift";
 
 /**
- * werift (MIT, 0.24.4: 0.25 declares Node 22) peers for the emulator's WebRTC endpoints, on loopback
- * only. They are ICE lite, as media servers are: the browser, a full ICE agent, finds the path from
- * the candidates in the answer, so a client that never trickles its own candidates connects too.
+ * werift (MIT, 0.24.4: 0.25 declares Node 22) peers for the media plane: the SFU, WHIP and WHEP
+ * servers, and the test clients.
  */
-export interface LoopbackPeerOptions {
-  host: string;
-  codecs: PeerConfig["codecs"];
+
+/** The address the local media plane listens on, unless the emulator is told another. */
+export const MEDIA_HOST = "127.0.0.1";
+
+/** What a description is handed over as: the Realtime, WHIP and WHEP APIs all carry `{type, sdp}`. */
+export interface Description {
+  type: "offer" | "answer";
+  sdp: string;
 }
 
-export function loopbackPeer({ host, codecs }: LoopbackPeerOptions): RTCPeerConnection {
+export interface LoopbackPeerOptions extends Partial<PeerConfig> {
+  /** The one address to gather a host candidate on. Default MEDIA_HOST. */
+  host?: string;
+}
+
+/**
+ * A werift peer connection that gathers one host candidate, on `host`, and nothing else: no
+ * STUN, no TURN, no other interface. Servers of the media plane pass `iceLite`, as Cloudflare's
+ * edge answers as an ICE-lite agent (a client that never trickles its candidates connects too);
+ * test clients leave it off.
+ */
+export function loopbackPeer({ host = MEDIA_HOST, ...config }: LoopbackPeerOptions = {}): RTCPeerConnection {
   return new RTCPeerConnection({
-    codecs,
-    iceLite: true,
+    // werift adds every non-loopback interface unless both families are off; the one host
+    // address then comes from `iceAdditionalHostAddresses`, and the socket binds to it.
+    iceUseIpv4: false,
     iceUseIpv6: false,
-    iceInterfaceAddresses: { udp4: host },
     iceAdditionalHostAddresses: [host],
+    iceInterfaceAddresses: { udp4: host },
+    iceServers: [],
+    // One transport for every media section: what browsers negotiate with Cloudflare.
+    bundlePolicy: "max-bundle",
+    ...config,
   });
 }
 
-/** Cloudflare Stream's WebRTC codecs (docs/reference/media-and-providers.md §2): VP8, VP9, H.264 constrained baseline 42e01f; Opus. */
-export const STREAM_WEBRTC_CODECS = {
-  video: [useVP8(), useVP9(), useH264()],
-  audio: [useOPUS()],
-} satisfies PeerConfig["codecs"];
+/**
+ * Sets the local description and resolves once candidate gathering is complete, with the
+ * candidates in it: the APIs it is handed to do not trickle (Cloudflare's answers carry theirs).
+ */
+export async function describeLocally(
+  pc: RTCPeerConnection,
+  description: Promise<{ type: string; sdp: string }>,
+): Promise<Description> {
+  const gathered =
+    pc.iceGatheringState === "complete"
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+            if (state !== "complete") return;
+            unSubscribe();
+            resolve();
+          });
+        });
+  await pc.setLocalDescription((await description) as Parameters<typeof pc.setLocalDescription>[0]);
+  await gathered;
+  const local = pc.localDescription!;
+  return { type: local.type as Description["type"], sdp: local.sdp };
+}
 
 /**
- * The answer to a client's offer, with the ICE candidates gathered (werift gathers in
- * setLocalDescription), keeping only the candidates on `host`: werift names every interface's
- * address, but its socket is bound to `host` alone.
+ * The answer to a client's offer, with its candidates.
+ * @param prepare runs between the offer and the answer, e.g. to attach tracks to the transceivers it created.
  */
 export async function answerOffer(
   pc: RTCPeerConnection,
   offer: string,
-  host: string,
-  /** Runs between the offer and the answer, e.g. to attach tracks to the transceivers it created. */
   prepare?: () => void,
 ): Promise<string> {
   await pc.setRemoteDescription({ type: "offer", sdp: offer });
   prepare?.();
-  await pc.setLocalDescription(await pc.createAnswer());
-  return onlyCandidatesOn(pc.localDescription!.sdp, host);
+  return (await describeLocally(pc, pc.createAnswer())).sdp;
 }
 
-export function onlyCandidatesOn(sdp: string, host: string): string {
-  return sdp
-    .split("\r\n")
-    .filter((line) => !line.startsWith("a=candidate:") || line.split(" ")[4] === host)
-    .join("\r\n");
+/** Resolves `true` once the connection is `connected`, `false` if it is not within `timeoutMs`. */
+export function connectedWithin(pc: RTCPeerConnection, timeoutMs: number): Promise<boolean> {
+  if (pc.connectionState === "connected") return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") done(true);
+      else if (state === "closed" || state === "failed") done(false);
+    });
+    function done(connected: boolean) {
+      clearTimeout(timer);
+      unSubscribe();
+      resolve(connected);
+    }
+  });
 }
 
 /** Whether an SDP offer can be answered here: it parses and has at least one m-line. */

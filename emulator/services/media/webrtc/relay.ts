@@ -7,7 +7,8 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from "werift";
-import { answerOffer, codecOfPayload, loopbackPeer, STREAM_WEBRTC_CODECS } from "./peer.ts";
+import { streamWebrtcCodecs } from "./codecs.ts";
+import { answerOffer, codecOfPayload, loopbackPeer } from "./peer.ts";
 
 type Kind = "audio" | "video";
 
@@ -45,14 +46,14 @@ export class WhipPublisher {
   private constructor(readonly pc: RTCPeerConnection) {}
 
   static async fromOffer(offer: string, host: string): Promise<{ publisher: WhipPublisher; answer: string }> {
-    const pc = loopbackPeer({ host, codecs: STREAM_WEBRTC_CODECS });
+    const pc = loopbackPeer({ host, iceLite: true, codecs: streamWebrtcCodecs() });
     const publisher = new WhipPublisher(pc);
     pc.ontrack = ({ track, transceiver }) => publisher.receive(track, transceiver);
     pc.connectionStateChange.subscribe((state) => {
       if (state === "failed" || state === "closed") publisher.close();
     });
     try {
-      const answer = await answerOffer(pc, offer, host);
+      const answer = await answerOffer(pc, offer);
       return { publisher, answer };
     } catch (e) {
       await publisher.close();
@@ -153,7 +154,11 @@ export class WhepViewer {
             }),
           ]
         : [];
-    const pc = loopbackPeer({ host, codecs: { video: same(codecs.video), audio: same(codecs.audio) } });
+    const pc = loopbackPeer({
+      host,
+      iceLite: true,
+      codecs: { video: same(codecs.video), audio: same(codecs.audio) },
+    });
     const viewer = new WhepViewer(pc, publisher);
     publisher.onEnd(() => void viewer.close());
     pc.connectionStateChange.subscribe((state) => {
@@ -165,7 +170,7 @@ export class WhepViewer {
       if (pc.connectionState !== "connected") void viewer.close();
     }, VIEWER_CONNECT_DEADLINE_MS).unref();
     try {
-      const answer = await answerOffer(pc, offer, host, () => {
+      const answer = await answerOffer(pc, offer, () => {
         for (const transceiver of pc.getTransceivers()) viewer.feed(transceiver);
       });
       return { viewer, answer };
