@@ -1,6 +1,8 @@
 import * as z from "zod/mini";
 import { liveInputNotification } from "../cloudflare/notifications.ts";
 import {
+  dataChannelsNewRequest,
+  dataChannelsNewResponse,
   renegotiateRequest,
   renegotiateResponse,
   sessionState,
@@ -154,6 +156,19 @@ export const API_ROUTES = {
     params: sfuSessionParams,
     body: tracksNewRequest,
     data: tracksNewResponse,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  sfuDataChannelsNew: {
+    method: "POST",
+    path: `${SESSION_PROXY}/datachannels/new`,
+    auth: "session",
+    summary:
+      "Proxies Realtime datachannels/new for this session; remote channels only from sessions of the same tenant and room",
+    params: sfuSessionParams,
+    body: dataChannelsNewRequest,
+    data: dataChannelsNewResponse,
     status: 200,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],

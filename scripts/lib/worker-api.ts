@@ -10,6 +10,8 @@ import {
 } from "../../contracts/api/realtime.ts";
 import { channelStatus, streamConnectData } from "../../contracts/api/stream.ts";
 import {
+  type dataChannelsNewRequest,
+  dataChannelsNewResponse,
   sessionState,
   type tracksCloseRequest,
   tracksCloseResponse,
@@ -83,6 +85,17 @@ export class WorkerApi {
     signal?: AbortSignal,
   ) =>
     this.call("POST", `${sessionPath(session.session_id)}/tracks/new`, tracksNewResponse, 200, {
+      body,
+      bearer: session.token,
+      signal,
+    });
+
+  sfuDataChannelsNew = (
+    session: { session_id: string; token: string },
+    body: z.input<typeof dataChannelsNewRequest>,
+    signal?: AbortSignal,
+  ) =>
+    this.call("POST", `${sessionPath(session.session_id)}/datachannels/new`, dataChannelsNewResponse, 200, {
       body,
       bearer: session.token,
       signal,

@@ -106,27 +106,31 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
       await connected(publisher.pc, ctx.signal, "publisher");
       ctx.mark("publisher connected", { cloudflare: true, since });
 
+      const tag = randomBytes(2).readUInt16BE();
+      const arrived: number[] = [];
       const puller = await open(ctx, "puller", net);
-      const pulled = await puller.pull(publisher.session, TRACK, ctx.signal);
+      await puller.pull(
+        publisher.session,
+        TRACK,
+        (rtp) => {
+          if (rtp.payload.toString().startsWith(`probe ${tag} `)) arrived.push(rtp.header.sequenceNumber);
+        },
+        ctx.signal,
+      );
       since = ctx.elapsed();
       await connected(puller.pc, ctx.signal, "puller");
       ctx.mark("puller connected", { cloudflare: true, since });
 
-      const tag = randomBytes(2).readUInt16BE();
-      const arrived: number[] = [];
-      pulled.onTrack.subscribe((t) =>
-        t.onReceiveRtp.subscribe((rtp) => {
-          if (rtp.payload.toString().startsWith(`probe ${tag} `)) arrived.push(rtp.header.sequenceNumber);
-        }),
-      );
       let sequence = 0;
       const sender = setInterval(() => track.writeRtp(probePacket((sequence += 1), tag)), RTP_INTERVAL_MS);
       ctx.cleanups.add("stop sending RTP", async () => clearInterval(sender));
       since = ctx.elapsed();
-      await waitFor(ctx, `RTP of the published track reaching the puller (${sequence} packets sent)`, async () =>
+      await waitFor(ctx, "RTP of the published track reaching the puller", async () =>
         arrived.length > 0 ? true : undefined,
       ).catch((e: unknown) => {
-        throw e instanceof ProbeFailed ? new ProbeFailed(`${e.message}: the SFU did not forward the published track`) : e;
+        throw e instanceof ProbeFailed
+          ? new ProbeFailed(`${e.message}: the SFU did not forward the published track (${sequence} packets sent, none arrived)`)
+          : e;
       });
       ctx.mark("first packet", { cloudflare: true, since });
 

@@ -133,9 +133,18 @@ export class ProbePeer {
     return track;
   }
 
-  /** Pulls another session's track on a recvonly section of this peer's own offer. */
-  async pull(from: ProxiedSession, trackName: string, signal: AbortSignal): Promise<RTCRtpTransceiver> {
+  /**
+   * Pulls another session's track on a recvonly section of this peer's own offer; `onRtp` hears
+   * each packet (subscribed before the answer is applied, when werift announces the track).
+   */
+  async pull(
+    from: ProxiedSession,
+    trackName: string,
+    onRtp: (rtp: RtpPacket) => void,
+    signal: AbortSignal,
+  ): Promise<RTCRtpTransceiver> {
     const transceiver = this.pc.addTransceiver("video", { direction: "recvonly" });
+    transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(onRtp));
     this.pc.createDataChannel("transport");
     const offer = await describe(this.pc, this.pc.createOffer(), signal);
     const answer = await this.api.sfuTracksNew(
