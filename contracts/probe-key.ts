@@ -7,7 +7,11 @@ import { timingSafeEqual } from "./tenant-key.ts";
  * stored) but under its own label and prefix, so that no tenant key is ever a probe key or the
  * reverse; it follows the tenant keys' generation, and the previous generation stays valid.
  */
-export async function deriveProbeKey(signingSecret: string, stack: string, generation: number): Promise<string> {
+export async function deriveProbeKey(
+  signingSecret: string,
+  stack: string,
+  generation: number,
+): Promise<string> {
   const mac = await hmacSign(signingSecret, `probe-key\u0000${stack}\u0000${generation}`);
   return `rpk.${generation}.${toBase64url(mac)}`;
 }

@@ -26,7 +26,11 @@ Exit codes: 0 deployed and smoke passed (or preview done), 1 up or smoke failed,
 
 const options = z.object({
   timeout: z.coerce.number().positive().max(3600).default(60),
-  "probe-timeout": z.coerce.number().positive().max(600).default(PROBE_TIMEOUT_MS / 1000),
+  "probe-timeout": z.coerce
+    .number()
+    .positive()
+    .max(600)
+    .default(PROBE_TIMEOUT_MS / 1000),
 });
 
 function parse(argv: string[]) {
@@ -90,7 +94,8 @@ await runCli(USAGE, async () => {
     const rollback = report.ok ? undefined : await rollbackHint(command);
     if (args.json) console.log(JSON.stringify({ ...report, ...(rollback ? { rollback } : {}) }, null, 2));
     else console.log([deploySummary(report), ...(rollback ? [rollback] : [])].join("\n"));
-    if (interrupt.signal.aborted) throw new CouldNotRun(`${(interrupt.signal.reason as Error).message}; the probes cleaned up`);
+    if (interrupt.signal.aborted)
+      throw new CouldNotRun(`${(interrupt.signal.reason as Error).message}; the probes cleaned up`);
     return report.ok ? EXIT.ok : EXIT.failed;
   } finally {
     progress.close();

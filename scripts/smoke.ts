@@ -42,7 +42,11 @@ const options = z.object({
   tenant: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
   channel: z.array(z.string().min(1)).default([]),
-  "probe-timeout": z.coerce.number().positive().max(600).default(PROBE_TIMEOUT_MS / 1000),
+  "probe-timeout": z.coerce
+    .number()
+    .positive()
+    .max(600)
+    .default(PROBE_TIMEOUT_MS / 1000),
 });
 
 function parse(argv: string[]) {
@@ -128,7 +132,8 @@ await runCli(USAGE, async () => {
     progress.close();
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else console.log(smokeSummary(report));
-    if (interrupt.signal.aborted) throw new CouldNotRun(`${(interrupt.signal.reason as Error).message}; the probes cleaned up`);
+    if (interrupt.signal.aborted)
+      throw new CouldNotRun(`${(interrupt.signal.reason as Error).message}; the probes cleaned up`);
     return report.passed ? EXIT.ok : EXIT.failed;
   } finally {
     progress.close();

@@ -173,7 +173,8 @@ export function buildOpenApiDocument(info: { version: string; stack: string }): 
         probeKey: {
           type: "http",
           scheme: "bearer",
-          description: "The stack's probe key (stack output probe.apiKey): the probe input's status, nothing else",
+          description:
+            "The stack's probe key (stack output probe.apiKey): the probe input's status, nothing else",
         },
         roomToken: {
           type: "apiKey",

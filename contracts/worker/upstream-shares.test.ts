@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { UPSTREAM_LIMITS } from "../cloudflare/limits.ts";
 import type { TenantLimits } from "./bindings.ts";
-import { oversubscribedBudgets, PROBE_CLOUDFLARE_API_PER_5_MINUTES, upstreamShares } from "./upstream-shares.ts";
+import {
+  oversubscribedBudgets,
+  PROBE_CLOUDFLARE_API_PER_5_MINUTES,
+  upstreamShares,
+} from "./upstream-shares.ts";
 
 const limits = (extra: Partial<TenantLimits> = {}): { limits: TenantLimits } => ({
   limits: { credentialsPerMinute: 600, credentialsPerUserPerMinute: 30, ...extra },
@@ -31,7 +35,9 @@ describe("upstream shares", () => {
     });
     expect(shares.get("a")?.cloudflareApiPer5Minutes).toBe(70);
     const total = [...shares.values()].reduce((sum, s) => sum + s.cloudflareApiPer5Minutes, 0);
-    expect(total + PROBE_CLOUDFLARE_API_PER_5_MINUTES).toBeLessThanOrEqual(UPSTREAM_LIMITS.cloudflareApiPer5Minutes);
+    expect(total + PROBE_CLOUDFLARE_API_PER_5_MINUTES).toBeLessThanOrEqual(
+      UPSTREAM_LIMITS.cloudflareApiPer5Minutes,
+    );
     expect(oversubscribedBudgets(Object.values(tenants).map((t) => t.limits))).toEqual([]);
   });
 

@@ -68,7 +68,9 @@ export function oversubscribedBudgets(limits: TenantLimits[]): string[] {
       ? [
           `limits.${budget}: the tenants ask for ${asked} (counting 1 for each tenant without a setting), ` +
             `more than the ${TENANTS_LIMIT[budget]} Cloudflare allows the one credential they share` +
-            (budget === "cloudflareApiPer5Minutes" ? ` (${UPSTREAM_LIMITS[budget]} less the probes' ${PROBE_CLOUDFLARE_API_PER_5_MINUTES})` : ""),
+            (budget === "cloudflareApiPer5Minutes"
+              ? ` (${UPSTREAM_LIMITS[budget]} less the probes' ${PROBE_CLOUDFLARE_API_PER_5_MINUTES})`
+              : ""),
         ]
       : [];
   });

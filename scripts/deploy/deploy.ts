@@ -2,10 +2,10 @@ import { buildWorkerBundle } from "../../infra/worker-bundle.ts";
 import { CouldNotRun } from "../lib/cli.ts";
 import type { Progress } from "../lib/progress.ts";
 import { formatMs } from "../lib/progress.ts";
-import { describeLatencies } from "../probes/probe.ts";
 import type { StackDriver } from "../lib/stack-driver.ts";
-import { describeChange } from "../rotation/preview-check.ts";
 import { NO_PROBES } from "../probes/plan.ts";
+import { describeLatencies } from "../probes/probe.ts";
+import { describeChange } from "../rotation/preview-check.ts";
 import { runSmoke, type SmokeOptions, type SmokeReport } from "../smoke/run.ts";
 import { targetOfStack } from "../smoke/target.ts";
 

@@ -155,7 +155,8 @@ function adminTokenIn(stateDir: string, stack: string): string | undefined {
   return data.success ? Object.values(data.data.tokens).find((t) => t.superAdmin)?.value : undefined;
 }
 
-export interface OpenLocalOptions extends Pick<LocalStackOptions, "stack" | "root" | "stateDir" | "turn" | "media"> {
+export interface OpenLocalOptions
+  extends Pick<LocalStackOptions, "stack" | "root" | "stateDir" | "turn" | "media"> {
   /** Called when no running stack was found and one is started in this process. */
   onStart?: () => void;
 }

@@ -71,7 +71,11 @@ export class WorkerApi {
 
   /** The probe input's status, with the stack's probe key (never a tenant's). */
   probeStatus = (probeKey: string, signal?: AbortSignal) =>
-    this.call("GET", "/api/probe/status", probeStatusData, 200, { bearer: probeKey, tenantless: true, signal });
+    this.call("GET", "/api/probe/status", probeStatusData, 200, {
+      bearer: probeKey,
+      tenantless: true,
+      signal,
+    });
 
   turn = (body: TurnRequest, signal?: AbortSignal) =>
     this.call("POST", "/api/realtime/turn", turnData, 200, { body, signal });

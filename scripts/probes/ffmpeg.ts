@@ -12,7 +12,8 @@ export interface MediaTools {
   srt: boolean;
 }
 
-const run = (timeoutMs: number) => $({ quiet: true, nothrow: true, timeout: timeoutMs, timeoutSignal: "SIGKILL" });
+const run = (timeoutMs: number) =>
+  $({ quiet: true, nothrow: true, timeout: timeoutMs, timeoutSignal: "SIGKILL" });
 
 /** ffmpeg and ffprobe from PATH, or why they cannot be used. */
 export async function findMediaTools(): Promise<MediaTools | { missing: string }> {
@@ -38,7 +39,18 @@ export function broadcastArgs(url: string, format: "flv" | "mpegts"): string[] {
     ...["-hide_banner", "-loglevel", "error", "-nostdin"],
     ...["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"],
     ...["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"],
-    ...["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-b:v", "800k"],
+    ...[
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-tune",
+      "zerolatency",
+      "-pix_fmt",
+      "yuv420p",
+      "-b:v",
+      "800k",
+    ],
     ...["-g", "60", "-keyint_min", "60", "-sc_threshold", "0"],
     ...["-c:a", "aac", "-b:a", "96k"],
     ...["-f", format, url],
@@ -87,7 +99,10 @@ export function startBroadcast(
 
 /** The last line ffmpeg wrote to stderr: what it says when the server refuses or hangs up. */
 export function lastErrorLine(out: ProcessOutput): string {
-  const lines = out.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = out.stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.at(-1) ?? `exit code ${out.exitCode ?? out.signal}`;
 }
 
@@ -107,14 +122,25 @@ export async function probePlayable(
   manifestUrl: string,
   timeoutMs: number,
 ): Promise<{ ok: true; streams: PlayableStreams } | { ok: false; reason: string }> {
-  const out = await run(timeoutMs)`${tools.ffprobe} -v error -count_frames -read_intervals %+#10 -show_entries stream=codec_type,codec_name,nb_read_frames -of json ${manifestUrl}`;
+  const out = await run(
+    timeoutMs,
+  )`${tools.ffprobe} -v error -count_frames -read_intervals %+#10 -show_entries stream=codec_type,codec_name,nb_read_frames -of json ${manifestUrl}`;
   if (out.exitCode !== 0) {
     return { ok: false, reason: out.signal ? "ffprobe did not finish in time" : lastErrorLine(out) };
   }
-  const streams = (JSON.parse(out.stdout || "{}") as { streams?: { codec_type?: string; codec_name?: string; nb_read_frames?: string }[] }).streams ?? [];
+  const streams =
+    (
+      JSON.parse(out.stdout || "{}") as {
+        streams?: { codec_type?: string; codec_name?: string; nb_read_frames?: string }[];
+      }
+    ).streams ?? [];
   const video = streams.find((s) => s.codec_type === "video");
   const audio = streams.find((s) => s.codec_type === "audio");
   const frames = Number(video?.nb_read_frames ?? 0);
-  if (!video?.codec_name || frames === 0) return { ok: false, reason: "no decodable video frame in the first segment" };
-  return { ok: true, streams: { video: video.codec_name, ...(audio?.codec_name ? { audio: audio.codec_name } : {}), frames } };
+  if (!video?.codec_name || frames === 0)
+    return { ok: false, reason: "no decodable video frame in the first segment" };
+  return {
+    ok: true,
+    streams: { video: video.codec_name, ...(audio?.codec_name ? { audio: audio.codec_name } : {}), frames },
+  };
 }

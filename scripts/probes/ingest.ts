@@ -67,11 +67,18 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
         );
       }
       if (before.connected) {
-        throw new ProbeFailed(`the probe input ${probe.liveInputId} is already live: is another probe running?`);
+        throw new ProbeFailed(
+          `the probe input ${probe.liveInputId} is already live: is another probe running?`,
+        );
       }
 
       const startedAt = Date.now();
-      const broadcast = startBroadcast(tools, ingestUrl(probe, protocol), protocol === "rtmps" ? "flv" : "mpegts", ctx.deadline - startedAt);
+      const broadcast = startBroadcast(
+        tools,
+        ingestUrl(probe, protocol),
+        protocol === "rtmps" ? "flv" : "mpegts",
+        ctx.deadline - startedAt,
+      );
       const seen = new Set<string>();
       ctx.cleanups.add("stop ffmpeg", () => broadcast.stop());
       ctx.cleanups.add("delete the probe's recordings", async () =>
@@ -82,7 +89,8 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       await waitFor(ctx, "the Worker reporting the probe input connected", async (signal) => {
         await refusal(broadcast, protocol);
         const s = await status(signal);
-        if (!s.enabled) throw new ProbeFailed(`the probe input ${probe.liveInputId} was disabled during the broadcast`);
+        if (!s.enabled)
+          throw new ProbeFailed(`the probe input ${probe.liveInputId} was disabled during the broadcast`);
         return s.connected ? s : undefined;
       });
       ctx.mark("connected", { cloudflare: true, since: start });
@@ -116,7 +124,10 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       });
       ctx.mark("disconnected", { cloudflare: true, since: stoppedAt });
 
-      const deleted = await deleteRecordings(recordings, madeSince(await listRecordings(recordings), startedAt, seen));
+      const deleted = await deleteRecordings(
+        recordings,
+        madeSince(await listRecordings(recordings), startedAt, seen),
+      );
       return [
         `live input ${probe.liveInputId} over ${protocol.toUpperCase()}: connected, HLS plays (${playable.video}${playable.audio ? ` + ${playable.audio}` : ""}, ${playable.frames} frames decoded), disconnected`,
         `${deleted.length} recording(s) deleted${swept.length > 0 ? `, ${swept.length} older than a day swept` : ""}`,

@@ -4,7 +4,14 @@ import { WorkerApi } from "../lib/worker-api.ts";
 import type { TargetTenant } from "../smoke/target.ts";
 import { probeableTurnUrl } from "../smoke/turn-url.ts";
 import { type Probe, type ProbeContext, ProbeFailed, waitFor } from "./probe.ts";
-import { checkItems, connected, type PeerNetwork, ProbePeer, type ProxiedSession, probePacket } from "./sfu-peer.ts";
+import {
+  checkItems,
+  connected,
+  type PeerNetwork,
+  ProbePeer,
+  type ProxiedSession,
+  probePacket,
+} from "./sfu-peer.ts";
 
 export interface MediaProbeOptions {
   workerUrl: string;
@@ -40,7 +47,11 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
 
   async function network(signal: AbortSignal): Promise<PeerNetwork> {
     if (!options.relay) {
-      return { iceServers: options.loopback ? [] : [{ urls: CLOUDFLARE_STUN }], relayOnly: false, loopback: options.loopback };
+      return {
+        iceServers: options.loopback ? [] : [{ urls: CLOUDFLARE_STUN }],
+        relayOnly: false,
+        loopback: options.loopback,
+      };
     }
     const { iceServers } = await api.turn({ ttl: 600, user_id: runId }, signal);
     const server = probeableTurnUrl(iceServers);
@@ -58,7 +69,9 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
       ctx.signal,
     );
     if (options.expectAppId && session.app_id !== options.expectAppId) {
-      throw new ProbeFailed(`the Worker uses SFU app ${session.app_id}, the active slot is ${options.expectAppId}`);
+      throw new ProbeFailed(
+        `the Worker uses SFU app ${session.app_id}, the active slot is ${options.expectAppId}`,
+      );
     }
     const peer = new ProbePeer(api, session, net);
     ctx.cleanups.add(`close the ${role}'s session`, () => close(peer));
@@ -71,14 +84,22 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
       if (mids.length > 0) {
         const signal = AbortSignal.timeout(5_000);
         const closed = await api.sfuTracksClose(peer.session, { tracks: mids, force: true }, signal);
-        checkItems("closing the probe's tracks", closed, closed.tracks.filter((t) => t.errorCode !== "close_track_error"));
+        checkItems(
+          "closing the probe's tracks",
+          closed,
+          closed.tracks.filter((t) => t.errorCode !== "close_track_error"),
+        );
       }
     } finally {
       await peer.close();
     }
   }
 
-  async function dataChannel(peer: ProbePeer, from: ProxiedSession | undefined, signal: AbortSignal): Promise<RTCDataChannel> {
+  async function dataChannel(
+    peer: ProbePeer,
+    from: ProxiedSession | undefined,
+    signal: AbortSignal,
+  ): Promise<RTCDataChannel> {
     const answer = await api.sfuDataChannelsNew(
       peer.session,
       {
@@ -90,7 +111,11 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
       },
       signal,
     );
-    checkItems(`${from ? "subscribing to" : "publishing"} the probe's DataChannel`, answer, answer.dataChannels);
+    checkItems(
+      `${from ? "subscribing to" : "publishing"} the probe's DataChannel`,
+      answer,
+      answer.dataChannels,
+    );
     const id = answer.dataChannels[0]?.id;
     if (id === undefined) throw new ProbeFailed("datachannels/new answered no channel id");
     return peer.pc.createDataChannel(CHANNEL, { negotiated: true, id });
@@ -122,14 +147,19 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
       ctx.mark("puller connected", { cloudflare: true, since });
 
       let sequence = 0;
-      const sender = setInterval(() => track.writeRtp(probePacket((sequence += 1), tag)), RTP_INTERVAL_MS);
+      const sender = setInterval(() => {
+        sequence += 1;
+        track.writeRtp(probePacket(sequence, tag));
+      }, RTP_INTERVAL_MS);
       ctx.cleanups.add("stop sending RTP", async () => clearInterval(sender));
       since = ctx.elapsed();
       await waitFor(ctx, "RTP of the published track reaching the puller", async () =>
         arrived.length > 0 ? true : undefined,
       ).catch((e: unknown) => {
         throw e instanceof ProbeFailed
-          ? new ProbeFailed(`${e.message}: the SFU did not forward the published track (${sequence} packets sent, none arrived)`)
+          ? new ProbeFailed(
+              `${e.message}: the SFU did not forward the published track (${sequence} packets sent, none arrived)`,
+            )
           : e;
       });
       ctx.mark("first packet", { cloudflare: true, since });

@@ -39,17 +39,36 @@ const cannotRun = (name: string, why: string): Probe => ({
 
 async function ingestProbes(target: SmokeTarget): Promise<{ probes: Probe[]; skipped: ProbeResult[] }> {
   const protocols: IngestProtocol[] = ["rtmps", "srt"];
-  const all = (why: string) => ({ probes: protocols.map((p) => cannotRun(`probe-ingest ${p}`, why)), skipped: [] });
+  const all = (why: string) => ({
+    probes: protocols.map((p) => cannotRun(`probe-ingest ${p}`, why)),
+    skipped: [],
+  });
   if (!target.probe) return all("the stack has no probe input (realtime-stack:probe.enabled is false)");
-  if (!target.cloudflare) return all("the probe deletes its recordings with the deploy token, which is not at hand");
+  if (!target.cloudflare)
+    return all("the probe deletes its recordings with the deploy token, which is not at hand");
   const tools = await findMediaTools();
   if ("missing" in tools) return all(tools.missing);
   const probe = (protocol: IngestProtocol) =>
-    ingestProbe({ workerUrl: target.workerUrl, probe: target.probe!, protocol, tools, cloudflare: target.cloudflare! });
+    ingestProbe({
+      workerUrl: target.workerUrl,
+      probe: target.probe!,
+      protocol,
+      tools,
+      cloudflare: target.cloudflare!,
+    });
   if (tools.srt) return { probes: protocols.map(probe), skipped: [] };
   return {
     probes: [probe("rtmps")],
-    skipped: [{ name: "probe-ingest srt", status: "skipped", durationMs: 0, latencies: [], cloudflareWaitMs: 0, detail: "this ffmpeg has no libsrt" }],
+    skipped: [
+      {
+        name: "probe-ingest srt",
+        status: "skipped",
+        durationMs: 0,
+        latencies: [],
+        cloudflareWaitMs: 0,
+        detail: "this ffmpeg has no libsrt",
+      },
+    ],
   };
 }
 
@@ -73,8 +92,10 @@ export async function runProbes(
     });
   const ingest = selection.ingest ? await ingestProbes(target) : { probes: [], skipped: [] };
   const calls = [...(selection.media ? [media(false)] : []), ...(selection.turn ? [media(true)] : [])];
-  for (const probe of [...ingest.probes, ...calls]) progress.set({ name: probe.name, status: "pending", attempts: 0 });
-  for (const s of ingest.skipped) progress.set({ name: s.name, status: "skipped", attempts: 0, detail: s.detail ?? "" });
+  for (const probe of [...ingest.probes, ...calls])
+    progress.set({ name: probe.name, status: "pending", attempts: 0 });
+  for (const s of ingest.skipped)
+    progress.set({ name: s.name, status: "skipped", attempts: 0, detail: s.detail ?? "" });
   const lane = async (probes: Probe[]) => {
     const results: ProbeResult[] = [];
     for (const probe of probes) results.push(await runProbe(probe, options, progress));

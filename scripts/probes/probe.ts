@@ -146,7 +146,13 @@ export async function runProbe(
       if (cloudflare) cloudflareWaitMs += ms - (markOptions.since ?? lastMark);
       latencies.push({ step, ms, cloudflare });
       lastMark = ms;
-      progress.set({ name: probe.name, status: "running", attempts: 1, durationMs: ms, detail: `${step} after ${formatMs(ms)}` });
+      progress.set({
+        name: probe.name,
+        status: "running",
+        attempts: 1,
+        durationMs: ms,
+        detail: `${step} after ${formatMs(ms)}`,
+      });
       return ms;
     },
   };
@@ -155,7 +161,10 @@ export async function runProbe(
   try {
     outcome = { detail: await probe.run(ctx) };
   } catch (e) {
-    outcome = { error: signal.aborted && !(e instanceof ProbeFailed) ? stopped(signal, "stopped").message : messageOf(e) };
+    outcome = {
+      error:
+        signal.aborted && !(e instanceof ProbeFailed) ? stopped(signal, "stopped").message : messageOf(e),
+    };
   }
   const cleanupErrors = await ctx.cleanups.run();
   const result: ProbeResult = {
@@ -167,7 +176,8 @@ export async function runProbe(
     ...outcome,
     ...(cleanupErrors.length > 0 ? { cleanupErrors } : {}),
   };
-  if ("detail" in outcome && cleanupErrors.length > 0) result.error = `cleanup failed: ${cleanupErrors.join("; ")}`;
+  if ("detail" in outcome && cleanupErrors.length > 0)
+    result.error = `cleanup failed: ${cleanupErrors.join("; ")}`;
   progress.set({
     name: probe.name,
     status: result.status,

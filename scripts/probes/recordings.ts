@@ -34,7 +34,11 @@ export async function deleteRecordings(api: ProbeRecordings, videos: StreamVideo
   const failures: string[] = [];
   for (const video of videos) {
     try {
-      await api.client.call("DELETE", `/accounts/${api.accountId}/stream/${encodeURIComponent(video.uid)}`, z.unknown());
+      await api.client.call(
+        "DELETE",
+        `/accounts/${api.accountId}/stream/${encodeURIComponent(video.uid)}`,
+        z.unknown(),
+      );
       deleted.push(video.uid);
     } catch (e) {
       if (e instanceof CloudflareApiError && e.status === 404) deleted.push(video.uid);
@@ -51,6 +55,10 @@ export function expired(videos: StreamVideo[], now = Date.now()): StreamVideo[] 
 }
 
 /** This run's recordings: made since its broadcast started (less the clock slack), or known by uid. */
-export function madeSince(videos: StreamVideo[], startedAt: number, known: ReadonlySet<string>): StreamVideo[] {
+export function madeSince(
+  videos: StreamVideo[],
+  startedAt: number,
+  known: ReadonlySet<string>,
+): StreamVideo[] {
   return videos.filter((v) => known.has(v.uid) || Date.parse(v.created) >= startedAt - CLOCK_SLACK_MS);
 }

@@ -63,9 +63,11 @@ export async function describe(
       unSubscribe();
       resolve();
     });
-    signal.addEventListener("abort", () => (unSubscribe(), reject(new ProbeFailed("ICE gathering did not complete"))), {
-      once: true,
-    });
+    const onAbort = () => {
+      unSubscribe();
+      reject(new ProbeFailed("ICE gathering did not complete"));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
   });
   await pc.setLocalDescription((await description) as Parameters<typeof pc.setLocalDescription>[0]);
   await gathered;
@@ -79,9 +81,11 @@ export function connected(pc: RTCPeerConnection, signal: AbortSignal, who: strin
   return new Promise((resolve, reject) => {
     const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
       if (state === "connected") done();
-      else if (state === "failed" || state === "closed") done(new ProbeFailed(`the ${who}'s connection to the SFU ${state}`));
+      else if (state === "failed" || state === "closed")
+        done(new ProbeFailed(`the ${who}'s connection to the SFU ${state}`));
     });
-    const onAbort = () => done(new ProbeFailed(`the ${who} did not connect to the SFU (ICE ${pc.iceConnectionState})`));
+    const onAbort = () =>
+      done(new ProbeFailed(`the ${who} did not connect to the SFU (ICE ${pc.iceConnectionState})`));
     signal.addEventListener("abort", onAbort, { once: true });
     function done(error?: Error) {
       unSubscribe();
@@ -93,10 +97,16 @@ export function connected(pc: RTCPeerConnection, signal: AbortSignal, who: strin
 }
 
 const itemErrors = (items: { errorCode?: string | undefined; errorDescription?: string | undefined }[]) =>
-  items.filter((t) => t.errorCode).map((t) => `${t.errorCode}${t.errorDescription ? ` (${t.errorDescription})` : ""}`);
+  items
+    .filter((t) => t.errorCode)
+    .map((t) => `${t.errorCode}${t.errorDescription ? ` (${t.errorDescription})` : ""}`);
 
 /** Throws when a Realtime answer (or any of its items) carries an error. */
-export function checkItems(what: string, answer: { errorCode?: string; errorDescription?: string }, items: Parameters<typeof itemErrors>[0]) {
+export function checkItems(
+  what: string,
+  answer: { errorCode?: string; errorDescription?: string },
+  items: Parameters<typeof itemErrors>[0],
+) {
   const errors = [...itemErrors([answer]), ...itemErrors(items)];
   if (errors.length > 0) throw new ProbeFailed(`${what} failed: ${errors.join(", ")}`);
 }
@@ -128,7 +138,8 @@ export class ProbePeer {
       signal,
     );
     checkItems("publishing the probe track", answer, answer.tracks);
-    if (answer.sessionDescription?.type !== "answer") throw new ProbeFailed("tracks/new (local) returned no SDP answer");
+    if (answer.sessionDescription?.type !== "answer")
+      throw new ProbeFailed("tracks/new (local) returned no SDP answer");
     await this.pc.setRemoteDescription(answer.sessionDescription);
     return track;
   }
@@ -156,7 +167,8 @@ export class ProbePeer {
       signal,
     );
     checkItems("pulling the probe track", answer, answer.tracks);
-    if (answer.sessionDescription?.type !== "answer") throw new ProbeFailed("tracks/new (remote) returned no SDP answer");
+    if (answer.sessionDescription?.type !== "answer")
+      throw new ProbeFailed("tracks/new (remote) returned no SDP answer");
     await this.pc.setRemoteDescription(answer.sessionDescription);
     return transceiver;
   }

@@ -1,9 +1,9 @@
 import { silentProgress } from "../lib/progress.ts";
-import { NO_PROBES, PROBE_TIMEOUT_MS, runProbes } from "../probes/plan.ts";
-import { describeLatencies, type ProbeResult } from "../probes/probe.ts";
 import type { StackDriver } from "../lib/stack-driver.ts";
 import { WorkerApi } from "../lib/worker-api.ts";
-import { type CheckResult, CheckFailed, type SmokeCheck } from "../smoke/check.ts";
+import { NO_PROBES, PROBE_TIMEOUT_MS, runProbes } from "../probes/plan.ts";
+import { describeLatencies, type ProbeResult } from "../probes/probe.ts";
+import { CheckFailed, type CheckResult, type SmokeCheck } from "../smoke/check.ts";
 import { healthCheck } from "../smoke/health.ts";
 import { type ChecksOutcome, primaryApi, runChecks, smokeRunId } from "../smoke/run.ts";
 import { sfuCheck } from "../smoke/sfu.ts";
@@ -83,7 +83,9 @@ const asCheck = (p: ProbeResult): CheckResult => ({
   status: p.status === "failed" ? "failed" : "passed",
   attempts: 1,
   durationMs: p.durationMs,
-  ...(p.error ? { error: p.error } : { detail: `${p.detail ?? p.status} (${describeLatencies(p.latencies)})` }),
+  ...(p.error
+    ? { error: p.error }
+    : { detail: `${p.detail ?? p.status} (${describeLatencies(p.latencies)})` }),
 });
 
 export interface VerifierOptions {

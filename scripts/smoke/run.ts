@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { CouldNotRun } from "../lib/cli.ts";
-import { anyProbe, NO_PROBES, PROBE_TIMEOUT_MS, type ProbeSelection, runProbes } from "../probes/plan.ts";
-import type { ProbeResult } from "../probes/probe.ts";
 import type { Progress } from "../lib/progress.ts";
 import { type BackoffOptions, RetriesExhausted, retryUntil } from "../lib/retry.ts";
 import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
+import { anyProbe, NO_PROBES, PROBE_TIMEOUT_MS, type ProbeSelection, runProbes } from "../probes/plan.ts";
+import type { ProbeResult } from "../probes/probe.ts";
 import { authCheck } from "./auth.ts";
 import type { CheckResult, SmokeCheck } from "./check.ts";
 import { healthCheck } from "./health.ts";
@@ -174,7 +174,10 @@ export async function runSmoke(
       ? runProbes(
           target,
           selection,
-          { timeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) },
+          {
+            timeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
           progress,
         )
       : undefined,

@@ -65,7 +65,11 @@ describe("Stream live inputs through the official SDK", () => {
     const cf = ctx.sdk();
     const account_id = ctx.emu.accountId;
     const recorded = liveInput.parse(
-      await cf.stream.liveInputs.create({ account_id, recording: { mode: "automatic" }, deleteRecordingAfterDays: 30 }),
+      await cf.stream.liveInputs.create({
+        account_id,
+        recording: { mode: "automatic" },
+        deleteRecordingAfterDays: 30,
+      }),
     );
     const unrecorded = liveInput.parse(await cf.stream.liveInputs.create({ account_id }));
     for (const uid of [recorded.uid, unrecorded.uid]) {
@@ -75,14 +79,17 @@ describe("Stream live inputs through the official SDK", () => {
     await ctx.admin.setLiveInputState(recorded.uid, "connected");
 
     const videos = [];
-    for await (const v of cf.stream.list({ account_id, live_input_id: recorded.uid })) videos.push(streamVideo.parse(v));
+    for await (const v of cf.stream.list({ account_id, live_input_id: recorded.uid }))
+      videos.push(streamVideo.parse(v));
     expect(videos.map((v) => v.status?.state)).toEqual(["live-inprogress", "ready"]);
     expect(videos.every((v) => v.liveInput === recorded.uid)).toBe(true);
     const [live, past] = videos as [z.infer<typeof streamVideo>, z.infer<typeof streamVideo>];
     expect(past.readyToStream).toBe(true);
     expect(Date.parse(past.scheduledDeletion!) - Date.parse(past.created)).toBe(30 * 86_400_000);
     // The lifecycle endpoint names the live one as the input's current video.
-    const lifecycle = await (await fetch(`${recorded.webRTCPlayback.url.replace(/\/webRTC\/play$/, "")}/lifecycle`)).json();
+    const lifecycle = await (
+      await fetch(`${recorded.webRTCPlayback.url.replace(/\/webRTC\/play$/, "")}/lifecycle`)
+    ).json();
     expect(lifecycle).toMatchObject({ videoUID: live.uid, live: true });
 
     const all = [];

@@ -19,15 +19,25 @@ afterAll(() => stack?.close());
 const ingest = async (timeoutMs = 30_000) => {
   const report = await runSmoke(
     await targetOfStack(stack.driver, {}),
-    { timeoutMs: 10_000, requireLive: false, probes: { ingest: true, media: false, turn: false }, probeTimeoutMs: timeoutMs },
+    {
+      timeoutMs: 10_000,
+      requireLive: false,
+      probes: { ingest: true, media: false, turn: false },
+      probeTimeoutMs: timeoutMs,
+    },
     silentProgress,
   );
-  return { report, probes: Object.fromEntries(report.probes!.map((p) => [p.name, p])) as Record<string, ProbeResult> };
+  return {
+    report,
+    probes: Object.fromEntries(report.probes!.map((p) => [p.name, p])) as Record<string, ProbeResult>,
+  };
 };
 const streamStore = () => stack.local.emulator.stores.stream;
 const cloudflare = async () => stack.driver.cloudflareApi();
 const tenantInputs = async () =>
-  Object.values((await stack.driver.outputs()).tenants).flatMap((t) => Object.values(t.channels).map((c) => c.liveInputId));
+  Object.values((await stack.driver.outputs()).tenants).flatMap((t) =>
+    Object.values(t.channels).map((c) => c.liveInputId),
+  );
 
 describe("smoke --probe-ingest on the local media plane", () => {
   it("goes live over RTMPS and SRT, plays the HLS, disconnects, and leaves no recording and no tenant channel touched", async () => {
@@ -35,11 +45,23 @@ describe("smoke --probe-ingest on the local media plane", () => {
     for (const name of ["probe-ingest rtmps", "probe-ingest srt"]) {
       const probe = probes[name]!;
       expect(probe, probe.error).toMatchObject({ status: "passed" });
-      expect(probe.latencies.map((l) => l.step)).toEqual(["connected", "first segment", "playable", "ffmpeg stopped", "disconnected"]);
-      expect(probe.latencies.filter((l) => l.cloudflare).map((l) => l.step)).toEqual(["connected", "first segment", "disconnected"]);
+      expect(probe.latencies.map((l) => l.step)).toEqual([
+        "connected",
+        "first segment",
+        "playable",
+        "ffmpeg stopped",
+        "disconnected",
+      ]);
+      expect(probe.latencies.filter((l) => l.cloudflare).map((l) => l.step)).toEqual([
+        "connected",
+        "first segment",
+        "disconnected",
+      ]);
       expect(probe.cloudflareWaitMs).toBeGreaterThan(0);
       expect(probe.cloudflareWaitMs).toBeLessThanOrEqual(probe.durationMs);
-      expect(probe.detail).toMatch(/HLS plays \(h264 \+ aac, \d+ frames decoded\), disconnected; 1 recording\(s\) deleted$/);
+      expect(probe.detail).toMatch(
+        /HLS plays \(h264 \+ aac, \d+ frames decoded\), disconnected; 1 recording\(s\) deleted$/,
+      );
     }
     expect(report.passed).toBe(true);
     expect(streamStore().listVideos({ liveInput: probeInput })).toEqual([]);
@@ -55,11 +77,19 @@ describe("smoke --probe-ingest on the local media plane", () => {
 
   it("fails with the ingest's refusal when the stream key is wrong (keys rotated out of band), and cleans up", async () => {
     const { client, accountId } = await cloudflare();
-    await client.call("POST", `/accounts/${accountId}/stream/live_inputs/${probeInput}/rotate_keys`, liveInput);
+    await client.call(
+      "POST",
+      `/accounts/${accountId}/stream/live_inputs/${probeInput}/rotate_keys`,
+      liveInput,
+    );
     const { report, probes } = await ingest(15_000);
     expect(report.passed).toBe(false);
-    expect(probes["probe-ingest rtmps"]?.error).toMatch(/^RTMPS ingest refused or dropped the broadcast: ffmpeg exited \(\d+\): /);
-    expect(probes["probe-ingest srt"]?.error).toMatch(/^SRT ingest refused or dropped the broadcast: ffmpeg exited/);
+    expect(probes["probe-ingest rtmps"]?.error).toMatch(
+      /^RTMPS ingest refused or dropped the broadcast: ffmpeg exited \(\d+\): /,
+    );
+    expect(probes["probe-ingest srt"]?.error).toMatch(
+      /^SRT ingest refused or dropped the broadcast: ffmpeg exited/,
+    );
     expect(streamStore().get(probeInput)?.state).not.toBe("connected");
     expect(streamStore().listVideos({ liveInput: probeInput })).toEqual([]);
     await stack.local.apply(); // the outputs read the input again: its current keys

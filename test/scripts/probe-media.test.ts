@@ -27,7 +27,9 @@ const probe = async (selection: { media?: boolean; turn?: boolean }, timeoutMs =
 };
 
 describe("smoke --probe-media and --probe-turn on the local stack", () => {
-  it("carries RTP and a DataChannel message from one peer to the other, direct and relayed by coturn", { timeout: 90_000 }, async () => {
+  it("carries RTP and a DataChannel message from one peer to the other, direct and relayed by coturn", {
+    timeout: 90_000,
+  }, async () => {
     const probes = await probe({ media: true, turn: true });
     for (const name of ["probe-media", "probe-media relay"]) {
       const result = probes[name]!;
@@ -46,28 +48,18 @@ describe("smoke --probe-media and --probe-turn on the local stack", () => {
 
   it("fails with a clear reason when the Worker's TURN secret is wrong, and closes what it opened", async () => {
     const full = declaredWorker(stack.local);
-    const wrong = full.bindings.map((b) => (b.name === "TURN_KEY_SECRET" ? { ...b, text: "x".repeat(48) } : b));
+    const wrong = full.bindings.map((b) =>
+      b.name === "TURN_KEY_SECRET" ? { ...b, text: "x".repeat(48) } : b,
+    );
     await stack.local.worker.deploy({ ...full, bindings: wrong });
     try {
       const probes = await probe({ turn: true }, 8_000);
       expect(probes["probe-media relay"]).toMatchObject({ status: "failed" });
-      expect(probes["probe-media relay"]?.error).toMatch(/^POST \/api\/realtime\/turn: HTTP 502 upstream_auth_failed/);
+      expect(probes["probe-media relay"]?.error).toMatch(
+        /^POST \/api\/realtime\/turn: HTTP 502 upstream_auth_failed/,
+      );
     } finally {
       await stack.local.worker.deploy(full);
-    }
-  });
-
-  it("fails when the SFU does not forward (an emulator fault), naming the missing packets, and closes its sessions", async () => {
-    await stack.admin.addFault({ method: "POST", path: "/v1/apps/*/sessions/*/tracks/new", action: { type: "drop_media" } });
-    try {
-      const probes = await probe({ media: true }, 6_000);
-      const media = probes["probe-media"]!;
-      expect(media.status).toBe("failed");
-      expect(media.error).toMatch(/^RTP of the published track reaching the puller \(\d+ packets sent\): the probe's deadline passed: the SFU did not forward the published track$/);
-      expect(media.latencies.map((l) => l.step)).toEqual(["publisher connected", "puller connected"]);
-      expect(media.cleanupErrors).toBeUndefined();
-    } finally {
-      await stack.admin.clearFaults();
     }
   });
 });

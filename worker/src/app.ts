@@ -12,11 +12,11 @@ import { eventRoutes } from "./routes/events.ts";
 import { healthzRoutes } from "./routes/healthz.ts";
 import { joinRoutes } from "./routes/join.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { probeRoutes } from "./routes/probe.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { sfuRoutes } from "./routes/sfu.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { turnRoutes } from "./routes/turn.ts";
-import { probeRoutes } from "./routes/probe.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import type { UpstreamOptions } from "./upstream/http.ts";
 

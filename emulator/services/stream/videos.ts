@@ -48,7 +48,12 @@ export function videoView(video: Readonly<StoredVideo>, deliveryBase: string) {
     allowedOrigins: [],
     scheduledDeletion: video.scheduledDeletion,
     size: 0,
-    status: { state: video.state, pctComplete: ready ? "100.000000" : "", errorReasonCode: "", errorReasonText: "" },
+    status: {
+      state: video.state,
+      pctComplete: ready ? "100.000000" : "",
+      errorReasonCode: "",
+      errorReasonText: "",
+    },
     uploadExpiry: null,
     watermark: null,
   };
@@ -58,7 +63,11 @@ export function videoView(video: Readonly<StoredVideo>, deliveryBase: string) {
  * Stream videos: `GET /accounts/:account_id/stream` (filtered by `live_input_id` and dates, newest
  * first unless `asc`), `GET` and `DELETE …/stream/:identifier` ([SDK] `client.stream.list/get/delete`).
  */
-export function videoRoutes(store: StreamStore, requirePermission: RequirePermission, deliveryBase: () => string) {
+export function videoRoutes(
+  store: StreamStore,
+  requirePermission: RequirePermission,
+  deliveryBase: () => string,
+) {
   const routes = new Hono<Env>();
   const uidOf = (c: Context<Env>) => {
     const id = c.req.param("identifier") ?? "";
@@ -77,7 +86,14 @@ export function videoRoutes(store: StreamStore, requirePermission: RequirePermis
       .filter((v) => after === undefined || Date.parse(v.created) > Date.parse(after));
     const ordered = q.asc === "true" ? [...matching].reverse() : matching;
     const page = ordered.slice(0, q.limit).map((v) => videoView(v, deliveryBase()));
-    return c.json({ success: true, errors: [], messages: [], result: page, range: page.length, total: matching.length });
+    return c.json({
+      success: true,
+      errors: [],
+      messages: [],
+      result: page,
+      range: page.length,
+      total: matching.length,
+    });
   });
 
   routes.get("/:identifier", requirePermission("Stream Read"), (c) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
-import { probeStatusData } from "../../../contracts/api/probe.ts";
 import { buildOpenApiDocument } from "../../../contracts/api/openapi.ts";
+import { probeStatusData } from "../../../contracts/api/probe.ts";
 import { API_ROUTES } from "../../../contracts/api/routes.ts";
 import { deriveProbeKey } from "../../../contracts/probe-key.ts";
 import { call, callAs, emulatorAdmin, fixture, tenantKey } from "../../test/support/api.ts";
@@ -15,7 +15,10 @@ const errorCode = (json: unknown) => apiFailure.parse(json).error.code;
 
 describe("GET /api/probe/status", () => {
   it("answers the probe input's status to the stack's probe key, of this generation or the last", async () => {
-    for (const key of [await probeKey(), await probeKey(Number(fixture().bindings.TENANT_KEY_GENERATION) - 1)]) {
+    for (const key of [
+      await probeKey(),
+      await probeKey(Number(fixture().bindings.TENANT_KEY_GENERATION) - 1),
+    ]) {
       const res = await probeStatus(key);
       expect(res.status).toBe(200);
       expect(apiSuccess(probeStatusData).parse(res.json).data).toMatchObject({
@@ -34,7 +37,9 @@ describe("GET /api/probe/status", () => {
       const { data } = apiSuccess(probeStatusData).parse((await probeStatus(await probeKey())).json);
       expect(data).toMatchObject({ connected: true, state: "connected" });
     } finally {
-      await emulatorAdmin("POST", `/live_inputs/${fixture().probeLiveInput}/status`, { state: "client_disconnect" });
+      await emulatorAdmin("POST", `/live_inputs/${fixture().probeLiveInput}/status`, {
+        state: "client_disconnect",
+      });
     }
   });
 
@@ -57,7 +62,9 @@ describe("GET /api/probe/status", () => {
     expect(errorCode(tenant.json)).toBe("forbidden");
     const old = await probeStatus(await probeKey(Number(fixture().bindings.TENANT_KEY_GENERATION) - 2));
     expect(old.status).toBe(403);
-    const other = await probeStatus(await deriveProbeKey(fixture().bindings.SIGNING_SECRET!, "another-stack", 2));
+    const other = await probeStatus(
+      await deriveProbeKey(fixture().bindings.SIGNING_SECRET!, "another-stack", 2),
+    );
     expect(other.status).toBe(403);
   });
 

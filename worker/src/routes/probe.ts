@@ -22,8 +22,16 @@ export const PROBE_STATUS_MAX_AGE_MS = 1_000;
 export function probeRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.probeStatus, async (c) => {
     const { PROBE_LIVE_INPUT_ID: id } = requireConfig(c.env, [...NEEDS.stream, "PROBE_LIVE_INPUT_ID"]);
-    if (!id) throw new ApiError("not_found", "This stack has no probe input (realtime-stack:probe.enabled is false)");
-    const result = await statusHolder(c.env, id).current(id, holderCaller(c.env, PROBE_CALLER), PROBE_STATUS_MAX_AGE_MS);
+    if (!id)
+      throw new ApiError(
+        "not_found",
+        "This stack has no probe input (realtime-stack:probe.enabled is false)",
+      );
+    const result = await statusHolder(c.env, id).current(
+      id,
+      holderCaller(c.env, PROBE_CALLER),
+      PROBE_STATUS_MAX_AGE_MS,
+    );
     if (!result.ok) throw readFailureError(result);
     const { snapshot } = result;
     return {

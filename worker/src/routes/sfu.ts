@@ -24,7 +24,10 @@ export function roomSocketUrl(requestUrl: string, roomId: string): string {
  * knows which sessions were minted for it. Checked before anything reaches Realtime, which would
  * hand out any session's tracks to whoever names it.
  */
-async function requireSameRoomSessions(c: Context<AppEnv>, tracks: Pick<TrackObject, "sessionId">[]): Promise<void> {
+async function requireSameRoomSessions(
+  c: Context<AppEnv>,
+  tracks: Pick<TrackObject, "sessionId">[],
+): Promise<void> {
   const caller = c.get("roomMember");
   const named = tracks.flatMap((t) => (t.sessionId && t.sessionId !== caller.session ? [t.sessionId] : []));
   if (named.length === 0) return;
