@@ -167,6 +167,7 @@ export async function runSmoke(
   options: SmokeOptions,
   progress: Progress,
 ): Promise<SmokeReport> {
+  const started = performance.now();
   const selection = options.probes ?? NO_PROBES;
   const [outcome, probes] = await Promise.all([
     runChecks(target, smokeChecks(target, options), options, progress),
@@ -186,6 +187,7 @@ export async function runSmoke(
     target: target.workerUrl,
     ...(target.stack ? { stack: target.stack } : {}),
     ...outcome,
+    durationMs: Math.round(performance.now() - started),
     passed: outcome.passed && (probes ?? []).every((p) => p.status !== "failed"),
     ...(probes ? { probes } : {}),
   };
