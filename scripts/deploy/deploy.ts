@@ -84,9 +84,11 @@ export function deploySummary(report: DeployReport): string {
       ...ran.map((p) => `  ${p.name}: ${describeLatencies(p.latencies)}`),
     ].join("\n");
   }
-  const total = (report.smoke?.checks.length ?? 0) + probes.length;
+  const checks = report.smoke?.checks ?? [];
+  const failedChecks = checks.filter((c) => c.status === "failed").length;
+  const failedProbes = failed.length - failedChecks;
   return [
-    `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${failed.length} of ${total} checks and probes:`,
+    `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${failedChecks} of ${checks.length} checks${probes.length > 0 ? `, ${failedProbes} of ${probes.length} probes` : ""}:`,
     ...failed.map((c) => `  ✗ ${c.name}: ${c.error}`),
   ].join("\n");
 }
