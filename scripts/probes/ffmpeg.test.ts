@@ -57,10 +57,14 @@ describe("the probe's ffmpeg", () => {
     expect(played).toMatchObject({ ok: true, streams: { video: "h264", audio: "aac" } });
   });
 
-  it("zx kills a broadcast at its timeout, whatever else happens", { timeout: 20_000 }, async () => {
-    const broadcast = startBroadcast(tools, join(dir, "timed.ts"), "mpegts", 1_500);
+  it("zx kills a broadcast nobody stopped once the stop's grace has passed after its deadline", {
+    timeout: 20_000,
+  }, async () => {
+    const startedAt = Date.now();
+    const broadcast = startBroadcast(tools, join(dir, "timed.ts"), "mpegts", 500);
     const out = await broadcast.exited;
     expect(out.signal).toBe("SIGKILL");
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(5_500);
     expect(broadcast.running()).toBe(false);
   });
 

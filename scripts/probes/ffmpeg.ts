@@ -69,14 +69,21 @@ export interface Broadcast {
 
 const STOP_GRACE_MS = 5_000;
 
-/** Starts ffmpeg pushing to `url`; zx kills it at `timeoutMs` whatever else happens. */
+/**
+ * Starts ffmpeg pushing to `url` until `stop()`. zx kills it once the stop's grace has passed after
+ * `deadlineMs`, whatever else happens: only a backstop, since a killed broadcaster never unpublishes
+ * and the ingest then holds the input live for a reconnect window (node-media-server's
+ * PUBLISH_GRACE_MS here), where the next probe would find it still live.
+ */
 export function startBroadcast(
   tools: MediaTools,
   url: string,
   format: "flv" | "mpegts",
-  timeoutMs: number,
+  deadlineMs: number,
 ): Broadcast {
-  const child: ProcessPromise = run(timeoutMs)`${tools.ffmpeg} ${broadcastArgs(url, format)}`;
+  const child: ProcessPromise = run(
+    deadlineMs + STOP_GRACE_MS,
+  )`${tools.ffmpeg} ${broadcastArgs(url, format)}`;
   let done = false;
   const exited = child.then((out) => {
     done = true;
