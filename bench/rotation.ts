@@ -46,7 +46,7 @@ try {
         period: `bench-${round}`,
         dryRun: false,
         force: false,
-        verify: stackVerifier({ timeoutMs: 30_000, probeTurn: false }),
+        verify: stackVerifier({ timeoutMs: 30_000, mediaProbes: false }),
         progress: silentProgress,
       });
       if (!report.ok) throw new Error(`rotation of ${kind} did not finish: ${JSON.stringify(report.kinds)}`);

@@ -34,7 +34,7 @@ try {
     const started = performance.now();
     const report = await runSmoke(
       target,
-      { timeoutMs: 60_000, requireLive: false, probeTurn },
+      { timeoutMs: 60_000, requireLive: false, probes: { ingest: false, media: false, turn: probeTurn } },
       silentProgress,
     );
     walls.push(performance.now() - started);

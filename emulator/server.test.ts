@@ -26,6 +26,7 @@ const STATE_KEYS = [
   "tokens",
   "turnKeys",
   "turnSharedSecret",
+  "videos",
   "webhooks",
   "workerDomains",
   "workerRoutes",

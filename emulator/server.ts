@@ -120,7 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ingestUrls: () => media?.ingestUrls(),
   });
   const calls = callsService({ state, requirePermission });
-  const sfuMedia = sfuMediaService(options.sfu);
+  const sfuMedia = sfuMediaService(options.sfu, faults);
   const realtime = realtimeService({
     state,
     calls: calls.store,

@@ -136,7 +136,7 @@ describe("parseStackConfig", () => {
           { id: "initech", channels: [{ name: "a" }] },
         ],
       },
-      "realtime-stack:tenants: limits.cloudflareApiPer5Minutes: the tenants ask for 1201 (counting 1 for each tenant without a setting), more than Cloudflare's 1200 for the one credential they share",
+      "realtime-stack:tenants: limits.cloudflareApiPer5Minutes: the tenants ask for 1201 (counting 1 for each tenant without a setting), more than the 1140 Cloudflare allows the one credential they share (1200 less the probes' 60)",
     ],
     [
       "a per-session SFU share above Cloudflare's per-session limit",

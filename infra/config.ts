@@ -161,8 +161,13 @@ const stackConfigSchema = z.strictObject({
   webhookSecret: secret,
   /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
   notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
-  /** The stack's own live input for post-deploy probes (not a tenant channel). */
-  probe: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  /**
+   * The stack's own live input for post-deploy probes (not a tenant channel); `onDeploy`: every
+   * `npm run deploy` runs the probes (ingest, media, relayed media) after its smoke checks.
+   */
+  probe: z
+    .strictObject({ enabled: z.boolean().default(true), onDeploy: z.boolean().default(false) })
+    .prefault({}),
   adopt: adoptSchema,
   /** Local runs point the Worker at the emulator; left unset, Cloudflare itself. */
   apiBase: apiBase.default(DEFAULT_CF_API_BASE),

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { deriveProbeKey } from "../contracts/probe-key.ts";
 import { deriveTenantKey } from "../contracts/tenant-key.ts";
 import { tenantMap } from "../contracts/worker/bindings.ts";
 import { type Slot, type StackConfig, StackConfigError } from "./config.ts";
@@ -47,6 +48,10 @@ export interface TenantOutputs {
 /** The stack's probe input: its ingest details are secret as a whole. */
 export interface ProbeOutputs {
   liveInputId: pulumi.Output<string>;
+  /** The probe key (secret): reads the probe input's status from the Worker, nothing else. */
+  apiKey: pulumi.Output<string>;
+  /** `realtime-stack:probe.onDeploy`: deploy runs the probes. */
+  onDeploy: boolean;
   ingest: pulumi.Output<{
     rtmpsUrl: string;
     streamKey: string;
@@ -154,6 +159,10 @@ export class RealtimeStack extends pulumi.ComponentResource {
       const published = channelOutputs(input);
       return {
         liveInputId: published.liveInputId,
+        apiKey: config.signingSecret.apply((secret) =>
+          deriveProbeKey(secret, stack, rotation.tenantKeys.generation),
+        ),
+        onDeploy: config.probe.onDeploy,
         ingest: pulumi.secret(
           pulumi.output({
             rtmpsUrl: published.ingest.rtmpsUrl,
@@ -240,6 +249,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
           CREDENTIAL_TTL_MAX: String(ttl.max),
           CF_API_BASE: config.apiBase,
           REALTIME_API_BASE: config.realtimeApiBase,
+          PROBE_LIVE_INPUT_ID: probe?.liveInputId ?? "",
         },
         secret: {
           TURN_KEY_SECRET: turnKeys.active.secret,
@@ -259,9 +269,11 @@ export class RealtimeStack extends pulumi.ComponentResource {
           label,
           url: `${worker.url}/api/stream/webhook`,
           secret: config.webhookSecret,
-          liveInputIds: [...channels.values()].flatMap((byName) =>
-            [...byName.values()].map((l) => l.liveInputId),
-          ),
+          // The probe input's changes reach the Worker the way a channel's do: the path it proves.
+          liveInputIds: [
+            ...[...channels.values()].flatMap((byName) => [...byName.values()].map((l) => l.liveInputId)),
+            ...(probe ? [probe.liveInputId] : []),
+          ],
         },
         { parent, dependsOn: worker.serving },
       );

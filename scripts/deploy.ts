@@ -1,9 +1,11 @@
 import * as z from "zod";
 import { deploy, deploySummary } from "./deploy/deploy.ts";
 import { rollbackHint } from "./deploy/rollback-hint.ts";
-import { EXIT, parseCli, runCli } from "./lib/cli.ts";
+import { CouldNotRun, EXIT, parseCli, runCli } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
+import { interruptSignal } from "./probes/interrupt.ts";
+import { PROBE_TIMEOUT_MS, type ProbeSelection } from "./probes/plan.ts";
 import { describeChange } from "./rotation/preview-check.ts";
 
 const USAGE = `Usage: npm run deploy -- (--stack <name> | --local) [--preview] [--timeout <seconds>] [--probe-turn] [--json]
@@ -14,12 +16,22 @@ A failed up or a failed smoke exits non-zero and prints the command that rolls b
 ${STACK_FLAGS_USAGE}
   --preview            only show what up would change (for pull requests); deploy nothing
   --timeout <seconds>  smoke deadline (default 60)
-  --probe-turn         smoke allocates a real TURN relay
+  --probe-ingest       a broadcast to the stack's probe input (RTMPS, and SRT where ffmpeg has libsrt)
+  --probe-media        a call through the Worker's SFU proxy: RTP and a DataChannel message
+  --probe-turn         the same call relayed by TURN only
+  --probe-timeout <s>  each probe's bound (default 45)
   --json               one JSON report on stdout
 
 Exit codes: 0 deployed and smoke passed (or preview done), 1 up or smoke failed, 2 could not run.`;
 
-const options = z.object({ timeout: z.coerce.number().positive().max(3600).default(60) });
+const options = z.object({
+  timeout: z.coerce.number().positive().max(3600).default(60),
+  "probe-timeout": z.coerce
+    .number()
+    .positive()
+    .max(600)
+    .default(PROBE_TIMEOUT_MS / 1000),
+});
 
 function parse(argv: string[]) {
   return parseCli(
@@ -28,7 +40,10 @@ function parse(argv: string[]) {
       ...STACK_FLAGS,
       preview: { type: "boolean", default: false },
       timeout: { type: "string" },
+      "probe-ingest": { type: "boolean", default: false },
+      "probe-media": { type: "boolean", default: false },
       "probe-turn": { type: "boolean", default: false },
+      "probe-timeout": { type: "string" },
     },
     options,
   );
@@ -40,9 +55,16 @@ await runCli(USAGE, async () => {
     console.log(USAGE);
     return EXIT.ok;
   }
-  const progress = createProgress({ json: args.json });
-  const driver = await openDriver(args, {
+  const probes: ProbeSelection = {
+    ingest: args["probe-ingest"],
+    media: args["probe-media"],
     turn: args["probe-turn"],
+  };
+  const progress = createProgress({ json: args.json });
+  const interrupt = interruptSignal();
+  const driver = await openDriver(args, {
+    turn: probes.turn,
+    media: probes.ingest,
     onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
   });
   try {
@@ -60,7 +82,9 @@ await runCli(USAGE, async () => {
     }
     const report = await deploy(driver, {
       timeoutMs: args.timeout * 1000,
-      probeTurn: args["probe-turn"],
+      probes,
+      probeTimeoutMs: args["probe-timeout"] * 1000,
+      signal: interrupt.signal,
       progress,
     });
     progress.close();
@@ -70,9 +94,12 @@ await runCli(USAGE, async () => {
     const rollback = report.ok ? undefined : await rollbackHint(command);
     if (args.json) console.log(JSON.stringify({ ...report, ...(rollback ? { rollback } : {}) }, null, 2));
     else console.log([deploySummary(report), ...(rollback ? [rollback] : [])].join("\n"));
+    if (interrupt.signal.aborted)
+      throw new CouldNotRun(`${(interrupt.signal.reason as Error).message}; the probes cleaned up`);
     return report.ok ? EXIT.ok : EXIT.failed;
   } finally {
     progress.close();
     await driver.close();
+    interrupt.dispose();
   }
 });

@@ -10,11 +10,12 @@ import { redactIngest, rotateStreamKeys } from "./rotation/stream-keys.ts";
 import { stackVerifier } from "./rotation/verify.ts";
 
 const USAGE = `Usage: npm run rotate -- (--stack <name> | --local) [--only ${ROTATION_KINDS.join(",")}] [--dry-run]
-                         [--period <label>] [--force] [--timeout <seconds>] [--probe-turn] [--json]
+                         [--period <label>] [--force] [--timeout <seconds>] [--no-media-probe] [--json]
        npm run rotate -- (--stack <name> | --local) --only ${STREAM_KEYS} --channel <tenant>/<channel>... [--show-secrets]
 
 Two-slot rotation, one credential kind at a time: a new credential in the inactive slot, the Worker
-switched to it, verified; the previous slot stays valid as the fallback until the next rotation, and
+switched to it, verified (a TURN rotation by media relayed with the new key's credentials, an SFU
+rotation by media through the new app: the media probes of smoke); the previous slot stays valid as the fallback until the next rotation, and
 a failed verification switches back. Refuses to run while the stack has other changes pending.
 Interrupted runs are finished by the next run; a kind rotated in this period is not rotated again.
 
@@ -24,7 +25,7 @@ ${STACK_FLAGS_USAGE}
   --period <label>     the rotation period (default: this ISO week, e.g. ${isoWeek(new Date())})
   --force              rotate again what was already rotated in this period
   --timeout <seconds>  deadline of each verification (default 60)
-  --probe-turn         verify TURN with a real relay allocation
+  --no-media-probe     verify TURN and SFU rotations without media (calls and checks only)
   --json               one JSON report on stdout
 
   --only ${STREAM_KEYS}   new ingest keys for the named channels through Cloudflare's rotate_keys:
@@ -73,7 +74,7 @@ function parse(argv: string[]) {
       period: { type: "string" },
       force: { type: "boolean", default: false },
       timeout: { type: "string" },
-      "probe-turn": { type: "boolean", default: false },
+      "no-media-probe": { type: "boolean", default: false },
       channel: { type: "string", multiple: true },
       "show-secrets": { type: "boolean", default: false },
     },
@@ -96,8 +97,9 @@ await runCli(USAGE, async () => {
   if (!streamKeys && args.channel.length > 0)
     throw new UsageError(`--channel only goes with --only ${STREAM_KEYS}`);
   const progress = createProgress({ json: args.json });
+  const mediaProbes = !args["no-media-probe"];
   const driver = await openDriver(args, {
-    turn: args["probe-turn"],
+    turn: mediaProbes && args.only.includes("turn"),
     onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
   });
   try {
@@ -118,7 +120,7 @@ await runCli(USAGE, async () => {
       period: args.period ?? isoWeek(new Date()),
       dryRun: args["dry-run"],
       force: args.force,
-      verify: stackVerifier({ timeoutMs: args.timeout * 1000, probeTurn: args["probe-turn"] }),
+      verify: stackVerifier({ timeoutMs: args.timeout * 1000, mediaProbes }),
       progress,
     });
     progress.close();

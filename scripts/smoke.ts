@@ -2,15 +2,20 @@ import * as z from "zod";
 import { CouldNotRun, EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
+import { interruptSignal } from "./probes/interrupt.ts";
+import { PROBE_TIMEOUT_MS, type ProbeSelection } from "./probes/plan.ts";
 import { smokeSummary } from "./smoke/report.ts";
 import { runSmoke } from "./smoke/run.ts";
 import { type SmokeTarget, targetOfStack } from "./smoke/target.ts";
 
 const USAGE = `Usage: npm run smoke -- (--stack <name> | --local | --url <url> --tenant <id> --key <key> --channel <name>...)
-                        [--timeout <seconds>] [--require-live] [--probe-turn] [--expect-version <v>] [--json]
+                        [--timeout <seconds>] [--require-live] [--expect-version <v>] [--json]
+                        [--probe-ingest] [--probe-media] [--probe-turn] [--probe-timeout <seconds>]
 
 Post-deploy checks, in parallel, each retried with backoff until the deadline: health and version,
 every channel's live input, TURN credentials, an SFU session, auth refusals, the webhook's refusal.
+Probes, beside them, use the stack for real, each once within its own bound, and clean up after
+themselves (also on Ctrl-C): a broadcast to the stack's probe input, a call through the Worker.
 
 ${STACK_FLAGS_USAGE}
   --url <url>          a Worker by URL, with --tenant, --key (or REALTIME_STACK_TENANT_KEY) and one
@@ -18,7 +23,13 @@ ${STACK_FLAGS_USAGE}
   --tenant <id>        the tenant that mints credentials (default: the stack's first)
   --timeout <seconds>  overall deadline (default 60)
   --require-live       every channel must have a broadcaster connected
-  --probe-turn         allocate a relay on the TURN server with the minted credentials
+  --probe-ingest       ffmpeg broadcasts a test pattern to the probe input over RTMPS (and SRT when
+                       ffmpeg has libsrt): the Worker reports it connected, its HLS plays, and it
+                       disconnects when ffmpeg stops; the probe's recordings are deleted
+  --probe-media        two WebRTC peers through the Worker's SFU proxy: RTP and a DataChannel message
+                       from one to the other
+  --probe-turn         the same call with both peers on a TURN relay only (/api/realtime/turn)
+  --probe-timeout <s>  each probe's bound (default 45)
   --expect-version <v> /healthz must report this version
   --json               one JSON report on stdout instead of the table
 
@@ -31,6 +42,11 @@ const options = z.object({
   tenant: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
   channel: z.array(z.string().min(1)).default([]),
+  "probe-timeout": z.coerce
+    .number()
+    .positive()
+    .max(600)
+    .default(PROBE_TIMEOUT_MS / 1000),
 });
 
 function parse(argv: string[]) {
@@ -44,7 +60,10 @@ function parse(argv: string[]) {
       channel: { type: "string", multiple: true },
       timeout: { type: "string" },
       "require-live": { type: "boolean", default: false },
+      "probe-ingest": { type: "boolean", default: false },
+      "probe-media": { type: "boolean", default: false },
       "probe-turn": { type: "boolean", default: false },
+      "probe-timeout": { type: "string" },
       "expect-version": { type: "string" },
     },
     options,
@@ -75,11 +94,18 @@ await runCli(USAGE, async () => {
   }
   const modes = [args.url !== undefined, args.local, args.stack !== undefined && !args.local].filter(Boolean);
   if (modes.length !== 1) throw new UsageError("choose one target: --stack <name>, --local, or --url");
+  const probes: ProbeSelection = {
+    ingest: args["probe-ingest"],
+    media: args["probe-media"],
+    turn: args["probe-turn"],
+  };
   const progress = createProgress({ json: args.json });
+  const interrupt = interruptSignal();
   const driver = args.url
     ? undefined
     : await openDriver(args, {
-        turn: args["probe-turn"],
+        turn: probes.turn,
+        media: probes.ingest,
         onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
       });
   try {
@@ -94,15 +120,24 @@ await runCli(USAGE, async () => {
     progress.note(`Smoke checks against ${driver?.description ?? target.workerUrl} (${target.workerUrl})`);
     const report = await runSmoke(
       target,
-      { timeoutMs: args.timeout * 1000, requireLive: args["require-live"], probeTurn: args["probe-turn"] },
+      {
+        timeoutMs: args.timeout * 1000,
+        requireLive: args["require-live"],
+        probes,
+        probeTimeoutMs: args["probe-timeout"] * 1000,
+        signal: interrupt.signal,
+      },
       progress,
     );
     progress.close();
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else console.log(smokeSummary(report));
+    if (interrupt.signal.aborted)
+      throw new CouldNotRun(`${(interrupt.signal.reason as Error).message}; the probes cleaned up`);
     return report.passed ? EXIT.ok : EXIT.failed;
   } finally {
     progress.close();
     await driver?.close();
+    interrupt.dispose();
   }
 });

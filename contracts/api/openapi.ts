@@ -110,6 +110,7 @@ const SECURITY = {
   session: [{ tenantId: [], sessionToken: [] }],
   webhook: [{ webhookSecret: [] }],
   room: [{ roomToken: [] }],
+  probe: [{ probeKey: [] }],
 } as const;
 
 /** The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate requests. */
@@ -168,6 +169,12 @@ export function buildOpenApiDocument(info: { version: string; stack: string }): 
           in: "header",
           name: "cf-webhook-auth",
           description: "The notification destination's secret, which Cloudflare sends verbatim",
+        },
+        probeKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "The stack's probe key (stack output probe.apiKey): the probe input's status, nothing else",
         },
         roomToken: {
           type: "apiKey",

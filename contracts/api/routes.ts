@@ -1,6 +1,8 @@
 import * as z from "zod/mini";
 import { liveInputNotification } from "../cloudflare/notifications.ts";
 import {
+  dataChannelsNewRequest,
+  dataChannelsNewResponse,
   renegotiateRequest,
   renegotiateResponse,
   sessionState,
@@ -14,6 +16,7 @@ import type { ApiErrorCode } from "./errors.ts";
 import { statusEventData, streamEventsQuery } from "./events.ts";
 import { healthzData } from "./healthz.ts";
 import { openApiObject } from "./openapi-object.ts";
+import { probeStatusData } from "./probe.ts";
 import { sfuSessionData, sfuSessionParams, sfuSessionRequest, turnData, turnRequest } from "./realtime.ts";
 import { joinData, joinRequest, roomServerMessage, roomSocketParams } from "./rooms.ts";
 import { streamConnectData, streamConnectRequest, streamStatusData, streamStatusQuery } from "./stream.ts";
@@ -23,9 +26,10 @@ import { webhookData } from "./webhook.ts";
  * How a route authenticates: `tenant` = `X-Tenant-ID` + `Authorization: Bearer <tenant key>` (or a
  * dashboard token); `session` = `X-Tenant-ID` + `Authorization: Bearer <session token>` of the session
  * in the path; `webhook` = Cloudflare's `cf-webhook-auth` secret; `room` = `?token=<session token>`
- * for the room in the path (browsers cannot set headers on a WebSocket).
+ * for the room in the path (browsers cannot set headers on a WebSocket); `probe` = `Authorization:
+ * Bearer <the stack's probe key>`, no tenant (contracts/probe-key.ts).
  */
-export type RouteAuth = "none" | "tenant" | "session" | "webhook" | "room";
+export type RouteAuth = "none" | "tenant" | "session" | "webhook" | "room" | "probe";
 
 export interface ApiRoute {
   method: "GET" | "POST" | "PUT";
@@ -95,6 +99,17 @@ export const API_ROUTES = {
     upstream: true,
     errors: ["invalid_request", "channel_not_found"],
   },
+  probeStatus: {
+    method: "GET",
+    path: "/api/probe/status",
+    auth: "probe",
+    summary:
+      "The stack's probe live input (not a tenant channel), for post-deploy probes: read from Cloudflare when the held status is older than a second",
+    data: probeStatusData,
+    status: 200,
+    upstream: true,
+    errors: ["not_found"],
+  },
   streamConnect: {
     method: "POST",
     path: "/api/stream/connect",
@@ -141,6 +156,19 @@ export const API_ROUTES = {
     params: sfuSessionParams,
     body: tracksNewRequest,
     data: tracksNewResponse,
+    status: 200,
+    upstream: true,
+    errors: ["invalid_json", "invalid_request"],
+  },
+  sfuDataChannelsNew: {
+    method: "POST",
+    path: `${SESSION_PROXY}/datachannels/new`,
+    auth: "session",
+    summary:
+      "Proxies Realtime datachannels/new for this session; remote channels only from sessions of the same tenant and room",
+    params: sfuSessionParams,
+    body: dataChannelsNewRequest,
+    data: dataChannelsNewResponse,
     status: 200,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],

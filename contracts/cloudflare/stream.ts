@@ -111,3 +111,21 @@ export function liveInputState(status: unknown): string | null {
 export function isConnectedState(state: string | null): boolean {
   return state === "connected" || state === "reconnected";
 }
+
+/**
+ * A Stream video (`GET /accounts/{id}/stream`, `…/stream/{uid}`): each broadcast of a recorded live
+ * input makes one, `live-inprogress` while it lasts (docs/reference/cloudflare-api.md §1.7, [SDK]
+ * `Video`). Only the fields the toolkit reads are required; the rest Cloudflare may add or omit.
+ */
+export const streamVideo = z.object({
+  uid: z.string(),
+  created: z.string(),
+  modified: z.optional(z.string()),
+  liveInput: z.optional(z.string()),
+  duration: z.optional(z.number()),
+  readyToStream: z.optional(z.boolean()),
+  scheduledDeletion: z.optional(z.nullable(z.string())),
+  status: z.optional(z.object({ state: z.optional(z.string()) })),
+});
+export type StreamVideo = z.infer<typeof streamVideo>;
+export const streamVideoList = z.array(streamVideo);

@@ -25,6 +25,8 @@ export const PLAIN_BINDINGS = [
   "CF_API_BASE",
   /** Realtime API base; the emulator's `/v1` locally. */
   "REALTIME_API_BASE",
+  /** The stack's probe live input (not a tenant channel), or empty when the stack has none. */
+  "PROBE_LIVE_INPUT_ID",
 ] as const;
 
 export const SECRET_BINDINGS = [

@@ -11,6 +11,19 @@ export interface UpstreamShares {
   sfuCallsPerSessionPerSecond: number;
 }
 
+/**
+ * What the stack's post-deploy probes may spend of the Worker's Cloudflare API token, kept apart
+ * from every tenant's share: a probe polls the probe input's status about once a second for the
+ * few seconds a broadcast takes, so no probe can eat into what a tenant's viewers read with.
+ */
+export const PROBE_CLOUDFLARE_API_PER_5_MINUTES = 60;
+
+/** Cloudflare's limit on each split budget, less what is reserved for the probes. */
+const TENANTS_LIMIT = {
+  cloudflareApiPer5Minutes: UPSTREAM_LIMITS.cloudflareApiPer5Minutes - PROBE_CLOUDFLARE_API_PER_5_MINUTES,
+  turnCredentialsPerSecond: UPSTREAM_LIMITS.turnCredentialsPerSecond,
+} as const;
+
 /** The budgets tenants split between them: everything but the per-session one. */
 const SPLIT = ["cloudflareApiPer5Minutes", "turnCredentialsPerSecond"] as const;
 
@@ -26,7 +39,7 @@ export function upstreamShares(
   const equalPart = Object.fromEntries(
     SPLIT.map((budget) => {
       const set = entries.map(([, t]) => t.limits[budget]).filter((n): n is number => n !== undefined);
-      const left = UPSTREAM_LIMITS[budget] - set.reduce((sum, n) => sum + n, 0);
+      const left = TENANTS_LIMIT[budget] - set.reduce((sum, n) => sum + n, 0);
       return [budget, Math.max(1, Math.floor(left / Math.max(1, entries.length - set.length)))];
     }),
   ) as Record<(typeof SPLIT)[number], number>;
@@ -51,10 +64,13 @@ export function oversubscribedBudgets(limits: TenantLimits[]): string[] {
   return SPLIT.flatMap((budget) => {
     const set = limits.map((l) => l[budget]).filter((n): n is number => n !== undefined);
     const asked = set.reduce((sum, n) => sum + n, 0) + (limits.length - set.length);
-    return asked > UPSTREAM_LIMITS[budget]
+    return asked > TENANTS_LIMIT[budget]
       ? [
           `limits.${budget}: the tenants ask for ${asked} (counting 1 for each tenant without a setting), ` +
-            `more than Cloudflare's ${UPSTREAM_LIMITS[budget]} for the one credential they share`,
+            `more than the ${TENANTS_LIMIT[budget]} Cloudflare allows the one credential they share` +
+            (budget === "cloudflareApiPer5Minutes"
+              ? ` (${UPSTREAM_LIMITS[budget]} less the probes' ${PROBE_CLOUDFLARE_API_PER_5_MINUTES})`
+              : ""),
         ]
       : [];
   });

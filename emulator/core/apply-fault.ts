@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context, Next } from "hono";
 import { cfErrors } from "./errors.ts";
-import type { FaultAction } from "./faults.ts";
+import type { HttpFaultAction } from "./faults.ts";
 import { cfFail } from "./respond.ts";
 
 /**
  * Carries out a fired fault rule; marks the response so that the request log can say so. Waits end
  * when `shutdown` aborts, so that a hanging fault never outlives the emulator.
  */
-export async function applyFault(c: Context, action: FaultAction, next: Next, shutdown: AbortSignal) {
+export async function applyFault(c: Context, action: HttpFaultAction, next: Next, shutdown: AbortSignal) {
   c.header("x-emulator-fault", action.type);
   switch (action.type) {
     case "latency":

@@ -12,19 +12,37 @@ const faultAction = z.discriminatedUnion("type", [
   z.object({ type: z.literal("malformed") }),
   /** 429 with `Retry-After`. */
   z.object({ type: z.literal("rate_limit"), retryAfter: z.int().min(0).max(3600).default(1) }),
+  /**
+   * Media, not HTTP: the local SFU drops the RTP of a published track instead of forwarding it,
+   * while its API answers as usual (the SFU not forwarding). The rule's path is matched against the
+   * publishing session's Realtime API path, `/v1/apps/<app id>/sessions/<session id>`, once per
+   * packet: `probability` is packet loss, `count` the packets dropped.
+   */
+  z.object({ type: z.literal("drop_media") }),
 ]);
 export type FaultAction = z.infer<typeof faultAction>;
+/** What a rule does to the media the SFU forwards. */
+export type MediaFaultAction = Extract<FaultAction, { type: "drop_media" }>;
+/** What a rule does to an HTTP request. */
+export type HttpFaultAction = Exclude<FaultAction, MediaFaultAction>;
 
-export const faultRuleInput = z.object({
-  /** HTTP method, or `*` for any. */
-  method: z.string().default("*"),
-  /** Path glob: `*` matches one segment, `**` any number. E.g. `/v1/turn/keys/*\/credentials/**`. */
-  path: z.string().min(1),
-  probability: z.number().min(0).max(1).default(1),
-  /** How many times the rule fires before it retires itself; absent = until removed. */
-  count: z.int().min(1).optional(),
-  action: faultAction,
-});
+const isMedia = (action: FaultAction): action is MediaFaultAction => action.type === "drop_media";
+
+export const faultRuleInput = z
+  .object({
+    /** HTTP method, or `*` for any (media rules: `*` only). */
+    method: z.string().default("*"),
+    /** Path glob: `*` matches one segment, `**` any number. E.g. `/v1/turn/keys/*\/credentials/**`. */
+    path: z.string().min(1),
+    probability: z.number().min(0).max(1).default(1),
+    /** How many times the rule fires before it retires itself; absent = until removed. */
+    count: z.int().min(1).optional(),
+    action: faultAction,
+  })
+  .refine((rule) => !isMedia(rule.action) || rule.method === "*", {
+    path: ["method"],
+    message: "a drop_media rule applies to media, not to an HTTP method: leave method out or use *",
+  });
 export type FaultRuleInput = z.input<typeof faultRuleInput>;
 export type FaultRule = z.infer<typeof faultRuleInput> & { id: string; fired: number };
 
@@ -61,11 +79,21 @@ export class FaultRules {
     this.rules = [];
   }
 
-  /** The action to apply to this request, if a rule fires; counts the firing. */
-  match(method: string, path: string): FaultAction | undefined {
+  /** The action to apply to this HTTP request, if a rule fires; counts the firing. */
+  match(method: string, path: string): HttpFaultAction | undefined {
+    const m = method.toUpperCase();
+    const http = (rule: FaultRule) => !isMedia(rule.action) && (rule.method === "*" || rule.method === m);
+    return this.fire(http, path) as HttpFaultAction | undefined;
+  }
+
+  /** The action to apply to one packet of the session at `path` (`/v1/apps/…/sessions/…`), if a rule fires. */
+  matchMedia(path: string): MediaFaultAction | undefined {
+    return this.fire((rule) => isMedia(rule.action), path) as MediaFaultAction | undefined;
+  }
+
+  private fire(applies: (rule: FaultRule) => boolean, path: string): FaultAction | undefined {
     for (const rule of this.rules) {
-      if (rule.method !== "*" && rule.method !== method.toUpperCase()) continue;
-      if (!rule.re.test(path)) continue;
+      if (!applies(rule) || !rule.re.test(path)) continue;
       if (rule.count !== undefined && rule.fired >= rule.count) continue;
       if (this.random() >= rule.probability) continue;
       rule.fired += 1;

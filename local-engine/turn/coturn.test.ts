@@ -7,8 +7,8 @@ import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
 import { createTurnKey, realtimeFetch } from "../../emulator/services/realtime/testing.ts";
 import { turnPassword } from "../../emulator/services/realtime/turn-credentials.ts";
 import { accountFetch } from "../../emulator/testing.ts";
-import { probeTurn, type TurnServerAddress } from "../../scripts/lib/turn-probe.ts";
 import { type LocalTurn, startLocalTurn } from "./coturn.ts";
+import { probeTurn, type TurnServerAddress } from "./turn-client.ts";
 
 /**
  * TURN credentials from the emulator against a real coturn (Debian's /usr/bin/turnserver, which

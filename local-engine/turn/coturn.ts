@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { stunBinding } from "../../scripts/lib/turn-probe.ts";
 import { toolPath } from "../system-tools.ts";
 import { freeUdpAndTcpPort } from "./dual-port.ts";
+import { stunBinding } from "./turn-client.ts";
 import { type RunningTurnGate, startTurnGate, type TurnGateOptions } from "./turn-gate.ts";
 
 /** coturn's server, from PATH; a name that does not exist when coturn is not installed. */

@@ -3,6 +3,8 @@ import { CouldNotRun } from "../lib/cli.ts";
 import type { Progress } from "../lib/progress.ts";
 import { formatMs } from "../lib/progress.ts";
 import type { StackDriver } from "../lib/stack-driver.ts";
+import { NO_PROBES } from "../probes/plan.ts";
+import { describeLatencies } from "../probes/probe.ts";
 import { describeChange } from "../rotation/preview-check.ts";
 import { runSmoke, type SmokeOptions, type SmokeReport } from "../smoke/run.ts";
 import { targetOfStack } from "../smoke/target.ts";
@@ -56,7 +58,10 @@ export async function deploy(
   const base = { stack: driver.stack, changes, version: bundle.version };
   try {
     const target = await targetOfStack(driver, { expectVersion: bundle.version });
-    const smoke = await runSmoke(target, { ...options, requireLive: false }, progress);
+    // The flags ask for probes; the stack's realtime-stack:probe.onDeploy asks for all of them.
+    const asked = options.probes ?? NO_PROBES;
+    const probes = target.probe?.onDeploy ? { ingest: true, media: true, turn: true } : asked;
+    const smoke = await runSmoke(target, { ...options, probes, requireLive: false }, progress);
     return { ...base, smoke, ok: smoke.passed, durationMs: elapsed() };
   } catch (e) {
     // After an up, a Worker that never answers is a failed deploy, not a smoke run that could not happen.
@@ -70,12 +75,20 @@ export function deploySummary(report: DeployReport): string {
   if (report.upError) return `Deploy of ${report.stack} FAILED: pulumi up: ${report.upError}`;
   if (report.smokeError)
     return `Deploy of ${report.stack} FAILED: the deployed Worker never answered: ${report.smokeError}`;
-  const failed = report.smoke?.checks.filter((c) => c.status === "failed") ?? [];
+  const probes = report.smoke?.probes ?? [];
+  const failed = [...(report.smoke?.checks ?? []), ...probes].filter((c) => c.status === "failed");
   if (failed.length === 0) {
-    return `Deployed ${report.stack} (version ${report.version}) in ${formatMs(report.durationMs)}; smoke passed (${report.smoke?.checks.length} checks).`;
+    const ran = probes.filter((p) => p.status === "passed");
+    return [
+      `Deployed ${report.stack} (version ${report.version}) in ${formatMs(report.durationMs)}; smoke passed (${report.smoke?.checks.length} checks${ran.length > 0 ? `, ${ran.length} probes` : ""}).`,
+      ...ran.map((p) => `  ${p.name}: ${describeLatencies(p.latencies)}`),
+    ].join("\n");
   }
+  const checks = report.smoke?.checks ?? [];
+  const failedChecks = checks.filter((c) => c.status === "failed").length;
+  const failedProbes = failed.length - failedChecks;
   return [
-    `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${failed.length} of ${report.smoke?.checks.length} checks:`,
+    `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${failedChecks} of ${checks.length} checks${probes.length > 0 ? `, ${failedProbes} of ${probes.length} probes` : ""}:`,
     ...failed.map((c) => `  ✗ ${c.name}: ${c.error}`),
   ].join("\n");
 }

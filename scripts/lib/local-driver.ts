@@ -155,7 +155,8 @@ function adminTokenIn(stateDir: string, stack: string): string | undefined {
   return data.success ? Object.values(data.data.tokens).find((t) => t.superAdmin)?.value : undefined;
 }
 
-export interface OpenLocalOptions extends Pick<LocalStackOptions, "stack" | "root" | "stateDir" | "turn"> {
+export interface OpenLocalOptions
+  extends Pick<LocalStackOptions, "stack" | "root" | "stateDir" | "turn" | "media"> {
   /** Called when no running stack was found and one is started in this process. */
   onStart?: () => void;
 }
@@ -185,6 +186,7 @@ export async function openLocalDriver(options: OpenLocalOptions = {}): Promise<S
     stateDir,
     quietWorker: true,
     ...(options.turn ? { turn: true } : {}),
+    ...(options.media ? { media: true } : {}),
   });
   return new InProcessLocalDriver(local, `local stack ${stack} (started for this run)`, true);
 }

@@ -24,11 +24,11 @@ export interface StackFlags {
 
 /**
  * The driver for `--stack` or `--local`. `turn` asks for a real TURN server when the local stack
- * has to be started here (coturn, when installed).
+ * has to be started here (coturn, when installed), `media` for its media plane (ingest, HLS).
  */
 export async function openDriver(
   flags: StackFlags,
-  options: { turn?: boolean; onLocalStart?: () => void } = {},
+  options: { turn?: boolean; media?: boolean; onLocalStart?: () => void } = {},
 ): Promise<StackDriver> {
   const stateDir = flags["state-dir"];
   if (flags.local) {
@@ -41,6 +41,7 @@ export async function openDriver(
       ...(flags.stack ? { stack: flags.stack } : {}),
       ...(stateDir ? { stateDir } : {}),
       turn: Boolean(options.turn) && existsSync(TURNSERVER_BINARY),
+      ...(options.media ? { media: true } : {}),
       ...(options.onLocalStart ? { onStart: options.onLocalStart } : {}),
     });
   }

@@ -44,7 +44,9 @@ export class RetriesExhausted extends Error {
 
 /**
  * Runs `attempt` until it resolves or the deadline leaves no time for another try. Each attempt gets
- * a signal that fires at the deadline, so that a hanging call cannot outlive it.
+ * a signal that fires at the deadline, so that a hanging call cannot outlive it. Kept instead of zx's
+ * `retry(count, backoff, fn)`: that one counts attempts, and neither bounds them by one overall
+ * deadline nor cancels the attempt in flight (zx 8 src/goods.ts).
  */
 export async function retryUntil<T>(
   attempt: (n: number, signal: AbortSignal) => Promise<T>,

@@ -33,6 +33,10 @@ export const stackOutputs = z.looseObject({
   probe: z
     .looseObject({
       liveInputId: z.string(),
+      /** Reads the probe input's status from the Worker, and nothing else (secret). */
+      apiKey: z.string(),
+      /** `realtime-stack:probe.onDeploy`: deploy runs the probes. */
+      onDeploy: z.boolean().optional(),
       ingest: z.looseObject({
         rtmpsUrl: z.string(),
         streamKey: z.string(),

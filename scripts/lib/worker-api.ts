@@ -1,6 +1,7 @@
 import type * as z from "zod/mini";
 import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
 import { healthzData } from "../../contracts/api/healthz.ts";
+import { probeStatusData } from "../../contracts/api/probe.ts";
 import {
   type SfuSessionRequest,
   sfuSessionData,
@@ -9,6 +10,8 @@ import {
 } from "../../contracts/api/realtime.ts";
 import { channelStatus, streamConnectData } from "../../contracts/api/stream.ts";
 import {
+  type dataChannelsNewRequest,
+  dataChannelsNewResponse,
   sessionState,
   type tracksCloseRequest,
   tracksCloseResponse,
@@ -37,6 +40,8 @@ interface CallOptions {
   body?: unknown;
   /** Defaults to the tenant key; a session token for the session proxy. */
   bearer?: string;
+  /** No `X-Tenant-ID`: a credential that belongs to no tenant (the probe key). */
+  tenantless?: boolean;
   signal?: AbortSignal;
 }
 
@@ -64,6 +69,14 @@ export class WorkerApi {
   streamConnect = (channel: string, signal?: AbortSignal) =>
     this.call("POST", "/api/stream/connect", streamConnectData, 200, { body: { channel }, signal });
 
+  /** The probe input's status, with the stack's probe key (never a tenant's). */
+  probeStatus = (probeKey: string, signal?: AbortSignal) =>
+    this.call("GET", "/api/probe/status", probeStatusData, 200, {
+      bearer: probeKey,
+      tenantless: true,
+      signal,
+    });
+
   turn = (body: TurnRequest, signal?: AbortSignal) =>
     this.call("POST", "/api/realtime/turn", turnData, 200, { body, signal });
 
@@ -76,6 +89,17 @@ export class WorkerApi {
     signal?: AbortSignal,
   ) =>
     this.call("POST", `${sessionPath(session.session_id)}/tracks/new`, tracksNewResponse, 200, {
+      body,
+      bearer: session.token,
+      signal,
+    });
+
+  sfuDataChannelsNew = (
+    session: { session_id: string; token: string },
+    body: z.input<typeof dataChannelsNewRequest>,
+    signal?: AbortSignal,
+  ) =>
+    this.call("POST", `${sessionPath(session.session_id)}/datachannels/new`, dataChannelsNewResponse, 200, {
       body,
       bearer: session.token,
       signal,
@@ -112,9 +136,11 @@ export class WorkerApi {
     options: CallOptions,
   ): Promise<z.infer<T>> {
     const headers: Record<string, string> = {};
-    if (this.credentials) {
+    if (this.credentials && !options.tenantless) {
       headers["x-tenant-id"] = this.credentials.tenant;
       headers.authorization = `Bearer ${options.bearer ?? this.credentials.key}`;
+    } else if (options.bearer) {
+      headers.authorization = `Bearer ${options.bearer}`;
     }
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);

@@ -1,7 +1,9 @@
 import { silentProgress } from "../lib/progress.ts";
 import type { StackDriver } from "../lib/stack-driver.ts";
 import { WorkerApi } from "../lib/worker-api.ts";
-import { CheckFailed, type SmokeCheck } from "../smoke/check.ts";
+import { NO_PROBES, PROBE_TIMEOUT_MS, runProbes } from "../probes/plan.ts";
+import { describeLatencies, type ProbeResult } from "../probes/probe.ts";
+import { CheckFailed, type CheckResult, type SmokeCheck } from "../smoke/check.ts";
 import { healthCheck } from "../smoke/health.ts";
 import { type ChecksOutcome, primaryApi, runChecks, smokeRunId } from "../smoke/run.ts";
 import { sfuCheck } from "../smoke/sfu.ts";
@@ -46,15 +48,11 @@ function tenantKeyCheck(target: SmokeTarget, tenantIndex: number): SmokeCheck {
  * that credential. Checks of other credentials stay out, so that an unrelated problem (a channel
  * disabled on purpose) does not roll back a rotation that worked.
  */
-function verificationChecks(
-  kind: RotationKind,
-  target: SmokeTarget,
-  options: { probeTurn: boolean },
-): SmokeCheck[] {
+function verificationChecks(kind: RotationKind, target: SmokeTarget): SmokeCheck[] {
   const api = primaryApi(target);
   const runId = smokeRunId();
   const specific: Record<RotationKind, () => SmokeCheck[]> = {
-    turn: () => [turnCheck(api, { probe: options.probeTurn, userId: runId })],
+    turn: () => [turnCheck(api, { userId: runId })],
     sfu: () => [
       sfuCheck(api, {
         roomId: runId,
@@ -70,10 +68,45 @@ function verificationChecks(
 
 export type Verifier = (kind: RotationKind, driver: StackDriver) => Promise<ChecksOutcome>;
 
+/**
+ * The media probe that proves a rotated credential carries media: a call relayed by TURN with the
+ * new TURN key's credentials, a call through the new SFU app. Other kinds carry no media.
+ */
+const MEDIA_PROBES: Partial<Record<RotationKind, typeof NO_PROBES>> = {
+  turn: { ...NO_PROBES, turn: true },
+  sfu: { ...NO_PROBES, media: true },
+};
+
+/** A probe's result among the verification's checks: it passes or fails the verification alike. */
+const asCheck = (p: ProbeResult): CheckResult => ({
+  name: p.name,
+  status: p.status === "failed" ? "failed" : "passed",
+  attempts: 1,
+  durationMs: p.durationMs,
+  ...(p.error
+    ? { error: p.error }
+    : { detail: `${p.detail ?? p.status} (${describeLatencies(p.latencies)})` }),
+});
+
+export interface VerifierOptions {
+  timeoutMs: number;
+  /** Verify TURN and SFU rotations with the matching media probe (on unless the caller says not). */
+  mediaProbes?: boolean;
+  probeTimeoutMs?: number;
+}
+
 /** The post-switch check rotate runs, against the stack's outputs as they are after the switch. */
-export function stackVerifier(options: { timeoutMs: number; probeTurn: boolean }): Verifier {
+export function stackVerifier(options: VerifierOptions): Verifier {
   return async (kind, driver) => {
     const target = await targetOfStack(driver, {});
-    return runChecks(target, verificationChecks(kind, target, options), options, silentProgress);
+    const probes = options.mediaProbes === false ? undefined : MEDIA_PROBES[kind];
+    const [outcome, probed] = await Promise.all([
+      runChecks(target, verificationChecks(kind, target), options, silentProgress),
+      probes
+        ? runProbes(target, probes, { timeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS }, silentProgress)
+        : [],
+    ]);
+    const checks = [...outcome.checks, ...probed.map(asCheck)];
+    return { ...outcome, passed: checks.every((c) => c.status === "passed"), checks };
   };
 }

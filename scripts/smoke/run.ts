@@ -3,6 +3,8 @@ import { CouldNotRun } from "../lib/cli.ts";
 import type { Progress } from "../lib/progress.ts";
 import { type BackoffOptions, RetriesExhausted, retryUntil } from "../lib/retry.ts";
 import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
+import { anyProbe, NO_PROBES, PROBE_TIMEOUT_MS, type ProbeSelection, runProbes } from "../probes/plan.ts";
+import type { ProbeResult } from "../probes/probe.ts";
 import { authCheck } from "./auth.ts";
 import type { CheckResult, SmokeCheck } from "./check.ts";
 import { healthCheck } from "./health.ts";
@@ -16,13 +18,20 @@ export interface SmokeOptions {
   /** Overall deadline for every check, retries included. */
   timeoutMs: number;
   requireLive: boolean;
-  probeTurn: boolean;
+  /** The probes to run beside the checks (none by default). */
+  probes?: ProbeSelection;
+  /** Each probe's own bound (default PROBE_TIMEOUT_MS). */
+  probeTimeoutMs?: number;
+  /** An interrupt: checks stop retrying, probes stop and clean up. */
+  signal?: AbortSignal;
   backoff?: BackoffOptions;
 }
 
 export interface SmokeReport extends ChecksOutcome {
   target: string;
   stack?: string;
+  /** The probes' results, each with its latencies (absent when none ran). */
+  probes?: ProbeResult[];
 }
 
 /** The Worker API as the tenant that mints credentials. */
@@ -41,7 +50,7 @@ function smokeChecks(target: SmokeTarget, options: SmokeOptions): SmokeCheck[] {
     ...target.tenants.flatMap((tenant) =>
       tenant.channels.map((channel) => liveInputCheck(target, tenant, channel, options)),
     ),
-    turnCheck(api, { probe: options.probeTurn, userId: runId }),
+    turnCheck(api, { userId: runId }),
     sfuCheck(api, {
       roomId: runId,
       userId: runId,
@@ -81,7 +90,7 @@ async function runCheck(
   check: SmokeCheck,
   deadline: number,
   progress: Progress,
-  backoff: BackoffOptions | undefined,
+  options: Pick<SmokeOptions, "backoff" | "signal">,
 ): Promise<CheckResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -89,7 +98,8 @@ async function runCheck(
   try {
     const { value, attempts } = await retryUntil((_n, signal) => check.run(signal), {
       deadline,
-      ...backoff,
+      ...options.backoff,
+      ...(options.signal ? { signal: options.signal } : {}),
       onRetry: (n, error) =>
         progress.set({
           name: check.name,
@@ -136,14 +146,14 @@ export interface ChecksOutcome {
 export async function runChecks(
   target: SmokeTarget,
   checks: SmokeCheck[],
-  options: Pick<SmokeOptions, "timeoutMs" | "backoff">,
+  options: Pick<SmokeOptions, "timeoutMs" | "backoff" | "signal">,
   progress: Progress,
 ): Promise<ChecksOutcome> {
   const started = performance.now();
   const deadline = Date.now() + options.timeoutMs;
   await waitForWorker(target, deadline);
   for (const check of checks) progress.set({ name: check.name, status: "pending", attempts: 0 });
-  const results = await Promise.all(checks.map((c) => runCheck(c, deadline, progress, options.backoff)));
+  const results = await Promise.all(checks.map((c) => runCheck(c, deadline, progress, options)));
   return {
     passed: results.every((r) => r.status === "passed"),
     durationMs: Math.round(performance.now() - started),
@@ -157,6 +167,28 @@ export async function runSmoke(
   options: SmokeOptions,
   progress: Progress,
 ): Promise<SmokeReport> {
-  const outcome = await runChecks(target, smokeChecks(target, options), options, progress);
-  return { target: target.workerUrl, ...(target.stack ? { stack: target.stack } : {}), ...outcome };
+  const started = performance.now();
+  const selection = options.probes ?? NO_PROBES;
+  const [outcome, probes] = await Promise.all([
+    runChecks(target, smokeChecks(target, options), options, progress),
+    anyProbe(selection)
+      ? runProbes(
+          target,
+          selection,
+          {
+            timeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+          progress,
+        )
+      : undefined,
+  ]);
+  return {
+    target: target.workerUrl,
+    ...(target.stack ? { stack: target.stack } : {}),
+    ...outcome,
+    durationMs: Math.round(performance.now() - started),
+    passed: outcome.passed && (probes ?? []).every((p) => p.status !== "failed"),
+    ...(probes ? { probes } : {}),
+  };
 }

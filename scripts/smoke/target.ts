@@ -15,6 +15,17 @@ export interface TargetTenant {
   channels: TargetChannel[];
 }
 
+/** The stack's probe input (not a tenant channel), for the ingest probe. */
+export interface ProbeInput {
+  liveInputId: string;
+  /** The probe key: the Worker's probe status route, nothing else. */
+  key: string;
+  ingest: { rtmpsUrl: string; streamKey: string; srtUrl: string; srtStreamId: string; srtPassphrase: string };
+  playback: { hls: string };
+  /** The stack's config asks every deploy to run the probes. */
+  onDeploy: boolean;
+}
+
 /** What smoke checks: a Worker, the tenants to call it as, and what the stack says should be there. */
 export interface SmokeTarget {
   workerUrl: string;
@@ -26,6 +37,8 @@ export interface SmokeTarget {
   expectVersion?: string;
   /** The SFU app the Worker must use (the active slot's). */
   expectSfuAppId?: string;
+  /** The probe input, when the stack has one. */
+  probe?: ProbeInput;
   /** The account's REST API, to read live inputs at the source rather than through the Worker's cache. */
   cloudflare?: { client: CloudflareRest; accountId: string };
 }
@@ -50,7 +63,19 @@ function targetFromOutputs(
     );
   }
   const sfu = outputs.sfuApps;
+  const probe = outputs.probe;
   return {
+    ...(probe
+      ? {
+          probe: {
+            liveInputId: probe.liveInputId,
+            key: probe.apiKey,
+            ingest: probe.ingest,
+            playback: { hls: probe.playback.hls },
+            onDeploy: probe.onDeploy ?? false,
+          },
+        }
+      : {}),
     workerUrl: outputs.workerUrl,
     tenants: [primary, ...tenants.filter((t) => t !== primary)],
     stack: options.stack,

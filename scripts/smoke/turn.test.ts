@@ -24,34 +24,25 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const relay = (urls: string[]) => ({ urls, username: "1700000000:key", credential: "c2VjcmV0" });
-const run = (probe: boolean, timeoutMs = 5_000) =>
-  turnCheck(api, { probe, userId: "smoke-test" }).run(AbortSignal.timeout(timeoutMs));
+const run = () => turnCheck(api, { userId: "smoke-test" }).run(AbortSignal.timeout(5_000));
 
 describe("turn check", () => {
   it("accepts well-formed credentials with the requested lifetime", async () => {
     iceServers = [{ urls: ["stun:127.0.0.1:3478"] }, relay(["turn:127.0.0.1:3478?transport=udp"])];
     expiresInMs = 600_000;
-    await expect(run(false)).resolves.toMatch(/^1 TURN URLs, expiring /);
+    await expect(run()).resolves.toMatch(/^1 TURN URLs, expiring /);
   });
 
   it("fails without a TURN server, without credentials, with a bad URL or the wrong lifetime", async () => {
     expiresInMs = 600_000;
     iceServers = [{ urls: ["stun:127.0.0.1:3478"] }];
-    await expect(run(false)).rejects.toThrow("iceServers has no turn: or turns: URL");
+    await expect(run()).rejects.toThrow("iceServers has no turn: or turns: URL");
     iceServers = [{ urls: ["turn:127.0.0.1:3478"] }];
-    await expect(run(false)).rejects.toThrow("comes without username and credential");
+    await expect(run()).rejects.toThrow("comes without username and credential");
     iceServers = [relay(["turn:127.0.0.1:3478?transport=sctp"])];
-    await expect(run(false)).rejects.toThrow("malformed TURN URL turn:127.0.0.1:3478?transport=sctp");
+    await expect(run()).rejects.toThrow("malformed TURN URL turn:127.0.0.1:3478?transport=sctp");
     iceServers = [relay(["turn:127.0.0.1:3478"])];
     expiresInMs = 86_400_000;
-    await expect(run(false)).rejects.toThrow(/asked for 600 s, the credentials expire at/);
-  });
-
-  it("with --probe-turn, fails clearly when the TURN server does not answer", async () => {
-    iceServers = [relay(["turn:127.0.0.1:9?transport=udp"])];
-    expiresInMs = 600_000;
-    await expect(run(true, 700)).rejects.toThrow(
-      "TURN allocation on turn:127.0.0.1:9?transport=udp failed (timeout): no answer from udp://127.0.0.1:9 before the deadline",
-    );
+    await expect(run()).rejects.toThrow(/asked for 600 s, the credentials expire at/);
   });
 });

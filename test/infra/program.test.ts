@@ -338,7 +338,7 @@ describe("optional parts", () => {
     expect(run.fake.byType("notificationPolicyWebhooks:NotificationPolicyWebhooks")).toEqual([]);
   });
 
-  it("when enabled, posts every live input's events to the Worker's webhook with the webhook secret", async () => {
+  it("when enabled, posts every live input's events, the probe input's too, to the Worker's webhook with the webhook secret", async () => {
     const values: Record<string, unknown> = {
       ...devStackValues(),
       [`${PROJECT}:notifications`]: { enabled: true },
@@ -350,15 +350,30 @@ describe("optional parts", () => {
       url: "https://realtime-stack-dev.my-account.workers.dev/api/stream/webhook",
       secret: values[`${PROJECT}:webhookSecret`],
     });
-    const liveInputIds = run.fake
+    const channelInputIds = run.fake
       .byType(STREAM_LIVE_INPUT)
       .filter((r) => r.name.includes("/"))
       .map((r) => created(run, r.name).uid);
+    expect(channelInputIds).toHaveLength(3);
+    // The probe's status must reach the Worker the way a channel's does: that is the path it proves.
     expect(run.fake.named("realtime-status-policy").inputs).toMatchObject({
       alertType: "stream_live_notifications",
       enabled: true,
       mechanisms: { webhooks: [{ id: FakeCloudflare.idOf(webhook) }] },
-      filters: { inputIds: liveInputIds },
+      filters: { inputIds: [...channelInputIds, created(run, "realtime-probe-live").uid] },
+    });
+  });
+
+  it("without a probe input, the notification policy names the channels' live inputs only", async () => {
+    const run = await evaluate({
+      ...devStackValues(),
+      [`${PROJECT}:notifications`]: { enabled: true },
+      [`${PROJECT}:probe`]: { enabled: false },
+    });
+    const channelInputIds = run.fake.byType(STREAM_LIVE_INPUT).map((r) => created(run, r.name).uid);
+    expect(channelInputIds).toHaveLength(3);
+    expect(run.fake.named("realtime-status-policy").inputs).toMatchObject({
+      filters: { inputIds: channelInputIds },
     });
   });
 

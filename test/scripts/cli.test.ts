@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -6,56 +5,21 @@ import { type ControlServer, controlFile, readControl } from "../../local-engine
 import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "../../scripts/lib/local-driver.ts";
 import { Journal } from "../../scripts/rotation/journal.ts";
 import { REPO_ROOT, startTestStack, type TestStack } from "./support/local-stack.ts";
+import { killStartedScripts, runScript } from "./support/script.ts";
 
 let stack: TestStack;
 let control: ControlServer;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   stack = await startTestStack();
   control = await serveLocalControl(stack.local);
 });
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  killStartedScripts();
   await control?.close();
   await stack?.close();
 });
 afterEach(() => stack.admin.clearFaults());
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A script as a user runs it (`npm run <name> -- …`), in its own process; `until` kills it on a line. */
-function script(name: string, args: string[], until?: RegExp): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(REPO_ROOT, "scripts", `${name}.ts`), ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (until?.test(stdout)) child.kill("SIGKILL");
-  });
-  child.stderr!.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) =>
-    child.on("exit", (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
 
 const local = () => ["--local", "--state-dir", stack.stateDir];
 
@@ -104,7 +68,7 @@ describe("the control endpoint of a running local stack", () => {
 
 describe("npm run smoke", () => {
   it("--json prints one report and exits 0 when every check passed", async () => {
-    const run = await script("smoke", [...local(), "--json", "--timeout", "5"]);
+    const run = await runScript("smoke", [...local(), "--json", "--timeout", "5"]);
     const report = JSON.parse(run.stdout) as { passed: boolean; checks: { name: string; status: string }[] };
     expect(report.checks).toHaveLength(8);
     expect(report.passed).toBe(true);
@@ -117,7 +81,7 @@ describe("npm run smoke", () => {
       path: "/v1/turn/keys/*/credentials/generate-ice-servers",
       action: { type: "status", status: 500 },
     });
-    const run = await script("smoke", [...local(), "--timeout", "2"]);
+    const run = await runScript("smoke", [...local(), "--timeout", "2"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/turn: failed \(\d+ attempts/);
     expect(run.stdout).toMatch(
@@ -126,7 +90,7 @@ describe("npm run smoke", () => {
   });
 
   it("exits 2 when it cannot run: an unreachable Worker, or arguments that make no sense", async () => {
-    const unreachable = await script("smoke", [
+    const unreachable = await runScript("smoke", [
       ...[
         "--url",
         "http://127.0.0.1:9",
@@ -144,7 +108,7 @@ describe("npm run smoke", () => {
     expect(unreachable.stderr).toMatch(
       /^Could not run: the Worker at http:\/\/127\.0\.0\.1:9 never answered/,
     );
-    const confused = await script("smoke", ["--local", "--url", "http://127.0.0.1:9"]);
+    const confused = await runScript("smoke", ["--local", "--url", "http://127.0.0.1:9"]);
     expect(confused.code).toBe(2);
     expect(confused.stderr).toMatch(/choose one target[\s\S]*Usage: npm run smoke/);
   });
@@ -152,7 +116,7 @@ describe("npm run smoke", () => {
 
 describe("npm run deploy", () => {
   it("applies through the running stack and smoke-checks the version it built", async () => {
-    const run = await script("deploy", [...local(), "--timeout", "5"]);
+    const run = await runScript("deploy", [...local(), "--timeout", "5"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/up: passed \(1 attempt, .*\) — no changes/);
     expect(run.stdout).toMatch(/health: passed .* — stack dev, version 0\.1\.0\+[0-9a-f]{12}/);
@@ -167,7 +131,7 @@ describe("npm run deploy", () => {
       path: "/v1/apps/*/sessions/new",
       action: { type: "status", status: 503 },
     });
-    const run = await script("deploy", [...local(), "--timeout", "2"]);
+    const run = await runScript("deploy", [...local(), "--timeout", "2"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
       /FAILED smoke: 1 of 8 checks:\n {2}✗ sfu: POST \/api\/realtime\/sfu: HTTP 50\d/,
@@ -179,17 +143,20 @@ describe("npm run deploy", () => {
 });
 
 describe("npm run rotate", () => {
+  // This file's stack runs no media plane or TURN server; rotation-media.test.ts verifies with media.
+  const NO_MEDIA = ["--no-media-probe"];
+
   it("killed mid-rotation, finishes on the next run", async () => {
-    const period = ["--only", "turn", "--period", "cli-kill"];
-    const killed = await script("rotate", [...local(), ...period], /turn switch: running/);
+    const period = ["--only", "turn", "--period", "cli-kill", ...NO_MEDIA];
+    const killed = await runScript("rotate", [...local(), ...period], /turn switch: running/);
     expect(killed.code).toBeNull();
     const journal = Journal.load(Journal.fileFor(stack.stateDir, "dev"), "dev", "cli-kill");
     expect(journal.run("turn")).toMatchObject({ status: "in-progress", current: "switch" });
 
-    const rerun = await script("rotate", [...local(), ...period]);
+    const rerun = await runScript("rotate", [...local(), ...period]);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(/^ {2}turn {9}rotated: slot . \(g\d+\) → slot . \(g\d+\) \(resumed\)$/m);
-    const again = await script("rotate", [...local(), ...period]);
+    const again = await runScript("rotate", [...local(), ...period]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("turn         skipped (already rotated in this period)");
   });
@@ -201,7 +168,7 @@ describe("npm run rotate", () => {
       action: { type: "status", status: 500 },
     });
     const before = (await stack.driver.outputs()).sfuApps;
-    const run = await script("rotate", [
+    const run = await runScript("rotate", [
       ...local(),
       "--only",
       "sfu",
@@ -209,6 +176,7 @@ describe("npm run rotate", () => {
       "cli-rollback",
       "--timeout",
       "2",
+      ...NO_MEDIA,
     ]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
@@ -218,12 +186,12 @@ describe("npm run rotate", () => {
   });
 
   it("--dry-run exits 0 and changes nothing; unknown kinds exit 2", async () => {
-    const plan = await script("rotate", [...local(), "--dry-run", "--period", "cli-plan"]);
+    const plan = await runScript("rotate", [...local(), "--dry-run", "--period", "cli-plan"]);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(
       /dry run: nothing changed[\s\S]*tenant-keys {2}would rotate: generation \d+ → \d+/,
     );
-    const bad = await script("rotate", [...local(), "--only", "turn,passwords"]);
+    const bad = await runScript("rotate", [...local(), "--only", "turn,passwords"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown kind passwords");
   });

@@ -34,8 +34,7 @@ describe("the scripts a real stack runs", () => {
     "%s loads no emulator or local-engine code unless --local asks for it",
     (entry) => {
       const local = staticImports(entry).filter((p) => /^(emulator|local-engine)\//.test(p));
-      // The STUN probe is to be replaced by werift's own TURN client (issue 11); it is the one left.
-      expect(local).toEqual(["local-engine/turn/stun.ts"]);
+      expect(local).toEqual([]);
     },
   );
 });

@@ -38,7 +38,7 @@ const rotateNow = (kinds: readonly RotationKind[], extra: Partial<RotateOptions>
     period: newPeriod(),
     dryRun: false,
     force: false,
-    verify: stackVerifier({ timeoutMs: 5_000, probeTurn: false }),
+    verify: stackVerifier({ timeoutMs: 5_000, mediaProbes: false }),
     progress: silentProgress,
     ...extra,
   });

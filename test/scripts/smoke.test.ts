@@ -10,7 +10,7 @@ let stack: TestStack;
 const smoke = async (timeoutMs = 3_000): Promise<SmokeReport> =>
   runSmoke(
     await targetOfStack(stack.driver, {}),
-    { timeoutMs, requireLive: false, probeTurn: false, backoff: { baseMs: 50, maxMs: 400 } },
+    { timeoutMs, requireLive: false, backoff: { baseMs: 50, maxMs: 400 } },
     silentProgress,
   );
 const failedNames = (report: SmokeReport) =>
@@ -126,7 +126,7 @@ describe("expectations a deploy or an operator adds", () => {
       const target = { ...(await targetOfStack(stack.driver, {})), expectVersion: "0.0.0+000000000000" };
       const report = await runSmoke(
         target,
-        { timeoutMs: 2_000, requireLive: true, probeTurn: false, backoff: { baseMs: 50, maxMs: 400 } },
+        { timeoutMs: 2_000, requireLive: true, backoff: { baseMs: 50, maxMs: 400 } },
         silentProgress,
       );
       expectFailedAlone(report, "health", "live-input acme/backstage", "live-input globex/live");

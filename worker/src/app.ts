@@ -12,6 +12,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { healthzRoutes } from "./routes/healthz.ts";
 import { joinRoutes } from "./routes/join.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { probeRoutes } from "./routes/probe.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { sfuRoutes } from "./routes/sfu.ts";
 import { streamRoutes } from "./routes/stream.ts";
@@ -38,6 +39,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   channelRoutes(app);
   eventRoutes(app);
   webhookRoutes(app);
+  probeRoutes(app);
   joinRoutes(app, options.upstream);
   roomRoutes(app);
   dashboardTokenRoutes(app);

@@ -66,6 +66,8 @@ const SCHEMAS = {
   CREDENTIAL_TTL_MAX: integer(TURN_TTL_MIN, TURN_TTL_MAX),
   CF_API_BASE: apiBase,
   REALTIME_API_BASE: apiBase,
+  /** Absent or empty (the default): the stack has no probe input (`realtime-stack:probe.enabled: false`). */
+  PROBE_LIVE_INPUT_ID: cfTag,
   TURN_KEY_SECRET: secret(16),
   SFU_APP_SECRET: secret(16),
   STREAM_API_TOKEN: secret(16),
@@ -80,6 +82,7 @@ export type Config = { [K in BindingName]: z.output<(typeof SCHEMAS)[K]> };
 const DEFAULTS: Partial<Config> = {
   CF_API_BASE: DEFAULT_CF_API_BASE,
   REALTIME_API_BASE: DEFAULT_REALTIME_API_BASE,
+  PROBE_LIVE_INPUT_ID: "",
 };
 
 export interface ConfigReport {
@@ -154,5 +157,6 @@ export const NEEDS = {
     "REALTIME_API_BASE",
   ],
   sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
-  webhook: ["WEBHOOK_SECRET", "TENANTS"],
+  webhook: ["WEBHOOK_SECRET", "TENANTS", "PROBE_LIVE_INPUT_ID"],
+  probeAuth: ["SIGNING_SECRET", "STACK", "TENANT_KEY_GENERATION"],
 } as const satisfies Record<string, readonly BindingName[]>;

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type * as z from "zod/mini";
 import type { ApiRoute } from "../../contracts/api/routes.ts";
 import type { AppEnv } from "./env.ts";
+import { probeAuth } from "./middleware/probe-auth.ts";
 import { roomAuth } from "./middleware/room-auth.ts";
 import { sessionAuth } from "./middleware/session-auth.ts";
 import { tenantAuth } from "./middleware/tenant-auth.ts";
@@ -31,6 +32,7 @@ const AUTH: Record<ApiRoute["auth"], MiddlewareHandler<AppEnv>[]> = {
   session: [sessionAuth],
   webhook: [webhookAuth],
   room: [roomAuth],
+  probe: [probeAuth],
 };
 
 /** Validates the route's params, query and body with its contract schemas, in that order. */

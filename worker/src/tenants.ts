@@ -1,6 +1,10 @@
 import { ID_PATTERN } from "../../contracts/ids.ts";
 import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
-import { type UpstreamShares, upstreamShares } from "../../contracts/worker/upstream-shares.ts";
+import {
+  PROBE_CLOUDFLARE_API_PER_5_MINUTES,
+  type UpstreamShares,
+  upstreamShares,
+} from "../../contracts/worker/upstream-shares.ts";
 
 /** A tenant of the `TENANTS` binding, with its id. */
 export type Tenant = TenantBinding & { id: string };
@@ -21,6 +25,17 @@ export type TenantCredential =
   | { kind: "dashboard_token"; generation: number; signedInAt: number };
 
 const shares = new WeakMap<TenantMap, Map<string, UpstreamShares>>();
+
+/**
+ * Whom the probe input's reads are paid by: no tenant id can be this (ids are `[A-Za-z0-9_-]`), so
+ * its budget object and its reserve are its own.
+ */
+export const PROBE_CALLER = "~probe";
+export const PROBE_SHARES: UpstreamShares = {
+  cloudflareApiPer5Minutes: PROBE_CLOUDFLARE_API_PER_5_MINUTES,
+  turnCredentialsPerSecond: 0,
+  sfuCallsPerSessionPerSecond: 0,
+};
 
 /** The tenant's shares of the upstream budgets, worked out once per tenant map. */
 export function sharesOf(tenants: TenantMap, tenantId: string): UpstreamShares | undefined {

@@ -120,6 +120,8 @@ export default async function setup(project: TestProject) {
     }
   }
 
+  const probe = await api<{ uid: string }>("/stream/live_inputs", { meta: { probe: true } });
+
   const fixture: Fixture = {
     emulatorUrl: emu.url,
     adminToken: emu.adminToken,
@@ -136,6 +138,7 @@ export default async function setup(project: TestProject) {
       CREDENTIAL_TTL_MAX: "172800",
       CF_API_BASE: emu.apiBase,
       REALTIME_API_BASE: emu.realtimeBase,
+      PROBE_LIVE_INPUT_ID: probe.uid,
       TURN_KEY_SECRET: turn.secret,
       SFU_APP_SECRET: sfu.secret,
       STREAM_API_TOKEN: streamToken.secret,
@@ -143,6 +146,7 @@ export default async function setup(project: TestProject) {
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },
     liveInputs,
+    probeLiveInput: probe.uid,
     isolated,
     nextStreamToken: await newStreamToken("worker tests: the next slot's stream token"),
   };

@@ -2,6 +2,7 @@ import { createSocket } from "node:dgram";
 import { describe, expect, it } from "vitest";
 import { PictureLossIndication, type RTCRtpTransceiver, RtcpPayloadSpecificFeedback } from "werift";
 import { dataChannelsNewResponse, tracksNewResponse } from "../../../contracts/cloudflare/realtime.ts";
+import { EmulatorAdmin } from "../../admin-client.ts";
 import { startEmulator } from "../../server.ts";
 import { CONNECT_TIMEOUT_MS, TRACK_TIMEOUT_MS } from "../media/sfu/plane.ts";
 import { describeLocally } from "../media/webrtc/peer.ts";
@@ -342,6 +343,70 @@ describe("DataChannels", () => {
     const noTransport = await media.dataChannels([{ location: "local", dataChannelName: "chat" }]);
     expect(noTransport.status).toBe(400);
     expect((await state(viewer.sessionId)).dataChannels.map((c) => c.dataChannelName)).toEqual(["chat"]);
+  });
+});
+
+describe("the drop_media fault (the SFU not forwarding)", () => {
+  const admin = () => new EmulatorAdmin(ctx.emu.url, ctx.emu.adminToken);
+  const sequenceNumbers = (packets: { header: { sequenceNumber: number } }[]) =>
+    packets.map((p) => p.header.sequenceNumber);
+
+  it("drops the RTP of the app's tracks while the API answers as usual; another app's media flows; removed, forwarding resumes", async () => {
+    const { pub, viewer, camMid } = await publisherAndViewer();
+    const rule = await admin().addFault({
+      path: `/v1/apps/${ctx.app.id}/**`,
+      action: { type: "drop_media" },
+    });
+    const cam = viewer.received(camMid);
+    await pub.send("cam", 20);
+
+    const other = await createSfuApp(ctx.emu);
+    const [otherPub, otherViewer] = await Promise.all([
+      SfuTestClient.create(ctx.emu, other),
+      SfuTestClient.create(ctx.emu, other),
+    ]);
+    try {
+      await otherPub.publish([{ trackName: "cam", kind: "video" }]);
+      expect(await otherPub.connected()).toBe(true);
+      const pulled = await otherViewer.pull([{ sessionId: otherPub.sessionId, trackName: "cam" }]);
+      expect(await otherViewer.connected()).toBe(true);
+      const otherCam = otherViewer.received(pulled.tracks[0]!.mid!);
+      await otherPub.send("cam", 10);
+      await expect.poll(() => otherCam.length).toBe(10);
+    } finally {
+      await Promise.all([otherPub.close(), otherViewer.close()]);
+    }
+
+    // Every packet of the app reached the SFU and was dropped; the camera stays active, as the API says.
+    expect(cam).toEqual([]);
+    expect((await admin().faults()).find((f) => f.id === rule.id)?.fired).toBe(20);
+    expect((await state(viewer.sessionId)).tracks.find((t) => t.trackName === "cam")?.status).toBe("active");
+
+    await admin().removeFault(rule.id);
+    await pub.send("cam", 10, 5, 100);
+    await expect.poll(() => sequenceNumbers(cam)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
+  });
+
+  it("drops `count` packets of one publishing session, then retires; no HTTP request is faulted by it", async () => {
+    const { pub, viewer, camMid } = await publisherAndViewer();
+    await admin().addFault({
+      path: `/v1/apps/*/sessions/${pub.sessionId}`,
+      count: 5,
+      action: { type: "drop_media" },
+    });
+    const cam = viewer.received(camMid);
+    await pub.send("cam", 20, 5, 1);
+    await expect.poll(() => sequenceNumbers(cam)).toEqual(Array.from({ length: 15 }, (_, i) => 6 + i));
+    const res = await call(`/sessions/${pub.sessionId}`, undefined, "GET");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-emulator-fault")).toBeNull();
+  });
+
+  it("is refused with an HTTP method: it applies to media", async () => {
+    await expect(
+      admin().addFault({ method: "POST", path: "/v1/apps/**", action: { type: "drop_media" } }),
+    ).rejects.toThrow(/drop_media rule applies to media, not to an HTTP method/);
+    expect(await admin().faults()).toEqual([]);
   });
 });
 

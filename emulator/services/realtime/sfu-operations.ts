@@ -47,7 +47,7 @@ export class SfuOperations {
     if (offerSdp !== undefined) parseOrThrow(offerSdp);
     const { id } = this.store.newSession(appId);
     if (offerSdp === undefined) return { sessionId: id };
-    const answered = await this.media.answer(id, offerSdp, { publish: [], pulls: [] });
+    const answered = await this.media.answer({ appId, sessionId: id }, offerSdp, { publish: [], pulls: [] });
     if ("refused" in answered) {
       await this.closeSession(id);
       throw realtimeErrors.invalidSessionDescription(answered.refused);
@@ -69,7 +69,10 @@ export class SfuOperations {
       if (body.tracks[0]?.location === "local") {
         const { results, accepted } = planPublish(session, body.tracks, offered!);
         const { sdp } = orRefused(
-          await this.media.answer(sessionId, offer!, { publish: accepted.map((a) => a.mid), pulls: [] }),
+          await this.media.answer({ appId, sessionId }, offer!, {
+            publish: accepted.map((a) => a.mid),
+            pulls: [],
+          }),
         );
         this.store.publish(
           sessionId,
@@ -103,7 +106,7 @@ export class SfuOperations {
       if (offer !== undefined) {
         const mids = accepted.map((a) => a.mid!);
         const { sdp } = orRefused(
-          await this.media.answer(sessionId, offer, {
+          await this.media.answer({ appId, sessionId }, offer, {
             publish: [],
             pulls: pulls.map((p, i) => ({ ...p, mid: mids[i]! })),
           }),
@@ -112,7 +115,7 @@ export class SfuOperations {
         return this.tracksResponse(results, { type: "answer", sdp }, false);
       }
       if (accepted.length === 0) return this.tracksResponse(results, undefined, false);
-      const { sdp, mids } = orRefused(await this.media.offer(sessionId, pulls));
+      const { sdp, mids } = orRefused(await this.media.offer({ appId, sessionId }, pulls));
       record(mids, "inactive");
       return this.tracksResponse(results, { type: "offer", sdp }, true);
     });
@@ -142,7 +145,10 @@ export class SfuOperations {
       for (const track of closed) this.media.stop(sessionId, track.mid);
       const answer = body.sessionDescription
         ? orRefused(
-            await this.media.answer(sessionId, body.sessionDescription.sdp, { publish: [], pulls: [] }),
+            await this.media.answer({ appId, sessionId }, body.sessionDescription.sdp, {
+              publish: [],
+              pulls: [],
+            }),
           )
         : undefined;
       return {

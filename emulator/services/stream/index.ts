@@ -5,6 +5,7 @@ import type { RequirePermission } from "../tokens/check.ts";
 import { deliveryRoutes } from "./delivery.ts";
 import { liveInputRoutes } from "./routes.ts";
 import { StreamStore } from "./store.ts";
+import { videoRoutes } from "./videos.ts";
 import { CLOUDFLARE_INGEST, type IngestUrls } from "./views.ts";
 
 /** Where Stream delivery is served, standing in for `customer-<code>.cloudflarestream.com`. */
@@ -20,11 +21,12 @@ export interface StreamDeps {
   ingestUrls?: () => IngestUrls | undefined;
 }
 
-/** Stream: live inputs (REST v4) and their delivery endpoints. */
+/** Stream: live inputs and their recordings (REST v4), and their delivery endpoints. */
 export function streamService(deps: StreamDeps): EmulatorService<StreamStore> {
   const store = new StreamStore(deps.state);
+  const deliveryBase = () => `${deps.baseUrl()}${DELIVERY}/customer-${store.customerCode}`;
   const viewContext = () => ({
-    deliveryBase: `${deps.baseUrl()}${DELIVERY}/customer-${store.customerCode}`,
+    deliveryBase: deliveryBase(),
     statusShape: deps.statusShape(),
     ingest: deps.ingestUrls?.() ?? CLOUDFLARE_INGEST,
   });
@@ -35,6 +37,8 @@ export function streamService(deps: StreamDeps): EmulatorService<StreamStore> {
         path: `${ACCOUNT_API}/stream/live_inputs`,
         routes: liveInputRoutes(store, deps.requirePermission, viewContext),
       },
+      // After live_inputs, so that `/stream/live_inputs` is never read as a video id.
+      { path: `${ACCOUNT_API}/stream`, routes: videoRoutes(store, deps.requirePermission, deliveryBase) },
       { path: DELIVERY, routes: deliveryRoutes(store) },
     ],
   };

@@ -31,6 +31,25 @@ export interface StoredLiveInput {
   ingestProtocol?: string;
 }
 
+/**
+ * A recording: the video each broadcast of a recorded input makes (docs/reference/cloudflare-api.md
+ * §1.7). It is `live-inprogress` while the broadcast lasts and `ready` after it; deleting it removes
+ * the recording, never the input.
+ */
+export interface StoredVideo {
+  uid: string;
+  liveInput: string;
+  created: string;
+  modified: string;
+  meta: Record<string, unknown>;
+  state: "live-inprogress" | "ready";
+  /** Seconds, -1 while live (unknown). */
+  duration: number;
+  readyToStreamAt: string | null;
+  /** From the input's `deleteRecordingAfterDays` when the broadcast began, else null. */
+  scheduledDeletion: string | null;
+}
+
 /** A live input's connection changed: a broadcaster connected, dropped or failed. */
 export interface LiveInputStateChange {
   uid: string;
@@ -51,6 +70,7 @@ interface StreamSection {
   /** The `customer-<code>` part of Stream delivery hosts. */
   customerCode: string;
   liveInputs: Record<string, StoredLiveInput>;
+  videos: Record<string, StoredVideo>;
 }
 
 const DEFAULT_RECORDING = {
@@ -91,17 +111,20 @@ const isLive = (state: string | null) => state === "connected" || state === "rec
 export class StreamStore {
   private code: string;
   private inputs: Collection<StoredLiveInput>;
+  private videos: Collection<StoredVideo>;
   private readonly listeners: StateChangeListener[] = [];
   private readonly changeListeners: InputsChangedListener[] = [];
   private readonly section: Section<StreamSection>;
 
   constructor(state: StateFile) {
-    this.section = state.section<StreamSection>(["customerCode", "liveInputs"], () => ({
+    this.section = state.section<StreamSection>(["customerCode", "liveInputs", "videos"], () => ({
       customerCode: this.code,
       liveInputs: this.inputs.toJSON(),
+      videos: this.videos.toJSON(),
     }));
     this.code = this.section.loaded?.customerCode ?? newCustomerCode();
     this.inputs = new Collection("Live input", this.section.loaded?.liveInputs);
+    this.videos = new Collection("Video", this.section.loaded?.videos);
   }
 
   get customerCode(): string {
@@ -209,10 +232,30 @@ export class StreamStore {
     };
   }
 
-  /** No live inputs, and a new customer code. */
+  /** The account's videos, newest first, optionally of one live input only. */
+  listVideos(filter: { liveInput?: string } = {}): Readonly<StoredVideo>[] {
+    return this.videos
+      .values()
+      .filter((v) => filter.liveInput === undefined || v.liveInput === filter.liveInput)
+      .sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  /** The video, or Cloudflare's 404. */
+  findVideo(uid: string): Readonly<StoredVideo> {
+    return this.videos.find(uid);
+  }
+
+  /** Deletes a recording; the input and a broadcast in progress are not affected. */
+  deleteVideo(uid: string): void {
+    this.videos.remove(uid);
+    this.section.changed();
+  }
+
+  /** No live inputs, no videos, and a new customer code. */
   reset(): void {
     this.code = newCustomerCode();
     this.inputs = new Collection("Live input");
+    this.videos = new Collection("Video");
     this.saved();
   }
 
@@ -233,10 +276,46 @@ export class StreamStore {
     if (move.state !== null) {
       input.history = [{ state: move.state, statusEnteredAt: at }, ...input.history].slice(0, 20);
     }
-    input.currentVideoUid = isLive(move.state) ? (input.currentVideoUid ?? newTag()) : null;
+    if (isLive(move.state)) {
+      input.currentVideoUid ??= this.startRecording(input, at);
+    } else if (input.currentVideoUid !== null) {
+      this.finishRecording(input.currentVideoUid, at);
+      input.currentVideoUid = null;
+    }
     this.section.changed();
     const change = { uid: input.uid, at, ...move };
     for (const listener of [...this.listeners]) listener(change);
     for (const listener of [...this.changeListeners]) listener();
+  }
+
+  /**
+   * A broadcast begins: its video uid, recorded as a video when the input records and the broadcast
+   * is not WHIP (WHIP is not recorded, docs/reference/cloudflare-api.md §1.5).
+   */
+  private startRecording(input: StoredLiveInput, at: string): string {
+    const uid = newTag();
+    if (input.recording.mode !== "automatic" || input.ingestProtocol === "webrtc") return uid;
+    const days = input.deleteRecordingAfterDays;
+    this.videos.set(uid, {
+      uid,
+      liveInput: input.uid,
+      created: at,
+      modified: at,
+      meta: { ...input.meta },
+      state: "live-inprogress",
+      duration: -1,
+      readyToStreamAt: null,
+      scheduledDeletion: days === null ? null : new Date(Date.parse(at) + days * 86_400_000).toISOString(),
+    });
+    return uid;
+  }
+
+  private finishRecording(uid: string, at: string): void {
+    const video = this.videos.get(uid);
+    if (!video) return;
+    video.state = "ready";
+    video.duration = Math.max(0, (Date.parse(at) - Date.parse(video.created)) / 1000);
+    video.readyToStreamAt = at;
+    video.modified = at;
   }
 }

@@ -19,7 +19,7 @@ export interface TestStack {
 }
 
 /** The dev stack, applied from scratch to its own emulator in a temporary state folder. */
-export async function startTestStack(options: { turn?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(options: { turn?: boolean; media?: boolean } = {}): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), "scripts-test-"));
   const local = await LocalStack.start({
     root: REPO_ROOT,

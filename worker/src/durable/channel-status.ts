@@ -12,7 +12,7 @@ import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "../../../contrac
 import { BUDGETS, refusalOf } from "../budgets.ts";
 import { type ChannelBinding, ingestView, statusView } from "../channels.ts";
 import { type ConfigBindings, NEEDS, requireConfig } from "../config.ts";
-import { sharesOf } from "../tenants.ts";
+import { PROBE_CALLER, PROBE_SHARES, sharesOf } from "../tenants.ts";
 import { UpstreamError } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
 import { type ApplyOutcome, nowNs, type StatusEvent, StatusLog } from "./status-log.ts";
@@ -124,11 +124,11 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     });
   }
 
-  /** The status, read again once the refresh interval has passed. */
-  async current(liveInputId: string, caller: Caller): Promise<SnapshotResult> {
+  /** The status, read again once the refresh interval (or `maxAgeMs`, when shorter) has passed. */
+  async current(liveInputId: string, caller: Caller, maxAgeMs = STATUS_REFRESH_MS): Promise<SnapshotResult> {
     this.liveInputId = liveInputId;
     const held = this.log.snapshot;
-    if (held && Date.now() - this.readAt < STATUS_REFRESH_MS)
+    if (held && Date.now() - this.readAt < Math.min(maxAgeMs, STATUS_REFRESH_MS))
       return { ok: true, snapshot: held, stale: false };
     const outcome = await this.refresh(liveInputId, caller);
     return outcome.ok ? { ok: true, snapshot: this.log.snapshot!, stale: false } : this.fallback(outcome);
@@ -264,7 +264,7 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   /** One call's worth of the tenant's share of the Cloudflare API budget. */
   private async admit(tenantId: string): Promise<{ ok: true } | ReadFailure> {
     const { TENANTS } = requireConfig(this.env, NEEDS.stream);
-    const shares = sharesOf(TENANTS, tenantId);
+    const shares = tenantId === PROBE_CALLER ? PROBE_SHARES : sharesOf(TENANTS, tenantId);
     if (!shares) throw new Error(`tenant ${tenantId} is not in TENANTS`);
     const result = await tenantBudget(this.env, tenantId).take([BUDGETS.cloudflareApi(shares)]);
     return result.allowed ? { ok: true } : { ok: false, refused: refusalOf(result) };

@@ -24,7 +24,10 @@ export function roomSocketUrl(requestUrl: string, roomId: string): string {
  * knows which sessions were minted for it. Checked before anything reaches Realtime, which would
  * hand out any session's tracks to whoever names it.
  */
-async function requireSameRoomSessions(c: Context<AppEnv>, tracks: TrackObject[]): Promise<void> {
+async function requireSameRoomSessions(
+  c: Context<AppEnv>,
+  tracks: Pick<TrackObject, "sessionId">[],
+): Promise<void> {
   const caller = c.get("roomMember");
   const named = tracks.flatMap((t) => (t.sessionId && t.sessionId !== caller.session ? [t.sessionId] : []));
   if (named.length === 0) return;
@@ -70,6 +73,10 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
   mount(app, API_ROUTES.sfuTracksNew, limitSessionCalls, async (c, { params, body }) => {
     await requireSameRoomSessions(c, body.tracks);
     return proxy(c).tracksNew(params.session_id, body);
+  });
+  mount(app, API_ROUTES.sfuDataChannelsNew, limitSessionCalls, async (c, { params, body }) => {
+    await requireSameRoomSessions(c, body.dataChannels);
+    return proxy(c).dataChannelsNew(params.session_id, body);
   });
   mount(app, API_ROUTES.sfuRenegotiate, limitSessionCalls, (c, { params, body }) =>
     proxy(c).renegotiate(params.session_id, body),

@@ -7,6 +7,7 @@ import { holderCaller, statusHolder } from "../durable/channel-status.ts";
 import { instantNs, nowNs } from "../durable/status-log.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
+import { PROBE_CALLER } from "../tenants.ts";
 
 /**
  * How far ahead of the Worker's clock a notification's `updated_at` may be. Notifications are
@@ -27,13 +28,16 @@ const invalidUpdatedAt = (message: string) => {
  */
 export function webhookRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamWebhook, async (c, { body }) => {
-    const { TENANTS } = requireConfig(c.env, NEEDS.webhook);
+    const { TENANTS, PROBE_LIVE_INPUT_ID } = requireConfig(c.env, NEEDS.webhook);
     const asOf = instantNs(body.data.updated_at);
     if (asOf === undefined) throw invalidUpdatedAt("must be an RFC 3339 date-time");
     if (asOf > nowNs(Date.now() + NOTIFICATION_MAX_SKEW_MS)) {
       throw invalidUpdatedAt(`must not be more than ${NOTIFICATION_MAX_SKEW_MS / 1000} s ahead of now`);
     }
-    const owner = liveInputOwners(TENANTS).get(body.data.input_id);
+    // The probe input is no tenant's: its reads are paid from the probe's own reserve.
+    const owner =
+      liveInputOwners(TENANTS).get(body.data.input_id) ??
+      (body.data.input_id === PROBE_LIVE_INPUT_ID ? PROBE_CALLER : undefined);
     if (!owner) return { outcome: "unknown_live_input" as const };
     const holder = statusHolder(c.env, body.data.input_id);
     const outcome = await holder.notify(body.data, String(asOf), holderCaller(c.env, owner));

@@ -1,5 +1,7 @@
 import type * as z from "zod/mini";
 import {
+  dataChannelsNewRequest,
+  dataChannelsNewResponse,
   newSessionResponse,
   renegotiateRequest,
   renegotiateResponse,
@@ -39,6 +41,16 @@ export class SfuClient {
       path: `/${encodeURIComponent(sessionId)}/tracks/new`,
       request: { schema: tracksNewRequest, body },
       response: tracksNewResponse,
+      idempotent: false,
+    });
+  }
+
+  dataChannelsNew(sessionId: string, body: z.input<typeof dataChannelsNewRequest>) {
+    return this.http.call({
+      method: "POST",
+      path: `/${encodeURIComponent(sessionId)}/datachannels/new`,
+      request: { schema: dataChannelsNewRequest, body },
+      response: dataChannelsNewResponse,
       idempotent: false,
     });
   }

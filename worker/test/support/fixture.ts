@@ -15,6 +15,8 @@ export interface Fixture {
   bindings: Record<string, string>;
   /** live input uid per tenant and channel. */
   liveInputs: Record<string, Record<string, string>>;
+  /** The stack's probe input: no tenant's channel. */
+  probeLiveInput: string;
   /**
    * Realtime credentials of their own, for tests that inject faults, so that their fault rules
    * never touch the shared ones other test files use at the same time.

@@ -87,7 +87,11 @@ export class SrtIngest {
     const token = randomBytes(16).toString("hex");
     const url = `srt://${this.options.host}:${port}?mode=listener&passphrase=${passphrase}`;
     const ffmpeg = this.options.children.spawn(this.options.ffmpeg, [
-      ...["-hide_banner", "-loglevel", "info", "-nostats", "-nostdin", "-f", "mpegts", "-i", url],
+      ...["-hide_banner", "-loglevel", "info", "-nostats", "-nostdin"],
+      // ffmpeg reads 5 s of an input before it writes anything (its default analyzeduration), which
+      // held the relay, and so "connected", 5 s behind the caller; the first keyframe's SPS/PPS and
+      // an ADTS header are all the copy to FLV needs (the 5 s default: FFmpeg libavformat/demux.c).
+      ...["-analyzeduration", "1000000", "-f", "mpegts", "-i", url],
       ...[
         "-map",
         "0:v?",

@@ -1,4 +1,5 @@
 import type { RTCDataChannel } from "werift";
+import type { FaultRules } from "../../../core/faults.ts";
 import { PublishedChannel } from "./published-channel.ts";
 import { PublishedTrack } from "./published-track.ts";
 import { type ChannelDelivery, type MsidLabel, SessionPeer } from "./session-peer.ts";
@@ -17,6 +18,18 @@ export interface SfuMediaOptions {
   /** How long an operation waits for a negotiated session to connect (default 5 s, as on Cloudflare). */
   connectTimeoutMs?: number;
 }
+
+/** A session and the SFU app it belongs to: the app scopes the injected media faults. */
+export interface SessionRef {
+  appId: string;
+  sessionId: string;
+}
+
+/**
+ * The faults injected into forwarding: the admin surface's `drop_media` rules, matched once per
+ * packet against the publishing session's Realtime API path (emulator/core/faults.ts).
+ */
+export type ForwardingFaults = Pick<FaultRules, "matchMedia">;
 
 /** A track as the media plane knows it: the session that publishes it and its mid there. */
 export interface TrackRef {
@@ -49,12 +62,12 @@ export interface SfuMedia {
   connected(sessionId: string): Promise<boolean>;
   /** Takes the client's offer, publishes the tracks on `publish` mids, sends `pulls` on their mids, and answers. */
   answer(
-    sessionId: string,
+    session: SessionRef,
     offerSdp: string,
     plan: { publish: string[]; pulls: (Pull & { mid: string })[] },
   ): Promise<{ sdp: string } | Refusal>;
   /** Adds a sending media section per pull; the SFU's offer and each pull's mid, in order. */
-  offer(sessionId: string, pulls: Pull[]): Promise<{ sdp: string; mids: string[] } | Refusal>;
+  offer(session: SessionRef, pulls: Pull[]): Promise<{ sdp: string; mids: string[] } | Refusal>;
   /** Takes the client's answer to the SFU's offer. */
   acceptAnswer(sessionId: string, answerSdp: string): Promise<Refusal | undefined>;
   /** Whether a published track still exists (it times out without media). */
@@ -93,7 +106,10 @@ export class SfuMediaPlane implements SfuMedia {
   private readonly connectTimeoutMs: number;
   private readonly sweep: NodeJS.Timeout;
 
-  constructor(options: SfuMediaOptions = {}) {
+  constructor(
+    options: SfuMediaOptions = {},
+    private readonly faults?: ForwardingFaults,
+  ) {
     this.trackTimeoutMs = options.trackTimeoutMs ?? TRACK_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.sweep = setInterval(() => this.removeSilentTracks(), Math.min(1_000, this.trackTimeoutMs / 4));
@@ -115,11 +131,12 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   async answer(
-    sessionId: string,
+    session: SessionRef,
     offerSdp: string,
     plan: { publish: string[]; pulls: (Pull & { mid: string })[] },
   ) {
-    const peer = this.peer(sessionId);
+    const { sessionId } = session;
+    const peer = this.peer(session);
     try {
       await peer.applyOffer(offerSdp);
       const sending = plan.pulls.flatMap((pull) => {
@@ -136,7 +153,7 @@ export class SfuMediaPlane implements SfuMedia {
       for (const mid of plan.publish) {
         const transceiver = peer.transceiver(mid);
         if (!transceiver || this.tracks.has(key(sessionId, mid))) continue;
-        this.tracks.set(key(sessionId, mid), new PublishedTrack(transceiver));
+        this.tracks.set(key(sessionId, mid), new PublishedTrack(transceiver, () => this.drops(session)));
       }
       return { sdp };
     } catch (err) {
@@ -144,8 +161,9 @@ export class SfuMediaPlane implements SfuMedia {
     }
   }
 
-  async offer(sessionId: string, pulls: Pull[]) {
-    const peer = this.peer(sessionId);
+  async offer(session: SessionRef, pulls: Pull[]) {
+    const { sessionId } = session;
+    const peer = this.peer(session);
     try {
       const added = pulls.map((pull) => {
         const sourceKey = key(pull.source.sessionId, pull.source.mid);
@@ -209,11 +227,9 @@ export class SfuMediaPlane implements SfuMedia {
     role: { publish: string } | { pull: { sessionId: string; name: string } },
     delivery: ChannelDelivery,
   ): void {
-    const channel = this.peer(sessionId).dataChannel(
-      id,
-      "publish" in role ? role.publish : role.pull.name,
-      delivery,
-    );
+    const peer = this.peers.get(sessionId);
+    if (!peer) throw new Error(`session ${sessionId} has no connection to open a DataChannel on`);
+    const channel = peer.dataChannel(id, "publish" in role ? role.publish : role.pull.name, delivery);
     let stop = () => {};
     if ("publish" in role) {
       const published = new PublishedChannel(channel);
@@ -276,13 +292,20 @@ export class SfuMediaPlane implements SfuMedia {
     await this.reset();
   }
 
-  private peer(sessionId: string): SessionPeer {
+  private peer({ sessionId }: SessionRef): SessionPeer {
     let peer = this.peers.get(sessionId);
     if (!peer) {
       peer = new SessionPeer();
       this.peers.set(sessionId, peer);
     }
     return peer;
+  }
+
+  /** Whether a `drop_media` rule takes this packet of a track `publisher` publishes. */
+  private drops(publisher: SessionRef): boolean {
+    return (
+      this.faults?.matchMedia(`/v1/apps/${publisher.appId}/sessions/${publisher.sessionId}`) !== undefined
+    );
   }
 
   private startPull(

@@ -39,7 +39,11 @@ export class PublishedTrack {
   /** `performance.now()` of the last packet, or of publishing while none came. */
   lastMediaAt = performance.now();
 
-  constructor(private readonly transceiver: RTCRtpTransceiver) {
+  /** `dropped`: whether the next packet is dropped instead of forwarded (an injected fault). */
+  constructor(
+    private readonly transceiver: RTCRtpTransceiver,
+    private readonly dropped: () => boolean = () => false,
+  ) {
     for (const track of transceiver.receiver.tracks) this.attach(track);
     this.unsubscribe.push(transceiver.onTrack.subscribe((track) => this.attach(track)).unSubscribe);
   }
@@ -90,6 +94,7 @@ export class PublishedTrack {
 
   private forward(rtp: RtpPacket): void {
     this.lastMediaAt = performance.now();
+    if (this.dropped()) return;
     const { marker, payloadType, sequenceNumber, timestamp, ssrc, padding, paddingSize, csrc } = rtp.header;
     for (const sender of this.subscribers) {
       // werift's sender rewrites the header it is given and keeps the packet for retransmission:

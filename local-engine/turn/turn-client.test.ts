@@ -16,8 +16,8 @@ import {
   TRANSPORT_UDP,
   textAttribute,
   textOf,
-} from "../../local-engine/turn/stun.ts";
-import { probeTurn, stunBinding } from "./turn-probe.ts";
+} from "./stun.ts";
+import { probeTurn, stunBinding } from "./turn-client.ts";
 
 /**
  * A scripted TURN server on UDP: it checks what the probe sends the way coturn does (integrity

@@ -19,11 +19,12 @@ import {
   textOf,
   u32Attribute,
   xorAddressOf,
-} from "../../local-engine/turn/stun.ts";
+} from "./stun.ts";
 
 /**
- * A minimal TURN client (RFC 5766) that proves credentials work: it performs a real Allocate with
- * the long-term credential mechanism and releases the allocation again.
+ * A minimal TURN client (RFC 5766) for the local TURN pieces: it tells when coturn answers STUN
+ * (start-up), and the tests of coturn and the revocation gate read the exact refusal reasons with
+ * it. Local only: the probes of a deployed stack use werift's own ICE and TURN client.
  */
 
 export interface TurnServerAddress {

@@ -1,0 +1,146 @@
+import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
+import type { ProbeInput } from "../smoke/target.ts";
+import { type Broadcast, lastErrorLine, type MediaTools, probePlayable, startBroadcast } from "./ffmpeg.ts";
+import { type Probe, type ProbeContext, ProbeFailed, waitFor } from "./probe.ts";
+import { deleteRecordings, expired, listRecordings, madeSince, type ProbeRecordings } from "./recordings.ts";
+
+export type IngestProtocol = "rtmps" | "srt";
+
+export interface IngestProbeOptions {
+  workerUrl: string;
+  probe: ProbeInput;
+  protocol: IngestProtocol;
+  tools: MediaTools;
+  /** The account's API with the deploy token: the probe deletes its recordings with it. */
+  cloudflare: { client: ProbeRecordings["client"]; accountId: string };
+}
+
+/** ffprobe reads a manifest and a segment: a few seconds, more on Cloudflare's edge. */
+const FFPROBE_TIMEOUT_MS = 15_000;
+
+function ingestUrl({ ingest }: ProbeInput, protocol: IngestProtocol): string {
+  if (protocol === "rtmps") return `${ingest.rtmpsUrl}${ingest.streamKey}`;
+  const query = new URLSearchParams({ streamid: ingest.srtStreamId, passphrase: ingest.srtPassphrase });
+  return `${ingest.srtUrl}?${query}`;
+}
+
+/** A media playlist that lists a segment: the manifest itself, or its first variant's. */
+async function listsSegment(manifestUrl: string, signal: AbortSignal): Promise<boolean> {
+  const res = await fetch(manifestUrl, { signal });
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw new Error(`the manifest answers ${res.status}`);
+  }
+  const text = await res.text();
+  if (text.includes("#EXTINF")) return true;
+  const variant = text.split("\n").find((l) => l.trim() !== "" && !l.startsWith("#"));
+  if (!text.includes("#EXT-X-STREAM-INF") || !variant) throw new Error("the manifest lists no segment yet");
+  return listsSegment(new URL(variant.trim(), manifestUrl).href, signal);
+}
+
+/**
+ * `smoke --probe-ingest`: a short broadcast to the stack's probe input (never a tenant's channel),
+ * as a broadcaster would send it. Passes when the Worker's own probe status says connected (Stream
+ * → Worker), the probe input's HLS manifest serves a segment ffprobe decodes, and, once ffmpeg
+ * stops, the Worker says not connected again. Its recording is deleted, and older ones swept.
+ */
+export function ingestProbe(options: IngestProbeOptions): Probe {
+  const { probe, protocol, tools } = options;
+  const api = new WorkerApi(options.workerUrl);
+  const recordings: ProbeRecordings = { ...options.cloudflare, liveInputId: probe.liveInputId };
+  const status = (signal: AbortSignal) =>
+    api.probeStatus(probe.key, signal).catch((e: unknown) => {
+      if (e instanceof WorkerApiError && (e.status === 401 || e.status === 403 || e.status === 404)) {
+        throw new ProbeFailed(`the Worker's probe status refused the probe key: ${e.message}`);
+      }
+      throw e;
+    });
+
+  return {
+    name: `probe-ingest ${protocol}`,
+    async run(ctx: ProbeContext) {
+      const swept = await deleteRecordings(recordings, expired(await listRecordings(recordings)));
+      const before = await waitFor(ctx, "reading the probe input's status from the Worker", status);
+      if (!before.enabled) {
+        throw new ProbeFailed(
+          `the probe input ${probe.liveInputId} is disabled: a broadcaster cannot go live on it (enable it, or deploy again)`,
+        );
+      }
+      if (before.connected) {
+        throw new ProbeFailed(
+          `the probe input ${probe.liveInputId} is already live: is another probe running?`,
+        );
+      }
+
+      const startedAt = Date.now();
+      const broadcast = startBroadcast(
+        tools,
+        ingestUrl(probe, protocol),
+        protocol === "rtmps" ? "flv" : "mpegts",
+        ctx.deadline - startedAt,
+      );
+      const seen = new Set<string>();
+      ctx.cleanups.add("stop ffmpeg", () => broadcast.stop());
+      ctx.cleanups.add("delete the probe's recordings", async () =>
+        deleteRecordings(recordings, madeSince(await listRecordings(recordings), startedAt, seen)),
+      );
+      const start = ctx.elapsed();
+
+      await waitFor(ctx, "the Worker reporting the probe input connected", async (signal) => {
+        await refusal(broadcast, protocol);
+        const s = await status(signal);
+        if (!s.enabled)
+          throw new ProbeFailed(`the probe input ${probe.liveInputId} was disabled during the broadcast`);
+        return s.connected ? s : undefined;
+      });
+      ctx.mark("connected", { cloudflare: true, since: start });
+      for (const video of await listRecordings(recordings)) {
+        if (video.status?.state === "live-inprogress") seen.add(video.uid);
+      }
+
+      await waitFor(ctx, "the probe input's HLS manifest listing a segment", async (signal) => {
+        await refusal(broadcast, protocol);
+        return (await listsSegment(probe.playback.hls, signal)) || undefined;
+      });
+      ctx.mark("first segment", { cloudflare: true });
+      const playable = await waitFor(
+        ctx,
+        "ffprobe decoding the probe input's HLS",
+        async () => {
+          await refusal(broadcast, protocol);
+          const result = await probePlayable(tools, probe.playback.hls, FFPROBE_TIMEOUT_MS);
+          if (!result.ok) throw new Error(result.reason);
+          return result.streams;
+        },
+        500,
+      );
+      ctx.mark("playable");
+
+      await broadcast.stop();
+      const stoppedAt = ctx.mark("ffmpeg stopped");
+      await waitFor(ctx, "the Worker reporting the probe input not connected", async (signal) => {
+        const s = await status(signal);
+        return s.connected ? undefined : s;
+      });
+      ctx.mark("disconnected", { cloudflare: true, since: stoppedAt });
+
+      const deleted = await deleteRecordings(
+        recordings,
+        madeSince(await listRecordings(recordings), startedAt, seen),
+      );
+      return [
+        `live input ${probe.liveInputId} over ${protocol.toUpperCase()}: connected, HLS plays (${playable.video}${playable.audio ? ` + ${playable.audio}` : ""}, ${playable.frames} frames decoded), disconnected`,
+        `${deleted.length} recording(s) deleted${swept.length > 0 ? `, ${swept.length} older than a day swept` : ""}`,
+      ].join("; ");
+    },
+  };
+}
+
+/** ffmpeg gone before the probe stopped it: the ingest refused it or dropped it. */
+async function refusal(broadcast: Broadcast, protocol: IngestProtocol): Promise<void> {
+  if (broadcast.running()) return;
+  const out = await broadcast.exited;
+  throw new ProbeFailed(
+    `${protocol.toUpperCase()} ingest refused or dropped the broadcast: ffmpeg exited (${out.exitCode ?? out.signal}): ${lastErrorLine(out)}`,
+  );
+}

@@ -1,0 +1,25 @@
+import { createMiddleware } from "hono/factory";
+import { verifyProbeKey } from "../../../contracts/probe-key.ts";
+import { ApiError } from "../api-error.ts";
+import { NEEDS, requireConfig } from "../config.ts";
+import type { AppEnv } from "../env.ts";
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
+
+/**
+ * `Authorization: Bearer <probe key>`: the stack's probe key of the current or previous generation.
+ * It names no tenant, so the routes behind it reach no tenant's data; a tenant's key is not one.
+ */
+export const probeAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const config = requireConfig(c.env, NEEDS.probeAuth);
+  const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!bearer) {
+    throw new ApiError("unauthorized", "Send Authorization: Bearer <the stack's probe key>", {
+      headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },
+    });
+  }
+  if (!(await verifyProbeKey(config.SIGNING_SECRET, config.STACK, config.TENANT_KEY_GENERATION, bearer))) {
+    throw new ApiError("forbidden", "The credential is not this stack's probe key");
+  }
+  await next();
+});
