@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { startEmulator } from "../emulator/server.ts";
 import { CloudflareRest } from "../infra/cloudflare-rest.ts";
-import type { PlannedChange } from "../scripts/lib/stack-driver.ts";
+import type { PlannedChange } from "../infra/stack-driver.ts";
 import { applyProgram } from "./engine.ts";
 import { PROJECT } from "./local-config.ts";
 import type { LocalStack } from "./local-stack.ts";

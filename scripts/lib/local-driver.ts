@@ -14,8 +14,8 @@ import {
 } from "../../local-engine/control.ts";
 import { previewLocal } from "../../local-engine/local-preview.ts";
 import { LocalStack, type LocalStackOptions } from "../../local-engine/local-stack.ts";
-import { type ApplyOutcome, type PlannedChange, ROTATION_KEY, type StackDriver } from "./stack-driver.ts";
-import { parseStackOutputs, stackOutputs } from "./stack-outputs.ts";
+import { type ApplyOutcome, type PlannedChange, ROTATION_KEY, type StackDriver } from "../../infra/stack-driver.ts";
+import { parseStackOutputs, stackOutputs } from "../../infra/stack-outputs.ts";
 
 const changes = (steps: { op: string; type: string; name: string }[]): PlannedChange[] =>
   steps.flatMap((s) =>

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { UsageError } from "./cli.ts";
 import { PulumiDriver } from "./pulumi-driver.ts";
-import type { StackDriver } from "./stack-driver.ts";
+import type { StackDriver } from "../../infra/stack-driver.ts";
 
 /** The flags every script takes to name its stack. */
 export const STACK_FLAGS = {

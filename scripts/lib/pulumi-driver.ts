@@ -10,8 +10,8 @@ import {
   type PlannedChange,
   ROTATION_KEY,
   type StackDriver,
-} from "./stack-driver.ts";
-import { parseStackOutputs, type StackOutputs } from "./stack-outputs.ts";
+} from "../../infra/stack-driver.ts";
+import { parseStackOutputs, type StackOutputs } from "../../infra/stack-outputs.ts";
 
 /** Pulumi's step kinds, folded into the four that matter for review; the rest change nothing. */
 const OPS: Partial<Record<OpType, ChangeOp>> = {

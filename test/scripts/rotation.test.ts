@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SlottedRotation } from "../../infra/config.ts";
 import { silentProgress } from "../../scripts/lib/progress.ts";
-import type { StackOutputs } from "../../scripts/lib/stack-outputs.ts";
+import type { StackOutputs } from "../../infra/stack-outputs.ts";
 import { WorkerApi } from "../../scripts/lib/worker-api.ts";
 import { Journal } from "../../scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "../../scripts/rotation/kinds.ts";

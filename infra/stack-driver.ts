@@ -1,5 +1,5 @@
-import type { CloudflareRest } from "../../infra/cloudflare-rest.ts";
-import type { RotationConfig } from "../../infra/config.ts";
+import type { CloudflareRest } from "./cloudflare-rest.ts";
+import type { RotationConfig } from "./config.ts";
 import type { StackOutputs } from "./stack-outputs.ts";
 
 /** The config key that holds every credential kind's slots and generations (infra/config.ts). */

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { SLOTS } from "../../infra/config.ts";
+import { SLOTS } from "./config.ts";
 
 const slot = z.enum(SLOTS);
 const slotIds = <K extends string>(key: K) => {
