@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { EmulatorAddress } from "../emulator/services/realtime/testing.ts";
+import type { EmulatorAddress } from "#emulator/services/realtime/testing.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** `/proc/<pid>/stat` counts CPU time in clock ticks: 100 per second on Linux (`getconf CLK_TCK`). */

@@ -3,7 +3,7 @@ import { Agent, request } from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startEmulator } from "../emulator/server.ts";
+import { startEmulator } from "#emulator/server.ts";
 
 /**
  * Throughput and latency of the emulator for the two calls load tests hit hardest: live-input GET

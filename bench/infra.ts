@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { evaluateProgram } from "../test/infra/evaluate.ts";
-import { asPulumiConfig, scaledStackValues } from "../test/infra/stack-config.ts";
+import { evaluateProgram } from "#test/infra/evaluate.ts";
+import { asPulumiConfig, scaledStackValues } from "#test/infra/stack-config.ts";
 
 /**
  * How long the Pulumi program takes to evaluate as the tenant count grows: the real program

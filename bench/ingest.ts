@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { goLive } from "../local-engine/go-live.ts";
-import { notifyLocalWorker } from "../local-engine/local-notifications.ts";
-import { toolPath } from "../local-engine/system-tools.ts";
-import { launchChromium } from "../test/e2e/support/browser.ts";
-import { framesDecoded, playWhep, publishWhip } from "../test/e2e/support/webrtc-stream.ts";
+import { goLive } from "#local-engine/go-live.ts";
+import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
+import { toolPath } from "#local-engine/system-tools.ts";
+import { launchChromium } from "#test/e2e/support/browser.ts";
+import { framesDecoded, playWhep, publishWhip } from "#test/e2e/support/webrtc-stream.ts";
 import { numberFlags } from "./args.ts";
 import { benchStack, median } from "./local-stack.ts";
 

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EmulatorAdmin } from "../emulator/admin-client.ts";
-import { LocalStack } from "../local-engine/local-stack.ts";
-import { InProcessLocalDriver } from "../scripts/lib/local-driver.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { LocalStack } from "#local-engine/local-stack.ts";
+import { InProcessLocalDriver } from "#scripts/lib/local-driver.ts";
 
 /** The dev stack applied from scratch in a temporary folder, settled, its Worker quiet. */
 export async function benchStack(options: { turn?: boolean; media?: boolean } = {}) {

@@ -1,5 +1,5 @@
-import { UPSTREAM_LIMITS } from "../contracts/cloudflare/limits.ts";
-import { buildWorkerBundle } from "../infra/worker-bundle.ts";
+import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
+import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { numberFlags } from "./args.ts";
 import { quantiles, seedStack, startWorker } from "./worker-harness.ts";
 

@@ -1,7 +1,7 @@
-import { formatMs, silentProgress } from "../scripts/lib/progress.ts";
-import { runProbes } from "../scripts/probes/plan.ts";
-import type { ProbeResult } from "../scripts/probes/probe.ts";
-import { targetOfStack } from "../scripts/smoke/target.ts";
+import { formatMs, silentProgress } from "#scripts/lib/progress.ts";
+import { runProbes } from "#scripts/probes/plan.ts";
+import type { ProbeResult } from "#scripts/probes/probe.ts";
+import { targetOfStack } from "#scripts/smoke/target.ts";
 import { numberFlags } from "./args.ts";
 import { benchStack, median } from "./local-stack.ts";
 

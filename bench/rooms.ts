@@ -1,6 +1,6 @@
 import WebSocket from "ws";
-import { apiSuccess } from "../contracts/api/envelope.ts";
-import { type JoinData, joinData } from "../contracts/api/rooms.ts";
+import { apiSuccess } from "#contracts/api/envelope.ts";
+import { type JoinData, joinData } from "#contracts/api/rooms.ts";
 import { numberFlags } from "./args.ts";
 import { benchStack } from "./local-stack.ts";
 import { quantiles } from "./worker-harness.ts";

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { silentProgress } from "../scripts/lib/progress.ts";
-import { ROTATION_KINDS } from "../scripts/rotation/kinds.ts";
-import { rotate } from "../scripts/rotation/rotate.ts";
-import { stackVerifier } from "../scripts/rotation/verify.ts";
-import { ApiLoad } from "../test/scripts/support/api-load.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
+import { ROTATION_KINDS } from "#scripts/rotation/kinds.ts";
+import { rotate } from "#scripts/rotation/rotate.ts";
+import { stackVerifier } from "#scripts/rotation/verify.ts";
+import { ApiLoad } from "#test/scripts/support/api-load.ts";
 import { benchStack, median } from "./local-stack.ts";
 
 /**

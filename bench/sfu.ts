@@ -1,8 +1,8 @@
 import { loadavg } from "node:os";
 import type { Page } from "playwright-core";
 import { RtpHeader, RtpPacket } from "werift";
-import { createSfuApp, type EmulatorAddress, SfuTestClient } from "../emulator/services/realtime/testing.ts";
-import { launchChromium } from "../test/e2e/support/browser.ts";
+import { createSfuApp, type EmulatorAddress, SfuTestClient } from "#emulator/services/realtime/testing.ts";
+import { launchChromium } from "#test/e2e/support/browser.ts";
 import { numberFlags } from "./args.ts";
 import { emulatorProcess } from "./emulator-process.ts";
 import { quantiles } from "./worker-harness.ts";

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { TURNSERVER_BINARY } from "../local-engine/turn/coturn.ts";
-import { silentProgress } from "../scripts/lib/progress.ts";
-import { runSmoke } from "../scripts/smoke/run.ts";
-import { targetOfStack } from "../scripts/smoke/target.ts";
+import { TURNSERVER_BINARY } from "#local-engine/turn/coturn.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
+import { runSmoke } from "#scripts/smoke/run.ts";
+import { targetOfStack } from "#scripts/smoke/target.ts";
 import { benchStack, median } from "./local-stack.ts";
 
 /**

@@ -1,8 +1,8 @@
-import { STATUS_EVENT } from "../contracts/api/event-stream.ts";
-import type { ChannelStatusView } from "../contracts/api/stream.ts";
-import { SseReader } from "../contracts/sse.ts";
-import { EmulatorAdmin } from "../emulator/admin-client.ts";
-import { notifyLocalWorker } from "../local-engine/local-notifications.ts";
+import { STATUS_EVENT } from "#contracts/api/event-stream.ts";
+import type { ChannelStatusView } from "#contracts/api/stream.ts";
+import { SseReader } from "#contracts/sse.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
 import { numberFlags } from "./args.ts";
 import { benchStack } from "./local-stack.ts";
 import { quantiles } from "./worker-harness.ts";

@@ -1,5 +1,5 @@
-import { buildWorkerBundle } from "../infra/worker-bundle.ts";
-import { STATUS_REFRESH_MS } from "../worker/src/durable/status-snapshot.ts";
+import { buildWorkerBundle } from "#infra/worker-bundle.ts";
+import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { numberFlags } from "./args.ts";
 import { seedStack, startWorker } from "./worker-harness.ts";
 

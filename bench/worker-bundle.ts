@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { buildWorkerBundle } from "../infra/worker-bundle.ts";
+import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 
 /**
  * The Worker's upload size: the bundle the Pulumi program uploads (minified, as `wrangler deploy

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { Miniflare } from "miniflare";
-import { deriveTenantKey } from "../contracts/tenant-key.ts";
-import type { TenantMap } from "../contracts/worker/bindings.ts";
-import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
-import { permissionGroups } from "../emulator/services/tokens/permissions.ts";
-import type { WorkerBundle } from "../infra/worker-bundle.ts";
-import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, DURABLE_OBJECTS } from "../infra/worker-settings.ts";
-import { miniflareOptions, type WorkerSpec } from "../local-engine/worker-runner.ts";
+import { deriveTenantKey } from "#contracts/tenant-key.ts";
+import type { TenantMap } from "#contracts/worker/bindings.ts";
+import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
+import { permissionGroups } from "#emulator/services/tokens/permissions.ts";
+import type { WorkerBundle } from "#infra/worker-bundle.ts";
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
+import { miniflareOptions, type WorkerSpec } from "#local-engine/worker-runner.ts";
 
 /** Shared by the Worker benchmarks: the bundled Worker, an emulator seeded for it, workerd on loopback. */
 

@@ -1,4 +1,4 @@
-import { buildWorkerBundle } from "../infra/worker-bundle.ts";
+import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { numberFlags } from "./args.ts";
 import { quantiles, seedStack, startWorker } from "./worker-harness.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
-import { cfSuccess } from "../contracts/cloudflare/envelope.ts";
-import { tokenWithValue } from "../contracts/cloudflare/tokens.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { tokenWithValue } from "#contracts/cloudflare/tokens.ts";
 import { EmulatorAdmin } from "./admin-client.ts";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "./server.ts";
 import { permissionGroups } from "./services/tokens/permissions.ts";

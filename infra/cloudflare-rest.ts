@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { cfMessage } from "../contracts/cloudflare/envelope.ts";
+import { cfMessage } from "#contracts/cloudflare/envelope.ts";
 
 /** A Cloudflare REST failure: the first error's code, the HTTP status, and whether retrying may help. */
 export class CloudflareApiError extends Error {

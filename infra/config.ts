@@ -1,14 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
-import { TURN_TTL_MIN } from "../contracts/api/realtime.ts";
-import { TURN_TTL_MAX } from "../contracts/cloudflare/realtime.ts";
-import { cfTag, id } from "../contracts/ids.ts";
-import {
-  DEFAULT_CF_API_BASE,
-  DEFAULT_REALTIME_API_BASE,
-  tenantLimits,
-} from "../contracts/worker/bindings.ts";
-import { oversubscribedBudgets } from "../contracts/worker/upstream-shares.ts";
+import { TURN_TTL_MIN } from "#contracts/api/realtime.ts";
+import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
+import { cfTag, id } from "#contracts/ids.ts";
+import { DEFAULT_CF_API_BASE, DEFAULT_REALTIME_API_BASE, tenantLimits } from "#contracts/worker/bindings.ts";
+import { oversubscribedBudgets } from "#contracts/worker/upstream-shares.ts";
 
 /** The project name in Pulumi.yaml, which is also the namespace of every key below. */
 export const CONFIG_NAMESPACE = "realtime-stack";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { deriveProbeKey } from "../contracts/probe-key.ts";
-import { deriveTenantKey } from "../contracts/tenant-key.ts";
-import { tenantMap } from "../contracts/worker/bindings.ts";
+import { deriveProbeKey } from "#contracts/probe-key.ts";
+import { deriveTenantKey } from "#contracts/tenant-key.ts";
+import { tenantMap } from "#contracts/worker/bindings.ts";
 import { type Slot, type StackConfig, StackConfigError } from "./config.ts";
 import type { PlaybackUrls } from "./playback.ts";
 import {

@@ -5,7 +5,7 @@ import {
   type PlainBinding,
   SECRET_BINDINGS,
   type SecretBinding,
-} from "../contracts/worker/bindings.ts";
+} from "#contracts/worker/bindings.ts";
 import { DURABLE_OBJECTS } from "./worker-settings.ts";
 
 export type WorkerBindingValues = {

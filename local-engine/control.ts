@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import * as z from "zod";
-import { rotationSchema } from "../infra/config.ts";
-import type { StackDriver } from "../infra/stack-driver.ts";
+import { rotationSchema } from "#infra/config.ts";
+import type { StackDriver } from "#infra/stack-driver.ts";
 
 /**
  * A small HTTP endpoint through which another process (smoke, rotate, deploy with `--local`) drives

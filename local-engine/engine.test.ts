@@ -4,12 +4,12 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
-import { EmulatorAdmin } from "../emulator/admin-client.ts";
-import { type RunningEmulator, startEmulator } from "../emulator/server.ts";
-import { scopedToken } from "../emulator/testing.ts";
-import { CloudflareRest } from "../infra/cloudflare-rest.ts";
-import { REALTIME_TURN_KEY, RealtimeTurnKey } from "../infra/providers/realtime-turn-key.ts";
-import { STREAM_LIVE_INPUT, StreamLiveInput } from "../infra/providers/stream-live-input.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
+import { scopedToken } from "#emulator/testing.ts";
+import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { REALTIME_TURN_KEY, RealtimeTurnKey } from "#infra/providers/realtime-turn-key.ts";
+import { STREAM_LIVE_INPUT, StreamLiveInput } from "#infra/providers/stream-live-input.ts";
 import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
@@ -308,7 +308,7 @@ describe("the serialized provider", () => {
     const existing = await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
       "POST",
       `/accounts/${emu.accountId}/calls/turn_keys`,
-      (await import("../contracts/cloudflare/calls.ts")).turnKeyWithKey,
+      (await import("#contracts/cloudflare/calls.ts")).turnKeyWithKey,
       { name: "existing" },
     );
     const run = applyProgram({
@@ -323,7 +323,7 @@ describe("the serialized provider", () => {
 
   it("adopts an existing object through the adopt input instead: same uid, settings applied, nothing created", async () => {
     const api = new CloudflareRest({ baseUrl: emu.apiBase, token });
-    const { turnKeyWithKey } = await import("../contracts/cloudflare/calls.ts");
+    const { turnKeyWithKey } = await import("#contracts/cloudflare/calls.ts");
     const existing = await api.call("POST", `/accounts/${emu.accountId}/calls/turn_keys`, turnKeyWithKey, {
       name: "hand-made",
     });
@@ -356,7 +356,7 @@ describe("replacement", () => {
       return { id: key.uid };
     };
     const first = await applyProgram({ ...engine(), program: declare() });
-    const { turnKeyWithKey } = await import("../contracts/cloudflare/calls.ts");
+    const { turnKeyWithKey } = await import("#contracts/cloudflare/calls.ts");
     const other = await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
       "POST",
       `/accounts/${emu.accountId}/calls/turn_keys`,

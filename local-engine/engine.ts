@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
-import { permissionGroup } from "../contracts/cloudflare/tokens.ts";
-import type { CloudflareRest } from "../infra/cloudflare-rest.ts";
+import { permissionGroup } from "#contracts/cloudflare/tokens.ts";
+import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import {
   changedKeys,
   DynamicResources,

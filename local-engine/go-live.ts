@@ -1,4 +1,4 @@
-import type { RunningEmulator } from "../emulator/server.ts";
+import type { RunningEmulator } from "#emulator/server.ts";
 
 /** How to make a channel go live on the local stack, from ffmpeg or OBS. */
 export interface GoLive {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { writePrivateFile } from "../emulator/core/private-file.ts";
+import { writePrivateFile } from "#emulator/core/private-file.ts";
 
 export const PROJECT = "realtime-stack";
 

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { LIVE_INPUT_ALERT } from "../contracts/cloudflare/notifications.ts";
-import { CloudflareRest } from "../infra/cloudflare-rest.ts";
+import { LIVE_INPUT_ALERT } from "#contracts/cloudflare/notifications.ts";
+import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { PROJECT } from "./local-config.ts";
 import type { LocalStack } from "./local-stack.ts";
 

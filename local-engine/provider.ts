@@ -1,4 +1,4 @@
-import type { CloudflareRest } from "../infra/cloudflare-rest.ts";
+import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
 
 export type Props = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writePrivateFile } from "../emulator/core/private-file.ts";
+import { writePrivateFile } from "#emulator/core/private-file.ts";
 import type { Props } from "./provider.ts";
 
 export interface RecordedResource {

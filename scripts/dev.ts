@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { goLive } from "../local-engine/go-live.ts";
-import { notifyLocalWorker } from "../local-engine/local-notifications.ts";
-import { LocalStack } from "../local-engine/local-stack.ts";
-import { TURNSERVER_BINARY } from "../local-engine/turn/coturn.ts";
+import { goLive } from "#local-engine/go-live.ts";
+import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
+import { LocalStack } from "#local-engine/local-stack.ts";
+import { TURNSERVER_BINARY } from "#local-engine/turn/coturn.ts";
 import { serveLocalControl } from "./lib/local-driver.ts";
 
 const USAGE = `Usage: npm start -- [--stack dev] [--reset] [--emulator-port N] [--worker-port N] [--no-turn]

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { $ } from "zx";
-import { missingTools, type SystemTool } from "../local-engine/system-tools.ts";
+import { missingTools, type SystemTool } from "#local-engine/system-tools.ts";
 
 /**
  * Runs before `npm test` and `npm start` (npm's pre-scripts): the programs from the operating system

@@ -1,4 +1,4 @@
-import type { CfMessage } from "../../contracts/cloudflare/envelope.ts";
+import type { CfMessage } from "#contracts/cloudflare/envelope.ts";
 
 export interface CfErrorItem extends CfMessage {
   error_chain?: CfMessage[];

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LiveInputRecording } from "../../contracts/cloudflare/stream.ts";
+import type { LiveInputRecording } from "#contracts/cloudflare/stream.ts";
 import { DYNAMIC_MODULE, dynamicType, providerOf, unsetOutputs } from "./provider-of.ts";
 
 const TYPE = "StreamLiveInput";

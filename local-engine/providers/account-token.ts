@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { token, tokenWithValue } from "../../contracts/cloudflare/tokens.ts";
+import { token, tokenWithValue } from "#contracts/cloudflare/tokens.ts";
 import { accountPath, camelKeys, type LocalProvider, type Props, snakeKeys } from "../provider.ts";
 
 type Policy = { effect: string; resources: string; permissionGroups: { id: string }[] };

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EmulatorAdmin } from "../../emulator/admin-client.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
-import { CloudflareRest } from "../../infra/cloudflare-rest.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
+import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { applyProgram, type Step } from "../engine.ts";
 
 /**

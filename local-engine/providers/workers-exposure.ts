@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { workerDomain, workerRoute } from "../../contracts/cloudflare/workers.ts";
+import { workerDomain, workerRoute } from "#contracts/cloudflare/workers.ts";
 import { accountPath, type LocalProvider, type Props } from "../provider.ts";
 
 const routesPath = (inputs: Props, id = "") =>

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { CloudflareRest } from "../../infra/cloudflare-rest.ts";
+import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { accountPath, type LocalProvider, type Props, snakeKeys } from "../provider.ts";
 
 const scriptPath = (inputs: Props) => `${accountPath(inputs)}/workers/scripts/${String(inputs.scriptName)}`;

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { iceServersResponse } from "../../contracts/cloudflare/realtime.ts";
-import { EmulatorAdmin } from "../../emulator/admin-client.ts";
-import { newHexSecret } from "../../emulator/core/ids.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
-import { createTurnKey, realtimeFetch } from "../../emulator/services/realtime/testing.ts";
-import { turnPassword } from "../../emulator/services/realtime/turn-credentials.ts";
-import { accountFetch } from "../../emulator/testing.ts";
+import { iceServersResponse } from "#contracts/cloudflare/realtime.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { newHexSecret } from "#emulator/core/ids.ts";
+import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
+import { createTurnKey, realtimeFetch } from "#emulator/services/realtime/testing.ts";
+import { turnPassword } from "#emulator/services/realtime/turn-credentials.ts";
+import { accountFetch } from "#emulator/testing.ts";
 import { type LocalTurn, startLocalTurn } from "./coturn.ts";
 import { probeTurn, type TurnServerAddress } from "./turn-client.ts";
 

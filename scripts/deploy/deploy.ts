@@ -1,8 +1,8 @@
-import { buildWorkerBundle } from "../../infra/worker-bundle.ts";
+import type { StackDriver } from "#infra/stack-driver.ts";
+import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { CouldNotRun } from "../lib/cli.ts";
 import type { Progress } from "../lib/progress.ts";
 import { formatMs } from "../lib/progress.ts";
-import type { StackDriver } from "../../infra/stack-driver.ts";
 import { NO_PROBES } from "../probes/plan.ts";
 import { describeLatencies } from "../probes/probe.ts";
 import { describeChange } from "../rotation/preview-check.ts";

@@ -1,8 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as z from "zod";
-import { CloudflareRest } from "../../infra/cloudflare-rest.ts";
-import { type RotationConfig, rotationSchema } from "../../infra/config.ts";
+import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { type RotationConfig, rotationSchema } from "#infra/config.ts";
+import {
+  type ApplyOutcome,
+  type PlannedChange,
+  ROTATION_KEY,
+  type StackDriver,
+} from "#infra/stack-driver.ts";
+import { parseStackOutputs, stackOutputs } from "#infra/stack-outputs.ts";
 import {
   ControlClient,
   type ControlServer,
@@ -11,11 +18,9 @@ import {
   type StackInfo,
   serveControl,
   stackInfo,
-} from "../../local-engine/control.ts";
-import { previewLocal } from "../../local-engine/local-preview.ts";
-import { LocalStack, type LocalStackOptions } from "../../local-engine/local-stack.ts";
-import { type ApplyOutcome, type PlannedChange, ROTATION_KEY, type StackDriver } from "../../infra/stack-driver.ts";
-import { parseStackOutputs, stackOutputs } from "../../infra/stack-outputs.ts";
+} from "#local-engine/control.ts";
+import { previewLocal } from "#local-engine/local-preview.ts";
+import { LocalStack, type LocalStackOptions } from "#local-engine/local-stack.ts";
 
 const changes = (steps: { op: string; type: string; name: string }[]): PlannedChange[] =>
   steps.flatMap((s) =>

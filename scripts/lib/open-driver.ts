@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
+import type { StackDriver } from "#infra/stack-driver.ts";
 import { UsageError } from "./cli.ts";
 import { PulumiDriver } from "./pulumi-driver.ts";
-import type { StackDriver } from "../../infra/stack-driver.ts";
 
 /** The flags every script takes to name its stack. */
 export const STACK_FLAGS = {
@@ -35,7 +35,7 @@ export async function openDriver(
     // Loaded only for --local: a real stack's smoke, rotate and deploy never load the emulator.
     const [{ openLocalDriver }, { TURNSERVER_BINARY }] = await Promise.all([
       import("./local-driver.ts"),
-      import("../../local-engine/turn/coturn.ts"),
+      import("#local-engine/turn/coturn.ts"),
     ]);
     return openLocalDriver({
       ...(flags.stack ? { stack: flags.stack } : {}),

@@ -1,17 +1,17 @@
 import { join, resolve } from "node:path";
 import type { EngineEvent, OpType, OutputMap, Stack } from "@pulumi/pulumi/automation/index.js";
-import { DEFAULT_CF_API_BASE } from "../../contracts/worker/bindings.ts";
-import { CloudflareRest } from "../../infra/cloudflare-rest.ts";
-import { type RotationConfig, rotationSchema } from "../../infra/config.ts";
-import { CouldNotRun } from "./cli.ts";
+import { DEFAULT_CF_API_BASE } from "#contracts/worker/bindings.ts";
+import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { type RotationConfig, rotationSchema } from "#infra/config.ts";
 import {
   type ApplyOutcome,
   type ChangeOp,
   type PlannedChange,
   ROTATION_KEY,
   type StackDriver,
-} from "../../infra/stack-driver.ts";
-import { parseStackOutputs, type StackOutputs } from "../../infra/stack-outputs.ts";
+} from "#infra/stack-driver.ts";
+import { parseStackOutputs, type StackOutputs } from "#infra/stack-outputs.ts";
+import { CouldNotRun } from "./cli.ts";
 
 /** Pulumi's step kinds, folded into the four that matter for review; the rest change nothing. */
 const OPS: Partial<Record<OpType, ChangeOp>> = {

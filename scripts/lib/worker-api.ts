@@ -1,14 +1,14 @@
 import type * as z from "zod/mini";
-import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
-import { healthzData } from "../../contracts/api/healthz.ts";
-import { probeStatusData } from "../../contracts/api/probe.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { healthzData } from "#contracts/api/healthz.ts";
+import { probeStatusData } from "#contracts/api/probe.ts";
 import {
   type SfuSessionRequest,
   sfuSessionData,
   type TurnRequest,
   turnData,
-} from "../../contracts/api/realtime.ts";
-import { channelStatus, streamConnectData } from "../../contracts/api/stream.ts";
+} from "#contracts/api/realtime.ts";
+import { channelStatus, streamConnectData } from "#contracts/api/stream.ts";
 import {
   type dataChannelsNewRequest,
   dataChannelsNewResponse,
@@ -17,7 +17,7 @@ import {
   tracksCloseResponse,
   type tracksNewRequest,
   tracksNewResponse,
-} from "../../contracts/cloudflare/realtime.ts";
+} from "#contracts/cloudflare/realtime.ts";
 
 /** A Worker API call that did not give the documented answer: status, the API's error code, and why. */
 export class WorkerApiError extends Error {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { StreamVideo } from "../../contracts/cloudflare/stream.ts";
-import { CloudflareRest } from "../../infra/cloudflare-rest.ts";
+import type { StreamVideo } from "#contracts/cloudflare/stream.ts";
+import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import {
   deleteRecordings,
   expired,

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
-import { type StreamVideo, streamVideoList } from "../../contracts/cloudflare/stream.ts";
-import { CloudflareApiError, type CloudflareRest } from "../../infra/cloudflare-rest.ts";
+import { type StreamVideo, streamVideoList } from "#contracts/cloudflare/stream.ts";
+import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
 
 /**
  * The probe input's recordings are kept for at most a day. Cloudflare's `deleteRecordingAfterDays`

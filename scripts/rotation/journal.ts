@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as z from "zod";
-import { SLOTS } from "../../infra/config.ts";
+import { SLOTS } from "#infra/config.ts";
 import { ROTATION_KINDS, type RotationKind, type StepName } from "./kinds.ts";
 
 const stepName = z.enum(["regenerate", "switch", "advance", "verify", "rollback"]);

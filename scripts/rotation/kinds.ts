@@ -1,7 +1,7 @@
-import type { RotationConfig, Slot, SlottedRotation } from "../../infra/config.ts";
-import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
-import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
-import type { PlannedChange } from "../../infra/stack-driver.ts";
+import type { RotationConfig, Slot, SlottedRotation } from "#infra/config.ts";
+import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
+import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
+import type { PlannedChange } from "#infra/stack-driver.ts";
 
 /** Credential kinds the scheduled rotation covers, in the order it rotates them. */
 export const ROTATION_KINDS = ["turn", "sfu", "api-token", "tenant-keys"] as const;

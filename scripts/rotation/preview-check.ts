@@ -1,4 +1,4 @@
-import type { PlannedChange } from "../../infra/stack-driver.ts";
+import type { PlannedChange } from "#infra/stack-driver.ts";
 import { type KindRotation, type StepName, WORKERS_SCRIPT } from "./kinds.ts";
 
 /** The step a resumed rotation left in flight: its own changes may be pending, nothing else may. */

@@ -1,5 +1,5 @@
+import type { StackDriver } from "#infra/stack-driver.ts";
 import type { Progress } from "../lib/progress.ts";
-import type { StackDriver } from "../../infra/stack-driver.ts";
 import { Journal, type KindRun } from "./journal.ts";
 import {
   APPLIES,

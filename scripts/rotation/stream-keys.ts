@@ -1,6 +1,6 @@
-import { liveInput } from "../../contracts/cloudflare/stream.ts";
+import { liveInput } from "#contracts/cloudflare/stream.ts";
+import type { StackDriver } from "#infra/stack-driver.ts";
 import { CouldNotRun } from "../lib/cli.ts";
-import type { StackDriver } from "../../infra/stack-driver.ts";
 
 export interface IngestDetails {
   rtmps: { url: string; streamKey: string };

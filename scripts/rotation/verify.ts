@@ -1,5 +1,5 @@
+import type { StackDriver } from "#infra/stack-driver.ts";
 import { silentProgress } from "../lib/progress.ts";
-import type { StackDriver } from "../../infra/stack-driver.ts";
 import { WorkerApi } from "../lib/worker-api.ts";
 import { NO_PROBES, PROBE_TIMEOUT_MS, runProbes } from "../probes/plan.ts";
 import { describeLatencies, type ProbeResult } from "../probes/probe.ts";

@@ -1,5 +1,5 @@
-import { isConnectedState, liveInput, liveInputState } from "../../contracts/cloudflare/stream.ts";
-import { CloudflareApiError } from "../../infra/cloudflare-rest.ts";
+import { isConnectedState, liveInput, liveInputState } from "#contracts/cloudflare/stream.ts";
+import { CloudflareApiError } from "#infra/cloudflare-rest.ts";
 import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
 import { CheckFailed, type SmokeCheck } from "./check.ts";
 import type { SmokeTarget, TargetChannel, TargetTenant } from "./target.ts";

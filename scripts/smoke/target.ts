@@ -1,7 +1,7 @@
-import type { CloudflareRest } from "../../infra/cloudflare-rest.ts";
+import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import type { StackDriver } from "#infra/stack-driver.ts";
+import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { CouldNotRun } from "../lib/cli.ts";
-import type { StackDriver } from "../../infra/stack-driver.ts";
-import type { StackOutputs } from "../../infra/stack-outputs.ts";
 
 export interface TargetChannel {
   name: string;

@@ -1,4 +1,4 @@
-import type { IceServer } from "../../contracts/cloudflare/realtime.ts";
+import type { IceServer } from "#contracts/cloudflare/realtime.ts";
 
 export interface TurnUrl {
   url: string;

@@ -1,7 +1,7 @@
 import Cloudflare from "cloudflare";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
-import { EmulatorAdmin } from "../../emulator/admin-client.ts";
-import { type RunningEmulator, startEmulator } from "../../emulator/server.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { OpenApiValidator } from "./openapi.ts";
 
 /** One HTTP exchange as the SDK saw it on the wire. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "../../contracts/cloudflare/calls.ts";
-import { scopedToken } from "../../emulator/testing.ts";
+import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "#contracts/cloudflare/calls.ts";
+import { scopedToken } from "#emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();

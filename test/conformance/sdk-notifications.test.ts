@@ -5,8 +5,8 @@ import {
   LIVE_INPUT_ALERT,
   notificationPolicy,
   webhookDestination,
-} from "../../contracts/cloudflare/notifications.ts";
-import { scopedToken } from "../../emulator/testing.ts";
+} from "#contracts/cloudflare/notifications.ts";
+import { scopedToken } from "#emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();

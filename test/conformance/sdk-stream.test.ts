@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { cfSuccess } from "../../contracts/cloudflare/envelope.ts";
-import { liveInput, liveInputList, streamVideo } from "../../contracts/cloudflare/stream.ts";
-import { scopedToken } from "../../emulator/testing.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { liveInput, liveInputList, streamVideo } from "#contracts/cloudflare/stream.ts";
+import { scopedToken } from "#emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();

@@ -1,8 +1,8 @@
 import type Cloudflare from "cloudflare";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { permissionGroup, token, tokenVerify, tokenWithValue } from "../../contracts/cloudflare/tokens.ts";
-import { scopedToken } from "../../emulator/testing.ts";
+import { permissionGroup, token, tokenVerify, tokenWithValue } from "#contracts/cloudflare/tokens.ts";
+import { scopedToken } from "#emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();

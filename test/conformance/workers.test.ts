@@ -11,8 +11,8 @@ import {
   workerScriptUpload,
   workerSecret,
   workersAccountSubdomain,
-} from "../../contracts/cloudflare/workers.ts";
-import { scopedToken } from "../../emulator/testing.ts";
+} from "#contracts/cloudflare/workers.ts";
+import { scopedToken } from "#emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
 const ctx = conformanceSuite();

@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { EmulatorAdmin } from "../../emulator/admin-client.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { launchChromium } from "./support/browser.ts";
 import { CuttingProxy } from "./support/cutting-proxy.ts";
 import { type Dashboard, openDashboard } from "./support/dashboard.ts";

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiSuccess } from "../../contracts/api/envelope.ts";
-import { type JoinData, joinData } from "../../contracts/api/rooms.ts";
+import { apiSuccess } from "#contracts/api/envelope.ts";
+import { type JoinData, joinData } from "#contracts/api/rooms.ts";
 import { launchChromium } from "./support/browser.ts";
 import { enterRoomIn } from "./support/room-peer.ts";
 import "./support/context.ts";

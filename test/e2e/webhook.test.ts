@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
-import { apiSuccess } from "../../contracts/api/envelope.ts";
-import { channelStatus } from "../../contracts/api/stream.ts";
-import { webhookData } from "../../contracts/api/webhook.ts";
-import type { LiveInputNotification } from "../../contracts/cloudflare/notifications.ts";
+import { apiSuccess } from "#contracts/api/envelope.ts";
+import { channelStatus } from "#contracts/api/stream.ts";
+import { webhookData } from "#contracts/api/webhook.ts";
+import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
 import "./support/context.ts";
 
 const stack = inject("stack");

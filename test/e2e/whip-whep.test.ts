@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ChannelStatusView, StreamConnectData } from "../../contracts/api/stream.ts";
+import type { ChannelStatusView, StreamConnectData } from "#contracts/api/stream.ts";
 import { launchChromium } from "./support/browser.ts";
 import { MEDIA_CHANNELS } from "./support/context.ts";
 import { openDashboard } from "./support/dashboard.ts";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RealtimeStackOutputs } from "../../infra/stack.ts";
+import type { RealtimeStackOutputs } from "#infra/stack.ts";
 import { FakeCloudflare } from "./fake-cloudflare.ts";
 
 export const PROJECT = "realtime-stack";
@@ -24,7 +24,7 @@ export async function evaluateProgram(
   await pulumi.runtime.setMocks(fake, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config, SECRET_KEYS);
   // Imported only once mocks are in place, as Pulumi's mock testing requires.
-  const { default: program } = await import("../../infra/index.ts");
+  const { default: program } = await import("#infra/index.ts");
   try {
     return { outputs: await program(), fake };
   } finally {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
-import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
-import { STREAM_LIVE_INPUT } from "../../infra/providers/stream-live-input.ts";
+import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
+import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
+import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
 
 /** Pulumi's wire marker for a secret value, as mocks receive and return it. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { deriveTenantKey } from "../../contracts/tenant-key.ts";
-import { PLAIN_BINDINGS, SECRET_BINDINGS, tenantMap } from "../../contracts/worker/bindings.ts";
-import { StackConfigError } from "../../infra/config.ts";
-import { REALTIME_SFU_APP } from "../../infra/providers/realtime-sfu-app.ts";
-import { REALTIME_TURN_KEY } from "../../infra/providers/realtime-turn-key.ts";
-import { STREAM_LIVE_INPUT } from "../../infra/providers/stream-live-input.ts";
-import { migrationStep } from "../../infra/worker-migrations.ts";
-import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "../../infra/worker-settings.ts";
+import { deriveTenantKey } from "#contracts/tenant-key.ts";
+import { PLAIN_BINDINGS, SECRET_BINDINGS, tenantMap } from "#contracts/worker/bindings.ts";
+import { StackConfigError } from "#infra/config.ts";
+import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
+import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
+import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
+import { migrationStep } from "#infra/worker-migrations.ts";
+import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
 import {
   FakeCloudflare,

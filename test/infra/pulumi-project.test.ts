@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE } from "../../infra/config.ts";
+import { CONFIG_NAMESPACE } from "#infra/config.ts";
 import { isWrappedSecret } from "./fake-cloudflare.ts";
 import { asPulumiConfig, devStackValues, withValue } from "./stack-config.ts";
 

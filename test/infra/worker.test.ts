@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
-import { healthzData } from "../../contracts/api/healthz.ts";
-import { buildWorkerBundle } from "../../infra/worker-bundle.ts";
+import { healthzData } from "#contracts/api/healthz.ts";
+import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import {
   COMPATIBILITY_DATE,
   COMPATIBILITY_FLAGS,
   DURABLE_OBJECT_MIGRATIONS,
   DURABLE_OBJECTS,
-} from "../../infra/worker-settings.ts";
+} from "#infra/worker-settings.ts";
 import { evaluateProgram } from "./evaluate.ts";
 import { unwrapSecrets } from "./fake-cloudflare.ts";
 import { asPulumiConfig, devStackValues } from "./stack-config.ts";

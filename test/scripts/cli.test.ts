@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ControlServer, controlFile, readControl } from "../../local-engine/control.ts";
-import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "../../scripts/lib/local-driver.ts";
-import { Journal } from "../../scripts/rotation/journal.ts";
+import { type ControlServer, controlFile, readControl } from "#local-engine/control.ts";
+import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "#scripts/lib/local-driver.ts";
+import { Journal } from "#scripts/rotation/journal.ts";
 import { REPO_ROOT, startTestStack, type TestStack } from "./support/local-stack.ts";
 import { killStartedScripts, runScript } from "./support/script.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ControlServer } from "../../local-engine/control.ts";
-import { serveLocalControl } from "../../scripts/lib/local-driver.ts";
+import type { ControlServer } from "#local-engine/control.ts";
+import { serveLocalControl } from "#scripts/lib/local-driver.ts";
 import { startTestStack, type TestStack } from "./support/local-stack.ts";
 import {
   descendants,

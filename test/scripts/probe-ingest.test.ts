@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { liveInput } from "../../contracts/cloudflare/stream.ts";
-import { silentProgress } from "../../scripts/lib/progress.ts";
-import type { ProbeResult } from "../../scripts/probes/probe.ts";
-import { runSmoke } from "../../scripts/smoke/run.ts";
-import { targetOfStack } from "../../scripts/smoke/target.ts";
+import { liveInput } from "#contracts/cloudflare/stream.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
+import type { ProbeResult } from "#scripts/probes/probe.ts";
+import { runSmoke } from "#scripts/smoke/run.ts";
+import { targetOfStack } from "#scripts/smoke/target.ts";
 import { startTestStack, type TestStack } from "./support/local-stack.ts";
 
 /** The ingest probe against the local stack with its real media plane (node-media-server, ffmpeg). */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentProgress } from "../../scripts/lib/progress.ts";
-import { runProbes } from "../../scripts/probes/plan.ts";
-import type { ProbeResult } from "../../scripts/probes/probe.ts";
-import { runSmoke } from "../../scripts/smoke/run.ts";
-import { targetOfStack } from "../../scripts/smoke/target.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
+import { runProbes } from "#scripts/probes/plan.ts";
+import type { ProbeResult } from "#scripts/probes/probe.ts";
+import { runSmoke } from "#scripts/smoke/run.ts";
+import { targetOfStack } from "#scripts/smoke/target.ts";
 import { declaredWorker, startTestStack, type TestStack } from "./support/local-stack.ts";
 
 /** The media probes through the Worker against the local SFU (werift) and a real coturn. */

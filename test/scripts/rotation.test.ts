@@ -1,15 +1,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { SlottedRotation } from "../../infra/config.ts";
-import { silentProgress } from "../../scripts/lib/progress.ts";
-import type { StackOutputs } from "../../infra/stack-outputs.ts";
-import { WorkerApi } from "../../scripts/lib/worker-api.ts";
-import { Journal } from "../../scripts/rotation/journal.ts";
-import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "../../scripts/rotation/kinds.ts";
-import { type Checkpoint, type RotateOptions, rotate } from "../../scripts/rotation/rotate.ts";
-import { redactIngest, rotateStreamKeys } from "../../scripts/rotation/stream-keys.ts";
-import { stackVerifier } from "../../scripts/rotation/verify.ts";
-import { STATUS_REFRESH_MS } from "../../worker/src/durable/status-snapshot.ts";
+import type { SlottedRotation } from "#infra/config.ts";
+import type { StackOutputs } from "#infra/stack-outputs.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
+import { WorkerApi } from "#scripts/lib/worker-api.ts";
+import { Journal } from "#scripts/rotation/journal.ts";
+import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
+import { type Checkpoint, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
+import { redactIngest, rotateStreamKeys } from "#scripts/rotation/stream-keys.ts";
+import { stackVerifier } from "#scripts/rotation/verify.ts";
+import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { ApiLoad } from "./support/api-load.ts";
 import {
   engineState,

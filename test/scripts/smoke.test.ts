@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { FaultRuleInput } from "../../emulator/core/faults.ts";
-import { silentProgress } from "../../scripts/lib/progress.ts";
-import { runSmoke, type SmokeReport } from "../../scripts/smoke/run.ts";
-import { targetOfStack } from "../../scripts/smoke/target.ts";
+import type { FaultRuleInput } from "#emulator/core/faults.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
+import { runSmoke, type SmokeReport } from "#scripts/smoke/run.ts";
+import { targetOfStack } from "#scripts/smoke/target.ts";
 import { declaredWorker, startTestStack, type TestStack } from "./support/local-stack.ts";
 
 let stack: TestStack;

@@ -1,4 +1,4 @@
-import { API_ERRORS, type ApiErrorCode } from "../../contracts/api/errors.ts";
+import { API_ERRORS, type ApiErrorCode } from "#contracts/api/errors.ts";
 
 /**
  * An error the Worker answers with its envelope. Thrown anywhere; the app's error handler turns

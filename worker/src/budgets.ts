@@ -1,4 +1,4 @@
-import type { UpstreamShares } from "../../contracts/worker/upstream-shares.ts";
+import type { UpstreamShares } from "#contracts/worker/upstream-shares.ts";
 import { ApiError } from "./api-error.ts";
 import { type Budget, type TakeResult, type TenantBudget, tenantBudget } from "./durable/tenant-budget.ts";
 import type { Tenant } from "./tenants.ts";

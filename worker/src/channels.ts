@@ -1,6 +1,6 @@
-import type { ChannelStatusView, IngestDetails } from "../../contracts/api/stream.ts";
-import type { LiveInput } from "../../contracts/cloudflare/stream.ts";
-import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
+import type { ChannelStatusView, IngestDetails } from "#contracts/api/stream.ts";
+import type { LiveInput } from "#contracts/cloudflare/stream.ts";
+import type { TenantBinding, TenantMap } from "#contracts/worker/bindings.ts";
 import { ApiError } from "./api-error.ts";
 import type { LiveInputSnapshot } from "./durable/status-snapshot.ts";
 import type { Tenant } from "./tenants.ts";

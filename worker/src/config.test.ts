@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { apiFailure } from "../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { callAs, fixture } from "../test/support/api.ts";
 import { createApp } from "./app.ts";
 import { configReport, requireConfig } from "./config.ts";

@@ -1,8 +1,8 @@
 import * as z from "zod/mini";
-import type { BindingCheck } from "../../contracts/api/healthz.ts";
-import { TURN_TTL_MIN } from "../../contracts/api/realtime.ts";
-import { TURN_TTL_MAX } from "../../contracts/cloudflare/realtime.ts";
-import { cfTag } from "../../contracts/ids.ts";
+import type { BindingCheck } from "#contracts/api/healthz.ts";
+import { TURN_TTL_MIN } from "#contracts/api/realtime.ts";
+import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
+import { cfTag } from "#contracts/ids.ts";
 import {
   DEFAULT_CF_API_BASE,
   DEFAULT_REALTIME_API_BASE,
@@ -11,7 +11,7 @@ import {
   SECRET_BINDINGS,
   type SecretBinding,
   tenantMap,
-} from "../../contracts/worker/bindings.ts";
+} from "#contracts/worker/bindings.ts";
 import { ApiError } from "./api-error.ts";
 
 export type BindingName = PlainBinding | SecretBinding;

@@ -1,4 +1,4 @@
-import { SECRET_BINDINGS } from "../../contracts/worker/bindings.ts";
+import { SECRET_BINDINGS } from "#contracts/worker/bindings.ts";
 
 /**
  * Structured log lines. Whatever goes in, no secret binding's value comes out: a last line of

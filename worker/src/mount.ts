@@ -1,7 +1,7 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type * as z from "zod/mini";
-import type { ApiRoute } from "../../contracts/api/routes.ts";
+import type { ApiRoute } from "#contracts/api/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { probeAuth } from "./middleware/probe-auth.ts";
 import { roomAuth } from "./middleware/room-auth.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deriveTenantKey } from "../../contracts/tenant-key.ts";
-import { base64urlRespellings } from "../../contracts/testing.ts";
+import { deriveTenantKey } from "#contracts/tenant-key.ts";
+import { base64urlRespellings } from "#contracts/testing.ts";
 import { type SessionClaims, signSessionToken, verifySessionToken } from "./session-token.ts";
 
 const SECRET = "a-signing-secret-for-tests-only-0123456789";

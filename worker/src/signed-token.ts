@@ -1,5 +1,5 @@
 import type * as z from "zod/mini";
-import { fromBase64url, hmacSign, hmacVerify, toBase64url } from "../../contracts/hmac.ts";
+import { fromBase64url, hmacSign, hmacVerify, toBase64url } from "#contracts/hmac.ts";
 
 /**
  * Tokens the Worker signs and later verifies itself: `<prefix>.<base64url claims>.<base64url mac>`,

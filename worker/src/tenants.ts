@@ -1,10 +1,10 @@
-import { ID_PATTERN } from "../../contracts/ids.ts";
-import type { TenantBinding, TenantMap } from "../../contracts/worker/bindings.ts";
+import { ID_PATTERN } from "#contracts/ids.ts";
+import type { TenantBinding, TenantMap } from "#contracts/worker/bindings.ts";
 import {
   PROBE_CLOUDFLARE_API_PER_5_MINUTES,
   type UpstreamShares,
   upstreamShares,
-} from "../../contracts/worker/upstream-shares.ts";
+} from "#contracts/worker/upstream-shares.ts";
 
 /** A tenant of the `TENANTS` binding, with its id. */
 export type Tenant = TenantBinding & { id: string };

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
-import { apiSuccess } from "../../contracts/api/envelope.ts";
-import { sfuSessionData } from "../../contracts/api/realtime.ts";
+import { apiSuccess } from "#contracts/api/envelope.ts";
+import { sfuSessionData } from "#contracts/api/realtime.ts";
 import { createApp } from "../src/app.ts";
 import { logLine } from "../src/log.ts";
 import { type Answer, type CallOptions, call, emulatorAdmin, fixture, tenantKey } from "./support/api.ts";

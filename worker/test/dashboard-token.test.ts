@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { dashboardTokenData } from "../../contracts/api/dashboard.ts";
-import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
-import { base64urlRespellings } from "../../contracts/testing.ts";
+import { dashboardTokenData } from "#contracts/api/dashboard.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { base64urlRespellings } from "#contracts/testing.ts";
 import { createApp } from "../src/app.ts";
 import {
   DASHBOARD_SESSION_MAX_SECONDS,

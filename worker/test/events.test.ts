@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { apiFailure } from "../../contracts/api/envelope.ts";
-import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../contracts/api/event-stream.ts";
-import { statusEventData } from "../../contracts/api/events.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
+import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "#contracts/api/event-stream.ts";
+import { statusEventData } from "#contracts/api/events.ts";
 import { STATUS_REFRESH_MS } from "../src/durable/status-snapshot.ts";
 import { call, callAs, emulatorAdmin } from "./support/api.ts";
 import {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import type { TenantLimits, TenantMap } from "../../contracts/worker/bindings.ts";
-import { startEmulator } from "../../emulator/server.ts";
-import { permissionGroups } from "../../emulator/services/tokens/permissions.ts";
+import type { TenantLimits, TenantMap } from "#contracts/worker/bindings.ts";
+import { startEmulator } from "#emulator/server.ts";
+import { permissionGroups } from "#emulator/services/tokens/permissions.ts";
 import type { Credential, Fixture } from "./support/fixture.ts";
 import "./support/fixture.ts";
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
-import { sfuSessionData } from "../../contracts/api/realtime.ts";
-import { tracksNewResponse } from "../../contracts/cloudflare/realtime.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { sfuSessionData } from "#contracts/api/realtime.ts";
+import { tracksNewResponse } from "#contracts/cloudflare/realtime.ts";
 import { type Answer, type CallOptions, call, callAs, tenantKey } from "./support/api.ts";
 import { answerTo, PUBLISH_OFFER } from "./support/sdp.ts";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiFailure } from "../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { createApp } from "../src/app.ts";
 import { call, emulatorAdmin, fixture } from "./support/api.ts";
 import { connect, join, type RoomSocket } from "./support/room.ts";

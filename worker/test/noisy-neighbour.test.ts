@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
-import { sfuSessionData } from "../../contracts/api/realtime.ts";
-import { UPSTREAM_LIMITS } from "../../contracts/cloudflare/limits.ts";
-import { tenantMap } from "../../contracts/worker/bindings.ts";
-import { upstreamShares } from "../../contracts/worker/upstream-shares.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { sfuSessionData } from "#contracts/api/realtime.ts";
+import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
+import { tenantMap } from "#contracts/worker/bindings.ts";
+import { upstreamShares } from "#contracts/worker/upstream-shares.ts";
 import { type Answer, call, callAs, emulatorAdmin, fixture } from "./support/api.ts";
 
 /**

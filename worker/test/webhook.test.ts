@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { apiFailure, apiSuccess } from "../../contracts/api/envelope.ts";
-import { channelStatus } from "../../contracts/api/stream.ts";
-import { webhookData } from "../../contracts/api/webhook.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { channelStatus } from "#contracts/api/stream.ts";
+import { webhookData } from "#contracts/api/webhook.ts";
 import { STATUS_REFRESH_MS } from "../src/durable/status-snapshot.ts";
 import { NOTIFICATION_MAX_SKEW_MS } from "../src/routes/webhook.ts";
 import { type Answer, callAs, fixture } from "./support/api.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "../../../contracts/cloudflare/calls.ts";
-import { cfFailure, cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
+import { sfuApp, sfuAppWithSecret, turnKey, turnKeyWithKey } from "#contracts/cloudflare/calls.ts";
+import { cfFailure, cfSuccess } from "#contracts/cloudflare/envelope.ts";
 import { expectHiddenFromAdmin, jsonInit, scopedToken, useEmulator } from "../../testing.ts";
 
 const ctx = useEmulator();

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { callsNameWrite } from "../../../contracts/cloudflare/calls.ts";
+import { callsNameWrite } from "#contracts/cloudflare/calls.ts";
 import type { Env } from "../../core/env.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody } from "../../core/validate.ts";

@@ -1,5 +1,5 @@
-import type { LiveInputNotification } from "../../../contracts/cloudflare/notifications.ts";
-import { LIVE_INPUT_ALERT } from "../../../contracts/cloudflare/notifications.ts";
+import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
+import { LIVE_INPUT_ALERT } from "#contracts/cloudflare/notifications.ts";
 import { newUuid } from "../../core/ids.ts";
 import type { LiveInputStateChange } from "../stream/store.ts";
 import type { NotificationStore } from "./store.ts";

@@ -3,14 +3,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
-import { cfFailure, cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
+import { cfFailure, cfSuccess } from "#contracts/cloudflare/envelope.ts";
 import {
   LIVE_INPUT_ALERT,
   liveInputNotification,
   notificationPolicy,
   webhookDestination,
-} from "../../../contracts/cloudflare/notifications.ts";
-import { liveInput } from "../../../contracts/cloudflare/stream.ts";
+} from "#contracts/cloudflare/notifications.ts";
+import { liveInput } from "#contracts/cloudflare/stream.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
 import { type RunningEmulator, startEmulator } from "../../server.ts";
 import { accountFetch, expectHiddenFromAdmin, jsonInit, scopedToken } from "../../testing.ts";

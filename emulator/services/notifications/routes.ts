@@ -1,9 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as z from "zod";
-import {
-  notificationPolicyWrite,
-  webhookDestinationWrite,
-} from "../../../contracts/cloudflare/notifications.ts";
+import { notificationPolicyWrite, webhookDestinationWrite } from "#contracts/cloudflare/notifications.ts";
 import type { Env } from "../../core/env.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody } from "../../core/validate.ts";

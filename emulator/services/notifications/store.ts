@@ -2,7 +2,7 @@ import type * as z from "zod";
 import type {
   notificationPolicyWrite,
   webhookDestinationWrite,
-} from "../../../contracts/cloudflare/notifications.ts";
+} from "#contracts/cloudflare/notifications.ts";
 import { Collection } from "../../core/collection.ts";
 import { newUuid, now } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";

@@ -1,7 +1,7 @@
 import { createSocket } from "node:dgram";
 import { describe, expect, it } from "vitest";
 import { PictureLossIndication, type RTCRtpTransceiver, RtcpPayloadSpecificFeedback } from "werift";
-import { dataChannelsNewResponse, tracksNewResponse } from "../../../contracts/cloudflare/realtime.ts";
+import { dataChannelsNewResponse, tracksNewResponse } from "#contracts/cloudflare/realtime.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
 import { startEmulator } from "../../server.ts";
 import { CONNECT_TIMEOUT_MS, TRACK_TIMEOUT_MS } from "../media/sfu/plane.ts";

@@ -3,7 +3,7 @@ import type {
   dataChannelsNewRequest,
   tracksCloseRequest,
   tracksNewRequest,
-} from "../../../contracts/cloudflare/realtime.ts";
+} from "#contracts/cloudflare/realtime.ts";
 import type { Refusal, SfuMedia } from "../media/sfu/plane.ts";
 import { realtimeErrors } from "./errors.ts";
 import { type MediaSection, parseMediaSections, SdpError } from "./sdp.ts";

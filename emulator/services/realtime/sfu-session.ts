@@ -1,4 +1,4 @@
-import type { DataChannelObject, TrackObject } from "../../../contracts/cloudflare/realtime.ts";
+import type { DataChannelObject, TrackObject } from "#contracts/cloudflare/realtime.ts";
 import { newTag, now } from "../../core/ids.ts";
 import type { ChannelDelivery } from "../media/sfu/session-peer.ts";
 import { realtimeErrors } from "./errors.ts";

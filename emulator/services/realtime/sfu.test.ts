@@ -4,7 +4,7 @@ import {
   renegotiateResponse,
   tracksCloseResponse,
   tracksNewResponse,
-} from "../../../contracts/cloudflare/realtime.ts";
+} from "#contracts/cloudflare/realtime.ts";
 import { parseMediaSections } from "./sdp.ts";
 import {
   BROWSER_OFFER,

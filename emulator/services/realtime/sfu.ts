@@ -6,7 +6,7 @@ import {
   sessionDescription,
   tracksCloseRequest,
   tracksNewRequest,
-} from "../../../contracts/cloudflare/realtime.ts";
+} from "#contracts/cloudflare/realtime.ts";
 import type { Env } from "../../core/env.ts";
 import type { CallsSecrets } from "../calls/store.ts";
 import { realtimeErrors } from "./errors.ts";

@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { MediaStreamTrack, type RTCRtpTransceiver, RtpHeader, RtpPacket } from "werift";
-import { sfuAppWithSecret, turnKeyWithKey } from "../../../contracts/cloudflare/calls.ts";
-import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
+import { sfuAppWithSecret, turnKeyWithKey } from "#contracts/cloudflare/calls.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
 import {
   newSessionResponse,
   realtimeError,
   sessionState,
   tracksNewResponse,
-} from "../../../contracts/cloudflare/realtime.ts";
+} from "#contracts/cloudflare/realtime.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../server.ts";
 import { accountFetch, jsonInit } from "../../testing.ts";

@@ -5,7 +5,7 @@ import {
   legacyIceServersResponse,
   realtimeError,
   TURN_TTL_MAX,
-} from "../../../contracts/cloudflare/realtime.ts";
+} from "#contracts/cloudflare/realtime.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
 import { type RunningEmulator, startEmulator } from "../../server.ts";
 import { accountFetch } from "../../testing.ts";

@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { type IceServer, turnCredentialRequest } from "../../../contracts/cloudflare/realtime.ts";
+import { type IceServer, turnCredentialRequest } from "#contracts/cloudflare/realtime.ts";
 import type { EmulatorConfig } from "../../core/config.ts";
 import type { Env } from "../../core/env.ts";
 import type { CallsSecrets } from "../calls/store.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cfFailure, cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { liveInput, liveInputList } from "../../../contracts/cloudflare/stream.ts";
+import { cfFailure, cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { liveInput, liveInputList } from "#contracts/cloudflare/stream.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
 import { type RunningEmulator, startEmulator } from "../../server.ts";
 

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as z from "zod";
-import { liveInputWrite } from "../../../contracts/cloudflare/stream.ts";
+import { liveInputWrite } from "#contracts/cloudflare/stream.ts";
 import type { Env } from "../../core/env.ts";
 import { cfErrors } from "../../core/errors.ts";
 import { cfOk } from "../../core/respond.ts";

@@ -1,4 +1,4 @@
-import type { LiveInputRecording, LiveInputWrite } from "../../../contracts/cloudflare/stream.ts";
+import type { LiveInputRecording, LiveInputWrite } from "#contracts/cloudflare/stream.ts";
 import { Collection } from "../../core/collection.ts";
 import { newHexSecret, newTag, now } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";

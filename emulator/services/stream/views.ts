@@ -1,4 +1,4 @@
-import type { LiveInput } from "../../../contracts/cloudflare/stream.ts";
+import type { LiveInput } from "#contracts/cloudflare/stream.ts";
 import type { StatusShape } from "../../core/config.ts";
 import { now } from "../../core/ids.ts";
 import type { StoredLiveInput } from "./store.ts";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { PermissionGroup } from "../../../contracts/cloudflare/tokens.ts";
+import type { PermissionGroup } from "#contracts/cloudflare/tokens.ts";
 
 /** The permission groups the emulated APIs check, with the API's spelling (docs/reference/cloudflare-api.md §7.3). */
 const GROUPS: { name: string; scope: "account" | "user" }[] = [

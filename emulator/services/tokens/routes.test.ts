@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { cfFailure, cfResultInfo, cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { permissionGroup, token, tokenVerify, tokenWithValue } from "../../../contracts/cloudflare/tokens.ts";
+import { cfFailure, cfResultInfo, cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { permissionGroup, token, tokenVerify, tokenWithValue } from "#contracts/cloudflare/tokens.ts";
 import { expectHiddenFromAdmin, groupId, jsonInit, scopedToken, useEmulator } from "../../testing.ts";
 
 const ctx = useEmulator();

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as z from "zod";
-import { type Token, tokenCreate, tokenUpdate } from "../../../contracts/cloudflare/tokens.ts";
+import { type Token, tokenCreate, tokenUpdate } from "#contracts/cloudflare/tokens.ts";
 import type { Env } from "../../core/env.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody, parseOrThrow } from "../../core/validate.ts";

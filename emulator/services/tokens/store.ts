@@ -1,5 +1,5 @@
 import type * as z from "zod";
-import type { tokenUpdate } from "../../../contracts/cloudflare/tokens.ts";
+import type { tokenUpdate } from "#contracts/cloudflare/tokens.ts";
 import { Collection } from "../../core/collection.ts";
 import { orNotFound } from "../../core/errors.ts";
 import { newTag, newTokenValue, now } from "../../core/ids.ts";

@@ -4,7 +4,7 @@ import type {
   WorkerMigrations,
   WorkerSettingsPatch,
   WorkerUploadMetadata,
-} from "../../../contracts/cloudflare/workers.ts";
+} from "#contracts/cloudflare/workers.ts";
 import { now } from "../../core/ids.ts";
 import { type BindingRules, checkDurableObjectBindings, resolveBindings } from "./bindings.ts";
 import { workersErrors } from "./errors.ts";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
-import { type WorkerDomain, workerDomainWrite } from "../../../contracts/cloudflare/workers.ts";
+import { type WorkerDomain, workerDomainWrite } from "#contracts/cloudflare/workers.ts";
 import type { Env } from "../../core/env.ts";
 import { newTag } from "../../core/ids.ts";
 import { cfOk } from "../../core/respond.ts";

@@ -1,4 +1,4 @@
-import type { WorkerMigrationStep, WorkerMigrations } from "../../../contracts/cloudflare/workers.ts";
+import type { WorkerMigrationStep, WorkerMigrations } from "#contracts/cloudflare/workers.ts";
 import { workersErrors } from "./errors.ts";
 import type { StoredScript } from "./store.ts";
 

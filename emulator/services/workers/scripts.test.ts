@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { workerScript, workerScriptSettings } from "../../../contracts/cloudflare/workers.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { workerScript, workerScriptSettings } from "#contracts/cloudflare/workers.ts";
 import { startEmulator } from "../../server.ts";
 import { scopedToken } from "../../testing.ts";
 import { errorCodes, uploadForm, useWorkersEmulator, WORKER_SOURCE } from "./test-support.ts";

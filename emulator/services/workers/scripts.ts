@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import * as z from "zod";
-import { scriptName, workerUploadMetadata } from "../../../contracts/cloudflare/workers.ts";
+import { scriptName, workerUploadMetadata } from "#contracts/cloudflare/workers.ts";
 import type { Env } from "../../core/env.ts";
 import { cfOk } from "../../core/respond.ts";
 import { uploadedScript } from "./deploy.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { workerScriptSettings, workerSecret } from "../../../contracts/cloudflare/workers.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { workerScriptSettings, workerSecret } from "#contracts/cloudflare/workers.ts";
 import { errorCodes, useWorkersEmulator } from "./test-support.ts";
 
 const { ctx, api, deploy } = useWorkersEmulator();

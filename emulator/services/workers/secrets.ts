@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { workerSecretPut } from "../../../contracts/cloudflare/workers.ts";
+import { workerSecretPut } from "#contracts/cloudflare/workers.ts";
 import type { Env } from "../../core/env.ts";
 import { cfErrors } from "../../core/errors.ts";
 import { now } from "../../core/ids.ts";

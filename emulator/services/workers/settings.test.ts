@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { workerScriptLevelSettings, workerScriptSettings } from "../../../contracts/cloudflare/workers.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { workerScriptLevelSettings, workerScriptSettings } from "#contracts/cloudflare/workers.ts";
 import { errorCodes, useWorkersEmulator } from "./test-support.ts";
 
 const { ctx, api, deploy } = useWorkersEmulator();

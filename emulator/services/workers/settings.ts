@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { workerScriptSettingsPatch, workerSettingsPatch } from "../../../contracts/cloudflare/workers.ts";
+import { workerScriptSettingsPatch, workerSettingsPatch } from "#contracts/cloudflare/workers.ts";
 import type { Env } from "../../core/env.ts";
 import { now } from "../../core/ids.ts";
 import { cfOk } from "../../core/respond.ts";

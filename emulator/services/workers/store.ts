@@ -6,7 +6,7 @@ import type {
   WorkerPlacement,
   WorkerTailConsumer,
   WorkerUsageModel,
-} from "../../../contracts/cloudflare/workers.ts";
+} from "#contracts/cloudflare/workers.ts";
 import { Collection } from "../../core/collection.ts";
 import { orNotFound } from "../../core/errors.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";

@@ -1,8 +1,5 @@
 import { Hono } from "hono";
-import {
-  workerScriptSubdomainWrite,
-  workersAccountSubdomain,
-} from "../../../contracts/cloudflare/workers.ts";
+import { workerScriptSubdomainWrite, workersAccountSubdomain } from "#contracts/cloudflare/workers.ts";
 import type { Env } from "../../core/env.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody } from "../../core/validate.ts";

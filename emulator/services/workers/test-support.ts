@@ -1,5 +1,5 @@
-import { cfFailure, cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
-import { workerScriptUpload } from "../../../contracts/cloudflare/workers.ts";
+import { cfFailure, cfSuccess } from "#contracts/cloudflare/envelope.ts";
+import { workerScriptUpload } from "#contracts/cloudflare/workers.ts";
 import { useEmulator } from "../../testing.ts";
 
 /** A real ES module Worker: a fetch and a cron handler, and a Durable Object class. */

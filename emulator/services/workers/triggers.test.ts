@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
 import {
   workerSchedules,
   workerScriptSubdomain,
   workersAccountSubdomain,
-} from "../../../contracts/cloudflare/workers.ts";
+} from "#contracts/cloudflare/workers.ts";
 import { errorCodes, useWorkersEmulator } from "./test-support.ts";
 
 const { api, deploy } = useWorkersEmulator();

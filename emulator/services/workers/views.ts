@@ -5,7 +5,7 @@ import type {
   workerScriptSettings,
   workerScriptSubdomain,
   workerScriptUpload,
-} from "../../../contracts/cloudflare/workers.ts";
+} from "#contracts/cloudflare/workers.ts";
 import { bindingView } from "./bindings.ts";
 import type { StoredScript } from "./store.ts";
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as z from "zod";
-import { workerRouteWrite } from "../../../contracts/cloudflare/workers.ts";
+import { workerRouteWrite } from "#contracts/cloudflare/workers.ts";
 import type { Env } from "../../core/env.ts";
 import { cfErrors } from "../../core/errors.ts";
 import { newTag } from "../../core/ids.ts";

@@ -1,4 +1,4 @@
-import { DEFAULT_CF_API_BASE } from "../../../contracts/worker/bindings.ts";
+import { DEFAULT_CF_API_BASE } from "#contracts/worker/bindings.ts";
 import { CloudflareRest } from "../../cloudflare-rest.ts";
 
 /** The deploy token, where the Cloudflare provider reads it: stack config first, then the environment. */

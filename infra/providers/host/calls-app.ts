@@ -5,8 +5,8 @@ import {
   sfuAppWithSecret,
   turnKey,
   turnKeyWithKey,
-} from "../../../contracts/cloudflare/calls.ts";
-import { cfTag } from "../../../contracts/ids.ts";
+} from "#contracts/cloudflare/calls.ts";
+import { cfTag } from "#contracts/ids.ts";
 import { type CloudflareKind, isNotFound } from "./lifecycle.ts";
 
 /** A TURN key or SFU app: a name, the account, and optionally an existing one to adopt with its secret. */

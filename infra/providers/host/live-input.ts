@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
-import { type LiveInput, liveInput, liveInputWrite } from "../../../contracts/cloudflare/stream.ts";
-import { cfTag } from "../../../contracts/ids.ts";
+import { type LiveInput, liveInput, liveInputWrite } from "#contracts/cloudflare/stream.ts";
+import { cfTag } from "#contracts/ids.ts";
 import type { CloudflareRest } from "../../cloudflare-rest.ts";
 import { type CloudflareKind, isNotFound } from "./lifecycle.ts";
 

@@ -1,5 +1,5 @@
 import { type Browser, chromium } from "playwright-core";
-import { toolPath } from "../../../local-engine/system-tools.ts";
+import { toolPath } from "#local-engine/system-tools.ts";
 
 const ARGS = [
   "--headless",

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { goLive } from "../../../local-engine/go-live.ts";
-import { PROJECT, readStackConfig } from "../../../local-engine/local-config.ts";
-import { notifyLocalWorker } from "../../../local-engine/local-notifications.ts";
-import { LocalStack } from "../../../local-engine/local-stack.ts";
+import { goLive } from "#local-engine/go-live.ts";
+import { PROJECT, readStackConfig } from "#local-engine/local-config.ts";
+import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
+import { LocalStack } from "#local-engine/local-stack.ts";
 import { type E2eStack, MEDIA_CHANNELS } from "./context.ts";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));

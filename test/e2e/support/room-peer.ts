@@ -1,5 +1,5 @@
 import type { Page } from "playwright-core";
-import type { JoinData } from "../../../contracts/api/rooms.ts";
+import type { JoinData } from "#contracts/api/rooms.ts";
 
 /** What a page in a room knows, as the test reads it back. */
 export interface PeerView {

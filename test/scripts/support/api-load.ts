@@ -1,4 +1,4 @@
-import { WorkerApi } from "../../../scripts/lib/worker-api.ts";
+import { WorkerApi } from "#scripts/lib/worker-api.ts";
 
 export interface LoadTenant {
   id: string;

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EmulatorAdmin } from "../../../emulator/admin-client.ts";
-import { LocalStack } from "../../../local-engine/local-stack.ts";
-import type { EngineState, RecordedResource } from "../../../local-engine/state-file.ts";
-import type { WorkerSpec } from "../../../local-engine/worker-runner.ts";
-import { InProcessLocalDriver } from "../../../scripts/lib/local-driver.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { LocalStack } from "#local-engine/local-stack.ts";
+import type { EngineState, RecordedResource } from "#local-engine/state-file.ts";
+import type { WorkerSpec } from "#local-engine/worker-runner.ts";
+import { InProcessLocalDriver } from "#scripts/lib/local-driver.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 

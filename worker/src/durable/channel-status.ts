@@ -1,14 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  HEARTBEAT_INTERVAL_MS,
-  RECONNECT_DELAY_MS,
-  STATUS_EVENT,
-} from "../../../contracts/api/event-stream.ts";
-import type { IngestDetails } from "../../../contracts/api/stream.ts";
-import type { WebhookOutcome } from "../../../contracts/api/webhook.ts";
-import type { LiveInputNotification } from "../../../contracts/cloudflare/notifications.ts";
-import { isConnectedState, type LiveInput } from "../../../contracts/cloudflare/stream.ts";
-import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "../../../contracts/sse.ts";
+import { HEARTBEAT_INTERVAL_MS, RECONNECT_DELAY_MS, STATUS_EVENT } from "#contracts/api/event-stream.ts";
+import type { IngestDetails } from "#contracts/api/stream.ts";
+import type { WebhookOutcome } from "#contracts/api/webhook.ts";
+import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
+import { isConnectedState, type LiveInput } from "#contracts/cloudflare/stream.ts";
+import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "#contracts/sse.ts";
 import { BUDGETS, refusalOf } from "../budgets.ts";
 import { type ChannelBinding, ingestView, statusView } from "../channels.ts";
 import { type ConfigBindings, NEEDS, requireConfig } from "../config.ts";

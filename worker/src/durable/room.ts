@@ -12,7 +12,7 @@ import {
   type RoomServerMessage,
   roomClientMessage,
   type Topology,
-} from "../../../contracts/api/rooms.ts";
+} from "#contracts/api/rooms.ts";
 import { type SessionClaims, sessionClaims } from "../session-token.ts";
 import "../zod-messages.ts";
 

@@ -1,4 +1,4 @@
-import { isConnectedState, type LiveInput, liveInputState } from "../../../contracts/cloudflare/stream.ts";
+import { isConnectedState, type LiveInput, liveInputState } from "#contracts/cloudflare/stream.ts";
 
 /** How long a status read from Cloudflare is served before the next read. */
 export const STATUS_REFRESH_MS = 10_000;

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { apiFailure } from "../../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { callAs, WORKER_ORIGIN } from "../../test/support/api.ts";
 import { BODY_LIMIT_BYTES } from "./body-limit.ts";
 

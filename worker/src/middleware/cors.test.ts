@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiFailure } from "../../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { call, callAs } from "../../test/support/api.ts";
 
 const preflight = (path: string, origin: string) =>

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { TenantMap } from "../../../contracts/worker/bindings.ts";
+import type { TenantMap } from "#contracts/worker/bindings.ts";
 import { ApiError } from "../api-error.ts";
 import { configReport } from "../config.ts";
 import type { AppEnv } from "../env.ts";

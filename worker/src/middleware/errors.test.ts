@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { apiFailure } from "../../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { call } from "../../test/support/api.ts";
 import type { AppEnv } from "../env.ts";
 import { UpstreamError } from "../upstream/http.ts";

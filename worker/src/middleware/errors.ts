@@ -1,5 +1,5 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
-import { API_ROUTES, type ApiRoute } from "../../../contracts/api/routes.ts";
+import { API_ROUTES, type ApiRoute } from "#contracts/api/routes.ts";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../env.ts";
 import { logLine } from "../log.ts";

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { verifyProbeKey } from "../../../contracts/probe-key.ts";
+import { verifyProbeKey } from "#contracts/probe-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiFailure } from "../../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { callAs } from "../../test/support/api.ts";
 
 // Tenant `tiny` may mint 4 credentials a minute, 2 per user.

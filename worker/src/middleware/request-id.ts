@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "../../../contracts/api/envelope.ts";
+import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "#contracts/api/envelope.ts";
 import type { AppEnv } from "../env.ts";
 
 /**

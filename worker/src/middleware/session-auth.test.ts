@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { apiFailure } from "../../../contracts/api/envelope.ts";
-import { base64urlRespellings } from "../../../contracts/testing.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
+import { base64urlRespellings } from "#contracts/testing.ts";
 import { call, fixture } from "../../test/support/api.ts";
 import { signSessionToken } from "../session-token.ts";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
-import { sfuSessionData } from "../../../contracts/api/realtime.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { sfuSessionData } from "#contracts/api/realtime.ts";
 import { call, callAs, emulatorAdmin } from "../../test/support/api.ts";
 
 const newSession = async (user: string) =>

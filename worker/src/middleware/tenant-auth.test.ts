@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { apiFailure } from "../../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { call, fixture, tenantKey } from "../../test/support/api.ts";
 import { createApp } from "../app.ts";
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { tenantKeyGeneration } from "../../../contracts/tenant-key.ts";
+import { tenantKeyGeneration } from "#contracts/tenant-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { isDashboardToken, verifyDashboardToken } from "../dashboard-token.ts";

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { configReport } from "../config.ts";
 import { DASHBOARD_HTML, dashboardCsp } from "../dashboard/page.ts";
 import type { AppEnv } from "../env.ts";

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import { SSE_HEADERS } from "../../../contracts/sse.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
+import { SSE_HEADERS } from "#contracts/sse.ts";
 import { channelOf } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { type EventsRequest, holderCaller, statusHolder } from "../durable/channel-status.ts";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { apiSuccess } from "../../../contracts/api/envelope.ts";
-import { healthzData } from "../../../contracts/api/healthz.ts";
+import { apiSuccess } from "#contracts/api/envelope.ts";
+import { healthzData } from "#contracts/api/healthz.ts";
 import { call, secretValues } from "../../test/support/api.ts";
 import { createApp } from "../app.ts";
 

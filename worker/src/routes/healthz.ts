@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { configReport, isUsable } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { roomOf } from "../durable/room.ts";
 import type { AppEnv } from "../env.ts";

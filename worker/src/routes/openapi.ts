@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
-import { buildOpenApiDocument } from "../../../contracts/api/openapi.ts";
-import type { OpenApiObject } from "../../../contracts/api/openapi-object.ts";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
+import { buildOpenApiDocument } from "#contracts/api/openapi.ts";
+import type { OpenApiObject } from "#contracts/api/openapi-object.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { configReport } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";

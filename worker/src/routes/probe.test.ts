@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
-import { buildOpenApiDocument } from "../../../contracts/api/openapi.ts";
-import { probeStatusData } from "../../../contracts/api/probe.ts";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import { deriveProbeKey } from "../../../contracts/probe-key.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { buildOpenApiDocument } from "#contracts/api/openapi.ts";
+import { probeStatusData } from "#contracts/api/probe.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
+import { deriveProbeKey } from "#contracts/probe-key.ts";
 import { call, callAs, emulatorAdmin, fixture, tenantKey } from "../../test/support/api.ts";
 import { cloudflareTime, notification, postWebhook } from "../../test/support/events.ts";
 

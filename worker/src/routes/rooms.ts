@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { ApiError } from "../api-error.ts";
 import { MEMBER_HEADER, roomOf } from "../durable/room.ts";
 import type { AppEnv } from "../env.ts";

@@ -1,15 +1,15 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
-import { sfuSessionData } from "../../../contracts/api/realtime.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { sfuSessionData } from "#contracts/api/realtime.ts";
 import {
   renegotiateResponse,
   sessionState,
   tracksCloseResponse,
   tracksNewResponse,
-} from "../../../contracts/cloudflare/realtime.ts";
-import type { LoggedRequest } from "../../../emulator/core/request-log.ts";
+} from "#contracts/cloudflare/realtime.ts";
+import type { LoggedRequest } from "#emulator/core/request-log.ts";
 import { call, callAs, emulatorAdmin, fixture } from "../../test/support/api.ts";
 import { answerTo, PUBLISH_OFFER } from "../../test/support/sdp.ts";
 import { type Room, roomOf } from "../durable/room.ts";

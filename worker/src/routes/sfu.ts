@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import type { TrackObject } from "../../../contracts/cloudflare/realtime.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
+import type { TrackObject } from "#contracts/cloudflare/realtime.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { roomOf } from "../durable/room.ts";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
-import { channelStatus, streamConnectData, tenantStreamStatus } from "../../../contracts/api/stream.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { channelStatus, streamConnectData, tenantStreamStatus } from "#contracts/api/stream.ts";
 import { callAs, emulatorAdmin, fixture } from "../../test/support/api.ts";
 import { STALE_STATUS_MAX_MS, STATUS_REFRESH_MS } from "../durable/status-snapshot.ts";
 import { UPSTREAM_DEADLINE_MS } from "../upstream/http.ts";

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import type { ChannelStatusView } from "../../../contracts/api/stream.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
+import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { channelOf, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { holderCaller, statusHolder } from "../durable/channel-status.ts";

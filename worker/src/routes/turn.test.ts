@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { apiFailure, apiSuccess } from "../../../contracts/api/envelope.ts";
-import { turnData } from "../../../contracts/api/realtime.ts";
+import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { turnData } from "#contracts/api/realtime.ts";
 import { callAs, emulatorAdmin } from "../../test/support/api.ts";
 import { createApp } from "../app.ts";
 import { withoutPort53 } from "./turn.ts";

@@ -1,8 +1,8 @@
 import type { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { TurnRequest } from "../../../contracts/api/realtime.ts";
-import { API_ROUTES } from "../../../contracts/api/routes.ts";
-import type { IceServer } from "../../../contracts/cloudflare/realtime.ts";
+import type { TurnRequest } from "#contracts/api/realtime.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
+import type { IceServer } from "#contracts/cloudflare/realtime.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";

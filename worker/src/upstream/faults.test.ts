@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { apiFailure } from "../../../contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
 import { callAs, emulatorAdmin, fixture } from "../../test/support/api.ts";
 import { createApp } from "../app.ts";
 import { UpstreamError, type UpstreamErrorCode, type UpstreamOptions } from "./http.ts";

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { cfSuccess } from "../../../contracts/cloudflare/envelope.ts";
+import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
 
 export type UpstreamName = "stream" | "turn" | "sfu";
 

@@ -10,7 +10,7 @@ import {
   tracksCloseResponse,
   tracksNewRequest,
   tracksNewResponse,
-} from "../../../contracts/cloudflare/realtime.ts";
+} from "#contracts/cloudflare/realtime.ts";
 import type { Config } from "../config.ts";
 import { realtimeProtocol, UpstreamHttp, type UpstreamOptions } from "./http.ts";
 

@@ -1,4 +1,4 @@
-import { liveInput, liveInputWrite } from "../../../contracts/cloudflare/stream.ts";
+import { liveInput, liveInputWrite } from "#contracts/cloudflare/stream.ts";
 import type { Config } from "../config.ts";
 import { UpstreamHttp, type UpstreamOptions, v4Protocol } from "./http.ts";
 

@@ -1,4 +1,4 @@
-import { iceServersResponse, turnCredentialRequest } from "../../../contracts/cloudflare/realtime.ts";
+import { iceServersResponse, turnCredentialRequest } from "#contracts/cloudflare/realtime.ts";
 import type { Config } from "../config.ts";
 import { realtimeProtocol, UpstreamHttp, type UpstreamOptions } from "./http.ts";
 

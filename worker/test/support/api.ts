@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import type { Hono } from "hono";
 import { inject } from "vitest";
-import { deriveTenantKey } from "../../../contracts/tenant-key.ts";
-import { SECRET_BINDINGS } from "../../../contracts/worker/bindings.ts";
+import { deriveTenantKey } from "#contracts/tenant-key.ts";
+import { SECRET_BINDINGS } from "#contracts/worker/bindings.ts";
 import type { AppEnv } from "../../src/env.ts";
 import worker from "../../src/index.ts";
 import "./fixture.ts";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
-import type { LiveInputNotification } from "../../../contracts/cloudflare/notifications.ts";
-import { type SseMessage, SseReader } from "../../../contracts/sse.ts";
+import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
+import { type SseMessage, SseReader } from "#contracts/sse.ts";
 import worker from "../../src/index.ts";
 import { call, fixture, request, tenantKey } from "./api.ts";
 

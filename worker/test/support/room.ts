@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
-import { apiSuccess } from "../../../contracts/api/envelope.ts";
+import { apiSuccess } from "#contracts/api/envelope.ts";
 import {
   type JoinData,
   joinData,
   ROOM_PONG,
   type RoomServerMessage,
   roomServerMessage,
-} from "../../../contracts/api/rooms.ts";
+} from "#contracts/api/rooms.ts";
 import worker from "../../src/index.ts";
 import { type CallOptions, callAs, request } from "./api.ts";
 

@@ -1,4 +1,4 @@
-import type { ChannelStatusView, StreamConnectData } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView, StreamConnectData } from "#contracts/api/stream.ts";
 import { type Api, messageOf } from "./api.ts";
 import { h, timeOf } from "./dom.ts";
 import { field } from "./fields.ts";

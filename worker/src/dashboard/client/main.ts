@@ -1,4 +1,4 @@
-import type { ChannelListData } from "../../../../contracts/api/dashboard.ts";
+import type { ChannelListData } from "#contracts/api/dashboard.ts";
 import { api, messageOf } from "./api.ts";
 import { ChannelCard } from "./channel-card.ts";
 import { checkPanel } from "./checks.ts";

@@ -1,4 +1,4 @@
-import type { ChannelStatusView } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { h } from "./dom.ts";
 
 type Playback = ChannelStatusView["playback"];

@@ -1,4 +1,4 @@
-import type { DashboardTokenData } from "../../../../contracts/api/dashboard.ts";
+import type { DashboardTokenData } from "#contracts/api/dashboard.ts";
 import { ApiCallError, callApi } from "./api.ts";
 
 const STORAGE_KEY = "realtime-stack.dashboard";

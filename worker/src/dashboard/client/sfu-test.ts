@@ -1,10 +1,6 @@
 import type * as z from "zod";
-import type { SfuSessionData } from "../../../../contracts/api/realtime.ts";
-import type {
-  sessionState,
-  tracksCloseResponse,
-  tracksNewResponse,
-} from "../../../../contracts/cloudflare/realtime.ts";
+import type { SfuSessionData } from "#contracts/api/realtime.ts";
+import type { sessionState, tracksCloseResponse, tracksNewResponse } from "#contracts/cloudflare/realtime.ts";
 import { type Api, callApi } from "./api.ts";
 
 type TracksNewResponse = z.infer<typeof tracksNewResponse>;

@@ -1,6 +1,6 @@
-import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "../../../../contracts/api/event-stream.ts";
-import type { ChannelStatusView } from "../../../../contracts/api/stream.ts";
-import { SseReader } from "../../../../contracts/sse.ts";
+import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "#contracts/api/event-stream.ts";
+import type { ChannelStatusView } from "#contracts/api/stream.ts";
+import { SseReader } from "#contracts/sse.ts";
 import { ApiCallError, messageOf } from "./api.ts";
 import type { Session } from "./session.ts";
 import type { PollListener } from "./status-poll.ts";

@@ -1,4 +1,4 @@
-import type { ChannelStatusView, TenantStreamStatus } from "../../../../contracts/api/stream.ts";
+import type { ChannelStatusView, TenantStreamStatus } from "#contracts/api/stream.ts";
 import { type Api, ApiCallError, messageOf } from "./api.ts";
 import type { Session } from "./session.ts";
 

@@ -1,4 +1,4 @@
-import type { TurnData } from "../../../../contracts/api/realtime.ts";
+import type { TurnData } from "#contracts/api/realtime.ts";
 import type { Api } from "./api.ts";
 
 /** Long enough for a TURN allocation over TCP after UDP failed; short enough for someone waiting. */
