@@ -4,6 +4,7 @@ import { deriveTenantKey } from "#contracts/tenant-key.ts";
 import { tenantMap } from "#contracts/worker/bindings.ts";
 import { type Slot, type StackConfig, StackConfigError } from "./config.ts";
 import type { PlaybackUrls } from "./playback.ts";
+import type { LiveInputComputed } from "./providers/host/live-input.ts";
 import {
   type ChannelLiveInput,
   channelOutputs,
@@ -52,14 +53,7 @@ export interface ProbeOutputs {
   apiKey: pulumi.Output<string>;
   /** `realtime-stack:probe.onDeploy`: deploy runs the probes. */
   onDeploy: boolean;
-  ingest: pulumi.Output<{
-    rtmpsUrl: string;
-    streamKey: string;
-    srtUrl: string;
-    srtStreamId: string;
-    srtPassphrase: string;
-    whipUrl: string;
-  }>;
+  ingest: pulumi.Output<Omit<LiveInputComputed, "uid" | "created" | "modified" | "whepUrl">>;
   playback: pulumi.Output<PlaybackUrls>;
 }
 

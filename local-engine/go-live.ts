@@ -1,3 +1,4 @@
+import { testBroadcastArgs } from "#contracts/cloudflare/broadcast.ts";
 import type { RunningEmulator } from "#emulator/server.ts";
 
 /** How to make a channel go live on the local stack, from ffmpeg or OBS. */
@@ -13,34 +14,20 @@ const shellQuote = (arg: string) =>
   /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 
 /**
- * Cloudflare's ingest rules (docs/reference/media-and-providers.md §2) in ffmpeg's terms: `-pix_fmt
- * yuv420p` (else testsrc encodes as High 4:4:4, which browsers cannot decode), a fixed 2 s GOP
- * without scene-cut keyframes, AAC audio. The stream key is the live input's current one (the
+ * The broadcast Cloudflare asks for, at 720p. The stream key is the live input's current one (the
  * stack outputs keep the one it was created with until a refresh).
  */
 export function goLive(emulator: RunningEmulator, liveInputId: string): GoLive | undefined {
   const servers = emulator.media?.rtmpServers();
   const input = emulator.stores.stream.get(liveInputId);
   if (!servers || !input) return undefined;
-  const target = `${servers.rtmps ?? servers.rtmp}${input.streamKey}`;
-  const ffmpegArgs = [
-    ...["-re", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30"],
-    ...["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"],
-    ...[
-      "-c:v",
-      "libx264",
-      "-preset",
-      "veryfast",
-      "-tune",
-      "zerolatency",
-      "-pix_fmt",
-      "yuv420p",
-      "-b:v",
-      "2500k",
-    ],
-    ...["-g", "60", "-keyint_min", "60", "-sc_threshold", "0"],
-    ...["-c:a", "aac", "-b:a", "128k", "-f", "flv", target],
-  ];
+  const ffmpegArgs = testBroadcastArgs({
+    url: `${servers.rtmps ?? servers.rtmp}${input.streamKey}`,
+    format: "flv",
+    size: "1280x720",
+    videoBitrate: "2500k",
+    audioBitrate: "128k",
+  });
   return {
     ffmpegArgs,
     ffmpegCommand: ["ffmpeg", ...ffmpegArgs].map(shellQuote).join(" "),

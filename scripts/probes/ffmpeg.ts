@@ -1,4 +1,5 @@
 import { $, type ProcessOutput, type ProcessPromise, which } from "zx";
+import { testBroadcastArgs } from "#contracts/cloudflare/broadcast.ts";
 
 /**
  * ffmpeg and ffprobe, driven with zx's `$`: every run has a timeout (zx kills it, SIGKILL, when it
@@ -29,31 +30,11 @@ export async function findMediaTools(): Promise<MediaTools | { missing: string }
   return { ffmpeg, ffprobe, srt: /^\s*srt\s*$/m.test(output) };
 }
 
-/**
- * The broadcast Cloudflare asks for (docs/reference/media-and-providers.md §2): H.264 yuv420p with a
- * keyframe every 2 s and AAC, a test picture and a tone, in real time; small, since only its
- * arrival is being proven.
- */
+/** The broadcast Cloudflare asks for; small, since only its arrival is being proven. */
 export function broadcastArgs(url: string, format: "flv" | "mpegts"): string[] {
   return [
     ...["-hide_banner", "-loglevel", "error", "-nostdin"],
-    ...["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"],
-    ...["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"],
-    ...[
-      "-c:v",
-      "libx264",
-      "-preset",
-      "veryfast",
-      "-tune",
-      "zerolatency",
-      "-pix_fmt",
-      "yuv420p",
-      "-b:v",
-      "800k",
-    ],
-    ...["-g", "60", "-keyint_min", "60", "-sc_threshold", "0"],
-    ...["-c:a", "aac", "-b:a", "96k"],
-    ...["-f", format, url],
+    ...testBroadcastArgs({ url, format, size: "640x360", videoBitrate: "800k", audioBitrate: "96k" }),
   ];
 }
 
