@@ -1,22 +1,16 @@
-import { hmacSign, toBase64url } from "./hmac.ts";
-import { timingSafeEqual } from "./tenant-key.ts";
+import { type DerivedKeyKind, deriveKey, keyGeneration } from "./derived-key.ts";
 
 /**
- * The stack's probe key: what the post-deploy probes show the Worker to read the probe input's
- * status, and nothing else. Derived like tenant keys (HMAC-SHA256 under the signing secret, never
- * stored) but under its own label and prefix, so that no tenant key is ever a probe key or the
- * reverse; it follows the tenant keys' generation, and the previous generation stays valid.
+ * The stack's probe key, `rpk.<generation>.<mac>`: what the post-deploy probes show the Worker to
+ * read the probe input's status, and nothing else. Derived like tenant keys (derived-key.ts) from the
+ * stack's name under a label of its own, so that no tenant key is ever a probe key or the reverse;
+ * it follows the tenant keys' generation, and the previous generation stays valid.
  */
-export async function deriveProbeKey(
-  signingSecret: string,
-  stack: string,
-  generation: number,
-): Promise<string> {
-  const mac = await hmacSign(signingSecret, `probe-key\u0000${stack}\u0000${generation}`);
-  return `rpk.${generation}.${toBase64url(mac)}`;
-}
+const PROBE_KEY: DerivedKeyKind = { label: "probe-key", prefix: "rpk" };
 
-const PROBE_KEY_PATTERN = /^rpk\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
+export function deriveProbeKey(signingSecret: string, stack: string, generation: number): Promise<string> {
+  return deriveKey(PROBE_KEY, signingSecret, stack, generation);
+}
 
 /** Whether `key` is the stack's probe key of the current generation or of the one before it. */
 export async function verifyProbeKey(
@@ -25,10 +19,5 @@ export async function verifyProbeKey(
   currentGeneration: number,
   key: string,
 ): Promise<boolean> {
-  const match = PROBE_KEY_PATTERN.exec(key);
-  const generation = match ? Number(match[1]) : Number.NaN;
-  const accepted = generation === currentGeneration || generation === currentGeneration - 1;
-  // Derive even for a rejected generation so that timing does not tell generations apart.
-  const expected = await deriveProbeKey(signingSecret, stack, accepted ? generation : currentGeneration);
-  return timingSafeEqual(expected, key) && accepted;
+  return (await keyGeneration(PROBE_KEY, signingSecret, stack, currentGeneration, key)) !== undefined;
 }

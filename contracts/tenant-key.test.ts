@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { timingSafeEqual } from "./derived-key.ts";
 import { fromBase64url, toBase64url } from "./hmac.ts";
-import { deriveTenantKey, tenantKeyGeneration, timingSafeEqual } from "./tenant-key.ts";
+import { deriveTenantKey, tenantKeyGeneration } from "./tenant-key.ts";
 import { base64urlRespellings as respellings } from "./testing.ts";
 
 const secret = crypto.randomUUID();

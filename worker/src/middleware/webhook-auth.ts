@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { WEBHOOK_AUTH_HEADER } from "#contracts/api/webhook.ts";
-import { timingSafeEqual } from "#contracts/tenant-key.ts";
+import { timingSafeEqual } from "#contracts/derived-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
