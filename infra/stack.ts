@@ -12,9 +12,8 @@ import {
   createProbeLiveInput,
 } from "./resources/live-inputs.ts";
 import { createStatusNotifications } from "./resources/notifications.ts";
-import { createSfuApps } from "./resources/sfu-apps.ts";
+import { createRealtimeCredentials } from "./resources/realtime-credentials.ts";
 import type { SlotCredential, Slotted } from "./resources/slots.ts";
-import { createTurnKeys } from "./resources/turn-keys.ts";
 import { createWorker } from "./resources/worker.ts";
 import { createWorkerApiTokens } from "./resources/worker-api-tokens.ts";
 import { workerBindings } from "./worker-bindings.ts";
@@ -96,12 +95,14 @@ export class RealtimeStack extends pulumi.ComponentResource {
     checkAdoptions();
     const channels = createChannels();
     const probe = config.probe.enabled ? createProbe() : undefined;
-    const turnKeys = createTurnKeys(
+    const turnKeys = createRealtimeCredentials(
+      "turn",
       name,
       { accountId, label, rotation: rotation.turn, adopt: adopt.turnKeys },
       { parent },
     );
-    const sfuApps = createSfuApps(
+    const sfuApps = createRealtimeCredentials(
+      "sfu",
       name,
       { accountId, label, rotation: rotation.sfu, adopt: adopt.sfuApps },
       { parent },
