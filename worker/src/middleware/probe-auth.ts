@@ -3,8 +3,7 @@ import { verifyProbeKey } from "#contracts/probe-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
-
-const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
+import { bearerOf } from "./tenant-auth.ts";
 
 /**
  * `Authorization: Bearer <probe key>`: the stack's probe key of the current or previous generation.
@@ -12,7 +11,7 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
  */
 export const probeAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.probeAuth);
-  const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+  const bearer = bearerOf(c);
   if (!bearer) {
     throw new ApiError("unauthorized", "Send Authorization: Bearer <the stack's probe key>", {
       headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },

@@ -24,10 +24,14 @@ function credentialHeader(c: Context<AppEnv>, name: "X-Tenant-ID" | "Authorizati
   return value;
 }
 
+/** The request's `Authorization: Bearer` credential, if it sent one: 400 when ambiguous. */
+export const bearerOf = (c: Context<AppEnv>): string | undefined =>
+  BEARER.exec(credentialHeader(c, "Authorization") ?? "")?.[1];
+
 /** The tenant id and bearer credential of a request: 400 when ambiguous, 401 when either is absent. */
 export function credentials(c: Context<AppEnv>): { tenantId: string; bearer: string } {
   const tenantId = credentialHeader(c, "X-Tenant-ID");
-  const bearer = BEARER.exec(credentialHeader(c, "Authorization") ?? "")?.[1];
+  const bearer = bearerOf(c);
   if (!tenantId || !bearer) {
     throw new ApiError("unauthorized", "Send X-Tenant-ID and Authorization: Bearer <credential>", {
       headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },

@@ -56,6 +56,9 @@ describe("GET /api/probe/status", () => {
   });
 
   it("refuses no key (401), a tenant's key and an older generation (403), and reads nothing for them", async () => {
+    const reads = async () =>
+      (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${fixture().probeLiveInput}`)).length;
+    const before = await reads();
     expect((await probeStatus()).status).toBe(401);
     const tenant = await probeStatus(await tenantKey("acme"), { "x-tenant-id": "acme" });
     expect(tenant.status).toBe(403);
@@ -66,6 +69,20 @@ describe("GET /api/probe/status", () => {
       await deriveProbeKey(fixture().bindings.SIGNING_SECRET!, "another-stack", 2),
     );
     expect(other.status).toBe(403);
+    expect(await reads()).toBe(before);
+  });
+
+  it("400s an Authorization header sent twice, as tenant routes do, before any key check", async () => {
+    const key = await probeKey();
+    const res = await call("/api/probe/status", {
+      headers: { authorization: `Bearer ${key}, Bearer ${key}` },
+    });
+    expect(res.status).toBe(400);
+    expect(apiFailure.parse(res.json).error).toMatchObject({
+      code: "invalid_request",
+      details: { header: "authorization" },
+    });
+    expect(res.text).not.toContain(key);
   });
 
   it("is not a tenant credential: the probe key reaches no tenant route", async () => {
