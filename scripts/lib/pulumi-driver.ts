@@ -1,8 +1,7 @@
 import { join, resolve } from "node:path";
 import type { EngineEvent, OpType, OutputMap, Stack } from "@pulumi/pulumi/automation/index.js";
-import { DEFAULT_CF_API_BASE } from "#contracts/worker/bindings.ts";
-import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { type RotationConfig, rotationSchema } from "#infra/config.ts";
+import { ApiSettings } from "#infra/providers/host/api.ts";
 import {
   type ApplyOutcome,
   type ChangeOp,
@@ -136,23 +135,19 @@ export class PulumiDriver implements StackDriver {
     );
   }
 
-  /**
-   * The deploy token where the providers read it: the stack's `cloudflare:apiToken`, else
-   * CLOUDFLARE_API_TOKEN (terraform-provider-cloudflare v5.22.0 internal/provider.go Configure, and
-   * infra/providers/host/api.ts).
-   */
+  /** The REST client the stack's own providers configure, from the same config and environment. */
   async cloudflareApi() {
-    // One `pulumi config` run for all three keys: each run starts the CLI.
+    // One `pulumi config` run for all the keys: each run starts the CLI.
     const config = await this.config();
     const accountId = config["realtime-stack:accountId"];
-    const token = config["cloudflare:apiToken"] || process.env.CLOUDFLARE_API_TOKEN;
-    if (!accountId || !token) {
-      throw new CouldNotRun(
-        `${this.description} has no ${accountId ? "cloudflare:apiToken (or CLOUDFLARE_API_TOKEN)" : "realtime-stack:accountId"}`,
-      );
+    if (!accountId) throw new CouldNotRun(`${this.description} has no realtime-stack:accountId`);
+    const settings = new ApiSettings();
+    settings.configure({ get: (key) => config[key] }, process.env);
+    try {
+      return { client: settings.client(), accountId };
+    } catch (e) {
+      throw new CouldNotRun(`${this.description}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const baseUrl = config["realtime-stack:apiBase"] ?? DEFAULT_CF_API_BASE;
-    return { client: new CloudflareRest({ baseUrl, token }), accountId };
   }
 
   async close(): Promise<void> {}

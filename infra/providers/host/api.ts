@@ -2,10 +2,10 @@ import { DEFAULT_CF_API_BASE } from "#contracts/worker/bindings.ts";
 import { CloudflareRest } from "../../cloudflare-rest.ts";
 
 /** The deploy token, where the Cloudflare provider reads it: stack config first, then the environment. */
-export const TOKEN_CONFIG_KEY = "cloudflare:apiToken";
-export const TOKEN_ENV = "CLOUDFLARE_API_TOKEN";
+const TOKEN_CONFIG_KEY = "cloudflare:apiToken";
+const TOKEN_ENV = "CLOUDFLARE_API_TOKEN";
 /** The program's own upstream base (infra/config.ts): the local engine points it at the emulator. */
-export const API_BASE_CONFIG_KEY = "realtime-stack:apiBase";
+const API_BASE_CONFIG_KEY = "realtime-stack:apiBase";
 
 /** What `configure` hands a dynamic provider: the whole stack config, namespaced keys, secrets in plain. */
 export interface StackConfigReader {
