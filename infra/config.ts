@@ -135,7 +135,6 @@ const adoptSchema = z
     sfuApps: bySlot,
   })
   .prefault({});
-export type AdoptConfig = z.infer<typeof adoptSchema>;
 
 const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 

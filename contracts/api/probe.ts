@@ -15,4 +15,3 @@ export const probeStatusData = z.object({
   /** When the Worker learned this status: its read from Cloudflare, or a notification. */
   checked_at: z.iso.datetime(),
 });
-export type ProbeStatusData = z.infer<typeof probeStatusData>;

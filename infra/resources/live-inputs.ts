@@ -80,14 +80,14 @@ export function createLiveInput(
   return channelOutputs(input);
 }
 
-export interface ProbeLiveInputArgs {
+interface ProbeLiveInputArgs {
   accountId: string;
   stack: string;
   adoptUid?: string;
 }
 
 /** Cloudflare's minimum: a shorter retention is refused (docs/reference/cloudflare-api.md §1.2). */
-export const PROBE_RECORDING_DAYS = 30;
+const PROBE_RECORDING_DAYS = 30;
 
 /**
  * The stack's own input for post-deploy probes: not a tenant channel, so a probe never touches

@@ -10,12 +10,12 @@ import { cfTag } from "#contracts/ids.ts";
 import { type CloudflareKind, isNotFound } from "./lifecycle.ts";
 
 /** A TURN key or SFU app: a name, the account, and optionally an existing one to adopt with its secret. */
-export const callsAppInputs = z.strictObject({
+const callsAppInputs = z.strictObject({
   ...callsNameWrite.shape,
   accountId: cfTag,
   adopt: z.optional(z.strictObject({ uid: cfTag, secret: z.string().check(z.minLength(1)) })),
 });
-export type CallsAppInputs = z.infer<typeof callsAppInputs>;
+type CallsAppInputs = z.infer<typeof callsAppInputs>;
 
 interface CallsApi {
   what: string;
@@ -26,7 +26,7 @@ interface CallsApi {
   idField: "appId" | "keyId";
 }
 
-export type CallsAppOutputs = CallsAppInputs & {
+type CallsAppOutputs = CallsAppInputs & {
   uid: string;
   created: string;
   modified: string;

@@ -33,7 +33,7 @@ function isPlainObject(v: unknown): v is Props {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
+function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));

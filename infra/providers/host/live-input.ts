@@ -5,12 +5,12 @@ import type { CloudflareRest } from "../../cloudflare-rest.ts";
 import { type CloudflareKind, isNotFound } from "./lifecycle.ts";
 
 /** The inputs: the Stream API's own create/update body, the account, and optionally a uid to adopt. */
-export const liveInputInputs = z.strictObject({
+const liveInputInputs = z.strictObject({
   ...liveInputWrite.shape,
   accountId: cfTag,
   adopt: z.optional(z.strictObject({ uid: cfTag })),
 });
-export type LiveInputInputs = z.infer<typeof liveInputInputs>;
+type LiveInputInputs = z.infer<typeof liveInputInputs>;
 
 /** What the state keeps besides the inputs; the credentials among them are secret outputs. */
 export type LiveInputComputed = {
@@ -25,7 +25,7 @@ export type LiveInputComputed = {
   whipUrl: string;
   whepUrl: string;
 };
-export type LiveInputOutputs = LiveInputInputs & LiveInputComputed;
+type LiveInputOutputs = LiveInputInputs & LiveInputComputed;
 
 const path = (accountId: string, uid = "") =>
   `/accounts/${accountId}/stream/live_inputs${uid ? `/${uid}` : ""}`;
