@@ -311,15 +311,24 @@ describe("optional parts", () => {
   it("adopts existing objects by uid through the adopt input, TURN and SFU secrets kept secret", async () => {
     const uid = "0123456789abcdef0123456789abcdef";
     const secret = "adopted-turn-secret-0123456789abcdef";
+    const sfuSecret = "adopted-sfu-secret-0123456789abcdef";
     const run = await evaluate({
       ...devStackValues(),
-      [`${PROJECT}:adopt`]: { liveInputs: { "acme/main-stage": uid }, turnKeys: { b: { uid, secret } } },
+      [`${PROJECT}:adopt`]: {
+        liveInputs: { "acme/main-stage": uid },
+        turnKeys: { b: { uid, secret } },
+        sfuApps: { a: { uid, secret: sfuSecret } },
+      },
     });
     expect(run.fake.named("realtime-live-acme/main-stage").inputs.adopt).toEqual({ uid });
     const adopt = run.fake.named("realtime-turn-b-g1").inputs.adopt;
     expect(isWrappedSecret(adopt)).toBe(true);
     expect(unwrapSecrets(adopt)).toEqual({ uid, secret });
     expect(run.fake.named("realtime-turn-a-g1").inputs.adopt).toBeUndefined();
+    const sfuAdopt = run.fake.named("realtime-sfu-a-g1").inputs.adopt;
+    expect(isWrappedSecret(sfuAdopt)).toBe(true);
+    expect(unwrapSecrets(sfuAdopt)).toEqual({ uid, secret: sfuSecret });
+    expect(run.fake.named("realtime-sfu-b-g1").inputs.adopt).toBeUndefined();
   });
 
   it("refuses to adopt for a channel the stack does not declare", async () => {
