@@ -343,6 +343,27 @@ describe("the serialized provider", () => {
     expect(turnKeys().map((k) => k.name)).toEqual(["managed"]);
     expect(adopted.state.resources[`${REALTIME_TURN_KEY}::k`]?.secretOutputs).toContain("adopt");
   });
+
+  it("adopting a live input the account does not have fails saying so, and creates nothing", async () => {
+    const missing = "0123456789abcdef0123456789abcdef";
+    const run = applyProgram({
+      ...engine(),
+      program: async () => {
+        const input = new StreamLiveInput("gone", {
+          accountId: emu.accountId,
+          meta: {},
+          enabled: true,
+          recording: { mode: "off" },
+          adopt: { uid: missing },
+        });
+        return { uid: input.uid };
+      },
+    });
+    await expect(run).rejects.toThrow(
+      `cannot adopt live input ${missing}: account ${emu.accountId} has none`,
+    );
+    expect(liveInputs()).toEqual([]);
+  });
 });
 
 describe("replacement", () => {

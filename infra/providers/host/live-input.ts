@@ -78,12 +78,12 @@ export const liveInputKind: CloudflareKind<LiveInputInputs, LiveInputOutputs> = 
   async create(api, inputs) {
     const uid = inputs.adopt?.uid;
     if (uid) {
-      await api.call("GET", path(inputs.accountId, uid), liveInput).catch((e: unknown) => {
+      const outs = await put(api, uid, inputs).catch((e: unknown) => {
         if (isNotFound(e))
           throw new Error(`cannot adopt live input ${uid}: account ${inputs.accountId} has none`);
         throw e;
       });
-      return { id: uid, outs: await put(api, uid, inputs) };
+      return { id: uid, outs };
     }
     const live = await api.call("POST", path(inputs.accountId), liveInput, body(inputs));
     return { id: live.uid, outs: { ...inputs, ...computed(live) } };
