@@ -4,11 +4,12 @@ import { rollbackHint } from "./deploy/rollback-hint.ts";
 import { CouldNotRun, EXIT, parseCli, runCli } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
+import { PROBE_FLAGS, PROBE_FLAGS_USAGE, probeOptions, probeSelection } from "./probes/cli-flags.ts";
 import { interruptSignal } from "./probes/interrupt.ts";
-import { PROBE_TIMEOUT_MS, type ProbeSelection } from "./probes/plan.ts";
 import { describeChange } from "./rotation/preview-check.ts";
 
-const USAGE = `Usage: npm run deploy -- (--stack <name> | --local) [--preview] [--timeout <seconds>] [--probe-turn] [--json]
+const USAGE = `Usage: npm run deploy -- (--stack <name> | --local) [--preview] [--timeout <seconds>] [--json]
+                         [--probe-ingest] [--probe-media] [--probe-turn] [--probe-timeout <seconds>]
 
 \`pulumi up\` for the stack, then smoke against it (the Worker must report the version just built).
 A failed up or a failed smoke exits non-zero and prints the command that rolls back.
@@ -16,21 +17,14 @@ A failed up or a failed smoke exits non-zero and prints the command that rolls b
 ${STACK_FLAGS_USAGE}
   --preview            only show what up would change (for pull requests); deploy nothing
   --timeout <seconds>  smoke deadline (default 60)
-  --probe-ingest       a broadcast to the stack's probe input (RTMPS, and SRT where ffmpeg has libsrt)
-  --probe-media        a call through the Worker's SFU proxy: RTP and a DataChannel message
-  --probe-turn         the same call relayed by TURN only
-  --probe-timeout <s>  each probe's bound (default 45)
+${PROBE_FLAGS_USAGE}
   --json               one JSON report on stdout
 
 Exit codes: 0 deployed and smoke passed (or preview done), 1 up or smoke failed, 2 could not run.`;
 
 const options = z.object({
   timeout: z.coerce.number().positive().max(3600).default(60),
-  "probe-timeout": z.coerce
-    .number()
-    .positive()
-    .max(600)
-    .default(PROBE_TIMEOUT_MS / 1000),
+  ...probeOptions,
 });
 
 function parse(argv: string[]) {
@@ -40,10 +34,7 @@ function parse(argv: string[]) {
       ...STACK_FLAGS,
       preview: { type: "boolean", default: false },
       timeout: { type: "string" },
-      "probe-ingest": { type: "boolean", default: false },
-      "probe-media": { type: "boolean", default: false },
-      "probe-turn": { type: "boolean", default: false },
-      "probe-timeout": { type: "string" },
+      ...PROBE_FLAGS,
     },
     options,
   );
@@ -55,11 +46,7 @@ await runCli(USAGE, async () => {
     console.log(USAGE);
     return EXIT.ok;
   }
-  const probes: ProbeSelection = {
-    ingest: args["probe-ingest"],
-    media: args["probe-media"],
-    turn: args["probe-turn"],
-  };
+  const probes = probeSelection(args);
   const progress = createProgress({ json: args.json });
   const interrupt = interruptSignal();
   const driver = await openDriver(args, {

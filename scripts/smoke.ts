@@ -2,8 +2,8 @@ import * as z from "zod";
 import { CouldNotRun, EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
+import { PROBE_FLAGS, PROBE_FLAGS_USAGE, probeOptions, probeSelection } from "./probes/cli-flags.ts";
 import { interruptSignal } from "./probes/interrupt.ts";
-import { PROBE_TIMEOUT_MS, type ProbeSelection } from "./probes/plan.ts";
 import { smokeSummary } from "./smoke/report.ts";
 import { runSmoke } from "./smoke/run.ts";
 import { type SmokeTarget, targetOfStack } from "./smoke/target.ts";
@@ -23,13 +23,7 @@ ${STACK_FLAGS_USAGE}
   --tenant <id>        the tenant that mints credentials (default: the stack's first)
   --timeout <seconds>  overall deadline (default 60)
   --require-live       every channel must have a broadcaster connected
-  --probe-ingest       ffmpeg broadcasts a test pattern to the probe input over RTMPS (and SRT when
-                       ffmpeg has libsrt): the Worker reports it connected, its HLS plays, and it
-                       disconnects when ffmpeg stops; the probe's recordings are deleted
-  --probe-media        two WebRTC peers through the Worker's SFU proxy: RTP and a DataChannel message
-                       from one to the other
-  --probe-turn         the same call with both peers on a TURN relay only (/api/realtime/turn)
-  --probe-timeout <s>  each probe's bound (default 45)
+${PROBE_FLAGS_USAGE}
   --expect-version <v> /healthz must report this version
   --json               one JSON report on stdout instead of the table
 
@@ -42,11 +36,7 @@ const options = z.object({
   tenant: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
   channel: z.array(z.string().min(1)).default([]),
-  "probe-timeout": z.coerce
-    .number()
-    .positive()
-    .max(600)
-    .default(PROBE_TIMEOUT_MS / 1000),
+  ...probeOptions,
 });
 
 function parse(argv: string[]) {
@@ -60,10 +50,7 @@ function parse(argv: string[]) {
       channel: { type: "string", multiple: true },
       timeout: { type: "string" },
       "require-live": { type: "boolean", default: false },
-      "probe-ingest": { type: "boolean", default: false },
-      "probe-media": { type: "boolean", default: false },
-      "probe-turn": { type: "boolean", default: false },
-      "probe-timeout": { type: "string" },
+      ...PROBE_FLAGS,
       "expect-version": { type: "string" },
     },
     options,
@@ -94,11 +81,7 @@ await runCli(USAGE, async () => {
   }
   const modes = [args.url !== undefined, args.local, args.stack !== undefined && !args.local].filter(Boolean);
   if (modes.length !== 1) throw new UsageError("choose one target: --stack <name>, --local, or --url");
-  const probes: ProbeSelection = {
-    ingest: args["probe-ingest"],
-    media: args["probe-media"],
-    turn: args["probe-turn"],
-  };
+  const probes = probeSelection(args);
   const progress = createProgress({ json: args.json });
   const interrupt = interruptSignal();
   const driver = args.url
