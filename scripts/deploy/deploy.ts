@@ -4,8 +4,8 @@ import { CouldNotRun } from "../lib/cli.ts";
 import type { Progress } from "../lib/progress.ts";
 import { formatMs } from "../lib/progress.ts";
 import { NO_PROBES } from "../probes/plan.ts";
-import { describeLatencies } from "../probes/probe.ts";
 import { describeChange } from "../rotation/preview-check.ts";
+import { smokeTally } from "../smoke/report.ts";
 import { runSmoke, type SmokeOptions, type SmokeReport } from "../smoke/run.ts";
 import { targetOfStack } from "../smoke/target.ts";
 
@@ -75,20 +75,17 @@ export function deploySummary(report: DeployReport): string {
   if (report.upError) return `Deploy of ${report.stack} FAILED: pulumi up: ${report.upError}`;
   if (report.smokeError)
     return `Deploy of ${report.stack} FAILED: the deployed Worker never answered: ${report.smokeError}`;
-  const probes = report.smoke?.probes ?? [];
-  const failed = [...(report.smoke?.checks ?? []), ...probes].filter((c) => c.status === "failed");
-  if (failed.length === 0) {
-    const ran = probes.filter((p) => p.status === "passed");
+  if (!report.smoke) return `Deploy of ${report.stack} (version ${report.version}): no smoke report`;
+  const tally = smokeTally(report.smoke);
+  const checks = report.smoke.checks.length;
+  if (tally.failedChecks.length === 0 && tally.failedProbes.length === 0) {
     return [
-      `Deployed ${report.stack} (version ${report.version}) in ${formatMs(report.durationMs)}; smoke passed (${report.smoke?.checks.length} checks${ran.length > 0 ? `, ${ran.length} probes` : ""}).`,
-      ...ran.map((p) => `  ${p.name}: ${describeLatencies(p.latencies)}`),
+      `Deployed ${report.stack} (version ${report.version}) in ${formatMs(report.durationMs)}; smoke passed (${checks} checks${tally.passedProbes > 0 ? `, ${tally.passedProbes} probes` : ""}).`,
+      ...tally.probeLines,
     ].join("\n");
   }
-  const checks = report.smoke?.checks ?? [];
-  const failedChecks = checks.filter((c) => c.status === "failed").length;
-  const failedProbes = failed.length - failedChecks;
   return [
-    `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${failedChecks} of ${checks.length} checks${probes.length > 0 ? `, ${failedProbes} of ${probes.length} probes` : ""}:`,
-    ...failed.map((c) => `  ✗ ${c.name}: ${c.error}`),
+    `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${tally.failedChecks.length} of ${checks} checks${tally.failedProbeCount}:`,
+    ...[...tally.failedChecks, ...tally.failedProbes].map((c) => `  ✗ ${c.name}: ${c.error}`),
   ].join("\n");
 }

@@ -2,29 +2,43 @@ import { formatMs } from "../lib/progress.ts";
 import { describeLatencies } from "../probes/probe.ts";
 import type { SmokeReport } from "./run.ts";
 
-/** The lines after the table: the verdict, and each failure with its reason. */
-export function smokeSummary(report: SmokeReport): string {
-  const failed = report.checks.filter((c) => c.status === "failed");
-  const total = report.checks.length;
+/** What smoke's and deploy's verdicts both count and list. */
+export function smokeTally(report: SmokeReport) {
+  const failedChecks = report.checks.filter((c) => c.status === "failed");
   const probes = report.probes ?? [];
   const failedProbes = probes.filter((p) => p.status === "failed");
-  const probeLines = probes
-    .filter((p) => p.status !== "failed")
-    .map(
-      (p) =>
-        `  ${p.name}: ${p.status === "skipped" ? `skipped, ${p.detail}` : describeLatencies(p.latencies)}`,
-    );
-  if (failed.length === 0 && failedProbes.length === 0) {
-    const passedProbes = probes.filter((p) => p.status === "passed").length;
+  return {
+    failedChecks,
+    failedProbes,
+    passedProbes: probes.filter((p) => p.status === "passed").length,
+    /** `, 1 of 4 probes` after the checks' count; nothing when no probe ran. */
+    failedProbeCount: probes.length > 0 ? `, ${failedProbes.length} of ${probes.length} probes` : "",
+    /** Each probe that did not fail: its latencies, or why it was skipped. */
+    probeLines: probes
+      .filter((p) => p.status !== "failed")
+      .map(
+        (p) =>
+          `  ${p.name}: ${p.status === "skipped" ? `skipped, ${p.detail}` : describeLatencies(p.latencies)}`,
+      ),
+  };
+}
+
+/** The lines after the table: the verdict, and each failure with its reason. */
+export function smokeSummary(report: SmokeReport): string {
+  const tally = smokeTally(report);
+  const total = report.checks.length;
+  if (tally.failedChecks.length === 0 && tally.failedProbes.length === 0) {
     return [
-      `Smoke passed: ${total}/${total} checks${probes.length > 0 ? ` and ${passedProbes} probes` : ""} against ${report.target} in ${formatMs(report.durationMs)}.`,
-      ...probeLines,
+      `Smoke passed: ${total}/${total} checks${report.probes?.length ? ` and ${tally.passedProbes} probes` : ""} against ${report.target} in ${formatMs(report.durationMs)}.`,
+      ...tally.probeLines,
     ].join("\n");
   }
   return [
-    `Smoke FAILED: ${failed.length} of ${total} checks${probes.length > 0 ? `, ${failedProbes.length} of ${probes.length} probes` : ""} against ${report.target} (${formatMs(report.durationMs)}):`,
-    ...failed.map((c) => `  ✗ ${c.name} (${c.attempts} attempt${c.attempts === 1 ? "" : "s"}): ${c.error}`),
-    ...failedProbes.map((p) => `  ✗ ${p.name}: ${p.error}`),
-    ...probeLines,
+    `Smoke FAILED: ${tally.failedChecks.length} of ${total} checks${tally.failedProbeCount} against ${report.target} (${formatMs(report.durationMs)}):`,
+    ...tally.failedChecks.map(
+      (c) => `  ✗ ${c.name} (${c.attempts} attempt${c.attempts === 1 ? "" : "s"}): ${c.error}`,
+    ),
+    ...tally.failedProbes.map((p) => `  ✗ ${p.name}: ${p.error}`),
+    ...tally.probeLines,
   ].join("\n");
 }
