@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { formatMs, type Progress } from "../lib/progress.ts";
 
 /**
@@ -94,17 +95,8 @@ export async function waitFor<T>(
       if (e instanceof ProbeFailed) throw e;
       last = e instanceof Error ? e.message : String(e);
     }
-    await new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        ctx.signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, intervalMs);
-      ctx.signal.addEventListener("abort", onAbort, { once: true });
-    });
+    // An abort ends the pause early; the loop's check then says why.
+    await sleep(intervalMs, undefined, { signal: ctx.signal }).catch(() => {});
   }
 }
 
