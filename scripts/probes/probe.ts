@@ -101,7 +101,7 @@ export async function waitFor<T>(
 }
 
 /** Why a probe stopped waiting: its deadline, or an interrupt (the signal's reason says which). */
-export function stopped(signal: AbortSignal, what: string, last = ""): ProbeFailed {
+function stopped(signal: AbortSignal, what: string, last = ""): ProbeFailed {
   const reason = signal.reason instanceof Interrupted ? signal.reason.message : "the probe's deadline passed";
   return new ProbeFailed(`${what}: ${reason}${last ? ` (last: ${last})` : ""}`);
 }
