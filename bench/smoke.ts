@@ -1,6 +1,4 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { TURNSERVER_BINARY } from "#local-engine/turn/coturn.ts";
 import { silentProgress } from "#scripts/lib/progress.ts";
 import { runSmoke } from "#scripts/smoke/run.ts";
 import { targetOfStack } from "#scripts/smoke/target.ts";
@@ -8,23 +6,17 @@ import { benchStack, median } from "./local-stack.ts";
 
 /**
  * Wall time of the full smoke run on a healthy local stack (target: at most 5 s), and of each
- * check, over several runs. `--probe-turn` adds the real TURN allocation on local coturn.
+ * check, over several runs: the checks alone, no probe (bench/probes.ts times the probes).
  */
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "10" }, "probe-turn": { type: "boolean", default: false } },
+  options: { runs: { type: "string", default: "10" } },
 });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1 || runs > 1000) {
-  console.error("Usage: npm run bench:smoke -- [--runs 10] [--probe-turn]");
+  console.error("Usage: npm run bench:smoke -- [--runs 10]");
   process.exit(2);
 }
-const probeTurn = values["probe-turn"];
-if (probeTurn && !existsSync(TURNSERVER_BINARY)) {
-  console.error(`--probe-turn needs coturn (${TURNSERVER_BINARY}): apt-get install coturn`);
-  process.exit(2);
-}
-
-const stack = await benchStack({ turn: probeTurn });
+const stack = await benchStack();
 try {
   const target = await targetOfStack(stack.driver, {});
   const walls: number[] = [];
@@ -32,17 +24,13 @@ try {
   let failures = 0;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const report = await runSmoke(
-      target,
-      { timeoutMs: 60_000, requireLive: false, probes: { ingest: false, media: false, turn: probeTurn } },
-      silentProgress,
-    );
+    const report = await runSmoke(target, { timeoutMs: 60_000, requireLive: false }, silentProgress);
     walls.push(performance.now() - started);
     if (!report.passed) failures += 1;
     for (const c of report.checks) perCheck.set(c.name, [...(perCheck.get(c.name) ?? []), c.durationMs]);
   }
   const ms = (v: number) => `${v.toFixed(0)} ms`;
-  console.log(`smoke on a healthy local stack: ${runs} runs${probeTurn ? ", with --probe-turn" : ""}`);
+  console.log(`smoke on a healthy local stack: ${runs} runs`);
   console.log(
     `  wall time   median ${ms(median(walls))}  min ${ms(Math.min(...walls))}  max ${ms(Math.max(...walls))}  (target ≤ 5000 ms)`,
   );

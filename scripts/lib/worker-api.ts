@@ -40,8 +40,6 @@ interface CallOptions {
   body?: unknown;
   /** Defaults to the tenant key; a session token for the session proxy. */
   bearer?: string;
-  /** No `X-Tenant-ID`: a credential that belongs to no tenant (the probe key). */
-  tenantless?: boolean;
   signal?: AbortSignal;
 }
 
@@ -69,11 +67,13 @@ export class WorkerApi {
   streamConnect = (channel: string, signal?: AbortSignal) =>
     this.call("POST", "/api/stream/connect", streamConnectData, 200, { body: { channel }, signal });
 
-  /** The probe input's status, with the stack's probe key (never a tenant's). */
+  /**
+   * The probe input's status, with the stack's probe key (never a tenant's): called on an API made
+   * without tenant credentials, so that the key goes alone, with no `X-Tenant-ID`.
+   */
   probeStatus = (probeKey: string, signal?: AbortSignal) =>
     this.call("GET", "/api/probe/status", probeStatusData, 200, {
       bearer: probeKey,
-      tenantless: true,
       signal,
     });
 
@@ -136,7 +136,7 @@ export class WorkerApi {
     options: CallOptions,
   ): Promise<z.infer<T>> {
     const headers: Record<string, string> = {};
-    if (this.credentials && !options.tenantless) {
+    if (this.credentials) {
       headers["x-tenant-id"] = this.credentials.tenant;
       headers.authorization = `Bearer ${options.bearer ?? this.credentials.key}`;
     } else if (options.bearer) {

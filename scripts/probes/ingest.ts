@@ -13,6 +13,8 @@ export interface IngestProbeOptions {
   tools: MediaTools;
   /** The account's API with the deploy token: the probe deletes its recordings with it. */
   cloudflare: { client: ProbeRecordings["client"]; accountId: string };
+  /** First delete the probe input's recordings older than a day: one probe per run does. */
+  sweepExpired: boolean;
 }
 
 /** ffprobe reads a manifest and a segment: a few seconds, more on Cloudflare's edge. */
@@ -42,7 +44,8 @@ async function listsSegment(manifestUrl: string, signal: AbortSignal): Promise<b
  * `smoke --probe-ingest`: a short broadcast to the stack's probe input (never a tenant's channel),
  * as a broadcaster would send it. Passes when the Worker's own probe status says connected (Stream
  * → Worker), the probe input's HLS manifest serves a segment ffprobe decodes, and, once ffmpeg
- * stops, the Worker says not connected again. Its recording is deleted, and older ones swept.
+ * stops, the Worker says not connected again. Its recording is deleted, once, by its cleanup or by
+ * its summary, whichever comes first.
  */
 export function ingestProbe(options: IngestProbeOptions): Probe {
   const { probe, protocol, tools } = options;
@@ -59,7 +62,9 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
   return {
     name: `probe-ingest ${protocol}`,
     async run(ctx: ProbeContext) {
-      const swept = await deleteRecordings(recordings, expired(await listRecordings(recordings)));
+      const swept = options.sweepExpired
+        ? await deleteRecordings(recordings, expired(await listRecordings(recordings)))
+        : [];
       const before = await waitFor(ctx, "reading the probe input's status from the Worker", status);
       if (!before.enabled) {
         throw new ProbeFailed(
@@ -80,10 +85,15 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
         ctx.deadline - startedAt,
       );
       const seen = new Set<string>();
+      let deleted: string[] | undefined;
+      // Kept once done: the summary deletes to count them, the cleanup then has nothing to repeat.
+      const deleteOwn = async () =>
+        (deleted ??= await deleteRecordings(
+          recordings,
+          madeSince(await listRecordings(recordings), startedAt, seen),
+        ));
       ctx.cleanups.add("stop ffmpeg", () => broadcast.stop());
-      ctx.cleanups.add("delete the probe's recordings", async () =>
-        deleteRecordings(recordings, madeSince(await listRecordings(recordings), startedAt, seen)),
-      );
+      ctx.cleanups.add("delete the probe's recordings", deleteOwn);
       const start = ctx.elapsed();
 
       await waitFor(ctx, "the Worker reporting the probe input connected", async (signal) => {
@@ -124,13 +134,10 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       });
       ctx.mark("disconnected", { cloudflare: true, since: stoppedAt });
 
-      const deleted = await deleteRecordings(
-        recordings,
-        madeSince(await listRecordings(recordings), startedAt, seen),
-      );
+      const own = await deleteOwn();
       return [
         `live input ${probe.liveInputId} over ${protocol.toUpperCase()}: connected, HLS plays (${playable.video}${playable.audio ? ` + ${playable.audio}` : ""}, ${playable.frames} frames decoded), disconnected`,
-        `${deleted.length} recording(s) deleted${swept.length > 0 ? `, ${swept.length} older than a day swept` : ""}`,
+        `${own.length} recording(s) deleted${swept.length > 0 ? `, ${swept.length} older than a day swept` : ""}`,
       ].join("; ");
     },
   };

@@ -48,17 +48,19 @@ async function ingestProbes(target: SmokeTarget): Promise<{ probes: Probe[]; ski
     return all("the probe deletes its recordings with the deploy token, which is not at hand");
   const tools = await findMediaTools();
   if ("missing" in tools) return all(tools.missing);
-  const probe = (protocol: IngestProtocol) =>
+  // The first broadcast of the run sweeps the recordings older than a day; the next has none left.
+  const probe = (protocol: IngestProtocol, i: number) =>
     ingestProbe({
       workerUrl: target.workerUrl,
       probe: target.probe!,
       protocol,
       tools,
       cloudflare: target.cloudflare!,
+      sweepExpired: i === 0,
     });
   if (tools.srt) return { probes: protocols.map(probe), skipped: [] };
   return {
-    probes: [probe("rtmps")],
+    probes: [probe("rtmps", 0)],
     skipped: [
       {
         name: "probe-ingest srt",

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { formatMs, type Progress } from "../lib/progress.ts";
 
 /**
@@ -94,22 +95,13 @@ export async function waitFor<T>(
       if (e instanceof ProbeFailed) throw e;
       last = e instanceof Error ? e.message : String(e);
     }
-    await new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        ctx.signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, intervalMs);
-      ctx.signal.addEventListener("abort", onAbort, { once: true });
-    });
+    // An abort ends the pause early; the loop's check then says why.
+    await sleep(intervalMs, undefined, { signal: ctx.signal }).catch(() => {});
   }
 }
 
 /** Why a probe stopped waiting: its deadline, or an interrupt (the signal's reason says which). */
-export function stopped(signal: AbortSignal, what: string, last = ""): ProbeFailed {
+function stopped(signal: AbortSignal, what: string, last = ""): ProbeFailed {
   const reason = signal.reason instanceof Interrupted ? signal.reason.message : "the probe's deadline passed";
   return new ProbeFailed(`${what}: ${reason}${last ? ` (last: ${last})` : ""}`);
 }

@@ -28,7 +28,7 @@ export interface PeerNetwork {
   loopback: boolean;
 }
 
-export function peerConfig(network: PeerNetwork): Partial<PeerConfig> {
+function peerConfig(network: PeerNetwork): Partial<PeerConfig> {
   return {
     iceServers: network.iceServers,
     iceTransportPolicy: network.relayOnly ? "relay" : "all",
@@ -51,7 +51,7 @@ export function peerConfig(network: PeerNetwork): Partial<PeerConfig> {
  * Sets the local description and resolves once gathering is complete, with the candidates in it:
  * the Realtime API takes whole descriptions, it does not trickle.
  */
-export async function describe(
+async function gatheredDescription(
   pc: RTCPeerConnection,
   description: Promise<{ type: string; sdp: string }>,
   signal: AbortSignal,
@@ -131,7 +131,7 @@ export class ProbePeer {
     const track = new MediaStreamTrack({ kind: "video" });
     const transceiver = this.pc.addTransceiver(track, { direction: "sendonly" });
     this.pc.createDataChannel("transport");
-    const offer = await describe(this.pc, this.pc.createOffer(), signal);
+    const offer = await gatheredDescription(this.pc, this.pc.createOffer(), signal);
     const answer = await this.api.sfuTracksNew(
       this.session,
       { sessionDescription: offer, tracks: [{ location: "local", mid: transceiver.mid!, trackName }] },
@@ -157,7 +157,7 @@ export class ProbePeer {
     const transceiver = this.pc.addTransceiver("video", { direction: "recvonly" });
     transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(onRtp));
     this.pc.createDataChannel("transport");
-    const offer = await describe(this.pc, this.pc.createOffer(), signal);
+    const offer = await gatheredDescription(this.pc, this.pc.createOffer(), signal);
     const answer = await this.api.sfuTracksNew(
       this.session,
       {

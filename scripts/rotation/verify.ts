@@ -5,7 +5,7 @@ import { NO_PROBES, PROBE_TIMEOUT_MS, runProbes } from "../probes/plan.ts";
 import { describeLatencies, type ProbeResult } from "../probes/probe.ts";
 import { CheckFailed, type CheckResult, type SmokeCheck } from "../smoke/check.ts";
 import { healthCheck } from "../smoke/health.ts";
-import { type ChecksOutcome, primaryApi, runChecks, smokeRunId } from "../smoke/run.ts";
+import { type ChecksOutcome, primaryApi, runChecks, smokeRunId, waitForWorker } from "../smoke/run.ts";
 import { sfuCheck } from "../smoke/sfu.ts";
 import { type SmokeTarget, targetOfStack } from "../smoke/target.ts";
 import { turnCheck } from "../smoke/turn.ts";
@@ -100,8 +100,10 @@ export function stackVerifier(options: VerifierOptions): Verifier {
   return async (kind, driver) => {
     const target = await targetOfStack(driver, {});
     const probes = options.mediaProbes === false ? undefined : MEDIA_PROBES[kind];
+    const deadline = Date.now() + options.timeoutMs;
+    await waitForWorker(target, deadline);
     const [outcome, probed] = await Promise.all([
-      runChecks(target, verificationChecks(kind, target), options, silentProgress),
+      runChecks(verificationChecks(kind, target), deadline, {}, silentProgress),
       probes
         ? runProbes(target, probes, { timeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS }, silentProgress)
         : [],

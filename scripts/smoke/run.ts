@@ -65,9 +65,10 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Waits until the Worker answers at all (any HTTP status): a target that never does is not a failed
- * check but a smoke run that could not happen.
+ * check but a smoke run that could not happen. Callers wait before they start the checks or the
+ * probes, so that no probe is left running (ffmpeg, SFU sessions) when this throws.
  */
-async function waitForWorker(target: SmokeTarget, deadline: number): Promise<void> {
+export async function waitForWorker(target: SmokeTarget, deadline: number): Promise<void> {
   const api = new WorkerApi(target.workerUrl);
   try {
     await retryUntil(
@@ -140,18 +141,16 @@ export interface ChecksOutcome {
 }
 
 /**
- * Waits for the Worker, then runs the checks in parallel, each retried with jittered backoff until
- * one shared deadline.
+ * Runs the checks in parallel, each retried with jittered backoff until one shared deadline (the
+ * one the caller waited for the Worker within).
  */
 export async function runChecks(
-  target: SmokeTarget,
   checks: SmokeCheck[],
-  options: Pick<SmokeOptions, "timeoutMs" | "backoff" | "signal">,
+  deadline: number,
+  options: Pick<SmokeOptions, "backoff" | "signal">,
   progress: Progress,
 ): Promise<ChecksOutcome> {
   const started = performance.now();
-  const deadline = Date.now() + options.timeoutMs;
-  await waitForWorker(target, deadline);
   for (const check of checks) progress.set({ name: check.name, status: "pending", attempts: 0 });
   const results = await Promise.all(checks.map((c) => runCheck(c, deadline, progress, options)));
   return {
@@ -169,8 +168,10 @@ export async function runSmoke(
 ): Promise<SmokeReport> {
   const started = performance.now();
   const selection = options.probes ?? NO_PROBES;
+  const deadline = Date.now() + options.timeoutMs;
+  await waitForWorker(target, deadline);
   const [outcome, probes] = await Promise.all([
-    runChecks(target, smokeChecks(target, options), options, progress),
+    runChecks(smokeChecks(target, options), deadline, options, progress),
     anyProbe(selection)
       ? runProbes(
           target,

@@ -10,6 +10,7 @@ import {
   running,
   startScript,
 } from "./support/script.ts";
+import { openTracks } from "./support/sfu-tracks.ts";
 
 /**
  * `npm run smoke` with probes, in its own process against a running local stack (media plane and
@@ -44,16 +45,6 @@ function broadcaster(script: RunningScript): Proc {
 }
 
 const streams = () => stack.local.emulator.stores.stream;
-
-/** Tracks some session still has open; there must be some tracks at all. */
-async function openTracks(): Promise<string[]> {
-  const { sfuSessions } = (await stack.admin.state()) as {
-    sfuSessions: Record<string, { id: string; tracks: { mid: string; closed: boolean }[] }>;
-  };
-  const tracks = Object.values(sfuSessions).flatMap((s) => s.tracks.map((t) => ({ ...t, session: s.id })));
-  expect(tracks.length).toBeGreaterThan(0);
-  return tracks.filter((t) => !t.closed).map((t) => `${t.session} ${t.mid}`);
-}
 
 /** No tenant's live input was broadcast to, changed or recorded. */
 async function tenantChannelsUntouched(): Promise<void> {
@@ -101,7 +92,7 @@ describe("the probes clean up after an interrupt", () => {
     expect(run.stdout).toMatch(/probe-ingest rtmps: failed .* — .*interrupted by SIGINT/);
     expect(run.stdout).toMatch(/probe-media: failed .* — .*interrupted by SIGINT/);
     expect(running(ffmpeg)).toBe(false);
-    expect(await openTracks()).toEqual([]);
+    expect(await openTracks(stack)).toEqual([]);
     await probeInputClean();
     await tenantChannelsUntouched();
   });

@@ -5,6 +5,7 @@ import type { ProbeResult } from "#scripts/probes/probe.ts";
 import { runSmoke } from "#scripts/smoke/run.ts";
 import { targetOfStack } from "#scripts/smoke/target.ts";
 import { declaredWorker, startTestStack, type TestStack } from "./support/local-stack.ts";
+import { openTracks } from "./support/sfu-tracks.ts";
 
 /** The media probes through the Worker against the local SFU (werift) and a real coturn. */
 let stack: TestStack;
@@ -12,16 +13,6 @@ beforeAll(async () => {
   stack = await startTestStack({ turn: true });
 });
 afterAll(() => stack?.close());
-
-/** Tracks that some session of the emulator still has open (there must be tracks at all). */
-const openTracks = async () => {
-  const { sfuSessions } = (await stack.admin.state()) as {
-    sfuSessions: Record<string, { id: string; tracks: { mid: string; closed: boolean }[] }>;
-  };
-  const tracks = Object.values(sfuSessions).flatMap((s) => s.tracks.map((t) => ({ ...t, session: s.id })));
-  expect(tracks.length).toBeGreaterThan(0);
-  return tracks.filter((t) => !t.closed).map((t) => `${t.session} ${t.mid}`);
-};
 
 const probe = async (selection: { media?: boolean; turn?: boolean }, timeoutMs = 20_000) => {
   const report = await runSmoke(
@@ -55,14 +46,24 @@ describe("smoke --probe-media and --probe-turn on the local stack", () => {
     }
     expect(probes["probe-media relay"]!.detail).toMatch(/relayed by turn:127\.0\.0\.1:\d+\?transport=udp\)$/);
     expect(probes["probe-media"]!.detail).toMatch(/\(direct\)$/);
-    expect(await openTracks()).toEqual([]);
+    expect(await openTracks(stack)).toEqual([]);
   });
 
   it("fails with a clear reason when the SFU does not forward (the emulator's drop_media fault), and closes every track it opened", async () => {
     await stack.admin.clearRequests();
     const rule = await stack.admin.addFault({ path: "/v1/apps/**", action: { type: "drop_media" } });
     try {
-      const probes = await probe({ media: true }, 6_000);
+      // The probe alone (no smoke checks beside it): every session closed below is one it opened.
+      const probes = Object.fromEntries(
+        (
+          await runProbes(
+            await targetOfStack(stack.driver, {}),
+            { ingest: false, media: true, turn: false },
+            { timeoutMs: 6_000 },
+            silentProgress,
+          )
+        ).map((p) => [p.name, p]),
+      );
       expect(probes["probe-media"]).toMatchObject({ status: "failed" });
       expect(probes["probe-media"]?.error).toMatch(
         /^RTP of the published track reaching the puller: the probe's deadline passed: the SFU did not forward the published track \(\d+ packets sent, none arrived\)$/,
@@ -72,10 +73,12 @@ describe("smoke --probe-media and --probe-turn on the local stack", () => {
     } finally {
       await stack.admin.removeFault(rule.id);
     }
-    // Both probe sessions closed their tracks through the proxy (the smoke run's own sfu check closes its one).
+    // The probe's two sessions, publisher and puller, each closed its tracks through the proxy.
+    const opened = await stack.admin.requests({ path: "/sessions/new" });
+    expect(opened.filter((r) => r.status === 201)).toHaveLength(2);
     const closes = await stack.admin.requests({ path: "/tracks/close" });
-    expect(new Set(closes.filter((r) => r.status === 200).map((r) => r.path)).size).toBeGreaterThanOrEqual(2);
-    expect(await openTracks()).toEqual([]);
+    expect(new Set(closes.filter((r) => r.status === 200).map((r) => r.path)).size).toBe(2);
+    expect(await openTracks(stack)).toEqual([]);
   });
 
   it("fails with a clear reason when the Worker's TURN secret is wrong, before it opens a session", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FaultRuleInput } from "#emulator/core/faults.ts";
-import { silentProgress } from "#scripts/lib/progress.ts";
+import { CouldNotRun } from "#scripts/lib/cli.ts";
+import { type Progress, type ProgressRow, silentProgress } from "#scripts/lib/progress.ts";
 import { runSmoke, type SmokeReport } from "#scripts/smoke/run.ts";
 import { targetOfStack } from "#scripts/smoke/target.ts";
 import { declaredWorker, startTestStack, type TestStack } from "./support/local-stack.ts";
@@ -163,5 +164,26 @@ describe("transient faults", () => {
     expect(check(report, "sfu").attempts).toBe(3);
     const fired = Object.fromEntries((await stack.admin.faults()).map((f) => [f.id, f.fired]));
     expect([fired[turn.id], fired[sfu.id]]).toEqual([2, 2]);
+  });
+});
+
+describe("a Worker that never answers", () => {
+  it("could not run, and no check or probe started (no ffmpeg, no SFU session)", async () => {
+    const rows: ProgressRow[] = [];
+    const progress: Progress = { set: (row) => rows.push(row), note: () => {}, close: () => {} };
+    const target = { ...(await targetOfStack(stack.driver, {})), workerUrl: "http://127.0.0.1:9" };
+    const run = runSmoke(
+      target,
+      {
+        timeoutMs: 500,
+        requireLive: false,
+        probes: { ingest: true, media: true, turn: true },
+        backoff: { baseMs: 50, maxMs: 100 },
+      },
+      progress,
+    );
+    await expect(run).rejects.toThrow(CouldNotRun);
+    await expect(run).rejects.toThrow(/the Worker at http:\/\/127\.0\.0\.1:9 never answered/);
+    expect(rows).toEqual([]);
   });
 });
