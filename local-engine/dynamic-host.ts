@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-
-export type Props = Record<string, unknown>;
+import type { Props } from "./provider.ts";
 
 const pulumiDir = dirname(createRequire(import.meta.url).resolve("@pulumi/pulumi/package.json"));
 // The gRPC stubs and runtime the host itself uses, so that both ends speak one protocol version.
@@ -54,7 +53,6 @@ export class DynamicProviderHost {
   private constructor(
     private readonly child: ChildProcess,
     private readonly client: Record<string, GrpcMethod>,
-    private readonly stderr: string[],
   ) {}
 
   /** Starts the host and waits for the port it prints. `cwd` is where Pulumi would start it: the project. */
@@ -78,7 +76,7 @@ export class DynamicProviderHost {
       );
     });
     const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new DynamicProviderHost(child, client, stderr);
+    return new DynamicProviderHost(child, client);
   }
 
   /** One RPC: each field is set with its setter (`Urn` → `setUrn`), property bags as Structs. */
@@ -156,11 +154,6 @@ export class DynamicProviderHost {
   async delete(urn: string, id: string, properties: Props, oldInputs: Props): Promise<void> {
     const fields = { Urn: urn, Id: id, Properties: properties, OldInputs: oldInputs };
     await this.call("delete", "DeleteRequest", fields);
-  }
-
-  /** What the host printed on stderr lately (its own errors print there). */
-  get log(): string {
-    return this.stderr.join("");
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
-import { DynamicProviderHost, type Props } from "./dynamic-host.ts";
+import { DynamicProviderHost } from "./dynamic-host.ts";
+import type { Props } from "./provider.ts";
 import type { RecordedResource } from "./state-file.ts";
 
 /** Every `pulumi.dynamic.Resource` registers under this package, whatever its module and type. */

@@ -160,7 +160,15 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
   });
 
   it("keeps the credentials secret: marked in the state, handed to the program as secrets", async () => {
-    const { state, outputs } = await apply([{ name: "a" }], ["k"]);
+    const declare = program([{ name: "a" }], ["k"]);
+    const { state, outputs } = await applyProgram({
+      ...engine(),
+      program: async () => {
+        const exported = await declare();
+        return { ...exported, streamKeysAreSecret: pulumi.isSecret(exported.streamKeys) };
+      },
+    });
+    expect(outputs.streamKeysAreSecret).toBe(true);
     expect(state.resources[`${STREAM_LIVE_INPUT}::a`]?.secretOutputs).toEqual([
       "srtPassphrase",
       "streamKey",
@@ -218,9 +226,13 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
   });
 
   it("destroy removes everything, newest first", async () => {
-    await apply([{ name: "a" }, { name: "b" }], ["k"]);
+    const { state } = await apply([{ name: "a" }, { name: "b" }], ["k"]);
+    const newestFirst = Object.values(state.resources)
+      .sort((x, y) => y.seq - x.seq)
+      .map((r) => `delete:${r.name}`);
     const steps = await destroyState(engine());
-    expect(steps.map((s) => s.op)).toEqual(["delete", "delete", "delete"]);
+    expect(newestFirst).toHaveLength(3);
+    expect(ops(steps)).toEqual(newestFirst);
     expect(liveInputs()).toEqual([]);
     expect(turnKeys()).toEqual([]);
     expect(loadState(stateFile, "test")).toMatchObject({ resources: {}, pendingDeletes: [] });

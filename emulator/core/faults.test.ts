@@ -42,6 +42,18 @@ describe("fault rules", () => {
     ]);
   });
 
+  it("match no packet once the last drop_media rule is removed, while the HTTP rules stay", () => {
+    const rules = new FaultRules();
+    const drop = rules.add({ path: "/v1/apps/**", action: { type: "drop_media" } });
+    rules.add({ path: "/v1/apps/**", action: { type: "status", status: 500 } });
+    const again = rules.add({ path: session, action: { type: "drop_media" } });
+    rules.remove(drop.id);
+    expect(rules.matchMedia(session)).toEqual({ type: "drop_media" });
+    rules.remove(again.id);
+    expect(rules.matchMedia(session)).toBeUndefined();
+    expect(rules.match("GET", session)).toMatchObject({ type: "status", status: 500 });
+  });
+
   it("refuse a drop_media rule that names an HTTP method", () => {
     const rules = new FaultRules();
     expect(() => rules.add({ method: "GET", path: "/v1/**", action: { type: "drop_media" } })).toThrow(

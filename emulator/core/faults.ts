@@ -16,7 +16,7 @@ const faultAction = z.discriminatedUnion("type", [
    * Media, not HTTP: the local SFU drops the RTP of a published track instead of forwarding it,
    * while its API answers as usual (the SFU not forwarding). The rule's path is matched against the
    * publishing session's Realtime API path, `/v1/apps/<app id>/sessions/<session id>`, once per
-   * packet: `probability` is packet loss, `count` the packets dropped.
+   * packet some session pulls: `probability` is packet loss, `count` the packets dropped.
    */
   z.object({ type: z.literal("drop_media") }),
 ]);
@@ -55,6 +55,8 @@ function globToRegExp(glob: string): RegExp {
 /** Fault rules matched in the order they were added; the first one that fires wins. */
 export class FaultRules {
   private rules: (FaultRule & { re: RegExp })[] = [];
+  /** How many of the rules are `drop_media`: while none is, a packet costs no scan of the HTTP ones. */
+  private mediaRules = 0;
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -62,6 +64,7 @@ export class FaultRules {
     const parsed = faultRuleInput.parse(input);
     const rule = { ...parsed, method: parsed.method.toUpperCase(), id: newUuid(), fired: 0 };
     this.rules.push({ ...rule, re: globToRegExp(rule.path) });
+    if (isMedia(rule.action)) this.mediaRules += 1;
     return rule;
   }
 
@@ -72,11 +75,13 @@ export class FaultRules {
   remove(id: string): boolean {
     const before = this.rules.length;
     this.rules = this.rules.filter((r) => r.id !== id);
+    this.mediaRules = this.rules.filter((r) => isMedia(r.action)).length;
     return this.rules.length < before;
   }
 
   clear(): void {
     this.rules = [];
+    this.mediaRules = 0;
   }
 
   /** The action to apply to this HTTP request, if a rule fires; counts the firing. */
@@ -88,6 +93,7 @@ export class FaultRules {
 
   /** The action to apply to one packet of the session at `path` (`/v1/apps/…/sessions/…`), if a rule fires. */
   matchMedia(path: string): MediaFaultAction | undefined {
+    if (this.mediaRules === 0) return undefined;
     return this.fire((rule) => isMedia(rule.action), path) as MediaFaultAction | undefined;
   }
 

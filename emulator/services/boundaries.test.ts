@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -8,24 +8,44 @@ import { describe, expect, it } from "vitest";
  * object itself is handed over where the services are assembled (emulator/server.ts).
  */
 const services = new URL(".", import.meta.url).pathname;
+const emulator = resolve(services, "..");
 
-/** `import …` statements naming another service's folder, that are not `import type`. */
-function valueImportsOfOtherServices(service: string, source: string): string[] {
-  const imports = source.match(/^import[^;]*?from "\.\.\/[a-z-]+\/[^"]*";/gms) ?? [];
-  return imports.filter((i) => !i.startsWith("import type ") && !i.includes(`"../${service}/`));
+/** The service folder `path` lies in (its first folder under services/), or undefined outside them. */
+function serviceOf(path: string): string | undefined {
+  const inside = relative(services, path);
+  if (inside.startsWith("..") || !inside.includes(sep)) return undefined;
+  return inside.split(sep)[0];
+}
+
+/** Where a relative or `#emulator/…` specifier written in `file` points, or undefined for a package. */
+function target(file: string, specifier: string): string | undefined {
+  if (specifier.startsWith(".")) return resolve(dirname(file), specifier);
+  if (specifier.startsWith("#emulator/")) return resolve(emulator, specifier.slice("#emulator/".length));
+  return undefined;
+}
+
+/** `import …`/`export … from` statements in `file` that land in another service's folder, not `import type`. */
+function valueImportsOfOtherServices(file: string, source: string): string[] {
+  const own = serviceOf(file);
+  const statements = source.match(/^(?:import\b[^;]*?from |import |export\b[^;]*?from )"[^"]+";/gms) ?? [];
+  return statements.filter((statement) => {
+    if (/^(?:import|export) type /.test(statement)) return false;
+    const specifier = statement.match(/"([^"]+)";$/)?.[1] ?? "";
+    const landing = target(file, specifier);
+    const other = landing === undefined ? undefined : serviceOf(landing);
+    return other !== undefined && other !== own;
+  });
 }
 
 describe("services", () => {
   it("take only types from each other", () => {
     const found: string[] = [];
-    for (const service of readdirSync(services, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-      for (const file of readdirSync(join(services, service.name))) {
-        if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file === "testing.ts") continue;
-        const source = readFileSync(join(services, service.name, file), "utf8");
-        found.push(
-          ...valueImportsOfOtherServices(service.name, source).map((i) => `${service.name}/${file}: ${i}`),
-        );
-      }
+    for (const entry of readdirSync(services, { recursive: true, encoding: "utf8" })) {
+      const name = entry.split(sep).at(-1) ?? "";
+      if (!name.endsWith(".ts") || name.endsWith(".test.ts") || name === "testing.ts") continue;
+      const file = join(services, entry);
+      const source = readFileSync(file, "utf8");
+      found.push(...valueImportsOfOtherServices(file, source).map((i) => `${entry}: ${i}`));
     }
     expect(found).toEqual([]);
   });
@@ -33,8 +53,26 @@ describe("services", () => {
   it("would see a value import of another service's store (the check itself works)", () => {
     const source =
       'import { StreamStore } from "../stream/store.ts";\nimport type { X } from "../calls/store.ts";\n';
-    expect(valueImportsOfOtherServices("notifications", source)).toEqual([
+    expect(valueImportsOfOtherServices(join(services, "notifications", "routes.ts"), source)).toEqual([
       'import { StreamStore } from "../stream/store.ts";',
+    ]);
+  });
+
+  it("sees it from a service's subfolder and through #emulator, but not its own folder or core", () => {
+    const file = join(services, "media", "sfu", "plane.ts");
+    const source = [
+      'import { RealtimeStore } from "../../realtime/store.ts";',
+      'import { TurnKeys } from "#emulator/services/realtime/turn.ts";',
+      'export { StreamStore } from "../../stream/store.ts";',
+      'import { MediaStore } from "../store.ts";',
+      'import { Faults } from "../../../core/faults.ts";',
+      'import type { CallsStore } from "../../calls/store.ts";',
+      'import * as z from "zod";',
+    ].join("\n");
+    expect(valueImportsOfOtherServices(file, source)).toEqual([
+      'import { RealtimeStore } from "../../realtime/store.ts";',
+      'import { TurnKeys } from "#emulator/services/realtime/turn.ts";',
+      'export { StreamStore } from "../../stream/store.ts";',
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { subscribe } from "../../core/listeners.ts";
 import type { StoredLiveInput, StreamStore } from "../stream/store.ts";
 import type { IngestError } from "./ingest/rules.ts";
 
@@ -166,11 +167,4 @@ export class Broadcasts {
       this.changing = false;
     }
   }
-}
-
-function subscribe(listeners: Listener[], listener: Listener): () => void {
-  listeners.push(listener);
-  return () => {
-    listeners.splice(listeners.indexOf(listener), 1);
-  };
 }

@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import * as z from "zod";
 import type { Env } from "../../core/env.ts";
-import { parsedJson } from "../../core/validate.ts";
+import { fieldIssues, parsedJson } from "../../core/validate.ts";
 import { realtimeErrors } from "./errors.ts";
 
 const BEARER = /^Bearer\s+(\S+)$/i;
@@ -35,8 +35,8 @@ export async function readJson(c: Context<Env>): Promise<unknown> {
 export function parseParams<T extends z.core.$ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) =>
-    i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message,
+  const issues = fieldIssues(parsed.error).map(({ path, message }) =>
+    path ? `${path}: ${message}` : message,
   );
   throw realtimeErrors.invalidParams(issues.join("; "));
 }

@@ -1,6 +1,7 @@
 import type { LiveInputRecording, LiveInputWrite } from "#contracts/cloudflare/stream.ts";
 import { Collection } from "../../core/collection.ts";
 import { newHexSecret, newTag, now } from "../../core/ids.ts";
+import { subscribe } from "../../core/listeners.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 
 export interface StoredLiveInput {
@@ -215,10 +216,7 @@ export class StreamStore {
 
   /** Called after each connection state change has been stored; returns the unsubscribe. */
   onStateChange(listener: StateChangeListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      this.listeners.splice(this.listeners.indexOf(listener), 1);
-    };
+    return subscribe(this.listeners, listener);
   }
 
   /**
@@ -226,10 +224,7 @@ export class StreamStore {
    * whoever serves their ingest (the media plane) can drop what no longer holds; returns the unsubscribe.
    */
   onInputsChanged(listener: InputsChangedListener): () => void {
-    this.changeListeners.push(listener);
-    return () => {
-      this.changeListeners.splice(this.changeListeners.indexOf(listener), 1);
-    };
+    return subscribe(this.changeListeners, listener);
   }
 
   /** The account's videos, newest first, optionally of one live input only. */

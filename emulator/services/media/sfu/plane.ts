@@ -27,7 +27,7 @@ export interface SessionRef {
 
 /**
  * The faults injected into forwarding: the admin surface's `drop_media` rules, matched once per
- * packet against the publishing session's Realtime API path (emulator/core/faults.ts).
+ * packet some session pulls, against the publishing session's Realtime API path (emulator/core/faults.ts).
  */
 export type ForwardingFaults = Pick<FaultRules, "matchMedia">;
 
@@ -91,6 +91,8 @@ export interface SfuMedia {
 }
 
 const key = (sessionId: string, id: string | number) => `${sessionId}\n${id}`;
+/** The session's Realtime API path, which `drop_media` rules are matched against. */
+const sessionPath = ({ appId, sessionId }: SessionRef) => `/v1/apps/${appId}/sessions/${sessionId}`;
 const refusal = (err: unknown): Refusal => ({ refused: err instanceof Error ? err.message : String(err) });
 
 /** The SFU's media: one werift peer connection per session, RTP and DataChannel messages forwarded between them. */
@@ -153,7 +155,8 @@ export class SfuMediaPlane implements SfuMedia {
       for (const mid of plan.publish) {
         const transceiver = peer.transceiver(mid);
         if (!transceiver || this.tracks.has(key(sessionId, mid))) continue;
-        this.tracks.set(key(sessionId, mid), new PublishedTrack(transceiver, () => this.drops(session)));
+        const path = sessionPath(session);
+        this.tracks.set(key(sessionId, mid), new PublishedTrack(transceiver, () => this.drops(path)));
       }
       return { sdp };
     } catch (err) {
@@ -301,11 +304,9 @@ export class SfuMediaPlane implements SfuMedia {
     return peer;
   }
 
-  /** Whether a `drop_media` rule takes this packet of a track `publisher` publishes. */
-  private drops(publisher: SessionRef): boolean {
-    return (
-      this.faults?.matchMedia(`/v1/apps/${publisher.appId}/sessions/${publisher.sessionId}`) !== undefined
-    );
+  /** Whether a `drop_media` rule takes this packet of a track the session at `path` publishes. */
+  private drops(path: string): boolean {
+    return this.faults?.matchMedia(path) !== undefined;
   }
 
   private startPull(

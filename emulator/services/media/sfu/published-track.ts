@@ -39,7 +39,11 @@ export class PublishedTrack {
   /** `performance.now()` of the last packet, or of publishing while none came. */
   lastMediaAt = performance.now();
 
-  /** `dropped`: whether the next packet is dropped instead of forwarded (an injected fault). */
+  /**
+   * `dropped`: whether the next packet is dropped instead of forwarded (an injected fault); asked
+   * only while someone pulls the track, so that a rule's count and probability go to packets a
+   * subscriber misses.
+   */
   constructor(
     private readonly transceiver: RTCRtpTransceiver,
     private readonly dropped: () => boolean = () => false,
@@ -94,7 +98,7 @@ export class PublishedTrack {
 
   private forward(rtp: RtpPacket): void {
     this.lastMediaAt = performance.now();
-    if (this.dropped()) return;
+    if (this.subscribers.size === 0 || this.dropped()) return;
     const { marker, payloadType, sequenceNumber, timestamp, ssrc, padding, paddingSize, csrc } = rtp.header;
     for (const sender of this.subscribers) {
       // werift's sender rewrites the header it is given and keeps the packet for retransmission:
