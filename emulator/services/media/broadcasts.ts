@@ -1,3 +1,4 @@
+import { isConnectedState } from "#contracts/cloudflare/stream.ts";
 import { subscribe } from "../../core/listeners.ts";
 import type { StoredLiveInput, StreamStore } from "../stream/store.ts";
 import type { IngestError } from "./ingest/rules.ts";
@@ -38,8 +39,6 @@ export interface Admission {
 /** An admitted broadcaster that sends no playable media within this long gives the input back. */
 const FIRST_MEDIA_DEADLINE_MS = 30_000;
 
-const isLive = (state: string | null) => state === "connected" || state === "reconnected";
-
 const credentialOf = (input: Readonly<StoredLiveInput>, protocol: IngestProtocol) =>
   protocol === "rtmp" ? input.streamKey : protocol === "srt" ? input.srtPassphrase : input.whipSecret;
 
@@ -66,7 +65,7 @@ export class Broadcasts {
   constructor(private readonly inputs: LiveInputs) {
     this.unsubscribe = [
       inputs.onStateChange((change) => {
-        if (this.changing || isLive(change.state)) return;
+        if (this.changing || isConnectedState(change.state)) return;
         this.live.get(change.uid)?.drop();
       }),
       inputs.onInputsChanged(() => this.dropStale()),
@@ -119,7 +118,8 @@ export class Broadcasts {
     for (const listener of [...this.endListeners]) listener(broadcast);
     const input = this.inputs.get(broadcast.uid);
     // Stream may have moved the input already (rotate_keys, disabling, an error): no second notification.
-    if (broadcast.connected && input && isLive(input.state)) this.setState(broadcast, "client_disconnect");
+    if (broadcast.connected && input && isConnectedState(input.state))
+      this.setState(broadcast, "client_disconnect");
   }
 
   /** The broadcast in progress on the input, if any. */

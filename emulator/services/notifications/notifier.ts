@@ -1,5 +1,6 @@
 import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
 import { LIVE_INPUT_ALERT } from "#contracts/cloudflare/notifications.ts";
+import { isConnectedState } from "#contracts/cloudflare/stream.ts";
 import { newUuid } from "../../core/ids.ts";
 import type { LiveInputStateChange } from "../stream/store.ts";
 import type { NotificationStore } from "./store.ts";
@@ -10,7 +11,7 @@ export type LiveInputEvent = LiveInputNotification["data"]["event_type"];
 export function eventForState(state: string | null, errored: boolean): LiveInputEvent | undefined {
   if (errored || state === "failed_to_connect" || state === "failed_to_reconnect")
     return "live_input.errored";
-  if (state === "connected" || state === "reconnected") return "live_input.connected";
+  if (isConnectedState(state)) return "live_input.connected";
   if (state === "reconnecting" || state === "new_configuration_accepted") return undefined;
   return "live_input.disconnected";
 }

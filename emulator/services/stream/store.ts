@@ -1,4 +1,5 @@
 import type { LiveInputRecording, LiveInputWrite } from "#contracts/cloudflare/stream.ts";
+import { isConnectedState } from "#contracts/cloudflare/stream.ts";
 import { Collection } from "../../core/collection.ts";
 import { newHexSecret, newTag, now } from "../../core/ids.ts";
 import { subscribe } from "../../core/listeners.ts";
@@ -106,7 +107,6 @@ function newCredentials(): Credentials {
 }
 
 const newCustomerCode = () => newTag().slice(0, 16);
-const isLive = (state: string | null) => state === "connected" || state === "reconnected";
 
 /** Stream live inputs: their settings, ingest credentials and connection state. */
 export class StreamStore {
@@ -179,7 +179,10 @@ export class StreamStore {
     if (body.defaultCreator !== undefined) input.defaultCreator = body.defaultCreator;
     if (body.recording !== undefined) input.recording = { ...input.recording, ...body.recording };
     input.modified = now();
-    this.commit(input, !input.enabled && isLive(input.state) ? { state: "client_disconnect" } : undefined);
+    this.commit(
+      input,
+      !input.enabled && isConnectedState(input.state) ? { state: "client_disconnect" } : undefined,
+    );
     return input;
   }
 
@@ -194,7 +197,7 @@ export class StreamStore {
     Object.assign(input, newCredentials());
     input.keysRotatedAt = now();
     input.modified = input.keysRotatedAt;
-    this.commit(input, isLive(input.state) ? { state: "client_disconnect" } : undefined);
+    this.commit(input, isConnectedState(input.state) ? { state: "client_disconnect" } : undefined);
     return input;
   }
 
@@ -271,7 +274,7 @@ export class StreamStore {
     if (move.state !== null) {
       input.history = [{ state: move.state, statusEnteredAt: at }, ...input.history].slice(0, 20);
     }
-    if (isLive(move.state)) {
+    if (isConnectedState(move.state)) {
       input.currentVideoUid ??= this.startRecording(input, at);
     } else if (input.currentVideoUid !== null) {
       this.finishRecording(input.currentVideoUid, at);
