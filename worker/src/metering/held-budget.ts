@@ -54,9 +54,9 @@ export class HeldBudget {
     for (const lease of this.leases.filter((l) => l.endsAt <= nowMs)) this.end(lease);
   }
 
-  /** How long until the ledger may have a unit again, when it refused one and none is held; else 0. */
+  /** With none held: how long until the ledger, which refused the last ask, may have a unit again; else 0. */
   refusedForMs(nowMs: number): number {
-    return this.available(nowMs) === 0 ? Math.max(0, this.spentUntil - nowMs) : 0;
+    return Math.max(0, this.spentUntil - nowMs);
   }
 
   /** Spends one unit, of the lease that ends first. Only when `available` is at least 1. */

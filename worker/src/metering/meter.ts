@@ -78,10 +78,16 @@ export class Meter {
       const nowMs = this.clock();
       const short: HeldBudget[] = [];
       for (const budget of budgets) {
-        const waitMs = budget.perIsolate
-          ? tenant.windowOf(budget, nowMs).waitMs(budget.limit, nowMs)
-          : this.refusedForMs(tenant.heldFor(budget, nowMs), nowMs, short);
+        if (budget.perIsolate) {
+          const waitMs = tenant.windowOf(budget, nowMs).waitMs(budget.limit, nowMs);
+          if (waitMs > 0) return refused(budget.key, waitMs);
+          continue;
+        }
+        const held = tenant.heldFor(budget, nowMs);
+        if (held.available(nowMs) > 0) continue;
+        const waitMs = held.refusedForMs(nowMs);
         if (waitMs > 0) return refused(budget.key, waitMs);
+        short.push(held);
       }
       if (short.length === 0) {
         this.spendAll(tenantId, tenant, budgets, nowMs, background);
@@ -95,14 +101,6 @@ export class Meter {
         for (const held of short) held.waiting -= 1;
       }
     }
-  }
-
-  /** 0 when the budget has a unit here (or `short` now says none is held); else how long it is refused for. */
-  private refusedForMs(held: HeldBudget, nowMs: number, short: HeldBudget[]): number {
-    if (held.available(nowMs) > 0) return 0;
-    const waitMs = held.refusedForMs(nowMs);
-    if (waitMs === 0) short.push(held);
-    return waitMs;
   }
 
   private spendAll(
