@@ -90,7 +90,8 @@ describe("Meter", () => {
       clock.advance(20);
     }
     expect(waited).toBe(1);
-    expect(background.length).toBe(bank.calls - 1);
+    // Every ask is kept going in the background: other requests may wait on it.
+    expect(background.length).toBe(bank.calls);
     expect(bank.calls).toBeLessThan(25);
   });
 

@@ -96,7 +96,7 @@ export class Meter {
       if (asks === MAX_ASKS_PER_TAKE) return refused(short[0]!.budget.key, 1_000);
       for (const held of short) held.waiting += 1;
       try {
-        await this.ask(tenantId, tenant);
+        await this.ask(tenantId, tenant, background);
       } finally {
         for (const held of short) held.waiting -= 1;
       }
@@ -121,15 +121,15 @@ export class Meter {
       askAhead ||= held.wantsMore(nowMs);
     }
     // A failed ask ahead costs nothing: the next request that finds no unit asks again, and meets the failure itself.
-    if (askAhead && !tenant.asking) background(this.ask(tenantId, tenant).catch(() => {}));
+    if (askAhead && !tenant.asking) this.ask(tenantId, tenant, background).catch(() => {});
   }
 
   /**
    * One call to the ledger at a time per tenant: asks for every budget a request waits on or that
    * runs low, and carries back every ended lease, of any budget. A request that finds one under
-   * way waits for it.
+   * way waits for it; so the call is kept going past the end of the request that made it.
    */
-  private ask(tenantId: string, tenant: TenantMeter): Promise<void> {
+  private ask(tenantId: string, tenant: TenantMeter, background: Background): Promise<void> {
     if (tenant.asking) return tenant.asking;
     const askedAt = this.clock();
     const held = [...tenant.held.values()];
@@ -151,6 +151,7 @@ export class Meter {
       .finally(() => {
         tenant.asking = undefined;
       });
+    background(tenant.asking.catch(() => {}));
     return tenant.asking;
   }
 
