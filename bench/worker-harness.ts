@@ -20,6 +20,7 @@ export interface Stack {
   /** Each tenant's headers and live inputs. */
   tenants: Record<string, { headers: Record<string, string>; liveInputs: Record<string, string> }>;
   turnKey: { id: string; secret: string };
+  sfuApp: { id: string; secret: string };
   streamToken: string;
 }
 
@@ -112,6 +113,7 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
     liveInputs: seeded[tenantIds[0]!]!.liveInputs,
     tenants: seeded,
     turnKey: { id: turn.uid, secret: turn.key },
+    sfuApp: { id: sfu.uid, secret: sfu.secret },
     streamToken: token.value,
   };
 }

@@ -1,22 +1,28 @@
 import type { UpstreamShares } from "#contracts/worker/upstream-shares.ts";
 import { ApiError } from "./api-error.ts";
-import { type Budget, type TakeResult, type TenantBudget, tenantBudget } from "./durable/tenant-budget.ts";
+import type { Budget, TakeResult } from "./metering/ledger.ts";
 import type { Tenant } from "./tenants.ts";
 
 const SECOND_MS = 1_000;
 const MINUTE_MS = 60_000;
 
-/** The budgets a call is counted against, in the tenant's own object (keys are per tenant). */
+/** The budgets a call is counted against, in the tenant's own ledger (keys are per tenant). */
 export const BUDGETS = {
   credentials: (tenant: Tenant): Budget => ({
     key: "credentials",
     limit: tenant.limits.credentialsPerMinute,
     windowMs: MINUTE_MS,
   }),
+  /**
+   * An abuse limit with a key per user: too many keys, each used too rarely, to lease. Counted in
+   * each isolate on its own, so a user served by several isolates at once may mint the limit in
+   * each; the tenant's own limit and shares, which are leased, still bound them all.
+   */
   userCredentials: (tenant: Tenant, userId: string): Budget => ({
     key: `user:${userId}`,
     limit: tenant.limits.credentialsPerUserPerMinute,
     windowMs: MINUTE_MS,
+    perIsolate: true,
   }),
   cloudflareApi: (shares: UpstreamShares): Budget => ({
     key: "cloudflare-api",
@@ -73,14 +79,4 @@ export function refusalError(refusal: Refusal): ApiError {
     headers: { "retry-after": String(retryAfterSeconds) },
     details: { scope, budget, retry_after: retryAfterSeconds },
   });
-}
-
-/** Counts one call against the budgets in the tenant's object, or throws the 429 for the one spent. */
-export async function spend(
-  env: { TENANT_BUDGET: DurableObjectNamespace<TenantBudget> },
-  tenantId: string,
-  budgets: Budget[],
-): Promise<void> {
-  const result = await tenantBudget(env, tenantId).take(budgets);
-  if (!result.allowed) throw refusalError(refusalOf(result));
 }

@@ -96,7 +96,10 @@ export class Room extends DurableObject<unknown> {
    */
   async recordSession(sessionId: string, expiresAt: number): Promise<void> {
     await this.ctx.storage.put(SESSION_KEY_PREFIX + sessionId, expiresAt);
-    await this.keepWatching();
+    // The alarm already comes no later than every other minted session's expiry (or a busy room's
+    // next sweep): only this one's can move it earlier. Listing every minted session instead would
+    // make each new session of the room cost more than the last.
+    await this.alarmNoLaterThan(expiresAt);
   }
 
   /**
@@ -298,6 +301,10 @@ export class Room extends DurableObject<unknown> {
       await this.ctx.storage.deleteAlarm();
       return;
     }
+    await this.alarmNoLaterThan(due);
+  }
+
+  private async alarmNoLaterThan(due: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }

@@ -1,40 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import { SlidingWindow } from "./sliding-window.ts";
+import { describe, expect, it, vi } from "vitest";
 import { tenantBudget } from "./tenant-budget.ts";
-
-describe("SlidingWindow", () => {
-  it("admits up to the limit in any span of the window, and says when the next call may go", () => {
-    const window = new SlidingWindow(60_000);
-    const t0 = 6_000_000; // the start of a 3-second slot
-    for (let i = 0; i < 3; i++) {
-      expect(window.waitMs(3, t0 + i * 10_000)).toBe(0);
-      window.count(t0 + i * 10_000);
-    }
-    // The first call leaves the window with its slot, 21 slots (63 s) after the slot began.
-    expect(window.waitMs(3, t0 + 30_000)).toBe(33_000);
-    expect(window.waitMs(3, t0 + 62_999)).toBe(1);
-    expect(window.waitMs(3, t0 + 63_000)).toBe(0);
-    // A lowered limit applies at once.
-    expect(window.waitMs(1, t0 + 63_000)).toBe(18_000);
-  });
-
-  it("never lets more than the limit into any span of the window, wherever the calls fall", () => {
-    const windowMs = 1_000;
-    const window = new SlidingWindow(windowMs);
-    const admitted: number[] = [];
-    for (let t = 0; t < 10_000; t += 7 + (t % 13)) {
-      if (window.waitMs(50, t) === 0) {
-        window.count(t);
-        admitted.push(t);
-      }
-    }
-    for (const start of admitted) {
-      expect(admitted.filter((t) => t >= start && t < start + windowMs).length).toBeLessThanOrEqual(50);
-    }
-    expect(admitted.length).toBeGreaterThan(400);
-  });
-});
 
 describe("TenantBudget", () => {
   const budget = (name: string) => tenantBudget(env, name);
@@ -96,5 +62,27 @@ describe("TenantBudget", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(await storedKeys()).toBe(1);
+  });
+
+  it("leases over RPC, and keeps a leased minute budget in storage: held at the lease's end, then where it was spent", async () => {
+    const t0 = 15_000_000; // the start of a 3-second slot
+    const minute = { key: "credentials", limit: 10, windowMs: 60_000 };
+    const stub = budget("leased");
+    const [grant] = await stub.lease([{ budget: minute, want: 20 }], [], t0);
+    // Half the limit, for 12 s: 5 units × 12 s is a tenth of 10 units × 60 s.
+    expect(grant).toMatchObject({ key: "credentials", units: 5, ttlMs: 12_000 });
+    // Written about a second later, together with whatever else counted meanwhile.
+    const stored = (slots: unknown) =>
+      vi.waitFor(
+        async () =>
+          expect(
+            await runInDurableObject(stub, (_object, state) => state.storage.get("window:credentials")),
+          ).toEqual({ windowMs: 60_000, slots }),
+        { timeout: 5_000, interval: 100 },
+      );
+    await stored([{ index: 5_004, count: 5 }]);
+    const id = (grant as { id: string }).id;
+    expect(await stub.lease([], [{ id, spent: [[1_000, 2]] }], t0 + 2_000)).toEqual([]);
+    await stored([{ index: 5_000, count: 2 }]);
   });
 });

@@ -1,22 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
-import { SlidingWindow, type SlidingWindowState } from "./sliding-window.ts";
-
-/** A limit of `limit` calls in any `windowMs`, under `key`. */
-export interface Budget {
-  /** E.g. `credentials`, `user:<id>`, `session:<id>`: ids share the id pattern, so prefixes keep them apart. */
-  key: string;
-  limit: number;
-  windowMs: number;
-}
-
-export type TakeResult = { allowed: true } | { allowed: false; key: string; retryAfterSeconds: number };
+import {
+  type Budget,
+  BudgetLedger,
+  heldAfterGrantMs,
+  type LeaseAsk,
+  type LeaseGrant,
+  type Settlement,
+  type TakeResult,
+} from "../metering/ledger.ts";
+import { SlidingWindow, type SlidingWindowState } from "../metering/sliding-window.ts";
 
 /**
- * Windows longer than this are persisted. An idle object may leave memory after 10 s without
- * calls (docs/reference/cloudflare-api.md §6.5), by when a per-second window is empty anyway; a
- * longer one (a minute of minting, 5 minutes of the Cloudflare API share) would forget calls.
+ * An idle object may leave memory after 10 s without calls (docs/reference/cloudflare-api.md §6.5).
+ * A window whose counts can weigh on calls longer than that after the last call (a minute of
+ * minting, 5 minutes of the Cloudflare API share) is persisted; a per-second one, leases included,
+ * is empty by then anyway.
  */
-const MEMORY_ONLY_MAX_MS = 10_000;
+const IDLE_EVICTION_MS = 10_000;
+const persisted = (windowMs: number) => heldAfterGrantMs(windowMs) > IDLE_EVICTION_MS;
 /**
  * Persisted windows are written this long after a call counts, all together, not once per call
  * (a write per credential costs its caller about half a millisecond). The pending write keeps the
@@ -25,20 +26,19 @@ const MEMORY_ONLY_MAX_MS = 10_000;
 const WRITE_DELAY_MS = 1_000;
 const STORAGE_PREFIX = "window:";
 type StoredWindow = { windowMs: number; slots: SlidingWindowState };
-/** Beyond this many windows, empty ones are dropped: an empty window is what a new one would be. */
-const PRUNE_ABOVE = 1_000;
 /** The storage API deletes at most this many keys at once. */
 const STORAGE_DELETE_MAX_KEYS = 128;
 
 /**
- * One tenant's budgets, one object per tenant: credential minting (tenant and per user), and its
- * shares of the upstream budgets every tenant draws on (the Cloudflare API token, TURN issuance,
- * per SFU session). A call is counted against every budget it needs, or against none.
+ * One tenant's budgets, one object per tenant: credential minting (per tenant), and its shares of
+ * the upstream budgets every tenant draws on (the Cloudflare API token, TURN issuance, per SFU
+ * session). Calls are counted one by one (`take`: the status holder's reads) or leased in batches
+ * to the isolates that serve the tenant (`lease`: the credential routes), see `BudgetLedger`.
  */
 export class TenantBudget extends DurableObject<unknown> {
-  private readonly windows = new Map<string, SlidingWindow>();
+  private readonly ledger = new BudgetLedger((key, window) => this.counted(key, window));
   /** Persisted windows counted into since the last write. */
-  private readonly unwritten = new Set<string>();
+  private readonly unwritten = new Map<string, SlidingWindow>();
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: unknown) {
@@ -46,56 +46,47 @@ export class TenantBudget extends DurableObject<unknown> {
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.list<StoredWindow>({ prefix: STORAGE_PREFIX });
       for (const [name, { windowMs, slots }] of stored) {
-        this.windows.set(name.slice(STORAGE_PREFIX.length), new SlidingWindow(windowMs, slots));
+        this.ledger.restore(name.slice(STORAGE_PREFIX.length), new SlidingWindow(windowMs, slots));
       }
     });
   }
 
   /** Counts one call against every budget, or against none when any of them is spent. */
   take(budgets: Budget[], nowMs: number = Date.now()): TakeResult {
-    for (const budget of budgets) {
-      const waitMs = this.windowOf(budget).waitMs(budget.limit, nowMs);
-      if (waitMs > 0) {
-        return { allowed: false, key: budget.key, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
-      }
-    }
-    for (const budget of budgets) {
-      this.windowOf(budget).count(nowMs);
-      if (budget.windowMs > MEMORY_ONLY_MAX_MS) this.unwritten.add(budget.key);
-    }
-    if (this.unwritten.size > 0) this.writeTimer ??= setTimeout(() => void this.write(), WRITE_DELAY_MS);
-    if (this.windows.size > PRUNE_ABOVE) this.prune(nowMs);
-    return { allowed: true };
+    const result = this.ledger.take(budgets, nowMs);
+    this.prune(nowMs);
+    return result;
+  }
+
+  /** Settles the leases an isolate is done with, then leases it what it asks for, within each limit. */
+  lease(asks: LeaseAsk[], settlements: Settlement[], nowMs: number = Date.now()): LeaseGrant[] {
+    const grants = this.ledger.lease(asks, settlements, nowMs);
+    this.prune(nowMs);
+    return grants;
+  }
+
+  private counted(key: string, window: SlidingWindow): void {
+    if (!persisted(window.windowMs)) return;
+    this.unwritten.set(key, window);
+    this.writeTimer ??= setTimeout(() => void this.write(), WRITE_DELAY_MS);
   }
 
   private async write(): Promise<void> {
-    const entries = [...this.unwritten].map((key): [string, StoredWindow] => {
-      const window = this.windows.get(key)!;
-      return [`${STORAGE_PREFIX}${key}`, { windowMs: window.windowMs, slots: window.toJSON() }];
-    });
+    const entries = [...this.unwritten].map(([key, window]): [string, StoredWindow] => [
+      `${STORAGE_PREFIX}${key}`,
+      { windowMs: window.windowMs, slots: window.toJSON() },
+    ]);
     this.unwritten.clear();
     this.writeTimer = undefined;
     await this.ctx.storage.put(Object.fromEntries(entries));
   }
 
-  /** The budget's window; one whose length changed (a new config) starts afresh. */
-  private windowOf(budget: Budget): SlidingWindow {
-    let window = this.windows.get(budget.key);
-    if (window?.windowMs !== budget.windowMs) {
-      window = new SlidingWindow(budget.windowMs);
-      this.windows.set(budget.key, window);
-    }
-    return window;
-  }
-
   /** Drops the empty windows, stored ones included (a user's minting window, a session's). */
   private prune(nowMs: number): void {
     const stored: string[] = [];
-    for (const [key, window] of this.windows) {
-      if (!window.isEmpty(nowMs)) continue;
-      this.windows.delete(key);
+    for (const [key, window] of this.ledger.prune(nowMs)) {
       this.unwritten.delete(key);
-      if (window.windowMs > MEMORY_ONLY_MAX_MS) stored.push(`${STORAGE_PREFIX}${key}`);
+      if (persisted(window.windowMs)) stored.push(`${STORAGE_PREFIX}${key}`);
     }
     for (let i = 0; i < stored.length; i += STORAGE_DELETE_MAX_KEYS) {
       void this.ctx.storage.delete(stored.slice(i, i + STORAGE_DELETE_MAX_KEYS));

@@ -1,14 +1,16 @@
 import { createMiddleware } from "hono/factory";
-import { BUDGETS, spend } from "../budgets.ts";
+import { BUDGETS } from "../budgets.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import type { Budget } from "../durable/tenant-budget.ts";
 import type { AppEnv } from "../env.ts";
+import type { Budget } from "../metering/ledger.ts";
+import { spend } from "../metering/worker-meter.ts";
 import { sharesOf } from "../tenants.ts";
 
 /**
  * Credential minting limits, per tenant and per user (the validated body's `user_id`), and, for a
- * route that mints TURN credentials, the tenant's share of TURN issuance: counted in one call to
- * the tenant's budget object. Runs after validation, so that a refused request spends nothing.
+ * route that mints TURN credentials, the tenant's share of TURN issuance: counted against what
+ * this isolate holds of the tenant's budgets, all or none. Runs after validation, so that a
+ * refused request spends nothing.
  */
 export const limitMinting = (upstream: { turn: boolean }) =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -20,6 +22,6 @@ export const limitMinting = (upstream: { turn: boolean }) =>
       const { TENANTS } = requireConfig(c.env, NEEDS.tenantAuth);
       budgets.push(BUDGETS.turn(sharesOf(TENANTS, tenant.id)!));
     }
-    await spend(c.env, tenant.id, budgets);
+    await spend(c, tenant.id, budgets);
     await next();
   });

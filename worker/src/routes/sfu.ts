@@ -44,7 +44,7 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
   const proxy = (c: Context<AppEnv>) =>
     new SfuClient(requireConfig(c.env, NEEDS.sfu), {
       ...upstream,
-      admitRetry: () => admitSessionCall(c.env, c.get("roomMember")),
+      admitRetry: () => admitSessionCall(c, c.get("roomMember")),
     });
 
   mount(app, API_ROUTES.sfuSession, limitMinting({ turn: false }), async (c, { body }) => {

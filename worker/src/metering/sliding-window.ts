@@ -1,5 +1,5 @@
 /** A window is counted in this many slots (plus the current one): it errs on the safe side by 1/SLOTS. */
-const SLOTS = 20;
+export const SLOTS = 20;
 
 /** What a window keeps, and its holder persists: the non-empty slots, oldest first. */
 export type SlidingWindowState = { index: number; count: number }[];
@@ -8,6 +8,9 @@ export type SlidingWindowState = { index: number; count: number }[];
  * Calls over the last `windowMs`, counted in slots of `windowMs / SLOTS`. A call is admitted while
  * the slots that could still fall within one window of it hold fewer than the limit, so no span of
  * `windowMs` ever holds more than the limit: the guarantee Cloudflare's own limits ask for.
+ *
+ * A count may be placed ahead of now: a lease's units are held at its expiry, the latest they may
+ * be spent, so that they weigh on every window they could fall in until they are settled.
  */
 export class SlidingWindow {
   private slots: SlidingWindowState;
@@ -19,10 +22,15 @@ export class SlidingWindow {
     this.slots = state.map((slot) => ({ ...slot }));
   }
 
+  /** What counts against a call at `nowMs`: every slot it could share a window with, later ones included. */
+  used(nowMs: number): number {
+    this.forget(nowMs);
+    return this.slots.reduce((sum, slot) => sum + slot.count, 0);
+  }
+
   /** 0 when a call at `nowMs` is within `limit`; else how long until one is, in ms. */
   waitMs(limit: number, nowMs: number): number {
-    this.forget(nowMs);
-    let used = this.slots.reduce((sum, slot) => sum + slot.count, 0);
+    let used = this.used(nowMs);
     if (used < limit) return 0;
     for (const slot of this.slots) {
       used -= slot.count;
@@ -31,13 +39,25 @@ export class SlidingWindow {
     return this.windowMs; // not reached for a limit of at least 1
   }
 
-  /** Counts a call at `nowMs`. */
-  count(nowMs: number): void {
+  /** Counts `n` calls at `atMs` (now, or the latest a lease may spend them). */
+  count(atMs: number, n = 1): void {
+    const index = this.slotOf(atMs);
+    const at = this.slots.findLastIndex((slot) => slot.index <= index);
+    if (this.slots[at]?.index === index) this.slots[at].count += n;
+    else this.slots.splice(at + 1, 0, { index, count: n });
+  }
+
+  /**
+   * Takes back up to `n` calls counted at `atMs`; false, taking nothing, when that slot has left
+   * the window since (nothing of it weighs on any call any more).
+   */
+  uncount(atMs: number, n: number, nowMs: number): boolean {
     this.forget(nowMs);
-    const current = this.slotOf(nowMs);
-    const last = this.slots.at(-1);
-    if (last?.index === current) last.count += 1;
-    else this.slots.push({ index: current, count: 1 });
+    const slot = this.slots.find((s) => s.index === this.slotOf(atMs));
+    if (!slot) return false;
+    slot.count -= Math.min(n, slot.count);
+    if (slot.count === 0) this.slots.splice(this.slots.indexOf(slot), 1);
+    return true;
   }
 
   /** Whether the window holds nothing any more: dropping it loses nothing. */
