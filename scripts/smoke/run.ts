@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import type { BackoffOptions } from "#infra/api/backoff.ts";
 import { CouldNotRun } from "../lib/cli.ts";
 import type { Progress } from "../lib/progress.ts";
-import { type BackoffOptions, RetriesExhausted, retryUntil } from "../lib/retry.ts";
+import { RetriesExhausted, retryUntil } from "../lib/retry.ts";
 import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
 import { anyProbe, NO_PROBES, PROBE_TIMEOUT_MS, type ProbeSelection, runProbes } from "../probes/plan.ts";
 import type { ProbeResult } from "../probes/probe.ts";
