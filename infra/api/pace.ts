@@ -106,7 +106,7 @@ const PROCESS_PACE = Symbol.for("realtime-stack.api-pace.v1");
  */
 export function processPace(share: number): ApiPace {
   const host = globalThis as { [PROCESS_PACE]?: ApiPace };
-  const pace = (host[PROCESS_PACE] ??= new ApiPace(share));
-  pace.setShare(share);
-  return pace;
+  host[PROCESS_PACE] ??= new ApiPace(share);
+  host[PROCESS_PACE].setShare(share);
+  return host[PROCESS_PACE];
 }
