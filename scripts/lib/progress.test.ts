@@ -42,6 +42,41 @@ describe("progress output", () => {
     expect(closed).toMatch(/health\s+.*passed/);
   });
 
+  it("shows a row that stands for many steps with its count: live on a terminal, a line per change in a pipe", () => {
+    const pipe = capture(false);
+    const logged = createProgress({ json: false, out: pipe.out });
+    const tty = capture(true);
+    const live = createProgress({ json: false, out: tty.out });
+    for (const progress of [logged, live]) {
+      progress.set({
+        name: "keys",
+        status: "running",
+        attempts: 1,
+        count: { done: 1, total: 3_000 },
+        detail: "a/x",
+      });
+      progress.set({
+        name: "keys",
+        status: "running",
+        attempts: 1,
+        count: { done: 2, total: 3_000 },
+        detail: "a/x",
+      });
+      progress.set({
+        name: "keys",
+        status: "running",
+        attempts: 1,
+        count: { done: 3, total: 3_000 },
+        detail: "b/y",
+      });
+      progress.close();
+    }
+    const lines = pipe.text().trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\[\s*\d+\.\ds\] keys: running \[3\/3,000\] — b\/y$/);
+    expect(tty.text()).toMatch(/keys\s+running\s+3\/3,000\s+b\/y\n$/);
+  });
+
   it("prints nothing for --json", () => {
     const { out, text } = capture(false);
     const progress = createProgress({ json: true, out });

@@ -10,7 +10,14 @@ export interface ProgressRow {
   durationMs?: number;
   /** What is happening, or why it failed. Never a secret. */
   detail?: string;
+  /** For a row that stands for many steps: how many are done, of how many when known. */
+  count?: { done: number; total?: number };
 }
+
+const formatCount = (count: ProgressRow["count"]) =>
+  count === undefined
+    ? ""
+    : `${count.done.toLocaleString("en-US")}${count.total === undefined ? " done" : `/${count.total.toLocaleString("en-US")}`}`;
 
 export interface Progress {
   set(row: ProgressRow): void;
@@ -91,8 +98,9 @@ class LiveTable implements Progress {
       const icon =
         row.status === "running" ? chalk.cyan(SPINNER[this.frame % SPINNER.length]) : ICON[row.status];
       const attempts = row.attempts > 1 ? `×${row.attempts}` : "";
-      const head = `${icon} ${row.name.padEnd(nameWidth)}  ${COLOR[row.status](row.status.padEnd(8))} ${attempts.padEnd(4)} ${formatMs(row.durationMs).padStart(7)}`;
-      const room = width - (nameWidth + 26);
+      const count = row.count ? ` ${formatCount(row.count)}` : "";
+      const head = `${icon} ${row.name.padEnd(nameWidth)}  ${COLOR[row.status](row.status.padEnd(8))} ${attempts.padEnd(4)} ${formatMs(row.durationMs).padStart(7)}${count}`;
+      const room = width - (nameWidth + 26 + count.length);
       const detail = row.detail && room > 8 ? `  ${chalk.dim(truncate(row.detail, room))}` : "";
       return head + detail;
     });
@@ -101,7 +109,10 @@ class LiveTable implements Progress {
   }
 }
 
-/** One line per change of state: for CI logs and pipes. */
+/**
+ * One line per change of state: for CI logs and pipes. A row that stands for many steps prints a
+ * line for each step that changes its detail; steps that only move its count print nothing.
+ */
 class PlainLog implements Progress {
   private readonly last = new Map<string, { status: RowStatus; detail: string | undefined }>();
   private readonly startedAt = Date.now();
@@ -120,7 +131,10 @@ class PlainLog implements Progress {
       row.status === "passed" || row.status === "failed"
         ? ` (${row.attempts} attempt${row.attempts === 1 ? "" : "s"}, ${formatMs(row.durationMs)})`
         : "";
-    this.out.write(`${at} ${row.name}: ${row.status}${timing}${row.detail ? ` — ${row.detail}` : ""}\n`);
+    const count = row.count ? ` [${formatCount(row.count)}]` : "";
+    this.out.write(
+      `${at} ${row.name}: ${row.status}${count}${timing}${row.detail ? ` — ${row.detail}` : ""}\n`,
+    );
   }
 
   note(line: string): void {
