@@ -14,7 +14,7 @@ export class CloudflareApiError extends Error {
     /**
      * A call that changes something (a POST) failed in a way that does not say whether Cloudflare
      * carried it out: no answer, a reset connection, a 5xx, an unreadable success. Retrying it
-     * blindly may do it twice; the caller must look first (host/reconcile.ts does, for creates).
+     * blindly may do it twice; the caller must look first (api/only-once.ts).
      */
     readonly outcomeUnknown = false,
     /** How long the answer asked us to wait (a 429's Retry-After). */

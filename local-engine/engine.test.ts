@@ -557,7 +557,7 @@ describe("an API that fails on the way: retried, and never a second object", () 
       }),
     });
     await expect(run).rejects.toThrow(
-      /the create's answer was lost .* looking for what it made failed \(an input without meta cannot be told from any other\)\. Cloudflare may hold one the state does not know: find the account's live input with this meta/,
+      /the answer was lost .* looking for what the call did failed \(an input without meta cannot be told from any other\)\. Cloudflare may hold a live input the state does not know: find the one with this meta/,
     );
     expect(liveInputs()).toHaveLength(1);
   });

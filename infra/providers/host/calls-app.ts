@@ -7,9 +7,9 @@ import {
   turnKeyWithKey,
 } from "#contracts/cloudflare/calls.ts";
 import { cfTag } from "#contracts/ids.ts";
+import { onlyOnce } from "../../api/only-once.ts";
 import type { CloudflareRest } from "../../cloudflare-rest.ts";
 import { type CloudflareKind, isNotFound } from "./lifecycle.ts";
-import { createOnce } from "./reconcile.ts";
 
 /** A TURN key or SFU app: a name, the account, and optionally an existing one to adopt with its secret. */
 const callsAppInputs = z.strictObject({
@@ -99,11 +99,11 @@ function callsAppKind({
       const name = inputs.name ?? "";
       const uids = async () =>
         new Set((await api.call("GET", path(inputs.accountId), z.array(plain))).map((i) => i.uid));
-      const item = await createOnce(`${what} "${name}"`, {
+      const item = await onlyOnce(`${what} "${name}"`, {
         before: uids,
-        create: () => api.call("POST", path(inputs.accountId), withSecret, { name }),
+        attempt: () => api.call("POST", path(inputs.accountId), withSecret, { name }),
         reconcile: (before) => clearLost(api, inputs.accountId, name, before),
-        orphanHint: `delete the account's ${what} named "${name}" that no state holds: its secret was never seen`,
+        unresolved: `Cloudflare may hold a ${what} named "${name}" that no state holds, whose secret nobody saw: delete it`,
       });
       return { id: item.uid, outs: outputs(inputs, item, (item as Record<string, string>)[secretField]!) };
     },

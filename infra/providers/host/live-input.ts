@@ -1,9 +1,9 @@
 import * as z from "zod/mini";
 import { type LiveInput, liveInput, liveInputList, liveInputWrite } from "#contracts/cloudflare/stream.ts";
 import { cfTag } from "#contracts/ids.ts";
+import { onlyOnce } from "../../api/only-once.ts";
 import type { CloudflareRest } from "../../cloudflare-rest.ts";
 import { type CloudflareKind, deepEqual, isNotFound } from "./lifecycle.ts";
-import { createOnce } from "./reconcile.ts";
 
 /** The inputs: the Stream API's own create/update body, the account, and optionally a uid to adopt. */
 const liveInputInputs = z.strictObject({
@@ -113,14 +113,14 @@ export const liveInputKind: CloudflareKind<LiveInputInputs, LiveInputOutputs> = 
       });
       return { id: uid, outs };
     }
-    const outs = await createOnce(`live input ${JSON.stringify(inputs.meta ?? {})}`, {
+    const outs = await onlyOnce(`live input ${JSON.stringify(inputs.meta ?? {})}`, {
       before: async () => undefined,
-      create: async () => ({
+      attempt: async () => ({
         ...inputs,
         ...computed(await api.call("POST", path(inputs.accountId), liveInput, body(inputs))),
       }),
       reconcile: () => takeOverLost(api, inputs),
-      orphanHint: `find the account's live input with this meta, then adopt it (realtime-stack:adopt.liveInputs) or delete it before the next up`,
+      unresolved: `Cloudflare may hold a live input the state does not know: find the one with this meta, then adopt it (realtime-stack:adopt.liveInputs) or delete it before the next up`,
     });
     return { id: outs.uid, outs };
   },
