@@ -113,6 +113,11 @@ export class CloudflareRest {
     this.clock = options.retry?.clock ?? realClock;
   }
 
+  /** The pace this client's calls wait for, for callers that plan around it (how long N calls take). */
+  get pace(): ApiPace | undefined {
+    return this.options.pace;
+  }
+
   async call<T extends z.core.$ZodType>(
     method: string,
     path: string,

@@ -144,6 +144,48 @@ class PlainLog implements Progress {
   close(): void {}
 }
 
+/**
+ * Rows whose names start with `prefix` shown as one row, `name`, counting them as they end: what a
+ * run of thousands of like steps (a channel check each) needs, where one row each would be a wall.
+ * In a pipe, each step that ends is one line; on a terminal, the one row moves.
+ */
+export function groupedProgress(
+  progress: Progress,
+  group: { prefix: string; name: string; total: number },
+): Progress {
+  const started = performance.now();
+  let passed = 0;
+  let failed = 0;
+  const show = (status: RowStatus, detail?: string) =>
+    progress.set({
+      name: group.name,
+      status,
+      attempts: 1,
+      durationMs: performance.now() - started,
+      count: { done: passed + failed, total: group.total },
+      ...(detail ? { detail } : {}),
+    });
+  return {
+    set(row) {
+      if (!row.name.startsWith(group.prefix)) return progress.set(row);
+      if (row.status !== "passed" && row.status !== "failed") {
+        if (passed + failed === 0) show("running");
+        return;
+      }
+      if (row.status === "passed") passed += 1;
+      else failed += 1;
+      const which = row.name.slice(group.prefix.length);
+      if (passed + failed < group.total) {
+        show("running", `${which} ${row.status}${row.status === "failed" ? `: ${row.detail ?? ""}` : ""}`);
+      } else {
+        show(failed > 0 ? "failed" : "passed", `${passed} passed, ${failed} failed`);
+      }
+    },
+    note: (line) => progress.note(line),
+    close: () => progress.close(),
+  };
+}
+
 /** For --json, and for checks run inside another step. */
 export const silentProgress: Progress = { set() {}, note() {}, close() {} };
 

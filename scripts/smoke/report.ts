@@ -1,5 +1,6 @@
 import { formatMs } from "../lib/progress.ts";
 import { describeLatencies } from "../probes/probe.ts";
+import { describeCoverage } from "./channel-sample.ts";
 import type { SmokeReport } from "./run.ts";
 
 /** What smoke's and deploy's verdicts both count and list. */
@@ -27,14 +28,17 @@ export function smokeTally(report: SmokeReport) {
 export function smokeSummary(report: SmokeReport): string {
   const tally = smokeTally(report);
   const total = report.checks.length;
+  const channels = describeCoverage(report.channels, report.channels.pace);
   if (tally.failedChecks.length === 0 && tally.failedProbes.length === 0) {
     return [
       `Smoke passed: ${total}/${total} checks${report.probes?.length ? ` and ${tally.passedProbes} probes` : ""} against ${report.target} in ${formatMs(report.durationMs)}.`,
+      channels,
       ...tally.probeLines,
     ].join("\n");
   }
   return [
     `Smoke FAILED: ${tally.failedChecks.length} of ${total} checks${tally.failedProbeCount} against ${report.target} (${formatMs(report.durationMs)}):`,
+    channels,
     ...tally.failedChecks.map(
       (c) => `  ✗ ${c.name} (${c.attempts} attempt${c.attempts === 1 ? "" : "s"}): ${c.error}`,
     ),
