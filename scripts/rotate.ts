@@ -40,7 +40,8 @@ ${STACK_FLAGS_USAGE}
                        details, their secrets only with --show-secrets.
 
 Exit codes: 0 done (or nothing to do), 1 a rotation failed or was rolled back,
-2 could not run (arguments, unreachable stack, other changes pending).`;
+2 could not run (arguments, unreachable stack, other changes pending) or a stream-key run was
+interrupted (the same command continues it).`;
 
 const options = z.object({
   only: z
@@ -117,6 +118,7 @@ await runCli(USAGE, async () => {
   });
   try {
     if (streamKeys) {
+      progress.note(`Rotating ingest keys on ${driver.description}`);
       const interrupt = interruptSignal();
       try {
         const report = await rotateStreamKeys(driver, {

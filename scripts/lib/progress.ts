@@ -127,10 +127,10 @@ class PlainLog implements Progress {
     // A retry loop repeating the same failure says nothing new until it ends.
     if (previous?.status === row.status && previous.detail === row.detail) return;
     const at = `[${((Date.now() - this.startedAt) / 1000).toFixed(1).padStart(5)}s]`;
-    const timing =
-      row.status === "passed" || row.status === "failed"
-        ? ` (${row.attempts} attempt${row.attempts === 1 ? "" : "s"}, ${formatMs(row.durationMs)})`
-        : "";
+    const ended = row.status === "passed" || row.status === "failed";
+    // A row of many steps has no attempts of its own: its count says what it did.
+    const attempts = row.count ? "" : `${row.attempts} attempt${row.attempts === 1 ? "" : "s"}, `;
+    const timing = ended ? ` (${attempts}${formatMs(row.durationMs)})` : "";
     const count = row.count ? ` [${formatCount(row.count)}]` : "";
     this.out.write(
       `${at} ${row.name}: ${row.status}${count}${timing}${row.detail ? ` — ${row.detail}` : ""}\n`,

@@ -38,11 +38,11 @@ export function smokeSummary(report: SmokeReport): string {
   }
   return [
     `Smoke FAILED: ${tally.failedChecks.length} of ${total} checks${tally.failedProbeCount} against ${report.target} (${formatMs(report.durationMs)}):`,
-    channels,
     ...tally.failedChecks.map(
       (c) => `  ✗ ${c.name} (${c.attempts} attempt${c.attempts === 1 ? "" : "s"}): ${c.error}`,
     ),
     ...tally.failedProbes.map((p) => `  ✗ ${p.name}: ${p.error}`),
     ...tally.probeLines,
+    channels,
   ].join("\n");
 }
