@@ -54,6 +54,18 @@ describe("parseStackConfig", () => {
     expect(config.realtimeApiBase).toBe("https://rtc.live.cloudflare.com/v1");
   });
 
+  it("shares the deploy token's budget out by default and refuses shares that add up to more than it", () => {
+    expect(parseStackConfig(raw(minimal())).deployApi).toEqual({
+      share: 0.75,
+      scriptShare: 0.2,
+      retryDeadlineSeconds: 600,
+    });
+    expect(problems({ ...minimal(), deployApi: { share: 0.9, scriptShare: 0.2 } })).toEqual([
+      "realtime-stack:deployApi: share + scriptShare must not exceed 1: both come out of the deploy token's one budget",
+    ]);
+    expect(problems({ ...minimal(), deployApi: { share: 0, retries: 3 } })).toHaveLength(2);
+  });
+
   it("takes local API bases without their trailing slash", () => {
     const config = parseStackConfig(raw({ ...minimal(), apiBase: "http://127.0.0.1:8787/client/v4/" }));
     expect(config.apiBase).toBe("http://127.0.0.1:8787/client/v4");
@@ -95,7 +107,7 @@ describe("parseStackConfig", () => {
     [
       "an unknown top-level key",
       { tenant: [] },
-      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, notifications, probe, adopt, apiBase, realtimeApiBase)",
+      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, notifications, probe, adopt, deployApi, apiBase, realtimeApiBase)",
     ],
     [
       "a structured key given as a plain string",

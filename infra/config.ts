@@ -5,6 +5,7 @@ import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
 import { cfTag, id } from "#contracts/ids.ts";
 import { DEFAULT_CF_API_BASE, DEFAULT_REALTIME_API_BASE, tenantLimits } from "#contracts/worker/bindings.ts";
 import { oversubscribedBudgets } from "#contracts/worker/upstream-shares.ts";
+import { deployApiSettings } from "./api/deploy-api.ts";
 
 /** The project name in Pulumi.yaml, which is also the namespace of every key below. */
 export const CONFIG_NAMESPACE = "realtime-stack";
@@ -164,6 +165,12 @@ const stackConfigSchema = z.strictObject({
     .strictObject({ enabled: z.boolean().default(true), onDeploy: z.boolean().default(false) })
     .prefault({}),
   adopt: adoptSchema,
+  /**
+   * How the deploy token's budget is shared between this project's providers and the scripts, and
+   * how long one call retries (api/deploy-api.ts). The providers read it themselves; it is here so
+   * that a mistake in it is reported with every other before anything is registered.
+   */
+  deployApi: z.prefault(deployApiSettings, {}),
   /** Local runs point the Worker at the emulator; left unset, Cloudflare itself. */
   apiBase: apiBase.default(DEFAULT_CF_API_BASE),
   realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
@@ -177,7 +184,15 @@ export type StackConfig = Omit<ParsedStackConfig, "signingSecret" | "webhookSecr
 };
 
 type Key = keyof ParsedStackConfig;
-const STRUCTURED: readonly Key[] = ["tenants", "worker", "rotation", "notifications", "probe", "adopt"];
+const STRUCTURED: readonly Key[] = [
+  "tenants",
+  "worker",
+  "rotation",
+  "notifications",
+  "probe",
+  "adopt",
+  "deployApi",
+];
 const SECRET_KEYS: readonly Key[] = ["signingSecret", "webhookSecret"];
 const KEYS = Object.keys(stackConfigSchema.shape) as Key[];
 

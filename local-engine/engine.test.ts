@@ -9,7 +9,11 @@ import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { scopedToken } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { REALTIME_TURN_KEY, RealtimeTurnKey } from "#infra/providers/realtime-turn-key.ts";
-import { STREAM_LIVE_INPUT, StreamLiveInput } from "#infra/providers/stream-live-input.ts";
+import {
+  STREAM_LIVE_INPUT,
+  StreamLiveInput,
+  type StreamLiveInputArgs,
+} from "#infra/providers/stream-live-input.ts";
 import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
@@ -83,6 +87,21 @@ const engine = (withToken = () => token) => ({
 const apply = (channels: Channel[], turnKeys: string[] = []) =>
   applyProgram({ ...engine(), program: program(channels, turnKeys) });
 
+/** A program of one live input, "a", with no meta unless the settings give one. */
+const applyInput = (settings: Partial<StreamLiveInputArgs>) =>
+  applyProgram({
+    ...engine(),
+    program: async () => ({
+      uid: new StreamLiveInput("a", {
+        accountId: emu.accountId,
+        meta: {},
+        enabled: true,
+        recording: { mode: "off" },
+        ...settings,
+      }).uid,
+    }),
+  });
+
 const ops = (steps: Step[]) => steps.map((s) => `${s.op}:${s.name}`);
 const liveInputs = () => emu.stores.stream.list();
 const liveInput = (uid: string) => emu.stores.stream.get(uid);
@@ -126,7 +145,9 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
   it("deletes the input of a channel the program no longer declares, last", async () => {
     const first = await apply([{ name: "a" }, { name: "b" }]);
     const next = await apply([{ name: "a" }, { name: "c" }]);
-    expect(ops(next.steps)).toEqual(["same:a", "create:c", "delete:b"]);
+    // a and c register at once, and either may finish first; the delete waits for both.
+    expect(ops(next.steps).slice(0, 2).sort()).toEqual(["create:c", "same:a"]);
+    expect(ops(next.steps).at(-1)).toBe("delete:b");
     expect(liveInput(uids(first.outputs)[1]!)).toBeUndefined();
     expect(
       liveInputs()
@@ -246,18 +267,7 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
   });
 
   it("refuses bad inputs at check, with the contract's message, creating nothing", async () => {
-    const bad = applyProgram({
-      ...engine(),
-      program: async () => ({
-        uid: new StreamLiveInput("a", {
-          accountId: emu.accountId,
-          meta: {},
-          enabled: true,
-          recording: { mode: "automatic" },
-          deleteRecordingAfterDays: 7,
-        }).uid,
-      }),
-    });
+    const bad = applyInput({ recording: { mode: "automatic" }, deleteRecordingAfterDays: 7 });
     await expect(bad).rejects.toThrow(
       "check failed: deleteRecordingAfterDays: live input: Too small: expected number to be >=30",
     );
@@ -416,14 +426,15 @@ describe("interruptions", () => {
       method: "PUT",
       path: `/client/v4/accounts/*/stream/live_inputs/${b}`,
       count: 1,
-      action: { type: "status", status: 500 },
+      // A refusal: a 5xx on a PUT would be retried, and the run would not fail.
+      action: { type: "status", status: 400 },
     });
     await expect(
       apply([
         { name: "a", lowLatency: true },
         { name: "b", lowLatency: true },
       ]),
-    ).rejects.toThrow(/HTTP 500/);
+    ).rejects.toThrow(/HTTP 400/);
     const state = loadState(stateFile, "test");
     const recorded = (n: string) => state.resources[`${STREAM_LIVE_INPUT}::${n}`]!.inputs.preferLowLatency;
     expect([liveInput(a!)?.preferLowLatency, liveInput(b!)?.preferLowLatency]).toEqual([
@@ -440,16 +451,131 @@ describe("interruptions", () => {
     expect(uids(retry.outputs)).toEqual([a, b]);
   });
 
-  it("a failed create stops the run; the next run creates it", async () => {
+  it("a refused create stops the run; the next run creates it", async () => {
     await admin.addFault({
       method: "POST",
       path: "/client/v4/accounts/*/stream/live_inputs",
       count: 1,
-      action: { type: "status", status: 500 },
+      action: { type: "status", status: 400 },
     });
-    await expect(apply([{ name: "a" }])).rejects.toThrow(/HTTP 500/);
+    await expect(apply([{ name: "a" }])).rejects.toThrow(/HTTP 400/);
     expect(liveInputs()).toHaveLength(0);
     const retry = await apply([{ name: "a" }]);
     expect(ops(retry.steps)).toEqual(["create:a"]);
+  });
+});
+
+describe("an API that fails on the way: retried, and never a second object", () => {
+  const LIVE_INPUTS = "/client/v4/accounts/*/stream/live_inputs";
+  const TURN_KEYS = "/client/v4/accounts/*/calls/turn_keys";
+  const logged = async (method: string, path: string) =>
+    (await admin.requests({ method })).filter((r) => r.path.startsWith(path.replace("*", emu.accountId)));
+
+  it("a 429 with Retry-After: the create waits as long as asked, then succeeds", async () => {
+    await admin.addFault({
+      method: "POST",
+      path: LIVE_INPUTS,
+      count: 1,
+      action: { type: "rate_limit", retryAfter: 1 },
+    });
+    const { steps } = await apply([{ name: "a" }]);
+    expect(ops(steps)).toEqual(["create:a"]);
+    expect(liveInputs()).toHaveLength(1);
+    const [refused, created] = await logged("POST", LIVE_INPUTS);
+    expect([refused?.status, created?.status]).toEqual([429, 200]);
+    expect(Date.parse(created!.time) - Date.parse(refused!.time)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it("a 5xx on an update, and a connection cut on a refresh, are sent again", async () => {
+    const first = await apply([{ name: "a" }]);
+    const [uid] = uids(first.outputs);
+    const input = `${LIVE_INPUTS}/${uid}`;
+    await admin.addFault({ method: "PUT", path: input, count: 1, action: { type: "status", status: 502 } });
+    const next = await apply([{ name: "a", lowLatency: true }]);
+    expect(ops(next.steps)).toEqual(["update:a"]);
+    expect(liveInput(uid!)?.preferLowLatency).toBe(true);
+    expect((await logged("PUT", input)).map((r) => r.status)).toEqual([502, 200]);
+
+    await admin.addFault({ method: "GET", path: input, count: 1, action: { type: "lose_answer" } });
+    expect(ops(await refreshState(engine()))).toEqual(["same:a"]);
+    expect((await logged("GET", input)).map((r) => r.fault ?? "answered")).toEqual([
+      "lose_answer",
+      "answered",
+    ]);
+  });
+
+  for (const as of ["reset", 502] as const) {
+    it(`a create whose answer is lost (${as}) becomes the live input it made: one input, the state's`, async () => {
+      await admin.addFault({
+        method: "POST",
+        path: LIVE_INPUTS,
+        count: 1,
+        action: { type: "lose_answer", as },
+      });
+      const { steps, outputs } = await apply([{ name: "a" }]);
+      expect(ops(steps)).toEqual(["create:a"]);
+      const [made] = liveInputs();
+      expect(liveInputs()).toHaveLength(1);
+      expect(uids(outputs)).toEqual([made!.uid]);
+      expect(outputs.streamKeys).toEqual([made!.streamKey]);
+      expect((await logged("POST", LIVE_INPUTS)).map((r) => r.fault ?? "answered")).toEqual(["lose_answer"]);
+    });
+  }
+
+  it("a TURN key whose create answer is lost is deleted and made again: its secret was never seen", async () => {
+    await admin.addFault({ method: "POST", path: TURN_KEYS, count: 1, action: { type: "lose_answer" } });
+    const { steps, state } = await apply([], ["turn-a-g1"]);
+    expect(ops(steps)).toEqual(["create:turn-a-g1"]);
+    const keys = turnKeys();
+    expect(keys).toHaveLength(1);
+    const held = state.resources[`${REALTIME_TURN_KEY}::turn-a-g1`]!.outputs;
+    expect([held.uid, held.key]).toEqual([keys[0]!.uid, keys[0]!.secret]);
+    const writes = (await admin.requests())
+      .filter((r) => r.path.includes("/calls/turn_keys"))
+      .map((r) => `${r.method}${r.fault ? ` (${r.fault})` : ""}`);
+    expect(writes).toEqual(["GET", "POST (lose_answer)", "GET", "DELETE", "POST"]);
+  });
+
+  it("a key made by hand under the same name is left alone", async () => {
+    const api = new CloudflareRest({ baseUrl: emu.apiBase, token });
+    const { turnKeyWithKey } = await import("#contracts/cloudflare/calls.ts");
+    const handMade = await api.call("POST", `/accounts/${emu.accountId}/calls/turn_keys`, turnKeyWithKey, {
+      name: "turn-a-g1",
+    });
+    await admin.addFault({
+      method: "POST",
+      path: TURN_KEYS,
+      count: 1,
+      action: { type: "lose_answer", as: 504 },
+    });
+    await apply([], ["turn-a-g1"]);
+    expect(turnKeys().map((k) => k.uid)).toContain(handMade.uid);
+    expect(turnKeys()).toHaveLength(2);
+  });
+
+  it("an input with no meta to be known by is not guessed at: the run stops saying what to look for", async () => {
+    await admin.addFault({ method: "POST", path: LIVE_INPUTS, count: 1, action: { type: "lose_answer" } });
+    const run = applyInput({});
+    await expect(run).rejects.toThrow(
+      /the answer was lost .* looking for what the call did failed \(an input without meta cannot be told from any other\)\. Cloudflare may hold a live input the state does not know: find the one with this meta/,
+    );
+    expect(liveInputs()).toHaveLength(1);
+  });
+
+  it("gives up at the configured deadline, with the last error", async () => {
+    const first = await apply([{ name: "a" }]);
+    const [uid] = uids(first.outputs);
+    await admin.addFault({
+      method: "GET",
+      path: `${LIVE_INPUTS}/${uid}`,
+      action: { type: "status", status: 503 },
+    });
+    const config = {
+      ...engine().config,
+      "realtime-stack:deployApi": JSON.stringify({ retryDeadlineSeconds: 1 }),
+    };
+    await expect(refreshState({ ...engine(), config })).rejects.toThrow(
+      /HTTP 503 .*\(gave up after \d attempts in \d s\)/,
+    );
   });
 });

@@ -4,7 +4,9 @@ import { goLive } from "#local-engine/go-live.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
 import { TURNSERVER_BINARY } from "#local-engine/turn/coturn.ts";
+import { applyProgress } from "./lib/apply-progress.ts";
 import { serveLocalControl } from "./lib/local-driver.ts";
+import { createProgress } from "./lib/progress.ts";
 
 const USAGE = `Usage: npm start -- [--stack dev] [--reset] [--emulator-port N] [--worker-port N] [--no-turn]
 
@@ -53,6 +55,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 console.log(`Starting the ${values.stack} stack${values.reset ? " from scratch" : ""}…`);
+const progress = createProgress({ json: false });
+const applying = applyProgress(progress);
 const stack = await LocalStack.start({
   stack: values.stack,
   reset: values.reset,
@@ -60,13 +64,15 @@ const stack = await LocalStack.start({
   media: true,
   ...(emulatorPort ? { emulatorPort } : {}),
   ...(workerPort ? { workerPort } : {}),
-  onStep: (s) => {
-    if (s.op !== "same") console.log(`  ${s.op.padEnd(7)} ${s.type.split(":").pop()} ${s.name}`);
-  },
+  onStep: (s) => applying.onStep(s),
 }).catch((e: Error) => {
+  applying.finished(e.message);
+  progress.close();
   console.error(`Could not start the local stack: ${e.message}`);
   process.exit(1);
 });
+applying.finished();
+progress.close();
 
 // How `npm run smoke|rotate|deploy -- --local` in another terminal drive this stack.
 const control = await serveLocalControl(stack);

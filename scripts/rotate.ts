@@ -2,6 +2,7 @@ import * as z from "zod";
 import { EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
+import { interruptSignal } from "./probes/interrupt.ts";
 import { ROTATION_KINDS, type RotationKind, STREAM_KEYS } from "./rotation/kinds.ts";
 import { isoWeek, PERIOD_PATTERN } from "./rotation/period.ts";
 import { rotationSummary, streamKeySummary } from "./rotation/report.ts";
@@ -11,7 +12,8 @@ import { stackVerifier } from "./rotation/verify.ts";
 
 const USAGE = `Usage: npm run rotate -- (--stack <name> | --local) [--only ${ROTATION_KINDS.join(",")}] [--dry-run]
                          [--period <label>] [--force] [--timeout <seconds>] [--no-media-probe] [--json]
-       npm run rotate -- (--stack <name> | --local) --only ${STREAM_KEYS} --channel <tenant>/<channel>... [--show-secrets]
+       npm run rotate -- (--stack <name> | --local) --only ${STREAM_KEYS} (--channel <tenant>/<channel>... | --tenant <id>... | --all)
+                         [--restart] [--show-secrets] [--json]
 
 Two-slot rotation, one credential kind at a time: a new credential in the inactive slot, the Worker
 switched to it, verified (a TURN rotation by media relayed with the new key's credentials, an SFU
@@ -28,12 +30,18 @@ ${STACK_FLAGS_USAGE}
   --no-media-probe     verify TURN and SFU rotations without media (calls and checks only)
   --json               one JSON report on stdout
 
-  --only ${STREAM_KEYS}   new ingest keys for the named channels through Cloudflare's rotate_keys:
-                       drops connected broadcasters, never scheduled. Prints the new ingest details,
-                       their secrets only with --show-secrets.
+  --only ${STREAM_KEYS}   new ingest keys through Cloudflare's rotate_keys: drops connected
+                       broadcasters, never scheduled. Channels by --channel <tenant>/<channel>,
+                       --tenant <id> (each of its channels) or --all, each repeatable, together a
+                       union. One channel after another, paced within the scripts' share of the deploy
+                       token's budget (realtime-stack:deployApi), each step in a journal: an interrupted
+                       run (Ctrl-C) is continued by running the same command again, no key rotated
+                       twice; --restart drops an unfinished run instead. Prints the new ingest
+                       details, their secrets only with --show-secrets.
 
 Exit codes: 0 done (or nothing to do), 1 a rotation failed or was rolled back,
-2 could not run (arguments, unreachable stack, other changes pending).`;
+2 could not run (arguments, unreachable stack, other changes pending) or a stream-key run was
+interrupted (the same command continues it).`;
 
 const options = z.object({
   only: z
@@ -62,6 +70,7 @@ const options = z.object({
   channel: z
     .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}$/, { message: "<tenant>/<channel>" }))
     .default([]),
+  tenant: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "a tenant id" })).default([]),
 });
 
 function parse(argv: string[]) {
@@ -76,6 +85,9 @@ function parse(argv: string[]) {
       timeout: { type: "string" },
       "no-media-probe": { type: "boolean", default: false },
       channel: { type: "string", multiple: true },
+      tenant: { type: "string", multiple: true },
+      all: { type: "boolean", default: false },
+      restart: { type: "boolean", default: false },
       "show-secrets": { type: "boolean", default: false },
     },
     options,
@@ -89,13 +101,15 @@ await runCli(USAGE, async () => {
     return EXIT.ok;
   }
   const streamKeys = args.only.includes(STREAM_KEYS);
-  if (streamKeys && args.channel.length === 0) {
+  const selection = { channels: args.channel, tenants: args.tenant, all: args.all };
+  const selects = selection.channels.length > 0 || selection.tenants.length > 0 || selection.all;
+  if (streamKeys && !selects) {
     throw new UsageError(
-      `--only ${STREAM_KEYS} needs --channel <tenant>/<channel> for each channel to rotate`,
+      `--only ${STREAM_KEYS} needs the channels to rotate: --channel <tenant>/<channel>, --tenant <id> or --all`,
     );
   }
-  if (!streamKeys && args.channel.length > 0)
-    throw new UsageError(`--channel only goes with --only ${STREAM_KEYS}`);
+  if (!streamKeys && (selects || args.restart))
+    throw new UsageError(`--channel, --tenant, --all and --restart only go with --only ${STREAM_KEYS}`);
   const progress = createProgress({ json: args.json });
   const mediaProbes = !args["no-media-probe"];
   const driver = await openDriver(args, {
@@ -104,15 +118,28 @@ await runCli(USAGE, async () => {
   });
   try {
     if (streamKeys) {
-      const rotations = (await rotateStreamKeys(driver, args.channel)).map((r) =>
-        redactIngest(r, args["show-secrets"]),
-      );
-      console.log(
-        args.json
-          ? JSON.stringify({ stack: driver.stack, streamKeys: rotations }, null, 2)
-          : streamKeySummary(rotations),
-      );
-      return EXIT.ok;
+      progress.note(`Rotating ingest keys on ${driver.description}`);
+      const interrupt = interruptSignal();
+      try {
+        const report = await rotateStreamKeys(driver, {
+          selection,
+          restart: args.restart,
+          progress,
+          signal: interrupt.signal,
+        });
+        progress.close();
+        const shown = {
+          ...report,
+          rotated: report.rotated.map((r) => redactIngest(r, args["show-secrets"])),
+        };
+        console.log(
+          args.json ? JSON.stringify(shown, null, 2) : streamKeySummary(report, args["show-secrets"]),
+        );
+        if (interrupt.signal.aborted) return EXIT.couldNotRun;
+        return report.stopped || report.failed.length > 0 ? EXIT.failed : EXIT.ok;
+      } finally {
+        interrupt.dispose();
+      }
     }
     progress.note(`Rotating on ${driver.description}${args["dry-run"] ? " (dry run)" : ""}`);
     const report = await rotate(driver, {

@@ -4,16 +4,23 @@ import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts
 import { createProgress } from "./lib/progress.ts";
 import { PROBE_FLAGS, PROBE_FLAGS_USAGE, probeOptions, probeSelection } from "./probes/cli-flags.ts";
 import { interruptSignal } from "./probes/interrupt.ts";
+import {
+  CHANNELS_FLAG_USAGE,
+  DEFAULT_CHANNEL_SAMPLE,
+  parseChannelSelection,
+} from "./smoke/channel-sample.ts";
 import { smokeSummary } from "./smoke/report.ts";
 import { runSmoke } from "./smoke/run.ts";
 import { type SmokeTarget, targetOfStack } from "./smoke/target.ts";
 
 const USAGE = `Usage: npm run smoke -- (--stack <name> | --local | --url <url> --tenant <id> --key <key> --channel <name>...)
-                        [--timeout <seconds>] [--require-live] [--expect-version <v>] [--json]
+                        [--channels all|sample:<n>] [--timeout <seconds>] [--require-live]
+                        [--expect-version <v>] [--json]
                         [--probe-ingest] [--probe-media] [--probe-turn] [--probe-timeout <seconds>]
 
 Post-deploy checks, in parallel, each retried with backoff until the deadline: health and version,
-every channel's live input, TURN credentials, an SFU session, auth refusals, the webhook's refusal.
+channels' live inputs (a sample by default, or all), TURN credentials, an SFU session, auth
+refusals, the webhook's refusal.
 Probes, beside them, use the stack for real, each once within its own bound, and clean up after
 themselves (also on Ctrl-C): a broadcast to the stack's probe input, a call through the Worker.
 
@@ -21,6 +28,7 @@ ${STACK_FLAGS_USAGE}
   --url <url>          a Worker by URL, with --tenant, --key (or REALTIME_STACK_TENANT_KEY) and one
                        --channel per channel to check
   --tenant <id>        the tenant that mints credentials (default: the stack's first)
+${CHANNELS_FLAG_USAGE}
   --timeout <seconds>  overall deadline (default 60)
   --require-live       every channel must have a broadcaster connected
 ${PROBE_FLAGS_USAGE}
@@ -36,6 +44,14 @@ const options = z.object({
   tenant: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
   channel: z.array(z.string().min(1)).default([]),
+  channels: z
+    .string()
+    .default(`sample:${DEFAULT_CHANNEL_SAMPLE}`)
+    .transform((text, ctx) => {
+      const selection = parseChannelSelection(text);
+      if (!selection) ctx.addIssue({ code: "custom", message: "all, or sample:<n> with n at least 1" });
+      return selection ?? { kind: "all" as const };
+    }),
   ...probeOptions,
 });
 
@@ -48,6 +64,7 @@ function parse(argv: string[]) {
       tenant: { type: "string" },
       key: { type: "string" },
       channel: { type: "string", multiple: true },
+      channels: { type: "string" },
       timeout: { type: "string" },
       "require-live": { type: "boolean", default: false },
       ...PROBE_FLAGS,
@@ -106,6 +123,7 @@ await runCli(USAGE, async () => {
       {
         timeoutMs: args.timeout * 1000,
         requireLive: args["require-live"],
+        channels: args.channels,
         probes,
         probeTimeoutMs: args["probe-timeout"] * 1000,
         signal: interrupt.signal,

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context, Next } from "hono";
 import { cfErrors } from "./errors.ts";
@@ -23,12 +24,26 @@ export async function applyFault(c: Context, action: HttpFaultAction, next: Next
       c.header("retry-after", String(action.retryAfter));
       return cfFail(c, 429, cfErrors.rateLimited(action.retryAfter).errors);
     }
+    case "lose_answer": {
+      await next();
+      if (action.as !== "reset") {
+        // The service's answer is final by now: it is replaced, not merged into.
+        c.res = undefined;
+        c.res = injectedStatus(c, action.as);
+        return c.res;
+      }
+      // @hono/node-server hands the Node request over as `incoming`; its socket is the connection.
+      (c.env as { incoming?: IncomingMessage }).incoming?.socket.destroy();
+      return c.res;
+    }
     case "status":
       if (action.body !== undefined) {
         return c.body(action.body, action.status as 500, { "content-type": "application/json" });
       }
-      return cfFail(c, action.status as 500, [
-        { code: 10000 + action.status, message: `Injected fault: HTTP ${action.status}` },
-      ]);
+      return injectedStatus(c, action.status);
   }
+}
+
+function injectedStatus(c: Context, status: number) {
+  return cfFail(c, status as 500, [{ code: 10000 + status, message: `Injected fault: HTTP ${status}` }]);
 }

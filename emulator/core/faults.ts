@@ -10,6 +10,15 @@ const faultAction = z.discriminatedUnion("type", [
   z.object({ type: z.literal("hang"), ms: z.int().min(1).max(600_000).optional() }),
   /** 200 with a body that is not JSON. */
   z.object({ type: z.literal("malformed") }),
+  /**
+   * Serve the request, so that whatever it does is done, then lose the answer: `reset` closes the
+   * connection without one (a connection cut mid-answer), a 5xx status answers instead (a proxy that
+   * gave up on the origin after the origin acted). The client cannot tell whether its call happened.
+   */
+  z.object({
+    type: z.literal("lose_answer"),
+    as: z.union([z.literal("reset"), z.int().min(500).max(599)]).default("reset"),
+  }),
   /** 429 with `Retry-After`. */
   z.object({ type: z.literal("rate_limit"), retryAfter: z.int().min(0).max(3600).default(1) }),
   /**

@@ -5,6 +5,7 @@ import type { Progress } from "../lib/progress.ts";
 import { formatMs } from "../lib/progress.ts";
 import { NO_PROBES } from "../probes/plan.ts";
 import { describeChange } from "../rotation/preview-check.ts";
+import { describeCoverage } from "../smoke/channel-sample.ts";
 import { smokeTally } from "../smoke/report.ts";
 import { runSmoke, type SmokeOptions, type SmokeReport } from "../smoke/run.ts";
 import { targetOfStack } from "../smoke/target.ts";
@@ -78,14 +79,17 @@ export function deploySummary(report: DeployReport): string {
   if (!report.smoke) return `Deploy of ${report.stack} (version ${report.version}): no smoke report`;
   const tally = smokeTally(report.smoke);
   const checks = report.smoke.checks.length;
+  const channels = describeCoverage(report.smoke.channels, report.smoke.channels.pace);
   if (tally.failedChecks.length === 0 && tally.failedProbes.length === 0) {
     return [
       `Deployed ${report.stack} (version ${report.version}) in ${formatMs(report.durationMs)}; smoke passed (${checks} checks${tally.passedProbes > 0 ? `, ${tally.passedProbes} probes` : ""}).`,
+      channels,
       ...tally.probeLines,
     ].join("\n");
   }
   return [
     `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${tally.failedChecks.length} of ${checks} checks${tally.failedProbeCount}:`,
     ...[...tally.failedChecks, ...tally.failedProbes].map((c) => `  ✗ ${c.name}: ${c.error}`),
+    channels,
   ].join("\n");
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as z from "zod";
-import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { type RotationConfig, rotationSchema } from "#infra/config.ts";
+import { ApiSettings } from "#infra/providers/host/api.ts";
 import {
   type ApplyOutcome,
   type PlannedChange,
@@ -26,6 +26,17 @@ const changes = (steps: { op: string; type: string; name: string }[]): PlannedCh
   steps.flatMap((s) =>
     s.op === "same" ? [] : [{ op: s.op as PlannedChange["op"], type: s.type, name: s.name }],
   );
+
+/**
+ * What a script calls the emulator with: paced and retried as on Cloudflare, with the emulator's
+ * admin token in place of the deploy token.
+ */
+function emulatorClient(apiBase: string, adminToken: string, config: (key: string) => string | undefined) {
+  const settings = new ApiSettings("scripts");
+  settings.configure({ get: config }, {});
+  settings.useEmulator(apiBase, adminToken);
+  return settings.client();
+}
 
 /**
  * The local engine in this process. The Pulumi runtime the engine evaluates the program with is
@@ -81,8 +92,9 @@ export class InProcessLocalDriver implements StackDriver {
 
   async cloudflareApi() {
     const { emulator } = this.local;
+    const config = this.local.config();
     return {
-      client: new CloudflareRest({ baseUrl: emulator.apiBase, token: emulator.adminToken }),
+      client: emulatorClient(emulator.apiBase, emulator.adminToken, (key) => config[key]),
       accountId: emulator.accountId,
     };
   }
@@ -134,7 +146,8 @@ export class RemoteLocalDriver implements StackDriver {
     await this.client.call("PUT", "/rotation", rotationSchema, rotation);
   };
   cloudflareApi = async () => ({
-    client: new CloudflareRest({ baseUrl: this.info.apiBase, token: this.adminToken }),
+    // The stack's own pacing settings stay in the process that runs it: this one paces by the defaults.
+    client: emulatorClient(this.info.apiBase, this.adminToken, () => undefined),
     accountId: this.info.accountId,
   });
   close = async () => {};

@@ -10,7 +10,14 @@ export interface ProgressRow {
   durationMs?: number;
   /** What is happening, or why it failed. Never a secret. */
   detail?: string;
+  /** For a row that stands for many steps: how many are done, of how many when known. */
+  count?: { done: number; total?: number };
 }
+
+const formatCount = (count: ProgressRow["count"]) =>
+  count === undefined
+    ? ""
+    : `${count.done.toLocaleString("en-US")}${count.total === undefined ? " done" : `/${count.total.toLocaleString("en-US")}`}`;
 
 export interface Progress {
   set(row: ProgressRow): void;
@@ -91,8 +98,9 @@ class LiveTable implements Progress {
       const icon =
         row.status === "running" ? chalk.cyan(SPINNER[this.frame % SPINNER.length]) : ICON[row.status];
       const attempts = row.attempts > 1 ? `×${row.attempts}` : "";
-      const head = `${icon} ${row.name.padEnd(nameWidth)}  ${COLOR[row.status](row.status.padEnd(8))} ${attempts.padEnd(4)} ${formatMs(row.durationMs).padStart(7)}`;
-      const room = width - (nameWidth + 26);
+      const count = row.count ? ` ${formatCount(row.count)}` : "";
+      const head = `${icon} ${row.name.padEnd(nameWidth)}  ${COLOR[row.status](row.status.padEnd(8))} ${attempts.padEnd(4)} ${formatMs(row.durationMs).padStart(7)}${count}`;
+      const room = width - (nameWidth + 26 + count.length);
       const detail = row.detail && room > 8 ? `  ${chalk.dim(truncate(row.detail, room))}` : "";
       return head + detail;
     });
@@ -101,7 +109,10 @@ class LiveTable implements Progress {
   }
 }
 
-/** One line per change of state: for CI logs and pipes. */
+/**
+ * One line per change of state: for CI logs and pipes. A row that stands for many steps prints a
+ * line for each step that changes its detail; steps that only move its count print nothing.
+ */
 class PlainLog implements Progress {
   private readonly last = new Map<string, { status: RowStatus; detail: string | undefined }>();
   private readonly startedAt = Date.now();
@@ -116,11 +127,14 @@ class PlainLog implements Progress {
     // A retry loop repeating the same failure says nothing new until it ends.
     if (previous?.status === row.status && previous.detail === row.detail) return;
     const at = `[${((Date.now() - this.startedAt) / 1000).toFixed(1).padStart(5)}s]`;
-    const timing =
-      row.status === "passed" || row.status === "failed"
-        ? ` (${row.attempts} attempt${row.attempts === 1 ? "" : "s"}, ${formatMs(row.durationMs)})`
-        : "";
-    this.out.write(`${at} ${row.name}: ${row.status}${timing}${row.detail ? ` — ${row.detail}` : ""}\n`);
+    const ended = row.status === "passed" || row.status === "failed";
+    // A row of many steps has no attempts of its own: its count says what it did.
+    const attempts = row.count ? "" : `${row.attempts} attempt${row.attempts === 1 ? "" : "s"}, `;
+    const timing = ended ? ` (${attempts}${formatMs(row.durationMs)})` : "";
+    const count = row.count ? ` [${formatCount(row.count)}]` : "";
+    this.out.write(
+      `${at} ${row.name}: ${row.status}${count}${timing}${row.detail ? ` — ${row.detail}` : ""}\n`,
+    );
   }
 
   note(line: string): void {
@@ -128,6 +142,48 @@ class PlainLog implements Progress {
   }
 
   close(): void {}
+}
+
+/**
+ * Rows whose names start with `prefix` shown as one row, `name`, counting them as they end: what a
+ * run of thousands of like steps (a channel check each) needs, where one row each would be a wall.
+ * In a pipe, each step that ends is one line; on a terminal, the one row moves.
+ */
+export function groupedProgress(
+  progress: Progress,
+  group: { prefix: string; name: string; total: number },
+): Progress {
+  const started = performance.now();
+  let passed = 0;
+  let failed = 0;
+  const show = (status: RowStatus, detail?: string) =>
+    progress.set({
+      name: group.name,
+      status,
+      attempts: 1,
+      durationMs: performance.now() - started,
+      count: { done: passed + failed, total: group.total },
+      ...(detail ? { detail } : {}),
+    });
+  return {
+    set(row) {
+      if (!row.name.startsWith(group.prefix)) return progress.set(row);
+      if (row.status !== "passed" && row.status !== "failed") {
+        if (passed + failed === 0) show("running");
+        return;
+      }
+      if (row.status === "passed") passed += 1;
+      else failed += 1;
+      const which = row.name.slice(group.prefix.length);
+      if (passed + failed < group.total) {
+        show("running", `${which} ${row.status}${row.status === "failed" ? `: ${row.detail ?? ""}` : ""}`);
+      } else {
+        show(failed > 0 ? "failed" : "passed", `${passed} passed, ${failed} failed`);
+      }
+    },
+    note: (line) => progress.note(line),
+    close: () => progress.close(),
+  };
 }
 
 /** For --json, and for checks run inside another step. */

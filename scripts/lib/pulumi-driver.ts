@@ -141,9 +141,9 @@ export class PulumiDriver implements StackDriver {
     const config = await this.config();
     const accountId = config["realtime-stack:accountId"];
     if (!accountId) throw new CouldNotRun(`${this.description} has no realtime-stack:accountId`);
-    const settings = new ApiSettings();
-    settings.configure({ get: (key) => config[key] }, process.env);
+    const settings = new ApiSettings("scripts");
     try {
+      settings.configure({ get: (key) => config[key] }, process.env);
       return { client: settings.client(), accountId };
     } catch (e) {
       throw new CouldNotRun(`${this.description}: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,24 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-
-export interface BackoffOptions {
-  /** First delay ceiling, in ms. */
-  baseMs?: number;
-  /** Largest delay, in ms. */
-  maxMs?: number;
-  /** Injectable for deterministic tests. */
-  random?: () => number;
-}
-
-/**
- * Exponential backoff with "equal jitter": half the ceiling fixed, half random, so that parallel
- * retries spread out but never retry immediately.
- */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? 250;
-  const max = options.maxMs ?? 4_000;
-  const ceiling = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (options.random ?? Math.random)() * (ceiling / 2));
-}
+import { type BackoffOptions, backoffDelay } from "#infra/api/backoff.ts";
 
 /** Less time than this before the deadline is not worth another attempt. */
 const LAST_ATTEMPT_MS = 100;

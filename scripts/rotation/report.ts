@@ -1,6 +1,6 @@
 import { formatMs } from "../lib/progress.ts";
 import type { KindReport, RotationReport } from "./rotate.ts";
-import type { StreamKeyRotation } from "./stream-keys.ts";
+import type { StreamKeyReport } from "./stream-keys.ts";
 
 const OUTCOME: Record<KindReport["outcome"], string> = {
   rotated: "rotated",
@@ -30,15 +30,47 @@ export function rotationSummary(report: RotationReport): string {
   return [head, ...refused, ...advice, ...kinds].join("\n");
 }
 
-export function streamKeySummary(rotations: StreamKeyRotation[]): string {
+const listed = (names: string[], most = 10) =>
+  names.length <= most
+    ? names.join(", ")
+    : `${names.slice(0, most).join(", ")} and ${names.length - most} more`;
+
+/**
+ * What a stream-key run did. The new credentials themselves only with --show-secrets (one block per
+ * channel); otherwise one line per channel, which is what a log of 3,000 channels can hold.
+ */
+export function streamKeySummary(report: StreamKeyReport, showSecrets: boolean): string {
+  const done = report.rotated.length + report.earlier.length;
+  const head = `Stream keys of ${report.stack}: ${done} of ${report.total} channels rotated${report.resumed ? ` (${report.earlier.length} by the run this one continued)` : ""} in ${formatMs(report.durationMs)}.`;
+  const rotations = showSecrets
+    ? report.rotated.flatMap((r) => [
+        `  ${r.channel} (live input ${r.liveInputId}, rotated ${r.keysRotatedAt ?? "now"})`,
+        `    RTMPS  ${r.ingest.rtmps.url}  stream key: ${r.ingest.rtmps.streamKey}`,
+        `    SRT    ${r.ingest.srt.url}  stream id: ${r.ingest.srt.streamId}  passphrase: ${r.ingest.srt.passphrase}`,
+        `    WHIP   ${r.ingest.whip.url}`,
+      ])
+    : report.rotated.map(
+        (r) => `  ${r.channel} (live input ${r.liveInputId}, rotated ${r.keysRotatedAt ?? "now"})`,
+      );
   return [
-    "New ingest credentials (the old ones no longer work; broadcasters must reconnect with these):",
-    ...rotations.flatMap((r) => [
-      `  ${r.channel} (live input ${r.liveInputId}, rotated ${r.keysRotatedAt ?? "now"})`,
-      `    RTMPS  ${r.ingest.rtmps.url}  stream key: ${r.ingest.rtmps.streamKey}`,
-      `    SRT    ${r.ingest.srt.url}  stream id: ${r.ingest.srt.streamId}  passphrase: ${r.ingest.srt.passphrase}`,
-      `    WHIP   ${r.ingest.whip.url}`,
-    ]),
+    head,
+    ...(report.rotated.length > 0
+      ? [
+          `New ingest credentials (the old ones no longer work; broadcasters must reconnect with these)${showSecrets ? "" : ", hidden: --show-secrets prints them, --json hands them to a program"}:`,
+          ...rotations,
+        ]
+      : []),
+    ...(report.earlier.length > 0
+      ? [
+          `Rotated before: ${listed(report.earlier.map((e) => e.channel))} (connect answers their current keys).`,
+        ]
+      : []),
+    ...report.failed.map((f) => `  ✗ ${f.channel}: ${f.error}`),
+    ...(report.remaining > 0 || report.failed.length > 0
+      ? [
+          `${report.stopped ? `Stopped: ${report.stopped}. ` : ""}${report.remaining + report.failed.length} of ${report.total} channels left: run the same command again to continue (journal ${report.journal}).`,
+        ]
+      : []),
     "Stack outputs show the old keys until the stack is refreshed (pulumi refresh); POST /api/stream/connect answers the current ones within 10 s (its status holder re-reads the live input that often).",
   ].join("\n");
 }

@@ -36,7 +36,15 @@ export function liveInputCheck(
       if (target.cloudflare) {
         const { client, accountId } = target.cloudflare;
         const input = await client
-          .call("GET", `/accounts/${accountId}/stream/live_inputs/${status.live_input_id}`, liveInput)
+          .call(
+            "GET",
+            `/accounts/${accountId}/stream/live_inputs/${status.live_input_id}`,
+            liveInput,
+            undefined,
+            {
+              signal,
+            },
+          )
           .catch((e: unknown) => {
             if (e instanceof CloudflareApiError && e.status === 404) {
               throw new CheckFailed(

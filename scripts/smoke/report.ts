@@ -1,5 +1,6 @@
 import { formatMs } from "../lib/progress.ts";
 import { describeLatencies } from "../probes/probe.ts";
+import { describeCoverage } from "./channel-sample.ts";
 import type { SmokeReport } from "./run.ts";
 
 /** What smoke's and deploy's verdicts both count and list. */
@@ -27,9 +28,11 @@ export function smokeTally(report: SmokeReport) {
 export function smokeSummary(report: SmokeReport): string {
   const tally = smokeTally(report);
   const total = report.checks.length;
+  const channels = describeCoverage(report.channels, report.channels.pace);
   if (tally.failedChecks.length === 0 && tally.failedProbes.length === 0) {
     return [
       `Smoke passed: ${total}/${total} checks${report.probes?.length ? ` and ${tally.passedProbes} probes` : ""} against ${report.target} in ${formatMs(report.durationMs)}.`,
+      channels,
       ...tally.probeLines,
     ].join("\n");
   }
@@ -40,5 +43,6 @@ export function smokeSummary(report: SmokeReport): string {
     ),
     ...tally.failedProbes.map((p) => `  ✗ ${p.name}: ${p.error}`),
     ...tally.probeLines,
+    channels,
   ].join("\n");
 }

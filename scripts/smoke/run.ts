@@ -1,11 +1,19 @@
 import { randomBytes } from "node:crypto";
+import type { BackoffOptions } from "#infra/api/backoff.ts";
 import { CouldNotRun } from "../lib/cli.ts";
-import type { Progress } from "../lib/progress.ts";
-import { type BackoffOptions, RetriesExhausted, retryUntil } from "../lib/retry.ts";
+import { formatMs, groupedProgress, type Progress } from "../lib/progress.ts";
+import { RetriesExhausted, retryUntil } from "../lib/retry.ts";
 import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
 import { anyProbe, NO_PROBES, PROBE_TIMEOUT_MS, type ProbeSelection, runProbes } from "../probes/plan.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { authCheck } from "./auth.ts";
+import {
+  type ChannelCoverage,
+  type ChannelSelection,
+  type ChosenChannel,
+  chooseChannels,
+  DEFAULT_CHANNEL_SAMPLE,
+} from "./channel-sample.ts";
 import type { CheckResult, SmokeCheck } from "./check.ts";
 import { healthCheck } from "./health.ts";
 import { liveInputCheck } from "./live-inputs.ts";
@@ -25,11 +33,15 @@ export interface SmokeOptions {
   /** An interrupt: checks stop retrying, probes stop and clean up. */
   signal?: AbortSignal;
   backoff?: BackoffOptions;
+  /** Which channels to check (default a sample of DEFAULT_CHANNEL_SAMPLE). */
+  channels?: ChannelSelection;
 }
 
 export interface SmokeReport extends ChecksOutcome {
   target: string;
   stack?: string;
+  /** How many channels were checked, of how many; the pace of the source reads when all were. */
+  channels: ChannelCoverage & { pace?: { limit: number; windowMs: number } };
   /** The probes' results, each with its latencies (absent when none ran). */
   probes?: ProbeResult[];
 }
@@ -41,15 +53,16 @@ export const primaryApi = (target: SmokeTarget) =>
 /** Fresh ids per run: the per-user minting limit must not see every smoke run as one user. */
 export const smokeRunId = () => `smoke-${randomBytes(4).toString("hex")}`;
 
+/** Checks that run at once: a run of thousands of channel checks must not open thousands of connections. */
+const PARALLEL_CHECKS = 32;
+
 /** Every check for this target; they share nothing, so they run in parallel. */
-function smokeChecks(target: SmokeTarget, options: SmokeOptions): SmokeCheck[] {
+function smokeChecks(target: SmokeTarget, options: SmokeOptions, channels: ChosenChannel[]): SmokeCheck[] {
   const api = primaryApi(target);
   const runId = smokeRunId();
   return [
     healthCheck(api, target),
-    ...target.tenants.flatMap((tenant) =>
-      tenant.channels.map((channel) => liveInputCheck(target, tenant, channel, options)),
-    ),
+    ...channels.map(({ tenant, channel }) => liveInputCheck(target, tenant, channel, options)),
     turnCheck(api, { userId: runId }),
     sfuCheck(api, {
       roomId: runId,
@@ -62,6 +75,10 @@ function smokeChecks(target: SmokeTarget, options: SmokeOptions): SmokeCheck[] {
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The least time `calls` take at this pace when they start at once: every window after the first is waited out. */
+const paceFloorMs = (calls: number, pace: { limit: number; windowMs: number }) =>
+  Math.ceil(Math.max(0, calls - pace.limit) / pace.limit) * pace.windowMs;
 
 /**
  * Waits until the Worker answers at all (any HTTP status): a target that never does is not a failed
@@ -152,7 +169,14 @@ export async function runChecks(
 ): Promise<ChecksOutcome> {
   const started = performance.now();
   for (const check of checks) progress.set({ name: check.name, status: "pending", attempts: 0 });
-  const results = await Promise.all(checks.map((c) => runCheck(c, deadline, progress, options)));
+  const results: CheckResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < checks.length; i = next++) {
+      results[i] = await runCheck(checks[i]!, deadline, progress, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_CHECKS, checks.length) }, worker));
   return {
     passed: results.every((r) => r.status === "passed"),
     durationMs: Math.round(performance.now() - started),
@@ -168,10 +192,26 @@ export async function runSmoke(
 ): Promise<SmokeReport> {
   const started = performance.now();
   const selection = options.probes ?? NO_PROBES;
+  const { chosen, coverage } = chooseChannels(
+    target.tenants,
+    options.channels ?? { kind: "sample", size: DEFAULT_CHANNEL_SAMPLE },
+  );
+  const pace = coverage.kind === "all" ? target.cloudflare?.client.pace : undefined;
+  const pacing = pace ? { limit: pace.limit, windowMs: pace.windowMs } : undefined;
+  const paceMs = pacing ? paceFloorMs(chosen.length, pacing) : 0;
+  if (pacing && paceMs > 0) {
+    progress.note(
+      `Checking all ${chosen.length.toLocaleString("en-US")} channels: their source reads, ${pacing.limit} per ${Math.round(pacing.windowMs / 60_000)} minutes, take at least ${formatMs(paceMs)}; the deadline grows by as much.`,
+    );
+  }
   const deadline = Date.now() + options.timeoutMs;
   await waitForWorker(target, deadline);
+  const channelRows = chosen.length > DEFAULT_CHANNEL_SAMPLE;
+  const checkProgress = channelRows
+    ? groupedProgress(progress, { prefix: "live-input ", name: "live-inputs", total: chosen.length })
+    : progress;
   const [outcome, probes] = await Promise.all([
-    runChecks(smokeChecks(target, options), deadline, options, progress),
+    runChecks(smokeChecks(target, options, chosen), deadline + paceMs, options, checkProgress),
     anyProbe(selection)
       ? runProbes(
           target,
@@ -187,6 +227,8 @@ export async function runSmoke(
   return {
     target: target.workerUrl,
     ...(target.stack ? { stack: target.stack } : {}),
+    // The pace as the answers left it: each one states the token's quota (Ratelimit-Policy).
+    channels: { ...coverage, ...(pace ? { pace: { limit: pace.limit, windowMs: pace.windowMs } } : {}) },
     ...outcome,
     durationMs: Math.round(performance.now() - started),
     passed: outcome.passed && (probes ?? []).every((p) => p.status !== "failed"),

@@ -5,7 +5,7 @@ import { type ControlServer, controlFile, readControl } from "#local-engine/cont
 import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "#scripts/lib/local-driver.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { REPO_ROOT, startTestStack, type TestStack } from "./support/local-stack.ts";
-import { killStartedScripts, runScript } from "./support/script.ts";
+import { killStartedScripts, runScript, startScript } from "./support/script.ts";
 
 let stack: TestStack;
 let control: ControlServer;
@@ -183,6 +183,37 @@ describe("npm run rotate", () => {
       /sfu {10}ROLLED BACK: .*\n\s+verification failed: sfu: .*tracks\/new: HTTP 502/,
     );
     expect((await stack.driver.outputs()).sfuApps.active).toBe(before.active);
+  });
+
+  it("--only stream-keys --all, stopped with Ctrl-C, exits 2; the same command continues, rotating no key twice", async () => {
+    const ROTATE_KEYS = "/client/v4/accounts/*/stream/live_inputs/*/rotate_keys";
+    const uids = Object.values((await stack.driver.outputs()).tenants).flatMap((t) =>
+      Object.values(t.channels).map((c) => c.liveInputId),
+    );
+    const rotations = async () =>
+      (await stack.admin.requests({ method: "POST" })).filter((r) => r.path.endsWith("/rotate_keys"));
+    await stack.admin.clearRequests();
+    // Each rotation answers after a while, so that Ctrl-C lands while one is in flight.
+    await stack.admin.addFault({ method: "POST", path: ROTATE_KEYS, action: { type: "latency", ms: 1_500 } });
+    const args = [...local(), "--only", "stream-keys", "--all"];
+    const script = startScript("rotate", args);
+    await script.printed(/stream-keys: running \[1\/3\] — \S+ rotated/);
+    script.child.kill("SIGINT");
+    const stopped = await script.exited;
+    expect(stopped.code).toBe(2);
+    expect(stopped.stdout).toMatch(
+      /Stopped: interrupted by SIGINT\. 2 of 3 channels left: run the same command again to continue/,
+    );
+    // The call in flight was carried out all the same (the emulator answers after the wait).
+    await expect.poll(async () => (await rotations()).length, { timeout: 5_000 }).toBe(2);
+    await stack.admin.clearFaults();
+
+    const rerun = await runScript("rotate", args);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain(
+      "Stream keys of dev: 3 of 3 channels rotated (1 by the run this one continued)",
+    );
+    expect((await rotations()).map((r) => r.path.split("/").at(-2)).sort()).toEqual([...uids].sort());
   });
 
   it("--dry-run exits 0 and changes nothing; unknown kinds exit 2", async () => {

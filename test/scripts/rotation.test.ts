@@ -2,12 +2,18 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SlottedRotation } from "#infra/config.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
-import { silentProgress } from "#scripts/lib/progress.ts";
+import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
 import { WorkerApi } from "#scripts/lib/worker-api.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
+import { streamKeySummary } from "#scripts/rotation/report.ts";
 import { type Checkpoint, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
-import { redactIngest, rotateStreamKeys } from "#scripts/rotation/stream-keys.ts";
+import {
+  redactIngest,
+  rotateStreamKeys,
+  type StreamKeyOptions,
+  type StreamKeySelection,
+} from "#scripts/rotation/stream-keys.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { ApiLoad } from "./support/api-load.ts";
@@ -283,10 +289,29 @@ describe("refusal and dry run", () => {
 });
 
 describe("stream keys", () => {
+  const selection = (select: Partial<StreamKeySelection>): StreamKeySelection => ({
+    channels: [],
+    tenants: [],
+    all: false,
+    ...select,
+  });
+  const rotateKeys = (select: Partial<StreamKeySelection>, extra: Partial<StreamKeyOptions> = {}) =>
+    rotateStreamKeys(stack.driver, {
+      selection: selection(select),
+      restart: false,
+      progress: silentProgress,
+      ...extra,
+    });
+  const rotateCalls = async () =>
+    (await stack.admin.requests({ method: "POST" })).filter((r) => r.path.endsWith("/rotate_keys"));
+  const keyOf = (uid: string) => stack.local.emulator.stores.stream.get(uid)!.streamKey;
+
   it("rotates a channel's ingest keys through rotate_keys; the Worker hands out the new ones within its refresh interval", async () => {
     const outputs = await stack.driver.outputs();
     const oldKey = (outputs.tenants.acme!.channels["main-stage"] as { streamKey?: string }).streamKey;
-    const [rotated] = await rotateStreamKeys(stack.driver, ["acme/main-stage"]);
+    const {
+      rotated: [rotated],
+    } = await rotateKeys({ channels: ["acme/main-stage"] });
     expect(rotated!.ingest.rtmps.streamKey).not.toBe(oldKey);
     const api = new WorkerApi(outputs.workerUrl, { tenant: "acme", key: outputs.tenants.acme!.apiKey });
     // Connect answers from the channel's status holder, which re-reads the live input this often.
@@ -306,9 +331,71 @@ describe("stream keys", () => {
     }
   });
 
-  it("refuses a channel the stack does not have", async () => {
-    await expect(rotateStreamKeys(stack.driver, ["acme/nope"])).rejects.toThrow(
+  it("interrupted, is continued by the next run with the same channels: every key rotated, none twice", async () => {
+    const outputs = await stack.driver.outputs();
+    const uids = Object.values(outputs.tenants).flatMap((t) =>
+      Object.values(t.channels).map((c) => c.liveInputId),
+    );
+    await stack.admin.clearRequests();
+    const interrupt = new AbortController();
+    const progress: Progress = {
+      // Ctrl-C as the first channel is reported done.
+      set: (row) => {
+        if (row.count?.done === 1) interrupt.abort(new Error("interrupted by SIGINT"));
+      },
+      note: () => {},
+      close: () => {},
+    };
+    const first = await rotateKeys({ all: true }, { progress, signal: interrupt.signal });
+    expect([first.rotated.length, first.remaining, first.stopped]).toEqual([
+      1,
+      uids.length - 1,
+      "interrupted by SIGINT",
+    ]);
+    expect(streamKeySummary(first, false)).toContain(
+      `${uids.length - 1} of ${uids.length} channels left: run the same command again to continue`,
+    );
+
+    // Another selection is refused while this run is unfinished: it would be lost.
+    await expect(rotateKeys({ tenants: ["globex"] })).rejects.toThrow(
+      /an unfinished stream-key rotation .* --restart/,
+    );
+
+    const keysBefore = uids.map(keyOf);
+    const second = await rotateKeys({ all: true });
+    expect(second.resumed).toBe(true);
+    expect(second.earlier.map((e) => e.channel)).toEqual([first.rotated[0]!.channel]);
+    expect(second.rotated).toHaveLength(uids.length - 1);
+    expect(second.remaining).toBe(0);
+    // The first channel's key is the one the first run made; every other changed exactly now.
+    expect(uids.map(keyOf).filter((key, i) => key !== keysBefore[i])).toHaveLength(uids.length - 1);
+    const calls = (await rotateCalls()).map((r) => r.path.split("/").at(-2));
+    expect(calls.sort()).toEqual([...uids].sort());
+
+    // Finished: the same command again is a new run, asked for.
+    const third = await rotateKeys({ channels: ["globex/live"] });
+    expect([third.resumed, third.rotated.length]).toEqual([false, 1]);
+  });
+
+  it("a rotation whose answer is lost is read back, not done again", async () => {
+    const outputs = await stack.driver.outputs();
+    const uid = outputs.tenants.acme!.channels.backstage!.liveInputId;
+    await stack.admin.clearRequests();
+    await stack.admin.addFault({
+      method: "POST",
+      path: `/client/v4/accounts/*/stream/live_inputs/${uid}/rotate_keys`,
+      count: 1,
+      action: { type: "lose_answer" },
+    });
+    const { rotated } = await rotateKeys({ channels: ["acme/backstage"] });
+    expect(rotated.map((r) => r.ingest.rtmps.streamKey)).toEqual([keyOf(uid)]);
+    expect((await rotateCalls()).map((r) => r.fault)).toEqual(["lose_answer"]);
+  });
+
+  it("refuses a channel or a tenant the stack does not have", async () => {
+    await expect(rotateKeys({ channels: ["acme/nope"] })).rejects.toThrow(
       "the stack has no channel acme/nope",
     );
+    await expect(rotateKeys({ tenants: ["nobody"] })).rejects.toThrow("the stack has no tenant nobody");
   });
 });

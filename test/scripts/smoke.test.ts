@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FaultRuleInput } from "#emulator/core/faults.ts";
 import { CouldNotRun } from "#scripts/lib/cli.ts";
 import { type Progress, type ProgressRow, silentProgress } from "#scripts/lib/progress.ts";
+import { smokeSummary } from "#scripts/smoke/report.ts";
 import { runSmoke, type SmokeReport } from "#scripts/smoke/run.ts";
 import { targetOfStack } from "#scripts/smoke/target.ts";
 import { declaredWorker, startTestStack, type TestStack } from "./support/local-stack.ts";
@@ -60,6 +61,44 @@ describe("smoke on a healthy local stack", () => {
     const outputs = await stack.driver.outputs();
     for (const tenant of Object.values(outputs.tenants)) expect(report).not.toContain(tenant.apiKey);
     expect(report).not.toContain(stack.local.emulator.adminToken);
+  });
+});
+
+describe("the channels smoke checks", () => {
+  it("by default, a stack this small in full; a sample keeps both ends of the tenant map and says so", async () => {
+    const full = await smoke();
+    expect(full.channels).toEqual({ checked: 3, total: 3, kind: "sample" });
+    expect(smokeSummary(full)).toContain("\nChecked 3 of 3 channels (all).");
+
+    const sample = await runSmoke(
+      await targetOfStack(stack.driver, {}),
+      { timeoutMs: 3_000, requireLive: false, channels: { kind: "sample", size: 2 } },
+      silentProgress,
+    );
+    expect(sample.checks.filter((c) => c.name.startsWith("live-input")).map((c) => c.name)).toEqual([
+      "live-input acme/main-stage",
+      "live-input globex/live",
+    ]);
+    expect(smokeSummary(sample)).toContain(
+      "\nChecked 2 of 3 channels (sample; --channels all checks every one, paced).",
+    );
+  });
+
+  it("all of them: every channel, the source reads through the scripts' pace, which the summary names", async () => {
+    const target = await targetOfStack(stack.driver, {});
+    const report = await runSmoke(
+      target,
+      { timeoutMs: 3_000, requireLive: false, channels: { kind: "all" } },
+      silentProgress,
+    );
+    expect(report.passed).toBe(true);
+    expect(report.checks.filter((c) => c.name.startsWith("live-input"))).toHaveLength(3);
+    // The test stack raised the emulator's quota; the pace reads it from each answer's Ratelimit-Policy.
+    const { limit, windowMs } = target.cloudflare!.client.pace!;
+    expect(report.channels).toEqual({ checked: 3, total: 3, kind: "all", pace: { limit, windowMs } });
+    expect(smokeSummary(report)).toContain(
+      `Checked 3 of 3 channels (all, source reads paced at ${limit.toLocaleString("en-US")} per 5 minutes).`,
+    );
   });
 });
 

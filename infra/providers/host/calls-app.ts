@@ -7,6 +7,8 @@ import {
   turnKeyWithKey,
 } from "#contracts/cloudflare/calls.ts";
 import { cfTag } from "#contracts/ids.ts";
+import { onlyOnce } from "../../api/only-once.ts";
+import type { CloudflareRest } from "../../cloudflare-rest.ts";
 import { type CloudflareKind, isNotFound } from "./lifecycle.ts";
 
 /** A TURN key or SFU app: a name, the account, and optionally an existing one to adopt with its secret. */
@@ -61,6 +63,25 @@ function callsAppKind({
     uid: string,
     inputs: CallsAppInputs,
   ) => api.call("PUT", path(inputs.accountId, uid), plain, { name: inputs.name ?? "" });
+  /**
+   * After a create whose answer was lost: what it made is deleted, and the create runs again.
+   * Cloudflare hands the secret out in the create's answer only (docs/reference/cloudflare-api.md
+   * §3, §4), so a key or app made by a lost create can never sign anything: taking it over would
+   * deploy a credential with no secret, leaving it would spend the account's quota (1,000 TURN keys)
+   * on an object nobody can use. Only objects with this name that were not there before the first
+   * attempt are touched, so a key someone made by hand under the same name is left alone.
+   */
+  const clearLost = async (api: CloudflareRest, accountId: string, name: string, before: Set<string>) => {
+    const made = (await api.call("GET", path(accountId), z.array(plain))).filter(
+      (item) => item.name === name && !before.has(item.uid),
+    );
+    for (const item of made) {
+      await api.call("DELETE", path(accountId, item.uid), z.unknown()).catch((e: unknown) => {
+        if (!isNotFound(e)) throw e;
+      });
+    }
+    return undefined;
+  };
   return {
     what,
     inputs: callsAppInputs,
@@ -75,7 +96,15 @@ function callsAppKind({
         });
         return { id: uid, outs: outputs(inputs, item, secret) };
       }
-      const item = await api.call("POST", path(inputs.accountId), withSecret, { name: inputs.name ?? "" });
+      const name = inputs.name ?? "";
+      const uids = async () =>
+        new Set((await api.call("GET", path(inputs.accountId), z.array(plain))).map((i) => i.uid));
+      const item = await onlyOnce(`${what} "${name}"`, {
+        before: uids,
+        attempt: () => api.call("POST", path(inputs.accountId), withSecret, { name }),
+        reconcile: (before) => clearLost(api, inputs.accountId, name, before),
+        unresolved: `Cloudflare may hold a ${what} named "${name}" that no state holds, whose secret nobody saw: delete it`,
+      });
       return { id: item.uid, outs: outputs(inputs, item, (item as Record<string, string>)[secretField]!) };
     },
     async read(api, id, olds) {

@@ -33,7 +33,7 @@ function isPlainObject(v: unknown): v is Props {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
+export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
@@ -76,7 +76,7 @@ const adoptedUid = (inputs: Props) => (inputs.adopt as { uid?: string } | undefi
 export function dynamicProvider<I extends Props, O extends Props>(
   kind: CloudflareKind<I, O>,
 ): pulumi.dynamic.ResourceProvider {
-  const settings = new ApiSettings();
+  const settings = new ApiSettings("providers");
   settings.configure(undefined, process.env);
   const inputKeys = Object.keys(kind.inputs.shape);
   const declaredInputs = (props: Props) =>

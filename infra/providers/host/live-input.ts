@@ -1,8 +1,9 @@
 import * as z from "zod/mini";
-import { type LiveInput, liveInput, liveInputWrite } from "#contracts/cloudflare/stream.ts";
+import { type LiveInput, liveInput, liveInputList, liveInputWrite } from "#contracts/cloudflare/stream.ts";
 import { cfTag } from "#contracts/ids.ts";
+import { onlyOnce } from "../../api/only-once.ts";
 import type { CloudflareRest } from "../../cloudflare-rest.ts";
-import { type CloudflareKind, isNotFound } from "./lifecycle.ts";
+import { type CloudflareKind, deepEqual, isNotFound } from "./lifecycle.ts";
 
 /** The inputs: the Stream API's own create/update body, the account, and optionally a uid to adopt. */
 const liveInputInputs = z.strictObject({
@@ -66,6 +67,33 @@ async function put(api: CloudflareRest, uid: string, inputs: LiveInputInputs): P
 }
 
 /**
+ * After a create whose answer was lost: the input with exactly this meta, taken over as the
+ * resource's with the declared settings (the list carries no credentials, the PUT answers them). The
+ * program's meta names one stack's one channel (infra/resources/live-inputs.ts), so an input that
+ * carries it is this resource's: the one just made, or an orphan an earlier lost create left, which
+ * is better adopted than doubled. The newest wins when there are several.
+ */
+async function takeOverLost(
+  api: CloudflareRest,
+  inputs: LiveInputInputs,
+): Promise<LiveInputOutputs | undefined> {
+  const meta = inputs.meta ?? {};
+  if (Object.keys(meta).length === 0) {
+    throw new Error("an input without meta cannot be told from any other");
+  }
+  const { liveInputs, total } = await api.call("GET", path(inputs.accountId), liveInputList);
+  const mine = liveInputs
+    .filter((input) => deepEqual(input.meta, meta))
+    .sort((a, b) => b.created.localeCompare(a.created));
+  if (mine[0]) return put(api, mine[0].uid, inputs);
+  // The list answers with every input (docs/reference/cloudflare-api.md §1.1); a shorter one proves nothing.
+  if (liveInputs.length < total) {
+    throw new Error(`the account listed ${liveInputs.length} of its ${total} live inputs`);
+  }
+  return undefined;
+}
+
+/**
  * Stream live inputs (docs/reference/cloudflare-api.md §1). Every setting updates in place with a
  * PUT on the input's own uid — what the bridged provider cannot do (terraform-provider-cloudflare
  * v5.22.0 internal/services/stream_live_input/model.go addresses it by `live_input_identifier`, an
@@ -85,8 +113,16 @@ export const liveInputKind: CloudflareKind<LiveInputInputs, LiveInputOutputs> = 
       });
       return { id: uid, outs };
     }
-    const live = await api.call("POST", path(inputs.accountId), liveInput, body(inputs));
-    return { id: live.uid, outs: { ...inputs, ...computed(live) } };
+    const outs = await onlyOnce(`live input ${JSON.stringify(inputs.meta ?? {})}`, {
+      before: async () => undefined,
+      attempt: async () => ({
+        ...inputs,
+        ...computed(await api.call("POST", path(inputs.accountId), liveInput, body(inputs))),
+      }),
+      reconcile: () => takeOverLost(api, inputs),
+      unresolved: `Cloudflare may hold a live input the state does not know: find the one with this meta, then adopt it (realtime-stack:adopt.liveInputs) or delete it before the next up`,
+    });
+    return { id: outs.uid, outs };
   },
   async read(api, id, olds) {
     try {

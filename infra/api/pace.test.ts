@@ -1,0 +1,128 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ApiPace, DEFAULT_QUOTA, type PaceClock } from "./pace.ts";
+import { readRateLimitHeaders } from "./rate-limit-headers.ts";
+
+/** Virtual time: a sleep moves the clock on at once, so that five minutes of pacing take no time. */
+function virtualClock(start = 1_000_000): PaceClock & { t: number } {
+  const clock = {
+    t: start,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms;
+    },
+  };
+  return clock;
+}
+
+/** The largest number of starts in any span of `windowMs` (a span [s, s + windowMs) beginning at a start). */
+function busiestWindow(starts: number[], windowMs: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < starts.length; i += 1) {
+    while (j < starts.length && starts[j]! < starts[i]! + windowMs) j += 1;
+    most = Math.max(most, j - i);
+  }
+  return most;
+}
+
+describe("the API pace", () => {
+  it("never lets a 5-minute span hold more than its share of 1,200, whatever the arrivals", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // Shares from one call per window to the whole quota, weighted towards the small ones that fill.
+        fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1_200 })).map((n) => n / 1_200),
+        // Bursts and lulls: gaps from nothing to over a window, up to 3,000 calls.
+        fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2_000 }), fc.integer({ max: 400_000 })), {
+          minLength: 1,
+          maxLength: 3_000,
+          size: "max",
+        }),
+        async (share, gaps) => {
+          const clock = virtualClock();
+          const pace = new ApiPace(share, clock);
+          const starts: number[] = [];
+          let arrival = clock.t;
+          for (const gap of gaps) {
+            arrival += Math.max(0, gap);
+            clock.t = Math.max(clock.t, arrival);
+            await pace.acquire();
+            starts.push(clock.t);
+          }
+          const limit = Math.max(1, Math.floor(DEFAULT_QUOTA.requests * share));
+          expect(busiestWindow(starts, DEFAULT_QUOTA.windowMs)).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("lets a burst up to the share through at once, then one call per call that leaves the window", async () => {
+    const clock = virtualClock(0);
+    const pace = new ApiPace(0.5, clock);
+    for (let i = 0; i < 600; i += 1) await pace.acquire();
+    expect(clock.t).toBe(0);
+    await pace.acquire();
+    expect(clock.t).toBe(300_000);
+  });
+
+  it("serves waiting calls in the order they came, each once", async () => {
+    const clock = virtualClock(0);
+    const pace = new ApiPace(2 / 1_200, clock);
+    const order: number[] = [];
+    await Promise.all([1, 2, 3, 4, 5].map((n) => pace.acquire().then(() => order.push(n))));
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    // Two per window: the fifth starts in the third window.
+    expect(clock.t).toBe(600_000);
+  });
+
+  it("holds every call until a 429's Retry-After has passed, and when the budget reads as spent", async () => {
+    const clock = virtualClock(0);
+    const pace = new ApiPace(0.5, clock);
+    pace.observe(readRateLimitHeaders(new Headers({ "retry-after": "30" }), clock.t), 429);
+    await pace.acquire();
+    expect(clock.t).toBe(30_000);
+    pace.observe(readRateLimitHeaders(new Headers({ ratelimit: '"default";r=0;t=45' }), clock.t), 200);
+    await pace.acquire();
+    expect(clock.t).toBe(75_000);
+  });
+
+  it("takes its share of the quota the policy header states", async () => {
+    const pace = new ApiPace(0.25, virtualClock());
+    expect(pace.limit).toBe(300);
+    pace.observe(readRateLimitHeaders(new Headers({ "ratelimit-policy": '"default";q=4000;w=60' }), 0), 200);
+    expect([pace.limit, pace.windowMs]).toEqual([1_000, 60_000]);
+  });
+
+  it("stops waiting when the caller gives up", async () => {
+    const pace = new ApiPace(1 / 1_200);
+    await pace.acquire();
+    const gone = AbortSignal.abort(new Error("interrupted"));
+    await expect(pace.acquire(gone)).rejects.toThrow("interrupted");
+  });
+});
+
+describe("rate-limit headers", () => {
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  it("read Retry-After as seconds or as an HTTP date", () => {
+    expect(readRateLimitHeaders(new Headers({ "retry-after": "12" }), now).retryAfterMs).toBe(12_000);
+    expect(
+      readRateLimitHeaders(new Headers({ "retry-after": "Thu, 01 Jan 2026 00:01:30 GMT" }), now).retryAfterMs,
+    ).toBe(90_000);
+    expect(readRateLimitHeaders(new Headers({ "retry-after": "soon" }), now)).toEqual({});
+  });
+
+  it("read the remaining budget from Ratelimit, or from the older x-ratelimit family", () => {
+    expect(
+      readRateLimitHeaders(
+        new Headers({ ratelimit: '"default";r=17;t=42', "ratelimit-policy": '"default";q=1200;w=300' }),
+        now,
+      ),
+    ).toEqual({ remaining: { calls: 17, resetMs: 42_000 }, quota: { requests: 1200, windowMs: 300_000 } });
+    expect(
+      readRateLimitHeaders(
+        new Headers({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "Thu, 01 Jan 2026 00:00:20 GMT" }),
+        now,
+      ).remaining,
+    ).toEqual({ calls: 0, resetMs: 20_000 });
+  });
+});

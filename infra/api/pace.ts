@@ -1,0 +1,112 @@
+import { abortableSleep } from "./backoff.ts";
+import type { RateLimitSignals } from "./rate-limit-headers.ts";
+
+/**
+ * Cloudflare's per-token budget until a response states another: 1,200 requests per 5 minutes
+ * (docs/reference/cloudflare-api.md §8). Going over it blocks every call for the next 5 minutes,
+ * which is why calls are paced below it rather than retried after a 429.
+ */
+export const DEFAULT_QUOTA = { requests: 1_200, windowMs: 300_000 } as const;
+
+export interface PaceClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const realClock: PaceClock = { now: () => Date.now(), sleep: abortableSleep };
+
+/**
+ * A sliding-window pace: a call may start only while fewer than `limit` calls started in the
+ * window before it, so that no span of `windowMs` ever holds more than `limit` starts, whatever the
+ * arrival pattern. `limit` is a share of the token's quota. Calls wait in arrival order. A hold (a
+ * 429's Retry-After, or a response saying the budget is spent) stops every call until it ends: the
+ * budget is the token's, not one call's.
+ */
+export class ApiPace {
+  /** Start times of the calls in the current window, oldest first (from `head` on). */
+  private starts: number[] = [];
+  private head = 0;
+  private heldUntil = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private quota: { requests: number; windowMs: number } = DEFAULT_QUOTA;
+
+  constructor(
+    private share: number,
+    private readonly clock: PaceClock = realClock,
+  ) {}
+
+  /** At least one call per window, so that a tiny share still moves. */
+  get limit(): number {
+    return Math.max(1, Math.floor(this.quota.requests * this.share));
+  }
+
+  get windowMs(): number {
+    return this.quota.windowMs;
+  }
+
+  setShare(share: number): void {
+    this.share = share;
+  }
+
+  /** Waits for this call's turn, then counts it. Rejects if `signal` aborts while waiting. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.queue.then(() => this.take(signal));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** No call starts before `untilMs` (the later of this and any earlier hold wins). */
+  holdUntil(untilMs: number): void {
+    this.heldUntil = Math.max(this.heldUntil, untilMs);
+  }
+
+  /** What a response said: the quota it states, and a hold when the budget is spent or a 429 asks for one. */
+  observe(signals: RateLimitSignals, status: number): void {
+    const now = this.clock.now();
+    if (signals.quota) this.quota = signals.quota;
+    if (signals.remaining?.calls === 0) this.holdUntil(now + signals.remaining.resetMs);
+    if (status === 429) {
+      const wait = signals.retryAfterMs ?? signals.remaining?.resetMs;
+      if (wait !== undefined) this.holdUntil(now + wait);
+    }
+  }
+
+  private async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.clock.now();
+      // A start exactly one window ago shares no window with a start now.
+      while (this.head < this.starts.length && this.starts[this.head]! <= now - this.windowMs) this.head += 1;
+      if (this.head > 1024 && this.head * 2 > this.starts.length) {
+        this.starts = this.starts.slice(this.head);
+        this.head = 0;
+      }
+      const inWindow = this.starts.length - this.head;
+      // When full, wait until the start that would make one too many leaves the window.
+      const windowWait =
+        inWindow >= this.limit ? this.starts[this.starts.length - this.limit]! + this.windowMs - now : 0;
+      const wait = Math.max(windowWait, this.heldUntil - now);
+      if (wait <= 0) {
+        this.starts.push(now);
+        return;
+      }
+      await this.clock.sleep(wait, signal);
+    }
+  }
+}
+
+const PROCESS_PACE = Symbol.for("realtime-stack.api-pace.v1");
+
+/**
+ * The one pace of this process, whoever asks: every provider of every copy of the provider bundle
+ * the dynamic-provider host evaluated (it evaluates one per serialized provider, see
+ * ../providers/serialized-provider.ts), or a script's every client. Kept on globalThis for that
+ * reason; the symbol's version changes whenever ApiPace's methods do, so that bundles of different
+ * ages never call one another's pace with the wrong shape.
+ */
+export function processPace(share: number): ApiPace {
+  const host = globalThis as { [PROCESS_PACE]?: ApiPace };
+  host[PROCESS_PACE] ??= new ApiPace(share);
+  host[PROCESS_PACE].setShare(share);
+  return host[PROCESS_PACE];
+}
