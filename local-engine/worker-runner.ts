@@ -36,7 +36,7 @@ export interface WorkerSpec {
 }
 
 /** Drops what the Worker prints (its access log): for runs whose stdout is a report, or a benchmark's. */
-const QUIET = {
+export const QUIET = {
   handleStructuredLogs: () => {},
   handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
     stdout.resume();
