@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import type { Plan } from "#emulator/core/config.ts";
 import { LocalWorker, type WorkerSpec } from "../worker-runner.ts";
 import { INVOCATION_LIMITS } from "./limits.ts";
@@ -30,8 +31,17 @@ const WORKER = `
   export class Counter extends DurableObject {
     async bump() { return 1; }
     async fetch(request) {
+      if (request.headers.get("upgrade") === "websocket") {
+        const [client, server] = Object.values(new WebSocketPair());
+        this.ctx.acceptWebSocket(server);
+        return new Response(null, { status: 101, webSocket: client });
+      }
       const n = Number(new URL(request.url).searchParams.get("n"));
       return Response.json(await spend(() => fetch(this.env.UPSTREAM), n));
+    }
+    /** Each message is an invocation of its own: it may spend a full budget. */
+    async webSocketMessage(ws, message) {
+      ws.send(JSON.stringify(await spend(() => fetch(this.env.UPSTREAM), Number(message))));
     }
   }
 
@@ -52,6 +62,8 @@ const WORKER = `
         }
         case "/inside":
           return stub.fetch("http://counter/?n=" + n);
+        case "/ws":
+          return stub.fetch(request);
       }
       return new Response("not found", { status: 404 });
     },
@@ -128,6 +140,22 @@ describe("the local Worker on Workers Free", () => {
 
   it("gives a Durable Object's own request its own budget", async () => {
     expect(await ctx.call("/inside?n=51")).toEqual({ ok: 50, error: external });
+  });
+
+  it("serves a hibernatable WebSocket, each message a budget of its own", async () => {
+    const ws = new WebSocket(`${ctx.worker.url.replace("http", "ws")}/ws`);
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    const answer = (n: number) =>
+      new Promise<unknown>((resolve) => {
+        ws.once("message", (data) => resolve(JSON.parse(String(data))));
+        ws.send(String(n));
+      });
+    expect(await answer(50)).toEqual({ ok: 50 });
+    expect(await answer(51)).toEqual({ ok: 50, error: external });
+    ws.close();
   });
 
   it("fails a cron run whose handler needs a 51st fetch()", async () => {
