@@ -61,24 +61,29 @@ export async function measureStartup(spec: WorkerSpec): Promise<number> {
       ws.once("open", resolve);
       ws.once("error", reject);
     });
-    const stopped = new Promise<CpuProfile>((resolve, reject) => {
-      ws.on("message", (data) => {
-        const message = JSON.parse(String(data)) as { id?: number; result?: { profile?: CpuProfile } };
-        if (message.id === 4 && message.result?.profile) resolve(message.result.profile);
-      });
-      ws.once("error", reject);
+    const replies = new Map<number, (result: { profile?: CpuProfile }) => void>();
+    ws.on("message", (data) => {
+      const message = JSON.parse(String(data)) as { id?: number; result?: { profile?: CpuProfile } };
+      if (message.id !== undefined) replies.get(message.id)?.(message.result ?? {});
     });
-    const send = (id: number, method: string, params: unknown = {}) =>
-      ws.send(JSON.stringify({ id, method, params }));
-    send(1, "Profiler.enable");
-    send(2, "Profiler.setSamplingInterval", { interval: SAMPLING_INTERVAL_US });
-    send(3, "Profiler.start");
+    let nextId = 0;
+    // Each command's reply is awaited, so that the profiler runs before the first request does.
+    const send = (method: string, params: unknown = {}) =>
+      new Promise<{ profile?: CpuProfile }>((resolve, reject) => {
+        const id = ++nextId;
+        replies.set(id, resolve);
+        ws.once("error", reject);
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    await send("Profiler.enable");
+    await send("Profiler.setSamplingInterval", { interval: SAMPLING_INTERVAL_US });
+    await send("Profiler.start");
     const res = await mf.dispatchFetch("http://localhost/");
     const body = await res.text();
     if (!res.ok) throw new Error(`the Worker did not start: HTTP ${res.status} ${body}`);
-    send(4, "Profiler.stop");
-    const profile = await stopped;
+    const { profile } = await send("Profiler.stop");
     ws.close();
+    if (!profile) throw new Error("the inspector returned no CPU profile");
     return busyMs(profile);
   } finally {
     await mf.dispose();
