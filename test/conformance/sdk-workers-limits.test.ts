@@ -128,6 +128,19 @@ describe("Workers script size and migrations through the official SDK", () => {
       message: "Cannot apply new-class migration to class 'Lobby' that is not exported by script",
     });
 
+    // A settings edit is checked against the stored code's exports.
+    await uploadScript(ctx, "edge", metadata(), [worker()]);
+    const settings = jsonPart<never>("settings.json", {
+      migrations: { new_tag: "v1", new_classes: ["Lobby"] },
+    });
+    await expectApiError(
+      ctx
+        .sdk()
+        .workers.scripts.scriptAndVersionSettings.edit("edge", { account_id: ctx.emu.accountId, settings }),
+      400,
+      10070,
+    );
+
     // A class the entry module passes on from another module is exported.
     const entry = moduleFile("worker.js", 'export * from "./lobby.js";\nexport default { fetch() {} };');
     const lobby = moduleFile(
