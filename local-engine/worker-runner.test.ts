@@ -156,7 +156,8 @@ describe("measureStartup", () => {
       ...spec("v1"),
       content: `let x = 0; for (let i = 0; i < 2e8; i++) x += i % 7; globalThis.spun = x;\n${spec("v1").content}`,
     });
-    expect(light).toBeGreaterThan(0);
+    // Sampled every 0.1 ms: a global scope this small may fall between two samples and read 0.
+    expect(light).toBeGreaterThanOrEqual(0);
     expect(heavy).toBeGreaterThan(light + 50);
   });
 });

@@ -11,7 +11,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** V8's default sampling interval is 1 ms; startup is measured finer. */
+/** V8's default sampling interval is 1 ms; startup is measured finer (a global scope shorter than this may read 0). */
 const SAMPLING_INTERVAL_US = 100;
 
 /** The profile's CPU time, idle excluded, in milliseconds. */
