@@ -1,5 +1,6 @@
 import type { EmulatorConfig } from "./core/config.ts";
 import type { FaultRule, FaultRuleInput } from "./core/faults.ts";
+import type { RateLimitPolicy, TokenRateCounters } from "./core/rate-limit.ts";
 import type { LoggedRequest } from "./core/request-log.ts";
 
 /** A typed client for `/__emulator/*`, for tests and scripts that drive a running emulator. */
@@ -39,8 +40,10 @@ export class EmulatorAdmin {
       ...(error ? { error } : {}),
     });
   config = () => this.call<EmulatorConfig>("GET", "/config");
-  patchConfig = (patch: Partial<Pick<EmulatorConfig, "statusShape" | "rateLimit">>) =>
+  patchConfig = (patch: Partial<Pick<EmulatorConfig, "statusShape" | "plan" | "rateLimit">>) =>
     this.call<EmulatorConfig>("PATCH", "/config", patch);
+  /** Each token's use of its API budget (`GET /__emulator/rate_limit`). */
+  rateLimit = () => this.call<{ policy: RateLimitPolicy; tokens: TokenRateCounters[] }>("GET", "/rate_limit");
   state = () => this.call<Record<string, unknown>>("GET", "/state");
   flushWebhooks = () => this.call("POST", "/webhooks/flush");
 }

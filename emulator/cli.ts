@@ -1,9 +1,14 @@
 import { parseArgs } from "node:util";
+import type { Plan } from "./core/config.ts";
 import { startEmulator } from "./server.ts";
 
 const USAGE = `Usage: npm run emulator -- [--port 8787] [--host 127.0.0.1] [--state-file path.json]
                             [--account-id <32 hex>] [--status-shape string|object]
+                            [--plan paid|free]
                             [--media] [--ffmpeg /usr/bin/ffmpeg] [--openssl /usr/bin/openssl]
+
+--plan applies Workers Free's limits instead of Paid's (environment variables per Worker, cron
+triggers per account; docs/limits.md lists every limit).
 
 --media runs the media plane: RTMP/RTMPS, SRT and WHIP ingest into the live inputs, HLS, DASH and
 WHEP playback (SRT, HLS and DASH need --ffmpeg; RTMPS needs --openssl).
@@ -18,6 +23,7 @@ const { values } = parseArgs({
     "state-file": { type: "string" },
     "account-id": { type: "string" },
     "status-shape": { type: "string", default: "string" },
+    plan: { type: "string", default: "paid" },
     media: { type: "boolean", default: false },
     ffmpeg: { type: "string", default: "/usr/bin/ffmpeg" },
     openssl: { type: "string", default: "/usr/bin/openssl" },
@@ -31,12 +37,14 @@ if (values.help) {
 }
 const port = Number(values.port);
 const shape = values["status-shape"];
+const plan = values.plan;
 const adminToken = process.env.EMULATOR_ADMIN_TOKEN;
 const problems = [
   !Number.isInteger(port) || port < 0 || port > 65535 ? `--port must be 0..65535, got "${values.port}"` : "",
   shape !== "string" && shape !== "object"
     ? `--status-shape must be "string" or "object", got "${shape}"`
     : "",
+  plan !== "paid" && plan !== "free" ? `--plan must be "paid" or "free", got "${plan}"` : "",
   values["account-id"] && !/^[0-9a-f]{32}$/.test(values["account-id"])
     ? "--account-id must be 32 hex characters"
     : "",
@@ -55,7 +63,7 @@ const emulator = await startEmulator({
   ...(values["state-file"] ? { stateFile: values["state-file"] } : {}),
   ...(values["account-id"] ? { accountId: values["account-id"] } : {}),
   ...(adminToken ? { adminToken } : {}),
-  config: { statusShape: shape as "string" | "object" },
+  config: { statusShape: shape as "string" | "object", plan: plan as Plan },
   ...(values.media ? { media: { ffmpeg: values.ffmpeg, openssl: values.openssl } } : {}),
 });
 const rtmp = emulator.media?.rtmpServers();
@@ -65,6 +73,7 @@ console.log(`Cloudflare emulator listening on ${emulator.url}
   Realtime API ${emulator.realtimeBase}
   Admin        ${emulator.url}/__emulator/
   Account id   ${emulator.accountId}
+  Plan         Workers ${plan === "free" ? "Free" : "Paid"} limits
   Admin token  ${adminToken ? "(from EMULATOR_ADMIN_TOKEN)" : emulator.adminToken}${
     rtmp ? `\n  RTMP         ${rtmp.rtmp}${rtmp.rtmps ? `\n  RTMPS        ${rtmp.rtmps}` : ""}` : ""
   }`);

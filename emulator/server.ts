@@ -41,6 +41,11 @@ export interface EmulatorOptions {
   /** Fault rule dice, injectable for deterministic tests. */
   random?: () => number;
   /**
+   * What the rate limits count time with (the API's per-token budget and its 5-minute block, the
+   * SFU's calls per session), in epoch milliseconds: injectable, so that tests need not wait.
+   */
+  clock?: () => number;
+  /**
    * The media plane (real RTMP/RTMPS, SRT and WHIP ingest; HLS, DASH and WHEP playback), with the
    * system programs it uses. Off by default: the live inputs then hand out Cloudflare's ingest URLs.
    */
@@ -101,7 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const shutdown = new AbortController();
   const log = new RequestLog();
   const faults = new FaultRules(options.random);
-  const limiter = new RateLimiter(() => config.rateLimit);
+  const limiter = new RateLimiter(() => config.rateLimit, options.clock);
   let origin = "";
 
   const tokens = tokensService({
@@ -127,6 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     turnSharedSecret: options.turnSharedSecret,
     turnServer: () => config.turnServer,
     media: sfuMedia.store,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const notifications = notificationsService({
     state,
@@ -135,7 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     liveInputs: stream.store,
     fetch: options.fetch,
   });
-  const workers = workersService({ state, requirePermission });
+  const workers = workersService({ state, requirePermission, plan: () => config.plan });
   const media = options.media
     ? mediaService({ state, host, liveInputs: stream.store, options: options.media })
     : undefined;

@@ -9,14 +9,11 @@ const history = [
 ];
 
 describe("Durable Object migrations to upload", () => {
-  it("are all of them, as steps, for a new script", () => {
+  it("are one step creating the classes the history leaves, at the latest tag, for a new script", () => {
+    // Replayed, v1 would create B, which the code no longer exports: Cloudflare refuses that (10070).
     expect(migrationsAfter(undefined, history)).toEqual({
       newTag: "v3",
-      steps: [
-        { newSqliteClasses: ["A", "B"] },
-        { newSqliteClasses: ["C"] },
-        { renamedClasses: [{ from: "B", to: "D" }] },
-      ],
+      steps: [{ newSqliteClasses: ["A", "D", "C"] }],
     });
   });
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Plan } from "#emulator/core/config.ts";
 import { writePrivateFile } from "#emulator/core/private-file.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
@@ -11,6 +12,7 @@ import type { RecordedResource } from "./state-file.ts";
 import { onPath, toolPath } from "./system-tools.ts";
 import { type LocalTurn, startLocalTurn } from "./turn/coturn.ts";
 import { LocalWorker, type WorkerSpec } from "./worker-runner.ts";
+import { measureStartup } from "./worker-startup.ts";
 
 const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 const CRON_TRIGGER = "cloudflare:index/workersCronTrigger:WorkersCronTrigger";
@@ -31,6 +33,11 @@ export interface LocalStackOptions {
   /** Drop the Worker's console output (its access log), e.g. when stdout carries a JSON report. */
   quietWorker?: boolean;
   /**
+   * Whose Workers limits the emulator and the local Worker apply (docs/limits.md): Paid by default,
+   * `free` to see which limit a Free account hits first.
+   */
+  plan?: Plan;
+  /**
    * Run the emulator's media plane: RTMP/RTMPS, SRT and WHIP ingest into the live inputs, HLS, DASH
    * and WHEP playback, with the system's ffmpeg and openssl (each feature that lacks one is off).
    */
@@ -44,6 +51,7 @@ export interface LocalStackOptions {
  */
 export class LocalStack {
   private deployedHash = "";
+  private deployedSpec?: WorkerSpec;
   private cronTimer?: NodeJS.Timeout;
   outputs: Record<string, unknown> = {};
 
@@ -72,6 +80,7 @@ export class LocalStack {
       startEmulator({
         port,
         stateFile: join(stateDir, `${stack}.emulator.json`),
+        config: { plan: options.plan ?? "paid" },
         ...(options.media ? { media: mediaTools() } : {}),
       }),
     );
@@ -82,7 +91,11 @@ export class LocalStack {
         })
       : undefined;
     const worker = await withPort(options.workerPort, lastPorts.worker, async (port) => {
-      const w = new LocalWorker({ port, ...(options.quietWorker ? { quiet: true } : {}) });
+      const w = new LocalWorker({
+        port,
+        plan: options.plan ?? "paid",
+        ...(options.quietWorker ? { quiet: true } : {}),
+      });
       await w.listen();
       return w;
     });
@@ -175,11 +188,21 @@ export class LocalStack {
     if (hash !== this.deployedHash) {
       await this.worker.deploy(spec);
       this.deployedHash = hash;
+      this.deployedSpec = spec;
     }
     const cron = resources.find((r) => r.type === CRON_TRIGGER)?.inputs.schedules as
       | { cron: string }[]
       | undefined;
     this.scheduleCron(cron?.[0]?.cron);
+  }
+
+  /**
+   * The running Worker's startup time, measured as `wrangler check startup` profiles it
+   * (worker-startup.ts), for benches to set beside Cloudflare's 1-second limit.
+   */
+  async measureWorkerStartup(): Promise<number> {
+    if (!this.deployedSpec) throw new Error("no Worker is deployed yet");
+    return measureStartup(this.deployedSpec);
   }
 
   /** Cloudflare runs cron triggers; locally a timer does, once a minute, while the stack runs. */

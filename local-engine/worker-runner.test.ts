@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { ENVIRONMENT_VARIABLE_BYTES, SCRIPT_BYTES } from "#emulator/services/workers/limits.ts";
 import { getWithHeaderLines } from "./testing.ts";
 import { LocalWorker, type WorkerSpec } from "./worker-runner.ts";
+import { measureStartup } from "./worker-startup.ts";
 
 const spec = (version: string): WorkerSpec => ({
   mainModule: "index.js",
@@ -104,5 +106,58 @@ describe("LocalWorker", () => {
     });
     ws.close();
     expect(reply).toBe("echo:hi");
+  });
+});
+
+describe("LocalWorker under Cloudflare's upload limits", () => {
+  const withVars = (count: number, bytes = 8): WorkerSpec => ({
+    ...spec("v1"),
+    bindings: Array.from({ length: count }, (_, i) => ({
+      type: "plain_text",
+      name: `V${i}`,
+      text: "x".repeat(bytes - `V${i}`.length),
+    })),
+  });
+
+  it("refuses an environment variable over 5 KB, name and value together, as an upload would", async () => {
+    worker = new LocalWorker();
+    const url = await worker.listen();
+    await expect(worker.deploy(withVars(1, ENVIRONMENT_VARIABLE_BYTES + 1))).rejects.toThrow(
+      /Binding 'V0' \(plain_text\) is 5121 bytes.*\[code: 10021\]$/s,
+    );
+    // Nothing was started: the address still has no Worker behind it.
+    expect((await fetch(url)).status).toBe(503);
+    await worker.deploy(withVars(1, ENVIRONMENT_VARIABLE_BYTES));
+    expect((await fetch(`${url}/headers`)).status).toBe(200);
+  });
+
+  it("refuses more environment variables than the plan allows: 65 on Free, 129 on Paid", async () => {
+    worker = new LocalWorker({ plan: "free" });
+    await expect(worker.deploy(withVars(65))).rejects.toThrow(/Workers Free plan allows at most 64/);
+    await worker.close();
+    worker = new LocalWorker({ plan: "paid" });
+    await expect(worker.deploy(withVars(129))).rejects.toThrow(/Workers Paid plan allows at most 128/);
+    await worker.deploy(withVars(128));
+  });
+
+  it("refuses a Worker over 64 MiB with Cloudflare's 10027", async () => {
+    worker = new LocalWorker();
+    await expect(worker.deploy({ ...spec("v1"), content: "x".repeat(SCRIPT_BYTES + 1) })).rejects.toThrow(
+      /exceeded the size limit of 64 MiB.*\[code: 10027\]$/,
+    );
+  });
+});
+
+describe("measureStartup", () => {
+  it("measures the CPU time of the Worker's global scope, as wrangler check startup profiles it", async () => {
+    const light = await measureStartup(spec("v1"));
+    // A global scope that spins for a while: its startup must show it, whatever the machine's speed.
+    const heavy = await measureStartup({
+      ...spec("v1"),
+      content: `let x = 0; for (let i = 0; i < 2e8; i++) x += i % 7; globalThis.spun = x;\n${spec("v1").content}`,
+    });
+    // Sampled every 0.1 ms: a global scope this small may fall between two samples and read 0.
+    expect(light).toBeGreaterThanOrEqual(0);
+    expect(heavy).toBeGreaterThan(light + 50);
   });
 });

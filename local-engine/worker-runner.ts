@@ -9,6 +9,13 @@ import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import { Miniflare } from "miniflare";
+import type { Plan } from "#emulator/core/config.ts";
+import {
+  type EnvironmentVariable,
+  environmentVariableRefusal,
+  scriptSizeRefusal,
+} from "#emulator/services/workers/limits.ts";
+import { guardedCompatibilityFlags, guardedModules } from "./invocation-limits/modules.ts";
 
 /** A binding as the Pulumi program declares it on `WorkersScript` (the provider's camelCase). */
 export interface DeclaredBinding {
@@ -29,7 +36,7 @@ export interface WorkerSpec {
 }
 
 /** Drops what the Worker prints (its access log): for runs whose stdout is a report, or a benchmark's. */
-const QUIET = {
+export const QUIET = {
   handleStructuredLogs: () => {},
   handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
     stdout.resume();
@@ -37,7 +44,29 @@ const QUIET = {
   },
 };
 
-export function miniflareOptions(spec: WorkerSpec, quiet: boolean) {
+/**
+ * The declared Worker must fit what Cloudflare takes at upload, as the emulator's Workers API checks
+ * it: its environment variables (size and count for the plan) and its size. Refused like an upload,
+ * with Cloudflare's message and code, so that the runner never runs what Cloudflare refuses.
+ */
+function checkUploadLimits(spec: WorkerSpec, plan: Plan): void {
+  const vars = spec.bindings.flatMap((b): EnvironmentVariable[] => {
+    if (b.type === "plain_text" || b.type === "secret_text") {
+      return [{ name: b.name, type: b.type, value: b.text ?? "" }];
+    }
+    return b.type === "json" ? [{ name: b.name, type: "json", value: b.json ?? "null" }] : [];
+  });
+  const refusal =
+    scriptSizeRefusal(Buffer.byteLength(spec.content)) ?? environmentVariableRefusal(vars, plan);
+  if (refusal) throw new Error(`the local Worker cannot start: ${refusal.message} [code: ${refusal.code}]`);
+}
+
+/**
+ * workerd's options for the declared Worker under `plan`'s limits: the program's module runs
+ * unchanged behind a guard that counts each invocation's subrequests (invocation-limits/).
+ */
+export function miniflareOptions(spec: WorkerSpec, quiet: boolean, plan: Plan = "paid") {
+  checkUploadLimits(spec, plan);
   const bindings: Record<string, unknown> = {};
   const durableObjects: Record<string, string> = {};
   for (const b of spec.bindings) {
@@ -47,9 +76,9 @@ export function miniflareOptions(spec: WorkerSpec, quiet: boolean) {
     else throw new Error(`the local Worker cannot bind ${b.type} (${b.name})`);
   }
   return {
-    modules: [{ type: "ESModule" as const, path: spec.mainModule, contents: spec.content }],
+    modules: guardedModules({ ...spec, durableObjects }, plan),
     compatibilityDate: spec.compatibilityDate,
-    compatibilityFlags: spec.compatibilityFlags,
+    compatibilityFlags: guardedCompatibilityFlags(spec.compatibilityFlags),
     bindings,
     durableObjects,
     host: "127.0.0.1",
@@ -77,7 +106,15 @@ export class LocalWorker {
   private current?: Generation;
   url = "";
 
-  constructor(private readonly options: { host?: string; port?: number; quiet?: boolean } = {}) {}
+  constructor(
+    private readonly options: {
+      host?: string;
+      port?: number;
+      quiet?: boolean;
+      /** Whose limits apply (subrequests per invocation, environment variables): Paid by default. */
+      plan?: Plan;
+    } = {},
+  ) {}
 
   async listen(): Promise<string> {
     const server = createServer((req, res) => this.forward(req, res));
@@ -93,7 +130,7 @@ export class LocalWorker {
   }
 
   async deploy(spec: WorkerSpec): Promise<void> {
-    const mf = new Miniflare(miniflareOptions(spec, this.options.quiet ?? false));
+    const mf = new Miniflare(miniflareOptions(spec, this.options.quiet ?? false, this.options.plan));
     const target = await mf.ready;
     const previous = this.current;
     this.current = { mf, target, inFlight: 0 };

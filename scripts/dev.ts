@@ -9,10 +9,12 @@ import { serveLocalControl } from "./lib/local-driver.ts";
 import { createProgress } from "./lib/progress.ts";
 
 const USAGE = `Usage: npm start -- [--stack dev] [--reset] [--emulator-port N] [--worker-port N] [--no-turn]
+                 [--plan paid|free]
 
 Starts the whole environment on this machine: the Cloudflare emulator, the Pulumi program applied
 to it, the Worker it declares in workerd and, when Debian's coturn is installed, a local TURN server.
-State lives in .realtime-stack/local/ and is reused by the next start; --reset starts afresh.`;
+State lives in .realtime-stack/local/ and is reused by the next start; --reset starts afresh.
+Cloudflare's limits apply as on Workers Paid; --plan free applies Free's (docs/limits.md).`;
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     "emulator-port": { type: "string" },
     "worker-port": { type: "string" },
     "no-turn": { type: "boolean", default: false },
+    plan: { type: "string", default: "paid" },
     help: { type: "boolean", default: false },
   },
 });
@@ -39,6 +42,11 @@ function port(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+const plan = values.plan;
+if (plan !== "paid" && plan !== "free") {
+  console.error(`--plan must be "paid" or "free", got "${plan}"\n\n${USAGE}`);
+  process.exit(2);
+}
 const emulatorPort = port("--emulator-port", values["emulator-port"]);
 const workerPort = port("--worker-port", values["worker-port"]);
 const turn = !values["no-turn"] && existsSync(TURNSERVER_BINARY);
@@ -54,7 +62,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-console.log(`Starting the ${values.stack} stack${values.reset ? " from scratch" : ""}…`);
+console.log(
+  `Starting the ${values.stack} stack${values.reset ? " from scratch" : ""} under Workers ${plan === "free" ? "Free" : "Paid"}'s limits…`,
+);
 const progress = createProgress({ json: false });
 const applying = applyProgress(progress);
 const stack = await LocalStack.start({
@@ -62,6 +72,7 @@ const stack = await LocalStack.start({
   reset: values.reset,
   turn,
   media: true,
+  plan,
   ...(emulatorPort ? { emulatorPort } : {}),
   ...(workerPort ? { workerPort } : {}),
   onStep: (s) => applying.onStep(s),

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as z from "zod";
-import type { EmulatorConfig } from "../core/config.ts";
+import { type EmulatorConfig, PLANS } from "../core/config.ts";
 import type { Env } from "../core/env.ts";
 import { cfErrors } from "../core/errors.ts";
 import { type FaultRules, faultRuleInput } from "../core/faults.ts";
@@ -39,6 +39,7 @@ const stateChange = z.object({
 
 const configPatch = z.object({
   statusShape: z.enum(["string", "object"]).optional(),
+  plan: z.enum(PLANS).optional(),
   rateLimit: z
     .object({ requests: z.int().min(1).max(1_000_000), windowSeconds: z.int().min(1).max(86_400) })
     .optional(),
@@ -105,6 +106,13 @@ export function adminRoutes(deps: AdminDeps) {
     const input = deps.stream.setConnectionState(c.req.param("uid"), body.state, body.error);
     return cfOk(c, { uid: input.uid, state: input.state });
   });
+
+  /**
+   * Each token's use of its API budget, for tests that assert the limit was never exceeded and
+   * benches that print the peak: the policy, then per token id the requests of its current window,
+   * the most calls in any sliding window since start or reset, its 429s, and the end of its block.
+   */
+  routes.get("/rate_limit", (c) => cfOk(c, { policy: config.rateLimit, tokens: limiter.counters() }));
 
   routes.get("/config", (c) => cfOk(c, config));
 

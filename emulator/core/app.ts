@@ -54,15 +54,24 @@ export function createApp({ config, log, faults, shutdown, admin, mounts }: AppP
     return applyFault(c, action, next, shutdown);
   });
 
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: config.bodyLimit,
+  for (const mount of mounts) {
+    const limit = mount.bodyLimit;
+    if (limit === undefined) continue;
+    app.use(`${mount.path}/*`, async (c, next) => {
+      c.set("bodyLimit", limit);
+      await next();
+    });
+  }
+  app.use("*", (c, next) => {
+    const maxSize = c.get("bodyLimit") ?? config.bodyLimit;
+    const limit = bodyLimit({
+      maxSize,
       onError: () => {
-        throw cfErrors.tooLarge(config.bodyLimit);
+        throw cfErrors.tooLarge(maxSize);
       },
-    }),
-  );
+    });
+    return limit(c, next);
+  });
 
   for (const mount of mounts) app.route(mount.path, mount.routes);
 

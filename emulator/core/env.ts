@@ -5,5 +5,7 @@ export type Env = {
     tokenId: string;
     /** The JSON body once a handler has parsed it, so that the request log does not parse it again. */
     json: { value: unknown };
+    /** The body limit of the mount the request is for, when it has its own. */
+    bodyLimit: number;
   };
 };

@@ -62,6 +62,12 @@ export const cfErrors = {
         source: { pointer: `/${i.path.replaceAll(".", "/")}` },
       })),
     ),
+  /**
+   * An account quota is full (API tokens, TURN keys). Cloudflare documents the quotas but not the
+   * error that enforces them: the status and code are a guess, the code being the one the emulator
+   * answers every refused, well-formed request with (10021).
+   */
+  quotaExceeded: (message: string) => new CfHttpError(400, [{ code: 10021, message }]),
   notFound: (what: string) => new CfHttpError(404, [{ code: 10007, message: `${what} not found` }]),
   noRoute: (path: string) =>
     new CfHttpError(404, [

@@ -6,6 +6,8 @@ export interface Mount {
   /** E.g. `/client/v4/accounts/:account_id/stream/live_inputs`. */
   path: string;
   routes: Hono<Env>;
+  /** The largest request body its routes take, when it is not the config's `bodyLimit` (Worker uploads). */
+  bodyLimit?: number;
   /** Answers errors raised under `path` before its routes run (the body limit) in this API's own shape. */
   onError?: (err: unknown, c: Context) => Response;
 }

@@ -1,7 +1,7 @@
 import Cloudflare from "cloudflare";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
-import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { OpenApiValidator } from "./openapi.ts";
 
 /** One HTTP exchange as the SDK saw it on the wire. */
@@ -45,7 +45,7 @@ export interface ConformanceContext {
  * Starts one emulator for the file, resets it before each test, and after each test validates
  * every recorded response whose path is in the OpenAPI subset.
  */
-export function conformanceSuite(): ConformanceContext {
+export function conformanceSuite(options?: EmulatorOptions): ConformanceContext {
   const exchanges: Exchange[] = [];
   const ctx = {
     exchanges,
@@ -65,7 +65,7 @@ export function conformanceSuite(): ConformanceContext {
   } as ConformanceContext;
 
   beforeAll(async () => {
-    ctx.emu = await startEmulator();
+    ctx.emu = await startEmulator(options);
     ctx.admin = new EmulatorAdmin(ctx.emu.url, ctx.emu.adminToken);
   });
   afterAll(() => ctx.emu.close());

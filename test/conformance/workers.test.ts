@@ -1,4 +1,3 @@
-import type { ScriptUpdateParams } from "cloudflare/resources/workers/scripts/scripts";
 import { describe, expect, it } from "vitest";
 import {
   workerDomain,
@@ -14,6 +13,7 @@ import {
 } from "#contracts/cloudflare/workers.ts";
 import { scopedToken } from "#emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
+import { jsonPart, moduleFile, uploadScript } from "./workers-upload.ts";
 
 const ctx = conformanceSuite();
 
@@ -21,22 +21,7 @@ const SOURCE = `import { DurableObject } from "cloudflare:workers";
 export class Room extends DurableObject { async fetch() { return new Response("room"); } }
 export default { async fetch(request, env) { return new Response(env.STACK); }, async scheduled() {} };
 `;
-const workerFile = () => new File([SOURCE], "worker.js", { type: "application/javascript+module" });
-
-/**
- * Cloudflare reads the metadata (and a settings PATCH's settings) from one JSON part. The SDK
- * turns a plain object into bracketed form fields that Cloudflare does not read
- * (cloudflare-typescript #2645), so the JSON goes in as a file part.
- */
-const jsonPart = <T>(name: string, value: unknown) =>
-  new File([JSON.stringify(value)], name, { type: "application/json" }) as unknown as T;
-
-/**
- * The SDK labels the upload `application/javascript` even when the body is multipart, which
- * Cloudflare then reads as one service-worker script; without the header, fetch sends
- * `multipart/form-data` with its boundary.
- */
-const MULTIPART = { headers: { "Content-Type": null } };
+const workerFile = () => moduleFile("worker.js", SOURCE);
 
 const METADATA = {
   main_module: "worker.js",
@@ -48,19 +33,8 @@ const METADATA = {
   migrations: { new_tag: "v1", new_sqlite_classes: ["Room"] },
 };
 
-async function uploadWorker(name: string, metadata: unknown = METADATA) {
-  const account_id = ctx.emu.accountId;
-  const result = await ctx.sdk().workers.scripts.update(
-    name,
-    {
-      account_id,
-      metadata: jsonPart<ScriptUpdateParams.Metadata>("metadata.json", metadata),
-      files: [workerFile()],
-    },
-    MULTIPART,
-  );
-  return workerScriptUpload.parse(result);
-}
+const uploadWorker = async (name: string, metadata: unknown = METADATA) =>
+  workerScriptUpload.parse(await uploadScript(ctx, name, metadata, [workerFile()]));
 
 describe("Workers scripts through the official SDK", () => {
   it("uploads, lists, downloads and deletes a script", async () => {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { callsNameWrite } from "#contracts/cloudflare/calls.ts";
 import type { Env } from "../../core/env.ts";
+import { cfErrors } from "../../core/errors.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody } from "../../core/validate.ts";
 import type { RequirePermission } from "../tokens/check.ts";
@@ -12,6 +13,17 @@ const publicView = ({ uid, name, created, modified }: Readonly<StoredCallsApp>) 
   created,
   modified,
 });
+
+/**
+ * How many of each kind an account may hold. "Up to 1,000 TURN keys per account"
+ * (developers.cloudflare.com/realtime/turn/replacing-existing/, docs/reference/cloudflare-api.md §4);
+ * Cloudflare documents no limit on SFU apps (developers.cloudflare.com/realtime/sfu/limits/ lists
+ * none), so none is enforced on them.
+ */
+const QUOTAS: Record<CallsKind, { limit: number; what: string } | undefined> = {
+  sfuApps: undefined,
+  turnKeys: { limit: 1000, what: "TURN keys" },
+};
 
 /**
  * Create (201, with the secret once), list, get, update name, delete (returns the deleted item).
@@ -27,6 +39,10 @@ function callsResource(
 
   routes.post("/", requirePermission("Calls Write"), async (c) => {
     const body = await jsonBody(c, callsNameWrite);
+    const quota = QUOTAS[kind];
+    if (quota && store.list(kind).length >= quota.limit) {
+      throw cfErrors.quotaExceeded(`An account can have at most ${quota.limit} ${quota.what}`);
+    }
     const item = store.create(kind, body.name ?? "");
     return cfOk(c, { ...publicView(item), [secretField]: item.secret }, 201);
   });

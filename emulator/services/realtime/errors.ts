@@ -8,6 +8,7 @@ export class RealtimeHttpError extends Error {
     readonly status: number,
     readonly errorCode: string,
     description: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(description);
   }
@@ -26,6 +27,18 @@ export const realtimeErrors = {
       425,
       "session_error",
       "the session's PeerConnection is not connected: finish the offer/answer exchange and let it connect first",
+    ),
+  /**
+   * Over the 50 calls per second a session may make (session-call-limit.ts). Cloudflare documents
+   * the limit but not its answer: 429 with `Retry-After` is HTTP's, the `errorCode` is a guess (the
+   * documented codes, docs/reference/cloudflare-api.md §5.2, have none for it).
+   */
+  rateLimited: (retryAfterSeconds: number) =>
+    new RealtimeHttpError(
+      429,
+      "rate_limited",
+      `too many API calls on this session: at most 50 per second; retry in ${retryAfterSeconds} s`,
+      { "retry-after": String(retryAfterSeconds) },
     ),
   offerPending: () =>
     new RealtimeHttpError(
@@ -46,6 +59,7 @@ const CORE_ERROR_CODES: Record<number, string> = {
 /** The response for an error thrown while serving the Realtime API: never Cloudflare's v4 envelope. */
 export function realtimeErrorResponse(err: unknown, c: Context): Response {
   if (err instanceof RealtimeHttpError) {
+    for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
     return c.json(
       { errorCode: err.errorCode, errorDescription: err.message },
       err.status as ContentfulStatusCode,

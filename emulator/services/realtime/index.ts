@@ -17,6 +17,8 @@ export interface RealtimeDeps {
   turnServer: () => EmulatorConfig["turnServer"];
   /** The SFU's peer connections and forwarding. */
   media: SfuMedia;
+  /** What the per-session call limit counts time with; injectable for tests. */
+  clock?: () => number;
 }
 
 /**
@@ -24,7 +26,10 @@ export interface RealtimeDeps {
  * sessions, tracks and DataChannels, whose media the media plane carries.
  */
 export function realtimeService(deps: RealtimeDeps): EmulatorService<RealtimeStore> {
-  const store = new RealtimeStore(deps.state, deps.calls, { turnSharedSecret: deps.turnSharedSecret });
+  const store = new RealtimeStore(deps.state, deps.calls, {
+    turnSharedSecret: deps.turnSharedSecret,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
   const sfu = new SfuOperations(store, deps.media);
   return {
     store,

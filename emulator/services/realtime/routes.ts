@@ -22,7 +22,7 @@ export function realtimeRoutes({
 }) {
   const routes = new Hono<Env>();
   routes.route("/turn/keys/:key_id/credentials", turnRoutes(store, calls, turnServer));
-  routes.route("/apps/:appId", sfuRoutes(sfu, calls));
+  routes.route("/apps/:appId", sfuRoutes(sfu, calls, store.sessionCalls));
 
   // A mounted app's notFound is not consulted by its parent, so unknown paths end here instead.
   routes.all("*", (c) => {

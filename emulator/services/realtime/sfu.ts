@@ -11,7 +11,11 @@ import type { Env } from "../../core/env.ts";
 import type { CallsSecrets } from "../calls/store.ts";
 import { realtimeErrors } from "./errors.ts";
 import { jsonParams, parseParams, readJson, requireBearer, requireSomeBearer } from "./request.ts";
+import type { SessionCallLimit } from "./session-call-limit.ts";
 import type { SfuOperations } from "./sfu-operations.ts";
+
+/** A call on one session (everything under `/sessions/<id>`, not `/sessions/new`), the limit's unit. */
+const SESSION_PATH = /\/sessions\/(?!new$)([^/]+)/;
 
 /** Cloudflare's limit on tracks added by one call (docs/reference/media-and-providers.md §3). */
 export const MAX_TRACKS_PER_REQUEST = 64;
@@ -43,7 +47,7 @@ function requireOneLocation(locations: Set<string | undefined>, what: string): v
  * docs/reference/cloudflare-api.md §5.2. Media flows: the media plane (werift) negotiates each
  * session's connection and forwards RTP and DataChannel messages between them.
  */
-export function sfuRoutes(sfu: SfuOperations, calls: CallsSecrets) {
+export function sfuRoutes(sfu: SfuOperations, calls: CallsSecrets, sessionCalls: SessionCallLimit) {
   const routes = new Hono<Env>();
   const appId = (c: Context<Env>) => c.req.param("appId") ?? "";
   const sessionId = (c: Context<Env>) => c.req.param("sessionId") ?? "";
@@ -53,6 +57,9 @@ export function sfuRoutes(sfu: SfuOperations, calls: CallsSecrets) {
     const secret = calls.sfuAppSecret(appId(c));
     if (secret === undefined) throw realtimeErrors.notFound("app");
     requireBearer(c, secret);
+    const session = SESSION_PATH.exec(c.req.path)?.[1];
+    const refused = session === undefined ? undefined : sessionCalls.take(session);
+    if (refused) throw realtimeErrors.rateLimited(refused.retryAfterSeconds);
     await next();
   });
 

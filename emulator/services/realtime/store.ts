@@ -2,6 +2,7 @@ import { Collection } from "../../core/collection.ts";
 import { newHexSecret } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 import type { CallsSecrets } from "../calls/store.ts";
+import { SessionCallLimit } from "./session-call-limit.ts";
 import {
   createSession,
   openSession,
@@ -52,11 +53,15 @@ export class RealtimeStore {
   private sessions: Collection<SfuSession>;
   private readonly section: Section<RealtimeSection>;
 
+  /** Each session's calls in the last second, against Cloudflare's 50 per second; not part of the state file. */
+  readonly sessionCalls: SessionCallLimit;
+
   constructor(
     state: StateFile,
     private readonly calls: CallsSecrets,
-    seed: { turnSharedSecret?: string },
+    seed: { turnSharedSecret?: string; clock?: () => number },
   ) {
+    this.sessionCalls = new SessionCallLimit(seed.clock);
     this.section = state.section<RealtimeSection>(
       ["turnSharedSecret", "revokedTurnUsernames", "sfuSessions"],
       () => ({
@@ -196,6 +201,7 @@ export class RealtimeStore {
   reset(): void {
     this.revoked = [];
     this.sessions = new Collection(SESSION);
+    this.sessionCalls.reset();
     this.section.changed();
   }
 

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Env } from "../../core/env.ts";
 import { cfErrors } from "../../core/errors.ts";
-import type { RateLimiter } from "../../core/rate-limit.ts";
+import type { RateLimiter, RateLimitPolicy } from "../../core/rate-limit.ts";
 import { grants, permissionName } from "./permissions.ts";
 import type { StoredToken, TokenStore } from "./store.ts";
 
@@ -38,7 +38,7 @@ export class TokenCheck {
     private readonly tokens: TokenStore,
     private readonly accountId: string,
     private readonly limiter: RateLimiter,
-    private readonly rateLimit: () => { requests: number; windowSeconds: number },
+    private readonly rateLimit: () => RateLimitPolicy,
   ) {}
 
   /** Resolves the bearer token to a stored, usable token or throws Cloudflare's error for it. */
@@ -57,11 +57,13 @@ export class TokenCheck {
   require: RequirePermission = (needed) => async (c, next) => {
     const token = this.authenticate(c.req.header("authorization"));
     c.set("tokenId", token.id);
-    const budget = this.limiter.take(token.id);
+    const verdict = this.limiter.take(token.id);
     const { requests, windowSeconds } = this.rateLimit();
-    c.header("Ratelimit", `"default";r=${budget.remaining};t=${budget.resetSeconds}`);
+    // Every response carries both headers; `Retry-After` only a 429, with the seconds left of the
+    // block (developers.cloudflare.com/fundamentals/api/reference/limits/, docs/reference/cloudflare-api.md §8).
+    c.header("Ratelimit", `"default";r=${verdict.remaining};t=${verdict.resetSeconds}`);
     c.header("Ratelimit-Policy", `"default";q=${requests};w=${windowSeconds}`);
-    if (!budget.allowed) throw cfErrors.rateLimited(budget.resetSeconds);
+    if (!verdict.allowed) throw cfErrors.rateLimited(verdict.resetSeconds);
     const accountId = c.req.param("account_id");
     if (accountId !== undefined) {
       const allowed = needed === null || tokenAllows(token, accountId, needed);

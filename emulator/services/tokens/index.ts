@@ -1,4 +1,4 @@
-import type { RateLimiter } from "../../core/rate-limit.ts";
+import type { RateLimiter, RateLimitPolicy } from "../../core/rate-limit.ts";
 import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import { TokenCheck } from "./check.ts";
@@ -11,7 +11,7 @@ export interface TokensDeps {
   /** The bootstrap admin token's value on a fresh start; generated when absent. */
   adminToken?: string;
   limiter: RateLimiter;
-  rateLimit: () => { requests: number; windowSeconds: number };
+  rateLimit: () => RateLimitPolicy;
 }
 
 /** Account API tokens and permission groups, and the check every other service authenticates with. */

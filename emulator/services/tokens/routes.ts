@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import * as z from "zod";
 import { type Token, tokenCreate, tokenUpdate } from "#contracts/cloudflare/tokens.ts";
 import type { Env } from "../../core/env.ts";
+import { cfErrors } from "../../core/errors.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody, parseOrThrow } from "../../core/validate.ts";
 import type { RequirePermission } from "./check.ts";
@@ -31,6 +32,13 @@ function checkReferences(body: TokenWrite, ctx: z.RefinementCtx) {
     }
   }
 }
+
+/**
+ * "Account API token quota: 500" (developers.cloudflare.com/fundamentals/api/reference/limits/,
+ * docs/reference/cloudflare-api.md §8). The emulator's bootstrap admin token stands for the owner's own
+ * credential, not an account-owned token, so it does not count.
+ */
+export const ACCOUNT_TOKEN_QUOTA = 500;
 
 const createBody = tokenCreate.superRefine(checkReferences);
 const updateBody = tokenUpdate.superRefine(checkReferences);
@@ -93,7 +101,13 @@ export function tokenRoutes(store: TokenStore, requirePermission: RequirePermiss
   });
 
   routes.post("/", requirePermission("Account API Tokens Write"), async (c) => {
-    const token = store.create(await jsonBody(c, createBody));
+    const body = await jsonBody(c, createBody);
+    if (store.accountTokens().length >= ACCOUNT_TOKEN_QUOTA) {
+      throw cfErrors.quotaExceeded(
+        `Account API token quota exceeded: an account can own at most ${ACCOUNT_TOKEN_QUOTA} API tokens`,
+      );
+    }
+    const token = store.create(body);
     return cfOk(c, { ...publicView(token), value: token.value });
   });
 

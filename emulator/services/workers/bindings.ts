@@ -1,5 +1,6 @@
 import type { WorkerBinding } from "#contracts/cloudflare/workers.ts";
 import { workersErrors } from "./errors.ts";
+import type { EnvironmentVariable } from "./limits.ts";
 import type { StoredScript } from "./store.ts";
 
 export interface BindingRules {
@@ -57,6 +58,16 @@ export function checkDurableObjectBindings(
       throw workersErrors.durableObjectClassNotConfigured(b.class_name);
     }
   }
+}
+
+/** The bindings that are environment variables, with their values as text (a json binding's JSON). */
+export function environmentVariablesOf(bindings: WorkerBinding[]): EnvironmentVariable[] {
+  return bindings.flatMap((b): EnvironmentVariable[] => {
+    if (b.type === "plain_text" || b.type === "secret_text")
+      return [{ name: b.name, type: b.type, value: b.text }];
+    if (b.type === "json") return [{ name: b.name, type: b.type, value: JSON.stringify(b.json) ?? "" }];
+    return [];
+  });
 }
 
 /** A binding as any read shows it: a secret is its name and type only. */

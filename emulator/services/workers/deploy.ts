@@ -5,9 +5,16 @@ import type {
   WorkerSettingsPatch,
   WorkerUploadMetadata,
 } from "#contracts/cloudflare/workers.ts";
+import type { Plan } from "../../core/config.ts";
 import { now } from "../../core/ids.ts";
-import { type BindingRules, checkDurableObjectBindings, resolveBindings } from "./bindings.ts";
+import {
+  type BindingRules,
+  checkDurableObjectBindings,
+  environmentVariablesOf,
+  resolveBindings,
+} from "./bindings.ts";
 import { workersErrors } from "./errors.ts";
+import { environmentVariableRefusal, scriptSizeRefusal } from "./limits.ts";
 import { applyMigrations } from "./migrations.ts";
 import {
   type EntryHandlers,
@@ -15,8 +22,9 @@ import {
   parseJavaScript,
   serviceWorkerHandlers,
 } from "./module-analysis.ts";
+import { entryExportNames, type ModuleExports, moduleExports } from "./module-exports.ts";
 import type { StoredScript } from "./store.ts";
-import { storeModule, type WorkerModule } from "./store.ts";
+import { moduleOf, storeModule, type WorkerModule } from "./store.ts";
 
 /** What the API assumes when an upload names no compatibility date (docs/reference/cloudflare-api.md §6.2). */
 export const DEFAULT_COMPATIBILITY_DATE = "2021-11-02";
@@ -27,21 +35,35 @@ const SCRIPT_TYPES = new Set(["application/javascript", "text/javascript"]);
 
 type VersionState = Pick<StoredScript, "bindings" | "migration_tag" | "durableObjectClasses">;
 
-/** Migrations first, then bindings, since a Durable Object binding needs its class migrated in. */
+/** What a new version is checked against: the names the code exports and the account's plan. */
+interface VersionContext {
+  /** Computed only when migrations need it: for a settings PATCH it means parsing the stored code. */
+  exports: () => ReadonlySet<string>;
+  plan: Plan;
+}
+
+/**
+ * Migrations first, then bindings, since a Durable Object binding needs its class migrated in; then
+ * the environment variables the version ends up with, inherited and kept ones included.
+ */
 function nextVersionState(
   scriptName: string,
   previous: VersionState | undefined,
   declared: WorkerBinding[] | undefined,
   rules: BindingRules,
   migrations: WorkerMigrations | undefined,
+  context: VersionContext,
 ): VersionState {
   const durable = applyMigrations(
     { tag: previous?.migration_tag, classes: previous?.durableObjectClasses ?? [] },
     migrations,
+    context.exports,
   );
   const previousBindings = previous?.bindings ?? [];
   const bindings = declared ? resolveBindings(declared, previousBindings, rules) : previousBindings;
   checkDurableObjectBindings(bindings, scriptName, durable.classes);
+  const refusal = environmentVariableRefusal(environmentVariablesOf(bindings), context.plan);
+  if (refusal) throw workersErrors.refused(refusal);
   return {
     bindings,
     ...(durable.tag === undefined ? {} : { migration_tag: durable.tag }),
@@ -49,9 +71,18 @@ function nextVersionState(
   };
 }
 
-/** Parses every JavaScript part, and reads the entry point's handlers. */
-function analyseModules(modules: WorkerModule[], entry: WorkerModule, esModules: boolean): EntryHandlers {
+/** What the upload's code offers: the entry point's handlers and every name the entry module exports. */
+interface CodeAnalysis extends EntryHandlers {
+  exports: ReadonlySet<string>;
+}
+
+/**
+ * Parses every JavaScript part, and reads the entry point's handlers and exports. A service-worker
+ * script exports nothing, so Cloudflare refuses its new-class migrations too (cloudflare/workers-sdk#4943).
+ */
+function analyseModules(modules: WorkerModule[], entry: WorkerModule, esModules: boolean): CodeAnalysis {
   let handlers: EntryHandlers = { handlers: [], named_handlers: [] };
+  const exportsByModule = new Map<string, ModuleExports>();
   for (const m of modules) {
     const isModule = ES_MODULE_TYPES.has(m.contentType);
     if (!isModule && !SCRIPT_TYPES.has(m.contentType)) continue;
@@ -60,9 +91,19 @@ function analyseModules(modules: WorkerModule[], entry: WorkerModule, esModules:
       m.name,
       isModule ? "module" : "script",
     );
+    if (isModule) exportsByModule.set(m.name, moduleExports(program));
     if (m === entry) handlers = esModules ? moduleHandlers(program) : serviceWorkerHandlers(program);
   }
-  return handlers;
+  const exports = esModules
+    ? entryExportNames(entry.name, (name) => exportsByModule.get(name))
+    : new Set<string>();
+  return { ...handlers, exports };
+}
+
+/** The upload's size, every part uncompressed, against Cloudflare's limit: before anything is parsed. */
+function checkScriptSize(modules: WorkerModule[]): void {
+  const refusal = scriptSizeRefusal(modules.reduce((sum, m) => sum + m.bytes.byteLength, 0));
+  if (refusal) throw workersErrors.refused(refusal);
 }
 
 function entryModule(metadata: WorkerUploadMetadata, modules: WorkerModule[]): WorkerModule {
@@ -98,17 +139,19 @@ export function uploadedScript(
   name: string,
   metadata: WorkerUploadMetadata,
   modules: WorkerModule[],
-  strictInherit: boolean,
+  options: { strictInherit: boolean; plan: Plan },
 ): StoredScript {
+  checkScriptSize(modules);
   const entry = entryModule(metadata, modules);
   const esModules = metadata.main_module !== undefined;
-  const handlers = analyseModules(modules, entry, esModules);
+  const { exports, ...handlers } = analyseModules(modules, entry, esModules);
   const version = nextVersionState(
     name,
     previous,
     metadata.bindings ?? [],
-    { keep: metadata.keep_bindings ?? [], strictInherit },
+    { keep: metadata.keep_bindings ?? [], strictInherit: options.strictInherit },
     metadata.migrations,
+    { exports: () => exports, plan: options.plan },
   );
   const at = now();
   return {
@@ -135,14 +178,24 @@ export function uploadedScript(
 }
 
 /** The script after `PATCH …/settings`: only what the patch names changes; bindings may `inherit`. */
-export function patchedScript(script: StoredScript, patch: WorkerSettingsPatch): StoredScript {
+export function patchedScript(script: StoredScript, patch: WorkerSettingsPatch, plan: Plan): StoredScript {
+  let exports: ReadonlySet<string> | undefined;
   const version = nextVersionState(
     script.id,
     script,
     patch.bindings,
     { keep: [], strictInherit: true },
     patch.migrations,
+    { exports: () => (exports ??= storedExports(script)), plan },
   );
   const { bindings: _b, migrations: _m, ...settings } = patch;
   return { ...script, ...settings, ...version, modified_on: now() };
+}
+
+/** The names a stored script's entry module exports, read again from its code. */
+function storedExports(script: StoredScript): ReadonlySet<string> {
+  const modules = script.modules.map(moduleOf);
+  const entryName = script.main_module ?? script.body_part!;
+  const entry = modules.find((m) => m.name === entryName)!;
+  return analyseModules(modules, entry, script.main_module !== undefined).exports;
 }

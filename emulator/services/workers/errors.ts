@@ -1,4 +1,5 @@
 import { CfHttpError } from "../../core/errors.ts";
+import type { Refusal } from "./limits.ts";
 
 const fail = (code: number, message: string) => new CfHttpError(400, [{ code, message }]);
 
@@ -18,6 +19,11 @@ export const workersErrors = {
       `Cannot create binding for class '${className}' because it is not currently configured to implement ` +
         "Durable Objects. Did you forget to apply a new_classes or new_sqlite_classes migration to it?",
     ),
+  /** A change over one of Cloudflare's limits (limits.ts), with the code and message Cloudflare sends. */
+  refused: (refusal: Refusal) => fail(refusal.code, refusal.message),
+  /** As Cloudflare words it in 2026 (ascorbic/cirrus#248); cloudflare/workers-sdk#4943 shows the same error. */
+  classNotExported: (className: string) =>
+    fail(10070, `Cannot apply new-class migration to class '${className}' that is not exported by script`),
   durableObjectClassExists: (className: string) =>
     fail(10074, `Cannot apply a new-class migration to class '${className}': it already exists`),
   migrationTagMismatch: (current: string | undefined) =>

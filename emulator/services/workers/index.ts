@@ -1,6 +1,8 @@
+import type { Plan } from "../../core/config.ts";
 import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import type { RequirePermission } from "../tokens/check.ts";
+import { SCRIPT_BYTES } from "./limits.ts";
 import { workersRoutes } from "./routes.ts";
 import { WorkersStore } from "./store.ts";
 import { zoneWorkerRoutes } from "./zone-routes.ts";
@@ -12,18 +14,24 @@ import { zoneWorkerRoutes } from "./zone-routes.ts";
 export function workersService(deps: {
   state: StateFile;
   requirePermission: RequirePermission;
+  plan: () => Plan;
 }): EmulatorService<WorkersStore> {
   const store = new WorkersStore(deps.state);
+  const routeDeps = { store, requirePermission: deps.requirePermission, plan: deps.plan };
   return {
     store,
     mounts: [
       {
         path: `${ACCOUNT_API}/workers`,
-        routes: workersRoutes({ store, requirePermission: deps.requirePermission }),
+        routes: workersRoutes(routeDeps),
+        // An upload up to Cloudflare's script size limit must reach the size check, which answers
+        // over it as Cloudflare does (10027); the room beyond is for the metadata part and the
+        // multipart framing.
+        bodyLimit: SCRIPT_BYTES + 1024 * 1024,
       },
       {
         path: "/client/v4/zones/:zone_id/workers/routes",
-        routes: zoneWorkerRoutes({ store, requirePermission: deps.requirePermission }),
+        routes: zoneWorkerRoutes(routeDeps),
       },
     ],
   };

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Plan } from "../../core/config.ts";
 import type { Env } from "../../core/env.ts";
 import type { RequirePermission } from "../tokens/check.ts";
 import type { StoredScript, WorkersStore } from "./store.ts";
@@ -11,6 +12,8 @@ export const WORKERS_WRITE = "Workers Scripts Write";
 export interface WorkersRouteDeps {
   store: WorkersStore;
   requirePermission: RequirePermission;
+  /** The account's Workers plan, whose limits apply (limits.ts). */
+  plan: () => Plan;
 }
 
 /** The script named in the path, or Cloudflare's 404 (10007). */

@@ -29,7 +29,7 @@ function contentResponse(c: Context<Env>, script: Readonly<StoredScript>) {
 }
 
 /** Worker scripts: `/accounts/:account_id/workers/scripts` (docs/reference/cloudflare-api.md §6.2). */
-export function scriptRoutes({ store, requirePermission }: WorkersRouteDeps) {
+export function scriptRoutes({ store, requirePermission, plan }: WorkersRouteDeps) {
   const routes = new Hono<Env>();
 
   routes.get("/", requirePermission(WORKERS_READ), (c) => cfOk(c, store.list().map(scriptView)));
@@ -40,13 +40,10 @@ export function scriptRoutes({ store, requirePermission }: WorkersRouteDeps) {
     const query = parseLabelled(uploadQuery, c.req.query(), "query");
     const upload = await readUpload(c);
     const metadata = parseLabelled(workerUploadMetadata, upload.config, "metadata");
-    const script = uploadedScript(
-      store.get(name),
-      name,
-      metadata,
-      upload.modules,
-      query.bindings_inherit === "strict",
-    );
+    const script = uploadedScript(store.get(name), name, metadata, upload.modules, {
+      strictInherit: query.bindings_inherit === "strict",
+      plan: plan(),
+    });
     store.put(script);
     return cfOk(c, uploadView(script));
   });

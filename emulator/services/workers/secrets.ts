@@ -6,7 +6,9 @@ import { cfErrors } from "../../core/errors.ts";
 import { now } from "../../core/ids.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody } from "../../core/validate.ts";
+import { environmentVariablesOf } from "./bindings.ts";
 import { workersErrors } from "./errors.ts";
+import { environmentVariableRefusal } from "./limits.ts";
 import { findScript, WORKERS_READ, WORKERS_WRITE, type WorkersRouteDeps } from "./script-context.ts";
 import type { StoredScript } from "./store.ts";
 
@@ -25,7 +27,7 @@ function findSecretName(c: Context<Env>, script: Readonly<StoredScript>): string
  * Script secrets: `/accounts/:account_id/workers/scripts/:script_name/secrets` (docs/reference/cloudflare-api.md §6.1).
  * A secret is a `secret_text` binding; its value is never returned.
  */
-export function secretRoutes({ store, requirePermission }: WorkersRouteDeps) {
+export function secretRoutes({ store, requirePermission, plan }: WorkersRouteDeps) {
   const routes = new Hono<Env>();
 
   /** Creates or replaces a secret, deploying a new version like Cloudflare. */
@@ -35,6 +37,10 @@ export function secretRoutes({ store, requirePermission }: WorkersRouteDeps) {
     const other = script.bindings.find((b) => b.name === body.name && b.type !== "secret_text");
     if (other) throw workersErrors.bindingNameInUse(body.name);
     const bindings = [...script.bindings.filter((b) => !isSecretNamed(body.name)(b)), body];
+    // A secret is an environment variable: its size and the Worker's count of them are limited
+    // as an upload's are (limits.ts).
+    const refusal = environmentVariableRefusal(environmentVariablesOf(bindings), plan());
+    if (refusal) throw workersErrors.refused(refusal);
     store.put({ ...script, bindings, modified_on: now() });
     return cfOk(c, secretView(body.name));
   });

@@ -11,7 +11,7 @@ import { findScript, WORKERS_READ, WORKERS_WRITE, type WorkersRouteDeps } from "
 import { scriptLevelSettingsView, settingsView } from "./views.ts";
 
 /** `/accounts/:account_id/workers/scripts/:script_name/{settings,script-settings}`. */
-export function settingsRoutes({ store, requirePermission }: WorkersRouteDeps) {
+export function settingsRoutes({ store, requirePermission, plan }: WorkersRouteDeps) {
   const routes = new Hono<Env>();
 
   routes.get("/settings", requirePermission(WORKERS_READ), (c) =>
@@ -25,7 +25,11 @@ export function settingsRoutes({ store, requirePermission }: WorkersRouteDeps) {
     if (form.modules.length > 0) {
       throw workersErrors.invalid("a settings PATCH carries only the settings part; upload code with PUT");
     }
-    const updated = patchedScript(script, parseLabelled(workerSettingsPatch, form.config, "settings"));
+    const updated = patchedScript(
+      script,
+      parseLabelled(workerSettingsPatch, form.config, "settings"),
+      plan(),
+    );
     store.put(updated);
     return cfOk(c, settingsView(updated));
   });
