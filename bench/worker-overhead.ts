@@ -46,7 +46,7 @@ async function latencies(probe: Probe, perSecond = Number.POSITIVE_INFINITY): Pr
 }
 
 const stack = await seedStack(["main"]);
-const worker = await startWorker(await buildWorkerBundle(), stack.bindings);
+const worker = await startWorker(await buildWorkerBundle(), stack);
 try {
   const emu = stack.emulator;
   const json = { "content-type": "application/json" };
