@@ -33,6 +33,7 @@ const TENANTS = {
       "events",
       "feed",
       "outage",
+      "stuck",
     ],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },

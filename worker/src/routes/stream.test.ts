@@ -259,6 +259,26 @@ describe("POST /api/stream/connect", () => {
     expect(status.data.enabled).toBe(true);
   });
 
+  it("says so, with the fresh read, when a disabled live input cannot be re-enabled", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const path = `/client/v4/accounts/${fixture().accountId}/stream/live_inputs/${uid("stuck")}`;
+    await fetch(`${fixture().emulatorUrl}${path}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${fixture().adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
+    await addFault({ method: "PUT", path, action: { type: "status", status: 500 } });
+    // Whatever the holder read before is past its refresh interval.
+    vi.advanceTimersByTime(STATUS_REFRESH_MS);
+    const res = await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "stuck" } });
+    expect(res.status).toBe(200);
+    const data = apiSuccess(streamConnectData).parse(res.json).data;
+    expect(data).toMatchObject({ reenabled: false, stale: false, status: { enabled: false, stale: false } });
+    expect(data.note).toBe(
+      "The live input is disabled and could not be re-enabled: Cloudflare Stream failed (HTTP 500)",
+    );
+  });
+
   it("400s a body that is not JSON or lacks the channel, and 404s another tenant's channel", async () => {
     const notJson = await callAs("acme", "/api/stream/connect", { method: "POST", body: "{channel:" });
     expect(apiFailure.parse(notJson.json).error.code).toBe("invalid_json");
