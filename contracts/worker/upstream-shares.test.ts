@@ -18,10 +18,14 @@ describe("upstream shares", () => {
   it("split the Worker's API budget between the probes, the status sweep and the tenants", () => {
     const shares = upstreamShares({ a: limits(), b: limits(), c: limits() }, budget(1_140, 9));
     expect(PROBE_CLOUDFLARE_API_PER_5_MINUTES).toBe(60);
-    // Nine live inputs want three reads per 5 minutes to be read every 15: the sweep's least, 20.
-    expect(cloudflareApiSplit(budget(1_140, 9), [{}, {}, {}]).refresh).toBe(
-      REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES,
-    );
+    // Nine live inputs want three reads per 5 minutes to be read every 15: the sweep gets its least,
+    // 20, and the 1 that rounding the tenants' equal parts down leaves.
+    expect(REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES).toBe(20);
+    expect(cloudflareApiSplit(budget(1_140, 9), [{}, {}, {}])).toEqual({
+      probe: 60,
+      refresh: 21,
+      equalPart: 353,
+    });
     expect(shares.get("b")).toEqual({
       cloudflareApiPer5Minutes: 353,
       turnCredentialsPerSecond: 166,
@@ -72,8 +76,20 @@ describe("upstream shares", () => {
     expect(problems.filter((p) => p.startsWith("limits.cloudflareApiPer5Minutes"))).toEqual([]);
   });
 
-  it("give the sweep enough to read every live input every 15 minutes when the tenants leave it", () => {
-    expect(cloudflareApiSplit(budget(1_140, 300), Array(100).fill({})).refresh).toBe(100);
+  it("give the sweep half of what every tenant's 1 leaves, up to what it needs, and the tenants the rest", () => {
+    // 300 live inputs want 100 per 5 minutes (each read every 15): the sweep gets them, the 100
+    // tenants 9 each, and the sweep what rounding leaves.
+    expect(cloudflareApiSplit(budget(1_140, 300), Array(100).fill({}))).toEqual({
+      probe: 60,
+      refresh: 180,
+      equalPart: 9,
+    });
+    // 3,000 live inputs want 1,000: the sweep gets half of the 980 the tenants' minimum leaves.
+    expect(cloudflareApiSplit(budget(1_140, 3_000), Array(100).fill({}))).toEqual({
+      probe: 60,
+      refresh: 580,
+      equalPart: 5,
+    });
   });
 
   it("name every budget the settings oversubscribe", () => {

@@ -61,9 +61,11 @@ const setShares = (tenants: Limited[], budget: "cloudflareApiPer5Minutes" | "tur
 };
 
 /**
- * The probes get their reserve; the sweep as much as it needs to re-read every live input once per
- * `REFRESH_TARGET_MS`, but never less than its least, nor so much that a tenant without a setting
- * would get less than 1; those tenants get equal parts (rounded down) of the rest.
+ * The probes get their reserve. Of the rest, once the tenants that set their shares have them and
+ * every other tenant has 1, the sweep gets half, never less than its least nor more than it needs
+ * to re-read every live input once per `REFRESH_TARGET_MS`; the tenants without a setting share
+ * what is left equally (rounded down), and what rounding leaves goes to the sweep too. Together
+ * they take exactly the budget (when it holds every tenant's 1).
  */
 export function cloudflareApiSplit(budget: CloudflareApiBudget, tenants: Limited[]): CloudflareApiSplit {
   const { total, unset } = setShares(tenants, "cloudflareApiPer5Minutes");
@@ -72,11 +74,16 @@ export function cloudflareApiSplit(budget: CloudflareApiBudget, tenants: Limited
     REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES,
     Math.ceil((budget.liveInputs * FIVE_MINUTES_MS) / REFRESH_TARGET_MS),
   );
-  const refresh = Math.max(0, Math.min(wanted, left - unset));
+  const half = Math.ceil((left - unset) / 2);
+  const sweep = Math.max(
+    0,
+    Math.min(left - unset, Math.max(REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES, Math.min(half, wanted))),
+  );
+  const equalPart = Math.max(1, Math.floor((left - sweep) / Math.max(1, unset)));
   return {
     probe: PROBE_CLOUDFLARE_API_PER_5_MINUTES,
-    refresh,
-    equalPart: Math.max(1, Math.floor((left - refresh) / Math.max(1, unset))),
+    refresh: Math.max(sweep, left - equalPart * unset),
+    equalPart,
   };
 }
 

@@ -13,12 +13,20 @@ export interface StatusSweep {
   plan: SweepPlan;
 }
 
+const sweeps = new WeakMap<TenantMap, Map<string, StatusSweep>>();
+
+/** Worked out once per isolate (the map and bindings do not change within one), not per run or /healthz. */
 export function statusSweepOf(map: TenantMap, probeLiveInputId: string, plan: WorkersPlan): StatusSweep {
-  const inputs = probeLiveInputId ? [...liveInputsOf(map), probeLiveInputId] : liveInputsOf(map);
-  return {
-    inputs,
-    plan: sweepPlan(inputs.length, refreshSharesOf(map).cloudflareApiPer5Minutes, plan),
-  };
+  const byBindings = sweeps.get(map) ?? new Map<string, StatusSweep>();
+  sweeps.set(map, byBindings);
+  const key = `${probeLiveInputId}/${plan}`;
+  let sweep = byBindings.get(key);
+  if (!sweep) {
+    const inputs = probeLiveInputId ? [...liveInputsOf(map), probeLiveInputId] : liveInputsOf(map);
+    sweep = { inputs, plan: sweepPlan(inputs.length, refreshSharesOf(map).cloudflareApiPer5Minutes, plan) };
+    byBindings.set(key, sweep);
+  }
+  return sweep;
 }
 
 /** What one run did: reads made, refused for want of budget, failed upstream. */
