@@ -117,7 +117,8 @@ export function compactTenantMap(
   const [playbackBase, ...others] = bases;
   if (playbackBase === undefined || others.length > 0) {
     throw new Error(
-      `the live inputs must share one Stream delivery host (one account's), found ${bases.size === 0 ? "none" : [...bases].join(", ")}`,
+      `the live inputs must share one Stream delivery host (one account's), found ${bases.size === 0 ? "none" : [...bases].join(", ")}` +
+        " (a refresh reads each input's current URLs)",
     );
   }
   return {

@@ -133,13 +133,22 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     });
   }
 
-  /** The status, checked again once the refresh interval (or `maxAgeMs`, when shorter) has passed. */
-  async current(liveInputId: string, caller: Caller, maxAgeMs = STATUS_REFRESH_MS): Promise<SnapshotResult> {
+  /**
+   * The status, checked again once the refresh interval (or `maxAgeMs`, when shorter) has passed:
+   * on the delivery host, or with `fromApi` (the probes, which must see `enabled` as it is now) by
+   * a read from the API, paid from the caller's share.
+   */
+  async current(
+    liveInputId: string,
+    caller: Caller,
+    maxAgeMs = STATUS_REFRESH_MS,
+    fromApi = false,
+  ): Promise<SnapshotResult> {
     this.liveInputId = liveInputId;
     const held = this.log.snapshot;
     if (held && Date.now() - this.readAt < Math.min(maxAgeMs, STATUS_REFRESH_MS))
       return { ok: true, snapshot: held, stale: false };
-    const outcome = await this.refresh(liveInputId, caller);
+    const outcome = await this.refresh(liveInputId, caller, fromApi);
     return outcome.ok ? { ok: true, snapshot: this.log.snapshot!, stale: false } : this.fallback(outcome);
   }
 
@@ -236,12 +245,11 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
    * first (`enabled` comes from nowhere else), paid by the caller or else by the sweep's share,
    * since knowing its own inputs at all is the Worker's cost more than the asking tenant's.
    */
-  private refresh(liveInputId: string, caller: Caller): Promise<Outcome> {
+  private refresh(liveInputId: string, caller: Caller, fromApi: boolean): Promise<Outcome> {
     if (this.failure && Date.now() < this.failure.retryAt) return Promise.resolve(this.failure.outcome);
+    const payers = this.log.snapshot ? [caller.tenantId] : [caller.tenantId, REFRESH_CALLER];
     this.refreshing ??= (
-      this.log.snapshot
-        ? this.observe(liveInputId)
-        : this.read(liveInputId, caller, [caller.tenantId, REFRESH_CALLER])
+      this.log.snapshot && !fromApi ? this.observe(liveInputId) : this.read(liveInputId, caller, payers)
     )
       .then((outcome) => this.settle(outcome))
       .finally(() => {
