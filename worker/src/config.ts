@@ -145,6 +145,8 @@ export const NEEDS = {
   sessionAuth: ["TENANTS", "SIGNING_SECRET"],
   /** Reads are paid for from the asking tenant's share, which TENANTS sets. */
   stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE", "TENANTS"],
+  /** The status sweep: what a read needs, and what plans the run (the plan, the probe input). */
+  sweep: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE", "TENANTS", "WORKERS_PLAN", "PROBE_LIVE_INPUT_ID"],
   turn: [
     "TURN_KEY_ID",
     "TURN_KEY_SECRET",

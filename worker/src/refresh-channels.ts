@@ -1,7 +1,7 @@
 import type { WorkersPlan } from "#contracts/cloudflare/workers-plan.ts";
 import { type SweepPlan, sweepPlan, sweepSlice } from "#contracts/worker/status-sweep.ts";
 import type { TenantMap } from "#contracts/worker/tenant-map.ts";
-import { configReport, isUsable, NEEDS } from "./config.ts";
+import { configReport, isUsable, NEEDS, requireConfig } from "./config.ts";
 import { statusHolder } from "./durable/channel-status.ts";
 import type { WorkerBindings } from "./env.ts";
 import { logLine } from "./log.ts";
@@ -43,10 +43,8 @@ export async function refreshChannels(
   env: WorkerBindings,
   scheduledTime: number,
 ): Promise<SweepRun | undefined> {
-  const { values, checks } = configReport(env);
-  const needs = [...NEEDS.stream, "WORKERS_PLAN", "PROBE_LIVE_INPUT_ID"] as const;
-  if (!needs.every((name) => isUsable(checks[name]))) return undefined;
-  const { TENANTS, PROBE_LIVE_INPUT_ID, WORKERS_PLAN, STREAM_API_TOKEN } = values as Required<typeof values>;
+  if (!NEEDS.sweep.every((name) => isUsable(configReport(env).checks[name]))) return undefined;
+  const { TENANTS, PROBE_LIVE_INPUT_ID, WORKERS_PLAN, STREAM_API_TOKEN } = requireConfig(env, NEEDS.sweep);
   const { inputs, plan } = statusSweepOf(TENANTS, PROBE_LIVE_INPUT_ID, WORKERS_PLAN);
   const run = await sweepLiveInputs(env, sweepSlice(inputs, plan, scheduledTime), STREAM_API_TOKEN);
   logLine(env, { event: "status_sweep", ...run, live_inputs: inputs.length, cycle_s: plan.cycleMs / 1000 });
