@@ -29,7 +29,7 @@ const TENANTS: Tenant[] = ["noisy", "quiet"];
 
 const channels = Array.from({ length: channelCount }, (_, i) => `channel-${i + 1}`);
 const stack = await seedStack(channels, { tenants: TENANTS, cloudflareRateLimit: true });
-const worker = await startWorker(await buildWorkerBundle(), stack.bindings);
+const worker = await startWorker(await buildWorkerBundle(), stack);
 
 async function send(tenant: Tenant, path: string, init: RequestInit = {}, bearer?: string) {
   const headers: Record<string, string> = { ...stack.tenants[tenant]!.headers };

@@ -5,8 +5,9 @@ import { seedStack, startWorker } from "./worker-harness.ts";
 
 /**
  * What dashboards cost Cloudflare: N simulated dashboards poll every channel's status for a while,
- * each on its own schedule; the emulator's request log then says how many live-input GETs reached
- * the upstream, per live input and per refresh interval, against the naive one GET per poll.
+ * each on its own schedule; the emulator's request log then says how many checks reached Cloudflare
+ * per live input and per refresh interval, against the naive one per poll: API reads (which count
+ * against the Worker's token budget) and lifecycle checks on Stream's delivery host (which do not).
  */
 const USAGE =
   "Usage: npx tsx bench/status-amplification.ts [--dashboards 100] [--seconds 60] [--poll-seconds 30] [--channels 2]";
@@ -24,7 +25,7 @@ const {
 
 const channels = Array.from({ length: channelCount }, (_, i) => `channel-${i + 1}`);
 const stack = await seedStack(channels);
-const worker = await startWorker(await buildWorkerBundle(), stack.bindings);
+const worker = await startWorker(await buildWorkerBundle(), stack);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 try {
@@ -57,17 +58,17 @@ try {
 
   const elapsed = (Date.now() - startedAt) / 1000;
   const intervals = Math.ceil((elapsed * 1000) / STATUS_REFRESH_MS);
-  const upstream = stack.emulator.core.log
-    .list({ method: "GET", since })
-    .filter((r) => r.path.includes("/live_inputs/"));
+  const upstream = stack.emulator.core.log.list({ method: "GET", since });
   console.log(`status polls answered:          ${polls} (${failures} failed) in ${elapsed.toFixed(1)} s`);
   console.log(`naive cost (1 GET per poll):    ${(polls / channelCount).toFixed(0)} GETs per live input`);
   console.log(`refresh intervals elapsed:      ${intervals}`);
   for (const channel of channels) {
     const uid = stack.liveInputs[channel]!;
-    const gets = upstream.filter((r) => r.path.endsWith(`/${uid}`)).length;
+    const api = upstream.filter((r) => r.path.endsWith(`/live_inputs/${uid}`)).length;
+    const lifecycle = upstream.filter((r) => r.path.endsWith(`/${uid}/lifecycle`)).length;
     console.log(
-      `${channel.padEnd(12)} upstream GETs: ${String(gets).padStart(4)}  → ${(gets / intervals).toFixed(2)} per refresh interval`,
+      `${channel.padEnd(12)} API reads: ${String(api).padStart(4)}   lifecycle checks: ${String(lifecycle).padStart(4)}` +
+        `  → ${((api + lifecycle) / intervals).toFixed(2)} per refresh interval`,
     );
   }
 } finally {

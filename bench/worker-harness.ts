@@ -1,9 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { Miniflare } from "miniflare";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
-import type { TenantMap } from "#contracts/worker/bindings.ts";
+import {
+  compactTenantMap,
+  type DeclaredTenant,
+  embedTenantMap,
+  type TenantMap,
+} from "#contracts/worker/tenant-map.ts";
+import { DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES } from "#contracts/worker/upstream-shares.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { permissionGroups } from "#emulator/services/tokens/permissions.ts";
+import { playbackBase } from "#infra/playback.ts";
 import type { WorkerBundle } from "#infra/worker-bundle.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 import { miniflareOptions, type WorkerSpec } from "#local-engine/worker-runner.ts";
@@ -13,6 +20,8 @@ import { miniflareOptions, type WorkerSpec } from "#local-engine/worker-runner.t
 export interface Stack {
   emulator: RunningEmulator;
   bindings: Record<string, string>;
+  /** The tenant map to compile into the Worker (`startWorker` does, as the program does). */
+  tenantMap: TenantMap;
   /** `X-Tenant-ID` + `Authorization` of tenant `bench` (the first tenant). */
   headers: Record<string, string>;
   /** live input uid per channel of tenant `bench` (the first tenant). */
@@ -62,23 +71,28 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
   });
   const turn = await post<{ uid: string; key: string }>("/calls/turn_keys", { name: "bench" });
   const sfu = await post<{ uid: string; secret: string }>("/calls/apps", { name: "bench" });
-  const tenants: TenantMap = {};
+  const declared: DeclaredTenant[] = [];
   const liveInputs: Record<string, Record<string, string>> = {};
   for (const tenant of tenantIds) {
-    tenants[tenant] = {
+    liveInputs[tenant] = {};
+    const declaredChannels: DeclaredTenant["channels"] = [];
+    for (const channel of channels) {
+      const input = await post<{ uid: string; webRTCPlayback: { url: string } }>("/stream/live_inputs", {
+        meta: { tenant, channel },
+      });
+      liveInputs[tenant][channel] = input.uid;
+      declaredChannels.push({
+        name: channel,
+        liveInputId: input.uid,
+        playbackBase: playbackBase(input.webRTCPlayback.url, input.uid),
+      });
+    }
+    declared.push({
+      id: tenant,
       allowedOrigins: [],
       limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
-      channels: {},
-    };
-    liveInputs[tenant] = {};
-    for (const channel of channels) {
-      const input = await post<{ uid: string }>("/stream/live_inputs", { meta: { tenant, channel } });
-      liveInputs[tenant][channel] = input.uid;
-      tenants[tenant].channels[channel] = {
-        liveInputId: input.uid,
-        playbackBase: `${emulator.url}/delivery/customer-bench`,
-      };
-    }
+      channels: declaredChannels,
+    });
   }
   const signingSecret = randomBytes(32).toString("base64url");
   const seeded: Stack["tenants"] = {};
@@ -95,7 +109,6 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
       ACCOUNT_ID: emulator.accountId,
       STACK: "bench",
       VERSION: "bench",
-      TENANTS: JSON.stringify(tenants),
       TURN_KEY_ID: turn.uid,
       SFU_APP_ID: sfu.uid,
       TENANT_KEY_GENERATION: "1",
@@ -103,12 +116,14 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
       CREDENTIAL_TTL_MAX: "172800",
       CF_API_BASE: emulator.apiBase,
       REALTIME_API_BASE: emulator.realtimeBase,
+      WORKERS_PLAN: "paid",
       TURN_KEY_SECRET: turn.key,
       SFU_APP_SECRET: sfu.secret,
       STREAM_API_TOKEN: token.value,
       SIGNING_SECRET: signingSecret,
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },
+    tenantMap: compactTenantMap(declared, DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES),
     headers: seeded[tenantIds[0]!]!.headers,
     liveInputs: seeded[tenantIds[0]!]!.liveInputs,
     tenants: seeded,
@@ -118,14 +133,17 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
   };
 }
 
-/** The bundled Worker in workerd (Miniflare), listening on 127.0.0.1, with the stack's bindings. */
-/** The bundle in workerd with the program's compatibility settings and Durable Objects, directly on a port. */
+/**
+ * The bundle in workerd with the program's compatibility settings and Durable Objects, the stack's
+ * bindings and its tenant map compiled in, directly on a port.
+ */
 export async function startWorker(
   bundle: WorkerBundle,
-  bindings: Record<string, string>,
+  stack: Pick<Stack, "bindings" | "tenantMap">,
 ): Promise<{ url: string; close: () => Promise<void> }> {
+  const { bindings } = stack;
   const spec: WorkerSpec = {
-    content: bundle.content,
+    content: embedTenantMap(bundle.content, stack.tenantMap),
     mainModule: bundle.mainModule,
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,

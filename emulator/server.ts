@@ -31,6 +31,12 @@ export interface EmulatorOptions {
   host?: string;
   /** Persist state to this JSON file and load it on start. */
   stateFile?: string;
+  /**
+   * The origin live inputs name as their delivery host (WHIP and WHEP URLs, lifecycle); by default
+   * where this emulator listens. Every live input of one account shares one delivery host, so a
+   * sandbox copy of a running emulator (the local engine's preview) names the running one's.
+   */
+  deliveryOrigin?: string;
   /** On a fresh start (no state file yet): the account id, admin token value and TURN shared secret. */
   accountId?: string;
   adminToken?: string;
@@ -120,7 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const stream = streamService({
     state,
     requirePermission,
-    baseUrl: () => origin,
+    baseUrl: () => options.deliveryOrigin ?? origin,
     statusShape: () => config.statusShape,
     ingestUrls: () => media?.ingestUrls(),
   });

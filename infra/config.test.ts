@@ -46,6 +46,8 @@ describe("parseStackConfig", () => {
       scriptName: "rt-dev",
       credentialTtl: { default: 86_400, max: 172_800 },
       exposure: { kind: "workersDev", subdomain: "acct" },
+      plan: "paid",
+      cloudflareApiPer5Minutes: 1_140,
     });
     const slot = { active: "a", generations: { a: 1, b: 1 } };
     expect(config.rotation).toEqual({ turn: slot, sfu: slot, apiToken: slot, tenantKeys: { generation: 1 } });
@@ -140,15 +142,27 @@ describe("parseStackConfig", () => {
       "realtime-stack:tenants[0].allowedOrigins[0]: must be an origin such as https://app.example.com (scheme, host, optional port, no path)",
     ],
     [
-      "tenant shares of the Cloudflare API budget that add up to more than Cloudflare allows",
+      "tenant shares of the Cloudflare API budget that add up to more than the Worker's budget leaves them",
       {
         tenants: [
           { id: "acme", channels: [{ name: "a" }], limits: { cloudflareApiPer5Minutes: 1_000 } },
-          { id: "globex", channels: [{ name: "a" }], limits: { cloudflareApiPer5Minutes: 200 } },
+          { id: "globex", channels: [{ name: "a" }], limits: { cloudflareApiPer5Minutes: 60 } },
           { id: "initech", channels: [{ name: "a" }] },
         ],
       },
-      "realtime-stack:tenants: limits.cloudflareApiPer5Minutes: the tenants ask for 1201 (counting 1 for each tenant without a setting), more than the 1140 Cloudflare allows the one credential they share (1200 less the probes' 60)",
+      "realtime-stack:tenants: limits.cloudflareApiPer5Minutes: the tenants ask for 1061 (counting 1 for each tenant without a setting), more than the 1060 the Worker's budget leaves them (worker.cloudflareApiPer5Minutes 1140, less the probes' 60 and the status sweep's least 20)",
+    ],
+    [
+      "a Worker budget above Cloudflare's 1,200 per 5 minutes",
+      {
+        worker: { scriptName: "rt-dev", workersDev: { subdomain: "acct" }, cloudflareApiPer5Minutes: 1_201 },
+      },
+      "realtime-stack:worker.cloudflareApiPer5Minutes: Too big: expected number to be <=1200",
+    ],
+    [
+      "a Workers plan Cloudflare does not have",
+      { worker: { scriptName: "rt-dev", workersDev: { subdomain: "acct" }, plan: "enterprise" } },
+      'realtime-stack:worker.plan: Invalid option: expected one of "paid"|"free"',
     ],
     [
       "a per-session SFU share above Cloudflare's per-session limit",

@@ -1,10 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { TURN_TTL_MIN } from "#contracts/api/realtime.ts";
+import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
 import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
+import { WORKERS_PLANS } from "#contracts/cloudflare/workers-plan.ts";
 import { cfTag, id } from "#contracts/ids.ts";
-import { DEFAULT_CF_API_BASE, DEFAULT_REALTIME_API_BASE, tenantLimits } from "#contracts/worker/bindings.ts";
-import { oversubscribedBudgets } from "#contracts/worker/upstream-shares.ts";
+import { DEFAULT_CF_API_BASE, DEFAULT_REALTIME_API_BASE } from "#contracts/worker/bindings.ts";
+import { tenantLimits } from "#contracts/worker/tenant-map.ts";
+import {
+  DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES,
+  oversubscribedBudgets,
+  PROBE_CLOUDFLARE_API_PER_5_MINUTES,
+  REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES,
+} from "#contracts/worker/upstream-shares.ts";
 import { deployApiSettings } from "./api/deploy-api.ts";
 
 /** The project name in Pulumi.yaml, which is also the namespace of every key below. */
@@ -98,6 +106,21 @@ const workerSchema = z
       .strictObject({ default: ttl.default(86_400), max: ttl.default(TURN_TTL_MAX) })
       .prefault({})
       .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
+    /**
+     * The account's Workers plan: one invocation may make 50 subrequests on Free, 10,000 on Paid
+     * (contracts/cloudflare/workers-plan.ts), and the status sweep fans out within it.
+     */
+    plan: z.enum(WORKERS_PLANS).default("paid"),
+    /**
+     * What all the Worker's calls on its Cloudflare API token together (status sweep, connect,
+     * probes) may spend of Cloudflare's 1,200 per 5 minutes: the probes' reserve, the status
+     * sweep's share and the tenants' shares are cut from it (contracts/worker/upstream-shares.ts).
+     */
+    cloudflareApiPer5Minutes: z
+      .int()
+      .min(PROBE_CLOUDFLARE_API_PER_5_MINUTES + REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES + 1)
+      .max(UPSTREAM_LIMITS.cloudflareApiPer5Minutes)
+      .default(DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES),
   })
   .superRefine((w, ctx) => {
     const set = (["workersDev", "route", "customDomain"] as const).filter((k) => w[k] !== undefined);
@@ -139,42 +162,55 @@ const adoptSchema = z
 
 const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 
+/** The live inputs the stack declares: one per tenant channel, and the probe input when it has one. */
+export const liveInputCount = (config: { tenants: { channels: unknown[] }[]; probe: { enabled: boolean } }) =>
+  config.tenants.reduce((sum, t) => sum + t.channels.length, 0) + (config.probe.enabled ? 1 : 0);
+
 /** docs/spec.md §3: the whole stack configuration, one key per property, each under `realtime-stack:`. */
-const stackConfigSchema = z.strictObject({
-  accountId: cfTag,
-  tenants: z
-    .array(tenantSchema)
-    .min(1)
-    .superRefine(uniqueBy((t) => t.id, "tenant id"))
-    .superRefine((tenants, ctx) => {
-      for (const message of oversubscribedBudgets(tenants.map((t) => t.limits))) {
-        ctx.addIssue({ code: "custom", message });
-      }
-    }),
-  worker: workerSchema,
-  rotation: rotationSchema.prefault({}),
-  signingSecret: secret,
-  webhookSecret: secret,
-  /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
-  notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
-  /**
-   * The stack's own live input for post-deploy probes (not a tenant channel); `onDeploy`: every
-   * `npm run deploy` runs the probes (ingest, media, relayed media) after its smoke checks.
-   */
-  probe: z
-    .strictObject({ enabled: z.boolean().default(true), onDeploy: z.boolean().default(false) })
-    .prefault({}),
-  adopt: adoptSchema,
-  /**
-   * How the deploy token's budget is shared between this project's providers and the scripts, and
-   * how long one call retries (api/deploy-api.ts). The providers read it themselves; it is here so
-   * that a mistake in it is reported with every other before anything is registered.
-   */
-  deployApi: z.prefault(deployApiSettings, {}),
-  /** Local runs point the Worker at the emulator; left unset, Cloudflare itself. */
-  apiBase: apiBase.default(DEFAULT_CF_API_BASE),
-  realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
-});
+const stackConfigSchema = z
+  .strictObject({
+    accountId: cfTag,
+    tenants: z
+      .array(tenantSchema)
+      .min(1)
+      .superRefine(uniqueBy((t) => t.id, "tenant id")),
+    worker: workerSchema,
+    rotation: rotationSchema.prefault({}),
+    signingSecret: secret,
+    webhookSecret: secret,
+    /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
+    notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+    /**
+     * The stack's own live input for post-deploy probes (not a tenant channel); `onDeploy`: every
+     * `npm run deploy` runs the probes (ingest, media, relayed media) after its smoke checks.
+     */
+    probe: z
+      .strictObject({ enabled: z.boolean().default(true), onDeploy: z.boolean().default(false) })
+      .prefault({}),
+    adopt: adoptSchema,
+    /**
+     * How the deploy token's budget is shared between this project's providers and the scripts, and
+     * how long one call retries (api/deploy-api.ts). The providers read it themselves; it is here so
+     * that a mistake in it is reported with every other before anything is registered.
+     */
+    deployApi: z.prefault(deployApiSettings, {}),
+    /** Local runs point the Worker at the emulator; left unset, Cloudflare itself. */
+    apiBase: apiBase.default(DEFAULT_CF_API_BASE),
+    realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
+  })
+  .superRefine((config, ctx) => {
+    // The tenants' shares of the Worker's API budget, beside the probes' and the sweep's.
+    const budget = {
+      per5Minutes: config.worker.cloudflareApiPer5Minutes,
+      liveInputs: config.tenants.reduce((sum, t) => sum + t.channels.length, 0),
+    };
+    for (const message of oversubscribedBudgets(
+      config.tenants.map((t) => t.limits),
+      budget,
+    )) {
+      ctx.addIssue({ code: "custom", message, path: ["tenants"] });
+    }
+  });
 export type ParsedStackConfig = z.infer<typeof stackConfigSchema>;
 
 /** What the program works with: the parsed configuration, its secrets as Pulumi secrets. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deriveProbeKey } from "#contracts/probe-key.ts";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
-import { tenantMap } from "#contracts/worker/bindings.ts";
+import { compactTenantMap, embedTenantMap } from "#contracts/worker/tenant-map.ts";
 import { type Slot, type StackConfig, StackConfigError } from "./config.ts";
 import type { PlaybackUrls } from "./playback.ts";
 import type { LiveInputComputed } from "./providers/host/live-input.ts";
@@ -94,7 +94,8 @@ export class RealtimeStack extends pulumi.ComponentResource {
     const { adopt } = config;
     checkAdoptions();
     const channels = createChannels();
-    const probe = config.probe.enabled ? createProbe() : undefined;
+    const probeInput = config.probe.enabled ? createProbe() : undefined;
+    const probe = probeInput?.outputs;
     const turnKeys = createRealtimeCredentials(
       "turn",
       name,
@@ -115,7 +116,13 @@ export class RealtimeStack extends pulumi.ComponentResource {
     const tenantApiKeys = deriveTenantApiKeys();
     const worker = createWorker(
       name,
-      { accountId, worker: config.worker, bundle: workerBundle, bindings: createBindings() },
+      {
+        accountId,
+        worker: config.worker,
+        mainModule: workerBundle.mainModule,
+        content: workerScript(),
+        bindings: createBindings(),
+      },
       { parent },
     );
     if (config.notifications.enabled) createNotifications();
@@ -145,14 +152,15 @@ export class RealtimeStack extends pulumi.ComponentResource {
       }
     }
 
-    function createProbe(): ProbeOutputs {
+    /** The probe's published outputs, and where Stream delivers it (the tenant map checks it is the account's). */
+    function createProbe(): { outputs: ProbeOutputs; playbackBase: pulumi.Output<string> } {
       const input = createProbeLiveInput(
         name,
         { accountId, stack, ...(adopt.liveInputs.probe ? { adoptUid: adopt.liveInputs.probe } : {}) },
         { parent },
       );
       const published = channelOutputs(input);
-      return {
+      const outputs: ProbeOutputs = {
         liveInputId: published.liveInputId,
         apiKey: config.signingSecret.apply((secret) =>
           deriveProbeKey(secret, stack, rotation.tenantKeys.generation),
@@ -170,6 +178,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
         ),
         playback: published.playback,
       };
+      return { outputs, playbackBase: published.playbackBase };
     }
 
     function createChannels(): Map<string, Map<string, ChannelLiveInput>> {
@@ -208,24 +217,30 @@ export class RealtimeStack extends pulumi.ComponentResource {
       );
     }
 
-    /** `TENANTS`, checked against the Worker's own schema before it is uploaded. */
-    function tenantMapJson(): pulumi.Output<string> {
-      const map = Object.fromEntries(
-        config.tenants.map((t) => [
-          t.id,
-          {
-            allowedOrigins: t.allowedOrigins,
-            limits: t.limits,
-            channels: Object.fromEntries(
-              [...channels.get(t.id)!].map(([channel, live]) => [
-                channel,
-                { liveInputId: live.liveInputId, playbackBase: live.playbackBase },
-              ]),
-            ),
-          },
-        ]),
-      );
-      return pulumi.output(map).apply((resolved) => JSON.stringify(tenantMap.parse(resolved)));
+    /**
+     * The Worker's script with the tenant map compiled in, once the live inputs' ids are known: the
+     * map outgrows Cloudflare's 5 KB per binding at ten tenants, and in the script it changes with
+     * the Worker's version. `embedTenantMap` checks it against the Worker's own schema first.
+     */
+    function workerScript(): pulumi.Output<string> {
+      const declared = config.tenants.map((t) => ({
+        id: t.id,
+        allowedOrigins: t.allowedOrigins,
+        limits: t.limits,
+        channels: [...channels.get(t.id)!].map(([channel, live]) => ({
+          name: channel,
+          liveInputId: live.liveInputId,
+          playbackBase: live.playbackBase,
+        })),
+      }));
+      return pulumi
+        .output({ declared, probeBase: probeInput?.playbackBase })
+        .apply(({ declared, probeBase }) =>
+          embedTenantMap(
+            workerBundle.content,
+            compactTenantMap(declared, config.worker.cloudflareApiPer5Minutes, probeBase ? [probeBase] : []),
+          ),
+        );
     }
 
     /** Only the active slot of each kind reaches the Worker; the other is the rollback target. */
@@ -236,7 +251,6 @@ export class RealtimeStack extends pulumi.ComponentResource {
           ACCOUNT_ID: accountId,
           STACK: stack,
           VERSION: workerBundle.version,
-          TENANTS: tenantMapJson(),
           TURN_KEY_ID: turnKeys.active.id,
           SFU_APP_ID: sfuApps.active.id,
           TENANT_KEY_GENERATION: String(rotation.tenantKeys.generation),
@@ -245,6 +259,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
           CF_API_BASE: config.apiBase,
           REALTIME_API_BASE: config.realtimeApiBase,
           PROBE_LIVE_INPUT_ID: probe?.liveInputId ?? "",
+          WORKERS_PLAN: config.worker.plan,
         },
         secret: {
           TURN_KEY_SECRET: turnKeys.active.secret,

@@ -6,13 +6,17 @@ import { DURABLE_OBJECTS, WORKER_ENTRY, WORKER_MAIN_MODULE } from "./worker-sett
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** The Worker's code as one ES module, ready for `WorkersScript.content`. */
+/** The Worker's code as one ES module, ready for `WorkersScript.content` once the tenant map is in. */
 export interface WorkerBundle {
   mainModule: string;
+  /**
+   * The script, holding the tenant map's placeholder: `embedTenantMap` (contracts/worker/tenant-map.ts)
+   * puts the stack's map in, once its live inputs are known.
+   */
   content: string;
   /** SHA-256 of `content`, hex. */
   sha256: string;
-  /** Package version plus the start of the hash: `/healthz` then says which code is live. */
+  /** Package version plus the start of the hash (of the code, not the map): `/healthz` then says which code is live. */
   version: string;
   /** Bytes each source file contributes to `content`, for size reports. */
   bytesByInput: Record<string, number>;

@@ -38,5 +38,8 @@ export const DURABLE_OBJECT_MIGRATIONS: readonly DurableObjectMigration[] = [
   { tag: "v3", renamedClasses: [{ from: "RateLimiter", to: "TenantBudget" }] },
 ];
 
-/** The status refresh: the Worker re-reads every live input's state once a minute. */
+/**
+ * The status sweep: once a minute the Worker re-reads the next slice of live inputs from the API
+ * (contracts/worker/status-sweep.ts, which plans its runs by this interval).
+ */
 export const STATUS_REFRESH_CRON = "* * * * *";

@@ -24,7 +24,8 @@ export async function previewLocal(local: LocalStack): Promise<PlannedChange[]> 
     const engineState = join(dir, "engine.json");
     if (existsSync(local.engineStateFile)) copyFileSync(local.engineStateFile, engineState);
     const before = loadState(engineState, local.stack);
-    const sandbox = await startEmulator({ stateFile: emulatorState });
+    // Its new live inputs are delivered from the running emulator's host, as the account's all are.
+    const sandbox = await startEmulator({ stateFile: emulatorState, deliveryOrigin: local.emulator.url });
     try {
       const program = pathToFileURL(join(local.root, "infra", "index.ts")).href;
       const result = await applyProgram({

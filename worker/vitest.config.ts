@@ -1,6 +1,34 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import type { Plugin } from "vite";
 import { defineProject } from "vitest/config";
+import type { TestProject } from "vitest/node";
+import { embedTenantMap } from "#contracts/worker/tenant-map.ts";
 import "./test/support/fixture.ts";
+
+/** The module whose placeholder the Pulumi program replaces with the stack's tenant map. */
+const TENANT_MAP_SOURCE = "/worker/src/tenant-map-source.ts";
+
+/**
+ * Compiles the global setup's tenant map into the Worker as the Pulumi program does, with the very
+ * same function, so that the tests run the map the way a deployed Worker does. The global setup
+ * seeds the live inputs (and so makes the map) before any test file imports the Worker, which is
+ * when its modules are transformed.
+ */
+function tenantMapOfFixture(): Plugin {
+  let project: TestProject | undefined;
+  return {
+    name: "realtime-stack:tenant-map",
+    configureVitest(context) {
+      project = context.project;
+    },
+    transform(code, id) {
+      if (!id.split("?")[0]!.endsWith(TENANT_MAP_SOURCE)) return undefined;
+      const tenants = project?.getProvidedContext().fixture?.tenants;
+      if (!tenants) throw new Error("the tenant map is not ready: the global setup provides it");
+      return { code: embedTenantMap(code, tenants), map: null };
+    },
+  };
+}
 
 export default defineProject({
   plugins: [
@@ -9,6 +37,7 @@ export default defineProject({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: { bindings: inject("fixture").bindings },
     })),
+    tenantMapOfFixture(),
   ],
   test: {
     name: "workers",

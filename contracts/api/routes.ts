@@ -71,7 +71,8 @@ export const API_ROUTES = {
     method: "GET",
     path: "/healthz",
     auth: "none",
-    summary: "Version, stack and whether every binding is configured (never its value)",
+    summary:
+      "Version, stack, whether every binding is configured (never its value), and how current status is at this scale",
     data: healthzData,
     status: 200,
     errors: [],
@@ -92,7 +93,8 @@ export const API_ROUTES = {
     auth: "tenant",
     summary:
       "A channel's live input status, or without `channel` every channel's and whether any is live; " +
-      "cached per refresh interval, served stale (`stale: true`) for a while when Cloudflare cannot be read",
+      "checked on Stream's delivery host at most once per refresh interval, served stale (`stale: true`) " +
+      "for a while when Cloudflare cannot be read",
     query: streamStatusQuery,
     data: streamStatusData,
     status: 200,
@@ -104,7 +106,7 @@ export const API_ROUTES = {
     path: "/api/probe/status",
     auth: "probe",
     summary:
-      "The stack's probe live input (not a tenant channel), for post-deploy probes: read from Cloudflare when the held status is older than a second",
+      "The stack's probe live input (not a tenant channel), for post-deploy probes: checked on Cloudflare when the held status is older than a second",
     data: probeStatusData,
     status: 200,
     upstream: true,
@@ -114,7 +116,9 @@ export const API_ROUTES = {
     method: "POST",
     path: "/api/stream/connect",
     auth: "tenant",
-    summary: "Keeps a channel ready: re-enables a disabled live input, returns ingest details and status",
+    summary:
+      "Keeps a channel ready: re-enables a disabled live input, returns ingest details and status; when " +
+      "Cloudflare cannot be read, the last ingest details read, marked `stale: true`, with a `note`",
     body: streamConnectRequest,
     data: streamConnectData,
     status: 200,

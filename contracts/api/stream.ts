@@ -18,10 +18,15 @@ export const channelStatus = z.object({
   live_input_id: z.string(),
   /** True only while Cloudflare reports `connected` or `reconnected`. */
   connected: z.boolean(),
-  /** Cloudflare's status string, or null when the input never connected. */
+  /**
+   * Cloudflare's status string as last read from its API or notified; `connected` or
+   * `disconnected` when Stream's delivery host has since seen the input go live or stop. Null
+   * when the input never connected.
+   */
   state: z.nullable(z.string()),
+  /** As last read from Cloudflare's API (the status sweep re-reads it, see /healthz); true while live. */
   enabled: z.boolean(),
-  /** When the Worker learned this status: its last read from Cloudflare, or a notification. */
+  /** When the Worker learned this status: its last check on Cloudflare, or a notification. */
   checked_at: z.iso.datetime(),
   /** Described in the OpenAPI document too: what clients see when Cloudflare cannot be read. */
   stale: z
@@ -66,6 +71,19 @@ export const streamConnectData = z.object({
   /** True when the live input was disabled and this call enabled it again. */
   reenabled: z.boolean(),
   ingest: ingestDetails,
+  /** When the ingest details were read from Cloudflare. */
+  ingest_checked_at: z.iso.datetime(),
+  stale: z
+    .boolean()
+    .check(
+      z.describe(
+        "True when Cloudflare could not be read (it failed or did not answer, or this tenant's share of the " +
+          "Cloudflare API budget is spent): the ingest details and status are the last ones read, as of " +
+          "ingest_checked_at and status.checked_at, and nothing was re-enabled (`note` says why)",
+      ),
+    ),
+  /** Why this answer did less than asked (read stale, or could not re-enable), in a sentence; else null. */
+  note: z.nullable(z.string()),
   status: channelStatus,
 });
 export type StreamConnectData = z.infer<typeof streamConnectData>;

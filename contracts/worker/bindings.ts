@@ -1,7 +1,3 @@
-import * as z from "zod/mini";
-import { UPSTREAM_LIMITS } from "../cloudflare/limits.ts";
-import { id } from "../ids.ts";
-
 /**
  * The Worker's bindings: what the Pulumi program (infra/) computes and uploads, and what the
  * Worker validates on every request. One list, so that the two can never drift apart.
@@ -10,8 +6,6 @@ export const PLAIN_BINDINGS = [
   "ACCOUNT_ID",
   "STACK",
   "VERSION",
-  /** JSON: the tenant map, see `tenantMap`. */
-  "TENANTS",
   /** Id of the active TURN key slot. */
   "TURN_KEY_ID",
   /** Id (uid) of the active SFU app slot. */
@@ -27,6 +21,8 @@ export const PLAIN_BINDINGS = [
   "REALTIME_API_BASE",
   /** The stack's probe live input (not a tenant channel), or empty when the stack has none. */
   "PROBE_LIVE_INPUT_ID",
+  /** The account's Workers plan, `paid` or `free`: how many subrequests one invocation may make. */
+  "WORKERS_PLAN",
 ] as const;
 
 export const SECRET_BINDINGS = [
@@ -40,49 +36,14 @@ export const SECRET_BINDINGS = [
   "WEBHOOK_SECRET",
 ] as const;
 
+/**
+ * Configuration the Worker carries in its script rather than in a binding: the tenant map
+ * (contracts/worker/tenant-map.ts), which outgrows Cloudflare's 5 KB per binding at ten tenants.
+ */
+export const SCRIPT_CONFIG = ["TENANTS"] as const;
+
 export type PlainBinding = (typeof PLAIN_BINDINGS)[number];
 export type SecretBinding = (typeof SECRET_BINDINGS)[number];
 
 export const DEFAULT_CF_API_BASE = "https://api.cloudflare.com/client/v4";
 export const DEFAULT_REALTIME_API_BASE = "https://rtc.live.cloudflare.com/v1";
-
-/**
- * Per-tenant limits: credential minting per minute, and the tenant's share of each upstream budget
- * every tenant draws on (contracts/worker/upstream-shares.ts). A share left out is an equal part of
- * what the tenants that set theirs leave.
- */
-export const tenantLimits = z.object({
-  credentialsPerMinute: z._default(z.int().check(z.gte(1), z.lte(100_000)), 600),
-  /** Per user id: an abuse limit each Worker isolate counts on its own, unlike the others (README, Per-tenant budgets). */
-  credentialsPerUserPerMinute: z._default(z.int().check(z.gte(1), z.lte(10_000)), 30),
-  /** Calls on the Worker's Cloudflare API token (live input reads and updates), per 5 minutes. */
-  cloudflareApiPer5Minutes: z.optional(
-    z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.cloudflareApiPer5Minutes)),
-  ),
-  /** TURN credentials issued with the stack's TURN key, per second. */
-  turnCredentialsPerSecond: z.optional(
-    z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.turnCredentialsPerSecond)),
-  ),
-  /** Realtime API calls per SFU session through the session proxy, per second (default: Cloudflare's 50). */
-  sfuCallsPerSessionPerSecond: z.optional(
-    z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.sfuCallsPerSessionPerSecond)),
-  ),
-});
-export type TenantLimits = z.infer<typeof tenantLimits>;
-
-export const channelBinding = z.object({
-  liveInputId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
-  /** Stream delivery base for this input's account, e.g. `https://customer-<code>.cloudflarestream.com`. */
-  playbackBase: z.url(),
-});
-
-export const tenantBinding = z.object({
-  allowedOrigins: z._default(z.array(z.string()), []),
-  limits: z._default(tenantLimits, { credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 }),
-  channels: z.record(id("channel name"), channelBinding),
-});
-
-/** `TENANTS`: tenant id → its origins, limits and channels. */
-export const tenantMap = z.record(id("tenant id"), tenantBinding);
-export type TenantMap = z.infer<typeof tenantMap>;
-export type TenantBinding = z.infer<typeof tenantBinding>;

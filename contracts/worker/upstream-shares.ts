@@ -1,5 +1,5 @@
 import { UPSTREAM_LIMITS } from "../cloudflare/limits.ts";
-import type { TenantLimits } from "./bindings.ts";
+import type { TenantLimits } from "./tenant-map.ts";
 
 /** What one tenant may spend of each upstream budget. */
 export interface UpstreamShares {
@@ -13,44 +13,105 @@ export interface UpstreamShares {
 
 /**
  * What the stack's post-deploy probes may spend of the Worker's Cloudflare API token, kept apart
- * from every tenant's share: a probe polls the probe input's status about once a second for the
- * few seconds a broadcast takes, so no probe can eat into what a tenant's viewers read with.
+ * from every tenant's share, so that no probe can eat into what a tenant's broadcasters connect with.
  */
 export const PROBE_CLOUDFLARE_API_PER_5_MINUTES = 60;
 
-/** Cloudflare's limit on each split budget, less what is reserved for the probes. */
-const TENANTS_LIMIT = {
-  cloudflareApiPer5Minutes: UPSTREAM_LIMITS.cloudflareApiPer5Minutes - PROBE_CLOUDFLARE_API_PER_5_MINUTES,
-  turnCredentialsPerSecond: UPSTREAM_LIMITS.turnCredentialsPerSecond,
-} as const;
+/**
+ * The least the status sweep keeps of the Worker's API budget, however many tenants share the
+ * rest: the sweep re-reads each live input in the background (worker/src/refresh-channels.ts), so
+ * that `enabled` and the ingest details a stale connect answers with keep up with Cloudflare.
+ */
+export const REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES = 20;
 
-/** The budgets tenants split between them: everything but the per-session one. */
-const SPLIT = ["cloudflareApiPer5Minutes", "turnCredentialsPerSecond"] as const;
+/** How often the sweep would re-read each live input when the budget allows: liveness needs no read. */
+export const REFRESH_TARGET_MS = 15 * 60_000;
 
 /**
- * Each tenant's shares: what it sets, else an equal part (rounded down, at least 1) of what the
- * tenants that set theirs leave of Cloudflare's limit. So that, all tenants together, the Worker
- * never asks for more than Cloudflare allows the one credential they share.
+ * `realtime-stack:worker.cloudflareApiPer5Minutes` when unset: Cloudflare's 1,200 less 60 kept
+ * aside for a deploy's overlap, when objects still running the previous version keep its shares
+ * for up to 5 minutes (docs/reference/cloudflare-api.md §6.5).
+ */
+export const DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES = 1_140;
+
+const FIVE_MINUTES_MS = 5 * 60_000;
+
+/** The Worker's budget on its Cloudflare API token, and how much there is to read with it. */
+export interface CloudflareApiBudget {
+  /** All the Worker's calls on the token together (`realtime-stack:worker.cloudflareApiPer5Minutes`). */
+  per5Minutes: number;
+  /** The tenants' live inputs, which the sweep re-reads (and the probe input, one more). */
+  liveInputs: number;
+}
+
+/** How the Worker's API budget is split, per 5 minutes. Together never more than the budget. */
+export interface CloudflareApiSplit {
+  probe: number;
+  /** The status sweep's. */
+  refresh: number;
+  /** What each tenant without a setting of its own gets. */
+  equalPart: number;
+}
+
+type Limited = { limits?: Partial<TenantLimits> };
+
+const setShares = (tenants: Limited[], budget: "cloudflareApiPer5Minutes" | "turnCredentialsPerSecond") => {
+  const set = tenants.map((t) => t.limits?.[budget]).filter((n): n is number => n !== undefined);
+  return { total: set.reduce((sum, n) => sum + n, 0), unset: tenants.length - set.length };
+};
+
+/**
+ * The probes get their reserve. Of the rest, once the tenants that set their shares have them and
+ * every other tenant has 1, the sweep gets half, never less than its least nor more than it needs
+ * to re-read every live input once per `REFRESH_TARGET_MS`; the tenants without a setting share
+ * what is left equally (rounded down), and what rounding leaves goes to the sweep too. Together
+ * they take exactly the budget (when it holds every tenant's 1).
+ */
+export function cloudflareApiSplit(budget: CloudflareApiBudget, tenants: Limited[]): CloudflareApiSplit {
+  const { total, unset } = setShares(tenants, "cloudflareApiPer5Minutes");
+  const left = budget.per5Minutes - PROBE_CLOUDFLARE_API_PER_5_MINUTES - total;
+  const wanted = Math.max(
+    REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES,
+    Math.ceil((budget.liveInputs * FIVE_MINUTES_MS) / REFRESH_TARGET_MS),
+  );
+  const half = Math.ceil((left - unset) / 2);
+  const sweep = Math.max(
+    0,
+    Math.min(left - unset, Math.max(REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES, Math.min(half, wanted))),
+  );
+  const equalPart = Math.max(1, Math.floor((left - sweep) / Math.max(1, unset)));
+  return {
+    probe: PROBE_CLOUDFLARE_API_PER_5_MINUTES,
+    refresh: Math.max(sweep, left - equalPart * unset),
+    equalPart,
+  };
+}
+
+/**
+ * Each tenant's shares: what it sets, else an equal part of what is left (of the API budget, once
+ * the tenants that set theirs, the probes and the sweep have theirs; of Cloudflare's TURN issuance,
+ * once the tenants that set theirs have). So that, all together, the Worker never asks for more
+ * than the budget of the one credential they share.
  */
 export function upstreamShares(
-  tenants: Record<string, { limits: TenantLimits }>,
+  tenants: Record<string, Limited>,
+  budget: CloudflareApiBudget,
 ): Map<string, UpstreamShares> {
   const entries = Object.entries(tenants);
-  const equalPart = Object.fromEntries(
-    SPLIT.map((budget) => {
-      const set = entries.map(([, t]) => t.limits[budget]).filter((n): n is number => n !== undefined);
-      const left = TENANTS_LIMIT[budget] - set.reduce((sum, n) => sum + n, 0);
-      return [budget, Math.max(1, Math.floor(left / Math.max(1, entries.length - set.length)))];
-    }),
-  ) as Record<(typeof SPLIT)[number], number>;
+  const api = cloudflareApiSplit(budget, Object.values(tenants));
+  const turn = setShares(Object.values(tenants), "turnCredentialsPerSecond");
+  const turnPart = Math.max(
+    1,
+    Math.floor((UPSTREAM_LIMITS.turnCredentialsPerSecond - turn.total) / Math.max(1, turn.unset)),
+  );
   return new Map(
     entries.map(([id, { limits }]) => [
       id,
       {
-        cloudflareApiPer5Minutes: limits.cloudflareApiPer5Minutes ?? equalPart.cloudflareApiPer5Minutes,
-        turnCredentialsPerSecond: limits.turnCredentialsPerSecond ?? equalPart.turnCredentialsPerSecond,
+        cloudflareApiPer5Minutes: limits?.cloudflareApiPer5Minutes ?? api.equalPart,
+        turnCredentialsPerSecond: limits?.turnCredentialsPerSecond ?? turnPart,
         sfuCallsPerSessionPerSecond:
-          limits.sfuCallsPerSessionPerSecond ?? UPSTREAM_LIMITS.sfuCallsPerSessionPerSecond,
+          limits?.sfuCallsPerSessionPerSecond ?? UPSTREAM_LIMITS.sfuCallsPerSessionPerSecond,
       },
     ]),
   );
@@ -58,20 +119,35 @@ export function upstreamShares(
 
 /**
  * Why these tenants' shares cannot all be honoured: a split budget whose settings, plus 1 for each
- * tenant that leaves its share to the default, exceed Cloudflare's limit.
+ * tenant that leaves its share to the default, exceed what there is for tenants.
  */
-export function oversubscribedBudgets(limits: TenantLimits[]): string[] {
-  return SPLIT.flatMap((budget) => {
-    const set = limits.map((l) => l[budget]).filter((n): n is number => n !== undefined);
-    const asked = set.reduce((sum, n) => sum + n, 0) + (limits.length - set.length);
-    return asked > TENANTS_LIMIT[budget]
-      ? [
-          `limits.${budget}: the tenants ask for ${asked} (counting 1 for each tenant without a setting), ` +
-            `more than the ${TENANTS_LIMIT[budget]} Cloudflare allows the one credential they share` +
-            (budget === "cloudflareApiPer5Minutes"
-              ? ` (${UPSTREAM_LIMITS[budget]} less the probes' ${PROBE_CLOUDFLARE_API_PER_5_MINUTES})`
-              : ""),
-        ]
-      : [];
-  });
+export function oversubscribedBudgets(
+  limits: Partial<TenantLimits>[],
+  budget: CloudflareApiBudget,
+): string[] {
+  const tenants = limits.map((l) => ({ limits: l }));
+  const asked = (name: "cloudflareApiPer5Minutes" | "turnCredentialsPerSecond") => {
+    const { total, unset } = setShares(tenants, name);
+    return total + unset;
+  };
+  const problems: string[] = [];
+  const forTenants =
+    budget.per5Minutes - PROBE_CLOUDFLARE_API_PER_5_MINUTES - REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES;
+  const api = asked("cloudflareApiPer5Minutes");
+  if (api > forTenants) {
+    problems.push(
+      `limits.cloudflareApiPer5Minutes: the tenants ask for ${api} (counting 1 for each tenant without a setting), ` +
+        `more than the ${forTenants} the Worker's budget leaves them (worker.cloudflareApiPer5Minutes ` +
+        `${budget.per5Minutes}, less the probes' ${PROBE_CLOUDFLARE_API_PER_5_MINUTES} and the status sweep's ` +
+        `least ${REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES})`,
+    );
+  }
+  const turn = asked("turnCredentialsPerSecond");
+  if (turn > UPSTREAM_LIMITS.turnCredentialsPerSecond) {
+    problems.push(
+      `limits.turnCredentialsPerSecond: the tenants ask for ${turn} (counting 1 for each tenant without a setting), ` +
+        `more than the ${UPSTREAM_LIMITS.turnCredentialsPerSecond} Cloudflare allows the one credential they share`,
+    );
+  }
+  return problems;
 }

@@ -1,3 +1,5 @@
+import { WORKERS_PLANS, type WorkersPlan } from "#contracts/cloudflare/workers-plan.ts";
+
 /** The live-input `status` shape the emulator answers with (docs/reference/cloudflare-api.md §1.4): both exist in the wild. */
 export type StatusShape = "string" | "object";
 
@@ -6,9 +8,9 @@ export type StatusShape = "string" | "object";
  * and, in the local Worker runner, subrequests per invocation (docs/limits.md). Paid by default, as
  * the stack is built for it; `free` shows which limit a Free account hits first.
  */
-export type Plan = "paid" | "free";
+export type Plan = WorkersPlan;
 
-export const PLANS: readonly Plan[] = ["paid", "free"];
+export const PLANS: readonly Plan[] = WORKERS_PLANS;
 
 /** Settings that tests and the local engine change at run time (`PATCH /__emulator/config`). */
 export interface EmulatorConfig {

@@ -9,6 +9,12 @@ export interface StatusNotificationsArgs {
   url: string;
   /** Sent verbatim in `cf-webhook-auth`; the Worker compares it. */
   secret: pulumi.Input<string>;
+  /**
+   * Every live input of the stack, in one policy's `filters.input_id`: neither Cloudflare's docs nor
+   * the API schemas its SDK and Terraform provider are generated from (`filters.input_id: string[]`,
+   * terraform-provider-cloudflare internal/services/notification_policy/schema.go) set a maximum,
+   * so 3,000 ids (about 100 KB of body) need no second policy.
+   */
   liveInputIds: pulumi.Input<string>[];
 }
 

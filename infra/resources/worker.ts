@@ -1,14 +1,16 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
 import type { WorkerConfig, WorkerExposure } from "../config.ts";
-import type { WorkerBundle } from "../worker-bundle.ts";
 import { migrationsAfter } from "../worker-migrations.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, STATUS_REFRESH_CRON } from "../worker-settings.ts";
 
 export interface WorkerArgs {
   accountId: string;
   worker: WorkerConfig;
-  bundle: WorkerBundle;
+  /** The module the script is run as (`WorkerBundle.mainModule`). */
+  mainModule: string;
+  /** The script, tenant map included: known once the live inputs are (infra/stack.ts). */
+  content: pulumi.Input<string>;
   bindings: pulumi.Input<cloudflare.types.input.WorkersScriptBinding>[];
 }
 
@@ -41,7 +43,7 @@ export function createWorker(
   args: WorkerArgs,
   opts: pulumi.CustomResourceOptions,
 ): DeployedWorker {
-  const { accountId, worker, bundle } = args;
+  const { accountId, worker } = args;
   // The tag the deployed script is at decides which migrations this upload carries.
   const deployed = cloudflare.getWorkersScriptsOutput({ accountId }, { parent: opts.parent });
   const migrations = deployed.apply(({ results }) =>
@@ -52,8 +54,8 @@ export function createWorker(
     {
       accountId,
       scriptName: worker.scriptName,
-      mainModule: bundle.mainModule,
-      content: bundle.content,
+      mainModule: args.mainModule,
+      content: args.content,
       compatibilityDate: COMPATIBILITY_DATE,
       compatibilityFlags: COMPATIBILITY_FLAGS,
       bindings: args.bindings,

@@ -73,7 +73,9 @@ export function liveInputCheck(
 function explainStatusError(e: unknown, label: string): unknown {
   if (!(e instanceof WorkerApiError)) return e;
   if (e.code === "channel_not_found") {
-    return new CheckFailed(`the Worker has no channel ${label}: is its TENANTS binding from this stack?`);
+    return new CheckFailed(
+      `the Worker has no channel ${label}: is its tenant map (compiled into the Worker by the deploy) from this stack?`,
+    );
   }
   if (e.status === 404) {
     return new CheckFailed(`the live input of ${label} does not exist on Cloudflare (${e.message})`);

@@ -114,9 +114,10 @@ describe("when Cloudflare cannot be read", () => {
     const card = dashboard.card(CHANNEL);
     try {
       await expect.poll(() => dashboard.indicator(CHANNEL).textContent()).toBe("Live");
+      // The held status is checked on Stream's delivery host, which fails now.
       const fault = await admin.addFault({
         method: "GET",
-        path: `/client/v4/accounts/*/stream/live_inputs/${liveInput}`,
+        path: `/delivery/*/${liveInput}/lifecycle`,
         action: { type: "status", status: 503 },
       });
       try {

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
-import { PLAIN_BINDINGS, SECRET_BINDINGS, tenantMap } from "#contracts/worker/bindings.ts";
+import { PLAIN_BINDINGS, SECRET_BINDINGS } from "#contracts/worker/bindings.ts";
+import { embedTenantMap, type TenantMap, tenantMap } from "#contracts/worker/tenant-map.ts";
 import { StackConfigError } from "#infra/config.ts";
 import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
 import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
+import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
 import {
@@ -15,7 +17,7 @@ import {
   type Registration,
   unwrapSecrets,
 } from "./fake-cloudflare.ts";
-import { asPulumiConfig, devStackValues, withValue } from "./stack-config.ts";
+import { asPulumiConfig, devStackValues, scaledStackValues, withValue } from "./stack-config.ts";
 
 const evaluate = (values: Record<string, unknown>, fake?: FakeCloudflare) =>
   evaluateProgram(asPulumiConfig(values), fake);
@@ -100,9 +102,11 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     }
   });
 
-  it("binds every contract binding, the tenant map and the Durable Objects into the Worker", async () => {
+  it("binds every contract binding and the Durable Objects, and compiles the tenant map into the script", async () => {
     const run = await evaluate(devStackValues());
     const bindings = workerBindings(run);
+    expect(bindings.has("TENANTS")).toBe(false);
+    expect(bindings.get("WORKERS_PLAN")?.text).toBe("paid");
     for (const name of PLAIN_BINDINGS) expect(bindings.get(name)?.type, name).toBe("plain_text");
     for (const name of SECRET_BINDINGS) expect(bindings.get(name)?.type, name).toBe("secret_text");
     for (const d of DURABLE_OBJECTS) {
@@ -112,13 +116,29 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
         className: d.className,
       });
     }
-    const tenants = tenantMap.parse(JSON.parse(bindings.get("TENANTS")!.text!));
-    expect(Object.keys(tenants)).toEqual(["acme", "globex"]);
-    expect(tenants.acme?.allowedOrigins).toEqual(["https://app.acme.example", "http://localhost:5173"]);
-    expect(tenants.globex?.channels.live).toEqual({
-      liveInputId: created(run, "realtime-live-globex/live").uid,
+    // The map as the Worker reads it: the delivery host once, only what differs from the defaults.
+    const uid = (name: string) => created(run, `realtime-live-${name}`).uid as string;
+    const map = {
       playbackBase: "https://customer-fake.stream.test",
-    });
+      cloudflareApiPer5Minutes: 1_140,
+      tenants: {
+        acme: {
+          channels: { "main-stage": uid("acme/main-stage"), backstage: uid("acme/backstage") },
+          allowedOrigins: ["https://app.acme.example", "http://localhost:5173"],
+          limits: {
+            credentialsPerMinute: 600,
+            credentialsPerUserPerMinute: 30,
+            cloudflareApiPer5Minutes: 600,
+          },
+        },
+        globex: {
+          channels: { live: uid("globex/live") },
+          allowedOrigins: ["https://studio.globex.example"],
+        },
+      },
+    };
+    const { content } = run.fake.named("realtime-worker").inputs;
+    expect(content).toBe(embedTenantMap((await buildWorkerBundle()).content, map));
     expect(run.fake.named("realtime-worker").inputs).toMatchObject({
       scriptName: "realtime-stack-dev",
       mainModule: "index.js",
@@ -235,6 +255,36 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     });
     expect(outputs.tenantKeyGeneration).toBe(1);
   });
+});
+
+/** The tenant map a script carries: the JSON string literal `embedTenantMap` put in. */
+function embeddedMap(script: string): TenantMap {
+  const start = script.indexOf('"{\\"playbackBase\\"');
+  expect(start).toBeGreaterThan(-1);
+  let end = start + 1;
+  while (script[end] !== '"') end += script[end] === "\\" ? 2 : 1;
+  return tenantMap.parse(JSON.parse(JSON.parse(script.slice(start, end + 1))));
+}
+
+/**
+ * 500 tenants: the most whose TURN shares the configuration admits today (Cloudflare's 500
+ * credentials a second, at least 1 for each tenant); the tenant map alone would pass the old 5 KB
+ * binding at 9 tenants.
+ */
+describe("the Pulumi program at 500 tenants of 3 channels", () => {
+  it("binds nothing over Cloudflare's 5 KB per variable, the whole map being in the script", async () => {
+    const run = await evaluate(scaledStackValues(500, 3));
+    // developers.cloudflare.com/workers/platform/limits/: "Environment variable size: 5 KB".
+    for (const binding of workerBindings(run).values()) {
+      expect(Buffer.byteLength(binding.text ?? ""), binding.name).toBeLessThan(5_000);
+    }
+    const map = embeddedMap(run.fake.named("realtime-worker").inputs.content as string);
+    expect(Object.keys(map.tenants)).toHaveLength(500);
+    expect(map.tenants["tenant-499"]?.channels["channel-2"]).toBe(
+      created(run, "realtime-live-tenant-499/channel-2").uid,
+    );
+    expect(map.tenants["tenant-0"]?.allowedOrigins).toEqual(["https://tenant-0.example"]);
+  }, 120_000);
 });
 
 describe("rotation through config", () => {

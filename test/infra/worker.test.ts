@@ -5,12 +5,15 @@ import { Miniflare } from "miniflare";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { healthzData } from "#contracts/api/healthz.ts";
+import { SWEEP_INTERVAL_MS } from "#contracts/worker/status-sweep.ts";
+import { embedTenantMap, TENANT_MAP_PLACEHOLDER } from "#contracts/worker/tenant-map.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import {
   COMPATIBILITY_DATE,
   COMPATIBILITY_FLAGS,
   DURABLE_OBJECT_MIGRATIONS,
   DURABLE_OBJECTS,
+  STATUS_REFRESH_CRON,
 } from "#infra/worker-settings.ts";
 import { evaluateProgram } from "./evaluate.ts";
 import { unwrapSecrets } from "./fake-cloudflare.ts";
@@ -25,6 +28,26 @@ describe("the Worker bundle", () => {
     expect(second.sha256).toBe(first.sha256);
     expect(first.version).toMatch(new RegExp(`^\\d+\\.\\d+\\.\\d+\\+${first.sha256.slice(0, 12)}$`));
     expect(first.mainModule).toBe("index.js");
+  });
+
+  it("holds the tenant map's placeholder once; left in place, the Worker says its tenant map is missing", async () => {
+    const bundle = await buildWorkerBundle();
+    expect(bundle.content.split(TENANT_MAP_PLACEHOLDER)).toHaveLength(2);
+    const map = { playbackBase: "https://customer-x.example", cloudflareApiPer5Minutes: 1_140, tenants: {} };
+    expect(embedTenantMap(bundle.content, map)).not.toContain(TENANT_MAP_PLACEHOLDER);
+    const mf = new Miniflare({
+      modules: [{ type: "ESModule", path: bundle.mainModule, contents: bundle.content }],
+      compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: COMPATIBILITY_FLAGS,
+      durableObjects: Object.fromEntries(DURABLE_OBJECTS.map((d) => [d.binding, d.className])),
+    });
+    try {
+      const res = await mf.dispatchFetch("http://localhost/healthz");
+      const health = healthzData.parse(((await res.json()) as { data: unknown }).data);
+      expect(health).toMatchObject({ ok: false, refresh: null, checks: { TENANTS: "missing" } });
+    } finally {
+      await mf.dispose();
+    }
   });
 
   it("is refused when the entry does not export a bound Durable Object class", async () => {
@@ -63,10 +86,19 @@ describe("the Worker as the program declares it", () => {
       const health = healthzData.parse(body.data);
       expect(Object.entries(health.checks).filter(([, check]) => check !== "ok")).toEqual([]);
       expect(health).toMatchObject({ ok: true, stack: "dev" });
+      // Three channels and the probe input, read by the status sweep within its share.
+      expect(health.refresh).toMatchObject({ plan: "paid", live_inputs: 4, liveness_max_age_seconds: 10 });
       expect(res.status).toBe(200);
     } finally {
       await mf.dispose();
     }
+  });
+});
+
+describe("the status sweep's cron trigger", () => {
+  it("fires once a minute, the interval the sweep plans its runs by", () => {
+    expect(STATUS_REFRESH_CRON).toBe("* * * * *");
+    expect(SWEEP_INTERVAL_MS).toBe(60_000);
   });
 });
 

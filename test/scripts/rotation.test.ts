@@ -262,7 +262,8 @@ describe("refusal and dry run", () => {
       expect(report.refused).toEqual(
         expect.arrayContaining([
           "create StreamLiveInput realtime-live-acme/unreviewed",
-          "update WorkersScript realtime-worker (bindings)",
+          // The new channel's live input is in the tenant map the script carries.
+          "update WorkersScript realtime-worker (content)",
         ]),
       );
       expect(report.kinds).toEqual([]);

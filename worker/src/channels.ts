@@ -1,31 +1,20 @@
 import type { ChannelStatusView, IngestDetails } from "#contracts/api/stream.ts";
 import type { LiveInput } from "#contracts/cloudflare/stream.ts";
-import type { TenantBinding, TenantMap } from "#contracts/worker/bindings.ts";
 import { ApiError } from "./api-error.ts";
 import type { LiveInputSnapshot } from "./durable/status-snapshot.ts";
 import type { Tenant } from "./tenants.ts";
 
-export type ChannelBinding = TenantBinding["channels"][string];
+/** A channel's live input, and where Stream delivers it. */
+export interface ChannelBinding {
+  liveInputId: string;
+  playbackBase: string;
+}
 
 /** The tenant's own channel; another tenant's channel is as absent as a made-up one. */
 export function channelOf(tenant: Tenant, channel: string): ChannelBinding {
-  const binding = Object.hasOwn(tenant.channels, channel) ? tenant.channels[channel] : undefined;
-  if (!binding) throw new ApiError("channel_not_found", `This tenant has no channel named ${channel}`);
-  return binding;
-}
-
-/**
- * Every live input any tenant's channel uses, once each, with the tenant whose share pays for
- * reading it when no tenant asked (the cron, a notification): the first tenant that lists it.
- */
-export function liveInputOwners(tenants: TenantMap): Map<string, string> {
-  const owners = new Map<string, string>();
-  for (const [tenantId, tenant] of Object.entries(tenants)) {
-    for (const { liveInputId } of Object.values(tenant.channels)) {
-      if (!owners.has(liveInputId)) owners.set(liveInputId, tenantId);
-    }
-  }
-  return owners;
+  const liveInputId = Object.hasOwn(tenant.channels, channel) ? tenant.channels[channel] : undefined;
+  if (!liveInputId) throw new ApiError("channel_not_found", `This tenant has no channel named ${channel}`);
+  return { liveInputId, playbackBase: tenant.playbackBase };
 }
 
 /** A channel's status as the API answers it, from what the holder knows about its live input. */

@@ -1,18 +1,18 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { apiFailure } from "#contracts/api/envelope.ts";
+import { TENANT_MAP_PLACEHOLDER } from "#contracts/worker/tenant-map.ts";
 import { callAs, fixture } from "../test/support/api.ts";
 import { createApp } from "./app.ts";
 import { configReport, requireConfig } from "./config.ts";
+import { readTenantMap } from "./tenant-map.ts";
 
 describe("config", () => {
-  it("accepts wrangler-style numbers and an already-parsed tenant map", () => {
-    const tenants = JSON.parse(fixture().bindings.TENANTS!);
+  it("accepts wrangler-style numbers, and takes the tenant map the script carries", () => {
     const { checks, values } = configReport({
       ...env,
       CREDENTIAL_TTL_DEFAULT: 3600,
       TENANT_KEY_GENERATION: 7,
-      TENANTS: tenants,
       CF_API_BASE: "http://127.0.0.1:9/client/v4/",
     });
     expect([checks.CREDENTIAL_TTL_DEFAULT, checks.TENANT_KEY_GENERATION, checks.TENANTS]).toEqual([
@@ -22,21 +22,29 @@ describe("config", () => {
     ]);
     expect(values.TENANT_KEY_GENERATION).toBe(7);
     expect(values.CF_API_BASE).toBe("http://127.0.0.1:9/client/v4");
+    expect(values.TENANTS).toEqual(fixture().tenants);
+  });
+
+  it("calls the tenant map missing before the program puts it in, malformed when it is not one", () => {
+    expect(readTenantMap(TENANT_MAP_PLACEHOLDER)).toEqual({ check: "missing" });
+    expect(readTenantMap("{not json")).toEqual({ check: "malformed" });
+    expect(readTenantMap(JSON.stringify({ acme: { channels: {} } }))).toEqual({ check: "malformed" });
+    expect(readTenantMap(JSON.stringify(fixture().tenants))).toEqual({ check: "ok", map: fixture().tenants });
   });
 
   it("calls malformed what does not parse, without saying what the value was", () => {
     const { checks } = configReport({
       ...env,
       ACCOUNT_ID: "not-hex",
-      TENANTS: JSON.stringify({ acme: { channels: { main: { liveInputId: "x", playbackBase: "nope" } } } }),
       CREDENTIAL_TTL_DEFAULT: "172800",
       CREDENTIAL_TTL_MAX: "3600",
       REALTIME_API_BASE: "ftp://example.test",
       STREAM_API_TOKEN: "has whitespace in it",
+      WORKERS_PLAN: "enterprise",
     });
     expect(checks).toMatchObject({
       ACCOUNT_ID: "malformed",
-      TENANTS: "malformed",
+      WORKERS_PLAN: "malformed",
       CREDENTIAL_TTL_DEFAULT: "malformed",
       CREDENTIAL_TTL_MAX: "ok",
       REALTIME_API_BASE: "malformed",

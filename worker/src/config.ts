@@ -2,19 +2,24 @@ import * as z from "zod/mini";
 import type { BindingCheck } from "#contracts/api/healthz.ts";
 import { TURN_TTL_MIN } from "#contracts/api/realtime.ts";
 import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
+import { WORKERS_PLANS } from "#contracts/cloudflare/workers-plan.ts";
 import { cfTag } from "#contracts/ids.ts";
 import {
   DEFAULT_CF_API_BASE,
   DEFAULT_REALTIME_API_BASE,
   PLAIN_BINDINGS,
   type PlainBinding,
+  type SCRIPT_CONFIG,
   SECRET_BINDINGS,
   type SecretBinding,
-  tenantMap,
 } from "#contracts/worker/bindings.ts";
+import type { TenantMap } from "#contracts/worker/tenant-map.ts";
 import { ApiError } from "./api-error.ts";
+import { TENANT_MAP } from "./tenant-map.ts";
 
 export type BindingName = PlainBinding | SecretBinding;
+/** Every piece of configuration the Worker checks: its bindings, and the tenant map its script carries. */
+export type ConfigName = BindingName | (typeof SCRIPT_CONFIG)[number];
 
 /**
  * The plain and secret bindings as the runtime hands them over, typed `unknown` on purpose: they
@@ -31,24 +36,6 @@ const integer = (min: number, max: number) =>
     z.union([z.int(), z.pipe(z.string().check(z.regex(/^\d{1,9}$/)), z.transform(Number))]),
     z.int().check(z.gte(min), z.lte(max)),
   );
-const json = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(
-    z.union([
-      z.pipe(
-        z.string(),
-        z.transform((raw: string, ctx) => {
-          try {
-            return JSON.parse(raw) as unknown;
-          } catch {
-            ctx.issues.push({ code: "custom", message: "not JSON", input: raw });
-            return z.NEVER;
-          }
-        }),
-      ),
-      z.record(z.string(), z.unknown()),
-    ]),
-    schema,
-  );
 const apiBase = z.pipe(
   z.url({ protocol: /^https?$/ }),
   z.transform((url: string) => url.replace(/\/+$/, "")),
@@ -58,7 +45,6 @@ const SCHEMAS = {
   ACCOUNT_ID: cfTag,
   STACK: text,
   VERSION: text,
-  TENANTS: json(tenantMap),
   TURN_KEY_ID: cfTag,
   SFU_APP_ID: cfTag,
   TENANT_KEY_GENERATION: integer(0, 999_999_999),
@@ -68,6 +54,7 @@ const SCHEMAS = {
   REALTIME_API_BASE: apiBase,
   /** Absent or empty (the default): the stack has no probe input (`realtime-stack:probe.enabled: false`). */
   PROBE_LIVE_INPUT_ID: cfTag,
+  WORKERS_PLAN: z.enum(WORKERS_PLANS),
   TURN_KEY_SECRET: secret(16),
   SFU_APP_SECRET: secret(16),
   STREAM_API_TOKEN: secret(16),
@@ -76,24 +63,33 @@ const SCHEMAS = {
   WEBHOOK_SECRET: secret(16),
 } satisfies Record<BindingName, z.ZodMiniType>;
 
-export type Config = { [K in BindingName]: z.output<(typeof SCHEMAS)[K]> };
+export type Config = { [K in BindingName]: z.output<(typeof SCHEMAS)[K]> } & { TENANTS: TenantMap };
 
-/** Absent, these point at Cloudflare itself; tests and the local stack point them at the emulator. */
+/**
+ * Absent, these point at Cloudflare itself, on Workers Paid; tests and the local stack point the
+ * bases at the emulator. The program always binds all of them.
+ */
 const DEFAULTS: Partial<Config> = {
   CF_API_BASE: DEFAULT_CF_API_BASE,
   REALTIME_API_BASE: DEFAULT_REALTIME_API_BASE,
   PROBE_LIVE_INPUT_ID: "",
+  WORKERS_PLAN: "paid",
 };
 
 export interface ConfigReport {
   values: Partial<Config>;
-  checks: Record<BindingName, BindingCheck>;
+  checks: Record<ConfigName, BindingCheck>;
 }
 
-/** Validates every binding; reports names and a verdict, never a value or a parser message. */
+/**
+ * Validates every binding, and takes the tenant map the script carries; reports names and a
+ * verdict, never a value or a parser message.
+ */
 function readConfig(env: Record<string, unknown>): ConfigReport {
-  const values: Partial<Record<BindingName, unknown>> = {};
-  const checks = {} as Record<BindingName, BindingCheck>;
+  const values: Partial<Record<ConfigName, unknown>> = {};
+  const checks = {} as Record<ConfigName, BindingCheck>;
+  checks.TENANTS = TENANT_MAP.check;
+  if (TENANT_MAP.map) values.TENANTS = TENANT_MAP.map;
   for (const name of [...PLAIN_BINDINGS, ...SECRET_BINDINGS]) {
     const raw = env[name];
     if (raw === undefined || raw === null || raw === "") {
@@ -132,7 +128,7 @@ export function configReport(env: object): ConfigReport {
 export const isUsable = (check: BindingCheck) => check === "ok" || check === "default";
 
 /** The named bindings, validated; or 503 `not_configured` naming the unusable ones. */
-export function requireConfig<K extends BindingName>(env: object, names: readonly K[]): Pick<Config, K> {
+export function requireConfig<K extends ConfigName>(env: object, names: readonly K[]): Pick<Config, K> {
   const { values, checks } = configReport(env);
   const unusable = names.filter((name) => !isUsable(checks[name]));
   if (unusable.length > 0) {
@@ -149,6 +145,8 @@ export const NEEDS = {
   sessionAuth: ["TENANTS", "SIGNING_SECRET"],
   /** Reads are paid for from the asking tenant's share, which TENANTS sets. */
   stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE", "TENANTS"],
+  /** The status sweep: what a read needs, and what plans the run (the plan, the probe input). */
+  sweep: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE", "TENANTS", "WORKERS_PLAN", "PROBE_LIVE_INPUT_ID"],
   turn: [
     "TURN_KEY_ID",
     "TURN_KEY_SECRET",
@@ -159,4 +157,4 @@ export const NEEDS = {
   sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
   webhook: ["WEBHOOK_SECRET", "TENANTS", "PROBE_LIVE_INPUT_ID"],
   probeAuth: ["SIGNING_SECRET", "STACK", "TENANT_KEY_GENERATION"],
-} as const satisfies Record<string, readonly BindingName[]>;
+} as const satisfies Record<string, readonly ConfigName[]>;

@@ -11,7 +11,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   /** The status refresh cron trigger the Pulumi program declares. */
-  scheduled(_controller: ScheduledController, env: WorkerBindings, ctx: ExecutionContext): void {
-    ctx.waitUntil(refreshChannels(env));
+  scheduled(controller: ScheduledController, env: WorkerBindings, ctx: ExecutionContext): void {
+    ctx.waitUntil(refreshChannels(env, controller.scheduledTime));
   },
 };

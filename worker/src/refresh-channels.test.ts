@@ -1,19 +1,33 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sweepPlan } from "#contracts/worker/status-sweep.ts";
 import { emulatorAdmin, fixture } from "../test/support/api.ts";
-import { refreshChannels } from "./refresh-channels.ts";
+import { statusSweepOf, sweepLiveInputs } from "./refresh-channels.ts";
+import { refreshSharesOf } from "./tenants.ts";
 
-describe("the status refresh cron", () => {
-  it("has every channel's status holder read its live input once", async () => {
-    // A map of this test's own channel only: other test files count reads of theirs.
+describe("the status sweep", () => {
+  it("has each live input's status holder read it from the API once, paid from the sweep's share", async () => {
+    // This test's own channel only: other test files count reads of theirs.
     const uid = fixture().liveInputs.acme!.cron!;
-    const tenants = {
-      acme: { channels: { cron: { liveInputId: uid, playbackBase: "https://example.test" } } },
-    };
     const reads = async () =>
-      (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${uid}`)).length;
+      (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=stream/live_inputs/${uid}`)).length;
     const before = await reads();
-    await refreshChannels({ ...env, TENANTS: JSON.stringify(tenants) });
+    expect(await sweepLiveInputs(env, [uid], fixture().bindings.STREAM_API_TOKEN!)).toEqual({
+      read: 1,
+      refused: 0,
+      failed: 0,
+    });
     expect(await reads()).toBe(before + 1);
+  });
+
+  it("covers every tenant channel and the probe input, within the sweep's share per run", () => {
+    const { tenants, liveInputs, probeLiveInput } = fixture();
+    const { inputs, plan } = statusSweepOf(tenants, probeLiveInput, "paid");
+    expect([...inputs].sort()).toEqual(
+      [...Object.values(liveInputs).flatMap((byChannel) => Object.values(byChannel)), probeLiveInput].sort(),
+    );
+    const share = refreshSharesOf(tenants).cloudflareApiPer5Minutes;
+    expect(plan).toEqual(sweepPlan(inputs.length, share, "paid"));
+    expect(plan.readsPerRun * 5).toBeLessThanOrEqual(share);
   });
 });

@@ -1,19 +1,35 @@
 import { ID_PATTERN } from "#contracts/ids.ts";
-import type { TenantBinding, TenantMap } from "#contracts/worker/bindings.ts";
+import { DEFAULT_TENANT_LIMITS, type TenantLimits, type TenantMap } from "#contracts/worker/tenant-map.ts";
 import {
+  type CloudflareApiBudget,
+  cloudflareApiSplit,
   PROBE_CLOUDFLARE_API_PER_5_MINUTES,
   type UpstreamShares,
   upstreamShares,
 } from "#contracts/worker/upstream-shares.ts";
 
-/** A tenant of the `TENANTS` binding, with its id. */
-export type Tenant = TenantBinding & { id: string };
+/** A tenant of the map, with its id and every default filled in. */
+export interface Tenant {
+  id: string;
+  /** Channel name → the uid of its live input. */
+  channels: Record<string, string>;
+  allowedOrigins: string[];
+  limits: TenantLimits;
+  /** The account's Stream delivery host, which every channel plays from. */
+  playbackBase: string;
+}
 
 /** The tenant's entry in the map, if the id is well formed and the map has it as its own key. */
-export function findTenant(tenants: TenantMap, tenantId: string): Tenant | undefined {
-  return ID_PATTERN.test(tenantId) && Object.hasOwn(tenants, tenantId)
-    ? { ...tenants[tenantId]!, id: tenantId }
-    : undefined;
+export function findTenant(map: TenantMap, tenantId: string): Tenant | undefined {
+  if (!ID_PATTERN.test(tenantId) || !Object.hasOwn(map.tenants, tenantId)) return undefined;
+  const entry = map.tenants[tenantId]!;
+  return {
+    id: tenantId,
+    channels: entry.channels,
+    allowedOrigins: entry.allowedOrigins ?? [],
+    limits: entry.limits ?? DEFAULT_TENANT_LIMITS,
+    playbackBase: map.playbackBase,
+  };
 }
 
 /**
@@ -24,7 +40,31 @@ export type TenantCredential =
   | { kind: "tenant_key"; generation: number }
   | { kind: "dashboard_token"; generation: number; signedInAt: number };
 
-const shares = new WeakMap<TenantMap, Map<string, UpstreamShares>>();
+/**
+ * Memoized per tenant map: there is one per isolate (it is compiled into the script), and the
+ * answers below walk every tenant, which no request should do at ten thousand of them.
+ */
+function perMap<T>(compute: (map: TenantMap) => T): (map: TenantMap) => T {
+  const memo = new WeakMap<TenantMap, T>();
+  return (map) => {
+    if (!memo.has(map)) memo.set(map, compute(map));
+    return memo.get(map)!;
+  };
+}
+
+/** The Worker's API budget as the map states it, and the tenants' live inputs it is spent reading. */
+export const apiBudgetOf = perMap(
+  (map): CloudflareApiBudget => ({
+    per5Minutes: map.cloudflareApiPer5Minutes,
+    liveInputs: Object.values(map.tenants).reduce((sum, t) => sum + Object.keys(t.channels).length, 0),
+  }),
+);
+
+const allShares = perMap((map) => upstreamShares(map.tenants, apiBudgetOf(map)));
+
+/** The tenant's shares of the upstream budgets. */
+export const sharesOf = (map: TenantMap, tenantId: string): UpstreamShares | undefined =>
+  allShares(map).get(tenantId);
 
 /**
  * Whom the probe input's reads are paid by: no tenant id can be this (ids are `[A-Za-z0-9_-]`), so
@@ -37,12 +77,34 @@ export const PROBE_SHARES: UpstreamShares = {
   sfuCallsPerSessionPerSecond: 0,
 };
 
-/** The tenant's shares of the upstream budgets, worked out once per tenant map. */
-export function sharesOf(tenants: TenantMap, tenantId: string): UpstreamShares | undefined {
-  let all = shares.get(tenants);
-  if (!all) {
-    all = upstreamShares(tenants);
-    shares.set(tenants, all);
+/** Whom the status sweep's reads are paid by: its own share of the API budget, no tenant's. */
+export const REFRESH_CALLER = "~refresh";
+export const refreshSharesOf = perMap(
+  (map): UpstreamShares => ({
+    cloudflareApiPer5Minutes: cloudflareApiSplit(apiBudgetOf(map), Object.values(map.tenants)).refresh,
+    turnCredentialsPerSecond: 0,
+    sfuCallsPerSessionPerSecond: 0,
+  }),
+);
+
+/**
+ * Every live input any tenant's channel uses, once each, with the tenant whose share pays for
+ * reading it when no tenant asked (a notification): the first tenant that lists it.
+ */
+export const liveInputOwners = perMap((map) => {
+  const owners = new Map<string, string>();
+  for (const [tenantId, tenant] of Object.entries(map.tenants)) {
+    for (const liveInputId of Object.values(tenant.channels)) {
+      if (!owners.has(liveInputId)) owners.set(liveInputId, tenantId);
+    }
   }
-  return all.get(tenantId);
-}
+  return owners;
+});
+
+/** Every origin some tenant allows: what a preflight, which names no tenant, is checked against. */
+export const allowedOriginsOf = perMap(
+  (map) => new Set(Object.values(map.tenants).flatMap((t) => t.allowedOrigins ?? [])),
+);
+
+/** Every tenant's live input, once each, in a fixed order: the list the status sweep goes through. */
+export const liveInputsOf = perMap((map) => [...liveInputOwners(map).keys()].sort());

@@ -25,17 +25,7 @@ describe("GET /", () => {
   });
 
   it("lets the live preview reach the channels' Stream delivery host, and nothing else", async () => {
-    const tenants = JSON.parse(fixture().bindings.TENANTS!) as Record<
-      string,
-      { channels: Record<string, { playbackBase: string }> }
-    >;
-    const origins = new Set(
-      Object.values(tenants).flatMap((t) =>
-        Object.values(t.channels).map((c) => new URL(c.playbackBase).origin),
-      ),
-    );
-    expect(origins.size).toBe(1);
-    const [delivery] = origins;
+    const delivery = new URL(fixture().tenants.playbackBase).origin;
     const csp = (await call("/")).headers.get("content-security-policy")!;
     expect(csp).toContain(`connect-src 'self' ${delivery};`);
     expect(csp).toContain(`media-src ${delivery};`);

@@ -94,9 +94,10 @@ describe("GET /api/stream/events", () => {
     open.push(stream);
     const initial = await nextStatus(stream);
     expect(initial.status.stale).toBe(false);
+    // The held status is checked on Stream's delivery host, which fails now.
     const fault = await emulatorAdmin<{ id: string }>("POST", "/faults", {
       method: "GET",
-      path: `/client/v4/accounts/*/stream/live_inputs/${liveInputOf("feed")}`,
+      path: `/delivery/*/${liveInputOf("feed")}/lifecycle`,
       action: { type: "status", status: 503 },
     });
     try {

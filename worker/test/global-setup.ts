@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import type { TenantLimits, TenantMap } from "#contracts/worker/bindings.ts";
+import { compactTenantMap, type DeclaredTenant, type TenantLimits } from "#contracts/worker/tenant-map.ts";
+import { DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES } from "#contracts/worker/upstream-shares.ts";
 import { startEmulator } from "#emulator/server.ts";
 import { permissionGroups } from "#emulator/services/tokens/permissions.ts";
+import { playbackBase } from "#infra/playback.ts";
 import type { Credential, Fixture } from "./support/fixture.ts";
 import "./support/fixture.ts";
 
@@ -31,6 +33,7 @@ const TENANTS = {
       "events",
       "feed",
       "outage",
+      "stuck",
     ],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
@@ -105,22 +108,26 @@ export default async function setup(project: TestProject) {
     canary: { turnKey: await turnKey(), sfuApp: await sfuApp() },
   };
 
-  const playbackBase = `${emu.url}/delivery/customer-tests`;
-  const tenants: TenantMap = {};
+  type Created = { uid: string; webRTCPlayback: { url: string } };
+  const declared: DeclaredTenant[] = [];
   const liveInputs: Fixture["liveInputs"] = {};
   for (const [tenantId, tenant] of Object.entries(TENANTS)) {
-    tenants[tenantId] = { allowedOrigins: tenant.allowedOrigins, limits: tenant.limits, channels: {} };
+    const channels: DeclaredTenant["channels"] = [];
     liveInputs[tenantId] = {};
     for (const channel of tenant.channels) {
-      const input = await api<{ uid: string }>("/stream/live_inputs", {
-        meta: { tenant: tenantId, channel },
-      });
-      tenants[tenantId].channels[channel] = { liveInputId: input.uid, playbackBase };
+      const input = await api<Created>("/stream/live_inputs", { meta: { tenant: tenantId, channel } });
+      // Where the emulator delivers the input, read from its WHEP URL as the program reads it.
+      const base = playbackBase(input.webRTCPlayback.url, input.uid);
+      channels.push({ name: channel, liveInputId: input.uid, playbackBase: base });
       liveInputs[tenantId][channel] = input.uid;
     }
+    declared.push({ id: tenantId, allowedOrigins: tenant.allowedOrigins, limits: tenant.limits, channels });
   }
 
-  const probe = await api<{ uid: string }>("/stream/live_inputs", { meta: { probe: true } });
+  const probe = await api<Created>("/stream/live_inputs", { meta: { probe: true } });
+  const tenants = compactTenantMap(declared, DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES, [
+    playbackBase(probe.webRTCPlayback.url, probe.uid),
+  ]);
 
   const fixture: Fixture = {
     emulatorUrl: emu.url,
@@ -130,7 +137,6 @@ export default async function setup(project: TestProject) {
       ACCOUNT_ID: emu.accountId,
       STACK: "test",
       VERSION: "1.2.3-test",
-      TENANTS: JSON.stringify(tenants),
       TURN_KEY_ID: turn.id,
       SFU_APP_ID: sfu.id,
       TENANT_KEY_GENERATION: "2",
@@ -139,12 +145,14 @@ export default async function setup(project: TestProject) {
       CF_API_BASE: emu.apiBase,
       REALTIME_API_BASE: emu.realtimeBase,
       PROBE_LIVE_INPUT_ID: probe.uid,
+      WORKERS_PLAN: "paid",
       TURN_KEY_SECRET: turn.secret,
       SFU_APP_SECRET: sfu.secret,
       STREAM_API_TOKEN: streamToken.secret,
       SIGNING_SECRET: randomBytes(32).toString("base64url"),
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },
+    tenants,
     liveInputs,
     probeLiveInput: probe.uid,
     isolated,

@@ -109,10 +109,7 @@ const badQueries = fc
   // Without `channel` the query asks for every channel, which is no bad request.
   .filter((query) => {
     const channel = new URLSearchParams(query).get("channel");
-    return (
-      channel !== null &&
-      !Object.keys(JSON.parse(fixture().bindings.TENANTS!).acme.channels).includes(channel)
-    );
+    return channel !== null && !Object.keys(fixture().tenants.tenants.acme!.channels).includes(channel);
   })
   .map(
     (query): Bad => ({ path: `/api/stream/status?${query}`, options: { tenant: "acme", bearer: acmeKey } }),

@@ -92,6 +92,29 @@ describe("stream live inputs", () => {
   });
 });
 
+describe("a live input's lifecycle on the delivery host", () => {
+  it("answers the docs' bare object without a credential, live while broadcasting, outside the API's budget", async () => {
+    // developers.cloudflare.com/stream/stream-live/watch-live-stream/ ("Live input ID status"):
+    // `{ isInput, videoUID, live }`, no envelope; the Stream Player asks it from viewers' browsers.
+    const { result } = cfSuccess(liveInput).parse(await (await api("", { method: "POST" })).json());
+    const lifecycle = `${result.webRTCPlayback.url.replace(/\/webRTC\/play$/, "")}/lifecycle`;
+    await admin.patchConfig({ rateLimit: { requests: 2, windowSeconds: 300 } });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const idle = await fetch(lifecycle);
+        expect(idle.status).toBe(200);
+        const body = (await idle.json()) as Record<string, unknown>;
+        expect(body).toMatchObject({ isInput: true, videoUID: null, live: false });
+        expect(body).not.toHaveProperty("success");
+      }
+      await admin.setLiveInputState(result.uid, "connected");
+      expect(await (await fetch(lifecycle)).json()).toMatchObject({ isInput: true, live: true });
+    } finally {
+      await admin.patchConfig({ rateLimit: { requests: 1_200, windowSeconds: 300 } });
+    }
+  });
+});
+
 describe("live input ids", () => {
   it("never reach the store's prototype", async () => {
     for (const id of ["constructor", "__proto__", "toString"]) {

@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { HEARTBEAT_INTERVAL_MS, RECONNECT_DELAY_MS, STATUS_EVENT } from "#contracts/api/event-stream.ts";
-import type { IngestDetails } from "#contracts/api/stream.ts";
 import type { WebhookOutcome } from "#contracts/api/webhook.ts";
 import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
 import { isConnectedState, type LiveInput } from "#contracts/cloudflare/stream.ts";
@@ -8,16 +7,18 @@ import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "#contracts/sse.t
 import { BUDGETS, refusalOf } from "../budgets.ts";
 import { type ChannelBinding, ingestView, statusView } from "../channels.ts";
 import { type ConfigBindings, NEEDS, requireConfig } from "../config.ts";
-import { PROBE_CALLER, PROBE_SHARES, sharesOf } from "../tenants.ts";
+import { PROBE_CALLER, PROBE_SHARES, REFRESH_CALLER, refreshSharesOf, sharesOf } from "../tenants.ts";
+import { StreamDelivery } from "../upstream/delivery.ts";
 import { UpstreamError } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
-import { type ApplyOutcome, nowNs, type StatusEvent, StatusLog } from "./status-log.ts";
-import type { ReadFailure, SnapshotResult } from "./status-result.ts";
+import { type ApplyOutcome, nowNs, type StatusEvent, StatusLog, type StatusLogState } from "./status-log.ts";
+import type { ConnectResult, ReadFailure, SnapshotResult } from "./status-result.ts";
 import {
   type LiveInputSnapshot,
   STALE_STATUS_MAX_MS,
   STATUS_REFRESH_MS,
   snapshotOf,
+  snapshotOfLifecycle,
 } from "./status-snapshot.ts";
 import { type TenantBudget, tenantBudget } from "./tenant-budget.ts";
 
@@ -46,18 +47,22 @@ export interface EventsRequest {
   caller: Caller;
 }
 
-/** What connect answers: the live input's ingest details as read, and whether this call enabled it. */
-export type ConnectResult =
-  | { ok: true; reenabled: boolean; ingest: IngestDetails; snapshot: LiveInputSnapshot }
-  | ReadFailure;
-
 type CallOutcome = { ok: true; input: LiveInput } | ReadFailure;
+type Outcome = { ok: true } | ReadFailure;
+
+/** The live input as last read from the API, kept in storage: what a stale connect answers with. */
+interface HeldInput {
+  input: LiveInput;
+  /** When it was read, in ms since the epoch. */
+  readAt: number;
+}
 
 /** While dashboards listen, the holder wakes this often to refresh and to send heartbeats. */
 const TICK_MS = 5_000;
 /** A subscriber this many events behind is not reading: it is dropped and may reconnect. */
 const MAX_QUEUED_EVENTS = 64;
 const LOG_KEY = "log";
+const INPUT_KEY = "input";
 
 interface Subscriber {
   writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -91,22 +96,28 @@ function snapshotOfNotification(
 
 /**
  * The channel's status holder, one object per live input: every reader of a channel's status goes
- * through it, so any number of dashboards cost one Cloudflare read per refresh interval, and
- * concurrent misses share one read. Each read is paid for from the asking tenant's share of the
- * Cloudflare API budget, before it is sent; a status that cannot be refreshed (Cloudflare failing,
- * or the share spent) is served stale for a while, and a failed read is not retried within the
- * refresh interval (or Cloudflare's Retry-After). Notifications land here too; news older than what
- * is held is ignored, and each change goes out at once to every subscribed event stream.
+ * through it, so any number of dashboards cost one check per refresh interval, and concurrent
+ * misses share one. Liveness is checked on Stream's delivery host (`/lifecycle`), which costs
+ * nothing of the Worker's API budget; the API is read for what only it tells (`enabled`, ingest
+ * details): on first contact, by connect, and by the status sweep, each read paid for from a share
+ * of the budget before it is sent. A status that cannot be refreshed is served stale for a while,
+ * and a failed check is not retried within the refresh interval (or Cloudflare's Retry-After).
+ * Notifications land here too; news older than what is held is ignored, and each change goes out
+ * at once to every subscribed event stream.
  */
 export class ChannelStatus extends DurableObject<HolderEnv> {
   private log = new StatusLog(undefined);
-  /** When the held status was last confirmed: a read from Cloudflare, or a notification. */
+  /** When the held status was last confirmed: a check on Cloudflare, or a notification. */
   private readAt = 0;
-  /** The live input as last read, with its ingest details, for connect; when, and with which token. */
-  private lastRead: { input: LiveInput; at: number; apiToken: string } | undefined;
-  /** Why the last refresh failed, and when the next may be tried; the status is stale meanwhile. */
+  /** The live input as last read from the API; in storage, so that an outage finds it after eviction. */
+  private held: HeldInput | undefined;
+  /** The API token `held` was read with (in memory only): connect reuses a read of its own token. */
+  private heldWith: string | undefined;
+  /** Why the last status refresh failed, and when the next may be tried; the status is stale meanwhile. */
   private failure: { outcome: ReadFailure; retryAt: number } | undefined;
-  private inflight: Promise<CallOutcome> | undefined;
+  private refreshing: Promise<Outcome> | undefined;
+  /** Concurrent reads of the live input from the API share one call. */
+  private reading: Promise<CallOutcome> | undefined;
   /** Concurrent connects to a disabled input share one re-enabling call. */
   private enabling: Promise<CallOutcome> | undefined;
   private liveInputId: string | undefined;
@@ -116,46 +127,79 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   constructor(ctx: DurableObjectState, env: HolderEnv) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      this.log = new StatusLog(await ctx.storage.get(LOG_KEY));
+      const stored = await ctx.storage.get<StatusLogState | HeldInput>([LOG_KEY, INPUT_KEY]);
+      this.log = new StatusLog(stored.get(LOG_KEY) as StatusLogState | undefined);
+      this.held = stored.get(INPUT_KEY) as HeldInput | undefined;
     });
   }
 
-  /** The status, read again once the refresh interval (or `maxAgeMs`, when shorter) has passed. */
-  async current(liveInputId: string, caller: Caller, maxAgeMs = STATUS_REFRESH_MS): Promise<SnapshotResult> {
+  /**
+   * The status, checked again once the refresh interval (or `maxAgeMs`, when shorter) has passed:
+   * on the delivery host, or with `fromApi` (the probes, which must see `enabled` as it is now) by
+   * a read from the API, paid from the caller's share.
+   */
+  async current(
+    liveInputId: string,
+    caller: Caller,
+    maxAgeMs = STATUS_REFRESH_MS,
+    fromApi = false,
+  ): Promise<SnapshotResult> {
     this.liveInputId = liveInputId;
     const held = this.log.snapshot;
     if (held && Date.now() - this.readAt < Math.min(maxAgeMs, STATUS_REFRESH_MS))
       return { ok: true, snapshot: held, stale: false };
-    const outcome = await this.refresh(liveInputId, caller);
+    const outcome = await this.refresh(liveInputId, caller, fromApi);
     return outcome.ok ? { ok: true, snapshot: this.log.snapshot!, stale: false } : this.fallback(outcome);
   }
 
   /**
    * Keeps the channel ready: the live input as read within the refresh interval with the caller's
-   * token (so repeated connects cost no more than status reads), enabled again if it was disabled.
+   * token (so repeated connects cost no more than one read), enabled again if it was disabled.
+   * When Cloudflare cannot be read, the input held from the last read answers, marked stale, and
+   * nothing is re-enabled; when re-enabling fails, the fresh read answers and says so.
    */
   async keepReady(liveInputId: string, caller: Caller): Promise<ConnectResult> {
     this.liveInputId = liveInputId;
-    const last = this.lastRead;
-    const fresh = last && last.apiToken === caller.apiToken && Date.now() - last.at < STATUS_REFRESH_MS;
-    let input = fresh ? last.input : undefined;
-    if (!input) {
-      let read = await this.refresh(liveInputId, caller);
+    const held = this.held;
+    const fresh = held && this.heldWith === caller.apiToken && Date.now() - held.readAt < STATUS_REFRESH_MS;
+    if (!fresh) {
+      const read = await this.read(liveInputId, caller, [caller.tenantId]);
       // That read was made with another token (a switch in progress): read again with the caller's.
-      if (read.ok && this.lastRead?.apiToken !== caller.apiToken) {
-        read = await this.call(caller, (stream) => stream.getLiveInput(liveInputId));
-      }
-      if (!read.ok) return read;
-      input = read.input;
+      const again =
+        read.ok && this.heldWith !== caller.apiToken
+          ? await this.call(caller, [caller.tenantId], (stream) => stream.getLiveInput(liveInputId))
+          : read;
+      if (!again.ok) return this.staleConnect(again);
     }
-    if (input.enabled)
-      return { ok: true, reenabled: false, ingest: ingestView(input), snapshot: this.log.snapshot! };
-    this.enabling ??= this.call(caller, (stream) => stream.enableLiveInput(liveInputId)).finally(() => {
+    const { input, readAt } = this.held!;
+    const answer = { ok: true as const, reenabled: false, ingest: ingestView(input), ingestReadAt: readAt };
+    if (input.enabled) return { ...answer, snapshot: this.log.snapshot! };
+    this.enabling ??= this.call(caller, [caller.tenantId], (stream) =>
+      stream.enableLiveInput(liveInputId),
+    ).finally(() => {
       this.enabling = undefined;
     });
     const enabled = await this.enabling;
-    if (!enabled.ok) return enabled;
-    return { ok: true, reenabled: true, ingest: ingestView(enabled.input), snapshot: this.log.snapshot! };
+    if (!enabled.ok) {
+      return { ...answer, snapshot: this.log.snapshot!, degraded: { stale: false, failure: enabled } };
+    }
+    return {
+      ...answer,
+      reenabled: true,
+      ingest: ingestView(enabled.input),
+      ingestReadAt: this.held!.readAt,
+      snapshot: this.log.snapshot!,
+    };
+  }
+
+  /**
+   * The status sweep's read of the live input from the API (worker/src/refresh-channels.ts), paid
+   * from the sweep's own share: it keeps `enabled` and the held ingest details current.
+   */
+  async sweep(liveInputId: string, caller: Caller): Promise<"read" | "refused" | "failed"> {
+    this.liveInputId = liveInputId;
+    const read = await this.read(liveInputId, caller, [caller.tenantId]);
+    return read.ok ? "read" : "refused" in read ? "refused" : "failed";
   }
 
   /** A live input notification, as of its `updated_at` in ns (decimal; the Worker parsed it). */
@@ -195,41 +239,70 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     return new Response(readable, { headers: SSE_HEADERS });
   }
 
-  /** One read at a time; after a failed one, its failure until the next may be tried. */
-  private refresh(liveInputId: string, caller: Caller): Promise<CallOutcome> {
+  /**
+   * One status refresh at a time; after a failed one, its failure until the next may be tried.
+   * With a status held, the delivery host says whether it is live; with none, the API is read
+   * first (`enabled` comes from nowhere else), paid by the caller or else by the sweep's share,
+   * since knowing its own inputs at all is the Worker's cost more than the asking tenant's.
+   */
+  private refresh(liveInputId: string, caller: Caller, fromApi: boolean): Promise<Outcome> {
     if (this.failure && Date.now() < this.failure.retryAt) return Promise.resolve(this.failure.outcome);
-    this.inflight ??= this.call(caller, (stream) => stream.getLiveInput(liveInputId))
+    const payers = this.log.snapshot ? [caller.tenantId] : [caller.tenantId, REFRESH_CALLER];
+    this.refreshing ??= (
+      this.log.snapshot && !fromApi ? this.observe(liveInputId) : this.read(liveInputId, caller, payers)
+    )
       .then((outcome) => this.settle(outcome))
       .finally(() => {
-        this.inflight = undefined;
+        this.refreshing = undefined;
       });
-    return this.inflight;
+    return this.refreshing;
+  }
+
+  /** Whether the input is live, from the delivery host: a check that costs no API call. */
+  private async observe(liveInputId: string): Promise<Outcome> {
+    const startedAt = Date.now();
+    try {
+      const { TENANTS } = requireConfig(this.env, NEEDS.stream);
+      const { live } = await new StreamDelivery(TENANTS.playbackBase).lifecycle(liveInputId);
+      this.readAt = Date.now();
+      await this.confirmed(snapshotOfLifecycle(live, this.log.snapshot!, new Date(startedAt)), startedAt);
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof UpstreamError) return { ok: false, error: error.toJSON() };
+      throw error;
+    }
+  }
+
+  /** The live input from the API; concurrent reads share one, whoever asked. */
+  private read(liveInputId: string, caller: Caller, payers: string[]): Promise<CallOutcome> {
+    this.reading ??= this.call(caller, payers, (stream) => stream.getLiveInput(liveInputId)).finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
   }
 
   /**
-   * A call with the caller's Cloudflare API token, each attempt paid for from the caller's share
-   * before it is sent; the live input it answers with is learned.
+   * A call with the caller's Cloudflare API token, each attempt paid for before it is sent, from
+   * the first of `payers` whose share has room; the live input it answers with is learned and held.
    */
   private async call(
     caller: Caller,
+    payers: string[],
     send: (stream: StreamClient) => Promise<LiveInput>,
   ): Promise<CallOutcome> {
-    const admitted = await this.admit(caller.tenantId);
+    const admitted = await this.admit(payers);
     if (!admitted.ok) return admitted;
     const startedAt = Date.now();
     try {
       const config = { ...requireConfig(this.env, NEEDS.stream), STREAM_API_TOKEN: caller.apiToken };
       const stream = new StreamClient(config, {
-        admitRetry: async () => (await this.admit(caller.tenantId)).ok,
+        admitRetry: async () => (await this.admit([admitted.payer])).ok,
       });
       const input = await send(stream);
       this.readAt = Date.now();
-      this.lastRead = { input, at: this.readAt, apiToken: caller.apiToken };
-      const wasStale = this.failure !== undefined;
-      this.failure = undefined;
+      await this.hold({ input, readAt: this.readAt }, caller.apiToken);
       // As of when the read started: a notification that arrived meanwhile may well be newer.
-      const outcome = await this.learn(snapshotOf(input, new Date(startedAt)), nowNs(startedAt), startedAt);
-      if (wasStale && outcome !== "applied" && this.log.current) this.publish(this.log.current);
+      await this.confirmed(snapshotOf(input, new Date(startedAt)), startedAt);
       return { ok: true, input };
     } catch (error) {
       if (error instanceof UpstreamError) return { ok: false, error: error.toJSON() };
@@ -237,8 +310,36 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     }
   }
 
-  /** A failed read is not tried again within the refresh interval, nor before Cloudflare's Retry-After. */
-  private settle(outcome: CallOutcome): CallOutcome {
+  /** Cloudflare answered: the status is no longer stale, and what it said is learned. */
+  private async confirmed(snapshot: LiveInputSnapshot, startedAt: number): Promise<void> {
+    const wasStale = this.failure !== undefined;
+    this.failure = undefined;
+    const outcome = await this.learn(snapshot, nowNs(startedAt), startedAt);
+    if (wasStale && outcome !== "applied" && this.log.current) this.publish(this.log.current);
+  }
+
+  private async hold(held: HeldInput, apiToken: string): Promise<void> {
+    this.held = held;
+    this.heldWith = apiToken;
+    await this.ctx.storage.put(INPUT_KEY, held);
+  }
+
+  /** Connect when Cloudflare cannot be read: the held input, marked stale; else the failure. */
+  private staleConnect(failure: ReadFailure): ConnectResult {
+    const held = this.held;
+    if (!held) return failure;
+    return {
+      ok: true,
+      reenabled: false,
+      ingest: ingestView(held.input),
+      ingestReadAt: held.readAt,
+      snapshot: this.log.snapshot ?? snapshotOf(held.input, new Date(held.readAt)),
+      degraded: { stale: true, failure },
+    };
+  }
+
+  /** A failed refresh is not tried again within the refresh interval, nor before Cloudflare's Retry-After. */
+  private settle(outcome: Outcome): Outcome {
     if (outcome.ok) return outcome;
     const waitMs =
       "refused" in outcome
@@ -257,13 +358,26 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     return recent ? { ok: true, snapshot: held, stale: true } : failure;
   }
 
-  /** One call's worth of the tenant's share of the Cloudflare API budget. */
-  private async admit(tenantId: string): Promise<{ ok: true } | ReadFailure> {
+  /**
+   * One call's worth of the Cloudflare API budget, from the first payer whose share has room: a
+   * tenant's share, the probes' reserve or the sweep's share (contracts/worker/upstream-shares.ts).
+   */
+  private async admit(payers: string[]): Promise<{ ok: true; payer: string } | ReadFailure> {
     const { TENANTS } = requireConfig(this.env, NEEDS.stream);
-    const shares = tenantId === PROBE_CALLER ? PROBE_SHARES : sharesOf(TENANTS, tenantId);
-    if (!shares) throw new Error(`tenant ${tenantId} is not in TENANTS`);
-    const result = await tenantBudget(this.env, tenantId).take([BUDGETS.cloudflareApi(shares)]);
-    return result.allowed ? { ok: true } : { ok: false, refused: refusalOf(result) };
+    let refusal: ReadFailure | undefined;
+    for (const payer of payers) {
+      const shares =
+        payer === PROBE_CALLER
+          ? PROBE_SHARES
+          : payer === REFRESH_CALLER
+            ? refreshSharesOf(TENANTS)
+            : sharesOf(TENANTS, payer);
+      if (!shares) throw new Error(`tenant ${payer} is not in the tenant map`);
+      const result = await tenantBudget(this.env, payer).take([BUDGETS.cloudflareApi(shares)]);
+      if (result.allowed) return { ok: true, payer };
+      refusal ??= { ok: false, refused: refusalOf(result) };
+    }
+    return refusal!;
   }
 
   private async learn(

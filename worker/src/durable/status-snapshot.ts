@@ -1,6 +1,9 @@
 import { isConnectedState, type LiveInput, liveInputState } from "#contracts/cloudflare/stream.ts";
 
-/** How long a status read from Cloudflare is served before the next read. */
+/**
+ * How long a status is served before it is checked again: on Stream's delivery host, which costs
+ * no API call, so a status asked for is never older than this while Cloudflare answers.
+ */
 export const STATUS_REFRESH_MS = 10_000;
 /**
  * How long after it was learned the last known status is still served, marked stale, when it
@@ -14,7 +17,7 @@ export interface LiveInputSnapshot {
   state: string | null;
   connected: boolean;
   enabled: boolean;
-  /** ISO time the Worker learned this status: its read from Cloudflare, or a notification's arrival. */
+  /** ISO time the Worker learned this status: a read from Cloudflare (API or delivery host), or a notification's arrival. */
   checkedAt: string;
   /** What a `live_input.errored` notification reported; absent otherwise. */
   error?: { code: string; message: string };
@@ -28,5 +31,27 @@ export function snapshotOf(input: LiveInput, checkedAt: Date): LiveInputSnapshot
     connected: isConnectedState(state),
     enabled: input.enabled,
     checkedAt: checkedAt.toISOString(),
+  };
+}
+
+/**
+ * What the delivery host's `live` says about a held status: whether a broadcaster is sending now.
+ * It names no state, so a held state that agrees stays (with its error); one that does not
+ * becomes `connected` or `disconnected`, the words Cloudflare's notifications use. A live input is
+ * an enabled one; otherwise `enabled` stays as last read from the API.
+ */
+export function snapshotOfLifecycle(
+  live: boolean,
+  held: LiveInputSnapshot,
+  checkedAt: Date,
+): LiveInputSnapshot {
+  const agrees = held.connected === live;
+  return {
+    liveInputId: held.liveInputId,
+    state: agrees ? held.state : live ? "connected" : "disconnected",
+    connected: live,
+    enabled: live || held.enabled,
+    checkedAt: checkedAt.toISOString(),
+    ...(agrees && held.error ? { error: held.error } : {}),
   };
 }

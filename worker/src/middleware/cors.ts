@@ -1,9 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import type { TenantMap } from "#contracts/worker/bindings.ts";
 import { ApiError } from "../api-error.ts";
 import { configReport } from "../config.ts";
 import type { AppEnv } from "../env.ts";
-import { findTenant } from "../tenants.ts";
+import { allowedOriginsOf, findTenant } from "../tenants.ts";
 import { allowedMethods } from "./errors.ts";
 
 const ALLOW_HEADERS = "authorization, content-type, x-tenant-id, x-request-id";
@@ -20,11 +19,12 @@ const allows = (origins: string[], origin: string) => origins.includes("*") || o
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("origin");
   if (!origin) return next();
-  const tenants: TenantMap = configReport(c.env).values.TENANTS ?? {};
+  const tenants = configReport(c.env).values.TENANTS;
   const isPreflight = c.req.method === "OPTIONS" && c.req.header("access-control-request-method");
   if (isPreflight) {
     const methods = allowedMethods(c.req.path);
-    const anyTenantAllows = Object.values(tenants).some((tenant) => allows(tenant.allowedOrigins, origin));
+    const everyAllowed = tenants ? allowedOriginsOf(tenants) : new Set<string>();
+    const anyTenantAllows = everyAllowed.has("*") || everyAllowed.has(origin);
     if (methods.length === 0) return next();
     if (!anyTenantAllows)
       throw new ApiError("forbidden", "This origin is not allowed", { headers: { vary: "Origin" } });
@@ -37,7 +37,7 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
   await next();
-  const tenant = findTenant(tenants, c.req.header("x-tenant-id") ?? "");
+  const tenant = tenants && findTenant(tenants, c.req.header("x-tenant-id") ?? "");
   c.res.headers.append("vary", "Origin");
   if (tenant && allows(tenant.allowedOrigins, origin)) {
     c.res.headers.set("access-control-allow-origin", origin);

@@ -8,6 +8,7 @@ import { UpstreamError, type UpstreamName } from "../upstream/http.ts";
 
 const UPSTREAM_LABEL: Record<UpstreamName, string> = {
   stream: "Cloudflare Stream",
+  delivery: "Cloudflare Stream's delivery host",
   turn: "Cloudflare Realtime TURN",
   sfu: "Cloudflare Realtime SFU",
 };

@@ -6,9 +6,9 @@ import { mount } from "../mount.ts";
 /** `GET /api/stream/channels`: what the dashboard lists. */
 export function channelRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamChannels, (c) => ({
-    channels: Object.entries(c.get("tenant").channels).map(([channel, binding]) => ({
+    channels: Object.entries(c.get("tenant").channels).map(([channel, liveInputId]) => ({
       channel,
-      live_input_id: binding.liveInputId,
+      live_input_id: liveInputId,
     })),
   }));
 }

@@ -5,16 +5,10 @@ import { DASHBOARD_HTML, dashboardCsp } from "../dashboard/page.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
 
-/** Where the channels' previews play from: the Stream delivery hosts of every channel's live input. */
+/** Where the channels' previews play from: the account's Stream delivery host. */
 function playbackOrigins(env: object): string[] {
-  const tenants = configReport(env).values.TENANTS ?? {};
-  return [
-    ...new Set(
-      Object.values(tenants).flatMap((t) =>
-        Object.values(t.channels).map((c) => new URL(c.playbackBase).origin),
-      ),
-    ),
-  ];
+  const tenants = configReport(env).values.TENANTS;
+  return tenants ? [new URL(tenants.playbackBase).origin] : [];
 }
 
 /** `GET /`: the operator's status dashboard, one self-contained page. */

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { apiSuccess } from "#contracts/api/envelope.ts";
 import { healthzData } from "#contracts/api/healthz.ts";
-import { call, secretValues } from "../../test/support/api.ts";
+import { sweepPlan } from "#contracts/worker/status-sweep.ts";
+import { call, fixture, secretValues } from "../../test/support/api.ts";
 import { createApp } from "../app.ts";
 
 describe("GET /healthz", () => {
@@ -13,6 +14,23 @@ describe("GET /healthz", () => {
     expect(data).toMatchObject({ ok: true, version: "1.2.3-test", stack: "test" });
     expect(Object.values(data.checks).every((check) => check === "ok")).toBe(true);
     for (const value of secretValues()) expect(res.text).not.toContain(value);
+  });
+
+  it("reports how current status is at this scale: liveness on demand, the API sweep's cycle", async () => {
+    const { data } = apiSuccess(healthzData).parse((await call("/healthz")).json);
+    const inputs = Object.values(fixture().liveInputs).flatMap((byChannel) => Object.values(byChannel));
+    const refresh = data.refresh!;
+    expect(refresh).toMatchObject({
+      plan: "paid",
+      live_inputs: inputs.length + 1,
+      liveness_max_age_seconds: 10,
+    });
+    const plan = sweepPlan(refresh.live_inputs, refresh.api_sweep.per_5_minutes, "paid");
+    expect(refresh.api_sweep).toEqual({
+      per_5_minutes: refresh.api_sweep.per_5_minutes,
+      reads_per_run: plan.readsPerRun,
+      cycle_seconds: plan.cycleMs / 1000,
+    });
   });
 
   it("names missing and malformed bindings and says ok: false", async () => {

@@ -17,7 +17,9 @@ export const PROBE_STATUS_MAX_AGE_MS = 1_000;
 /**
  * `GET /api/probe/status`: the probe input's status from its status holder, the same holder (and
  * notifications) a channel's status comes from, so that a probe proves the path Stream → Worker.
- * Its reads are paid from the probes' own reserve of the Cloudflare API budget, never a tenant's.
+ * It reads the API rather than the delivery host: an ingest probe must see `enabled` as it is now,
+ * before it broadcasts. Its reads are paid from the probes' own reserve of the Cloudflare API
+ * budget, never a tenant's.
  */
 export function probeRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.probeStatus, async (c) => {
@@ -31,6 +33,7 @@ export function probeRoutes(app: Hono<AppEnv>): void {
       id,
       holderCaller(c.env, PROBE_CALLER),
       PROBE_STATUS_MAX_AGE_MS,
+      true,
     );
     if (!result.ok) throw readFailureError(result);
     const { snapshot } = result;

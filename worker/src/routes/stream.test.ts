@@ -28,9 +28,7 @@ describe("GET /api/stream/status", () => {
       state: null,
       enabled: true,
     });
-    expect(data.playback.hls).toBe(
-      `${fixture().emulatorUrl}/delivery/customer-tests/${uid("main")}/manifest/video.m3u8`,
-    );
+    expect(data.playback.hls).toBe(`${fixture().tenants.playbackBase}/${uid("main")}/manifest/video.m3u8`);
     expect(data.playback.whep).toMatch(/\/webRTC\/play$/);
   });
 
@@ -126,27 +124,52 @@ describe("GET /api/stream/status when Cloudflare fails and no status is known", 
   });
 });
 
-describe("GET /api/stream/status through an outage", () => {
+describe("the stream routes through an outage", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
-  it("serves the last known status marked stale, for a bounded time, then recovers", async () => {
+  it("serve the last known status and ingest details marked stale, for a bounded time, then recover", async () => {
     const status = async () => callAs("acme", "/api/stream/status?channel=outage");
+    const connect = async () =>
+      callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "outage" } });
     vi.useFakeTimers({ toFake: ["Date"] });
     const before = apiSuccess(channelStatus).parse((await status()).json).data;
     expect(before.stale).toBe(false);
+    const ready = apiSuccess(streamConnectData).parse((await connect()).json).data;
+    expect(ready).toMatchObject({ stale: false, note: null, reenabled: false });
 
-    // Cloudflare stops answering (every read of this input hangs past the deadline).
+    // Cloudflare stops answering: its API and Stream's delivery host hang past the deadline.
     await addFault({
       method: "GET",
       path: `/client/v4/accounts/*/stream/live_inputs/${uid("outage")}`,
+      action: { type: "hang", ms: 30_000 },
+    });
+    await addFault({
+      method: "GET",
+      path: `/delivery/*/${uid("outage")}/lifecycle`,
       action: { type: "hang", ms: 30_000 },
     });
     vi.advanceTimersByTime(STATUS_REFRESH_MS + 1_000);
     const during = await status();
     expect(during.status).toBe(200);
     expect(apiSuccess(channelStatus).parse(during.json).data).toEqual({ ...before, stale: true });
+
+    // Connect degrades the same way: the ingest details last read, marked stale, nothing re-enabled.
+    const degraded = await connect();
+    expect(degraded.status).toBe(200);
+    const answer = apiSuccess(streamConnectData).parse(degraded.json).data;
+    expect(answer).toMatchObject({
+      stale: true,
+      reenabled: false,
+      ingest: ready.ingest,
+      ingest_checked_at: ready.ingest_checked_at,
+      status: { ...before, stale: true },
+    });
+    expect(answer.note).toBe(
+      "Cloudflare could not be read (Cloudflare Stream did not answer before the deadline), so these are " +
+        `the ingest details read at ${ready.ingest_checked_at}, and the live input could not be re-enabled if it is disabled`,
+    );
     // Within the refresh interval of the failure, not tried again: served stale at once.
     const gets = await upstreamGets(uid("outage"));
     expect(apiSuccess(channelStatus).parse((await status()).json).data.stale).toBe(true);
@@ -171,7 +194,7 @@ describe("GET /api/stream/status without a channel", () => {
   it("answers every channel of the tenant, and whether any is live, each from its holder", async () => {
     await emulatorAdmin("POST", `/live_inputs/${uid("live", "quiet")}/status`, { state: "connected" });
     const res = await callAs("quiet", "/api/stream/status");
-    expect(res.status).toBe(200);
+    expect(res.status, res.text).toBe(200);
     const { data } = apiSuccess(tenantStreamStatus).parse(res.json);
     expect(data.connected).toBe(true);
     expect(data.channels.map((c) => [c.channel, c.live_input_id, c.connected])).toEqual([
@@ -234,6 +257,26 @@ describe("POST /api/stream/connect", () => {
       (await callAs("acme", "/api/stream/status?channel=connect")).json,
     );
     expect(status.data.enabled).toBe(true);
+  });
+
+  it("says so, with the fresh read, when a disabled live input cannot be re-enabled", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const path = `/client/v4/accounts/${fixture().accountId}/stream/live_inputs/${uid("stuck")}`;
+    await fetch(`${fixture().emulatorUrl}${path}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${fixture().adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
+    await addFault({ method: "PUT", path, action: { type: "status", status: 500 } });
+    // Whatever the holder read before is past its refresh interval.
+    vi.advanceTimersByTime(STATUS_REFRESH_MS);
+    const res = await callAs("acme", "/api/stream/connect", { method: "POST", body: { channel: "stuck" } });
+    expect(res.status).toBe(200);
+    const data = apiSuccess(streamConnectData).parse(res.json).data;
+    expect(data).toMatchObject({ reenabled: false, stale: false, status: { enabled: false, stale: false } });
+    expect(data.note).toBe(
+      "The live input is disabled and could not be re-enabled: Cloudflare Stream failed (HTTP 500)",
+    );
   });
 
   it("400s a body that is not JSON or lacks the channel, and 404s another tenant's channel", async () => {

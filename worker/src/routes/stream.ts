@@ -4,10 +4,12 @@ import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { channelOf, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { holderCaller, statusHolder } from "../durable/channel-status.ts";
-import { readFailureError } from "../durable/status-result.ts";
+import { type ConnectResult, type ReadFailure, readFailureError } from "../durable/status-result.ts";
 import type { AppEnv, WorkerBindings } from "../env.ts";
+import { upstreamToApiError } from "../middleware/errors.ts";
 import { mount } from "../mount.ts";
 import type { Tenant } from "../tenants.ts";
+import { UpstreamError } from "../upstream/http.ts";
 
 /** One channel's status from its holder: fresh, or stale while Cloudflare cannot be read. */
 async function channelStatus(
@@ -22,6 +24,25 @@ async function channelStatus(
   );
   if (!result.ok) throw readFailureError(result);
   return statusView(channel, binding, result.snapshot, result.stale);
+}
+
+/** A failed read in a sentence the caller may see: what failed, never a body or a secret. */
+function failureSentence(failure: ReadFailure): string {
+  const error = readFailureError(failure);
+  return error instanceof UpstreamError ? upstreamToApiError(error).message : error.message;
+}
+
+/** What connect says when it did less than asked: a read that fell back to the held input, or a failed re-enabling. */
+function connectNote(result: Extract<ConnectResult, { ok: true }>): string | null {
+  const { degraded } = result;
+  if (!degraded) return null;
+  const why = failureSentence(degraded.failure);
+  if (!degraded.stale) return `The live input is disabled and could not be re-enabled: ${why}`;
+  const readAt = new Date(result.ingestReadAt).toISOString();
+  return (
+    `Cloudflare could not be read (${why}), so these are the ingest details read at ${readAt}, ` +
+    `and the live input could not be re-enabled if it is disabled`
+  );
 }
 
 export function streamRoutes(app: Hono<AppEnv>): void {
@@ -44,10 +65,14 @@ export function streamRoutes(app: Hono<AppEnv>): void {
       holderCaller(c.env, tenant.id),
     );
     if (!result.ok) throw readFailureError(result);
+    const stale = result.degraded?.stale ?? false;
     return {
       reenabled: result.reenabled,
       ingest: result.ingest,
-      status: statusView(body.channel, binding, result.snapshot, false),
+      ingest_checked_at: new Date(result.ingestReadAt).toISOString(),
+      stale,
+      note: connectNote(result),
+      status: statusView(body.channel, binding, result.snapshot, stale),
     };
   });
 }

@@ -1,13 +1,12 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { ApiError } from "../api-error.ts";
-import { liveInputOwners } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { holderCaller, statusHolder } from "../durable/channel-status.ts";
 import { instantNs, nowNs } from "../durable/status-log.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
-import { PROBE_CALLER } from "../tenants.ts";
+import { liveInputOwners, PROBE_CALLER } from "../tenants.ts";
 
 /**
  * How far ahead of the Worker's clock a notification's `updated_at` may be. Notifications are

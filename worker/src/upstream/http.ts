@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
 import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
 
-export type UpstreamName = "stream" | "turn" | "sfu";
+/** `delivery`: Stream's delivery host (the account's customer host), not its API. */
+export type UpstreamName = "stream" | "delivery" | "turn" | "sfu";
 
 export type UpstreamErrorCode =
   /** The call's deadline passed: the request may or may not have been carried out. */
@@ -98,6 +99,13 @@ export const realtimeProtocol: Protocol = {
   failedDespite2xx: (body) => realtimeErrorBody.safeParse(body).success,
 };
 
+/** A bare JSON answer with no envelope and no error body of its own: Stream's delivery host. */
+export const bareProtocol: Protocol = {
+  unwrap: (body) => ({ result: body }),
+  errorCode: () => undefined,
+  failedDespite2xx: () => false,
+};
+
 export interface UpstreamOptions {
   /** Injectable for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
@@ -150,8 +158,9 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * The HTTP plumbing every upstream client shares: bearer auth, one deadline per call, zod on both
- * directions, typed errors, and jittered retries of idempotent calls inside the deadline.
+ * The HTTP plumbing every upstream client shares: bearer auth (none for a public endpoint), one
+ * deadline per call, zod on both directions, typed errors, and jittered retries of idempotent
+ * calls inside the deadline.
  */
 export class UpstreamHttp {
   private readonly fetch: typeof fetch;
@@ -163,7 +172,8 @@ export class UpstreamHttp {
   constructor(
     private readonly name: UpstreamName,
     private readonly baseUrl: string,
-    private readonly token: string,
+    /** Sent as `Authorization: Bearer`; undefined for an endpoint that takes no credential. */
+    private readonly token: string | undefined,
     private readonly protocol: Protocol,
     options: UpstreamOptions = {},
   ) {
@@ -217,7 +227,7 @@ export class UpstreamHttp {
       response = await this.fetch(`${this.baseUrl}${call.path}`, {
         method: call.method,
         headers: {
-          authorization: `Bearer ${this.token}`,
+          ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
           accept: "application/json",
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },

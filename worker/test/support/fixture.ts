@@ -1,6 +1,8 @@
+import type { TenantMap } from "#contracts/worker/tenant-map.ts";
+
 /**
  * What the Node-side global setup hands the tests in workerd: where the emulator is, the Worker's
- * bindings (with fake secrets made at run time) and the resources seeded for the tests.
+ * bindings (with fake secrets made at run time), its tenant map and the resources seeded for the tests.
  */
 export interface Credential {
   id: string;
@@ -13,6 +15,11 @@ export interface Fixture {
   accountId: string;
   /** Exactly what the Worker under test is bound to. */
   bindings: Record<string, string>;
+  /**
+   * The tenant map the Worker under test carries: worker/vitest.config.ts compiles it into the
+   * script's map module as the program does (`embedTenantMap`).
+   */
+  tenants: TenantMap;
   /** live input uid per tenant and channel. */
   liveInputs: Record<string, Record<string, string>>;
   /** The stack's probe input: no tenant's channel. */

@@ -121,6 +121,8 @@ export class ChannelCard implements FeedListener {
         data.reenabled
           ? h("p", { class: "hint" }, "The live input was disabled and has been enabled again.")
           : "",
+        // Cloudflare could not be read (these are the details last read), or re-enabling failed.
+        data.note ? h("p", { class: "hint", role: "status" }, data.note) : "",
       );
       this.status(data.status);
       button.remove();
