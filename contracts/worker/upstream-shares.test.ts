@@ -67,13 +67,30 @@ describe("upstream shares", () => {
       0,
     );
     expect(total + split.probe + split.refresh).toBe(api.per5Minutes);
-    // TURN issuance (500 a second, at least 1 for each tenant) does not split 1,000 ways: metering
-    // it is another part of issue 17. The API budget does.
-    const problems = oversubscribedBudgets(
-      Object.values(tenants).map(() => ({})),
-      api,
-    );
-    expect(problems.filter((p) => p.startsWith("limits.cloudflareApiPer5Minutes"))).toEqual([]);
+    // TURN issuance splits too: 500 a second over 1,000 tenants is 30 a minute each.
+    expect(upstreamShares(tenants, api).get("t999")?.turnCredentialsPerSecond).toBe(0.5);
+    expect(
+      oversubscribedBudgets(
+        Object.values(tenants).map(() => ({})),
+        api,
+      ),
+    ).toEqual([]);
+  });
+
+  it("meter TURN per minute past 500 tenants, never more than 500 a second on average", () => {
+    for (const count of [499, 500, 501, 700, 10_000]) {
+      const tenants = Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, {}]));
+      const shares = [...upstreamShares(tenants, budget(1_140, 3)).values()];
+      const perSecond = shares[0]!.turnCredentialsPerSecond;
+      // Whole credentials a second, else whole credentials a minute.
+      expect(perSecond >= 1 ? Number.isInteger(perSecond) : Number.isInteger(perSecond * 60)).toBe(true);
+      expect(perSecond * count).toBeLessThanOrEqual(500);
+    }
+  });
+
+  it("refuse more tenants than TURN issuance has 1 a minute for", () => {
+    const problems = oversubscribedBudgets(Array(30_001).fill({}), budget(1_000_000, 3));
+    expect(problems).toEqual([expect.stringContaining("limits.turnCredentialsPerSecond: the tenants ask for 500.02 a second")]);
   });
 
   it("give the sweep half of what every tenant's 1 leaves, up to what it needs, and the tenants the rest", () => {
@@ -100,7 +117,7 @@ describe("upstream shares", () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain("limits.cloudflareApiPer5Minutes: the tenants ask for 1121");
     expect(problems[0]).toContain("more than the 1120 the Worker's budget leaves them");
-    expect(problems[1]).toContain("limits.turnCredentialsPerSecond: the tenants ask for 501");
+    expect(problems[1]).toContain("limits.turnCredentialsPerSecond: the tenants ask for 500.02 a second");
   });
 
   it("refuse more tenants than the budget has calls for, each needing at least one", () => {

@@ -5,7 +5,11 @@ import type { TenantLimits } from "./tenant-map.ts";
 export interface UpstreamShares {
   /** Of the Worker's Cloudflare API token, per 5 minutes. */
   cloudflareApiPer5Minutes: number;
-  /** Of the TURN key's credential issuance, per second. */
+  /**
+   * Of the TURN key's credential issuance, per second. Below 1 (more tenants than Cloudflare's 500
+   * a second has whole seconds for) it is a fraction with a whole number per minute, metered over
+   * a minute: see `turnShareOf`.
+   */
   turnCredentialsPerSecond: number;
   /** Per SFU session of the tenant, per second: Cloudflare's limit is per session, so it is not split. */
   sfuCallsPerSessionPerSecond: number;
@@ -35,6 +39,25 @@ export const REFRESH_TARGET_MS = 15 * 60_000;
 export const DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES = 1_140;
 
 const FIVE_MINUTES_MS = 5 * 60_000;
+
+/**
+ * The least a tenant without a setting gets of TURN issuance: 1 a minute. Cloudflare's 500 a
+ * second "starts at" that rate "and scales linearly" (docs/reference/cloudflare-api.md §5.1), a
+ * pace to keep on average rather than a wall a burst hits, so past 500 tenants each default share
+ * is a whole number of credentials per minute and the sum of them all still averages 500 a second.
+ */
+export const TURN_LEAST_PER_MINUTE = 1;
+
+/**
+ * An equal part of `perSecond` for each of `tenants`: whole credentials a second while there are
+ * enough, else whole credentials a minute (at least `TURN_LEAST_PER_MINUTE`), as a per-second
+ * fraction.
+ */
+function turnShareOf(perSecond: number, tenants: number): number {
+  const part = perSecond / Math.max(1, tenants);
+  if (part >= 1) return Math.floor(part);
+  return Math.max(TURN_LEAST_PER_MINUTE, Math.floor(part * 60)) / 60;
+}
 
 /** The Worker's budget on its Cloudflare API token, and how much there is to read with it. */
 export interface CloudflareApiBudget {
@@ -100,10 +123,7 @@ export function upstreamShares(
   const entries = Object.entries(tenants);
   const api = cloudflareApiSplit(budget, Object.values(tenants));
   const turn = setShares(Object.values(tenants), "turnCredentialsPerSecond");
-  const turnPart = Math.max(
-    1,
-    Math.floor((UPSTREAM_LIMITS.turnCredentialsPerSecond - turn.total) / Math.max(1, turn.unset)),
-  );
+  const turnPart = turnShareOf(UPSTREAM_LIMITS.turnCredentialsPerSecond - turn.total, turn.unset);
   return new Map(
     entries.map(([id, { limits }]) => [
       id,
@@ -118,22 +138,22 @@ export function upstreamShares(
 }
 
 /**
- * Why these tenants' shares cannot all be honoured: a split budget whose settings, plus 1 for each
- * tenant that leaves its share to the default, exceed what there is for tenants.
+ * Why these tenants' shares cannot all be honoured: a split budget whose settings, plus the least
+ * share for each tenant that leaves its share to the default, exceed what there is for tenants.
  */
 export function oversubscribedBudgets(
   limits: Partial<TenantLimits>[],
   budget: CloudflareApiBudget,
 ): string[] {
   const tenants = limits.map((l) => ({ limits: l }));
-  const asked = (name: "cloudflareApiPer5Minutes" | "turnCredentialsPerSecond") => {
+  const asked = (name: "cloudflareApiPer5Minutes" | "turnCredentialsPerSecond", least: number) => {
     const { total, unset } = setShares(tenants, name);
-    return total + unset;
+    return total + unset * least;
   };
   const problems: string[] = [];
   const forTenants =
     budget.per5Minutes - PROBE_CLOUDFLARE_API_PER_5_MINUTES - REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES;
-  const api = asked("cloudflareApiPer5Minutes");
+  const api = asked("cloudflareApiPer5Minutes", 1);
   if (api > forTenants) {
     problems.push(
       `limits.cloudflareApiPer5Minutes: the tenants ask for ${api} (counting 1 for each tenant without a setting), ` +
@@ -142,10 +162,11 @@ export function oversubscribedBudgets(
         `least ${REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES})`,
     );
   }
-  const turn = asked("turnCredentialsPerSecond");
+  const turn = asked("turnCredentialsPerSecond", TURN_LEAST_PER_MINUTE / 60);
   if (turn > UPSTREAM_LIMITS.turnCredentialsPerSecond) {
     problems.push(
-      `limits.turnCredentialsPerSecond: the tenants ask for ${turn} (counting 1 for each tenant without a setting), ` +
+      `limits.turnCredentialsPerSecond: the tenants ask for ${Number(turn.toFixed(2))} a second ` +
+        `(counting ${TURN_LEAST_PER_MINUTE} a minute for each tenant without a setting), ` +
         `more than the ${UPSTREAM_LIMITS.turnCredentialsPerSecond} Cloudflare allows the one credential they share`,
     );
   }

@@ -29,11 +29,11 @@ export const BUDGETS = {
     limit: shares.cloudflareApiPer5Minutes,
     windowMs: 5 * MINUTE_MS,
   }),
-  turn: (shares: UpstreamShares): Budget => ({
-    key: "turn",
-    limit: shares.turnCredentialsPerSecond,
-    windowMs: SECOND_MS,
-  }),
+  /** Per second for a share of whole credentials a second, else per minute (contracts/worker/upstream-shares.ts). */
+  turn: ({ turnCredentialsPerSecond: perSecond }: UpstreamShares): Budget =>
+    perSecond >= 1
+      ? { key: "turn", limit: Math.floor(perSecond), windowMs: SECOND_MS }
+      : { key: "turn", limit: Math.round(perSecond * 60), windowMs: MINUTE_MS },
   sfuSession: (shares: UpstreamShares, sessionId: string): Budget => ({
     key: `session:${sessionId}`,
     limit: shares.sfuCallsPerSessionPerSecond,
