@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { WorkersPlan } from "#contracts/cloudflare/workers-plan.ts";
 import { writePrivateFile } from "#emulator/core/private-file.ts";
 
 export const PROJECT = "realtime-stack";
@@ -16,6 +17,8 @@ export interface LocalOverrides {
   realtimeApiBase: string;
   /** The deploy token, as `pulumi config set --secret cloudflare:apiToken` would hold it. */
   apiToken: string;
+  /** The emulated account's Workers plan, which the Worker's `worker.plan` must name to fan out within it. */
+  plan: WorkersPlan;
 }
 
 function isSecure(value: unknown): value is { secure: string } {
@@ -56,11 +59,18 @@ function loadLocalSecrets(file: string): (key: string) => string {
   };
 }
 
-/** Points the program at the emulator's account and APIs, and applies the local patch (rotation state). */
+/**
+ * Points the program at the emulator's account and APIs, tells the Worker the emulated account's
+ * plan, and applies the local patch (rotation state).
+ */
 export function localConfig(base: ConfigMap, overrides: LocalOverrides, patch: ConfigMap): ConfigMap {
+  const merged = { ...base, ...patch };
+  const worker = merged[`${PROJECT}:worker`];
   return {
-    ...base,
-    ...patch,
+    ...merged,
+    ...(worker === undefined
+      ? {}
+      : { [`${PROJECT}:worker`]: JSON.stringify({ ...JSON.parse(worker), plan: overrides.plan }) }),
     [`${PROJECT}:accountId`]: overrides.accountId,
     [`${PROJECT}:apiBase`]: overrides.apiBase,
     [`${PROJECT}:realtimeApiBase`]: overrides.realtimeApiBase,

@@ -178,4 +178,14 @@ describe("the local stack", () => {
     expect(ops(result.steps)).toEqual([]);
     expect((await status(outputs().tenants.acme!.apiKey)).status).toBe(200);
   }, 60_000);
+
+  it("tells the Worker the plan the emulated account is on, so its sweep fans out within that plan's limits", async () => {
+    await stack.close();
+    stack = await LocalStack.start({ root, stateDir, plan: "free" });
+    const { state } = await stack.apply();
+    const script = Object.values(state.resources).find((r) => r.name === "realtime-worker");
+    const bindings = script?.inputs.bindings as { name: string; text?: string }[];
+    expect(bindings.find((b) => b.name === "WORKERS_PLAN")?.text).toBe("free");
+    expect((await status(outputs().tenants.acme!.apiKey)).status).toBe(200);
+  }, 60_000);
 });

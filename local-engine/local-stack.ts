@@ -62,6 +62,7 @@ export class LocalStack {
     readonly emulator: RunningEmulator,
     readonly worker: LocalWorker,
     readonly turn: LocalTurn | undefined,
+    readonly plan: Plan,
     private readonly onStep?: (step: Step) => void,
   ) {}
 
@@ -69,6 +70,7 @@ export class LocalStack {
     const stack = options.stack ?? "dev";
     const root = resolve(options.root ?? process.cwd());
     const stateDir = options.stateDir ?? join(root, ".realtime-stack", "local");
+    const plan = options.plan ?? "paid";
     if (options.reset) rmSync(stateDir, { recursive: true, force: true });
     mkdirSync(stateDir, { recursive: true });
     // The Worker's bindings hold the emulator's URL: the same ports across runs keep them unchanged.
@@ -80,7 +82,7 @@ export class LocalStack {
       startEmulator({
         port,
         stateFile: join(stateDir, `${stack}.emulator.json`),
-        config: { plan: options.plan ?? "paid" },
+        config: { plan },
         ...(options.media ? { media: mediaTools() } : {}),
       }),
     );
@@ -93,7 +95,7 @@ export class LocalStack {
     const worker = await withPort(options.workerPort, lastPorts.worker, async (port) => {
       const w = new LocalWorker({
         port,
-        plan: options.plan ?? "paid",
+        plan,
         ...(options.quietWorker ? { quiet: true } : {}),
       });
       await w.listen();
@@ -106,7 +108,7 @@ export class LocalStack {
         worker: Number(new URL(worker.url).port),
       }),
     );
-    const local = new LocalStack(stack, root, stateDir, emulator, worker, turn, options.onStep);
+    const local = new LocalStack(stack, root, stateDir, emulator, worker, turn, plan, options.onStep);
     try {
       await local.apply();
     } catch (e) {
@@ -146,6 +148,7 @@ export class LocalStack {
         apiBase: this.emulator.apiBase,
         realtimeApiBase: this.emulator.realtimeBase,
         apiToken: this.emulator.adminToken,
+        plan: this.plan,
       },
       this.readPatch(),
     );
