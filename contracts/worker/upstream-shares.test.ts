@@ -90,7 +90,9 @@ describe("upstream shares", () => {
 
   it("refuse more tenants than TURN issuance has 1 a minute for", () => {
     const problems = oversubscribedBudgets(Array(30_001).fill({}), budget(1_000_000, 3));
-    expect(problems).toEqual([expect.stringContaining("limits.turnCredentialsPerSecond: the tenants ask for 500.02 a second")]);
+    expect(problems).toEqual([
+      expect.stringContaining("limits.turnCredentialsPerSecond: the tenants ask for 500.02 a second"),
+    ]);
   });
 
   it("give the sweep half of what every tenant's 1 leaves, up to what it needs, and the tenants the rest", () => {
