@@ -1,0 +1,108 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
+import { goLive } from "#local-engine/go-live.ts";
+import { PROJECT } from "#local-engine/local-config.ts";
+import { LocalStack } from "#local-engine/local-stack.ts";
+import { toolPath } from "#local-engine/system-tools.ts";
+import { WorkerApi } from "#scripts/lib/worker-api.ts";
+
+/**
+ * A stack of 30 tenants of 3 channels, applied by the local engine to an emulator that keeps
+ * Cloudflare's own API rate limit (1,200 calls per 5 minutes per token, then 5 minutes refused):
+ * nothing in this file raises it, so every call the engine, the Worker and this test make is held
+ * to what a real account allows.
+ */
+const TENANTS = 30;
+const CHANNELS = ["main", "backstage", "studio"];
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const FFMPEG = toolPath("ffmpeg")!;
+
+type Outputs = {
+  tenants: Record<string, { apiKey: string; channels: Record<string, { liveInputId: string }> }>;
+};
+
+let stack: LocalStack;
+let stateDir: string;
+let admin: EmulatorAdmin;
+const tenantIds = Array.from({ length: TENANTS }, (_, t) => `tenant-${t}`);
+const api = (tenant: string) =>
+  new WorkerApi(stack.worker.url, { tenant, key: (stack.outputs as Outputs).tenants[tenant]!.apiKey });
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), "stack-at-30-"));
+  // The dev stack's file with its tenant list replaced, as `rotate -- --local` patches config.
+  writeFileSync(
+    join(stateDir, "dev.config.json"),
+    JSON.stringify({
+      [`${PROJECT}:tenants`]: JSON.stringify(
+        tenantIds.map((id) => ({
+          id,
+          allowedOrigins: [`https://${id}.example`],
+          channels: CHANNELS.map((name) => ({ name })),
+        })),
+      ),
+    }),
+  );
+  stack = await LocalStack.start({ root: ROOT, stateDir, quietWorker: true, media: true });
+  admin = new EmulatorAdmin(stack.emulator.url, stack.emulator.adminToken);
+}, 300_000);
+afterAll(async () => {
+  await stack?.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("a 30-tenant stack under Cloudflare's API rate limit", () => {
+  it("is applied whole, and the Worker answers every tenant's status for every channel", {
+    timeout: 120_000,
+  }, async () => {
+    const outputs = stack.outputs as Outputs;
+    expect(Object.keys(outputs.tenants)).toHaveLength(TENANTS);
+    expect((await new WorkerApi(stack.worker.url).healthz()).ok).toBe(true);
+    for (const tenant of tenantIds) {
+      const statuses = await Promise.all(CHANNELS.map((channel) => api(tenant).streamStatus(channel)));
+      expect(statuses.map((s) => s.live_input_id)).toEqual(
+        CHANNELS.map((c) => outputs.tenants[tenant]!.channels[c]!.liveInputId),
+      );
+      expect(statuses.every((s) => s.connected === false)).toBe(true);
+    }
+  });
+
+  it("turns the last tenant's channel live with a real ffmpeg broadcast", {
+    timeout: 60_000,
+  }, async () => {
+    const last = tenantIds.at(-1)!;
+    const liveInputId = (stack.outputs as Outputs).tenants[last]!.channels.studio!.liveInputId;
+    const args = goLive(stack.emulator, liveInputId)!.ffmpegArgs;
+    const ffmpeg = spawn(FFMPEG, ["-hide_banner", "-loglevel", "error", ...args], { stdio: "ignore" });
+    const exited = new Promise((resolve) => ffmpeg.once("close", resolve));
+    try {
+      await expect
+        .poll(async () => (await api(last).streamStatus("studio")).connected, { timeout: 30_000 })
+        .toBe(true);
+      // Only that channel: its neighbours in the tenant, and the first tenant's, stay idle.
+      expect((await api(last).streamStatus("main")).connected).toBe(false);
+      expect((await api(tenantIds[0]!).streamStatus("studio")).connected).toBe(false);
+    } finally {
+      ffmpeg.kill("SIGINT");
+      await exited;
+    }
+  });
+
+  it("never went past the rate limit: no call refused, and no 5 minutes holding more than 1,200", async () => {
+    const { policy, tokens } = await admin.rateLimit();
+    expect(policy).toMatchObject({ requests: UPSTREAM_LIMITS.cloudflareApiPer5Minutes, windowSeconds: 300 });
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const token of tokens) {
+      expect(token.refusals, token.tokenId).toBe(0);
+      expect(token.peakWindowRequests, token.tokenId).toBeLessThanOrEqual(
+        UPSTREAM_LIMITS.cloudflareApiPer5Minutes,
+      );
+    }
+  });
+});
