@@ -6,7 +6,7 @@ import type { Plan } from "#emulator/core/config.ts";
 import { writePrivateFile } from "#emulator/core/private-file.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
-import { type ApplyResult, applyProgram, type Step } from "./engine.ts";
+import { type ApplyResult, applyProgram, type EngineOptions, refreshState, type Step } from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig } from "./local-config.ts";
 import type { RecordedResource } from "./state-file.ts";
 import { onPath, toolPath } from "./system-tools.ts";
@@ -42,6 +42,11 @@ export interface LocalStackOptions {
    * and WHEP playback, with the system's ffmpeg and openssl (each feature that lacks one is off).
    */
   media?: boolean;
+  /**
+   * Config values laid over `Pulumi.<stack>.yaml` from the first apply on (e.g. a scaled tenant
+   * list), kept in the local patch file beside the state as rotation's changes are.
+   */
+  configPatch?: ConfigMap;
   onStep?: (step: Step) => void;
 }
 
@@ -109,6 +114,7 @@ export class LocalStack {
       }),
     );
     const local = new LocalStack(stack, root, stateDir, emulator, worker, turn, plan, options.onStep);
+    if (options.configPatch) local.writePatch({ ...local.readPatch(), ...options.configPatch });
     try {
       await local.apply();
     } catch (e) {
@@ -161,19 +167,33 @@ export class LocalStack {
   async apply(): Promise<ApplyResult> {
     const program = pathToFileURL(join(this.root, "infra", "index.ts")).href;
     const result = await applyProgram({
-      project: PROJECT,
-      stack: this.stack,
-      config: this.config(),
+      ...this.engineOptions(),
       program: async () => (await import(program)).default(),
-      api: new CloudflareRest({ baseUrl: this.emulator.apiBase, token: this.emulator.adminToken }),
-      stateFile: this.engineStateFile,
-      cwd: this.root,
-      ...(this.onStep ? { onStep: this.onStep } : {}),
     });
     await this.deployWorker(Object.values(result.state.resources));
     this.outputs = { ...result.outputs, workerUrl: this.worker.url, emulatorUrl: this.emulator.url };
     writePrivateFile(this.outputsFile, JSON.stringify(this.outputs, null, 2));
     return result;
+  }
+
+  /**
+   * `pulumi refresh`: reads every resource the stack's own providers manage back from the
+   * emulator, as the next apply would compare against it. Same semantics as the engine's.
+   */
+  refresh(): Promise<Step[]> {
+    return refreshState(this.engineOptions());
+  }
+
+  private engineOptions(): EngineOptions {
+    return {
+      project: PROJECT,
+      stack: this.stack,
+      config: this.config(),
+      api: new CloudflareRest({ baseUrl: this.emulator.apiBase, token: this.emulator.adminToken }),
+      stateFile: this.engineStateFile,
+      cwd: this.root,
+      ...(this.onStep ? { onStep: this.onStep } : {}),
+    };
   }
 
   private async deployWorker(resources: RecordedResource[]): Promise<void> {

@@ -39,6 +39,12 @@ export function scaledStackValues(tenants: number, channels: number): Record<str
   };
 }
 
+/** Only the tenant list of `scaledStackValues`, as config to lay over the dev stack's file. */
+export function scaledTenantsConfig(tenants: number, channels: number): Record<string, string> {
+  const key = `${PROJECT}:tenants`;
+  return asPulumiConfig({ [key]: scaledStackValues(tenants, channels)[key] });
+}
+
 /** A copy of `values` with `path` (below one config key) replaced by `value`. */
 export function withValue(values: Record<string, unknown>, key: string, path: string[], value: unknown) {
   const copy = structuredClone(values);

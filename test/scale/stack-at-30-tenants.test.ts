@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { goLive } from "#local-engine/go-live.ts";
-import { PROJECT } from "#local-engine/local-config.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
 import { toolPath } from "#local-engine/system-tools.ts";
 import { WorkerApi } from "#scripts/lib/worker-api.ts";
+import { scaledTenantsConfig } from "#test/infra/stack-config.ts";
 
 /**
  * A stack of 30 tenants of 3 channels, applied by the local engine to an emulator that keeps
@@ -19,7 +19,7 @@ import { WorkerApi } from "#scripts/lib/worker-api.ts";
  * to what a real account allows.
  */
 const TENANTS = 30;
-const CHANNELS = ["main", "backstage", "studio"];
+const CHANNELS = ["channel-0", "channel-1", "channel-2"];
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const FFMPEG = toolPath("ffmpeg")!;
 
@@ -36,20 +36,9 @@ const api = (tenant: string) =>
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "stack-at-30-"));
-  // The dev stack's file with its tenant list replaced, as `rotate -- --local` patches config.
-  writeFileSync(
-    join(stateDir, "dev.config.json"),
-    JSON.stringify({
-      [`${PROJECT}:tenants`]: JSON.stringify(
-        tenantIds.map((id) => ({
-          id,
-          allowedOrigins: [`https://${id}.example`],
-          channels: CHANNELS.map((name) => ({ name })),
-        })),
-      ),
-    }),
-  );
-  stack = await LocalStack.start({ root: ROOT, stateDir, quietWorker: true, media: true });
+  // The dev stack's file with its tenant list replaced.
+  const configPatch = scaledTenantsConfig(TENANTS, CHANNELS.length);
+  stack = await LocalStack.start({ root: ROOT, stateDir, configPatch, quietWorker: true, media: true });
   admin = new EmulatorAdmin(stack.emulator.url, stack.emulator.adminToken);
 }, 300_000);
 afterAll(async () => {
@@ -77,21 +66,33 @@ describe("a 30-tenant stack under Cloudflare's API rate limit", () => {
     timeout: 60_000,
   }, async () => {
     const last = tenantIds.at(-1)!;
-    const liveInputId = (stack.outputs as Outputs).tenants[last]!.channels.studio!.liveInputId;
+    const liveInputId = (stack.outputs as Outputs).tenants[last]!.channels["channel-2"]!.liveInputId;
     const args = goLive(stack.emulator, liveInputId)!.ffmpegArgs;
     const ffmpeg = spawn(FFMPEG, ["-hide_banner", "-loglevel", "error", ...args], { stdio: "ignore" });
     const exited = new Promise((resolve) => ffmpeg.once("close", resolve));
     try {
       await expect
-        .poll(async () => (await api(last).streamStatus("studio")).connected, { timeout: 30_000 })
+        .poll(async () => (await api(last).streamStatus("channel-2")).connected, { timeout: 30_000 })
         .toBe(true);
       // Only that channel: its neighbours in the tenant, and the first tenant's, stay idle.
-      expect((await api(last).streamStatus("main")).connected).toBe(false);
-      expect((await api(tenantIds[0]!).streamStatus("studio")).connected).toBe(false);
+      expect((await api(last).streamStatus("channel-0")).connected).toBe(false);
+      expect((await api(tenantIds[0]!).streamStatus("channel-2")).connected).toBe(false);
     } finally {
       ffmpeg.kill("SIGINT");
       await exited;
     }
+  });
+
+  it("reads every resource back in a refresh, and then has nothing to change", {
+    timeout: 120_000,
+  }, async () => {
+    const refreshed = await stack.refresh();
+    // Every tenant's three live inputs, read through the stack's own provider, as they were made.
+    const inputs = refreshed.filter((s) => s.name.startsWith("realtime-live-tenant-"));
+    expect(inputs).toHaveLength(TENANTS * CHANNELS.length);
+    expect(refreshed.filter((s) => s.op !== "same")).toEqual([]);
+    const { steps } = await stack.apply();
+    expect(steps.filter((s) => s.op !== "same")).toEqual([]);
   });
 
   it("never went past the rate limit: no call refused, and no 5 minutes holding more than 1,200", async () => {
