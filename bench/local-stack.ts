@@ -18,6 +18,9 @@ export async function benchStack(options: { turn?: boolean; media?: boolean } = 
   });
   // The apply after the one that created the Worker drops its migrations: settle before measuring.
   await local.apply();
+  // These benches time smoke runs, rotations and probes back to back, many more than a person
+  // makes in 5 minutes; the paced clients would then measure their waits. bench:scale keeps
+  // Cloudflare's own limit and measures the pacing.
   await new EmulatorAdmin(local.emulator.url, local.emulator.adminToken).patchConfig({
     rateLimit: { requests: 1_000_000, windowSeconds: 300 },
   });

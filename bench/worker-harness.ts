@@ -43,6 +43,9 @@ export interface SeedOptions {
 /** An emulator (by default with the rate limit out of the way), and tenants whose channels have live inputs. */
 export async function seedStack(channels: string[], options: SeedOptions = {}): Promise<Stack> {
   const tenantIds = options.tenants ?? ["bench"];
+  // Latency benches make thousands of upstream calls to time the Worker's own cost, which the
+  // per-token 1,200 per 5 minutes would refuse; the Worker's metering of that budget is measured by
+  // the benches that pass `cloudflareRateLimit` (and by bench:scale on the whole stack).
   const emulator = await startEmulator(
     options.cloudflareRateLimit
       ? {}
