@@ -234,14 +234,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
   pulumi.runtime.setAllConfig(options.config);
 
   try {
-    let outputs: Record<string, unknown>;
-    try {
-      outputs = await Promise.race([evaluate(options.program), failed]);
-    } finally {
-      // Let the runtime's own rejections of this run arrive before the handler goes.
-      await new Promise((r) => setTimeout(r, 20));
-      process.off("unhandledRejection", onUnhandled);
-    }
+    const outputs = await Promise.race([evaluate(options.program), failed]);
     for (const key of Object.keys(state.resources)) {
       if (!seen.has(key)) {
         state.pendingDeletes.push(state.resources[key]!);
@@ -253,6 +246,11 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     return { outputs, steps, state };
   } finally {
     await dynamic.close();
+    // Registrations still in flight when a step failed end once the host is closed, each with a
+    // rejection the runtime rethrows unawaited: they are this run's failure, and must reach the
+    // handler rather than end the process and hide the first error. Let them arrive first.
+    await new Promise((r) => setTimeout(r, 20));
+    process.off("unhandledRejection", onUnhandled);
   }
 }
 
