@@ -118,9 +118,12 @@ describe("npm run smoke", () => {
     const confused = await runScript("smoke", ["--local", "--url", "http://127.0.0.1:9"]);
     expect(confused.code).toBe(2);
     expect(confused.stderr).toMatch(/choose one target[\s\S]*Usage: npm run smoke/);
+  });
+
+  it("exits 2 on an expiry warning window it cannot read", async () => {
     const badWindow = await runScript("smoke", [...local(), "--expiry-warning", "2w"]);
     expect(badWindow.code).toBe(2);
-    expect(badWindow.stderr).toMatch(/14d, 36h or 90m\n  → at \["expiry-warning"\]/);
+    expect(badWindow.stderr).toMatch(/14d, 36h or 90m\n {2}→ at \["expiry-warning"\]/);
   });
 });
 
