@@ -15,12 +15,15 @@ export function parseExpiryWindow(text: string): number | undefined {
 }
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+/** A span in its largest whole unit: "3 days", "5 hours", "1 minute". */
 const describeIn = (ms: number) =>
   ms >= DAY
-    ? `${Math.floor(ms / DAY)} days`
-    : ms >= 3_600_000
-      ? `${Math.floor(ms / 3_600_000)} hours`
-      : `${Math.max(1, Math.floor(ms / 60_000))} minutes`;
+    ? count(Math.floor(ms / DAY), "day")
+    : ms >= HOUR
+      ? count(Math.floor(ms / HOUR), "hour")
+      : count(Math.max(1, Math.floor(ms / 60_000)), "minute");
 
 interface TokenState {
   status: "active" | "disabled" | "expired";

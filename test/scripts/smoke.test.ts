@@ -2,6 +2,7 @@ import Cloudflare from "cloudflare";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FaultRuleInput } from "#emulator/core/faults.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { deploySummary } from "#scripts/deploy/deploy.ts";
 import { CouldNotRun } from "#scripts/lib/cli.ts";
 import { type Progress, type ProgressRow, silentProgress } from "#scripts/lib/progress.ts";
 import { smokeSummary } from "#scripts/smoke/report.ts";
@@ -270,7 +271,7 @@ describe("the token expiry checks", () => {
   }
   const slots = async () => {
     const { workerApiTokens } = await stack.driver.outputs();
-    const inactive = workerApiTokens.active === "a" ? "b" : "a";
+    const inactive: "a" | "b" = workerApiTokens.active === "a" ? "b" : "a";
     return { tokens: workerApiTokens, active: workerApiTokens.active, inactive };
   };
 
@@ -290,6 +291,17 @@ describe("the token expiry checks", () => {
       const summary = smokeSummary(report);
       expect(summary).toMatch(/^Smoke passed with 1 warning: 11\/11 checks/);
       expect(summary).toContain(`\n  ! token worker-api ${active}: ${row.detail}`);
+      // A deploy whose smoke warns is a deploy that passed, and its verdict says what to look at.
+      const deployed = deploySummary({
+        stack: "dev",
+        changes: [],
+        version: "v",
+        smoke: report,
+        ok: true,
+        durationMs: 1,
+      });
+      expect(deployed).toMatch(/^Deployed dev \(version v\) in 1 ms; smoke passed \(11 checks\)\./);
+      expect(deployed).toContain(`\n  ! token worker-api ${active}: ${row.detail}`);
 
       // A narrower window: the same token only reports when it expires.
       const narrow = await runSmoke(
