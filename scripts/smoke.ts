@@ -12,15 +12,17 @@ import {
 import { smokeSummary } from "./smoke/report.ts";
 import { runSmoke } from "./smoke/run.ts";
 import { type SmokeTarget, targetOfStack } from "./smoke/target.ts";
+import { DEFAULT_EXPIRY_WARNING_MS, parseExpiryWindow } from "./smoke/token-expiry.ts";
 
 const USAGE = `Usage: npm run smoke -- (--stack <name> | --local | --url <url> --tenant <id> --key <key> --channel <name>...)
                         [--channels all|sample:<n>] [--timeout <seconds>] [--require-live]
-                        [--expect-version <v>] [--json]
+                        [--expect-version <v>] [--expiry-warning <n>d|h|m] [--json]
                         [--probe-ingest] [--probe-media] [--probe-turn] [--probe-timeout <seconds>]
 
 Post-deploy checks, in parallel, each retried with backoff until the deadline: health and version,
 channels' live inputs (a sample by default, or all), TURN credentials, an SFU session, auth
-refusals, the webhook's refusal.
+refusals, the webhook's refusal, and when each Cloudflare token the stack runs on expires (the deploy
+token, the Worker's API token in each slot; with the deploy token at hand: --stack, --local).
 Probes, beside them, use the stack for real, each once within its own bound, and clean up after
 themselves (also on Ctrl-C): a broadcast to the stack's probe input, a call through the Worker.
 
@@ -33,6 +35,8 @@ ${CHANNELS_FLAG_USAGE}
   --require-live       every channel must have a broadcaster connected
 ${PROBE_FLAGS_USAGE}
   --expect-version <v> /healthz must report this version
+  --expiry-warning <w> warn when a Cloudflare token expires within <w>: 14d (default), 36h, 90m;
+                       a warning keeps exit code 0, an expired or disabled token fails
   --json               one JSON report on stdout instead of the table
 
 Exit codes: 0 every check passed, 1 a check failed, 2 could not run (arguments, unreachable target).`;
@@ -40,6 +44,15 @@ Exit codes: 0 every check passed, 1 a check failed, 2 could not run (arguments, 
 const options = z.object({
   timeout: z.coerce.number().positive().max(3600).default(60),
   "expect-version": z.string().min(1).optional(),
+  "expiry-warning": z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return DEFAULT_EXPIRY_WARNING_MS;
+      const ms = parseExpiryWindow(text);
+      if (ms === undefined) ctx.addIssue({ code: "custom", message: "a number and a unit: 14d, 36h or 90m" });
+      return ms ?? DEFAULT_EXPIRY_WARNING_MS;
+    }),
   url: z.url({ protocol: /^https?$/ }).optional(),
   tenant: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
@@ -69,6 +82,7 @@ function parse(argv: string[]) {
       "require-live": { type: "boolean", default: false },
       ...PROBE_FLAGS,
       "expect-version": { type: "string" },
+      "expiry-warning": { type: "string" },
     },
     options,
   );
@@ -126,6 +140,7 @@ await runCli(USAGE, async () => {
         channels: args.channels,
         probes,
         probeTimeoutMs: args["probe-timeout"] * 1000,
+        expiryWarningMs: args["expiry-warning"],
         signal: interrupt.signal,
       },
       progress,

@@ -84,12 +84,14 @@ export function deploySummary(report: DeployReport): string {
     return [
       `Deployed ${report.stack} (version ${report.version}) in ${formatMs(report.durationMs)}; smoke passed (${checks} checks${tally.passedProbes > 0 ? `, ${tally.passedProbes} probes` : ""}).`,
       channels,
+      ...tally.warningLines,
       ...tally.probeLines,
     ].join("\n");
   }
   return [
     `Deploy of ${report.stack} (version ${report.version}) FAILED smoke: ${tally.failedChecks.length} of ${checks} checks${tally.failedProbeCount}:`,
     ...[...tally.failedChecks, ...tally.failedProbes].map((c) => `  ✗ ${c.name}: ${c.error}`),
+    ...tally.warningLines,
     channels,
   ].join("\n");
 }

@@ -1,6 +1,6 @@
 import { chalk } from "zx";
 
-export type RowStatus = "pending" | "running" | "retrying" | "passed" | "failed" | "skipped";
+export type RowStatus = "pending" | "running" | "retrying" | "passed" | "warning" | "failed" | "skipped";
 
 /** One line of progress: a check, or a step of a rotation. */
 export interface ProgressRow {
@@ -32,6 +32,7 @@ const ICON: Record<RowStatus, string> = {
   running: "",
   retrying: chalk.yellow("↻"),
   passed: chalk.green("✓"),
+  warning: chalk.yellow("!"),
   failed: chalk.red("✗"),
   skipped: chalk.dim("-"),
 };
@@ -40,6 +41,7 @@ const COLOR: Record<RowStatus, (s: string) => string> = {
   running: chalk.cyan,
   retrying: chalk.yellow,
   passed: chalk.green,
+  warning: chalk.yellow,
   failed: chalk.red,
   skipped: chalk.dim,
 };
@@ -127,7 +129,7 @@ class PlainLog implements Progress {
     // A retry loop repeating the same failure says nothing new until it ends.
     if (previous?.status === row.status && previous.detail === row.detail) return;
     const at = `[${((Date.now() - this.startedAt) / 1000).toFixed(1).padStart(5)}s]`;
-    const ended = row.status === "passed" || row.status === "failed";
+    const ended = row.status === "passed" || row.status === "warning" || row.status === "failed";
     // A row of many steps has no attempts of its own: its count says what it did.
     const attempts = row.count ? "" : `${row.attempts} attempt${row.attempts === 1 ? "" : "s"}, `;
     const timing = ended ? ` (${attempts}${formatMs(row.durationMs)})` : "";

@@ -6,11 +6,14 @@ import type { SmokeReport } from "./run.ts";
 /** What smoke's and deploy's verdicts both count and list. */
 export function smokeTally(report: SmokeReport) {
   const failedChecks = report.checks.filter((c) => c.status === "failed");
+  const warnings = report.checks.filter((c) => c.status === "warning");
   const probes = report.probes ?? [];
   const failedProbes = probes.filter((p) => p.status === "failed");
   return {
     failedChecks,
     failedProbes,
+    /** Each check that passed with a warning (a token about to expire), one line each. */
+    warningLines: warnings.map((c) => `  ! ${c.name}: ${c.detail}`),
     passedProbes: probes.filter((p) => p.status === "passed").length,
     /** `, 1 of 4 probes` after the checks' count; nothing when no probe ran. */
     failedProbeCount: probes.length > 0 ? `, ${failedProbes.length} of ${probes.length} probes` : "",
@@ -31,8 +34,9 @@ export function smokeSummary(report: SmokeReport): string {
   const channels = describeCoverage(report.channels, report.channels.pace);
   if (tally.failedChecks.length === 0 && tally.failedProbes.length === 0) {
     return [
-      `Smoke passed: ${total}/${total} checks${report.probes?.length ? ` and ${tally.passedProbes} probes` : ""} against ${report.target} in ${formatMs(report.durationMs)}.`,
+      `Smoke passed${tally.warningLines.length > 0 ? ` with ${tally.warningLines.length} warning${tally.warningLines.length === 1 ? "" : "s"}` : ""}: ${total}/${total} checks${report.probes?.length ? ` and ${tally.passedProbes} probes` : ""} against ${report.target} in ${formatMs(report.durationMs)}.`,
       channels,
+      ...tally.warningLines,
       ...tally.probeLines,
     ].join("\n");
   }
@@ -42,6 +46,7 @@ export function smokeSummary(report: SmokeReport): string {
       (c) => `  ✗ ${c.name} (${c.attempts} attempt${c.attempts === 1 ? "" : "s"}): ${c.error}`,
     ),
     ...tally.failedProbes.map((p) => `  ✗ ${p.name}: ${p.error}`),
+    ...tally.warningLines,
     ...tally.probeLines,
     channels,
   ].join("\n");

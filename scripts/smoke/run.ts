@@ -14,11 +14,12 @@ import {
   chooseChannels,
   DEFAULT_CHANNEL_SAMPLE,
 } from "./channel-sample.ts";
-import type { CheckResult, SmokeCheck } from "./check.ts";
+import { type CheckResult, CheckWarning, type SmokeCheck } from "./check.ts";
 import { healthCheck } from "./health.ts";
 import { liveInputCheck } from "./live-inputs.ts";
 import { sfuCheck } from "./sfu.ts";
 import type { SmokeTarget } from "./target.ts";
+import { DEFAULT_EXPIRY_WARNING_MS, tokenExpiryChecks } from "./token-expiry.ts";
 import { turnCheck } from "./turn.ts";
 import { webhookCheck } from "./webhook.ts";
 
@@ -35,6 +36,8 @@ export interface SmokeOptions {
   backoff?: BackoffOptions;
   /** Which channels to check (default a sample of DEFAULT_CHANNEL_SAMPLE). */
   channels?: ChannelSelection;
+  /** A Cloudflare token that expires within this many ms warns (default DEFAULT_EXPIRY_WARNING_MS). */
+  expiryWarningMs?: number;
 }
 
 export interface SmokeReport extends ChecksOutcome {
@@ -71,6 +74,7 @@ function smokeChecks(target: SmokeTarget, options: SmokeOptions, channels: Chose
     }),
     authCheck(api, target.tenants[0]),
     webhookCheck(api),
+    ...tokenExpiryChecks(target, { warnWithinMs: options.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS }),
   ];
 }
 
@@ -127,14 +131,15 @@ async function runCheck(
           detail: messageOf(error),
         }),
     });
+    const warning = value instanceof CheckWarning;
     const result: CheckResult = {
       name: check.name,
-      status: "passed",
+      status: warning ? "warning" : "passed",
       attempts,
       durationMs: elapsed(),
-      detail: value,
+      detail: warning ? value.detail : value,
     };
-    progress.set({ ...result, detail: value });
+    progress.set(result);
     return result;
   } catch (e) {
     const attempts = e instanceof RetriesExhausted ? e.attempts : 1;
@@ -178,7 +183,7 @@ export async function runChecks(
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_CHECKS, checks.length) }, worker));
   return {
-    passed: results.every((r) => r.status === "passed"),
+    passed: results.every((r) => r.status !== "failed"),
     durationMs: Math.round(performance.now() - started),
     checks: results,
   };

@@ -41,6 +41,8 @@ export interface SmokeTarget {
   probe?: ProbeInput;
   /** The account's REST API, to read live inputs at the source rather than through the Worker's cache. */
   cloudflare?: { client: CloudflareRest; accountId: string };
+  /** The ids of the Worker's API token in each slot (ids only: smoke never reads the Worker's secret). */
+  workerApiTokens?: StackOutputs["workerApiTokens"];
 }
 
 /** The target a stack's outputs describe; `tenant` picks which tenant mints credentials. */
@@ -80,6 +82,7 @@ function targetFromOutputs(
     tenants: [primary, ...tenants.filter((t) => t !== primary)],
     stack: options.stack,
     expectSfuAppId: sfu[sfu.active].appId,
+    workerApiTokens: outputs.workerApiTokens,
     ...(options.expectVersion ? { expectVersion: options.expectVersion } : {}),
   };
 }

