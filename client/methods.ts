@@ -52,7 +52,7 @@ export function routeMethods<N extends RouteName, Bound extends string = never>(
   const methods: Record<string, (input?: object, options?: CallOptions) => Promise<unknown>> = {};
   for (const [name, route] of Object.entries(API_ROUTES) as [string, ApiRoute][]) {
     if (!auths.includes(route.auth)) continue;
-    methods[name] = (input = {}, options) =>
+    methods[name] = async (input = {}, options) =>
       transport.call(
         route,
         { ...input, ...bound },
