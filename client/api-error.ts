@@ -18,7 +18,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode | ClientErrorCode,
     /** The HTTP status; 0 when no answer came back. */
     readonly status: number,
-    message: string,
+    /** The Worker's own message (or the client's), without the route and status that `message` adds. */
+    readonly reason: string,
     readonly extra: {
       /** Seconds the Worker asked the caller to wait (`Retry-After`), when it said. */
       retryAfter?: number;
@@ -28,7 +29,7 @@ export class ApiError extends Error {
       details?: unknown;
     } = {},
   ) {
-    super(`${route}: ${status > 0 ? `HTTP ${status} ` : ""}${code}: ${message}`);
+    super(`${route}: ${status > 0 ? `HTTP ${status} ` : ""}${code}: ${reason}`);
   }
 
   get retryAfter(): number | undefined {

@@ -57,6 +57,8 @@ export type BrowserClient = RouteMethods<RoutesWithAuth<"none">> & {
   withDashboardToken(token: string | (() => string)): RouteMethods<RoutesWithAuth<"tenant">>;
   /** The session proxy and the room socket of a join grant. */
   withGrant(grant: JoinGrant): GrantClient;
+  /** The session proxy of a session the backend created (`POST /api/realtime/sfu`) and handed over. */
+  withSession(session: { session_id: string; token: string }): SessionMethods;
 };
 
 /** Refuses a tenant key: thrown before anything is sent, so the key goes nowhere from here. */
@@ -86,6 +88,12 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         tenantCredential(tenant, refuseTenantKey(read(), "the dashboard token")),
       );
     },
+    withSession: (session) =>
+      sessionMethods(transport, {
+        tenant,
+        session_id: session.session_id,
+        token: refuseTenantKey(session.token, "the session's token"),
+      }),
     withGrant: (grant) => {
       const token = refuseTenantKey(grant.token, "the grant's token");
       return {

@@ -44,8 +44,8 @@ export type PublicMethods = RouteMethods<RoutesWithAuth<"none">>;
 export type ServerClient = PublicMethods &
   TenantMethods & {
     readonly baseUrl: string;
-    /** The session proxy for a session this backend (or `join`) created. */
-    session(grant: SessionGrant): SessionMethods;
+    /** The session proxy for a session this backend (or `join`) created; `tenant` defaults to the client's. */
+    session(grant: Omit<SessionGrant, "tenant"> & { tenant?: string }): SessionMethods;
     /** A room socket's URL with its token. */
     room(grant: RoomGrant): RoomMethods;
     /** The probe routes, with the stack's probe key (never a tenant's). */
@@ -67,7 +67,8 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   return {
     ...routeMethods<RoutesWithAuth<"none" | "tenant">>(transport, PUBLIC_AND_TENANT, credential),
     baseUrl: transport.baseUrl,
-    session: (grant) => sessionMethods(transport, grant),
+    session: ({ tenant = options.tenant ?? "", session_id, token }) =>
+      sessionMethods(transport, { tenant, session_id, token }),
     room: (grant) => roomMethods(transport, grant),
     probe: (probeKey) => routeMethods(transport, ["probe"], probeCredential(probeKey)),
     webhook: (secret) => routeMethods(transport, ["webhook"], webhookCredential(secret)),

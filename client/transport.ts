@@ -105,13 +105,24 @@ export class Transport {
     }
   }
 
-  /** A request exactly as given, for checks that send what the client would not (malformed input). */
-  raw(path: string, init: RequestInit = {}): Promise<Response> {
-    return this.fetchImpl(new URL(path, this.baseUrl), {
-      ...this.options.init,
-      ...init,
-      signal: init.signal ?? AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-    });
+  /**
+   * A request exactly as given, for checks that send what the client would not (no key, a wrong
+   * one, malformed input); any answer resolves, and only a failure to get one is an ApiError.
+   */
+  async raw(path: string, init: RequestInit = {}): Promise<Response> {
+    const name = `${init.method ?? "GET"} ${path.split("?")[0]}`;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    try {
+      return await this.fetchImpl(new URL(path, this.baseUrl), {
+        ...this.options.init,
+        ...init,
+        signal: init.signal ? AbortSignal.any([timeout, init.signal]) : timeout,
+      });
+    } catch (error) {
+      if (timeout.aborted) throw new ApiError(name, "timeout", 0, "no answer before the deadline");
+      if (init.signal?.aborted) throw new ApiError(name, "aborted", 0, "the caller aborted the call");
+      throw new ApiError(name, "network_error", 0, `cannot reach ${this.baseUrl} (${causeOf(error)})`);
+    }
   }
 
   private async once(
