@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { RTCDataChannel } from "werift";
 import { createServerClient } from "#client/server.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import type { TargetTenant } from "../smoke/target.ts";
 import { probeableTurnUrl } from "../smoke/turn-url.ts";
 import { type Probe, type ProbeContext, ProbeFailed, waitFor } from "./probe.ts";
@@ -55,7 +56,7 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
     }
     const { iceServers } = await api.turn({ ttl: 600, user_id: runId }, { signal });
     const server = probeableTurnUrl(iceServers);
-    if (!server) throw new ProbeFailed("/api/realtime/turn names no turn: server over UDP or TCP");
+    if (!server) throw new ProbeFailed(`${API_ROUTES.turn.path} names no turn: server over UDP or TCP`);
     return {
       iceServers: [{ urls: server.url, username: server.username, credential: server.credential }],
       relayOnly: true,
