@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { ApiError, createServerClient, type ServerClient } from "#client/server.ts";
+import { ApiError, createServerClient, type ServerClient, watchChannels } from "#client/server.ts";
 import { roomServerMessage } from "#contracts/api/rooms.ts";
 import { API_ROUTES, type ApiRouteName } from "#contracts/api/routes.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
@@ -230,5 +230,71 @@ describe("refusals as typed errors", () => {
     const nowhere = createServerClient({ baseUrl: "http://127.0.0.1:9", tenant, key: "k" });
     const error = await refusal(nowhere.healthz());
     expect(error).toMatchObject({ status: 0, code: "network_error" });
+  });
+});
+
+describe("watchChannels", () => {
+  it("resumes a dropped stream with Last-Event-ID and reports the change made meanwhile", async () => {
+    const streams: { lastEventId: string | null; lastSeen?: string; cut: () => void }[] = [];
+    // The page's network, as the test sees it: each event stream can be cut like a dropped connection.
+    const fetchThrough: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(input).includes(API_ROUTES.streamEvents.path) || !res.body) return res;
+      const reader = res.body.getReader();
+      const stream: (typeof streams)[number] = {
+        lastEventId: new Headers(init?.headers).get("last-event-id"),
+        cut: () => cut(),
+      };
+      let cut = () => {};
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          cut = () => {
+            controller.error(new TypeError("the network dropped the stream"));
+            void reader.cancel();
+          };
+        },
+        async pull(controller) {
+          const { value, done } = await reader.read();
+          if (done) return controller.close();
+          for (const [, id] of new TextDecoder().decode(value).matchAll(/^id: (.*)$/gm)) stream.lastSeen = id;
+          controller.enqueue(value);
+        },
+      });
+      streams.push(stream);
+      return new Response(body, { status: res.status, headers: res.headers });
+    };
+    const client = createServerClient({
+      baseUrl: outputs.workerUrl,
+      tenant,
+      key: outputs.tenants[tenant]!.apiKey,
+      fetch: fetchThrough,
+    });
+    const statuses: boolean[] = [];
+    const watch = watchChannels(client, [channel], { status: (status) => statuses.push(status.connected) });
+    await expect.poll(() => statuses.length).toBeGreaterThan(0);
+    expect(statuses[0]).toBe(false);
+    const first = streams[0]!;
+    expect(first.lastSeen).toBeDefined();
+    first.cut();
+    // The broadcaster connects while the stream is down.
+    const secret = workerBinding(stack.local, "WEBHOOK_SECRET")!;
+    await acme.webhook(secret).streamWebhook({
+      name: "client test",
+      text: "",
+      ts: Math.floor(Date.now() / 1000),
+      data: {
+        notification_name: "Live Input Connected",
+        input_id: outputs.tenants[tenant]!.channels[channel]!.liveInputId,
+        event_type: "live_input.connected",
+        updated_at: new Date().toISOString(),
+      },
+    });
+    try {
+      await expect.poll(() => streams.length, { timeout: 10_000 }).toBeGreaterThan(1);
+      expect(streams[1]!.lastEventId).toBe(first.lastSeen);
+      await expect.poll(() => statuses.at(-1), { timeout: 10_000 }).toBe(true);
+    } finally {
+      watch.stop();
+    }
   });
 });
