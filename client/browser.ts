@@ -16,18 +16,7 @@ import {
 import { type RouteMethods, type RoutesWithAuth, routeMethods } from "./methods.ts";
 import { type ClientOptions, Transport } from "./transport.ts";
 
-export { ApiError, type ClientErrorCode } from "./api-error.ts";
-export type { RoomMethods, SessionMethods } from "./credentials.ts";
-export type { EventStream, StreamEvent } from "./event-stream.ts";
-export type { RouteInput, RouteName, RouteResult } from "./methods.ts";
-export type { RetryPolicy } from "./retry.ts";
-export type { CallOptions } from "./transport.ts";
-export {
-  type ChannelFeedState,
-  type ChannelWatch,
-  type WatchListener,
-  watchChannels,
-} from "./watch-channels.ts";
+export * from "./shared-exports.ts";
 
 export interface BrowserClientOptions extends Omit<ClientOptions, "baseUrl"> {
   /** Defaults to the page's own origin. */

@@ -18,18 +18,9 @@ import {
 import { type RouteMethods, type RoutesWithAuth, routeMethods } from "./methods.ts";
 import { type ClientOptions, Transport } from "./transport.ts";
 
-export { ApiError, type ClientErrorCode } from "./api-error.ts";
-export type { RoomGrant, RoomMethods, SessionGrant, SessionMethods } from "./credentials.ts";
-export type { EventStream, StreamEvent } from "./event-stream.ts";
-export type { RouteInput, RouteName, RouteResult } from "./methods.ts";
-export type { RetryPolicy } from "./retry.ts";
-export type { CallOptions, ClientOptions } from "./transport.ts";
-export {
-  type ChannelFeedState,
-  type ChannelWatch,
-  type WatchListener,
-  watchChannels,
-} from "./watch-channels.ts";
+export type { RoomGrant, SessionGrant } from "./credentials.ts";
+export * from "./shared-exports.ts";
+export type { ClientOptions } from "./transport.ts";
 
 export interface ServerClientOptions extends ClientOptions {
   /** The tenant's id (`X-Tenant-ID`). Without it and `key`, tenant routes go without credentials. */
