@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["{contracts,emulator,infra,local-engine,scripts,test}/**/*.test.ts"],
+          include: ["{contracts,client,emulator,infra,local-engine,scripts,test}/**/*.test.ts"],
           exclude: ["test/e2e/**", "**/node_modules/**"],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -1,4 +1,4 @@
-import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
+import { ApiError, createServerClient } from "#client/server.ts";
 import type { ProbeInput } from "../smoke/target.ts";
 import { type Broadcast, lastErrorLine, type MediaTools, probePlayable, startBroadcast } from "./ffmpeg.ts";
 import { type Probe, type ProbeContext, ProbeFailed, waitFor } from "./probe.ts";
@@ -49,15 +49,18 @@ async function listsSegment(manifestUrl: string, signal: AbortSignal): Promise<b
  */
 export function ingestProbe(options: IngestProbeOptions): Probe {
   const { probe, protocol, tools } = options;
-  const api = new WorkerApi(options.workerUrl);
+  const api = createServerClient({ baseUrl: options.workerUrl });
   const recordings: ProbeRecordings = { ...options.cloudflare, liveInputId: probe.liveInputId };
   const status = (signal: AbortSignal) =>
-    api.probeStatus(probe.key, signal).catch((e: unknown) => {
-      if (e instanceof WorkerApiError && (e.status === 401 || e.status === 403 || e.status === 404)) {
-        throw new ProbeFailed(`the Worker's probe status refused the probe key: ${e.message}`);
-      }
-      throw e;
-    });
+    api
+      .probe(probe.key)
+      .probeStatus({}, { signal })
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && (e.status === 401 || e.status === 403 || e.status === 404)) {
+          throw new ProbeFailed(`the Worker's probe status refused the probe key: ${e.message}`);
+        }
+        throw e;
+      });
 
   return {
     name: `probe-ingest ${protocol}`,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { RTCDataChannel } from "werift";
-import { WorkerApi } from "../lib/worker-api.ts";
+import { createServerClient } from "#client/server.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import type { TargetTenant } from "../smoke/target.ts";
 import { probeableTurnUrl } from "../smoke/turn-url.ts";
 import { type Probe, type ProbeContext, ProbeFailed, waitFor } from "./probe.ts";
@@ -42,7 +43,7 @@ const MESSAGE_INTERVAL_MS = 100;
  */
 export function mediaProbe(options: MediaProbeOptions): Probe {
   const { tenant } = options;
-  const api = new WorkerApi(options.workerUrl, { tenant: tenant.id, key: tenant.key });
+  const api = createServerClient({ baseUrl: options.workerUrl, tenant: tenant.id, key: tenant.key });
   const runId = `probe-${randomBytes(4).toString("hex")}`;
 
   async function network(signal: AbortSignal): Promise<PeerNetwork> {
@@ -53,9 +54,9 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
         loopback: options.loopback,
       };
     }
-    const { iceServers } = await api.turn({ ttl: 600, user_id: runId }, signal);
+    const { iceServers } = await api.turn({ ttl: 600, user_id: runId }, { signal });
     const server = probeableTurnUrl(iceServers);
-    if (!server) throw new ProbeFailed("/api/realtime/turn names no turn: server over UDP or TCP");
+    if (!server) throw new ProbeFailed(`${API_ROUTES.turn.path} names no turn: server over UDP or TCP`);
     return {
       iceServers: [{ urls: server.url, username: server.username, credential: server.credential }],
       relayOnly: true,
@@ -66,7 +67,7 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
   async function open(ctx: ProbeContext, role: "publisher" | "puller", net: PeerNetwork): Promise<ProbePeer> {
     const session = await api.sfuSession(
       { room_id: runId, user_id: `${runId}-${role}`, user_name: `media probe (${role})` },
-      ctx.signal,
+      { signal: ctx.signal },
     );
     if (options.expectAppId && session.app_id !== options.expectAppId) {
       throw new ProbeFailed(
@@ -83,7 +84,9 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
     try {
       if (mids.length > 0) {
         const signal = AbortSignal.timeout(5_000);
-        const closed = await api.sfuTracksClose(peer.session, { tracks: mids, force: true }, signal);
+        const closed = await api
+          .session(peer.session)
+          .sfuTracksClose({ tracks: mids, force: true }, { signal });
         checkItems(
           "closing the probe's tracks",
           closed,
@@ -100,8 +103,7 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
     from: ProxiedSession | undefined,
     signal: AbortSignal,
   ): Promise<RTCDataChannel> {
-    const answer = await api.sfuDataChannelsNew(
-      peer.session,
+    const answer = await api.session(peer.session).sfuDataChannelsNew(
       {
         dataChannels: [
           from
@@ -109,7 +111,7 @@ export function mediaProbe(options: MediaProbeOptions): Probe {
             : { location: "local", dataChannelName: CHANNEL },
         ],
       },
-      signal,
+      { signal },
     );
     checkItems(
       `${from ? "subscribing to" : "publishing"} the probe's DataChannel`,

@@ -6,7 +6,7 @@ import {
   RtpHeader,
   RtpPacket,
 } from "werift";
-import type { WorkerApi } from "../lib/worker-api.ts";
+import type { ServerClient } from "#client/server.ts";
 import { ProbeFailed } from "./probe.ts";
 
 /** What the Worker's `POST /api/realtime/sfu` hands an app: a session and the token for its proxy. */
@@ -116,7 +116,7 @@ export class ProbePeer {
   readonly pc: RTCPeerConnection;
 
   constructor(
-    readonly api: WorkerApi,
+    readonly api: ServerClient,
     readonly session: ProxiedSession,
     network: PeerNetwork,
   ) {
@@ -132,11 +132,12 @@ export class ProbePeer {
     const transceiver = this.pc.addTransceiver(track, { direction: "sendonly" });
     this.pc.createDataChannel("transport");
     const offer = await gatheredDescription(this.pc, this.pc.createOffer(), signal);
-    const answer = await this.api.sfuTracksNew(
-      this.session,
-      { sessionDescription: offer, tracks: [{ location: "local", mid: transceiver.mid!, trackName }] },
-      signal,
-    );
+    const answer = await this.api
+      .session(this.session)
+      .sfuTracksNew(
+        { sessionDescription: offer, tracks: [{ location: "local", mid: transceiver.mid!, trackName }] },
+        { signal },
+      );
     checkItems("publishing the probe track", answer, answer.tracks);
     if (answer.sessionDescription?.type !== "answer")
       throw new ProbeFailed("tracks/new (local) returned no SDP answer");
@@ -158,13 +159,12 @@ export class ProbePeer {
     transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(onRtp));
     this.pc.createDataChannel("transport");
     const offer = await gatheredDescription(this.pc, this.pc.createOffer(), signal);
-    const answer = await this.api.sfuTracksNew(
-      this.session,
+    const answer = await this.api.session(this.session).sfuTracksNew(
       {
         sessionDescription: offer,
         tracks: [{ location: "remote", mid: transceiver.mid!, sessionId: from.session_id, trackName }],
       },
-      signal,
+      { signal },
     );
     checkItems("pulling the probe track", answer, answer.tracks);
     if (answer.sessionDescription?.type !== "answer")

@@ -1,6 +1,6 @@
+import { createServerClient } from "#client/server.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
 import { silentProgress } from "../lib/progress.ts";
-import { WorkerApi } from "../lib/worker-api.ts";
 import { NO_PROBES, PROBE_TIMEOUT_MS, runProbes } from "../probes/plan.ts";
 import { describeLatencies, type ProbeResult } from "../probes/probe.ts";
 import { CheckFailed, type CheckResult, type SmokeCheck } from "../smoke/check.ts";
@@ -22,7 +22,7 @@ function streamTokenCheck(target: SmokeTarget): SmokeCheck {
     name: "stream-token",
     async run(signal) {
       if (!channel) throw new CheckFailed(`tenant ${tenant.id} has no channel to read through the Worker`);
-      const { status } = await primaryApi(target).streamConnect(channel.name, signal);
+      const { status } = await primaryApi(target).streamConnect({ channel: channel.name }, { signal });
       return `read live input ${status.live_input_id} of ${tenant.id}/${channel.name} with the Worker's token`;
     },
   };
@@ -31,13 +31,13 @@ function streamTokenCheck(target: SmokeTarget): SmokeCheck {
 /** Each tenant's key of the new generation is accepted. */
 function tenantKeyCheck(target: SmokeTarget, tenantIndex: number): SmokeCheck {
   const tenant = target.tenants[tenantIndex]!;
-  const api = new WorkerApi(target.workerUrl, { tenant: tenant.id, key: tenant.key });
+  const api = createServerClient({ baseUrl: target.workerUrl, tenant: tenant.id, key: tenant.key });
   return {
     name: `tenant-key ${tenant.id}`,
     async run(signal) {
       const channel = tenant.channels[0];
       if (!channel) throw new CheckFailed(`tenant ${tenant.id} has no channel to call the API with`);
-      await api.streamStatus(channel.name, signal);
+      await api.streamStatus({ channel: channel.name }, { signal });
       return `the key of generation ${tenant.key.split(".")[1]} is accepted`;
     },
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { WorkerApi } from "../lib/worker-api.ts";
+import type { ServerClient } from "#client/server.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { CheckFailed, type SmokeCheck } from "./check.ts";
 import type { TargetTenant } from "./target.ts";
 
@@ -7,17 +8,17 @@ import type { TargetTenant } from "./target.ts";
 const wrongKey = () => `rsk.1.${randomBytes(32).toString("base64url")}`;
 
 /** The API refuses a request without a key (401) and one with a wrong key (403). */
-export function authCheck(api: WorkerApi, tenant: TargetTenant): SmokeCheck {
-  const path = `/api/stream/status?channel=${encodeURIComponent(tenant.channels[0]?.name ?? "smoke")}`;
+export function authCheck(api: ServerClient, tenant: TargetTenant): SmokeCheck {
+  const path = `${API_ROUTES.streamStatus.path}?channel=${encodeURIComponent(tenant.channels[0]?.name ?? "smoke")}`;
   return {
     name: "auth",
     async run(signal) {
-      const missing = await api.raw("GET", path, { headers: { "x-tenant-id": tenant.id }, signal });
+      const missing = await api.raw(path, { headers: { "x-tenant-id": tenant.id }, signal });
       await missing.body?.cancel();
       if (missing.status !== 401) {
         throw new CheckFailed(`a request without a key got HTTP ${missing.status}, expected 401`);
       }
-      const wrong = await api.raw("GET", path, {
+      const wrong = await api.raw(path, {
         headers: { "x-tenant-id": tenant.id, authorization: `Bearer ${wrongKey()}` },
         signal,
       });

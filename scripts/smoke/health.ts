@@ -1,13 +1,13 @@
-import type { WorkerApi } from "../lib/worker-api.ts";
+import type { ServerClient } from "#client/server.ts";
 import { CheckFailed, type SmokeCheck } from "./check.ts";
 import type { SmokeTarget } from "./target.ts";
 
 /** `/healthz`: every binding usable, and the expected stack and version live. */
-export function healthCheck(api: WorkerApi, target: SmokeTarget): SmokeCheck {
+export function healthCheck(api: ServerClient, target: SmokeTarget): SmokeCheck {
   return {
     name: "health",
     async run(signal) {
-      const health = await api.healthz(signal);
+      const health = await api.healthz({}, { signal });
       const unusable = Object.entries(health.checks).filter(([, c]) => c === "missing" || c === "malformed");
       if (unusable.length > 0) {
         throw new CheckFailed(

@@ -1,6 +1,7 @@
+import { ApiError, createServerClient } from "#client/server.ts";
+import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { isConnectedState, liveInput, liveInputState } from "#contracts/cloudflare/stream.ts";
 import { CloudflareApiError } from "#infra/cloudflare-rest.ts";
-import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
 import { CheckFailed, type SmokeCheck } from "./check.ts";
 import type { SmokeTarget, TargetChannel, TargetTenant } from "./target.ts";
 
@@ -19,14 +20,15 @@ export function liveInputCheck(
   channel: TargetChannel,
   options: LiveInputCheckOptions,
 ): SmokeCheck {
-  const api = new WorkerApi(target.workerUrl, { tenant: tenant.id, key: tenant.key });
+  const api = createServerClient({ baseUrl: target.workerUrl, tenant: tenant.id, key: tenant.key });
   const label = `${tenant.id}/${channel.name}`;
   return {
     name: `live-input ${label}`,
     async run(signal) {
-      const status = await api.streamStatus(channel.name, signal).catch((e: unknown) => {
+      // With `channel`, the answer is that channel's status (without, every channel's).
+      const status = (await api.streamStatus({ channel: channel.name }, { signal }).catch((e: unknown) => {
         throw explainStatusError(e, label);
-      });
+      })) as ChannelStatusView;
       if (channel.liveInputId && status.live_input_id !== channel.liveInputId) {
         throw new CheckFailed(
           `the Worker maps ${label} to live input ${status.live_input_id}, the stack has ${channel.liveInputId}`,
@@ -71,7 +73,7 @@ export function liveInputCheck(
 }
 
 function explainStatusError(e: unknown, label: string): unknown {
-  if (!(e instanceof WorkerApiError)) return e;
+  if (!(e instanceof ApiError)) return e;
   if (e.code === "channel_not_found") {
     return new CheckFailed(
       `the Worker has no channel ${label}: is its tenant map (compiled into the Worker by the deploy) from this stack?`,

@@ -1,14 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WorkerApi } from "../lib/worker-api.ts";
+import { createServerClient, type ServerClient } from "#client/server.ts";
 import { authCheck } from "./auth.ts";
 import { webhookCheck } from "./webhook.ts";
 
 /** A stand-in Worker whose answer to each probe the test decides. */
 let answers: { noKey: number; wrongKey: number; webhook: number };
 let server: Server;
-let api: WorkerApi;
+let api: ServerClient;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -20,7 +20,7 @@ beforeAll(async () => {
     res.writeHead(status, { "content-type": "application/json" }).end("{}");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  api = new WorkerApi(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  api = createServerClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { ApiError, createServerClient } from "#client/server.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import type { BackoffOptions } from "#infra/api/backoff.ts";
 import { CouldNotRun } from "../lib/cli.ts";
 import { formatMs, groupedProgress, type Progress } from "../lib/progress.ts";
 import { RetriesExhausted, retryUntil } from "../lib/retry.ts";
-import { WorkerApi, WorkerApiError } from "../lib/worker-api.ts";
 import { anyProbe, NO_PROBES, PROBE_TIMEOUT_MS, type ProbeSelection, runProbes } from "../probes/plan.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { authCheck } from "./auth.ts";
@@ -51,7 +52,7 @@ export interface SmokeReport extends ChecksOutcome {
 
 /** The Worker API as the tenant that mints credentials. */
 export const primaryApi = (target: SmokeTarget) =>
-  new WorkerApi(target.workerUrl, { tenant: target.tenants[0].id, key: target.tenants[0].key });
+  createServerClient({ baseUrl: target.workerUrl, tenant: target.tenants[0].id, key: target.tenants[0].key });
 
 /** Fresh ids per run: the per-user minting limit must not see every smoke run as one user. */
 export const smokeRunId = () => `smoke-${randomBytes(4).toString("hex")}`;
@@ -90,18 +91,18 @@ const paceFloorMs = (calls: number, pace: { limit: number; windowMs: number }) =
  * probes, so that no probe is left running (ffmpeg, SFU sessions) when this throws.
  */
 export async function waitForWorker(target: SmokeTarget, deadline: number): Promise<void> {
-  const api = new WorkerApi(target.workerUrl);
+  const api = createServerClient({ baseUrl: target.workerUrl });
   try {
     await retryUntil(
       async (_n, signal) => {
-        const res = await api.raw("GET", "/healthz", { signal });
+        const res = await api.raw(API_ROUTES.healthz.path, { signal });
         await res.body?.cancel();
       },
       { deadline },
     );
   } catch (e) {
     const cause = e instanceof RetriesExhausted ? e.lastError : e;
-    if (cause instanceof WorkerApiError && cause.status === 0) {
+    if (cause instanceof ApiError && cause.status === 0) {
       throw new CouldNotRun(`the Worker at ${target.workerUrl} never answered: ${cause.message}`);
     }
     throw cause;

@@ -1,14 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WorkerApi } from "../lib/worker-api.ts";
+import { createServerClient, type ServerClient } from "#client/server.ts";
 import { turnCheck } from "./turn.ts";
 
 /** A stand-in Worker that mints what the test decides. */
 let iceServers: unknown[];
 let expiresInMs: number;
 let server: Server;
-let api: WorkerApi;
+let api: ServerClient;
 
 beforeAll(async () => {
   server = createServer((_req, res) => {
@@ -16,7 +16,8 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ success: true, data }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  api = new WorkerApi(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+  api = createServerClient({
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     tenant: "acme",
     key: "k",
   });

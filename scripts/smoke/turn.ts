@@ -1,4 +1,4 @@
-import type { WorkerApi } from "../lib/worker-api.ts";
+import type { ServerClient } from "#client/server.ts";
 import { CheckFailed, type SmokeCheck } from "./check.ts";
 import { parseTurnUrl, urlsOf } from "./turn-url.ts";
 
@@ -12,14 +12,14 @@ export interface TurnCheckOptions {
 }
 
 /** TURN credentials minted and well formed (media over the relay is `--probe-turn`'s probe). */
-export function turnCheck(api: WorkerApi, options: TurnCheckOptions): SmokeCheck {
+export function turnCheck(api: ServerClient, options: TurnCheckOptions): SmokeCheck {
   return {
     name: "turn",
     async run(signal) {
       const requestedAt = Date.now();
       const { iceServers, expires_at } = await api.turn(
         { ttl: TTL_SECONDS, user_id: options.userId },
-        signal,
+        { signal },
       );
       const relays = iceServers.filter((s) => urlsOf(s).some((u) => /^turns?:/.test(u)));
       if (relays.length === 0) throw new CheckFailed("iceServers has no turn: or turns: URL");

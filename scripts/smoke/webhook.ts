@@ -1,12 +1,14 @@
-import type { WorkerApi } from "../lib/worker-api.ts";
+import type { ServerClient } from "#client/server.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { CheckFailed, type SmokeCheck } from "./check.ts";
 
 /** The live-input webhook refuses a notification without Cloudflare's `cf-webhook-auth` secret. */
-export function webhookCheck(api: WorkerApi): SmokeCheck {
+export function webhookCheck(api: ServerClient): SmokeCheck {
   return {
     name: "webhook",
     async run(signal) {
-      const res = await api.raw("POST", "/api/stream/webhook", {
+      const res = await api.raw(API_ROUTES.streamWebhook.path, {
+        method: API_ROUTES.streamWebhook.method,
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ data: { event_type: "live_input.connected", input_id: "smoke" } }),
         signal,

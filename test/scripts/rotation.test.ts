@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createServerClient } from "#client/server.ts";
 import type { SlottedRotation } from "#infra/config.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
-import { WorkerApi } from "#scripts/lib/worker-api.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
@@ -142,8 +142,10 @@ describe("rotation of every kind under load", () => {
     expect(workerBinding(stack.local, "TENANT_KEY_GENERATION")).toBe(String(after.tenantKeyGeneration));
     const [tenant, { apiKey: oldKey, channels }] = Object.entries(before.tenants)[0]!;
     expect(after.tenants[tenant]!.apiKey).not.toBe(oldKey);
-    const oldKeyApi = new WorkerApi(after.workerUrl, { tenant, key: oldKey });
-    await expect(oldKeyApi.streamStatus(Object.keys(channels)[0]!)).resolves.toMatchObject({ enabled: true });
+    const oldKeyApi = createServerClient({ baseUrl: after.workerUrl, tenant, key: oldKey });
+    await expect(oldKeyApi.streamStatus({ channel: Object.keys(channels)[0]! })).resolves.toMatchObject({
+      enabled: true,
+    });
   });
 
   it("is a no-op when run again in the same period", async () => {
@@ -314,10 +316,14 @@ describe("stream keys", () => {
       rotated: [rotated],
     } = await rotateKeys({ channels: ["acme/main-stage"] });
     expect(rotated!.ingest.rtmps.streamKey).not.toBe(oldKey);
-    const api = new WorkerApi(outputs.workerUrl, { tenant: "acme", key: outputs.tenants.acme!.apiKey });
+    const api = createServerClient({
+      baseUrl: outputs.workerUrl,
+      tenant: "acme",
+      key: outputs.tenants.acme!.apiKey,
+    });
     // Connect answers from the channel's status holder, which re-reads the live input this often.
     await expect
-      .poll(async () => (await api.streamConnect("main-stage")).ingest.rtmps.stream_key, {
+      .poll(async () => (await api.streamConnect({ channel: "main-stage" })).ingest.rtmps.stream_key, {
         timeout: STATUS_REFRESH_MS + 2_000,
         interval: 500,
       })

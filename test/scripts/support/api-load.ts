@@ -1,4 +1,4 @@
-import { WorkerApi } from "#scripts/lib/worker-api.ts";
+import { createServerClient } from "#client/server.ts";
 
 export interface LoadTenant {
   id: string;
@@ -58,13 +58,13 @@ export class ApiLoad {
   private fire(): void {
     const n = this.sent++;
     const tenant = this.tenants[n % this.tenants.length]!;
-    const api = new WorkerApi(this.workerUrl, { tenant: tenant.id, key: tenant.key });
+    const api = createServerClient({ baseUrl: this.workerUrl, tenant: tenant.id, key: tenant.key });
     // Many users, so that the per-user minting limit is not what this measures.
     const user = `load-${n % 97}`;
     const calls = [
       () => api.turn({ user_id: user }),
       () => api.sfuSession({ room_id: `load-${n % 7}`, user_id: user, user_name: "Load" }),
-      () => api.streamStatus(tenant.channel),
+      () => api.streamStatus({ channel: tenant.channel }),
     ];
     const call = calls[Math.floor(n / this.tenants.length) % calls.length]!;
     const request = call().then(

@@ -1,16 +1,16 @@
-import type { ChannelStatusView, StreamConnectData } from "#contracts/api/stream.ts";
+import type { ChannelFeedState } from "#client/browser.ts";
+import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { type Api, messageOf } from "./api.ts";
 import { h, timeOf } from "./dom.ts";
 import { field } from "./fields.ts";
 import { indicatorOf } from "./indicator.ts";
 import { Preview } from "./preview.ts";
-import type { FeedListener, FeedState } from "./status-feed.ts";
 
 /**
  * One channel: its indicator, how its live updates are doing, playback URLs, and the ingest
  * details on request (asking for them keeps the channel ready: a disabled input is re-enabled).
  */
-export class ChannelCard implements FeedListener {
+export class ChannelCard {
   readonly element: HTMLElement;
   private readonly indicator = h("span", { class: "indicator", "data-state": "ready", role: "status" });
   private readonly detail = h("p", { class: "detail" });
@@ -71,7 +71,7 @@ export class ChannelCard implements FeedListener {
     this.render(undefined, message);
   }
 
-  feed(state: FeedState): void {
+  feed(state: ChannelFeedState): void {
     clearInterval(this.countdown);
     this.feedLine.dataset.feed = state.kind;
     if (state.kind === "live") this.feedLine.textContent = "Live updates";
@@ -103,9 +103,7 @@ export class ChannelCard implements FeedListener {
   private async loadIngest(button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
-      const data = await this.api<StreamConnectData>("POST", "/api/stream/connect", {
-        channel: this.channel,
-      });
+      const data = await this.api.streamConnect({ channel: this.channel });
       const { rtmps, srt, whip } = data.ingest;
       this.ingest.replaceChildren(
         h(

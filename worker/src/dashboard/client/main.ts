@@ -1,20 +1,17 @@
-import type { ChannelListData } from "#contracts/api/dashboard.ts";
-import { api, messageOf } from "./api.ts";
+import { type ChannelWatch, watchChannels } from "#client/browser.ts";
+import { api, messageOf, workerClient } from "./api.ts";
 import { ChannelCard } from "./channel-card.ts";
 import { checkPanel } from "./checks.ts";
 import { byId, h } from "./dom.ts";
 import { Session } from "./session.ts";
 import { testSfu } from "./sfu-test.ts";
-import { StatusFeed } from "./status-feed.ts";
-import { StatusPoller } from "./status-poll.ts";
 import { testTurn } from "./turn-test.ts";
 
 /** What runs while signed in, so that signing out can stop it. */
-let running: { feeds: StatusFeed[]; poller: StatusPoller } | undefined;
+let running: ChannelWatch | undefined;
 
 function showSignIn(message = ""): void {
-  for (const feed of running?.feeds ?? []) feed.stop();
-  running?.poller.stop();
+  running?.stop();
   running = undefined;
   byId("app").hidden = true;
   byId("sign-out").hidden = true;
@@ -42,22 +39,24 @@ async function showApp(session: Session): Promise<void> {
     checkPanel(
       "Test SFU",
       "A Realtime session created, a track published from this browser, then closed.",
-      () => testSfu(call, session.tenant),
+      () => testSfu(call, workerClient(session.tenant)),
     ),
   );
   try {
-    const { channels } = await call<ChannelListData>("GET", "/api/stream/channels");
+    const { channels } = await call.streamChannels();
     const cards = channels.map(({ channel }) => new ChannelCard(channel, call));
     list.replaceChildren(
       ...(cards.length > 0
         ? cards.map((card) => h("li", {}, card.element))
         : [h("p", {}, "This tenant has no channels.")]),
     );
-    const poller = new StatusPoller(session, call, new Map(cards.map((card) => [card.channel, card])));
-    const poll = () => void poller.poll();
-    running = { feeds: cards.map((card) => new StatusFeed(card.channel, session, card, poll)), poller };
-    poller.start();
-    for (const feed of running.feeds) feed.start();
+    const byChannel = new Map(cards.map((card) => [card.channel, card]));
+    running = watchChannels(call, [...byChannel.keys()], {
+      status: (status) => byChannel.get(status.channel)?.status(status),
+      unavailable: (channel, error) => byChannel.get(channel)?.unavailable(messageOf(error)),
+      feed: (channel, state) => byChannel.get(channel)?.feed(state),
+      ended: () => session.end("The dashboard session has ended: sign in again."),
+    });
   } catch (error) {
     list.replaceChildren(
       h("p", { class: "failure", role: "alert" }, `Could not list channels: ${messageOf(error)}`),

@@ -1,5 +1,6 @@
-import type { DashboardTokenData } from "#contracts/api/dashboard.ts";
-import { ApiCallError, callApi } from "./api.ts";
+import { ApiError } from "#client/browser.ts";
+import { createServerClient } from "#client/server.ts";
+import { workerClient } from "./api.ts";
 
 const STORAGE_KEY = "realtime-stack.dashboard";
 /** Refresh this long before the token expires; retry a failed refresh this often until it does. */
@@ -29,7 +30,14 @@ export class Session {
   }
 
   static async signIn(tenant: string, key: string, onEnd: (reason: string) => void): Promise<Session> {
-    const data = await callApi<DashboardTokenData>({ tenant, bearer: key }, "POST", "/api/dashboard/token");
+    // The one call with the tenant key, typed here by the tenant's own operator: through the server
+    // entry, since the browser entry refuses keys (docs/app-developers.md), and never kept.
+    const data = await createServerClient({
+      baseUrl: location.origin,
+      tenant,
+      key,
+      init: { cache: "no-store" },
+    }).dashboardToken();
     return new Session(save({ tenant, token: data.token, expiresAt: data.expires_at }), onEnd);
   }
 
@@ -66,15 +74,11 @@ export class Session {
 
   private async refresh(): Promise<void> {
     try {
-      const data = await callApi<DashboardTokenData>(
-        { tenant: this.tenant, bearer: this.stored.token },
-        "POST",
-        "/api/dashboard/token",
-      );
+      const data = await workerClient(this.tenant).withDashboardToken(this.stored.token).dashboardToken();
       this.stored = save({ ...this.stored, token: data.token, expiresAt: data.expires_at });
       this.schedule();
     } catch (error) {
-      if (error instanceof ApiCallError && error.signedOut) {
+      if (error instanceof ApiError && error.unauthorized) {
         this.end("The dashboard session has ended: sign in again.");
       } else if (Date.parse(this.stored.expiresAt) > Date.now()) {
         this.schedule(RETRY_MS);

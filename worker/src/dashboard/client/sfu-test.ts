@@ -1,11 +1,5 @@
-import type * as z from "zod";
-import type { SfuSessionData } from "#contracts/api/realtime.ts";
-import type { sessionState, tracksCloseResponse, tracksNewResponse } from "#contracts/cloudflare/realtime.ts";
-import { type Api, callApi } from "./api.ts";
-
-type TracksNewResponse = z.infer<typeof tracksNewResponse>;
-type TracksCloseResponse = z.infer<typeof tracksCloseResponse>;
-type SessionState = z.infer<typeof sessionState>;
+import type { BrowserClient } from "#client/browser.ts";
+import type { Api } from "./api.ts";
 
 const TRACK = "dashboard-test-audio";
 
@@ -18,25 +12,19 @@ function failedItems(response: { errorCode?: string; tracks: { errorCode?: strin
  * A Realtime session, as a call would use it: created through the Worker, a track published from
  * this browser's own offer and its answer applied, read back, then closed.
  */
-export async function testSfu(api: Api, tenant: string): Promise<string> {
-  const session = await api<SfuSessionData>("POST", "/api/realtime/sfu", {
+export async function testSfu(api: Api, client: BrowserClient): Promise<string> {
+  const session = await api.sfuSession({
     room_id: "dashboard-sfu-test",
     user_id: "dashboard",
     user_name: "Dashboard SFU test",
   });
-  const asSession = <T>(method: "GET" | "POST" | "PUT", suffix: string, body?: unknown) =>
-    callApi<T>(
-      { tenant, bearer: session.token },
-      method,
-      `/api/realtime/sfu/sessions/${session.session_id}${suffix}`,
-      body,
-    );
+  const proxy = client.withSession(session);
   const pc = new RTCPeerConnection();
   try {
     const transceiver = pc.addTransceiver("audio", { direction: "sendonly" });
     await pc.setLocalDescription(await pc.createOffer());
     const mid = transceiver.mid!;
-    const published = await asSession<TracksNewResponse>("POST", "/tracks/new", {
+    const published = await proxy.sfuTracksNew({
       sessionDescription: { type: "offer", sdp: pc.localDescription!.sdp },
       tracks: [{ location: "local", mid, trackName: TRACK }],
     });
@@ -44,10 +32,10 @@ export async function testSfu(api: Api, tenant: string): Promise<string> {
     if (publishErrors.length > 0) throw new Error(`publishing a track failed: ${publishErrors.join(", ")}`);
     if (!published.sessionDescription) throw new Error("the SFU sent no answer to the offer");
     await pc.setRemoteDescription(published.sessionDescription);
-    const state = await asSession<SessionState>("GET", "");
+    const state = await proxy.sfuSessionGet();
     if (!state.tracks.some((t) => t.trackName === TRACK))
       throw new Error("the session does not list the track");
-    const closed = await asSession<TracksCloseResponse>("PUT", "/tracks/close", {
+    const closed = await proxy.sfuTracksClose({
       tracks: [{ mid }],
       force: true,
     });

@@ -1,4 +1,3 @@
-import type { TurnData } from "#contracts/api/realtime.ts";
 import type { Api } from "./api.ts";
 
 /** Long enough for a TURN allocation over TCP after UDP failed; short enough for someone waiting. */
@@ -9,7 +8,7 @@ const GATHER_TIMEOUT_MS = 10_000;
  * relay candidates, which only a TURN server that accepted the credentials can give.
  */
 export async function testTurn(api: Api): Promise<string> {
-  const { iceServers } = await api<TurnData>("POST", "/api/realtime/turn", {});
+  const { iceServers } = await api.turn();
   const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: "relay" });
   try {
     pc.createDataChannel("turn-test");

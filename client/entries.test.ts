@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { API_ROUTES, type ApiRoute } from "#contracts/api/routes.ts";
+import { createBrowserClient } from "./browser.ts";
+import { ApiError, createServerClient } from "./server.ts";
+
+const BASE = "http://127.0.0.1:1";
+const KEY_SHAPED = `rsk.3.${"A".repeat(43)}`;
+const grant = {
+  topology: "sfu" as const,
+  room_id: "room",
+  user_id: "ada",
+  token: "session-token",
+  ws_url: "ws://127.0.0.1:1/api/realtime/rooms/room/ws",
+  ice_servers: [{ urls: "turn:127.0.0.1:3478" }],
+  sfu: { session_id: "s1", app_id: "app" },
+  participants: 3,
+  expires_at: new Date().toISOString(),
+};
+
+/** Where each entry reaches a route of the table, by its auth. */
+function serverMethods(auth: ApiRoute["auth"]): object {
+  const server = createServerClient({ baseUrl: BASE, tenant: "acme", key: KEY_SHAPED });
+  const by: Record<ApiRoute["auth"], object> = {
+    none: server,
+    tenant: server,
+    session: server.session({ tenant: "acme", session_id: "s1", token: "t" }),
+    room: server.room({ room_id: "room", token: "t" }),
+    probe: server.probe("p"),
+    webhook: server.webhook("w"),
+  };
+  return by[auth];
+}
+
+function browserMethods(auth: ApiRoute["auth"]): object | undefined {
+  const browser = createBrowserClient({ baseUrl: BASE, tenant: "acme" });
+  const withGrant = browser.withGrant(grant);
+  const by: Partial<Record<ApiRoute["auth"], object | undefined>> = {
+    none: browser,
+    tenant: browser.withDashboardToken("dashboard-token"),
+    session: withGrant.session,
+    room: withGrant.room,
+  };
+  return by[auth];
+}
+
+describe("every route of the table has a client method", () => {
+  for (const [name, route] of Object.entries(API_ROUTES) as [string, ApiRoute][]) {
+    it(`${name} (${route.auth}) from the server entry`, () => {
+      expect(typeof (serverMethods(route.auth) as Record<string, unknown>)[name]).toBe("function");
+    });
+    // A browser holds a dashboard token or a join grant: never the probe key or Cloudflare's webhook secret.
+    if (route.auth !== "probe" && route.auth !== "webhook") {
+      it(`${name} (${route.auth}) from the browser entry`, () => {
+        expect(typeof (browserMethods(route.auth) as Record<string, unknown>)[name]).toBe("function");
+      });
+    }
+  }
+});
+
+describe("the browser entry refuses a tenant key", () => {
+  it("as the dashboard token, the tenant, or a grant's token, before anything is sent", async () => {
+    const sent: string[] = [];
+    const browser = createBrowserClient({
+      baseUrl: BASE,
+      tenant: "acme",
+      fetch: async (url) => {
+        sent.push(String(url));
+        return new Response("{}");
+      },
+    });
+    expect(() => browser.withDashboardToken(KEY_SHAPED)).toThrow(/tenant key must never reach a browser/);
+    expect(() => browser.withDashboardToken(`Bearer ${KEY_SHAPED}`)).toThrow(TypeError);
+    expect(() => createBrowserClient({ baseUrl: BASE, tenant: KEY_SHAPED })).toThrow(TypeError);
+    expect(() => browser.withGrant({ ...grant, token: KEY_SHAPED })).toThrow(TypeError);
+    // A token read at each call: one that turns into a key is refused at that call.
+    let token = "dashboard-token";
+    const tenantRoutes = browser.withDashboardToken(() => token);
+    token = KEY_SHAPED;
+    await expect(tenantRoutes.streamChannels()).rejects.toThrow(TypeError);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("retries, when asked for", () => {
+  const answers = (...statuses: number[]) => {
+    const calls: string[] = [];
+    const fetch = async (_url: URL | RequestInfo, init?: RequestInit) => {
+      calls.push(String(init?.method));
+      const status = statuses[calls.length - 1] ?? 200;
+      if (status === 200) {
+        return Response.json(
+          { success: true, data: { channels: [] } },
+          { headers: { "x-request-id": "req-12345678" } },
+        );
+      }
+      const code = status === 429 ? "rate_limited" : "upstream_unavailable";
+      return Response.json(
+        { success: false, error: { code, message: "try later" } },
+        { status, headers: status === 429 ? { "retry-after": "0" } : {} },
+      );
+    };
+    return { calls, fetch: fetch as typeof globalThis.fetch };
+  };
+
+  it("a GET after 503 and 429, honouring Retry-After", async () => {
+    const { calls, fetch } = answers(503, 429, 200);
+    const client = createServerClient({
+      baseUrl: BASE,
+      tenant: "acme",
+      key: "k",
+      fetch,
+      retry: { attempts: 3 },
+    });
+    expect(await client.streamChannels()).toEqual({ channels: [] });
+    expect(calls).toEqual(["GET", "GET", "GET"]);
+  });
+
+  it("a mint after 429 only: a 503 may have minted, so it is not sent twice", async () => {
+    const limited = answers(429, 200);
+    const client = createServerClient({
+      ...limited,
+      baseUrl: BASE,
+      tenant: "acme",
+      key: "k",
+      retry: { attempts: 3 },
+    });
+    await expect(client.turn({})).rejects.toBeInstanceOf(ApiError); // 200 with channels is not TURN's answer
+    expect(limited.calls).toEqual(["POST", "POST"]);
+    const failing = answers(503, 200);
+    const again = createServerClient({
+      ...failing,
+      baseUrl: BASE,
+      tenant: "acme",
+      key: "k",
+      retry: { attempts: 3 },
+    });
+    await expect(again.turn({})).rejects.toMatchObject({ status: 503, code: "upstream_unavailable" });
+    expect(failing.calls).toEqual(["POST"]);
+  });
+
+  it("none unless asked for", async () => {
+    const { calls, fetch } = answers(503, 200);
+    const client = createServerClient({ baseUrl: BASE, tenant: "acme", key: "k", fetch });
+    await expect(client.streamChannels()).rejects.toMatchObject({ status: 503 });
+    expect(calls).toEqual(["GET"]);
+  });
+
+  it("an answer that is not the route's contract is an invalid_response, with the request id", async () => {
+    const { fetch } = answers(200);
+    const client = createServerClient({ baseUrl: BASE, tenant: "acme", key: "k", fetch });
+    await expect(client.turn({})).rejects.toMatchObject({
+      code: "invalid_response",
+      requestId: "req-12345678",
+    });
+  });
+});

@@ -1,0 +1,239 @@
+import { apiFailure, REQUEST_ID_HEADER } from "#contracts/api/envelope.ts";
+import type { ApiRoute } from "#contracts/api/routes.ts";
+import { ApiError, type ClientErrorCode } from "./api-error.ts";
+import { eventStream } from "./event-stream.ts";
+import { type RetryPolicy, retryable, retryDelay } from "./retry.ts";
+
+export interface ClientOptions {
+  /** Where the Worker answers, e.g. `https://realtime.example.com`. */
+  baseUrl: string;
+  /** Defaults to the global `fetch`; inject one for tests, proxies or a Worker's service binding. */
+  fetch?: typeof fetch;
+  /** The deadline of each call, retries and their waits included. Default 10 s. */
+  timeoutMs?: number;
+  /** Off unless given (./retry.ts says what is retried). */
+  retry?: RetryPolicy;
+  /** Added to every request, e.g. `{ cache: "no-store" }` in a browser. */
+  init?: Omit<RequestInit, "method" | "headers" | "body" | "signal">;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** This call's deadline instead of the client's. */
+  timeoutMs?: number;
+  /** This call's retry policy instead of the client's; `false` for none. */
+  retry?: RetryPolicy | false;
+  /** Event streams only: resume after the event with this id (`Last-Event-ID`). */
+  lastEventId?: string;
+}
+
+/** How a request proves who sends it; which one depends on the route's `auth`. */
+export interface Credential {
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** `Retry-After` in seconds, from either of its forms (delta seconds or an HTTP date; RFC 9110 §10.2.3). */
+function retryAfterOf(value: string | null): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+const keysOf = (schema: ApiRoute["params"]) => Object.keys(schema?.shape ?? {});
+
+/** The request a route's flat input makes: path parameters, query parameters, the rest is the body. */
+export function requestOf(
+  route: ApiRoute,
+  baseUrl: string,
+  input: Record<string, unknown>,
+  credential: Credential,
+): { url: URL; body: string | undefined } {
+  const params = keysOf(route.params);
+  const query = keysOf(route.query);
+  const path = route.path.replace(/:([a-z_]+)/g, (_, name: string) =>
+    encodeURIComponent(String(input[name] ?? "")),
+  );
+  const url = new URL(path, baseUrl);
+  for (const name of query) if (input[name] !== undefined) url.searchParams.set(name, String(input[name]));
+  for (const [name, value] of Object.entries(credential.query ?? {})) url.searchParams.set(name, value);
+  const rest = Object.entries(input).filter(([name]) => !params.includes(name) && !query.includes(name));
+  const body = route.body ? JSON.stringify(Object.fromEntries(rest)) : undefined;
+  return { url, body };
+}
+
+/**
+ * Sends route calls: one deadline per call, the client's retry policy, and every answer checked
+ * against the route's own schema, so that callers get the documented data or a typed ApiError.
+ */
+export class Transport {
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(readonly options: ClientOptions) {
+    this.baseUrl = options.baseUrl;
+    // Bound: some runtimes refuse a fetch called with another `this`.
+    this.fetchImpl = options.fetch ?? fetch.bind(globalThis);
+  }
+
+  async call(
+    route: ApiRoute,
+    input: Record<string, unknown>,
+    credential: Credential,
+    options: CallOptions = {},
+  ): Promise<unknown> {
+    const { url, body } = requestOf(route, this.baseUrl, input, credential);
+    if (route.produces === "websocket") {
+      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+      return url.toString();
+    }
+    const name = `${route.method} ${route.path}`;
+    const deadline = Date.now() + (options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const policy = options.retry === false ? undefined : (options.retry ?? this.options.retry);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(route, name, url, body, credential, options, deadline);
+      } catch (error) {
+        if (!(error instanceof ApiError) || !policy || !retryable(route, error)) throw error;
+        const delay = retryDelay(policy, attempt, error);
+        if (delay === undefined || Date.now() + delay >= deadline) throw error;
+        await sleep(delay, options.signal);
+      }
+    }
+  }
+
+  /**
+   * A request exactly as given, for checks that send what the client would not (no key, a wrong
+   * one, malformed input); any answer resolves, and only a failure to get one is an ApiError.
+   */
+  async raw(path: string, init: RequestInit = {}): Promise<Response> {
+    const name = `${init.method ?? "GET"} ${path.split("?")[0]}`;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    try {
+      return await this.fetchImpl(new URL(path, this.baseUrl), {
+        ...this.options.init,
+        ...init,
+        signal: init.signal ? AbortSignal.any([timeout, init.signal]) : timeout,
+      });
+    } catch (error) {
+      if (timeout.aborted) throw new ApiError(name, "timeout", 0, "no answer before the deadline");
+      if (init.signal?.aborted) throw new ApiError(name, "aborted", 0, "the caller aborted the call");
+      throw new ApiError(name, "network_error", 0, `cannot reach ${this.baseUrl} (${causeOf(error)})`);
+    }
+  }
+
+  private async once(
+    route: ApiRoute,
+    name: string,
+    url: URL,
+    body: string | undefined,
+    credential: Credential,
+    options: CallOptions,
+    deadline: number,
+  ): Promise<unknown> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        controller.abort();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    const onAbort = () => controller.abort();
+    if (options.signal?.aborted) controller.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const headers: Record<string, string> = { ...credential.headers };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (route.produces === "event-stream") headers.accept = "text/event-stream";
+    if (options.lastEventId !== undefined) headers["last-event-id"] = options.lastEventId;
+    let streaming = false;
+    const failed = (code: ClientErrorCode, status: number, message: string, requestId?: string) =>
+      new ApiError(name, code, status, message, requestId ? { requestId } : {});
+    try {
+      let res: Response;
+      try {
+        res = await this.fetchImpl(url, {
+          ...this.options.init,
+          method: route.method,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          signal: controller.signal,
+        });
+      } catch (error) {
+        if (timedOut) throw failed("timeout", 0, "no answer before the deadline");
+        if (options.signal?.aborted) throw failed("aborted", 0, "the caller aborted the call");
+        throw failed("network_error", 0, `cannot reach ${url.origin} (${causeOf(error)})`);
+      }
+      const requestId = res.headers.get(REQUEST_ID_HEADER) ?? undefined;
+      if (res.ok && route.produces === "event-stream" && res.body) {
+        // The deadline was for the answer; the stream then lives until closed or aborted.
+        clearTimeout(timer);
+        streaming = true;
+        return eventStream(res.body, route.data, controller, requestId);
+      }
+      const text = await res.text().catch(() => {
+        throw failed(timedOut ? "timeout" : "network_error", res.status, "the answer was cut off", requestId);
+      });
+      if (res.status === route.status && route.produces === "html") return text;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw failed("invalid_response", res.status, "the answer is not JSON", requestId);
+      }
+      const failure = apiFailure.safeParse(json);
+      if (failure.success) {
+        const { code, message, details } = failure.data.error;
+        const retryAfter = retryAfterOf(res.headers.get("retry-after"));
+        throw new ApiError(name, code, res.status, message, {
+          ...(retryAfter === undefined ? {} : { retryAfter }),
+          ...(requestId ? { requestId } : {}),
+          ...(details === undefined ? {} : { details }),
+        });
+      }
+      if (res.status !== route.status) {
+        throw failed("invalid_response", res.status, `expected HTTP ${route.status}`, requestId);
+      }
+      const data =
+        route.envelope === false ? json : (json as { success?: unknown; data?: unknown } | null)?.data;
+      const parsed = route.data.safeParse(data);
+      if (!parsed.success || (route.envelope !== false && (json as { success?: unknown }).success !== true)) {
+        const issue = parsed.error?.issues[0];
+        throw failed(
+          "invalid_response",
+          res.status,
+          `the answer does not match the API contract${issue ? ` (${issue.path.join(".")}: ${issue.message})` : ""}`,
+          requestId,
+        );
+      }
+      return parsed.data;
+    } finally {
+      clearTimeout(timer);
+      if (!streaming) options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** undici hides the reason (ECONNREFUSED, ENOTFOUND…) in `cause`. */
+function causeOf(e: unknown): string {
+  const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
