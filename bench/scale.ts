@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createServerClient, type ServerClient } from "#client/server.ts";
 import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { DEFAULT_DEPLOY_API } from "#infra/api/deploy-api.ts";
@@ -11,7 +12,6 @@ import type { Step } from "#local-engine/engine.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
 import { InProcessLocalDriver } from "#scripts/lib/local-driver.ts";
 import { silentProgress } from "#scripts/lib/progress.ts";
-import { WorkerApi } from "#scripts/lib/worker-api.ts";
 import { rotateStreamKeys } from "#scripts/rotation/stream-keys.ts";
 import { evaluateProgram } from "#test/infra/evaluate.ts";
 import { asPulumiConfig, scaledStackValues, scaledTenantsConfig } from "#test/infra/stack-config.ts";
@@ -128,21 +128,25 @@ for (const tenants of sizes) {
     );
 
     const outputs = stack.outputs as { tenants: Record<string, { apiKey: string }> };
-    const worker = new WorkerApi(stack.worker.url);
+    const worker = createServerClient({ baseUrl: stack.worker.url });
     // The same channels, each asked once first: its first status reads the API (first contact),
     // every later one is what a dashboard or an app pays.
     const pairs = Array.from({ length: Math.min(statusCalls, 50) }, (_, i) => {
       const tenant = `tenant-${i % tenants}`;
-      const api = new WorkerApi(stack.worker.url, { tenant, key: outputs.tenants[tenant]!.apiKey });
+      const api: ServerClient = createServerClient({
+        baseUrl: stack.worker.url,
+        tenant,
+        key: outputs.tenants[tenant]!.apiKey,
+      });
       return { api, channel: `channel-${Math.floor(i / tenants) % channels}` };
     });
-    for (const { api, channel } of pairs) await api.streamStatus(channel);
+    for (const { api, channel } of pairs) await api.streamStatus({ channel });
     const health: number[] = [];
     const status: number[] = [];
     for (let i = 0; i < statusCalls; i++) {
       const { api, channel } = pairs[i % pairs.length]!;
       health.push((await timed(() => worker.healthz()))[1]);
-      status.push((await timed(() => api.streamStatus(channel)))[1]);
+      status.push((await timed(() => api.streamStatus({ channel })))[1]);
     }
     console.log(
       `  status p50                 ${median(status).toFixed(1)} ms (healthz ${median(health).toFixed(1)} ms; ` +
