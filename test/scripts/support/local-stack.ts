@@ -32,8 +32,6 @@ export async function startTestStack(options: { turn?: boolean; media?: boolean 
   // deployed script is at their tag by then): a stack is settled only after that second apply.
   await local.apply();
   const admin = new EmulatorAdmin(local.emulator.url, local.emulator.adminToken);
-  // Tests apply far more often than a person would; Cloudflare's per-token budget is not what they test.
-  await admin.patchConfig({ rateLimit: { requests: 100_000, windowSeconds: 300 } });
   return {
     local,
     driver: new InProcessLocalDriver(local, "test stack", false),
