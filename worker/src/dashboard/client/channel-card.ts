@@ -4,6 +4,7 @@ import { h, timeOf } from "./dom.ts";
 import { field } from "./fields.ts";
 import { indicatorOf } from "./indicator.ts";
 import { Preview } from "./preview.ts";
+import { RestreamList } from "./restream-list.ts";
 import type { FeedListener, FeedState } from "./status-feed.ts";
 
 /**
@@ -18,6 +19,7 @@ export class ChannelCard implements FeedListener {
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
   private readonly preview = new Preview();
+  private readonly restream = new RestreamList();
   private latest: ChannelStatusView | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
@@ -37,6 +39,8 @@ export class ChannelCard implements FeedListener {
       this.preview.element,
       h("h4", {}, "Playback"),
       this.playback,
+      h("h4", {}, "Restream"),
+      this.restream.element,
       h("h4", {}, "Ingest"),
       h(
         "p",
@@ -56,6 +60,7 @@ export class ChannelCard implements FeedListener {
     this.latest = status;
     this.render(status);
     this.preview.update(status);
+    this.restream.update(status.outputs);
     if (playbackChanged) {
       this.playback.replaceChildren(
         field("HLS URL", status.playback.hls),
