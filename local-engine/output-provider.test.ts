@@ -5,9 +5,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
-import { EmulatorAdmin } from "#emulator/admin-client.ts";
-import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
-import { scopedToken } from "#emulator/testing.ts";
+import { scopedToken, useEmulator } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { StreamLiveInput } from "#infra/providers/stream-live-input.ts";
 import {
@@ -23,26 +21,19 @@ import { loadState } from "./state-file.ts";
  * dynamic-provider host, driven by the local engine, against the emulator
  * (docs/reference/cloudflare-api.md §1.8).
  */
-let emu: RunningEmulator;
-let admin: EmulatorAdmin;
+const ctx = useEmulator();
 let dir: string;
 let stateFile: string;
 let token: string;
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  admin = new EmulatorAdmin(emu.url, emu.adminToken);
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "output-provider-test-"));
 });
-afterAll(async () => {
-  await emu.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(async () => {
-  await admin.reset();
-  await admin.clearFaults();
+  await ctx.admin.clearFaults();
   stateFile = join(dir, `${crypto.randomUUID()}.json`);
-  token = await scopedToken(emu, ["Stream Write", "Stream Read"]);
+  token = await scopedToken(ctx.emu, ["Stream Write", "Stream Read"]);
 });
 
 interface Target {
@@ -62,7 +53,7 @@ const youtube = (streamKey = fakeKey()): Target => ({
 /** One live input, "show", and an output per target, the stream keys given as secrets as config would. */
 const program = (targets: Target[]) => async () => {
   const input = new StreamLiveInput("show", {
-    accountId: emu.accountId,
+    accountId: ctx.emu.accountId,
     meta: { name: "show" },
     enabled: true,
     recording: { mode: "automatic" },
@@ -70,7 +61,7 @@ const program = (targets: Target[]) => async () => {
   const outputs = targets.map(
     (t) =>
       new StreamLiveInputOutput(t.name, {
-        accountId: emu.accountId,
+        accountId: ctx.emu.accountId,
         liveInputId: input.uid,
         url: t.url,
         streamKey: pulumi.secret(t.streamKey),
@@ -87,15 +78,15 @@ const program = (targets: Target[]) => async () => {
 const engine = () => ({
   project: "engine-test",
   stack: "test",
-  config: { "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase },
-  api: new CloudflareRest({ baseUrl: emu.apiBase, token: emu.adminToken }),
+  config: { "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase },
+  api: new CloudflareRest({ baseUrl: ctx.emu.apiBase, token: ctx.emu.adminToken }),
   stateFile,
 });
 const apply = (targets: Target[]) => applyProgram({ ...engine(), program: program(targets) });
 const ops = (steps: Step[]) => steps.map((s) => `${s.op}:${s.name}`);
-const outputsOf = (input: unknown) => emu.stores.stream.listOutputs(String(input));
+const outputsOf = (input: unknown) => ctx.emu.stores.stream.listOutputs(String(input));
 const outputPath = (input: unknown, uid = "") =>
-  `/accounts/${emu.accountId}/stream/live_inputs/${String(input)}/outputs${uid ? `/${uid}` : ""}`;
+  `/accounts/${ctx.emu.accountId}/stream/live_inputs/${String(input)}/outputs${uid ? `/${uid}` : ""}`;
 
 // Each apply runs the program and Pulumi's provider host: a few seconds each on a busy machine.
 describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeout: 90_000 }, () => {
@@ -129,7 +120,7 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     const target = youtube();
     const first = await apply([target]);
     const [old] = first.outputs.outputs as string[];
-    await admin.clearRequests();
+    await ctx.admin.clearRequests();
     const moved = await apply([{ ...target, url: "rtmp://live.twitch.tv/app" }]);
     expect(ops(moved.steps)).toEqual(["same:show", "replace:youtube", "delete:youtube"]);
     const [fresh] = moved.outputs.outputs as string[];
@@ -137,7 +128,7 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     expect(outputsOf(first.outputs.input).map((o) => [o.uid, o.url])).toEqual([
       [fresh, "rtmp://live.twitch.tv/app"],
     ]);
-    const writes = (await admin.requests())
+    const writes = (await ctx.admin.requests())
       .filter((r) => r.method !== "GET" && r.path.includes("/outputs"))
       .map((r) => `${r.method} ${r.path.split("/").at(-1)}`);
     expect(writes).toEqual(["POST outputs", `DELETE ${old}`]);
@@ -153,20 +144,20 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     const gone = { name: "gone", url: "rtmp://gone.example/app", streamKey: fakeKey() };
     const first = await apply([target, twitch, gone]);
     const input = String(first.outputs.input);
-    emu.stores.stream.deleteOutput(input, outputsOf(input).find((o) => o.url === gone.url)!.uid);
+    ctx.emu.stores.stream.deleteOutput(input, outputsOf(input).find((o) => o.url === gone.url)!.uid);
     const next = await apply([target]);
     expect(ops(next.steps).slice(0, 2)).toEqual(["same:show", "same:youtube"]);
     expect(ops(next.steps).slice(2).sort()).toEqual(["delete:gone", "delete:twitch"]);
     expect(outputsOf(input).map((o) => o.url)).toEqual([target.url]);
     await destroyState(engine());
-    expect(emu.stores.stream.list()).toEqual([]);
+    expect(ctx.emu.stores.stream.list()).toEqual([]);
   });
 
   it("refresh after an out-of-band delete forgets the output (read through the list); the next apply creates it again", async () => {
     const target = youtube();
     const first = await apply([target]);
     const [uid] = first.outputs.outputs as string[];
-    await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
+    await new CloudflareRest({ baseUrl: ctx.emu.apiBase, token }).call(
       "DELETE",
       outputPath(first.outputs.input, uid),
       z.unknown(),
@@ -181,7 +172,7 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     const target = youtube();
     const first = await apply([target]);
     const [uid] = first.outputs.outputs as string[];
-    emu.stores.stream.updateOutput(String(first.outputs.input), uid!, false);
+    ctx.emu.stores.stream.updateOutput(String(first.outputs.input), uid!, false);
     expect(ops(await refreshState(engine())).sort()).toEqual(["same:show", "update:youtube"]);
     const next = await apply([target]);
     expect(ops(next.steps)).toEqual(["same:show", "update:youtube"]);
@@ -193,12 +184,12 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     const run = apply([target]);
     await expect(run).rejects.toThrow("url: live input output: must be an rtmp://, rtmps:// or srt:// URL");
     await expect(run).rejects.not.toThrow(target.streamKey);
-    expect(emu.stores.stream.list().flatMap((i) => emu.stores.stream.listOutputs(i.uid))).toEqual([]);
+    expect(ctx.emu.stores.stream.list().flatMap((i) => ctx.emu.stores.stream.listOutputs(i.uid))).toEqual([]);
   });
 
   for (const as of ["reset", 502] as const) {
     it(`a create whose answer is lost (${as}) becomes the output it made: one output, the state's`, async () => {
-      await admin.addFault({
+      await ctx.admin.addFault({
         method: "POST",
         path: "/client/v4/accounts/*/stream/live_inputs/*/outputs",
         count: 1,
@@ -218,7 +209,7 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
     const host = await DynamicProviderHost.start({ cwd: elsewhere, project: "engine-test", stack: "test" });
     try {
-      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase });
+      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase });
       await host.delete(`urn:${recorded.name}`, recorded.id, recorded.outputs, recorded.inputs);
     } finally {
       await host.close();

@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lifecycle } from "#contracts/cloudflare/stream.ts";
-import { ffmpegBroadcast, type TestBroadcast } from "#emulator/services/media/testing.ts";
+import { ffmpegBroadcast, probeCodecs, type TestBroadcast } from "#emulator/services/media/testing.ts";
 import { toolPath } from "#local-engine/system-tools.ts";
 import { WorkerApi } from "#scripts/lib/worker-api.ts";
 import { startTestStack, type TestStack } from "./support/local-stack.ts";
@@ -57,19 +55,6 @@ async function isLive(playbackHls: string): Promise<boolean> {
   return lifecycle.parse(await res.json()).live;
 }
 
-async function codecs(url: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)(
-    FFPROBE,
-    ["-v", "error", "-show_streams", "-of", "json", url],
-    {
-      timeout: 20_000,
-    },
-  );
-  return (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams
-    .map((s) => s.codec_name)
-    .sort();
-}
-
 describe("restream outputs through the local stack, with real media", () => {
   it("acme/main-stage restreams to globex/live: live with the same media, down when disabled, and a new URL replaces the output", {
     timeout: 240_000,
@@ -104,7 +89,7 @@ describe("restream outputs through the local stack, with real media", () => {
     await expect.poll(() => isLive(globexPlayback.hls), { timeout: 20_000 }).toBe(true);
     // globex/live plays what acme/main-stage receives: its HLS decodes to the same codecs.
     await expect.poll(async () => (await fetch(globexPlayback.hls)).status, { timeout: 20_000 }).toBe(200);
-    expect(await codecs(globexPlayback.hls)).toEqual(["aac", "h264"]);
+    expect(await probeCodecs(FFPROBE, globexPlayback.hls)).toEqual(["aac", "h264"]);
 
     const disabled = await applyOutputs([{ name: "to-globex", url: target, enabled: false }], keys);
     expect(ops(disabled.steps)).toEqual(["update:acme/main-stage/to-globex"]);

@@ -1,13 +1,11 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
 import { type LiveInput, liveInput, liveInputOutput } from "#contracts/cloudflare/stream.ts";
 import { toolPath } from "#local-engine/system-tools.ts";
 import { type RunningEmulator, startEmulator } from "../../../server.ts";
 import { accountFetch, jsonInit } from "../../../testing.ts";
-import { ffmpegBroadcast, type TestBroadcast } from "../testing.ts";
+import { ffmpegBroadcast, probeCodecs, type TestBroadcast } from "../testing.ts";
 import { relayTarget } from "./relays.ts";
 
 const FFMPEG = toolPath("ffmpeg")!;
@@ -50,19 +48,6 @@ async function broadcastTo(input: LiveInput) {
   return b;
 }
 
-async function codecs(url: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)(
-    FFPROBE,
-    ["-v", "error", "-show_streams", "-of", "json", url],
-    {
-      timeout: 20_000,
-    },
-  );
-  return (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams
-    .map((s) => s.codec_name)
-    .sort();
-}
-
 describe("restream outputs with real media (docs/reference/cloudflare-api.md §1.8)", () => {
   it("forwards a live broadcast to an enabled output; disabling stops it, enabling while live starts it, deleting stops it", async () => {
     const [source, target] = [await createInput(), await createInput()];
@@ -70,10 +55,9 @@ describe("restream outputs with real media (docs/reference/cloudflare-api.md §1
     await broadcastTo(source);
     await expect.poll(() => status(target.uid), { timeout: 15_000 }).toBe("connected");
     // The target plays what the source sends, unchanged.
-    expect(await codecs(`${target.rtmpsPlayback.url}${target.rtmpsPlayback.streamKey}`)).toEqual([
-      "aac",
-      "h264",
-    ]);
+    expect(
+      await probeCodecs(FFPROBE, `${target.rtmpsPlayback.url}${target.rtmpsPlayback.streamKey}`),
+    ).toEqual(["aac", "h264"]);
     expect(emu.media!.forwardingOutputs()).toEqual([output.uid]);
 
     await setEnabled(source, output.uid, false);
