@@ -96,7 +96,7 @@ export class Restreamer {
     this.relays.set(output.uid, relay);
     void ffmpeg.exited.then(() => {
       if (this.relays.get(output.uid) !== relay) return;
-      // The target dropped or refused it; the stream key is in the URL, so the error names the output only.
+      // The target dropped or refused it. Nothing is logged: ffmpeg's stderr names the target URL, stream key included.
       untap();
       relay.retry = setTimeout(() => {
         if (this.relays.get(output.uid) !== relay) return;
