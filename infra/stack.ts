@@ -13,6 +13,7 @@ import {
 } from "./resources/live-inputs.ts";
 import { createStatusNotifications } from "./resources/notifications.ts";
 import { createRealtimeCredentials } from "./resources/realtime-credentials.ts";
+import { createRestreamOutputs } from "./resources/restream-outputs.ts";
 import type { SlotCredential, Slotted } from "./resources/slots.ts";
 import { createWorker } from "./resources/worker.ts";
 import { createWorkerApiTokens } from "./resources/worker-api-tokens.ts";
@@ -37,6 +38,8 @@ export interface ChannelOutputs {
   /** SRT passphrase (secret). */
   srtPassphrase: pulumi.Output<string>;
   playback: pulumi.Output<PlaybackUrls>;
+  /** Each restream output's Cloudflare uid, by output name. */
+  outputs: Record<string, pulumi.Output<string>>;
 }
 
 export interface TenantOutputs {
@@ -94,6 +97,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
     const { adopt } = config;
     checkAdoptions();
     const channels = createChannels();
+    const restreamOutputs = createOutputs();
     const probeInput = config.probe.enabled ? createProbe() : undefined;
     const probe = probeInput?.outputs;
     const turnKeys = createRealtimeCredentials(
@@ -207,6 +211,29 @@ export class RealtimeStack extends pulumi.ComponentResource {
       );
     }
 
+    /** Each channel's restream outputs: uids by output name, by `<tenant>/<channel>`. */
+    function createOutputs(): Map<string, Record<string, pulumi.Output<string>>> {
+      return new Map(
+        config.tenants.flatMap((tenant) =>
+          tenant.channels.map((channel) => [
+            `${tenant.id}/${channel.name}`,
+            createRestreamOutputs(
+              name,
+              {
+                accountId,
+                tenantId: tenant.id,
+                channel: channel.name,
+                liveInputId: channels.get(tenant.id)!.get(channel.name)!.liveInputId,
+                outputs: channel.outputs,
+                streamKeys: config.outputStreamKeys,
+              },
+              { parent },
+            ),
+          ]),
+        ),
+      );
+    }
+
     function deriveTenantApiKeys(): Map<string, pulumi.Output<string>> {
       const generation = rotation.tenantKeys.generation;
       return new Map(
@@ -227,11 +254,16 @@ export class RealtimeStack extends pulumi.ComponentResource {
         id: t.id,
         allowedOrigins: t.allowedOrigins,
         limits: t.limits,
-        channels: [...channels.get(t.id)!].map(([channel, live]) => ({
-          name: channel,
-          liveInputId: live.liveInputId,
-          playbackBase: live.playbackBase,
-        })),
+        channels: t.channels.map((channel) => {
+          const live = channels.get(t.id)!.get(channel.name)!;
+          return {
+            name: channel.name,
+            liveInputId: live.liveInputId,
+            playbackBase: live.playbackBase,
+            // What the stack declares, never a stream key: the Worker shows it without an API call.
+            outputs: channel.outputs.map(({ name, url, enabled }) => ({ name, url, enabled })),
+          };
+        }),
       }));
       return pulumi
         .output({ declared, probeBase: probeInput?.playbackBase })
@@ -304,6 +336,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
                   streamKey: live.streamKey,
                   srtPassphrase: live.srtPassphrase,
                   playback: live.playback,
+                  outputs: restreamOutputs.get(`${t.id}/${channel}`)!,
                 },
               ]),
             ),

@@ -13,6 +13,22 @@ export const playbackUrls = z.object({
   whep: z.url(),
 });
 
+/** What a masked stream key shows: a fixed string, so that neither a character nor the length of the key is told. */
+export const MASKED_STREAM_KEY = "********";
+
+/**
+ * A restream output of the channel as the stack declares it (Cloudflare reports an output's
+ * `enabled` and nothing else, docs/reference/cloudflare-api.md §1.8): where to, without credentials
+ * or query, and whether enabled; its stream key masked.
+ */
+export const channelOutputView = z.object({
+  name: z.string(),
+  url: z.string(),
+  enabled: z.boolean(),
+  stream_key: z.literal(MASKED_STREAM_KEY),
+});
+export type ChannelOutputView = z.infer<typeof channelOutputView>;
+
 export const channelStatus = z.object({
   channel: channelName,
   live_input_id: z.string(),
@@ -41,6 +57,8 @@ export const channelStatus = z.object({
   /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
   error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,
+  /** The channel's restream outputs, as the stack declares them (none: empty). */
+  outputs: z.array(channelOutputView),
 });
 /** A channel's status as the API shows it (the status holder Durable Object is `ChannelStatus`). */
 export type ChannelStatusView = z.infer<typeof channelStatus>;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
@@ -7,6 +8,7 @@ import { StackConfigError } from "#infra/config.ts";
 import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
 import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
+import { STREAM_LIVE_INPUT_OUTPUT } from "#infra/providers/stream-live-input-output.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
@@ -247,6 +249,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
         dash: `https://customer-fake.stream.test/${live.uid}/manifest/video.mpd`,
         whep: `https://customer-fake.stream.test/${live.uid}/webRTC/play`,
       },
+      outputs: {},
     });
     expect(outputs.turnKeys).toEqual({
       active: "a",
@@ -254,6 +257,58 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       b: { keyId: created(run, "realtime-turn-b-g1").uid },
     });
     expect(outputs.tenantKeyGeneration).toBe(1);
+  });
+});
+
+describe("restream outputs", () => {
+  it("declares an output per configured target, its stream key a secret, and compiles url and enabled into the map without the key", async () => {
+    const streamKey = randomBytes(24).toString("hex");
+    const values = withValue(
+      devStackValues(),
+      "tenants",
+      ["0", "channels", "0", "outputs"],
+      [
+        { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2" },
+        { name: "backup", url: "srt://srt.example.com:9000?passphrase=not-shown", enabled: false },
+      ],
+    );
+    values[`${PROJECT}:outputStreamKeys`] = {
+      "acme/main-stage/youtube": streamKey,
+      "acme/main-stage/backup": `${streamKey}-b`,
+    };
+    const run = await evaluate(values);
+    const live = created(run, "realtime-live-acme/main-stage");
+    const outputs = run.fake.byType(STREAM_LIVE_INPUT_OUTPUT);
+    expect(outputs.map((r) => r.name).sort()).toEqual([
+      "realtime-output-acme/main-stage/backup",
+      "realtime-output-acme/main-stage/youtube",
+    ]);
+    const youtube = run.fake.named("realtime-output-acme/main-stage/youtube").inputs;
+    expect(isWrappedSecret(youtube.streamKey)).toBe(true);
+    expect(unwrapSecrets(youtube)).toMatchObject({
+      liveInputId: live.uid,
+      url: "rtmps://a.rtmps.youtube.com/live2",
+      streamKey,
+      enabled: true,
+    });
+    for (const r of run.fake.registrations)
+      expect(plainStrings(r.inputs).join("\n")).not.toContain(streamKey);
+
+    const script = run.fake.named("realtime-worker").inputs.content as string;
+    expect(embeddedMap(script).tenants.acme?.outputs).toEqual({
+      "main-stage": [
+        { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2" },
+        { name: "backup", url: "srt://srt.example.com:9000", enabled: false },
+      ],
+    });
+    expect(script).not.toContain(streamKey);
+    expect(script).not.toContain("not-shown");
+    expect(embeddedMap(script).tenants.globex?.outputs).toBeUndefined();
+    const stackOutputs = await resolve(run.outputs);
+    expect(Object.keys(stackOutputs.tenants.acme!.channels["main-stage"]!.outputs).sort()).toEqual([
+      "backup",
+      "youtube",
+    ]);
   });
 });
 

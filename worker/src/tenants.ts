@@ -1,5 +1,10 @@
 import { ID_PATTERN } from "#contracts/ids.ts";
-import { DEFAULT_TENANT_LIMITS, type TenantLimits, type TenantMap } from "#contracts/worker/tenant-map.ts";
+import {
+  DEFAULT_TENANT_LIMITS,
+  type DeclaredOutput,
+  type TenantLimits,
+  type TenantMap,
+} from "#contracts/worker/tenant-map.ts";
 import {
   type CloudflareApiBudget,
   cloudflareApiSplit,
@@ -13,6 +18,8 @@ export interface Tenant {
   id: string;
   /** Channel name → the uid of its live input. */
   channels: Record<string, string>;
+  /** Channel name → its restream outputs as declared (no stream keys); a channel without any is absent. */
+  outputs: Record<string, DeclaredOutput[]>;
   allowedOrigins: string[];
   limits: TenantLimits;
   /** The account's Stream delivery host, which every channel plays from. */
@@ -26,6 +33,7 @@ export function findTenant(map: TenantMap, tenantId: string): Tenant | undefined
   return {
     id: tenantId,
     channels: entry.channels,
+    outputs: entry.outputs ?? {},
     allowedOrigins: entry.allowedOrigins ?? [],
     limits: entry.limits ?? DEFAULT_TENANT_LIMITS,
     playbackBase: map.playbackBase,

@@ -65,6 +65,15 @@ const TENANTS = {
   },
 } satisfies Record<string, { channels: string[]; allowedOrigins: string[]; limits: TenantLimits }>;
 
+/** Restream outputs some channels declare (no stream key: the map never has one), by `<tenant>/<channel>`. */
+export const DECLARED_OUTPUTS: Record<string, { name: string; url: string; enabled: boolean }[]> = {
+  "acme/main": [
+    { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2", enabled: true },
+    { name: "backup", url: "srt://srt.example.com:9000?passphrase=not-for-viewers", enabled: false },
+  ],
+  "acme/events": [{ name: "twitch", url: "rtmp://live.twitch.tv/app", enabled: true }],
+};
+
 /** Starts the emulator in Node, seeds it through Cloudflare's own API, and provides the fixture. */
 export default async function setup(project: TestProject) {
   // Every test file shares one emulator and one Stream token: Cloudflare's per-token budget is not under test here.
@@ -118,7 +127,13 @@ export default async function setup(project: TestProject) {
       const input = await api<Created>("/stream/live_inputs", { meta: { tenant: tenantId, channel } });
       // Where the emulator delivers the input, read from its WHEP URL as the program reads it.
       const base = playbackBase(input.webRTCPlayback.url, input.uid);
-      channels.push({ name: channel, liveInputId: input.uid, playbackBase: base });
+      const outputs = DECLARED_OUTPUTS[`${tenantId}/${channel}`];
+      channels.push({
+        name: channel,
+        liveInputId: input.uid,
+        playbackBase: base,
+        ...(outputs ? { outputs } : {}),
+      });
       liveInputs[tenantId][channel] = input.uid;
     }
     declared.push({ id: tenantId, allowedOrigins: tenant.allowedOrigins, limits: tenant.limits, channels });

@@ -19,6 +19,7 @@ import { Packager } from "./packaging/packager.ts";
 import { manifestRoutes } from "./playback/manifests.ts";
 import { whepRoutes } from "./playback/whep.ts";
 import { UdpPortPool } from "./ports.ts";
+import { Restreamer } from "./restream/relays.ts";
 import { MediaStore } from "./store.ts";
 import type { WhipPublisher } from "./webrtc/relay.ts";
 
@@ -61,6 +62,8 @@ export interface MediaPlane extends EmulatorService<MediaStore> {
   rtmpServers(): { rtmp: string; rtmps?: string };
   readonly features: MediaFeatures;
   readonly broadcasts: Broadcasts;
+  /** The outputs being forwarded now (the emulator's own view; Cloudflare's API reports `enabled` only). */
+  forwardingOutputs(): string[];
   /** Drops every broadcaster and ends every process the plane started. */
   close(): Promise<void>;
 }
@@ -118,13 +121,25 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     relays: srt ? [srt.relay] : [],
   });
 
+  const restreamer = options.ffmpeg
+    ? new Restreamer(options.ffmpeg, children, liveInputs, broadcasts)
+    : undefined;
+  const restream = () => {
+    if (features.hlsDash) restreamer?.reconcile();
+  };
+
   broadcasts.onConnected((broadcast) => {
     if (features.hlsDash && byUid(broadcast.uid)?.recording.mode === "automatic") packager?.start(broadcast);
+    restream();
   });
-  broadcasts.onEnded((broadcast) => void packager?.stop(broadcast.uid));
+  broadcasts.onEnded((broadcast) => {
+    void packager?.stop(broadcast.uid);
+    restream();
+  });
   const unsubscribe = liveInputs.onInputsChanged(() => {
     store.forgetSrtPortsExcept(new Set(liveInputs.list().map((i) => i.uid)));
     if (features.srt) srt?.reconcile();
+    restream();
   });
 
   const routes = new Hono<Env>();
@@ -140,6 +155,7 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     mounts: [{ path: DELIVERY, routes }],
     features,
     broadcasts,
+    forwardingOutputs: () => restreamer?.forwarding() ?? [],
     async start() {
       const tls = options.openssl ? await certificate(store, options.openssl, host) : undefined;
       const listening = await listenWithFallback(rtmp, options, store.ports, tls);
@@ -167,6 +183,7 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     async close() {
       unsubscribe();
       srt?.close();
+      await restreamer?.close();
       broadcasts.close();
       await rtmp.close();
       await packager?.close();

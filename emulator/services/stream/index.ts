@@ -3,6 +3,7 @@ import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import type { RequirePermission } from "../tokens/check.ts";
 import { deliveryRoutes } from "./delivery.ts";
+import { outputRoutes } from "./outputs.ts";
 import { liveInputRoutes } from "./routes.ts";
 import { StreamStore } from "./store.ts";
 import { videoRoutes } from "./videos.ts";
@@ -37,6 +38,7 @@ export function streamService(deps: StreamDeps): EmulatorService<StreamStore> {
         path: `${ACCOUNT_API}/stream/live_inputs`,
         routes: liveInputRoutes(store, deps.requirePermission, viewContext),
       },
+      { path: `${ACCOUNT_API}/stream/live_inputs`, routes: outputRoutes(store, deps.requirePermission) },
       // After live_inputs, so that `/stream/live_inputs` is never read as a video id.
       { path: `${ACCOUNT_API}/stream`, routes: videoRoutes(store, deps.requirePermission, deliveryBase) },
       { path: DELIVERY, routes: deliveryRoutes(store) },

@@ -1,6 +1,7 @@
 import { sfuAppKind, turnKeyKind } from "./calls-app.ts";
 import { dynamicProvider } from "./lifecycle.ts";
 import { liveInputKind } from "./live-input.ts";
+import { liveInputOutputKind } from "./live-input-output.ts";
 
 /**
  * The entry point bundled into the serialized providers (../bundle.ts): everything the
@@ -8,6 +9,7 @@ import { liveInputKind } from "./live-input.ts";
  */
 export const providers = {
   liveInput: dynamicProvider(liveInputKind),
+  liveInputOutput: dynamicProvider(liveInputOutputKind),
   turnKey: dynamicProvider(turnKeyKind),
   sfuApp: dynamicProvider(sfuAppKind),
 };

@@ -42,6 +42,7 @@ export interface EventsRequest {
   liveInputId: string;
   channel: string;
   playbackBase: string;
+  outputs: ChannelBinding["outputs"];
   lastEventId: string | undefined;
   /** The subscribing tenant, whose share pays for the reads that keep the stream current. */
   caller: Caller;
@@ -224,7 +225,7 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     const subscriber: Subscriber = {
       writer: writable.getWriter(),
       channel: ask.channel,
-      binding: { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase },
+      binding: { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase, outputs: ask.outputs },
       caller: ask.caller,
       lastWriteAt: 0,
     };
