@@ -36,6 +36,11 @@ export const DEFAULT_TENANT_LIMITS: TenantLimits = {
 export const tenantEntry = z.object({
   /** Channel name → the uid of its live input. */
   channels: z.record(id("channel name"), cfTag),
+  /**
+   * The private channels (`playback: signed`), which play only through a playback token; left out
+   * when every channel is public.
+   */
+  signed: z.optional(z.array(id("channel name"))),
   /** Left out when the tenant allows no browser origin. */
   allowedOrigins: z.optional(z.array(z.string())),
   /** Left out when every limit is the default. */
@@ -95,6 +100,8 @@ export interface DeclaredTenant {
   id: string;
   allowedOrigins: string[];
   limits: TenantLimits;
+  /** The names of its private channels. */
+  signed?: string[];
   channels: { name: string; liveInputId: string; playbackBase: string }[];
 }
 
@@ -130,6 +137,7 @@ export function compactTenantMap(
         t.id,
         {
           channels: Object.fromEntries(t.channels.map((c) => [c.name, c.liveInputId])),
+          ...(t.signed && t.signed.length > 0 ? { signed: t.signed } : {}),
           ...(t.allowedOrigins.length > 0 ? { allowedOrigins: t.allowedOrigins } : {}),
           ...(sameLimits(t.limits, DEFAULT_TENANT_LIMITS) ? {} : { limits: t.limits }),
         },

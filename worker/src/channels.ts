@@ -17,6 +17,16 @@ export function channelOf(tenant: Tenant, channel: string): ChannelBinding {
   return { liveInputId, playbackBase: tenant.playbackBase };
 }
 
+/** Where a channel plays, with `id` (its live input's uid, or a playback token) in the path. */
+export function playbackUrlsOf(binding: ChannelBinding, id: string): ChannelStatusView["playback"] {
+  const base = `${binding.playbackBase.replace(/\/+$/, "")}/${id}`;
+  return {
+    hls: `${base}/manifest/video.m3u8`,
+    dash: `${base}/manifest/video.mpd`,
+    whep: `${base}/webRTC/play`,
+  };
+}
+
 /** A channel's status as the API answers it, from what the holder knows about its live input. */
 export function statusView(
   channel: string,
@@ -24,7 +34,6 @@ export function statusView(
   snapshot: LiveInputSnapshot,
   stale: boolean,
 ): ChannelStatusView {
-  const base = `${binding.playbackBase.replace(/\/+$/, "")}/${binding.liveInputId}`;
   return {
     channel,
     live_input_id: binding.liveInputId,
@@ -34,11 +43,7 @@ export function statusView(
     checked_at: snapshot.checkedAt,
     stale,
     error: snapshot.error ?? null,
-    playback: {
-      hls: `${base}/manifest/video.m3u8`,
-      dash: `${base}/manifest/video.mpd`,
-      whep: `${base}/webRTC/play`,
-    },
+    playback: playbackUrlsOf(binding, binding.liveInputId),
   };
 }
 

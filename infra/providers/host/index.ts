@@ -1,6 +1,7 @@
 import { sfuAppKind, turnKeyKind } from "./calls-app.ts";
 import { dynamicProvider } from "./lifecycle.ts";
 import { liveInputKind } from "./live-input.ts";
+import { signingKeyKind } from "./signing-key.ts";
 
 /**
  * The entry point bundled into the serialized providers (../bundle.ts): everything the
@@ -10,5 +11,6 @@ export const providers = {
   liveInput: dynamicProvider(liveInputKind),
   turnKey: dynamicProvider(turnKeyKind),
   sfuApp: dynamicProvider(sfuAppKind),
+  signingKey: dynamicProvider(signingKeyKind),
 };
 export type ProviderKind = keyof typeof providers;
