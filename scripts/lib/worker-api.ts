@@ -8,7 +8,12 @@ import {
   type TurnRequest,
   turnData,
 } from "#contracts/api/realtime.ts";
-import { channelStatus, streamConnectData } from "#contracts/api/stream.ts";
+import {
+  channelStatus,
+  type PlaybackTokenRequest,
+  playbackTokenData,
+  streamConnectData,
+} from "#contracts/api/stream.ts";
 import {
   type dataChannelsNewRequest,
   dataChannelsNewResponse,
@@ -66,6 +71,10 @@ export class WorkerApi {
   /** Reads the live input from Cloudflare (never from the status cache); the answer holds ingest secrets. */
   streamConnect = (channel: string, signal?: AbortSignal) =>
     this.call("POST", "/api/stream/connect", streamConnectData, 200, { body: { channel }, signal });
+
+  /** Playback URLs of a channel: a private channel's carry a freshly signed token. */
+  playbackToken = (body: PlaybackTokenRequest, signal?: AbortSignal) =>
+    this.call("POST", "/api/stream/playback-token", playbackTokenData, 200, { body, signal });
 
   /**
    * The probe input's status, with the stack's probe key (never a tenant's): called on an API made
