@@ -66,8 +66,11 @@ export interface RealtimeStackOutputs {
   turnKeys: SlotIds<"keyId">;
   sfuApps: SlotIds<"appId">;
   workerApiTokens: SlotIds<"tokenId">;
-  /** The Stream signing keys of private channels' playback tokens. */
-  playbackKeys: SlotIds<"keyId">;
+  /**
+   * The Stream signing keys of private channels' playback tokens, and the longest token the Worker
+   * signs (seconds): how long a key switched away from still has tokens playing.
+   */
+  playbackKeys: SlotIds<"keyId"> & { tokenTtlMax: number };
   tenantKeyGeneration: number;
   /** Absent when `realtime-stack:probe.enabled` is false. */
   probe?: ProbeOutputs;
@@ -137,7 +140,10 @@ export class RealtimeStack extends pulumi.ComponentResource {
       turnKeys: slotIds(turnKeys, "keyId"),
       sfuApps: slotIds(sfuApps, "appId"),
       workerApiTokens: slotIds(apiTokens, "tokenId"),
-      playbackKeys: slotIds(playbackKeys, "keyId"),
+      playbackKeys: {
+        ...slotIds(playbackKeys, "keyId"),
+        tokenTtlMax: config.worker.playbackTokenTtl.max,
+      },
       tenantKeyGeneration: rotation.tenantKeys.generation,
       ...(probe ? { probe } : {}),
     };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBase64url } from "#contracts/hmac.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
 import { WorkerApi } from "#scripts/lib/worker-api.ts";
 import {
   type Broadcast,
@@ -8,7 +9,9 @@ import {
   probePlayable,
   startBroadcast,
 } from "#scripts/probes/ffmpeg.ts";
-import { startTestStack, type TestStack } from "./support/local-stack.ts";
+import { rotate } from "#scripts/rotation/rotate.ts";
+import { stackVerifier } from "#scripts/rotation/verify.ts";
+import { startTestStack, type TestStack, workerBinding } from "./support/local-stack.ts";
 
 /**
  * A private channel on the local stack with the media plane: a real ffmpeg broadcast to
@@ -21,6 +24,7 @@ let api: WorkerApi;
 let liveInputId: string;
 
 const PRIVATE_CHANNEL = { name: "members", playback: "signed" };
+const TOKEN_TTL_MAX = 120;
 
 beforeAll(async () => {
   const found = await findMediaTools();
@@ -30,7 +34,15 @@ beforeAll(async () => {
   const tenantsKey = "realtime-stack:tenants";
   const tenants = JSON.parse(stack.local.config()[tenantsKey]!) as { id: string; channels: object[] }[];
   tenants.find((t) => t.id === "acme")!.channels.push(PRIVATE_CHANNEL);
-  stack.local.writePatch({ ...stack.local.readPatch(), [tenantsKey]: JSON.stringify(tenants) });
+  // A short longest token, as a stack that rotates playback keys often would set.
+  const workerKey = "realtime-stack:worker";
+  const worker = JSON.parse(stack.local.config()[workerKey]!) as Record<string, unknown>;
+  worker.playbackTokenTtl = { default: 60, max: TOKEN_TTL_MAX };
+  stack.local.writePatch({
+    ...stack.local.readPatch(),
+    [tenantsKey]: JSON.stringify(tenants),
+    [workerKey]: JSON.stringify(worker),
+  });
   await stack.local.apply();
   const outputs = await stack.driver.outputs();
   api = new WorkerApi(outputs.workerUrl, { tenant: "acme", key: outputs.tenants.acme!.apiKey });
@@ -59,7 +71,7 @@ describe("a private channel with a real broadcast", () => {
   it("refuses the unsigned HLS URL and plays the Worker's token: ffprobe decodes it", {
     timeout: 90_000,
   }, async () => {
-    const data = await api.playbackToken({ channel: "members", ttl: 300 });
+    const data = await api.playbackToken({ channel: "members", ttl: TOKEN_TTL_MAX });
     expect(data.signed).toBe(true);
     expect(await manifestStatus(data.playback.hls)).toBe(200);
     const unsigned = data.playback.hls.replace(data.token!, liveInputId);
@@ -98,5 +110,58 @@ describe("a private channel with a real broadcast", () => {
     const data = await api.playbackToken({ channel: "main-stage" });
     expect(data).toMatchObject({ signed: false, token: null });
     expect(data.playback.hls).toContain(`/${data.live_input_id}/manifest/video.m3u8`);
+  });
+});
+
+describe("npm run rotate -- --only playback-keys", () => {
+  let periods = 0;
+  const rotateAt = (now: number) =>
+    rotate(stack.driver, {
+      kinds: ["playback-keys"],
+      period: `playback-${++periods}`,
+      dryRun: false,
+      force: false,
+      verify: stackVerifier({ timeoutMs: 10_000, mediaProbes: false }),
+      progress: silentProgress,
+      now: () => now,
+    });
+  const plays = async (hls: string) => manifestStatus(hls);
+
+  it("switches the Worker to a new key, keeps the old one until its longest token expired, then deletes it", {
+    timeout: 180_000,
+  }, async () => {
+    const old = await api.playbackToken({ channel: "members", ttl: TOKEN_TTL_MAX });
+    const oldKid = workerBinding(stack.local, "PLAYBACK_KEY_ID");
+    expect(await plays(old.playback.hls)).toBe(200);
+
+    const switchedAt = Date.now();
+    const first = await rotateAt(switchedAt);
+    expect(first.kinds[0]).toMatchObject({ kind: "playback-keys", outcome: "rotated" });
+    const newKid = workerBinding(stack.local, "PLAYBACK_KEY_ID");
+    expect(newKid).not.toBe(oldKid);
+    const fresh = await api.playbackToken({ channel: "members", ttl: 60 });
+    expect(JSON.parse(Buffer.from(fresh.token!.split(".")[0]!, "base64url").toString()).kid).toBe(newKid);
+    expect(await plays(fresh.playback.hls)).toBe(200);
+    // The old key is kept: what it signed still plays.
+    expect(await plays(old.playback.hls)).toBe(200);
+
+    // Before the longest token could have expired, the next rotation leaves the old key alone.
+    const early = await rotateAt(switchedAt + (TOKEN_TTL_MAX - 10) * 1000);
+    expect(early.ok).toBe(true);
+    expect(early.kinds[0]).toMatchObject({ outcome: "skipped" });
+    expect(early.kinds[0]?.error).toMatch(
+      /still signs tokens valid until .*: its key is deleted by the first rotation after that$/,
+    );
+    expect(await plays(old.playback.hls)).toBe(200);
+
+    // Once it is due, the rotation regenerates that slot: the old key is deleted, its tokens refused.
+    const due = await rotateAt(switchedAt + (TOKEN_TTL_MAX + 1) * 1000);
+    expect(due.kinds[0]).toMatchObject({ kind: "playback-keys", outcome: "rotated" });
+    expect(stack.local.emulator.stores.stream.signingKeys.get(oldKid!)).toBeUndefined();
+    expect((await fetch(old.playback.hls)).status).toBe(401);
+    const newest = await api.playbackToken({ channel: "members", ttl: 60 });
+    expect(await plays(newest.playback.hls)).toBe(200);
+    // The key of the first rotation is now the one kept for its tokens.
+    expect(await plays(fresh.playback.hls)).toBe(200);
   });
 });
