@@ -1,28 +1,16 @@
 import type { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
 import { API_ROUTES } from "#contracts/api/routes.ts";
-import type { PlaybackTokenRequest } from "#contracts/api/stream.ts";
 import { signPlaybackToken } from "#contracts/playback-token.ts";
-import { ApiError } from "../api-error.ts";
 import { channelOf, playbackUrlsOf } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { limitMinting } from "../middleware/rate-limit.ts";
+import { ttlCap } from "../middleware/ttl-cap.ts";
 import { mount } from "../mount.ts";
 import { playbackSigner } from "../playback-signer.ts";
 
-/** The stack may cap playback tokens below Cloudflare's 24 hours; checked before any budget is spent. */
-const withinConfiguredTtl = createMiddleware<AppEnv>(async (c, next) => {
-  const { PLAYBACK_TOKEN_TTL_MAX } = requireConfig(c.env, NEEDS.playback);
-  const { ttl } = c.get("input").body as PlaybackTokenRequest;
-  if (ttl !== undefined && ttl > PLAYBACK_TOKEN_TTL_MAX) {
-    const issue = { in: "body", path: "ttl", message: `must be at most ${PLAYBACK_TOKEN_TTL_MAX}` };
-    throw new ApiError("invalid_request", `Invalid body: ttl: ${issue.message}`, {
-      details: { issues: [issue] },
-    });
-  }
-  await next();
-});
+/** The deployment may cap TTLs below Cloudflare's; checked before any budget is spent. */
+const withinConfiguredTtl = ttlCap((env) => requireConfig(env, NEEDS.playback).PLAYBACK_TOKEN_TTL_MAX);
 
 /**
  * Playback URLs for a tenant's channel. A private channel's carry a token in place of the live
