@@ -38,19 +38,26 @@ describe("parseStackConfig", () => {
     const config = parseStackConfig(raw(minimal()));
     expect(config.tenants[0]).toEqual({
       id: "acme",
-      channels: [{ name: "main", recording: true, lowLatency: false, outputs: [] }],
+      channels: [{ name: "main", recording: true, lowLatency: false, playback: "public", outputs: [] }],
       allowedOrigins: [],
       limits: { credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 },
     });
     expect(config.worker).toEqual({
       scriptName: "rt-dev",
       credentialTtl: { default: 86_400, max: 172_800 },
+      playbackTokenTtl: { default: 3_600, max: 86_400 },
       exposure: { kind: "workersDev", subdomain: "acct" },
       plan: "paid",
       cloudflareApiPer5Minutes: 1_140,
     });
     const slot = { active: "a", generations: { a: 1, b: 1 } };
-    expect(config.rotation).toEqual({ turn: slot, sfu: slot, apiToken: slot, tenantKeys: { generation: 1 } });
+    expect(config.rotation).toEqual({
+      turn: slot,
+      sfu: slot,
+      apiToken: slot,
+      playbackKeys: slot,
+      tenantKeys: { generation: 1 },
+    });
     expect(config.notifications).toEqual({ enabled: false });
     expect(config.apiBase).toBe("https://api.cloudflare.com/client/v4");
     expect(config.realtimeApiBase).toBe("https://rtc.live.cloudflare.com/v1");

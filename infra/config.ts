@@ -4,6 +4,7 @@ import { TURN_TTL_MIN } from "#contracts/api/realtime.ts";
 import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
 import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
 import { OUTPUT_URL } from "#contracts/cloudflare/stream.ts";
+import { SIGNED_URL_MAX_TTL_SECONDS } from "#contracts/cloudflare/stream-keys.ts";
 import { WORKERS_PLANS } from "#contracts/cloudflare/workers-plan.ts";
 import { cfTag, id } from "#contracts/ids.ts";
 import { DEFAULT_CF_API_BASE, DEFAULT_REALTIME_API_BASE } from "#contracts/worker/bindings.ts";
@@ -39,6 +40,8 @@ export const rotationSchema = z.strictObject({
   turn: slotted.prefault({}),
   sfu: slotted.prefault({}),
   apiToken: slotted.prefault({}),
+  /** Stream signing keys for private channels' playback tokens (not the Worker's own signing secret). */
+  playbackKeys: slotted.prefault({}),
   /** Tenant API keys are derived, not stored: a generation is all there is to rotate. */
   tenantKeys: z.strictObject({ generation: generation.default(1) }).prefault({}),
 });
@@ -92,6 +95,12 @@ const channelSchema = z
     /** HLS and DASH playback only exist when Cloudflare records the input, hence on by default. */
     recording: z.boolean().default(true),
     lowLatency: z.boolean().default(false),
+    /**
+     * `signed`: a private channel. Its live input sets `recording.requireSignedURLs`, so Stream
+     * plays it (HLS, DASH, WHEP, and its recordings) only through a token the Worker signs
+     * (docs/reference/cloudflare-api.md §11.3).
+     */
+    playback: z.enum(["public", "signed"]).default("public"),
     /** Where its broadcasts are restreamed, each to an RTMP(S) or SRT target. */
     outputs: z
       .array(outputSchema)
@@ -123,6 +132,9 @@ export type ChannelConfig = z.infer<typeof channelSchema>;
 /** The Worker's own bounds for a requested TTL, so that its default and maximum are always grantable. */
 const ttl = z.int().min(TURN_TTL_MIN).max(TURN_TTL_MAX);
 
+/** A playback token lives at least a minute and, Cloudflare's cap, at most 24 hours (docs/reference/cloudflare-api.md §11.2). */
+const playbackTtl = z.int().min(60).max(SIGNED_URL_MAX_TTL_SECONDS);
+
 /** The Worker's routes live at the root, so a route must send a whole hostname to it. */
 const routePattern = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+\/\*$/, {
   message: 'must be a hostname followed by "/*", such as realtime.example.com/*',
@@ -142,6 +154,17 @@ const workerSchema = z
     customDomain: z.strictObject({ hostname, zoneId: cfTag }).optional(),
     credentialTtl: z
       .strictObject({ default: ttl.default(86_400), max: ttl.default(TURN_TTL_MAX) })
+      .prefault({})
+      .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
+    /**
+     * Playback tokens of private channels: what `POST /api/stream/playback-token` grants without a
+     * `ttl`, and the most it grants. The longest a rotated playback key is kept after the switch.
+     */
+    playbackTokenTtl: z
+      .strictObject({
+        default: playbackTtl.default(3_600),
+        max: playbackTtl.default(SIGNED_URL_MAX_TTL_SECONDS),
+      })
       .prefault({})
       .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
     /**

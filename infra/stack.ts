@@ -12,6 +12,7 @@ import {
   createProbeLiveInput,
 } from "./resources/live-inputs.ts";
 import { createStatusNotifications } from "./resources/notifications.ts";
+import { createPlaybackKeys } from "./resources/playback-keys.ts";
 import { createRealtimeCredentials } from "./resources/realtime-credentials.ts";
 import { createRestreamOutputs } from "./resources/restream-outputs.ts";
 import type { SlotCredential, Slotted } from "./resources/slots.ts";
@@ -68,6 +69,11 @@ export interface RealtimeStackOutputs {
   turnKeys: SlotIds<"keyId">;
   sfuApps: SlotIds<"appId">;
   workerApiTokens: SlotIds<"tokenId">;
+  /**
+   * The Stream signing keys of private channels' playback tokens, and the longest token the Worker
+   * signs (seconds): how long a key switched away from still has tokens playing.
+   */
+  playbackKeys: SlotIds<"keyId"> & { tokenTtlMax: number };
   tenantKeyGeneration: number;
   /** Absent when `realtime-stack:probe.enabled` is false. */
   probe?: ProbeOutputs;
@@ -112,6 +118,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
       { accountId, label, rotation: rotation.sfu, adopt: adopt.sfuApps },
       { parent },
     );
+    const playbackKeys = createPlaybackKeys(name, { accountId, rotation: rotation.playbackKeys }, { parent });
     const apiTokens = createWorkerApiTokens(
       name,
       { accountId, label, rotation: rotation.apiToken },
@@ -137,6 +144,10 @@ export class RealtimeStack extends pulumi.ComponentResource {
       turnKeys: slotIds(turnKeys, "keyId"),
       sfuApps: slotIds(sfuApps, "appId"),
       workerApiTokens: slotIds(apiTokens, "tokenId"),
+      playbackKeys: {
+        ...slotIds(playbackKeys, "keyId"),
+        tokenTtlMax: config.worker.playbackTokenTtl.max,
+      },
       tenantKeyGeneration: rotation.tenantKeys.generation,
       ...(probe ? { probe } : {}),
     };
@@ -254,6 +265,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
         id: t.id,
         allowedOrigins: t.allowedOrigins,
         limits: t.limits,
+        signed: t.channels.filter((c) => c.playback === "signed").map((c) => c.name),
         channels: t.channels.map((channel) => {
           const live = channels.get(t.id)!.get(channel.name)!;
           return {
@@ -286,6 +298,9 @@ export class RealtimeStack extends pulumi.ComponentResource {
           TURN_KEY_ID: turnKeys.active.id,
           SFU_APP_ID: sfuApps.active.id,
           TENANT_KEY_GENERATION: String(rotation.tenantKeys.generation),
+          PLAYBACK_KEY_ID: playbackKeys.active.id,
+          PLAYBACK_TOKEN_TTL_DEFAULT: String(config.worker.playbackTokenTtl.default),
+          PLAYBACK_TOKEN_TTL_MAX: String(config.worker.playbackTokenTtl.max),
           CREDENTIAL_TTL_DEFAULT: String(ttl.default),
           CREDENTIAL_TTL_MAX: String(ttl.max),
           CF_API_BASE: config.apiBase,
@@ -297,6 +312,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
           TURN_KEY_SECRET: turnKeys.active.secret,
           SFU_APP_SECRET: sfuApps.active.secret,
           STREAM_API_TOKEN: apiTokens.active.secret,
+          PLAYBACK_KEY_JWK: playbackKeys.active.secret,
           SIGNING_SECRET: config.signingSecret,
           WEBHOOK_SECRET: config.webhookSecret,
         },

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { accessRules, SIGNED_URL_MAX_TTL_SECONDS } from "../cloudflare/stream-keys.ts";
 import { id } from "../ids.ts";
 
 export const channelName = id("channel");
@@ -105,3 +106,31 @@ export const streamConnectData = z.object({
   status: channelStatus,
 });
 export type StreamConnectData = z.infer<typeof streamConnectData>;
+
+/** `POST /api/stream/playback-token`. The Worker's `PLAYBACK_TOKEN_TTL_MAX` may lower the upper bound. */
+export const playbackTokenRequest = z.object({
+  channel: channelName,
+  /** Seconds the token plays for; the stack's default when left out (Cloudflare caps it at 24 hours). */
+  ttl: z.optional(z.int().check(z.gte(60), z.lte(SIGNED_URL_MAX_TTL_SECONDS))),
+  /** The viewer: counts against the per-user limit, as on every minting route. */
+  user_id: z.optional(id("user_id")),
+  /**
+   * Cloudflare's access rules, first match decides (`any`, `ip.src`, `ip.geoip.country`; `allow`
+   * or `block`; at most 5), written into the token as they are.
+   */
+  access_rules: z.optional(accessRules),
+});
+export type PlaybackTokenRequest = z.infer<typeof playbackTokenRequest>;
+
+export const playbackTokenData = z.object({
+  channel: channelName,
+  live_input_id: z.string(),
+  /** True for a private channel: the URLs carry the token in place of the live input id. */
+  signed: z.boolean(),
+  /** The token, or null for a public channel, whose URLs need none. */
+  token: z.nullable(z.string()),
+  /** When the token stops playing; null for a public channel. */
+  expires_at: z.nullable(z.iso.datetime()),
+  playback: playbackUrls,
+});
+export type PlaybackTokenData = z.infer<typeof playbackTokenData>;

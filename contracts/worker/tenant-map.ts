@@ -53,6 +53,11 @@ export const tenantEntry = z.object({
   channels: z.record(id("channel name"), cfTag),
   /** Channel name → its restream outputs; left out for a channel without any. */
   outputs: z.optional(z.record(id("channel name"), z.array(declaredOutput))),
+  /**
+   * The private channels (`playback: signed`), which play only through a playback token; left out
+   * when every channel is public.
+   */
+  signed: z.optional(z.array(id("channel name"))),
   /** Left out when the tenant allows no browser origin. */
   allowedOrigins: z.optional(z.array(z.string())),
   /** Left out when every limit is the default. */
@@ -112,6 +117,8 @@ export interface DeclaredTenant {
   id: string;
   allowedOrigins: string[];
   limits: TenantLimits;
+  /** The names of its private channels. */
+  signed?: string[];
   channels: {
     name: string;
     liveInputId: string;
@@ -171,6 +178,7 @@ export function compactTenantMap(
         {
           channels: Object.fromEntries(t.channels.map((c) => [c.name, c.liveInputId])),
           ...compactOutputs(t.channels),
+          ...(t.signed && t.signed.length > 0 ? { signed: t.signed } : {}),
           ...(t.allowedOrigins.length > 0 ? { allowedOrigins: t.allowedOrigins } : {}),
           ...(sameLimits(t.limits, DEFAULT_TENANT_LIMITS) ? {} : { limits: t.limits }),
         },

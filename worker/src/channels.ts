@@ -20,6 +20,16 @@ export function channelOf(tenant: Tenant, channel: string): ChannelBinding {
   return { liveInputId, playbackBase: tenant.playbackBase, outputs };
 }
 
+/** Where a channel plays, with `id` (its live input's uid, or a playback token) in the path. */
+export function playbackUrlsOf(binding: ChannelBinding, id: string): ChannelStatusView["playback"] {
+  const base = `${binding.playbackBase.replace(/\/+$/, "")}/${id}`;
+  return {
+    hls: `${base}/manifest/video.m3u8`,
+    dash: `${base}/manifest/video.mpd`,
+    whep: `${base}/webRTC/play`,
+  };
+}
+
 /**
  * A channel's status as the API answers it, from what the holder knows about its live input. Its
  * outputs are the stack's declaration, compiled into the Worker: reading them from Cloudflare
@@ -32,7 +42,6 @@ export function statusView(
   snapshot: LiveInputSnapshot,
   stale: boolean,
 ): ChannelStatusView {
-  const base = `${binding.playbackBase.replace(/\/+$/, "")}/${binding.liveInputId}`;
   return {
     channel,
     live_input_id: binding.liveInputId,
@@ -42,11 +51,7 @@ export function statusView(
     checked_at: snapshot.checkedAt,
     stale,
     error: snapshot.error ?? null,
-    playback: {
-      hls: `${base}/manifest/video.m3u8`,
-      dash: `${base}/manifest/video.mpd`,
-      whep: `${base}/webRTC/play`,
-    },
+    playback: playbackUrlsOf(binding, binding.liveInputId),
     outputs: binding.outputs.map((o) => ({
       name: o.name,
       url: o.url,

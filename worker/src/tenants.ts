@@ -22,6 +22,8 @@ export interface Tenant {
   outputs: Record<string, DeclaredOutput[]>;
   allowedOrigins: string[];
   limits: TenantLimits;
+  /** Its private channels' names: they play only through a playback token. */
+  signed: readonly string[];
   /** The account's Stream delivery host, which every channel plays from. */
   playbackBase: string;
 }
@@ -35,6 +37,7 @@ export function findTenant(map: TenantMap, tenantId: string): Tenant | undefined
     channels: entry.channels,
     outputs: entry.outputs ?? {},
     allowedOrigins: entry.allowedOrigins ?? [],
+    signed: entry.signed ?? [],
     limits: entry.limits ?? DEFAULT_TENANT_LIMITS,
     playbackBase: map.playbackBase,
   };
@@ -116,3 +119,13 @@ export const allowedOriginsOf = perMap(
 
 /** Every tenant's live input, once each, in a fixed order: the list the status sweep goes through. */
 export const liveInputsOf = perMap((map) => [...liveInputOwners(map).keys()].sort());
+
+/** The live inputs of every private channel in the map, for the status holders, which know inputs by uid. */
+export const signedInputsOf = perMap(
+  (map): ReadonlySet<string> =>
+    new Set(
+      Object.values(map.tenants).flatMap((t) =>
+        (t.signed ?? []).flatMap((name) => (Object.hasOwn(t.channels, name) ? [t.channels[name]!] : [])),
+      ),
+    ),
+);

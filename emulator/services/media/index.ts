@@ -8,6 +8,7 @@ import { cors } from "hono/cors";
 import type { Env } from "../../core/env.ts";
 import type { EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
+import type { ResolvePlayback } from "../stream/playback-access.ts";
 import type { IngestUrls } from "../stream/views.ts";
 import { Broadcasts, type LiveInputs } from "./broadcasts.ts";
 import { Children } from "./children.ts";
@@ -40,6 +41,8 @@ export interface MediaDeps {
   state: StateFile;
   host: string;
   liveInputs: LiveInputs;
+  /** Stream's signed-URL check, which every playback path passes. */
+  resolvePlayback: ResolvePlayback;
   options: MediaOptions;
 }
 
@@ -145,10 +148,11 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   const routes = new Hono<Env>();
   // Players and WHIP/WHEP clients run on other origins (the dashboard, an app), as with Stream's delivery hosts.
   routes.use("*", cors({ origin: "*", exposeHeaders: ["Location", "Link"] }));
-  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager });
+  const { resolvePlayback } = deps;
+  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager, resolvePlayback });
   const publishers = new Map<string, WhipPublisher>();
   whipRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
-  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
+  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers, resolvePlayback });
 
   return {
     store,

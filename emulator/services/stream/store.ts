@@ -9,6 +9,7 @@ import { CfHttpError, cfErrors } from "../../core/errors.ts";
 import { newHexSecret, newTag, now } from "../../core/ids.ts";
 import { subscribe } from "../../core/listeners.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
+import { SigningKeyStore } from "./signing-keys.ts";
 
 export interface StoredLiveInput {
   uid: string;
@@ -142,8 +143,11 @@ export class StreamStore {
   private readonly listeners: StateChangeListener[] = [];
   private readonly changeListeners: InputsChangedListener[] = [];
   private readonly section: Section<StreamSection>;
+  /** The account's signing keys, for signed playback of inputs that require it. */
+  readonly signingKeys: SigningKeyStore;
 
   constructor(state: StateFile) {
+    this.signingKeys = new SigningKeyStore(state);
     this.section = state.section<StreamSection>(["customerCode", "liveInputs", "videos", "outputs"], () => ({
       customerCode: this.code,
       liveInputs: this.inputs.toJSON(),
@@ -332,8 +336,9 @@ export class StreamStore {
     this.section.changed();
   }
 
-  /** No live inputs, no videos, and a new customer code. */
+  /** No live inputs, no videos, no signing keys, and a new customer code. */
   reset(): void {
+    this.signingKeys.reset();
     this.code = newCustomerCode();
     this.inputs = new Collection("Live input");
     this.videos = new Collection("Video");

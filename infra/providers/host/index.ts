@@ -2,6 +2,7 @@ import { sfuAppKind, turnKeyKind } from "./calls-app.ts";
 import { dynamicProvider } from "./lifecycle.ts";
 import { liveInputKind } from "./live-input.ts";
 import { liveInputOutputKind } from "./live-input-output.ts";
+import { signingKeyKind } from "./signing-key.ts";
 
 /**
  * The entry point bundled into the serialized providers (../bundle.ts): everything the
@@ -12,5 +13,6 @@ export const providers = {
   liveInputOutput: dynamicProvider(liveInputOutputKind),
   turnKey: dynamicProvider(turnKeyKind),
   sfuApp: dynamicProvider(sfuAppKind),
+  signingKey: dynamicProvider(signingKeyKind),
 };
 export type ProviderKind = keyof typeof providers;
