@@ -13,6 +13,8 @@ import { benchStack, median } from "./local-stack.ts";
  *   HLS segment → the first HLS playlist served → the dashboard (headless Chromium) shows Live; and ffmpeg stops →
  *   the dashboard shows Disconnected.
  *   WHIP: Chromium publishes → a WHEP viewer in a second page decodes its first frame.
+ *   Restream: acme/main-stage with an output to globex/live's RTMP ingest; from main-stage's input
+ *   connected → globex/live's input connected (the relay's ffmpeg started and its first media in).
  */
 const USAGE = "Usage: npm run bench:ingest -- [--rounds 3]";
 const { rounds } = numberFlags(USAGE, { rounds: { default: 3, min: 1, max: 20 } });
@@ -94,6 +96,43 @@ try {
     await exited;
   }
 
+  // An output from main-stage to globex/live's own ingest, made through Stream's API as the
+  // provider makes it, for the restream rounds only (its relay would load the rounds above).
+  const globexLive = outputs.tenants.globex!.channels.live!;
+  const outputsPath = `${local.emulator.apiBase}/accounts/${local.emulator.accountId}/stream/live_inputs/${rtmpChannel.liveInputId}/outputs`;
+  const auth = { authorization: `Bearer ${local.emulator.adminToken}`, "content-type": "application/json" };
+  const made = await fetch(outputsPath, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({
+      url: local.emulator.media!.rtmpServers().rtmp,
+      streamKey: stream.get(globexLive.liveInputId)!.streamKey,
+    }),
+  });
+  const output = ((await made.json()) as { result: { uid: string } }).result;
+  const restream: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const args = goLive(local.emulator, rtmpChannel.liveInputId)!.ffmpegArgs;
+    const child = spawn(ffmpeg, ["-hide_banner", "-loglevel", "error", ...args], { stdio: "ignore" });
+    const exited = new Promise((r) => child.once("close", r));
+    const connected = await until(
+      "connected",
+      () => stream.get(rtmpChannel.liveInputId)?.state === "connected",
+    );
+    const targetLive = await until(
+      "the restream target connected",
+      () => stream.get(globexLive.liveInputId)?.state === "connected",
+    );
+    restream.push(targetLive - connected);
+    child.kill("SIGINT");
+    await until(
+      "the restream target disconnected",
+      () => stream.get(globexLive.liveInputId)?.state !== "connected",
+    );
+    await exited;
+  }
+  await fetch(`${outputsPath}/${output.uid}`, { method: "DELETE", headers: auth });
+
   const whip = { connected: [] as number[], frame: [] as number[] };
   const whipSecret = stream.get(whipChannel.liveInputId)!.whipSecret;
   for (let round = 0; round < rounds; round++) {
@@ -135,6 +174,8 @@ try {
   row("first HLS playlist served (3 segments)", rtmp.hls);
   row("dashboard shows Live", rtmp.live);
   row("ffmpeg stops → dashboard shows Disconnected", rtmp.disconnected);
+  console.log("Restream (an output to another input's RTMP ingest, ffmpeg -c copy relay):");
+  row("input live → restream target live", restream);
   console.log("WHIP (Chromium, fake camera), from the WHIP POST:");
   row("live input connected", whip.connected);
   row("first frame decoded by a WHEP viewer", whip.frame);

@@ -36,6 +36,8 @@ export interface Stack {
 export interface SeedOptions {
   /** Tenants that each get every channel (default: one, `bench`); the first is `headers` and `liveInputs`. */
   tenants?: string[];
+  /** Channels that are private (`playback: signed`): their inputs require signed URLs. */
+  signed?: string[];
   /** Keep Cloudflare's own per-token limit (1,200 per 5 minutes) instead of moving it out of the way. */
   cloudflareRateLimit?: boolean;
 }
@@ -82,6 +84,7 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
     for (const channel of channels) {
       const input = await post<{ uid: string; webRTCPlayback: { url: string } }>("/stream/live_inputs", {
         meta: { tenant, channel },
+        recording: { mode: "automatic", requireSignedURLs: options.signed?.includes(channel) ?? false },
       });
       liveInputs[tenant][channel] = input.uid;
       declaredChannels.push({
@@ -94,9 +97,11 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
       id: tenant,
       allowedOrigins: [],
       limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
+      ...(options.signed ? { signed: options.signed } : {}),
       channels: declaredChannels,
     });
   }
+  const playbackKey = await post<{ id: string; jwk: string }>("/stream/keys", {});
   const signingSecret = randomBytes(32).toString("base64url");
   const seeded: Stack["tenants"] = {};
   for (const tenant of tenantIds) {
@@ -115,6 +120,9 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
       TURN_KEY_ID: turn.uid,
       SFU_APP_ID: sfu.uid,
       TENANT_KEY_GENERATION: "1",
+      PLAYBACK_KEY_ID: playbackKey.id,
+      PLAYBACK_TOKEN_TTL_DEFAULT: "3600",
+      PLAYBACK_TOKEN_TTL_MAX: "86400",
       CREDENTIAL_TTL_DEFAULT: "86400",
       CREDENTIAL_TTL_MAX: "172800",
       CF_API_BASE: emulator.apiBase,
@@ -123,6 +131,7 @@ export async function seedStack(channels: string[], options: SeedOptions = {}): 
       TURN_KEY_SECRET: turn.key,
       SFU_APP_SECRET: sfu.secret,
       STREAM_API_TOKEN: token.value,
+      PLAYBACK_KEY_JWK: playbackKey.jwk,
       SIGNING_SECRET: signingSecret,
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },

@@ -149,7 +149,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const workers = workersService({ state, requirePermission, plan: () => config.plan });
   const media = options.media
-    ? mediaService({ state, host, liveInputs: stream.store, options: options.media })
+    ? mediaService({
+        state,
+        host,
+        liveInputs: stream.store,
+        resolvePlayback: stream.resolvePlayback,
+        options: options.media,
+      })
     : undefined;
   // A new service is one more factory here: its store claims its keys of the state file, its
   // mounts join the app, and reset reaches it.

@@ -38,19 +38,26 @@ describe("parseStackConfig", () => {
     const config = parseStackConfig(raw(minimal()));
     expect(config.tenants[0]).toEqual({
       id: "acme",
-      channels: [{ name: "main", recording: true, lowLatency: false }],
+      channels: [{ name: "main", recording: true, lowLatency: false, playback: "public", outputs: [] }],
       allowedOrigins: [],
       limits: { credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 },
     });
     expect(config.worker).toEqual({
       scriptName: "rt-dev",
       credentialTtl: { default: 86_400, max: 172_800 },
+      playbackTokenTtl: { default: 3_600, max: 86_400 },
       exposure: { kind: "workersDev", subdomain: "acct" },
       plan: "paid",
       cloudflareApiPer5Minutes: 1_140,
     });
     const slot = { active: "a", generations: { a: 1, b: 1 } };
-    expect(config.rotation).toEqual({ turn: slot, sfu: slot, apiToken: slot, tenantKeys: { generation: 1 } });
+    expect(config.rotation).toEqual({
+      turn: slot,
+      sfu: slot,
+      apiToken: slot,
+      playbackKeys: slot,
+      tenantKeys: { generation: 1 },
+    });
     expect(config.notifications).toEqual({ enabled: false });
     expect(config.apiBase).toBe("https://api.cloudflare.com/client/v4");
     expect(config.realtimeApiBase).toBe("https://rtc.live.cloudflare.com/v1");
@@ -109,7 +116,7 @@ describe("parseStackConfig", () => {
     [
       "an unknown top-level key",
       { tenant: [] },
-      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, notifications, probe, adopt, deployApi, apiBase, realtimeApiBase)",
+      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, outputStreamKeys, notifications, probe, adopt, deployApi, apiBase, realtimeApiBase)",
     ],
     [
       "a structured key given as a plain string",
@@ -222,5 +229,72 @@ describe("parseStackConfig", () => {
       "realtime-stack:signingSecret: must be 32 to 4096 characters without whitespace",
     );
     expect(error?.message).not.toContain(leaked);
+  });
+});
+
+describe("restream outputs", () => {
+  const KEY = "k".repeat(24);
+  const withOutputs = (outputs: unknown[], keys: Record<string, string> = {}) => ({
+    ...minimal(),
+    tenants: [{ id: "acme", channels: [{ name: "main", outputs }] }],
+    outputStreamKeys: keys,
+  });
+
+  it("takes outputs with their stream keys from the secret map, enabled by default", () => {
+    const config = parseStackConfig(
+      raw(
+        withOutputs([{ name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2" }], {
+          "acme/main/youtube": KEY,
+        }),
+      ),
+    );
+    expect(config.tenants[0]!.channels[0]!.outputs).toEqual([
+      { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2", enabled: true },
+    ]);
+    expect(config.outputStreamKeys).toEqual({ "acme/main/youtube": KEY });
+  });
+
+  it("refuses a stream key written in clear in the channel, saying where it goes, without echoing it", () => {
+    const found = problems(
+      withOutputs([{ name: "yt", url: "rtmp://a.rtmp.youtube.com/live2", streamKey: KEY }], {
+        "acme/main/yt": KEY,
+      }),
+    );
+    expect(found).toEqual([
+      "realtime-stack:tenants[0].channels[0].outputs[0].streamKey: a stream key is a secret: remove it here and set it with pulumi config set --secret --path 'realtime-stack:outputStreamKeys[\"<tenant>/<channel>/<output>\"]' <stream key>",
+    ]);
+    expect(found.join()).not.toContain(KEY);
+  });
+
+  it("refuses an output without a key, a key for no output, a duplicate name, another scheme and credentials in the URL", () => {
+    expect(
+      problems(
+        withOutputs(
+          [
+            { name: "a", url: "rtmp://x.example/live" },
+            { name: "a", url: "srt://x.example:9000" },
+            { name: "b", url: "https://x.example/live" },
+            { name: "c", url: "rtmp://user:pass@x.example/live" },
+          ],
+          { "acme/main/a": KEY, "acme/main/typo": KEY, "acme/main/b": KEY, "acme/main/c": KEY },
+        ),
+      ),
+    ).toEqual([
+      "realtime-stack:tenants[0].channels[0].outputs[2].url: must be an rtmp://, rtmps:// or srt:// URL without credentials",
+      "realtime-stack:tenants[0].channels[0].outputs[3].url: must be an rtmp://, rtmps:// or srt:// URL without credentials",
+      'realtime-stack:tenants[0].channels[0].outputs[1]: duplicate output name "a"',
+      'realtime-stack:outputStreamKeys: "acme/main/typo" names no declared output (tenants[].channels[].outputs[])',
+    ]);
+    expect(problems(withOutputs([{ name: "a", url: "rtmp://x.example/live" }]))).toEqual([
+      "realtime-stack:outputStreamKeys: output acme/main/a has no stream key: set it with pulumi config set --secret --path 'realtime-stack:outputStreamKeys[\"acme/main/a\"]' <stream key>",
+    ]);
+  });
+
+  it("holds at most 50 outputs per channel, Cloudflare's limit", () => {
+    const outputs = Array.from({ length: 51 }, (_, i) => ({ name: `o${i}`, url: "rtmp://x.example/live" }));
+    const keys = Object.fromEntries(outputs.map((o) => [`acme/main/${o.name}`, KEY]));
+    expect(problems(withOutputs(outputs, keys))).toEqual([
+      "realtime-stack:tenants[0].channels[0].outputs: Too big: expected array to have <=50 items",
+    ]);
   });
 });

@@ -3,6 +3,8 @@ import * as z from "zod";
 import { TURN_TTL_MIN } from "#contracts/api/realtime.ts";
 import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
 import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
+import { OUTPUT_URL } from "#contracts/cloudflare/stream.ts";
+import { SIGNED_URL_MAX_TTL_SECONDS } from "#contracts/cloudflare/stream-keys.ts";
 import { WORKERS_PLANS } from "#contracts/cloudflare/workers-plan.ts";
 import { cfTag, id } from "#contracts/ids.ts";
 import { DEFAULT_CF_API_BASE, DEFAULT_REALTIME_API_BASE } from "#contracts/worker/bindings.ts";
@@ -38,26 +40,12 @@ export const rotationSchema = z.strictObject({
   turn: slotted.prefault({}),
   sfu: slotted.prefault({}),
   apiToken: slotted.prefault({}),
+  /** Stream signing keys for private channels' playback tokens (not the Worker's own signing secret). */
+  playbackKeys: slotted.prefault({}),
   /** Tenant API keys are derived, not stored: a generation is all there is to rotate. */
   tenantKeys: z.strictObject({ generation: generation.default(1) }).prefault({}),
 });
 export type RotationConfig = z.infer<typeof rotationSchema>;
-
-const channelSchema = z
-  .strictObject({
-    name: id("channel name"),
-    /** HLS and DASH playback only exist when Cloudflare records the input, hence on by default. */
-    recording: z.boolean().default(true),
-    lowLatency: z.boolean().default(false),
-  })
-  .refine((c) => c.recording || !c.lowLatency, {
-    message: "lowLatency needs recording (Cloudflare's low-latency HLS is built on the recording)",
-    path: ["lowLatency"],
-  });
-
-const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
-  message: "must be an origin such as https://app.example.com (scheme, host, optional port, no path)",
-});
 
 const uniqueBy =
   <T>(key: (item: T) => string, what: string) =>
@@ -69,6 +57,65 @@ const uniqueBy =
       seen.add(k);
     });
   };
+
+/** "You can simulcast to up to 50 concurrent destinations from each live input." (docs/reference/cloudflare-api.md §1.8) */
+export const OUTPUTS_PER_CHANNEL = 50;
+
+/** The config key of the outputs' stream keys: secret, so never in a channel's plain config. */
+export const OUTPUT_KEYS = "outputStreamKeys";
+
+/** `<tenant>/<channel>/<output>`: how a stream key in `realtime-stack:outputStreamKeys` names its output. */
+export const outputKeyName = (tenantId: string, channel: string, output: string) =>
+  `${tenantId}/${channel}/${output}`;
+
+const howToSetOutputKey = (name = "<tenant>/<channel>/<output>") =>
+  `pulumi config set --secret --path '${CONFIG_NAMESPACE}:${OUTPUT_KEYS}["${name}"]' <stream key>`;
+
+/**
+ * A restream output (docs/reference/cloudflare-api.md §1.8). Its stream key is not here: it is a
+ * secret, set under `realtime-stack:outputStreamKeys`; one written here in clear is refused.
+ */
+const outputSchema = z.strictObject({
+  name: id("output name"),
+  url: z.string().max(2048).regex(OUTPUT_URL, {
+    message: "must be an rtmp://, rtmps:// or srt:// URL without credentials",
+  }),
+  enabled: z.boolean().default(true),
+  streamKey: z
+    .undefined({
+      error: `a stream key is a secret: remove it here and set it with ${howToSetOutputKey()}`,
+    })
+    .optional(),
+});
+export type OutputConfig = z.infer<typeof outputSchema>;
+
+const channelSchema = z
+  .strictObject({
+    name: id("channel name"),
+    /** HLS and DASH playback only exist when Cloudflare records the input, hence on by default. */
+    recording: z.boolean().default(true),
+    lowLatency: z.boolean().default(false),
+    /**
+     * `signed`: a private channel. Its live input sets `recording.requireSignedURLs`, so Stream
+     * plays it (HLS, DASH, WHEP, and its recordings) only through a token the Worker signs
+     * (docs/reference/cloudflare-api.md §11.3).
+     */
+    playback: z.enum(["public", "signed"]).default("public"),
+    /** Where its broadcasts are restreamed, each to an RTMP(S) or SRT target. */
+    outputs: z
+      .array(outputSchema)
+      .max(OUTPUTS_PER_CHANNEL)
+      .default([])
+      .superRefine(uniqueBy((o) => o.name, "output name")),
+  })
+  .refine((c) => c.recording || !c.lowLatency, {
+    message: "lowLatency needs recording (Cloudflare's low-latency HLS is built on the recording)",
+    path: ["lowLatency"],
+  });
+
+const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
+  message: "must be an origin such as https://app.example.com (scheme, host, optional port, no path)",
+});
 
 const tenantSchema = z.strictObject({
   id: id("tenant id"),
@@ -84,6 +131,9 @@ export type ChannelConfig = z.infer<typeof channelSchema>;
 
 /** The Worker's own bounds for a requested TTL, so that its default and maximum are always grantable. */
 const ttl = z.int().min(TURN_TTL_MIN).max(TURN_TTL_MAX);
+
+/** A playback token lives at least a minute and, Cloudflare's cap, at most 24 hours (docs/reference/cloudflare-api.md §11.2). */
+const playbackTtl = z.int().min(60).max(SIGNED_URL_MAX_TTL_SECONDS);
 
 /** The Worker's routes live at the root, so a route must send a whole hostname to it. */
 const routePattern = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+\/\*$/, {
@@ -104,6 +154,17 @@ const workerSchema = z
     customDomain: z.strictObject({ hostname, zoneId: cfTag }).optional(),
     credentialTtl: z
       .strictObject({ default: ttl.default(86_400), max: ttl.default(TURN_TTL_MAX) })
+      .prefault({})
+      .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
+    /**
+     * Playback tokens of private channels: what `POST /api/stream/playback-token` grants without a
+     * `ttl`, and the most it grants. The longest a rotated playback key is kept after the switch.
+     */
+    playbackTokenTtl: z
+      .strictObject({
+        default: playbackTtl.default(3_600),
+        max: playbackTtl.default(SIGNED_URL_MAX_TTL_SECONDS),
+      })
       .prefault({})
       .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
     /**
@@ -178,6 +239,8 @@ const stackConfigSchema = z
     rotation: rotationSchema.prefault({}),
     signingSecret: secret,
     webhookSecret: secret,
+    /** The restream outputs' stream keys, by `<tenant>/<channel>/<output>`: a secret map. */
+    [OUTPUT_KEYS]: z.record(z.string(), z.string().min(1).max(1024)).default({}),
     /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
     notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
     /**
@@ -199,6 +262,31 @@ const stackConfigSchema = z
     realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
   })
   .superRefine((config, ctx) => {
+    // Every declared output has its stream key, and every key names a declared output (a typo
+    // would otherwise leave an output keyless). Names only: a key's value is never in a message.
+    const declared = new Set(
+      config.tenants.flatMap((t) =>
+        t.channels.flatMap((c) => c.outputs.map((o) => outputKeyName(t.id, c.name, o.name))),
+      ),
+    );
+    for (const name of declared) {
+      if (!Object.hasOwn(config[OUTPUT_KEYS], name)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `output ${name} has no stream key: set it with ${howToSetOutputKey(name)}`,
+          path: [OUTPUT_KEYS],
+        });
+      }
+    }
+    for (const name of Object.keys(config[OUTPUT_KEYS])) {
+      if (!declared.has(name)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${name}" names no declared output (tenants[].channels[].outputs[])`,
+          path: [OUTPUT_KEYS],
+        });
+      }
+    }
     // The tenants' shares of the Worker's API budget, beside the probes' and the sweep's.
     const budget = {
       per5Minutes: config.worker.cloudflareApiPer5Minutes,
@@ -214,9 +302,11 @@ const stackConfigSchema = z
 export type ParsedStackConfig = z.infer<typeof stackConfigSchema>;
 
 /** What the program works with: the parsed configuration, its secrets as Pulumi secrets. */
-export type StackConfig = Omit<ParsedStackConfig, "signingSecret" | "webhookSecret"> & {
+export type StackConfig = Omit<ParsedStackConfig, "signingSecret" | "webhookSecret" | typeof OUTPUT_KEYS> & {
   signingSecret: pulumi.Output<string>;
   webhookSecret: pulumi.Output<string>;
+  /** Each output's stream key, by `<tenant>/<channel>/<output>`, each a Pulumi secret. */
+  outputStreamKeys: Record<string, pulumi.Output<string>>;
 };
 
 type Key = keyof ParsedStackConfig;
@@ -228,8 +318,9 @@ const STRUCTURED: readonly Key[] = [
   "probe",
   "adopt",
   "deployApi",
+  OUTPUT_KEYS,
 ];
-const SECRET_KEYS: readonly Key[] = ["signingSecret", "webhookSecret"];
+const SECRET_KEYS: readonly Key[] = ["signingSecret", "webhookSecret", OUTPUT_KEYS];
 const KEYS = Object.keys(stackConfigSchema.shape) as Key[];
 
 /** Thrown before any resource is registered; Pulumi prints a RunError's message without a stack trace. */
@@ -311,9 +402,13 @@ export function readStackConfig(): StackConfig {
       .map(([k, v]) => [k.slice(prefix.length), v]),
   );
   const parsed = parseStackConfig(raw);
+  const { [OUTPUT_KEYS]: outputKeys, ...rest } = parsed;
   return {
-    ...parsed,
+    ...rest,
     signingSecret: pulumi.secret(parsed.signingSecret),
     webhookSecret: pulumi.secret(parsed.webhookSecret),
+    outputStreamKeys: Object.fromEntries(
+      Object.entries(outputKeys).map(([name, key]) => [name, pulumi.secret(key)]),
+    ),
   };
 }

@@ -28,6 +28,8 @@ export const stackOutputs = z.looseObject({
   turnKeys: slotIds("keyId"),
   sfuApps: slotIds("appId"),
   workerApiTokens: slotIds("tokenId"),
+  /** Absent from outputs written before private channels existed. */
+  playbackKeys: slotIds("keyId").extend({ tokenTtlMax: z.int() }).optional(),
   tenantKeyGeneration: z.int(),
   /** The stack's probe input (absent when `realtime-stack:probe.enabled` is false). */
   probe: z

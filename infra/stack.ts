@@ -12,7 +12,9 @@ import {
   createProbeLiveInput,
 } from "./resources/live-inputs.ts";
 import { createStatusNotifications } from "./resources/notifications.ts";
+import { createPlaybackKeys } from "./resources/playback-keys.ts";
 import { createRealtimeCredentials } from "./resources/realtime-credentials.ts";
+import { createRestreamOutputs } from "./resources/restream-outputs.ts";
 import type { SlotCredential, Slotted } from "./resources/slots.ts";
 import { createWorker } from "./resources/worker.ts";
 import { createWorkerApiTokens } from "./resources/worker-api-tokens.ts";
@@ -37,6 +39,8 @@ export interface ChannelOutputs {
   /** SRT passphrase (secret). */
   srtPassphrase: pulumi.Output<string>;
   playback: pulumi.Output<PlaybackUrls>;
+  /** Each restream output's Cloudflare uid, by output name. */
+  outputs: Record<string, pulumi.Output<string>>;
 }
 
 export interface TenantOutputs {
@@ -65,6 +69,11 @@ export interface RealtimeStackOutputs {
   turnKeys: SlotIds<"keyId">;
   sfuApps: SlotIds<"appId">;
   workerApiTokens: SlotIds<"tokenId">;
+  /**
+   * The Stream signing keys of private channels' playback tokens, and the longest token the Worker
+   * signs (seconds): how long a key switched away from still has tokens playing.
+   */
+  playbackKeys: SlotIds<"keyId"> & { tokenTtlMax: number };
   tenantKeyGeneration: number;
   /** Absent when `realtime-stack:probe.enabled` is false. */
   probe?: ProbeOutputs;
@@ -94,6 +103,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
     const { adopt } = config;
     checkAdoptions();
     const channels = createChannels();
+    const restreamOutputs = createOutputs();
     const probeInput = config.probe.enabled ? createProbe() : undefined;
     const probe = probeInput?.outputs;
     const turnKeys = createRealtimeCredentials(
@@ -108,6 +118,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
       { accountId, label, rotation: rotation.sfu, adopt: adopt.sfuApps },
       { parent },
     );
+    const playbackKeys = createPlaybackKeys(name, { accountId, rotation: rotation.playbackKeys }, { parent });
     const apiTokens = createWorkerApiTokens(
       name,
       { accountId, label, rotation: rotation.apiToken },
@@ -133,6 +144,10 @@ export class RealtimeStack extends pulumi.ComponentResource {
       turnKeys: slotIds(turnKeys, "keyId"),
       sfuApps: slotIds(sfuApps, "appId"),
       workerApiTokens: slotIds(apiTokens, "tokenId"),
+      playbackKeys: {
+        ...slotIds(playbackKeys, "keyId"),
+        tokenTtlMax: config.worker.playbackTokenTtl.max,
+      },
       tenantKeyGeneration: rotation.tenantKeys.generation,
       ...(probe ? { probe } : {}),
     };
@@ -207,6 +222,29 @@ export class RealtimeStack extends pulumi.ComponentResource {
       );
     }
 
+    /** Each channel's restream outputs: uids by output name, by `<tenant>/<channel>`. */
+    function createOutputs(): Map<string, Record<string, pulumi.Output<string>>> {
+      return new Map(
+        config.tenants.flatMap((tenant) =>
+          tenant.channels.map((channel) => [
+            `${tenant.id}/${channel.name}`,
+            createRestreamOutputs(
+              name,
+              {
+                accountId,
+                tenantId: tenant.id,
+                channel: channel.name,
+                liveInputId: channels.get(tenant.id)!.get(channel.name)!.liveInputId,
+                outputs: channel.outputs,
+                streamKeys: config.outputStreamKeys,
+              },
+              { parent },
+            ),
+          ]),
+        ),
+      );
+    }
+
     function deriveTenantApiKeys(): Map<string, pulumi.Output<string>> {
       const generation = rotation.tenantKeys.generation;
       return new Map(
@@ -227,11 +265,17 @@ export class RealtimeStack extends pulumi.ComponentResource {
         id: t.id,
         allowedOrigins: t.allowedOrigins,
         limits: t.limits,
-        channels: [...channels.get(t.id)!].map(([channel, live]) => ({
-          name: channel,
-          liveInputId: live.liveInputId,
-          playbackBase: live.playbackBase,
-        })),
+        signed: t.channels.filter((c) => c.playback === "signed").map((c) => c.name),
+        channels: t.channels.map((channel) => {
+          const live = channels.get(t.id)!.get(channel.name)!;
+          return {
+            name: channel.name,
+            liveInputId: live.liveInputId,
+            playbackBase: live.playbackBase,
+            // What the stack declares, never a stream key: the Worker shows it without an API call.
+            outputs: channel.outputs.map(({ name, url, enabled }) => ({ name, url, enabled })),
+          };
+        }),
       }));
       return pulumi
         .output({ declared, probeBase: probeInput?.playbackBase })
@@ -254,6 +298,9 @@ export class RealtimeStack extends pulumi.ComponentResource {
           TURN_KEY_ID: turnKeys.active.id,
           SFU_APP_ID: sfuApps.active.id,
           TENANT_KEY_GENERATION: String(rotation.tenantKeys.generation),
+          PLAYBACK_KEY_ID: playbackKeys.active.id,
+          PLAYBACK_TOKEN_TTL_DEFAULT: String(config.worker.playbackTokenTtl.default),
+          PLAYBACK_TOKEN_TTL_MAX: String(config.worker.playbackTokenTtl.max),
           CREDENTIAL_TTL_DEFAULT: String(ttl.default),
           CREDENTIAL_TTL_MAX: String(ttl.max),
           CF_API_BASE: config.apiBase,
@@ -265,6 +312,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
           TURN_KEY_SECRET: turnKeys.active.secret,
           SFU_APP_SECRET: sfuApps.active.secret,
           STREAM_API_TOKEN: apiTokens.active.secret,
+          PLAYBACK_KEY_JWK: playbackKeys.active.secret,
           SIGNING_SECRET: config.signingSecret,
           WEBHOOK_SECRET: config.webhookSecret,
         },
@@ -304,6 +352,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
                   streamKey: live.streamKey,
                   srtPassphrase: live.srtPassphrase,
                   playback: live.playback,
+                  outputs: restreamOutputs.get(`${t.id}/${channel}`)!,
                 },
               ]),
             ),

@@ -41,11 +41,30 @@ export function readStackConfig(root: string, stack: string, stateDir: string): 
   const localSecrets = loadLocalSecrets(join(stateDir, `${stack}.secrets.json`));
   const config: ConfigMap = {};
   for (const [key, value] of Object.entries(doc.config ?? {})) {
-    if (isSecure(value)) config[key] = localSecrets(key);
-    else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    const plain = withLocalSecrets(value, key, localSecrets);
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   for (const key of REQUIRED_SECRETS) config[key] ??= localSecrets(key);
   return config;
+}
+
+/**
+ * The value with each `secure:` value in it replaced by its local secret, named by its path as
+ * `pulumi config set --path` writes it (`key["name"]`, `key[0]`): `pulumi config set --secret --path`
+ * nests encrypted values inside a structured one, as the outputs' stream keys are.
+ */
+function withLocalSecrets(value: unknown, path: string, localSecrets: (key: string) => string): unknown {
+  if (isSecure(value)) return localSecrets(path);
+  if (Array.isArray(value)) return value.map((v, i) => withLocalSecrets(v, `${path}[${i}]`, localSecrets));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        withLocalSecrets(v, `${path}[${JSON.stringify(k)}]`, localSecrets),
+      ]),
+    );
+  }
+  return value;
 }
 
 function loadLocalSecrets(file: string): (key: string) => string {

@@ -19,7 +19,14 @@ import { openApiObject } from "./openapi-object.ts";
 import { probeStatusData } from "./probe.ts";
 import { sfuSessionData, sfuSessionParams, sfuSessionRequest, turnData, turnRequest } from "./realtime.ts";
 import { joinData, joinRequest, roomServerMessage, roomSocketParams } from "./rooms.ts";
-import { streamConnectData, streamConnectRequest, streamStatusData, streamStatusQuery } from "./stream.ts";
+import {
+  playbackTokenData,
+  playbackTokenRequest,
+  streamConnectData,
+  streamConnectRequest,
+  streamStatusData,
+  streamStatusQuery,
+} from "./stream.ts";
 import { webhookData } from "./webhook.ts";
 
 /**
@@ -123,6 +130,20 @@ export const API_ROUTES = {
     data: streamConnectData,
     status: 200,
     upstream: true,
+    errors: ["invalid_json", "invalid_request", "channel_not_found"],
+  },
+  streamPlaybackToken: {
+    method: "POST",
+    path: "/api/stream/playback-token",
+    auth: "tenant",
+    summary:
+      "Playback URLs for a channel: a private channel's HLS, DASH and WHEP URLs carry a token the Worker " +
+      "signs with the stack's Stream signing key (no call to Cloudflare), valid for `ttl` seconds and " +
+      "restricted by `access_rules`; a public channel's are its plain URLs",
+    body: playbackTokenRequest,
+    data: playbackTokenData,
+    status: 200,
+    mints: true,
     errors: ["invalid_json", "invalid_request", "channel_not_found"],
   },
   turn: {

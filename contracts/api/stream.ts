@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { accessRules, SIGNED_URL_MAX_TTL_SECONDS } from "../cloudflare/stream-keys.ts";
 import { id } from "../ids.ts";
 
 export const channelName = id("channel");
@@ -12,6 +13,22 @@ export const playbackUrls = z.object({
   /** WebRTC playback (WHEP): only for WHIP ingest. */
   whep: z.url(),
 });
+
+/** What a masked stream key shows: a fixed string, so that neither a character nor the length of the key is told. */
+export const MASKED_STREAM_KEY = "********";
+
+/**
+ * A restream output of the channel as the stack declares it (Cloudflare reports an output's
+ * `enabled` and nothing else, docs/reference/cloudflare-api.md §1.8): where to, without credentials
+ * or query, and whether enabled; its stream key masked.
+ */
+export const channelOutputView = z.object({
+  name: z.string(),
+  url: z.string(),
+  enabled: z.boolean(),
+  stream_key: z.literal(MASKED_STREAM_KEY),
+});
+export type ChannelOutputView = z.infer<typeof channelOutputView>;
 
 export const channelStatus = z.object({
   channel: channelName,
@@ -41,6 +58,8 @@ export const channelStatus = z.object({
   /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
   error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,
+  /** The channel's restream outputs, as the stack declares them (none: empty). */
+  outputs: z.array(channelOutputView),
 });
 /** A channel's status as the API shows it (the status holder Durable Object is `ChannelStatus`). */
 export type ChannelStatusView = z.infer<typeof channelStatus>;
@@ -87,3 +106,31 @@ export const streamConnectData = z.object({
   status: channelStatus,
 });
 export type StreamConnectData = z.infer<typeof streamConnectData>;
+
+/** `POST /api/stream/playback-token`. The Worker's `PLAYBACK_TOKEN_TTL_MAX` may lower the upper bound. */
+export const playbackTokenRequest = z.object({
+  channel: channelName,
+  /** Seconds the token plays for; the stack's default when left out (Cloudflare caps it at 24 hours). */
+  ttl: z.optional(z.int().check(z.gte(60), z.lte(SIGNED_URL_MAX_TTL_SECONDS))),
+  /** The viewer: counts against the per-user limit, as on every minting route. */
+  user_id: z.optional(id("user_id")),
+  /**
+   * Cloudflare's access rules, first match decides (`any`, `ip.src`, `ip.geoip.country`; `allow`
+   * or `block`; at most 5), written into the token as they are.
+   */
+  access_rules: z.optional(accessRules),
+});
+export type PlaybackTokenRequest = z.infer<typeof playbackTokenRequest>;
+
+export const playbackTokenData = z.object({
+  channel: channelName,
+  live_input_id: z.string(),
+  /** True for a private channel: the URLs carry the token in place of the live input id. */
+  signed: z.boolean(),
+  /** The token, or null for a public channel, whose URLs need none. */
+  token: z.nullable(z.string()),
+  /** When the token stops playing; null for a public channel. */
+  expires_at: z.nullable(z.iso.datetime()),
+  playback: playbackUrls,
+});
+export type PlaybackTokenData = z.infer<typeof playbackTokenData>;

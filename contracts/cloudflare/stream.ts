@@ -129,3 +129,35 @@ export const streamVideo = z.object({
 });
 export type StreamVideo = z.infer<typeof streamVideo>;
 export const streamVideoList = z.array(streamVideo);
+
+/**
+ * A live input's output (simulcast target), docs/reference/cloudflare-api.md §1.8: where a broadcast
+ * is forwarded. Cloudflare reports no forwarding state, only `enabled`, and answers the stream key in
+ * clear (create and list), so every answer that carries one is secret.
+ */
+export const liveInputOutput = z.object({
+  uid: z.string(),
+  url: z.string(),
+  streamKey: z.string(),
+  enabled: z.optional(z.boolean()),
+});
+export type LiveInputOutput = z.infer<typeof liveInputOutput>;
+export const liveInputOutputList = z.array(liveInputOutput);
+
+/** The URL schemes an output may forward to (RTMP, RTMPS, SRT; §1.8). */
+export const OUTPUT_URL = /^(rtmps?|srt):\/\/[^\s/?#@]+(?:[/?][^\s]*)?$/;
+
+/**
+ * Create: `url` and `streamKey` required (`stream_create_output_request`), `enabled` defaults to
+ * true. Which schemes Cloudflare refuses is undocumented: refusing all but RTMP(S) and SRT, the
+ * ones it names, is a guess; so is ignoring unknown fields, as its other Stream bodies do.
+ */
+export const liveInputOutputCreate = z.object({
+  url: z.string().check(z.maxLength(2048), z.regex(OUTPUT_URL, "must be an rtmp://, rtmps:// or srt:// URL")),
+  streamKey: z.string().check(z.minLength(1), z.maxLength(1024)),
+  enabled: z.optional(z.boolean()),
+});
+export type LiveInputOutputCreate = z.infer<typeof liveInputOutputCreate>;
+
+/** Update takes `enabled` and nothing else (`OutputUpdateParams`). */
+export const liveInputOutputUpdate = z.object({ enabled: z.boolean() });

@@ -12,6 +12,11 @@ export const PLAIN_BINDINGS = [
   "SFU_APP_ID",
   /** Generation of tenant API keys; the previous generation is still accepted. */
   "TENANT_KEY_GENERATION",
+  /** Id of the active playback key slot's Stream signing key: the `kid` of every playback token. */
+  "PLAYBACK_KEY_ID",
+  /** Playback token TTL default and maximum, in seconds (at most Cloudflare's 24 hours). */
+  "PLAYBACK_TOKEN_TTL_DEFAULT",
+  "PLAYBACK_TOKEN_TTL_MAX",
   /** TURN credential TTL default and maximum, in seconds. */
   "CREDENTIAL_TTL_DEFAULT",
   "CREDENTIAL_TTL_MAX",
@@ -30,6 +35,8 @@ export const SECRET_BINDINGS = [
   "SFU_APP_SECRET",
   /** Least-privilege account token for Stream reads and live input updates. */
   "STREAM_API_TOKEN",
+  /** The active playback key's `jwk` (base64 of a private RSA JWK, about 2.3 KB): signs playback tokens. */
+  "PLAYBACK_KEY_JWK",
   /** Signs session tokens and derives tenant API keys (domain-separated). */
   "SIGNING_SECRET",
   /** Verbatim secret Cloudflare sends in `cf-webhook-auth`. */

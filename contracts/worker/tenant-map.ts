@@ -32,10 +32,32 @@ export const DEFAULT_TENANT_LIMITS: TenantLimits = {
   credentialsPerUserPerMinute: 30,
 };
 
+/**
+ * A restream output as the stack declares it: where to and whether enabled, never its stream key.
+ * The URL is shown without its query, where an SRT target may carry a passphrase.
+ */
+export const declaredOutput = z.object({
+  name: id("output name"),
+  url: z.string(),
+  /** Left out when true, the default. */
+  enabled: z.optional(z.literal(false)),
+});
+export type DeclaredOutput = z.infer<typeof declaredOutput>;
+
+/** An output's URL as the map and the status show it: scheme, host, port and path, no query. */
+export const shownOutputUrl = (url: string) => url.replace(/[?#].*$/, "");
+
 /** One tenant as the Worker knows it: only what differs from the defaults is written down. */
 export const tenantEntry = z.object({
   /** Channel name → the uid of its live input. */
   channels: z.record(id("channel name"), cfTag),
+  /** Channel name → its restream outputs; left out for a channel without any. */
+  outputs: z.optional(z.record(id("channel name"), z.array(declaredOutput))),
+  /**
+   * The private channels (`playback: signed`), which play only through a playback token; left out
+   * when every channel is public.
+   */
+  signed: z.optional(z.array(id("channel name"))),
   /** Left out when the tenant allows no browser origin. */
   allowedOrigins: z.optional(z.array(z.string())),
   /** Left out when every limit is the default. */
@@ -95,7 +117,32 @@ export interface DeclaredTenant {
   id: string;
   allowedOrigins: string[];
   limits: TenantLimits;
-  channels: { name: string; liveInputId: string; playbackBase: string }[];
+  /** The names of its private channels. */
+  signed?: string[];
+  channels: {
+    name: string;
+    liveInputId: string;
+    playbackBase: string;
+    outputs?: { name: string; url: string; enabled: boolean }[];
+  }[];
+}
+
+/** A tenant's declared outputs in the map's compact form, or nothing when no channel has any. */
+function compactOutputs(channels: DeclaredTenant["channels"]): Pick<TenantEntry, "outputs"> {
+  const withOutputs = channels.filter((c) => (c.outputs ?? []).length > 0);
+  if (withOutputs.length === 0) return {};
+  return {
+    outputs: Object.fromEntries(
+      withOutputs.map((c) => [
+        c.name,
+        c.outputs!.map(({ name, url, enabled }) => ({
+          name,
+          url: shownOutputUrl(url),
+          ...(enabled ? {} : { enabled: false as const }),
+        })),
+      ]),
+    ),
+  };
 }
 
 const sameLimits = (a: TenantLimits, b: TenantLimits) =>
@@ -130,6 +177,8 @@ export function compactTenantMap(
         t.id,
         {
           channels: Object.fromEntries(t.channels.map((c) => [c.name, c.liveInputId])),
+          ...compactOutputs(t.channels),
+          ...(t.signed && t.signed.length > 0 ? { signed: t.signed } : {}),
           ...(t.allowedOrigins.length > 0 ? { allowedOrigins: t.allowedOrigins } : {}),
           ...(sameLimits(t.limits, DEFAULT_TENANT_LIMITS) ? {} : { limits: t.limits }),
         },

@@ -71,7 +71,11 @@ export function createLiveInput(
       accountId,
       meta: { name: `${stack}/${tenantId}/${channel.name}`, stack, tenant: tenantId, channel: channel.name },
       enabled: true,
-      recording: { mode: channel.recording ? "automatic" : "off" },
+      // A private channel plays only through signed URLs, and so do its recordings (§11.3).
+      recording: {
+        mode: channel.recording ? "automatic" : "off",
+        requireSignedURLs: channel.playback === "signed",
+      },
       preferLowLatency: channel.lowLatency,
       ...adopt(args.adoptUid),
     },

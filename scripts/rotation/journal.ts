@@ -26,11 +26,25 @@ const kindRun = z.object({
 });
 export type KindRun = z.infer<typeof kindRun>;
 
+/**
+ * A slot switched away from whose credential must outlive the switch: a playback key keeps
+ * playing every token it signed until `dueAt`, and is not regenerated (deleted) before.
+ */
+const retirement = z.object({
+  kind: z.enum(ROTATION_KINDS),
+  slot: z.enum(SLOTS),
+  generation,
+  dueAt: z.iso.datetime(),
+});
+export type Retirement = z.infer<typeof retirement>;
+
 const journalSchema = z.object({
   version: z.literal(1),
   stack: z.string(),
   period: z.string(),
   runs: z.array(kindRun),
+  /** Kept across periods, unlike the runs. */
+  retirements: z.array(retirement).optional(),
 });
 export type JournalData = z.infer<typeof journalSchema>;
 
@@ -77,6 +91,22 @@ export class Journal {
    */
   startPeriod(period: string): void {
     if (this.data.period !== period) this.data = { ...this.data, period, runs: this.unfinished() };
+  }
+
+  /** The retirement recorded for a slot's generation, if any. */
+  retirement(kind: RotationKind, slot: Retirement["slot"], generation: number): Retirement | undefined {
+    return this.data.retirements?.find(
+      (r) => r.kind === kind && r.slot === slot && r.generation === generation,
+    );
+  }
+
+  /** Records (or, with `dueAt` undefined, clears) when a slot's generation may be regenerated. */
+  setRetirement(entry: Omit<Retirement, "dueAt"> & { dueAt?: string }): void {
+    const others = (this.data.retirements ?? []).filter(
+      (r) => !(r.kind === entry.kind && r.slot === entry.slot && r.generation === entry.generation),
+    );
+    this.data.retirements = entry.dueAt ? [...others, { ...entry, dueAt: entry.dueAt }] : others;
+    this.save();
   }
 
   begin(run: KindRun): KindRun {

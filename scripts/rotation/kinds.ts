@@ -1,10 +1,11 @@
 import type { RotationConfig, Slot, SlottedRotation } from "#infra/config.ts";
 import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
+import { STREAM_SIGNING_KEY } from "#infra/providers/stream-signing-key.ts";
 import type { PlannedChange } from "#infra/stack-driver.ts";
 
 /** Credential kinds the scheduled rotation covers, in the order it rotates them. */
-export const ROTATION_KINDS = ["turn", "sfu", "api-token", "tenant-keys"] as const;
+export const ROTATION_KINDS = ["turn", "sfu", "api-token", "tenant-keys", "playback-keys"] as const;
 export type RotationKind = (typeof ROTATION_KINDS)[number];
 
 /** Rotated on request only: it drops whoever is broadcasting. */
@@ -23,6 +24,12 @@ const SLOTTED = {
     resource: "cloudflare:index/accountToken:AccountToken",
     label: "Worker API token",
   },
+  /**
+   * Stream signing keys of private channels' playback tokens. Regenerating the inactive slot
+   * deletes its key, which revokes every token it signed, so rotate.ts does it only once the
+   * longest token that key signed has expired (the journal's retirement record).
+   */
+  "playback-keys": { key: "playbackKeys", resource: STREAM_SIGNING_KEY, label: "playback key" },
 } as const;
 type SlottedKind = keyof typeof SLOTTED;
 
@@ -44,6 +51,11 @@ export interface KindRotation {
   kind: RotationKind;
   label: string;
   steps: StepName[];
+  /**
+   * Whether the slot switched away from must outlive the switch by the longest token it signed
+   * (playback keys): regenerating it waits until then.
+   */
+  retiresOldSlot: boolean;
   stateOf(rotation: RotationConfig): KindState;
   withState(rotation: RotationConfig, state: KindState): RotationConfig;
   /** The kind's state once `step` has been applied, starting from `from`. */
@@ -65,6 +77,7 @@ function slotted(kind: SlottedKind): KindRotation {
     kind,
     label,
     steps: ["regenerate", "switch", "verify"],
+    retiresOldSlot: kind === "playback-keys",
     stateOf: (rotation) => structuredClone(rotation[key]),
     withState: (rotation, state) => ({ ...rotation, [key]: state as SlottedRotation }),
     target(state, step) {
@@ -107,6 +120,7 @@ const tenantKeys: KindRotation = {
   kind: "tenant-keys",
   label: "tenant API keys",
   steps: ["advance", "verify"],
+  retiresOldSlot: false,
   stateOf: (rotation) => ({ ...rotation.tenantKeys }),
   withState: (rotation, state) => ({ ...rotation, tenantKeys: state as { generation: number } }),
   target(state, step) {

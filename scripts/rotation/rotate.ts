@@ -1,3 +1,5 @@
+import { SIGNED_URL_MAX_TTL_SECONDS } from "#contracts/cloudflare/stream-keys.ts";
+import type { SlottedRotation } from "#infra/config.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
 import type { Progress } from "../lib/progress.ts";
 import { Journal, type KindRun } from "./journal.ts";
@@ -31,6 +33,8 @@ export interface RotateOptions {
   force: boolean;
   verify: Verifier;
   progress: Progress;
+  /** The clock retirements are checked against (tests move it instead of waiting). */
+  now?: () => number;
   /** Called at every point where an interruption could happen (tests interrupt here). */
   checkpoint?: (point: Checkpoint) => void | Promise<void>;
 }
@@ -153,7 +157,8 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
       ? await rotateKind(driver, journal, item, options)
       : { kind: item.rotation.kind, outcome: "not-run" as const, resumed: Boolean(item.run), durationMs: 0 };
     reports.set(item.rotation.kind, kindReport);
-    ok &&= kindReport.outcome === "rotated";
+    // A kind whose old slot is still retiring is not due: nothing failed.
+    ok &&= kindReport.outcome === "rotated" || kindReport.outcome === "skipped";
   }
   return report(ok);
 }
@@ -209,6 +214,15 @@ async function rotateKind(
     durationMs: Math.round(performance.now() - started),
     ...(error ? { error } : {}),
   });
+  const now = options.now ?? Date.now;
+  const retiring = rotation.retiresOldSlot ? retiringSlot(journal, kind, from as SlottedRotation) : undefined;
+  if (retiring && !item.run?.done.includes("regenerate") && now() < Date.parse(retiring.dueAt)) {
+    const detail =
+      `slot ${retiring.slot} (g${retiring.generation}) still signs tokens valid until ${retiring.dueAt}: ` +
+      "its key is deleted by the first rotation after that";
+    progress.set({ name: rowName(kind, "regenerate"), status: "skipped", attempts: 0, detail });
+    return { ...result("skipped"), error: detail };
+  }
   const run =
     item.run ??
     journal.begin({ kind, from, done: [], status: "in-progress", startedAt: new Date().toISOString() });
@@ -285,6 +299,8 @@ async function rotateKind(
       } else {
         await step(name, rotation.describeStep(from, name), apply(name));
       }
+      if (rotation.retiresOldSlot)
+        await recordRetirement(driver, journal, kind, from as SlottedRotation, name, now);
       journal.stepDone(kind, name);
     }
     journal.update(kind, { status: "done", finishedAt: new Date().toISOString() });
@@ -302,5 +318,39 @@ async function rotateKind(
     }
     journal.update(kind, { error });
     return result("failed", `${error} (run rotate again to finish this rotation)`);
+  }
+}
+
+/** The retirement recorded for the slot a rotation from `from` would regenerate, if any. */
+function retiringSlot(journal: Journal, kind: RotationKind, from: SlottedRotation) {
+  const inactive = from.active === "a" ? "b" : "a";
+  return journal.retirement(kind, inactive, from.generations[inactive]);
+}
+
+/**
+ * A regenerate deleted the retired slot's key: its record goes. A switch moves the Worker off the
+ * old slot, whose key keeps every token it signed playing for up to the longest TTL the Worker
+ * grants (the stack output `playbackKeys.tokenTtlMax`; Cloudflare's 24 hours when unknown).
+ */
+async function recordRetirement(
+  driver: StackDriver,
+  journal: Journal,
+  kind: RotationKind,
+  from: SlottedRotation,
+  step: StepName,
+  now: () => number,
+): Promise<void> {
+  if (step === "regenerate") {
+    const inactive = from.active === "a" ? "b" : "a";
+    journal.setRetirement({ kind, slot: inactive, generation: from.generations[inactive] });
+  }
+  if (step === "switch") {
+    const ttl = (await driver.outputs()).playbackKeys?.tokenTtlMax ?? SIGNED_URL_MAX_TTL_SECONDS;
+    journal.setRetirement({
+      kind,
+      slot: from.active,
+      generation: from.generations[from.active],
+      dueAt: new Date(now() + ttl * 1000).toISOString(),
+    });
   }
 }

@@ -28,6 +28,37 @@ function streamTokenCheck(target: SmokeTarget): SmokeCheck {
   };
 }
 
+/**
+ * The Worker signs with the new playback key, and Stream's delivery host plays what it signs: a
+ * fresh token for the first private channel found, checked on the delivery host's lifecycle of the
+ * token (which passes the same signed-URL check as the manifests). Media plays through such a token
+ * in test/scripts/signed-playback.test.ts.
+ */
+function playbackKeyCheck(target: SmokeTarget): SmokeCheck {
+  return {
+    name: "playback-key",
+    async run(signal) {
+      for (const tenant of target.tenants) {
+        const api = createServerClient({ baseUrl: target.workerUrl, tenant: tenant.id, key: tenant.key });
+        for (const channel of tenant.channels) {
+          const answer = await api.streamPlaybackToken({ channel: channel.name, ttl: 60 }, { signal });
+          if (!answer.signed) continue;
+          const lifecycle = answer.playback.hls.replace(/\/manifest\/video\.m3u8$/, "/lifecycle");
+          const res = await fetch(lifecycle, { signal });
+          await res.arrayBuffer();
+          if (res.status !== 200) {
+            throw new CheckFailed(
+              `the delivery host refused a fresh token of ${tenant.id}/${channel.name} with HTTP ${res.status}`,
+            );
+          }
+          return `a fresh token of ${tenant.id}/${channel.name} is accepted by the delivery host`;
+        }
+      }
+      return "no private channel among the checked tenants: the key signs nothing yet";
+    },
+  };
+}
+
 /** Each tenant's key of the new generation is accepted. */
 function tenantKeyCheck(target: SmokeTarget, tenantIndex: number): SmokeCheck {
   const tenant = target.tenants[tenantIndex]!;
@@ -62,6 +93,7 @@ function verificationChecks(kind: RotationKind, target: SmokeTarget): SmokeCheck
     ],
     "api-token": () => [streamTokenCheck(target)],
     "tenant-keys": () => target.tenants.map((_, i) => tenantKeyCheck(target, i)),
+    "playback-keys": () => [playbackKeyCheck(target)],
   };
   return [healthCheck(api, target), ...specific[kind]()];
 }

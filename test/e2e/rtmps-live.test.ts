@@ -1,8 +1,8 @@
-import { execFile, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn } from "node:child_process";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
+import { probeCodecs } from "#emulator/services/media/testing.ts";
 import { toolPath } from "#local-engine/system-tools.ts";
 import { launchChromium } from "./support/browser.ts";
 import { MEDIA_CHANNELS } from "./support/context.ts";
@@ -22,19 +22,6 @@ const status = async (): Promise<ChannelStatusView> => {
   });
   return ((await res.json()) as { data: ChannelStatusView }).data;
 };
-
-async function ffprobe(url: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)(
-    FFPROBE,
-    ["-v", "error", "-show_streams", "-of", "json", url],
-    {
-      timeout: 20_000,
-    },
-  );
-  return (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams
-    .map((s) => s.codec_name)
-    .sort();
-}
 
 let browser: Browser;
 let dashboard: Dashboard;
@@ -63,12 +50,12 @@ describe("going live over RTMPS with the command npm start prints", () => {
 
       const { playback } = await status();
       await expect.poll(async () => (await fetch(playback.hls)).status, { timeout: 15_000 }).toBe(200);
-      expect(await ffprobe(playback.hls)).toEqual(["aac", "h264"]);
+      expect(await probeCodecs(FFPROBE, playback.hls)).toEqual(["aac", "h264"]);
       const playlist = await (await fetch(playback.hls)).text();
       const segment = new URL(playlist.split("\n").find((l) => l.endsWith(".ts"))!, playback.hls).href;
-      expect(await ffprobe(segment)).toEqual(["aac", "h264"]);
+      expect(await probeCodecs(FFPROBE, segment)).toEqual(["aac", "h264"]);
       await expect.poll(async () => (await fetch(playback.dash)).status, { timeout: 10_000 }).toBe(200);
-      expect(await ffprobe(playback.dash)).toEqual(["aac", "h264"]);
+      expect(await probeCodecs(FFPROBE, playback.dash)).toEqual(["aac", "h264"]);
 
       const preview = dashboard.card(CHANNEL).locator(".preview video");
       await expect

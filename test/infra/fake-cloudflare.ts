@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
 import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
+import { STREAM_SIGNING_KEY } from "#infra/providers/stream-signing-key.ts";
 
 /** Pulumi's wire marker for a secret value, as mocks receive and return it. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -122,6 +123,29 @@ export class FakeCloudflare implements pulumi.runtime.Mocks {
   }
 }
 
+/**
+ * A fake key's `jwk` the size of a real one's (base64 of a 2048-bit RSA JWK, about 2.3 KB), so that
+ * the binding-size checks see what a deploy binds; not a key anyone could sign with.
+ */
+function fakeJwk(kid: string, secret: (what: string) => string): string {
+  const b64url = (what: string, length: number) =>
+    Buffer.from(secret(what).repeat(Math.ceil(length / 48)))
+      .toString("base64url")
+      .slice(0, length);
+  const [whole, half] = [342, 171];
+  const jwk = {
+    use: "sig",
+    kty: "RSA",
+    kid,
+    alg: "RS256",
+    n: b64url("n", whole),
+    e: "AQAB",
+    d: b64url("d", whole),
+    ...Object.fromEntries(["p", "q", "dp", "dq", "qi"].map((k) => [k, b64url(k, half)])),
+  };
+  return Buffer.from(JSON.stringify(jwk)).toString("base64");
+}
+
 function outputsOf(type: string, uid: string, secret: (what: string) => string): Record<string, unknown> {
   switch (type) {
     case STREAM_LIVE_INPUT:
@@ -139,6 +163,8 @@ function outputsOf(type: string, uid: string, secret: (what: string) => string):
       return { uid, keyId: uid, key: secret("turn-key") };
     case REALTIME_SFU_APP:
       return { uid, appId: uid, secret: secret("sfu-secret") };
+    case STREAM_SIGNING_KEY:
+      return { keyId: uid, created: "2026-01-01T00:00:00Z", pem: secret("pem"), jwk: fakeJwk(uid, secret) };
     case "cloudflare:index/accountToken:AccountToken":
       return { value: secret("token-value") };
     default:

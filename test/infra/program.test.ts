@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
@@ -7,6 +8,8 @@ import { StackConfigError } from "#infra/config.ts";
 import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
 import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
+import { STREAM_LIVE_INPUT_OUTPUT } from "#infra/providers/stream-live-input-output.ts";
+import { STREAM_SIGNING_KEY } from "#infra/providers/stream-signing-key.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
@@ -215,9 +218,15 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       values[`${PROJECT}:signingSecret`] as string,
       values[`${PROJECT}:webhookSecret`] as string,
       ...[...run.fake.created.values()].flatMap((state) =>
-        [state.key, state.secret, state.value, state.streamKey, state.srtPassphrase].filter(
-          (s): s is string => typeof s === "string",
-        ),
+        [
+          state.key,
+          state.secret,
+          state.value,
+          state.streamKey,
+          state.srtPassphrase,
+          state.jwk,
+          state.pem,
+        ].filter((s): s is string => typeof s === "string"),
       ),
     ];
     const exposed = run.fake.registrations.flatMap((r: Registration) => plainStrings(r.inputs));
@@ -247,6 +256,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
         dash: `https://customer-fake.stream.test/${live.uid}/manifest/video.mpd`,
         whep: `https://customer-fake.stream.test/${live.uid}/webRTC/play`,
       },
+      outputs: {},
     });
     expect(outputs.turnKeys).toEqual({
       active: "a",
@@ -254,6 +264,58 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       b: { keyId: created(run, "realtime-turn-b-g1").uid },
     });
     expect(outputs.tenantKeyGeneration).toBe(1);
+  });
+});
+
+describe("restream outputs", () => {
+  it("declares an output per configured target, its stream key a secret, and compiles url and enabled into the map without the key", async () => {
+    const streamKey = randomBytes(24).toString("hex");
+    const values = withValue(
+      devStackValues(),
+      "tenants",
+      ["0", "channels", "0", "outputs"],
+      [
+        { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2" },
+        { name: "backup", url: "srt://srt.example.com:9000?passphrase=not-shown", enabled: false },
+      ],
+    );
+    values[`${PROJECT}:outputStreamKeys`] = {
+      "acme/main-stage/youtube": streamKey,
+      "acme/main-stage/backup": `${streamKey}-b`,
+    };
+    const run = await evaluate(values);
+    const live = created(run, "realtime-live-acme/main-stage");
+    const outputs = run.fake.byType(STREAM_LIVE_INPUT_OUTPUT);
+    expect(outputs.map((r) => r.name).sort()).toEqual([
+      "realtime-output-acme/main-stage/backup",
+      "realtime-output-acme/main-stage/youtube",
+    ]);
+    const youtube = run.fake.named("realtime-output-acme/main-stage/youtube").inputs;
+    expect(isWrappedSecret(youtube.streamKey)).toBe(true);
+    expect(unwrapSecrets(youtube)).toMatchObject({
+      liveInputId: live.uid,
+      url: "rtmps://a.rtmps.youtube.com/live2",
+      streamKey,
+      enabled: true,
+    });
+    for (const r of run.fake.registrations)
+      expect(plainStrings(r.inputs).join("\n")).not.toContain(streamKey);
+
+    const script = run.fake.named("realtime-worker").inputs.content as string;
+    expect(embeddedMap(script).tenants.acme?.outputs).toEqual({
+      "main-stage": [
+        { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2" },
+        { name: "backup", url: "srt://srt.example.com:9000", enabled: false },
+      ],
+    });
+    expect(script).not.toContain(streamKey);
+    expect(script).not.toContain("not-shown");
+    expect(embeddedMap(script).tenants.globex?.outputs).toBeUndefined();
+    const stackOutputs = await resolve(run.outputs);
+    expect(Object.keys(stackOutputs.tenants.acme!.channels["main-stage"]!.outputs).sort()).toEqual([
+      "backup",
+      "youtube",
+    ]);
   });
 });
 
@@ -285,6 +347,56 @@ describe("the Pulumi program at 1,000 tenants of 3 channels", () => {
     );
     expect(map.tenants["tenant-0"]?.allowedOrigins).toEqual(["https://tenant-0.example"]);
   }, 300_000);
+});
+
+describe("private channels", () => {
+  const withPrivateMainStage = () =>
+    withValue(devStackValues(), "tenants", ["0", "channels", "0", "playback"], "signed");
+
+  it("a signed channel's live input requires signed URLs; a public one's does not", async () => {
+    const run = await evaluate(withPrivateMainStage());
+    expect(run.fake.named("realtime-live-acme/main-stage").inputs).toMatchObject({
+      recording: { mode: "automatic", requireSignedURLs: true },
+    });
+    expect(run.fake.named("realtime-live-globex/live").inputs).toMatchObject({
+      recording: { requireSignedURLs: false },
+    });
+    const map = embeddedMap(run.fake.named("realtime-worker").inputs.content as string);
+    expect(map.tenants.acme?.signed).toEqual(["main-stage"]);
+    expect(map.tenants.globex).not.toHaveProperty("signed");
+  });
+
+  it("declares two playback key slots; the active one's id and jwk (secret, under 5 KB) reach the Worker", async () => {
+    const values = withValue(withPrivateMainStage(), "rotation", ["playbackKeys", "active"], "b");
+    const run = await evaluate(values);
+    expect(run.fake.byType(STREAM_SIGNING_KEY).map((r) => r.name)).toEqual([
+      "realtime-playback-key-a-g1",
+      "realtime-playback-key-b-g1",
+    ]);
+    const active = created(run, "realtime-playback-key-b-g1");
+    const bindings = workerBindings(run);
+    expect(bindings.get("PLAYBACK_KEY_ID")?.text).toBe(active.keyId);
+    expect(bindings.get("PLAYBACK_KEY_JWK")).toMatchObject({ type: "secret_text", text: active.jwk });
+    // developers.cloudflare.com/workers/platform/limits/: "Environment variable size: 5 KB".
+    expect(Buffer.byteLength(active.jwk as string)).toBeGreaterThan(2_000);
+    expect(Buffer.byteLength(active.jwk as string)).toBeLessThan(5_000);
+    expect(bindings.get("PLAYBACK_TOKEN_TTL_DEFAULT")?.text).toBe("3600");
+    expect(bindings.get("PLAYBACK_TOKEN_TTL_MAX")?.text).toBe("86400");
+    expect(JSON.stringify(unwrapSecrets(run.fake.named("realtime-worker").inputs))).not.toContain(
+      created(run, "realtime-playback-key-a-g1").jwk as string,
+    );
+  });
+
+  it("refuses a playback token TTL beyond Cloudflare's 24 hours or a default above the max", async () => {
+    const tooLong = withValue(devStackValues(), "worker", ["playbackTokenTtl"], { max: 86_401 });
+    await expect(evaluate(tooLong)).rejects.toThrow(
+      "realtime-stack:worker.playbackTokenTtl.max: Too big: expected number to be <=86400",
+    );
+    const inverted = withValue(devStackValues(), "worker", ["playbackTokenTtl"], { default: 600, max: 300 });
+    await expect(evaluate(inverted)).rejects.toThrow(
+      "realtime-stack:worker.playbackTokenTtl.default: default must not exceed max",
+    );
+  });
 });
 
 describe("rotation through config", () => {

@@ -12,6 +12,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { healthzRoutes } from "./routes/healthz.ts";
 import { joinRoutes } from "./routes/join.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { playbackTokenRoutes } from "./routes/playback-token.ts";
 import { probeRoutes } from "./routes/probe.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { sfuRoutes } from "./routes/sfu.ts";
@@ -34,6 +35,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   healthzRoutes(app);
   openApiRoutes(app);
   streamRoutes(app);
+  playbackTokenRoutes(app);
   turnRoutes(app, options.upstream);
   sfuRoutes(app, options.upstream);
   channelRoutes(app);

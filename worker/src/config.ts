@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import type { BindingCheck } from "#contracts/api/healthz.ts";
 import { TURN_TTL_MIN } from "#contracts/api/realtime.ts";
 import { TURN_TTL_MAX } from "#contracts/cloudflare/realtime.ts";
+import { SIGNED_URL_MAX_TTL_SECONDS } from "#contracts/cloudflare/stream-keys.ts";
 import { WORKERS_PLANS } from "#contracts/cloudflare/workers-plan.ts";
 import { cfTag } from "#contracts/ids.ts";
 import {
@@ -48,6 +49,9 @@ const SCHEMAS = {
   TURN_KEY_ID: cfTag,
   SFU_APP_ID: cfTag,
   TENANT_KEY_GENERATION: integer(0, 999_999_999),
+  PLAYBACK_KEY_ID: cfTag,
+  PLAYBACK_TOKEN_TTL_DEFAULT: integer(60, SIGNED_URL_MAX_TTL_SECONDS),
+  PLAYBACK_TOKEN_TTL_MAX: integer(60, SIGNED_URL_MAX_TTL_SECONDS),
   CREDENTIAL_TTL_DEFAULT: integer(TURN_TTL_MIN, TURN_TTL_MAX),
   CREDENTIAL_TTL_MAX: integer(TURN_TTL_MIN, TURN_TTL_MAX),
   CF_API_BASE: apiBase,
@@ -58,6 +62,8 @@ const SCHEMAS = {
   TURN_KEY_SECRET: secret(16),
   SFU_APP_SECRET: secret(16),
   STREAM_API_TOKEN: secret(16),
+  /** Base64 of a private RSA JWK: a 2048-bit key's is about 2.3 KB. */
+  PLAYBACK_KEY_JWK: secret(256),
   /** Keys every HMAC the Worker makes: at least 256 bits' worth of characters. */
   SIGNING_SECRET: secret(32),
   WEBHOOK_SECRET: secret(16),
@@ -102,13 +108,15 @@ function readConfig(env: Record<string, unknown>): ConfigReport {
     checks[name] = parsed.success ? "ok" : "malformed";
     if (parsed.success) values[name] = parsed.data;
   }
-  if (
-    values.CREDENTIAL_TTL_DEFAULT !== undefined &&
-    values.CREDENTIAL_TTL_MAX !== undefined &&
-    (values.CREDENTIAL_TTL_DEFAULT as number) > (values.CREDENTIAL_TTL_MAX as number)
-  ) {
-    checks.CREDENTIAL_TTL_DEFAULT = "malformed";
-    delete values.CREDENTIAL_TTL_DEFAULT;
+  for (const [defaultName, maxName] of [
+    ["CREDENTIAL_TTL_DEFAULT", "CREDENTIAL_TTL_MAX"],
+    ["PLAYBACK_TOKEN_TTL_DEFAULT", "PLAYBACK_TOKEN_TTL_MAX"],
+  ] as const) {
+    const [byDefault, max] = [values[defaultName], values[maxName]];
+    if (byDefault !== undefined && max !== undefined && (byDefault as number) > (max as number)) {
+      checks[defaultName] = "malformed";
+      delete values[defaultName];
+    }
   }
   return { values: values as Partial<Config>, checks };
 }
@@ -156,5 +164,13 @@ export const NEEDS = {
   ],
   sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
   webhook: ["WEBHOOK_SECRET", "TENANTS", "PROBE_LIVE_INPUT_ID"],
+  /** Signing private channels' playback tokens (the status holders sign their lifecycle reads too). */
+  playback: [
+    "TENANTS",
+    "PLAYBACK_KEY_ID",
+    "PLAYBACK_KEY_JWK",
+    "PLAYBACK_TOKEN_TTL_DEFAULT",
+    "PLAYBACK_TOKEN_TTL_MAX",
+  ],
   probeAuth: ["SIGNING_SECRET", "STACK", "TENANT_KEY_GENERATION"],
 } as const satisfies Record<string, readonly ConfigName[]>;

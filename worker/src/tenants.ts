@@ -1,5 +1,10 @@
 import { ID_PATTERN } from "#contracts/ids.ts";
-import { DEFAULT_TENANT_LIMITS, type TenantLimits, type TenantMap } from "#contracts/worker/tenant-map.ts";
+import {
+  DEFAULT_TENANT_LIMITS,
+  type DeclaredOutput,
+  type TenantLimits,
+  type TenantMap,
+} from "#contracts/worker/tenant-map.ts";
 import {
   type CloudflareApiBudget,
   cloudflareApiSplit,
@@ -13,8 +18,12 @@ export interface Tenant {
   id: string;
   /** Channel name → the uid of its live input. */
   channels: Record<string, string>;
+  /** Channel name → its restream outputs as declared (no stream keys); a channel without any is absent. */
+  outputs: Record<string, DeclaredOutput[]>;
   allowedOrigins: string[];
   limits: TenantLimits;
+  /** Its private channels' names: they play only through a playback token. */
+  signed: readonly string[];
   /** The account's Stream delivery host, which every channel plays from. */
   playbackBase: string;
 }
@@ -26,7 +35,9 @@ export function findTenant(map: TenantMap, tenantId: string): Tenant | undefined
   return {
     id: tenantId,
     channels: entry.channels,
+    outputs: entry.outputs ?? {},
     allowedOrigins: entry.allowedOrigins ?? [],
+    signed: entry.signed ?? [],
     limits: entry.limits ?? DEFAULT_TENANT_LIMITS,
     playbackBase: map.playbackBase,
   };
@@ -108,3 +119,13 @@ export const allowedOriginsOf = perMap(
 
 /** Every tenant's live input, once each, in a fixed order: the list the status sweep goes through. */
 export const liveInputsOf = perMap((map) => [...liveInputOwners(map).keys()].sort());
+
+/** The live inputs of every private channel in the map, for the status holders, which know inputs by uid. */
+export const signedInputsOf = perMap(
+  (map): ReadonlySet<string> =>
+    new Set(
+      Object.values(map.tenants).flatMap((t) =>
+        (t.signed ?? []).flatMap((name) => (Object.hasOwn(t.channels, name) ? [t.channels[name]!] : [])),
+      ),
+    ),
+);

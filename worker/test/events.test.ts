@@ -47,6 +47,10 @@ describe("GET /api/stream/events", () => {
     expect(first.status).toBe(200);
     const initial = await nextStatus(first);
     expect(initial.status).toMatchObject({ channel: CHANNEL, live_input_id: uid });
+    // The same view as the status route: the declared outputs, the key masked.
+    expect(initial.status.outputs).toEqual([
+      { name: "twitch", url: "rtmp://live.twitch.tv/app", enabled: true, stream_key: "********" },
+    ]);
 
     const second = await listen();
     expect((await nextStatus(second)).id).toBe(initial.id);

@@ -34,7 +34,9 @@ const TENANTS = {
       "feed",
       "outage",
       "stuck",
+      "private",
     ],
+    signed: ["private"],
     allowedOrigins: ["https://app.acme.test"],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
@@ -63,7 +65,19 @@ const TENANTS = {
     allowedOrigins: [],
     limits: { credentialsPerMinute: 100_000, credentialsPerUserPerMinute: 10_000 },
   },
-} satisfies Record<string, { channels: string[]; allowedOrigins: string[]; limits: TenantLimits }>;
+} satisfies Record<
+  string,
+  { channels: string[]; signed?: string[]; allowedOrigins: string[]; limits: TenantLimits }
+>;
+
+/** Restream outputs some channels declare (no stream key: the map never has one), by `<tenant>/<channel>`. */
+export const DECLARED_OUTPUTS: Record<string, { name: string; url: string; enabled: boolean }[]> = {
+  "acme/main": [
+    { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2", enabled: true },
+    { name: "backup", url: "srt://srt.example.com:9000?passphrase=not-for-viewers", enabled: false },
+  ],
+  "acme/events": [{ name: "twitch", url: "rtmp://live.twitch.tv/app", enabled: true }],
+};
 
 /** Starts the emulator in Node, seeds it through Cloudflare's own API, and provides the fixture. */
 export default async function setup(project: TestProject) {
@@ -115,13 +129,29 @@ export default async function setup(project: TestProject) {
     const channels: DeclaredTenant["channels"] = [];
     liveInputs[tenantId] = {};
     for (const channel of tenant.channels) {
-      const input = await api<Created>("/stream/live_inputs", { meta: { tenant: tenantId, channel } });
+      const signed: readonly string[] = "signed" in tenant ? tenant.signed : [];
+      const input = await api<Created>("/stream/live_inputs", {
+        meta: { tenant: tenantId, channel },
+        recording: { requireSignedURLs: signed.includes(channel) },
+      });
       // Where the emulator delivers the input, read from its WHEP URL as the program reads it.
       const base = playbackBase(input.webRTCPlayback.url, input.uid);
-      channels.push({ name: channel, liveInputId: input.uid, playbackBase: base });
+      const outputs = DECLARED_OUTPUTS[`${tenantId}/${channel}`];
+      channels.push({
+        name: channel,
+        liveInputId: input.uid,
+        playbackBase: base,
+        ...(outputs ? { outputs } : {}),
+      });
       liveInputs[tenantId][channel] = input.uid;
     }
-    declared.push({ id: tenantId, allowedOrigins: tenant.allowedOrigins, limits: tenant.limits, channels });
+    declared.push({
+      id: tenantId,
+      allowedOrigins: tenant.allowedOrigins,
+      limits: tenant.limits,
+      ...("signed" in tenant ? { signed: tenant.signed } : {}),
+      channels,
+    });
   }
 
   const probe = await api<Created>("/stream/live_inputs", { meta: { probe: true } });
@@ -129,6 +159,7 @@ export default async function setup(project: TestProject) {
     playbackBase(probe.webRTCPlayback.url, probe.uid),
   ]);
 
+  const playbackKey = await api<{ id: string; jwk: string }>("/stream/keys", {});
   const fixture: Fixture = {
     emulatorUrl: emu.url,
     adminToken: emu.adminToken,
@@ -140,6 +171,9 @@ export default async function setup(project: TestProject) {
       TURN_KEY_ID: turn.id,
       SFU_APP_ID: sfu.id,
       TENANT_KEY_GENERATION: "2",
+      PLAYBACK_KEY_ID: playbackKey.id,
+      PLAYBACK_TOKEN_TTL_DEFAULT: "3600",
+      PLAYBACK_TOKEN_TTL_MAX: "86400",
       CREDENTIAL_TTL_DEFAULT: "86400",
       CREDENTIAL_TTL_MAX: "172800",
       CF_API_BASE: emu.apiBase,
@@ -149,6 +183,7 @@ export default async function setup(project: TestProject) {
       TURN_KEY_SECRET: turn.secret,
       SFU_APP_SECRET: sfu.secret,
       STREAM_API_TOKEN: streamToken.secret,
+      PLAYBACK_KEY_JWK: playbackKey.jwk,
       SIGNING_SECRET: randomBytes(32).toString("base64url"),
       WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
     },

@@ -8,7 +8,7 @@ export type IngestProtocol = "rtmp" | "srt" | "webrtc";
 /** What the media plane needs of Stream: lookups and the state-change path an admin flip takes too. */
 export type LiveInputs = Pick<
   StreamStore,
-  "list" | "get" | "customerCode" | "setConnectionState" | "onStateChange" | "onInputsChanged"
+  "list" | "get" | "listOutputs" | "customerCode" | "setConnectionState" | "onStateChange" | "onInputsChanged"
 >;
 
 /** A broadcast's FLV tags (RTMP and SRT ingest), for the packager. */

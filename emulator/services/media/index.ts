@@ -8,6 +8,7 @@ import { cors } from "hono/cors";
 import type { Env } from "../../core/env.ts";
 import type { EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
+import type { ResolvePlayback } from "../stream/playback-access.ts";
 import type { IngestUrls } from "../stream/views.ts";
 import { Broadcasts, type LiveInputs } from "./broadcasts.ts";
 import { Children } from "./children.ts";
@@ -19,6 +20,7 @@ import { Packager } from "./packaging/packager.ts";
 import { manifestRoutes } from "./playback/manifests.ts";
 import { whepRoutes } from "./playback/whep.ts";
 import { UdpPortPool } from "./ports.ts";
+import { Restreamer } from "./restream/relays.ts";
 import { MediaStore } from "./store.ts";
 import type { WhipPublisher } from "./webrtc/relay.ts";
 
@@ -39,6 +41,8 @@ export interface MediaDeps {
   state: StateFile;
   host: string;
   liveInputs: LiveInputs;
+  /** Stream's signed-URL check, which every playback path passes. */
+  resolvePlayback: ResolvePlayback;
   options: MediaOptions;
 }
 
@@ -61,6 +65,8 @@ export interface MediaPlane extends EmulatorService<MediaStore> {
   rtmpServers(): { rtmp: string; rtmps?: string };
   readonly features: MediaFeatures;
   readonly broadcasts: Broadcasts;
+  /** The outputs being forwarded now (the emulator's own view; Cloudflare's API reports `enabled` only). */
+  forwardingOutputs(): string[];
   /** Drops every broadcaster and ends every process the plane started. */
   close(): Promise<void>;
 }
@@ -118,28 +124,42 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     relays: srt ? [srt.relay] : [],
   });
 
+  const restreamer = options.ffmpeg
+    ? new Restreamer(options.ffmpeg, children, liveInputs, broadcasts)
+    : undefined;
+  const restream = () => {
+    if (features.hlsDash) restreamer?.reconcile();
+  };
+
   broadcasts.onConnected((broadcast) => {
     if (features.hlsDash && byUid(broadcast.uid)?.recording.mode === "automatic") packager?.start(broadcast);
+    restream();
   });
-  broadcasts.onEnded((broadcast) => void packager?.stop(broadcast.uid));
+  broadcasts.onEnded((broadcast) => {
+    void packager?.stop(broadcast.uid);
+    restream();
+  });
   const unsubscribe = liveInputs.onInputsChanged(() => {
     store.forgetSrtPortsExcept(new Set(liveInputs.list().map((i) => i.uid)));
     if (features.srt) srt?.reconcile();
+    restream();
   });
 
   const routes = new Hono<Env>();
   // Players and WHIP/WHEP clients run on other origins (the dashboard, an app), as with Stream's delivery hosts.
   routes.use("*", cors({ origin: "*", exposeHeaders: ["Location", "Link"] }));
-  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager });
+  const { resolvePlayback } = deps;
+  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager, resolvePlayback });
   const publishers = new Map<string, WhipPublisher>();
   whipRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
-  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
+  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers, resolvePlayback });
 
   return {
     store,
     mounts: [{ path: DELIVERY, routes }],
     features,
     broadcasts,
+    forwardingOutputs: () => restreamer?.forwarding() ?? [],
     async start() {
       const tls = options.openssl ? await certificate(store, options.openssl, host) : undefined;
       const listening = await listenWithFallback(rtmp, options, store.ports, tls);
@@ -167,6 +187,7 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     async close() {
       unsubscribe();
       srt?.close();
+      await restreamer?.close();
       broadcasts.close();
       await rtmp.close();
       await packager?.close();

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 
 /** A test broadcast by ffmpeg: testsrc and a sine tone, encoded as asked, pushed in real time. */
 export interface TestBroadcast {
@@ -65,4 +66,18 @@ export function ffmpegBroadcast(ffmpeg: string, url: string, spec: BroadcastSpec
       return code;
     },
   };
+}
+
+/** The codec names ffprobe finds at `url` (an RTMP stream, an HLS or DASH manifest), sorted. */
+export async function probeCodecs(ffprobe: string, url: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(
+    ffprobe,
+    ["-v", "error", "-show_streams", "-of", "json", url],
+    {
+      timeout: 20_000,
+    },
+  );
+  return (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams
+    .map((s) => s.codec_name)
+    .sort();
 }

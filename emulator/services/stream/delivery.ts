@@ -1,17 +1,26 @@
 import { Hono } from "hono";
 import type { Env } from "../../core/env.ts";
+import { viewerOf } from "../../core/viewer.ts";
+import type { ResolvePlayback } from "./playback-access.ts";
 import type { StreamStore } from "./store.ts";
 
 /**
  * Stream delivery, standing in for `https://customer-<code>.cloudflarestream.com`: the lifecycle
  * endpoint answers a bare object, no envelope, no auth (docs/reference/cloudflare-api.md §1.6).
+ *
+ * On an input that requires signed URLs, the Stream Player reaches lifecycle holding only a token,
+ * so `/<token>/lifecycle` answers; whether `/<uid>/lifecycle` is refused is undocumented (§11.3),
+ * and the emulator takes the stricter reading and refuses it, so that what works here works on
+ * Cloudflare either way.
  */
-export function deliveryRoutes(store: StreamStore) {
+export function deliveryRoutes(store: StreamStore, resolvePlayback: ResolvePlayback) {
   const routes = new Hono<Env>();
 
   routes.get("/:customer/:uid/lifecycle", (c) => {
     const known = c.req.param("customer") === `customer-${store.customerCode}`;
-    const input = known ? store.get(c.req.param("uid")) : undefined;
+    const access = known ? resolvePlayback(c.req.param("uid"), viewerOf(c)) : undefined;
+    if (access && !access.ok && access.status === 401) return c.text(access.reason, 401);
+    const input = access?.ok ? access.input : undefined;
     if (!input) return c.json({ isInput: false, videoUID: null, live: false }, 404);
     const live = input.currentVideoUid !== null;
     return c.json({ isInput: true, videoUID: input.currentVideoUid, live, status: input.state });

@@ -3,7 +3,10 @@ import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import type { RequirePermission } from "../tokens/check.ts";
 import { deliveryRoutes } from "./delivery.ts";
+import { outputRoutes } from "./outputs.ts";
+import { playbackResolver, type ResolvePlayback } from "./playback-access.ts";
 import { liveInputRoutes } from "./routes.ts";
+import { signingKeyRoutes } from "./signing-keys.ts";
 import { StreamStore } from "./store.ts";
 import { videoRoutes } from "./videos.ts";
 import { CLOUDFLARE_INGEST, type IngestUrls } from "./views.ts";
@@ -21,9 +24,15 @@ export interface StreamDeps {
   ingestUrls?: () => IngestUrls | undefined;
 }
 
-/** Stream: live inputs and their recordings (REST v4), and their delivery endpoints. */
-export function streamService(deps: StreamDeps): EmulatorService<StreamStore> {
+export interface StreamService extends EmulatorService<StreamStore> {
+  /** The delivery host's signed-URL check, for every delivery path (the media plane's too). */
+  resolvePlayback: ResolvePlayback;
+}
+
+/** Stream: live inputs, their recordings and signing keys (REST v4), and their delivery endpoints. */
+export function streamService(deps: StreamDeps): StreamService {
   const store = new StreamStore(deps.state);
+  const resolvePlayback = playbackResolver(store, store.signingKeys);
   const deliveryBase = () => `${deps.baseUrl()}${DELIVERY}/customer-${store.customerCode}`;
   const viewContext = () => ({
     deliveryBase: deliveryBase(),
@@ -32,14 +41,20 @@ export function streamService(deps: StreamDeps): EmulatorService<StreamStore> {
   });
   return {
     store,
+    resolvePlayback,
     mounts: [
+      {
+        path: `${ACCOUNT_API}/stream/keys`,
+        routes: signingKeyRoutes(store.signingKeys, deps.requirePermission),
+      },
       {
         path: `${ACCOUNT_API}/stream/live_inputs`,
         routes: liveInputRoutes(store, deps.requirePermission, viewContext),
       },
+      { path: `${ACCOUNT_API}/stream/live_inputs`, routes: outputRoutes(store, deps.requirePermission) },
       // After live_inputs, so that `/stream/live_inputs` is never read as a video id.
       { path: `${ACCOUNT_API}/stream`, routes: videoRoutes(store, deps.requirePermission, deliveryBase) },
-      { path: DELIVERY, routes: deliveryRoutes(store) },
+      { path: DELIVERY, routes: deliveryRoutes(store, resolvePlayback) },
     ],
   };
 }

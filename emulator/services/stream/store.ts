@@ -1,9 +1,15 @@
-import type { LiveInputRecording, LiveInputWrite } from "#contracts/cloudflare/stream.ts";
+import type {
+  LiveInputOutputCreate,
+  LiveInputRecording,
+  LiveInputWrite,
+} from "#contracts/cloudflare/stream.ts";
 import { isConnectedState } from "#contracts/cloudflare/stream.ts";
 import { Collection } from "../../core/collection.ts";
+import { CfHttpError, cfErrors } from "../../core/errors.ts";
 import { newHexSecret, newTag, now } from "../../core/ids.ts";
 import { subscribe } from "../../core/listeners.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
+import { SigningKeyStore } from "./signing-keys.ts";
 
 export interface StoredLiveInput {
   uid: string;
@@ -52,6 +58,25 @@ export interface StoredVideo {
   scheduledDeletion: string | null;
 }
 
+/** An output (simulcast target) of a live input, docs/reference/cloudflare-api.md §1.8. */
+export interface StoredOutput {
+  uid: string;
+  liveInput: string;
+  url: string;
+  streamKey: string;
+  enabled: boolean;
+}
+
+/** "You can simulcast to up to 50 concurrent destinations from each live input." (§1.8, D-SIM) */
+export const OUTPUTS_PER_INPUT = 50;
+
+/**
+ * A missing live input or output under `/outputs` answers code 10003, as Alchemy observed
+ * (docs/reference/cloudflare-api.md §1.8, third-party evidence); the status 404 and the message are guesses.
+ */
+const outputsNotFound = (what: string) =>
+  new CfHttpError(404, [{ code: 10003, message: `${what} not found` }]);
+
 /** A live input's connection changed: a broadcaster connected, dropped or failed. */
 export interface LiveInputStateChange {
   uid: string;
@@ -73,6 +98,7 @@ interface StreamSection {
   customerCode: string;
   liveInputs: Record<string, StoredLiveInput>;
   videos: Record<string, StoredVideo>;
+  outputs: Record<string, StoredOutput>;
 }
 
 const DEFAULT_RECORDING = {
@@ -113,19 +139,25 @@ export class StreamStore {
   private code: string;
   private inputs: Collection<StoredLiveInput>;
   private videos: Collection<StoredVideo>;
+  private outputs: Collection<StoredOutput>;
   private readonly listeners: StateChangeListener[] = [];
   private readonly changeListeners: InputsChangedListener[] = [];
   private readonly section: Section<StreamSection>;
+  /** The account's signing keys, for signed playback of inputs that require it. */
+  readonly signingKeys: SigningKeyStore;
 
   constructor(state: StateFile) {
-    this.section = state.section<StreamSection>(["customerCode", "liveInputs", "videos"], () => ({
+    this.signingKeys = new SigningKeyStore(state);
+    this.section = state.section<StreamSection>(["customerCode", "liveInputs", "videos", "outputs"], () => ({
       customerCode: this.code,
       liveInputs: this.inputs.toJSON(),
       videos: this.videos.toJSON(),
+      outputs: this.outputs.toJSON(),
     }));
     this.code = this.section.loaded?.customerCode ?? newCustomerCode();
     this.inputs = new Collection("Live input", this.section.loaded?.liveInputs);
     this.videos = new Collection("Video", this.section.loaded?.videos);
+    this.outputs = new Collection("Output", this.section.loaded?.outputs);
   }
 
   get customerCode(): string {
@@ -186,9 +218,64 @@ export class StreamStore {
     return input;
   }
 
+  /** Its outputs go with it. */
   delete(uid: string): void {
     this.inputs.remove(uid);
+    for (const output of this.outputs.values()) {
+      if (output.liveInput === uid) this.outputs.remove(output.uid);
+    }
     this.saved();
+  }
+
+  /** The input's outputs, oldest first; 10003 when the input is missing. */
+  listOutputs(inputUid: string): Readonly<StoredOutput>[] {
+    this.inputWithOutputs(inputUid);
+    return this.outputs.values().filter((o) => o.liveInput === inputUid);
+  }
+
+  /** A new output, enabled unless the body says otherwise; at most 50 per input (§1.8). */
+  createOutput(inputUid: string, body: LiveInputOutputCreate): Readonly<StoredOutput> {
+    if (this.listOutputs(inputUid).length >= OUTPUTS_PER_INPUT) {
+      // Cloudflare documents the limit, not its error: the status, code and message are a guess.
+      throw cfErrors.quotaExceeded(`A live input can have at most ${OUTPUTS_PER_INPUT} outputs`);
+    }
+    const output: StoredOutput = {
+      uid: newTag(),
+      liveInput: inputUid,
+      url: body.url,
+      streamKey: body.streamKey,
+      enabled: body.enabled ?? true,
+    };
+    this.outputs.set(output.uid, output);
+    this.saved();
+    return output;
+  }
+
+  /** Only `enabled` changes: Cloudflare's update takes nothing else (§1.8). */
+  updateOutput(inputUid: string, outputUid: string, enabled: boolean): Readonly<StoredOutput> {
+    const output = this.outputOf(inputUid, outputUid);
+    output.enabled = enabled;
+    this.saved();
+    return output;
+  }
+
+  deleteOutput(inputUid: string, outputUid: string): void {
+    this.outputOf(inputUid, outputUid);
+    this.outputs.remove(outputUid);
+    this.saved();
+  }
+
+  private inputWithOutputs(inputUid: string): Readonly<StoredLiveInput> {
+    const input = this.inputs.get(inputUid);
+    if (!input) throw outputsNotFound("Live input");
+    return input;
+  }
+
+  private outputOf(inputUid: string, outputUid: string): StoredOutput {
+    this.inputWithOutputs(inputUid);
+    const output = this.outputs.get(outputUid);
+    if (output?.liveInput !== inputUid) throw outputsNotFound("Output");
+    return output;
   }
 
   /** New ingest credentials; the old ones stop working and a connected broadcaster is dropped. */
@@ -249,11 +336,13 @@ export class StreamStore {
     this.section.changed();
   }
 
-  /** No live inputs, no videos, and a new customer code. */
+  /** No live inputs, no videos, no signing keys, and a new customer code. */
   reset(): void {
+    this.signingKeys.reset();
     this.code = newCustomerCode();
     this.inputs = new Collection("Live input");
     this.videos = new Collection("Video");
+    this.outputs = new Collection("Output");
     this.saved();
   }
 

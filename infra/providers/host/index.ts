@@ -1,6 +1,8 @@
 import { sfuAppKind, turnKeyKind } from "./calls-app.ts";
 import { dynamicProvider } from "./lifecycle.ts";
 import { liveInputKind } from "./live-input.ts";
+import { liveInputOutputKind } from "./live-input-output.ts";
+import { signingKeyKind } from "./signing-key.ts";
 
 /**
  * The entry point bundled into the serialized providers (../bundle.ts): everything the
@@ -8,7 +10,9 @@ import { liveInputKind } from "./live-input.ts";
  */
 export const providers = {
   liveInput: dynamicProvider(liveInputKind),
+  liveInputOutput: dynamicProvider(liveInputOutputKind),
   turnKey: dynamicProvider(turnKeyKind),
   sfuApp: dynamicProvider(sfuAppKind),
+  signingKey: dynamicProvider(signingKeyKind),
 };
 export type ProviderKind = keyof typeof providers;

@@ -3,11 +3,20 @@ import { HEARTBEAT_INTERVAL_MS, RECONNECT_DELAY_MS, STATUS_EVENT } from "#contra
 import type { WebhookOutcome } from "#contracts/api/webhook.ts";
 import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
 import { isConnectedState, type LiveInput } from "#contracts/cloudflare/stream.ts";
+import { signPlaybackToken } from "#contracts/playback-token.ts";
 import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "#contracts/sse.ts";
 import { BUDGETS, refusalOf } from "../budgets.ts";
 import { type ChannelBinding, ingestView, statusView } from "../channels.ts";
 import { type ConfigBindings, NEEDS, requireConfig } from "../config.ts";
-import { PROBE_CALLER, PROBE_SHARES, REFRESH_CALLER, refreshSharesOf, sharesOf } from "../tenants.ts";
+import { playbackSigner } from "../playback-signer.ts";
+import {
+  PROBE_CALLER,
+  PROBE_SHARES,
+  REFRESH_CALLER,
+  refreshSharesOf,
+  sharesOf,
+  signedInputsOf,
+} from "../tenants.ts";
 import { StreamDelivery } from "../upstream/delivery.ts";
 import { UpstreamError } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
@@ -42,6 +51,7 @@ export interface EventsRequest {
   liveInputId: string;
   channel: string;
   playbackBase: string;
+  outputs: ChannelBinding["outputs"];
   lastEventId: string | undefined;
   /** The subscribing tenant, whose share pays for the reads that keep the stream current. */
   caller: Caller;
@@ -224,7 +234,7 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     const subscriber: Subscriber = {
       writer: writable.getWriter(),
       channel: ask.channel,
-      binding: { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase },
+      binding: { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase, outputs: ask.outputs },
       caller: ask.caller,
       lastWriteAt: 0,
     };
@@ -263,7 +273,10 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     const startedAt = Date.now();
     try {
       const { TENANTS } = requireConfig(this.env, NEEDS.stream);
-      const { live } = await new StreamDelivery(TENANTS.playbackBase).lifecycle(liveInputId);
+      const pathId = signedInputsOf(TENANTS).has(liveInputId)
+        ? await lifecycleToken(this.env, liveInputId)
+        : liveInputId;
+      const { live } = await new StreamDelivery(TENANTS.playbackBase).lifecycle(pathId);
       this.readAt = Date.now();
       await this.confirmed(snapshotOfLifecycle(live, this.log.snapshot!, new Date(startedAt)), startedAt);
       return { ok: true };
@@ -447,3 +460,19 @@ export const holderCaller = (env: object, tenantId: string): Caller => ({
   tenantId,
   apiToken: requireConfig(env, NEEDS.stream).STREAM_API_TOKEN,
 });
+
+/** How long the holder's own token for a private input's lifecycle lives: one check's worth. */
+const LIFECYCLE_TOKEN_SECONDS = 60;
+
+/**
+ * A private input's lifecycle is read through a short token of the Worker's own: the Stream Player
+ * reaches it with a token, and whether the bare uid is refused is undocumented
+ * (docs/reference/cloudflare-api.md §11.3), so the holder does what works either way.
+ */
+async function lifecycleToken(env: ConfigBindings, liveInputId: string): Promise<string> {
+  const config = requireConfig(env, NEEDS.playback);
+  return signPlaybackToken(await playbackSigner(config), {
+    sub: liveInputId,
+    exp: Math.floor(Date.now() / 1000) + LIFECYCLE_TOKEN_SECONDS,
+  });
+}

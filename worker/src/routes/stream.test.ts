@@ -30,6 +30,12 @@ describe("GET /api/stream/status", () => {
     });
     expect(data.playback.hls).toBe(`${fixture().tenants.playbackBase}/${uid("main")}/manifest/video.m3u8`);
     expect(data.playback.whep).toMatch(/\/webRTC\/play$/);
+    // The outputs the stack declares, from the map compiled into the Worker: no key, no query.
+    expect(data.outputs).toEqual([
+      { name: "youtube", url: "rtmps://a.rtmps.youtube.com/live2", enabled: true, stream_key: "********" },
+      { name: "backup", url: "srt://srt.example.com:9000", enabled: false, stream_key: "********" },
+    ]);
+    expect(res.text).not.toContain("not-for-viewers");
   });
 
   it("reads `connected` from the observed object shape of status as well", async () => {

@@ -1,12 +1,10 @@
 import type { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
-import type { TurnRequest } from "#contracts/api/realtime.ts";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import type { IceServer } from "#contracts/cloudflare/realtime.ts";
-import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { limitMinting } from "../middleware/rate-limit.ts";
+import { ttlCap } from "../middleware/ttl-cap.ts";
 import { mount } from "../mount.ts";
 import type { UpstreamOptions } from "../upstream/http.ts";
 import { TurnClient } from "../upstream/turn.ts";
@@ -25,18 +23,8 @@ export function withoutPort53(servers: IceServer[]): IceServer[] {
   });
 }
 
-/** The deployment may cap TTLs below Cloudflare's 48 h; checked before any budget is spent. */
-const withinConfiguredTtl = createMiddleware<AppEnv>(async (c, next) => {
-  const { CREDENTIAL_TTL_MAX } = requireConfig(c.env, NEEDS.turn);
-  const { ttl } = c.get("input").body as TurnRequest;
-  if (ttl !== undefined && ttl > CREDENTIAL_TTL_MAX) {
-    const issue = { in: "body", path: "ttl", message: `must be at most ${CREDENTIAL_TTL_MAX}` };
-    throw new ApiError("invalid_request", `Invalid body: ttl: ${issue.message}`, {
-      details: { issues: [issue] },
-    });
-  }
-  await next();
-});
+/** The deployment may cap TTLs below Cloudflare's; checked before any budget is spent. */
+const withinConfiguredTtl = ttlCap((env) => requireConfig(env, NEEDS.turn).CREDENTIAL_TTL_MAX);
 
 export function turnRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
   mount(app, API_ROUTES.turn, withinConfiguredTtl, limitMinting({ turn: true }), async (c, { body }) => {

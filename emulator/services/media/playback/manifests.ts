@@ -1,6 +1,8 @@
 import { extname } from "node:path";
 import type { Context, Hono } from "hono";
 import type { Env } from "../../../core/env.ts";
+import { viewerOf } from "../../../core/viewer.ts";
+import type { ResolvePlayback } from "../../stream/playback-access.ts";
 import type { Broadcasts, LiveInputs } from "../broadcasts.ts";
 import { CONTENT_TYPES, MANIFESTS, type Packager } from "../packaging/packager.ts";
 
@@ -10,16 +12,27 @@ const noBroadcast = (c: Context<Env>) => c.body(null, 204, { "cache-control": "n
 /**
  * HLS and DASH by input id, `…/<uid>/manifest/video.m3u8` and `…/video.mpd`, and the playlists and
  * segments they name. Only an RTMPS or SRT broadcast of an input that records (`recording.mode:
- * automatic`) has them; a WHIP broadcast plays over WHEP only, as on Cloudflare.
+ * automatic`) has them; a WHIP broadcast plays over WHEP only, as on Cloudflare. Every request, a
+ * segment's too, passes the signed-URL check, since Cloudflare evaluates access "continuously while a
+ * video is being viewed" (docs/reference/cloudflare-api.md §11.2); segments are named relative to the
+ * playlist, so a player that fetched `/<token>/manifest/video.m3u8` asks for them under the token.
  */
 export function manifestRoutes(
   routes: Hono<Env>,
-  deps: { inputs: LiveInputs; broadcasts: Broadcasts; packager: Packager | undefined },
+  deps: {
+    inputs: LiveInputs;
+    broadcasts: Broadcasts;
+    packager: Packager | undefined;
+    resolvePlayback: ResolvePlayback;
+  },
 ): void {
   routes.get("/:customer/:uid/manifest/:file", async (c) => {
-    const { customer, uid, file } = c.req.param();
-    const input = customer === `customer-${deps.inputs.customerCode}` ? deps.inputs.get(uid) : undefined;
-    if (!input) return c.text("Not Found", 404);
+    const { customer, file } = c.req.param();
+    if (customer !== `customer-${deps.inputs.customerCode}`) return c.text("Not Found", 404);
+    const access = deps.resolvePlayback(c.req.param("uid"), viewerOf(c));
+    if (!access.ok) return c.text(access.reason, access.status);
+    const { input } = access;
+    const uid = input.uid;
     const manifest = file === MANIFESTS.hls || file === MANIFESTS.dash;
     const broadcast = deps.broadcasts.current(uid);
     const packaged =

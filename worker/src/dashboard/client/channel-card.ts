@@ -5,6 +5,7 @@ import { h, timeOf } from "./dom.ts";
 import { field } from "./fields.ts";
 import { indicatorOf } from "./indicator.ts";
 import { Preview } from "./preview.ts";
+import { RestreamList } from "./restream-list.ts";
 
 /**
  * One channel: its indicator, how its live updates are doing, playback URLs, and the ingest
@@ -18,6 +19,7 @@ export class ChannelCard {
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
   private readonly preview = new Preview();
+  private readonly restream = new RestreamList();
   private latest: ChannelStatusView | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
@@ -37,6 +39,8 @@ export class ChannelCard {
       this.preview.element,
       h("h4", {}, "Playback"),
       this.playback,
+      h("h4", {}, "Restream"),
+      this.restream.element,
       h("h4", {}, "Ingest"),
       h(
         "p",
@@ -56,6 +60,7 @@ export class ChannelCard {
     this.latest = status;
     this.render(status);
     this.preview.update(status);
+    this.restream.update(status.outputs);
     if (playbackChanged) {
       this.playback.replaceChildren(
         field("HLS URL", status.playback.hls),
