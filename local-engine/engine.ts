@@ -197,39 +197,50 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
         }
       },
       async call(args) {
-        if (args.token === WORKERS_SCRIPTS_LIST) {
-          const { accountId } = args.inputs as { accountId: string };
-          const scripts = await options.api.call(
-            "GET",
-            `/accounts/${accountId}/workers/scripts`,
-            z.array(z.object({ id: z.string(), migration_tag: z.string().optional() }).loose()),
-          );
-          return {
-            ...(args.inputs as Props),
-            results: scripts.map((s) => ({ id: s.id, migrationTag: s.migration_tag ?? "" })),
-          };
+        try {
+          return await invoke(args);
+        } catch (e) {
+          // Pulumi's runtime reports a failed invoke by the error's `details` alone (invoke.js), so
+          // without it the run would fail with an empty message.
+          const message = `${args.token}: ${e instanceof Error ? e.message : String(e)}`;
+          throw Object.assign(new Error(message), { details: message });
         }
-        if (args.token !== PERMISSION_GROUPS_LIST) {
-          throw new Error(`the local engine cannot invoke ${args.token}`);
-        }
-        const { accountId, name, scope } = args.inputs as {
-          accountId: string;
-          name?: string;
-          scope?: string;
-        };
-        const query = new URLSearchParams({ ...(name ? { name } : {}), ...(scope ? { scope } : {}) });
-        const groups = await options.api.call(
-          "GET",
-          `/accounts/${accountId}/tokens/permission_groups?${query}`,
-          z.array(permissionGroup),
-        );
-        return { ...(args.inputs as Props), results: camelKeys(groups) };
       },
     },
     options.project,
     options.stack,
     false,
   );
+
+  async function invoke(args: pulumi.runtime.MockCallArgs): Promise<Record<string, unknown>> {
+    if (args.token === WORKERS_SCRIPTS_LIST) {
+      const { accountId } = args.inputs as { accountId: string };
+      const scripts = await options.api.call(
+        "GET",
+        `/accounts/${accountId}/workers/scripts`,
+        z.array(z.object({ id: z.string(), migration_tag: z.string().optional() }).loose()),
+      );
+      return {
+        ...(args.inputs as Props),
+        results: scripts.map((s) => ({ id: s.id, migrationTag: s.migration_tag ?? "" })),
+      };
+    }
+    if (args.token !== PERMISSION_GROUPS_LIST) {
+      throw new Error(`the local engine cannot invoke ${args.token}`);
+    }
+    const { accountId, name, scope } = args.inputs as {
+      accountId: string;
+      name?: string;
+      scope?: string;
+    };
+    const query = new URLSearchParams({ ...(name ? { name } : {}), ...(scope ? { scope } : {}) });
+    const groups = await options.api.call(
+      "GET",
+      `/accounts/${accountId}/tokens/permission_groups?${query}`,
+      z.array(permissionGroup),
+    );
+    return { ...(args.inputs as Props), results: camelKeys(groups) };
+  }
   captureRegistrationOptions(registrations);
   pulumi.runtime.setAllConfig(options.config);
 
