@@ -68,7 +68,7 @@ export class P2pLink {
     this.channel.send(JSON.stringify(data));
   }
 
-  /** New TURN credentials (a renewed grant): used from the next ICE gathering on. */
+  /** New TURN credentials (a renewed grant), set in place as Cloudflare advises (docs/reference/cloudflare-api.md §5.1). */
   setIceServers(iceServers: IceServer[]): void {
     this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }

@@ -27,7 +27,7 @@ function failedTrack(what: string, tracks: TrackResult[]): void {
  * The participant's one connection to the SFU, on the Realtime session of its grant, driven
  * through the Worker's session proxy as Cloudflare's realtime-examples drive Realtime itself
  * (docs/reference/cloudflare-api.md §5.2): `tracks/new` with an offer to publish, `tracks/new` with
- * remote tracks then `renegotiate` with the answer to pull, `tracks/close` with an offer to stop.
+ * remote tracks then `renegotiate` with the answer to pull, `tracks/close` with `force` to stop.
  * Operations on the session run one at a time, since each changes the same SDP.
  */
 export class SfuLink {
@@ -130,20 +130,22 @@ export class SfuLink {
     this.pc.close();
   }
 
-  /** Stops these transceivers and tells the session, with the offer that removes them. */
+  /**
+   * Closes these mids on the session with `force`, which needs no renegotiation
+   * (docs/reference/cloudflare-api.md §5.2): the SFU stops forwarding at once, and its next offer
+   * marks them inactive. Resolves to the tracks they carried.
+   */
   private async close(mids: string[]): Promise<MediaStreamTrack[]> {
     if (mids.length === 0 || this.pc.connectionState === "closed") return [];
-    const transceivers = this.pc.getTransceivers().filter((t) => t.mid !== null && mids.includes(t.mid));
-    const tracks = transceivers.map((t) => t.receiver.track);
-    for (const transceiver of transceivers) transceiver.stop();
-    await this.pc.setLocalDescription(await this.pc.createOffer());
+    const tracks = this.pc
+      .getTransceivers()
+      .filter((t) => t.mid !== null && mids.includes(t.mid))
+      .map((t) => t.receiver.track);
     const res = await this.options.session.sfuTracksClose({
       tracks: mids.map((mid) => ({ mid })),
-      force: false,
-      sessionDescription: { type: "offer", sdp: this.pc.localDescription!.sdp },
+      force: true,
     });
     failedTrack("closing", res.tracks);
-    if (res.sessionDescription) await this.pc.setRemoteDescription(res.sessionDescription);
     return tracks;
   }
 

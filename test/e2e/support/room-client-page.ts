@@ -6,10 +6,14 @@ import { browserClientScript, type ClientGlobal } from "./client-script.ts";
 export interface MemberView {
   topology: string;
   state: string;
+  /** The media connection's own state (`RTCPeerConnection.connectionState`), when there is one. */
+  media: string | null;
   /** Everyone else in the room, as the client's events left it. */
   participants: string[];
   /** Video frames presented so far from each other participant (`requestVideoFrameCallback`), across tracks. */
   frames: Record<string, number>;
+  /** Whose videos are on the page now (a `<video>` per remote video track, removed with the track). */
+  playing: string[];
   /** App messages received, as `from:via:data`. */
   messages: string[];
   /** Whether the media connection's selected candidate pair goes through TURN relays on both ends. */
@@ -19,6 +23,8 @@ export interface MemberView {
 
 interface MemberState {
   room: Room | undefined;
+  /** The participant each playing `<video>` shows. */
+  players: Map<MediaStreamTrack, string>;
   frames: Record<string, number>;
   messages: string[];
   warnings: string[];
@@ -32,7 +38,7 @@ type MemberWindow = Window & ClientGlobal & { member: MemberState; renewGrant: (
  */
 async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): Promise<void> {
   const w = window as unknown as MemberWindow;
-  const state: MemberState = { room: undefined, frames: {}, messages: [], warnings: [] };
+  const state: MemberState = { room: undefined, players: new Map(), frames: {}, messages: [], warnings: [] };
   w.member = state;
   const players = new Map<MediaStreamTrack, HTMLVideoElement>();
   const room = await w.realtimeClient.joinRoom(grant, {
@@ -50,6 +56,7 @@ async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): P
     video.srcObject = new MediaStream([track]);
     document.body.append(video);
     players.set(track, video);
+    state.players.set(track, user_id);
     const count = () => {
       if (!players.has(track)) return;
       state.frames[user_id] = (state.frames[user_id] ?? 0) + 1;
@@ -61,6 +68,7 @@ async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): P
   room.on("trackRemoved", ({ track }) => {
     players.get(track)?.remove();
     players.delete(track);
+    state.players.delete(track);
   });
   room.on("message", ({ from, via, data }) => state.messages.push(`${from}:${via}:${String(data)}`));
   room.on("warning", ({ error }) => state.warnings.push(error.message));
@@ -79,8 +87,10 @@ async function read(): Promise<MemberView> {
   return {
     topology: room.topology,
     state: room.state,
+    media: room.peerConnection?.connectionState ?? null,
     participants: [...room.participants.keys()].sort(),
     frames: { ...member.frames },
+    playing: [...new Set(member.players.values())].sort(),
     messages: [...member.messages],
     // Both sides gather relay candidates only, so the remote end is a relay too; when its check
     // arrives before its signalled candidate, the browser calls it peer-reflexive.
