@@ -12,6 +12,8 @@ export interface MemberView {
   participants: string[];
   /** Video frames presented so far from each other participant (`requestVideoFrameCallback`), across tracks. */
   frames: Record<string, number>;
+  /** Ms from the `joinRoom` call to the first frame presented from each other participant. */
+  firstFrameMs: Record<string, number>;
   /** Whose videos are on the page now (a `<video>` per remote video track, removed with the track). */
   playing: string[];
   /** App messages received, as `from:via:data`. */
@@ -26,6 +28,7 @@ interface MemberState {
   /** The participant each playing `<video>` shows. */
   players: Map<MediaStreamTrack, string>;
   frames: Record<string, number>;
+  firstFrameMs: Record<string, number>;
   messages: string[];
   warnings: string[];
 }
@@ -38,9 +41,17 @@ type MemberWindow = Window & ClientGlobal & { member: MemberState; renewGrant: (
  */
 async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): Promise<void> {
   const w = window as unknown as MemberWindow;
-  const state: MemberState = { room: undefined, players: new Map(), frames: {}, messages: [], warnings: [] };
+  const state: MemberState = {
+    room: undefined,
+    players: new Map(),
+    frames: {},
+    firstFrameMs: {},
+    messages: [],
+    warnings: [],
+  };
   w.member = state;
   const players = new Map<MediaStreamTrack, HTMLVideoElement>();
+  const joinedAt = performance.now();
   const room = await w.realtimeClient.joinRoom(grant, {
     tenant,
     video: { width: 320, height: 240, frameRate: 15 },
@@ -60,6 +71,7 @@ async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): P
     const count = () => {
       if (!players.has(track)) return;
       state.frames[user_id] = (state.frames[user_id] ?? 0) + 1;
+      state.firstFrameMs[user_id] ??= performance.now() - joinedAt;
       video.requestVideoFrameCallback(count);
     };
     video.requestVideoFrameCallback(count);
@@ -90,6 +102,7 @@ async function read(): Promise<MemberView> {
     media: room.peerConnection?.connectionState ?? null,
     participants: [...room.participants.keys()].sort(),
     frames: { ...member.frames },
+    firstFrameMs: { ...member.firstFrameMs },
     playing: [...new Set(member.players.values())].sort(),
     messages: [...member.messages],
     // Both sides gather relay candidates only, so the remote end is a relay too; when its check
@@ -119,6 +132,8 @@ export async function joinWithClient(
 ): Promise<RoomMember> {
   const page = await context.newPage();
   await page.exposeFunction("renewGrant", renew);
+  // Run by tsx (the benches), the page functions call the `__name` helper that keeps their names.
+  await page.addInitScript("globalThis.__name = (f) => f");
   await page.goto(`${origin}/healthz`);
   await page.addScriptTag({ content: await browserClientScript() });
   await page.evaluate(enter, { grant, tenant });
