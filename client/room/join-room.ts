@@ -40,6 +40,8 @@ export class Room extends RoomEmitter {
   private grantClient: GrantClient;
   private socket: RoomSocket;
   private p2p: P2pLink | undefined;
+  /** The other participant of the peer-to-peer connection. */
+  private p2pPeer: string | undefined;
   private sfu: SfuLink | undefined;
   private published: PublishedTrack[] = [];
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -145,8 +147,6 @@ export class Room extends RoomEmitter {
     }
   }
 
-  private p2pPeer: string | undefined;
-
   private async onWelcome(others: Participant[], topology: Topology): Promise<void> {
     const present = new Set(others.map((p) => p.user_id));
     for (const user of [...this.participants.keys()]) if (!present.has(user)) this.onLeave(user, "closed");
@@ -230,7 +230,6 @@ export class Room extends RoomEmitter {
           this.sfuTimer = setTimeout(() => void this.renewNow(), SFU_DISCONNECTED_GRACE_MS);
         this.updateState();
       },
-      warning: (error) => this.warn(error),
     });
     this.sfu = link;
   }

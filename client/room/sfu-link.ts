@@ -10,7 +10,6 @@ export interface SfuLinkOptions {
   iceTransportPolicy: RTCIceTransportPolicy;
   track(user: string, track: MediaStreamTrack, stream: MediaStream): void;
   state(state: RTCPeerConnectionState): void;
-  warning(error: Error): void;
 }
 
 type TrackResult = { mid?: string; trackName?: string; errorCode?: string; errorDescription?: string };
@@ -149,11 +148,10 @@ export class SfuLink {
     return tracks;
   }
 
+  /** Runs after the operations before it; a failure is the caller's to report, and the next operation still runs. */
   private serially<T>(operation: () => Promise<T>): Promise<T> {
     const run = this.operations.then(operation);
-    this.operations = run.catch((error: unknown) =>
-      this.options.warning(error instanceof Error ? error : new Error(String(error))),
-    );
+    this.operations = run.catch(() => {});
     return run;
   }
 }
