@@ -11,7 +11,7 @@ import * as esbuild from "esbuild";
  */
 const TARGET_KIB = 15;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const IMPORTS = ["createBrowserClient", "watchChannels"];
+const IMPORTS = ["joinRoom", "watchChannels"];
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 

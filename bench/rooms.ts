@@ -1,19 +1,32 @@
+import type { Browser } from "playwright-core";
 import WebSocket from "ws";
-import { apiSuccess } from "#contracts/api/envelope.ts";
-import { type JoinData, joinData } from "#contracts/api/rooms.ts";
+import type { JoinGrant } from "#client/browser.ts";
+import { createServerClient } from "#client/server.ts";
+import type { JoinData } from "#contracts/api/rooms.ts";
+import { launchChromium } from "#test/e2e/support/browser.ts";
+import { joinWithClient, type RoomMember } from "#test/e2e/support/room-client-page.ts";
 import { numberFlags } from "./args.ts";
 import { benchStack } from "./local-stack.ts";
 import { quantiles } from "./worker-harness.ts";
 
 /**
  * Room broadcast latency: N participants join one room and hold its socket; one after another
- * each sends an event, and the time until every other participant has it is measured.
+ * each sends an event, and the time until every other participant has it is measured. Then media:
+ * Chromium pages join through the client's `joinRoom` (camera, relay-only TURN), and the time from
+ * the `joinRoom` call to the first remote video frame the page presents is measured, for the
+ * second participant of a peer-to-peer room and for the third, who joins on the SFU.
  */
-const USAGE = "Usage: npm run bench:rooms -- [--participants 50] [--rounds 4]";
-const { participants, rounds } = numberFlags(USAGE, {
+const USAGE = "Usage: npm run bench:rooms -- [--participants 50] [--rounds 4] [--media-rounds 3]";
+const {
+  participants,
+  rounds,
+  "media-rounds": mediaRounds,
+} = numberFlags(USAGE, {
   participants: { default: 50, min: 2, max: 500 },
   rounds: { default: 4, min: 1, max: 1_000 },
+  "media-rounds": { default: 3, min: 0, max: 50 },
 });
+const FIRST_FRAME_DEADLINE_MS = 60_000;
 
 const DELIVERY_DEADLINE_MS = 10_000;
 type Outputs = { tenants: Record<string, { apiKey: string }> };
@@ -38,22 +51,25 @@ function connect(joined: JoinData) {
   };
 }
 
-const bench = await benchStack();
+/** Resolves when `member` has presented a frame from each of `others`: ms from its joinRoom call to the first. */
+async function firstFrame(member: RoomMember, others: string[]): Promise<number> {
+  const deadline = Date.now() + FIRST_FRAME_DEADLINE_MS;
+  for (;;) {
+    const { firstFrameMs, warnings } = await member.read();
+    if (others.every((o) => firstFrameMs[o] !== undefined))
+      return Math.min(...others.map((o) => firstFrameMs[o]!));
+    if (Date.now() > deadline) throw new Error(`no frame from ${others.join(", ")}: ${warnings.join("; ")}`);
+    await member.page.waitForTimeout(50);
+  }
+}
+
+const bench = await benchStack({ turn: true, media: true });
 try {
   const { local } = bench;
   const [tenantId, tenant] = Object.entries((local.outputs as Outputs).tenants)[0]!;
-  const join = async (user: string) => {
-    const res = await fetch(`${local.worker.url}/api/realtime/join`, {
-      method: "POST",
-      headers: {
-        "x-tenant-id": tenantId,
-        authorization: `Bearer ${tenant.apiKey}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ room_id: "bench", user_id: user, user_name: user }),
-    });
-    return apiSuccess(joinData).parse(await res.json()).data;
-  };
+  const backend = createServerClient({ baseUrl: local.worker.url, tenant: tenantId, key: tenant.apiKey });
+  const join = (user: string, room = "bench") =>
+    backend.join({ room_id: room, user_id: user, user_name: user });
   const joined: JoinData[] = [];
   for (let i = 0; i < participants; i++) joined.push(await join(`user-${i}`));
   const sockets = joined.map(connect);
@@ -91,6 +107,45 @@ try {
     `send → whole room has it (${wholeRoom.length} broadcasts):          p50 ${ms(all.p50)}  p99 ${ms(all.p99)}`,
   );
   for (const s of sockets) s.ws.close();
+
+  if (mediaRounds > 0) {
+    const browser: Browser = await launchChromium({ media: true });
+    const p2p: number[] = [];
+    const sfu: number[] = [];
+    try {
+      for (let round = 0; round < mediaRounds; round++) {
+        const room = `bench-media-${round}`;
+        const members: RoomMember[] = [];
+        const enter = async (user: string) => {
+          const mint = (): Promise<JoinGrant> => join(user, room);
+          const member = await joinWithClient(
+            await browser.newContext(),
+            local.worker.url,
+            tenantId,
+            await mint(),
+            mint,
+          );
+          members.push(member);
+          return member;
+        };
+        await enter("ada");
+        p2p.push(await firstFrame(await enter("bob"), ["ada"]));
+        sfu.push(await firstFrame(await enter("cleo"), ["ada", "bob"]));
+        for (const member of members) await member.context.close();
+      }
+    } finally {
+      await browser.close();
+    }
+    const first = (values: number[]) => {
+      const q = quantiles(values);
+      return `p50 ${ms(q.p50)}  max ${ms(Math.max(...values))}`;
+    };
+    console.log(
+      `\njoinRoom → first remote video frame presented (${mediaRounds} rounds, relay-only TURN, fake camera 320×240 at 15 fps):`,
+    );
+    console.log(`  peer-to-peer, second participant:   ${first(p2p)}`);
+    console.log(`  SFU, third participant:             ${first(sfu)}`);
+  }
 } finally {
   await bench.close();
 }

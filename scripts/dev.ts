@@ -4,6 +4,7 @@ import { goLive } from "#local-engine/go-live.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
 import { TURNSERVER_BINARY } from "#local-engine/turn/coturn.ts";
+import { startRoomExample } from "../examples/room/backend.ts";
 import { applyProgress } from "./lib/apply-progress.ts";
 import { serveLocalControl } from "./lib/local-driver.ts";
 import { createProgress } from "./lib/progress.ts";
@@ -127,6 +128,11 @@ ${mediaOff
   )
   .join("")}`
   : "";
+// The room example (examples/room) on the origin the dev config allows for acme's pages.
+const roomExample = await startRoomExample({ workerUrl: url, tenant: tenantId, key: tenant.apiKey }).then(
+  ({ url: page }) => `${page}/?room=demo&user=ada (and &user=bob in another window)`,
+  (e: Error) => `off (${e.message})`,
+);
 const auth = `-H 'X-Tenant-ID: ${tenantId}' -H 'Authorization: Bearer ${tenant.apiKey}'`;
 
 console.log(`
@@ -134,6 +140,7 @@ realtime-stack (${values.stack}) is running.
 
   Worker       ${url}
   Dashboard    ${url}/?tenant=${tenantId}
+  Room example ${roomExample}
   Emulator     ${stack.emulator.url}
   Admin token  ${stack.emulator.adminToken}  (the emulator's /__emulator/ controls)
   TURN         ${stack.turn ? `coturn on ${stack.turn.host}:${stack.turn.port}` : "off (install coturn for real relays)"}

@@ -1,0 +1,125 @@
+import {
+  ROOM_HEARTBEAT_INTERVAL_MS,
+  ROOM_PING,
+  ROOM_PONG,
+  type RoomClientMessage,
+  type RoomServerMessage,
+  roomServerMessage,
+} from "#contracts/api/rooms.ts";
+import { jitter } from "../retry.ts";
+
+/** Waits between reconnection attempts (the last repeats), each with ±20 % jitter. */
+const BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000, 10_000];
+
+export interface RoomSocketHandlers {
+  message(message: RoomServerMessage): void;
+  /** Open (`true`, the room's welcome follows) or lost (`false`, reconnecting). */
+  open(open: boolean): void;
+  /** A frame that is not the room's contract: reported, never fatal. */
+  invalid(error: Error): void;
+}
+
+/**
+ * The room's WebSocket (`GET /api/realtime/rooms/:room_id/ws?token=`), kept open: a `ping` every
+ * heartbeat interval so that the room counts the participant present (contracts/api/rooms.ts), a
+ * reconnection with jittered backoff whenever it drops, with the URL read afresh each time (the
+ * token may have been renewed), and messages sent while it is down held until it is back.
+ */
+export class RoomSocket {
+  private ws: WebSocket | undefined;
+  private readonly pending: string[] = [];
+  private attempt = 0;
+  private closed = false;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly url: () => Promise<string>,
+    private readonly handlers: RoomSocketHandlers,
+  ) {
+    void this.connect();
+  }
+
+  get open(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  send(message: RoomClientMessage): void {
+    const text = JSON.stringify(message);
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(text);
+    else this.pending.push(text);
+  }
+
+  /** Drops this socket and opens a new one now (after a renewal, or when the network came back). */
+  reconnect(): void {
+    if (this.closed) return;
+    clearTimeout(this.retry);
+    this.attempt = 0;
+    const previous = this.ws;
+    this.ws = undefined;
+    previous?.close(1000, "reconnecting");
+    void this.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    clearInterval(this.heartbeat);
+    this.ws?.close(1000, "left");
+    this.ws = undefined;
+  }
+
+  private async connect(): Promise<void> {
+    let url: string;
+    try {
+      url = await this.url();
+    } catch (error) {
+      this.handlers.invalid(error instanceof Error ? error : new Error(String(error)));
+      this.scheduleRetry();
+      return;
+    }
+    if (this.closed) return;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      if (ws !== this.ws) return;
+      this.attempt = 0;
+      for (const text of this.pending.splice(0)) ws.send(text);
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(ROOM_PING);
+      }, ROOM_HEARTBEAT_INTERVAL_MS);
+      this.handlers.open(true);
+    });
+    ws.addEventListener("message", (event) => {
+      // A socket replaced by a reconnection may still deliver what was on its way: ignored.
+      if (ws !== this.ws || event.data === ROOM_PONG) return;
+      let parsed: ReturnType<typeof roomServerMessage.safeParse>;
+      try {
+        parsed = roomServerMessage.safeParse(JSON.parse(String(event.data)));
+      } catch {
+        this.handlers.invalid(new Error("the room sent a frame that is not JSON"));
+        return;
+      }
+      if (parsed.success) this.handlers.message(parsed.data);
+      else
+        this.handlers.invalid(
+          new Error(`the room sent an unknown message: ${parsed.error.issues[0]?.message}`),
+        );
+    });
+    ws.addEventListener("close", () => {
+      if (ws !== this.ws) return;
+      this.ws = undefined;
+      clearInterval(this.heartbeat);
+      if (this.closed) return;
+      this.handlers.open(false);
+      this.scheduleRetry();
+    });
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return;
+    const delay = jitter(BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)]!);
+    this.retry = setTimeout(() => void this.connect(), delay);
+  }
+}

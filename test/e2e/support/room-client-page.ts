@@ -1,0 +1,147 @@
+import type { BrowserContext, Page } from "playwright-core";
+import type { JoinGrant, Room } from "#client/browser.ts";
+import { browserClientScript, type ClientGlobal } from "./client-script.ts";
+
+/** What a page in a room knows, as the test reads it back. */
+export interface MemberView {
+  topology: string;
+  state: string;
+  /** The media connection's own state (`RTCPeerConnection.connectionState`), when there is one. */
+  media: string | null;
+  /** Everyone else in the room, as the client's events left it. */
+  participants: string[];
+  /** Video frames presented so far from each other participant (`requestVideoFrameCallback`), across tracks. */
+  frames: Record<string, number>;
+  /** Ms from the `joinRoom` call to the first frame presented from each other participant. */
+  firstFrameMs: Record<string, number>;
+  /** Whose videos are on the page now (a `<video>` per remote video track, removed with the track). */
+  playing: string[];
+  /** App messages received, as `from:via:data`. */
+  messages: string[];
+  /** Whether the media connection's selected candidate pair goes through TURN relays on both ends. */
+  relayed: boolean;
+  warnings: string[];
+}
+
+interface MemberState {
+  room: Room | undefined;
+  /** The participant each playing `<video>` shows. */
+  players: Map<MediaStreamTrack, string>;
+  frames: Record<string, number>;
+  firstFrameMs: Record<string, number>;
+  messages: string[];
+  warnings: string[];
+}
+type MemberWindow = Window & ClientGlobal & { member: MemberState; renewGrant: () => Promise<JoinGrant> };
+
+/**
+ * Runs in the page, as an app would: joins through the bundled browser entry with the camera,
+ * relay-only, renewing through the test's backend (`renewGrant`), and plays every remote video
+ * in a `<video>` element, counting the frames it presents.
+ */
+async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): Promise<void> {
+  const w = window as unknown as MemberWindow;
+  const state: MemberState = {
+    room: undefined,
+    players: new Map(),
+    frames: {},
+    firstFrameMs: {},
+    messages: [],
+    warnings: [],
+  };
+  w.member = state;
+  const players = new Map<MediaStreamTrack, HTMLVideoElement>();
+  const joinedAt = performance.now();
+  const room = await w.realtimeClient.joinRoom(grant, {
+    tenant,
+    video: { width: 320, height: 240, frameRate: 15 },
+    iceTransportPolicy: "relay",
+    renew: () => w.renewGrant(),
+  });
+  state.room = room;
+  room.on("trackAdded", ({ user_id, track }) => {
+    if (track.kind !== "video") return;
+    const video = document.createElement("video");
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = new MediaStream([track]);
+    document.body.append(video);
+    players.set(track, video);
+    state.players.set(track, user_id);
+    const count = () => {
+      if (!players.has(track)) return;
+      state.frames[user_id] = (state.frames[user_id] ?? 0) + 1;
+      state.firstFrameMs[user_id] ??= performance.now() - joinedAt;
+      video.requestVideoFrameCallback(count);
+    };
+    video.requestVideoFrameCallback(count);
+    void video.play();
+  });
+  room.on("trackRemoved", ({ track }) => {
+    players.get(track)?.remove();
+    players.delete(track);
+    state.players.delete(track);
+  });
+  room.on("message", ({ from, via, data }) => state.messages.push(`${from}:${via}:${String(data)}`));
+  room.on("warning", ({ error }) => state.warnings.push(error.message));
+}
+
+async function read(): Promise<MemberView> {
+  const { member } = window as unknown as MemberWindow;
+  const room = member.room!;
+  const stats: Record<string, unknown>[] = [];
+  (await room.peerConnection?.getStats())?.forEach((report: Record<string, unknown>) => {
+    stats.push(report);
+  });
+  const pair = stats.find((s) => s.type === "candidate-pair" && s.state === "succeeded" && s.nominated);
+  const local = stats.find((s) => s.id === pair?.localCandidateId);
+  const remote = stats.find((s) => s.id === pair?.remoteCandidateId);
+  return {
+    topology: room.topology,
+    state: room.state,
+    media: room.peerConnection?.connectionState ?? null,
+    participants: [...room.participants.keys()].sort(),
+    frames: { ...member.frames },
+    firstFrameMs: { ...member.firstFrameMs },
+    playing: [...new Set(member.players.values())].sort(),
+    messages: [...member.messages],
+    // Both sides gather relay candidates only, so the remote end is a relay too; when its check
+    // arrives before its signalled candidate, the browser calls it peer-reflexive.
+    relayed:
+      local?.candidateType === "relay" &&
+      (remote?.candidateType === "relay" || remote?.candidateType === "prflx"),
+    warnings: [...member.warnings],
+  };
+}
+
+export interface RoomMember {
+  page: Page;
+  context: BrowserContext;
+  read(): Promise<MemberView>;
+  send(data: string): Promise<void>;
+  leave(): Promise<void>;
+}
+
+/** A page of its own browser context, on `origin`, in the room through the client, renewing with `renew`. */
+export async function joinWithClient(
+  context: BrowserContext,
+  origin: string,
+  tenant: string,
+  grant: JoinGrant,
+  renew: () => Promise<JoinGrant>,
+): Promise<RoomMember> {
+  const page = await context.newPage();
+  await page.exposeFunction("renewGrant", renew);
+  // Run by tsx (the benches), the page functions call the `__name` helper that keeps their names.
+  await page.addInitScript("globalThis.__name = (f) => f");
+  await page.goto(`${origin}/healthz`);
+  await page.addScriptTag({ content: await browserClientScript() });
+  await page.evaluate(enter, { grant, tenant });
+  return {
+    page,
+    context,
+    read: () => page.evaluate(read),
+    send: (data) => page.evaluate((d) => (window as unknown as MemberWindow).member.room!.send(d), data),
+    leave: () => page.evaluate(() => (window as unknown as MemberWindow).member.room!.leave()),
+  };
+}
