@@ -17,7 +17,10 @@ import { SrtIngest } from "./ingest/srt.ts";
 import { selfSignedCertificate } from "./ingest/tls.ts";
 import { whipRoutes } from "./ingest/whip.ts";
 import { Packager } from "./packaging/packager.ts";
+import { Audience } from "./playback/audience.ts";
 import { manifestRoutes } from "./playback/manifests.ts";
+import { thumbnailRoutes } from "./playback/thumbnails.ts";
+import { viewsRoutes } from "./playback/views.ts";
 import { whepRoutes } from "./playback/whep.ts";
 import { UdpPortPool } from "./ports.ts";
 import { MediaStore } from "./store.ts";
@@ -134,10 +137,14 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   // Players and WHIP/WHEP clients run on other origins (the dashboard, an app), as with Stream's delivery hosts.
   routes.use("*", cors({ origin: "*", exposeHeaders: ["Location", "Link"] }));
   const { resolvePlayback } = deps;
-  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager, resolvePlayback });
+  const audience = new Audience();
+  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager, resolvePlayback, audience });
+  viewsRoutes(routes, { inputs: liveInputs, audience, resolvePlayback });
+  const { ffmpeg } = options;
+  thumbnailRoutes(routes, { ffmpeg, children, inputs: liveInputs, broadcasts, packager, resolvePlayback });
   const publishers = new Map<string, WhipPublisher>();
   whipRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
-  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers, resolvePlayback });
+  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers, resolvePlayback, audience });
 
   return {
     store,
