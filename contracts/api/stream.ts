@@ -42,6 +42,11 @@ export const channelStatus = z.object({
   /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
   error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,
+  /**
+   * Live viewers, as Stream's delivery host counted them within the last 10 s: only while the
+   * channel is live, and absent when its input hides the count (`recording.hideLiveViewerCount`).
+   */
+  viewers: z.optional(z.int().check(z.gte(0))),
 });
 /** A channel's status as the API shows it (the status holder Durable Object is `ChannelStatus`). */
 export type ChannelStatusView = z.infer<typeof channelStatus>;

@@ -44,6 +44,7 @@ export function statusView(
     stale,
     error: snapshot.error ?? null,
     playback: playbackUrlsOf(binding, binding.liveInputId),
+    ...(snapshot.viewers !== undefined ? { viewers: snapshot.viewers } : {}),
   };
 }
 

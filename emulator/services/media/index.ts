@@ -20,7 +20,6 @@ import { Packager } from "./packaging/packager.ts";
 import { Audience } from "./playback/audience.ts";
 import { manifestRoutes } from "./playback/manifests.ts";
 import { thumbnailRoutes } from "./playback/thumbnails.ts";
-import { viewsRoutes } from "./playback/views.ts";
 import { whepRoutes } from "./playback/whep.ts";
 import { UdpPortPool } from "./ports.ts";
 import { MediaStore } from "./store.ts";
@@ -67,6 +66,8 @@ export interface MediaPlane extends EmulatorService<MediaStore> {
   rtmpServers(): { rtmp: string; rtmps?: string };
   readonly features: MediaFeatures;
   readonly broadcasts: Broadcasts;
+  /** The input's live viewers now, for Stream's `/views` (`Audience`). */
+  liveViewers(uid: string): number;
   /** Drops every broadcaster and ends every process the plane started. */
   close(): Promise<void>;
 }
@@ -139,7 +140,6 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   const { resolvePlayback } = deps;
   const audience = new Audience();
   manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager, resolvePlayback, audience });
-  viewsRoutes(routes, { inputs: liveInputs, audience, resolvePlayback });
   const { ffmpeg } = options;
   thumbnailRoutes(routes, { ffmpeg, children, inputs: liveInputs, broadcasts, packager, resolvePlayback });
   const publishers = new Map<string, WhipPublisher>();
@@ -151,6 +151,7 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     mounts: [{ path: DELIVERY, routes }],
     features,
     broadcasts,
+    liveViewers: (uid) => audience.count(uid),
     async start() {
       const tls = options.openssl ? await certificate(store, options.openssl, host) : undefined;
       const listening = await listenWithFallback(rtmp, options, store.ports, tls);
