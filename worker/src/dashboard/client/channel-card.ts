@@ -15,6 +15,8 @@ export class ChannelCard implements FeedListener {
   private readonly indicator = h("span", { class: "indicator", "data-state": "ready", role: "status" });
   private readonly detail = h("p", { class: "detail" });
   private readonly feedLine = h("p", { class: "feed", "data-feed": "connecting" }, "Connecting…");
+  /** Live viewers, while the channel is live and its input shows the count. */
+  private readonly viewers = h("p", { class: "viewers", hidden: true });
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
   private readonly preview = new Preview();
@@ -33,6 +35,7 @@ export class ChannelCard implements FeedListener {
       { class: "card", "data-channel": channel, "aria-labelledby": headingId },
       h("header", {}, h("h3", { id: headingId }, channel), this.indicator),
       this.detail,
+      this.viewers,
       this.feedLine,
       this.preview.element,
       h("h4", {}, "Playback"),
@@ -93,6 +96,10 @@ export class ChannelCard implements FeedListener {
     this.indicator.textContent = shown.label;
     // A stale status is the last one known: shown as it was, and said to be possibly out of date.
     this.element.dataset.stale = String(status?.stale ?? false);
+    const count = status?.viewers;
+    this.viewers.hidden = count === undefined;
+    this.viewers.textContent =
+      count === undefined ? "" : `${count} ${count === 1 ? "viewer" : "viewers"} watching`;
     this.detail.textContent = !status
       ? shown.detail
       : status.stale
