@@ -12,6 +12,11 @@ export const playbackUrls = z.object({
   dash: z.url(),
   /** WebRTC playback (WHEP): only for WHIP ingest. */
   whep: z.url(),
+  /**
+   * A JPEG of the broadcast, sized with `?width=&height=&fit=` (Cloudflare's thumbnail URL; what
+   * it shows of a live input is the emulator's choice, the newest frame: docs/reference/cloudflare-api.md §13).
+   */
+  thumbnail: z.url(),
 });
 
 export const channelStatus = z.object({

@@ -24,6 +24,7 @@ export function playbackUrlsOf(binding: ChannelBinding, id: string): ChannelStat
     hls: `${base}/manifest/video.m3u8`,
     dash: `${base}/manifest/video.mpd`,
     whep: `${base}/webRTC/play`,
+    thumbnail: `${base}/thumbnails/thumbnail.jpg`,
   };
 }
 

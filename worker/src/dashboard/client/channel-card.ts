@@ -5,6 +5,7 @@ import { field } from "./fields.ts";
 import { indicatorOf } from "./indicator.ts";
 import { Preview } from "./preview.ts";
 import type { FeedListener, FeedState } from "./status-feed.ts";
+import { Thumbnail } from "./thumbnail.ts";
 
 /**
  * One channel: its indicator, how its live updates are doing, playback URLs, and the ingest
@@ -20,6 +21,7 @@ export class ChannelCard implements FeedListener {
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
   private readonly preview = new Preview();
+  private readonly thumbnail = new Thumbnail();
   private latest: ChannelStatusView | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
@@ -37,6 +39,7 @@ export class ChannelCard implements FeedListener {
       this.detail,
       this.viewers,
       this.feedLine,
+      this.thumbnail.element,
       this.preview.element,
       h("h4", {}, "Playback"),
       this.playback,
@@ -59,6 +62,7 @@ export class ChannelCard implements FeedListener {
     this.latest = status;
     this.render(status);
     this.preview.update(status);
+    this.thumbnail.update(status);
     if (playbackChanged) {
       this.playback.replaceChildren(
         field("HLS URL", status.playback.hls),
@@ -71,6 +75,7 @@ export class ChannelCard implements FeedListener {
   unavailable(message: string): void {
     this.latest = undefined;
     this.preview.stop();
+    this.thumbnail.clear();
     this.render(undefined, message);
   }
 
