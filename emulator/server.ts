@@ -129,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     baseUrl: () => options.deliveryOrigin ?? origin,
     statusShape: () => config.statusShape,
     ingestUrls: () => media?.ingestUrls(),
+    liveViewers: (uid) => media?.liveViewers(uid) ?? 0,
   });
   const calls = callsService({ state, requirePermission });
   const sfuMedia = sfuMediaService(options.sfu, faults);

@@ -12,6 +12,11 @@ export const playbackUrls = z.object({
   dash: z.url(),
   /** WebRTC playback (WHEP): only for WHIP ingest. */
   whep: z.url(),
+  /**
+   * A JPEG of the broadcast, sized with `?width=&height=&fit=` (Cloudflare's thumbnail URL; what
+   * it shows of a live input is the emulator's choice, the newest frame: docs/reference/cloudflare-api.md §13).
+   */
+  thumbnail: z.url(),
 });
 
 /** What a masked stream key shows: a fixed string, so that neither a character nor the length of the key is told. */
@@ -60,6 +65,11 @@ export const channelStatus = z.object({
   playback: playbackUrls,
   /** The channel's restream outputs, as the stack declares them (none: empty). */
   outputs: z.array(channelOutputView),
+  /**
+   * Live viewers, as Stream's delivery host counted them within the last 10 s: only while the
+   * channel is live, and absent when its input hides the count (`recording.hideLiveViewerCount`).
+   */
+  viewers: z.optional(z.int().check(z.gte(0))),
 });
 /** A channel's status as the API shows it (the status holder Durable Object is `ChannelStatus`). */
 export type ChannelStatusView = z.infer<typeof channelStatus>;

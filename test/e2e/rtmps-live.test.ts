@@ -64,6 +64,19 @@ describe("going live over RTMPS with the command npm start prints", () => {
         })
         .toBeGreaterThan(0);
       expect(await preview.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(1280);
+      // The preview is a viewer the delivery host counts; the card shows the count and a current frame.
+      const card = dashboard.card(CHANNEL);
+      await expect
+        .poll(() => card.locator(".viewers").textContent(), { timeout: 25_000 })
+        .toMatch(/^[1-9]\d* viewers? watching$/);
+      expect((await status()).viewers).toBeGreaterThanOrEqual(1);
+      const frame = card.locator("img.thumbnail");
+      await expect
+        .poll(() => frame.evaluate((img: HTMLImageElement) => img.naturalWidth).catch(() => 0), {
+          timeout: 25_000,
+        })
+        .toBe(320);
+      expect(await frame.evaluate((img: HTMLImageElement) => img.naturalHeight)).toBe(180);
       await dashboard.screenshot("live-preview");
     } finally {
       ffmpeg.kill("SIGINT");
@@ -74,6 +87,7 @@ describe("going live over RTMPS with the command npm start prints", () => {
       .toBe("Disconnected");
     expect((await status()).connected).toBe(false);
     expect(await dashboard.card(CHANNEL).locator(".preview").isHidden()).toBe(true);
+    expect(await dashboard.card(CHANNEL).locator("img.thumbnail").isHidden()).toBe(true);
     expect((await fetch((await status()).playback.hls)).status).toBe(204);
   });
 });

@@ -27,6 +27,7 @@ export function playbackUrlsOf(binding: ChannelBinding, id: string): ChannelStat
     hls: `${base}/manifest/video.m3u8`,
     dash: `${base}/manifest/video.mpd`,
     whep: `${base}/webRTC/play`,
+    thumbnail: `${base}/thumbnails/thumbnail.jpg`,
   };
 }
 
@@ -58,6 +59,7 @@ export function statusView(
       enabled: o.enabled ?? true,
       stream_key: MASKED_STREAM_KEY,
     })),
+    ...(snapshot.viewers !== undefined ? { viewers: snapshot.viewers } : {}),
   };
 }
 

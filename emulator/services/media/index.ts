@@ -17,7 +17,9 @@ import { SrtIngest } from "./ingest/srt.ts";
 import { selfSignedCertificate } from "./ingest/tls.ts";
 import { whipRoutes } from "./ingest/whip.ts";
 import { Packager } from "./packaging/packager.ts";
+import { Audience } from "./playback/audience.ts";
 import { manifestRoutes } from "./playback/manifests.ts";
+import { thumbnailRoutes } from "./playback/thumbnails.ts";
 import { whepRoutes } from "./playback/whep.ts";
 import { UdpPortPool } from "./ports.ts";
 import { Restreamer } from "./restream/relays.ts";
@@ -67,6 +69,8 @@ export interface MediaPlane extends EmulatorService<MediaStore> {
   readonly broadcasts: Broadcasts;
   /** The outputs being forwarded now (the emulator's own view; Cloudflare's API reports `enabled` only). */
   forwardingOutputs(): string[];
+  /** The input's live viewers now, for Stream's `/views` (`Audience`). */
+  liveViewers(uid: string): number;
   /** Drops every broadcaster and ends every process the plane started. */
   close(): Promise<void>;
 }
@@ -149,10 +153,13 @@ export function mediaService(deps: MediaDeps): MediaPlane {
   // Players and WHIP/WHEP clients run on other origins (the dashboard, an app), as with Stream's delivery hosts.
   routes.use("*", cors({ origin: "*", exposeHeaders: ["Location", "Link"] }));
   const { resolvePlayback } = deps;
-  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager, resolvePlayback });
+  const audience = new Audience();
+  manifestRoutes(routes, { inputs: liveInputs, broadcasts, packager, resolvePlayback, audience });
+  const { ffmpeg } = options;
+  thumbnailRoutes(routes, { ffmpeg, children, inputs: liveInputs, broadcasts, packager, resolvePlayback });
   const publishers = new Map<string, WhipPublisher>();
   whipRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers });
-  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers, resolvePlayback });
+  whepRoutes(routes, { host, inputs: liveInputs, broadcasts, publishers, resolvePlayback, audience });
 
   return {
     store,
@@ -160,6 +167,7 @@ export function mediaService(deps: MediaDeps): MediaPlane {
     features,
     broadcasts,
     forwardingOutputs: () => restreamer?.forwarding() ?? [],
+    liveViewers: (uid) => audience.count(uid),
     async start() {
       const tls = options.openssl ? await certificate(store, options.openssl, host) : undefined;
       const listening = await listenWithFallback(rtmp, options, store.ports, tls);

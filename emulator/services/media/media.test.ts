@@ -8,6 +8,7 @@ import { toolPath } from "#local-engine/system-tools.ts";
 import { EmulatorAdmin } from "../../admin-client.ts";
 import { type RunningEmulator, startEmulator } from "../../server.ts";
 import { accountFetch, jsonInit } from "../../testing.ts";
+import { VIEWER_WINDOW_MS } from "./playback/audience.ts";
 import { ffmpegArgs, ffmpegBroadcast, type TestBroadcast } from "./testing.ts";
 
 const FFMPEG = toolPath("ffmpeg")!;
@@ -311,5 +312,114 @@ describe("WHIP and WHEP endpoints", () => {
     const res = await post(input.webRTCPlayback.url, OFFER);
     expect(res.status).toBe(409);
     expect(await res.text()).toContain("RTMPS and SRT broadcasts play over HLS and DASH");
+  });
+});
+
+describe("live viewer count", () => {
+  /** An HLS player: ffmpeg reading the live playlist in real time, told apart by its user agent. */
+  function hlsViewer(url: string, userAgent: string) {
+    const child = spawn(
+      FFMPEG,
+      [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-nostdin",
+        "-user_agent",
+        userAgent,
+        "-i",
+        url,
+        "-c",
+        "copy",
+        "-f",
+        "null",
+        "-",
+      ],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    return {
+      leave: () => {
+        child.kill("SIGKILL");
+        return exited;
+      },
+    };
+  }
+  const views = async (input: LiveInput) => {
+    const answer = await fetch(`${delivery(input)}/views`);
+    return { status: answer.status, body: answer.status === 200 ? await answer.json() : await answer.text() };
+  };
+
+  it("counts each real HLS player within the viewer window, and drops those who left", async () => {
+    const input = await createInput();
+    expect(await views(input)).toEqual({ status: 200, body: { liveViewers: 0 } });
+    push(`${input.rtmps.url}${input.rtmps.streamKey}`);
+    const hls = `${delivery(input)}/manifest/video.m3u8`;
+    // The readiness check is the first player's own fetch, so that it counts as that one viewer.
+    const ready = async () => (await fetch(hls, { headers: { "user-agent": "viewer-0" } })).status;
+    await expect.poll(ready, { timeout: 15_000 }).toBe(200);
+    const viewers = [0, 1, 2].map((i) => hlsViewer(hls, `viewer-${i}`));
+    try {
+      await expect
+        .poll(async () => (await views(input)).body, { timeout: VIEWER_WINDOW_MS })
+        .toEqual({ liveViewers: 3 });
+      await viewers[0]!.leave();
+      await viewers[1]!.leave();
+      await expect
+        .poll(async () => (await views(input)).body, { timeout: VIEWER_WINDOW_MS + 5_000 })
+        .toEqual({ liveViewers: 1 });
+    } finally {
+      await Promise.all(viewers.map((v) => v.leave()));
+    }
+  });
+
+  it("refuses the count of an input that hides it, and of a private input without a token", async () => {
+    const hidden = await createInput({ recording: { mode: "automatic", hideLiveViewerCount: true } });
+    expect(await views(hidden)).toEqual({
+      status: 403,
+      body: "The live viewer count of this input is hidden",
+    });
+    const signed = await createInput({ recording: { mode: "automatic", requireSignedURLs: true } });
+    expect((await views(signed)).status).toBe(401);
+  });
+});
+
+describe("live thumbnails", () => {
+  async function probeImage(url: string): Promise<{ codec_name: string; width: number; height: number }> {
+    const { stdout } = await promisify(execFile)(
+      FFPROBE,
+      ["-v", "error", "-show_streams", "-of", "json", url],
+      { timeout: 20_000 },
+    );
+    return JSON.parse(stdout).streams[0];
+  }
+
+  it("serves a JPEG of the live broadcast at the requested size, for each fit", async () => {
+    const input = await createInput();
+    const thumbnail = `${delivery(input)}/thumbnails/thumbnail.jpg`;
+    expect((await fetch(thumbnail)).status).toBe(404);
+    push(`${input.rtmps.url}${input.rtmps.streamKey}`);
+    await expect.poll(async () => (await fetch(thumbnail)).status, { timeout: 15_000 }).toBe(200);
+    const answer = await fetch(`${thumbnail}?time=1s&width=320&height=180`);
+    expect(answer.headers.get("content-type")).toBe("image/jpeg");
+    // JPEG's start-of-image marker.
+    expect(Buffer.from(await answer.arrayBuffer()).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    // The broadcast is 320x240 (4:3); 160x160 boxes it in a square.
+    for (const [fit, width, height] of [
+      ["crop", 160, 160],
+      ["scale", 160, 160],
+      ["fill", 160, 160],
+      ["clip", 160, 120],
+    ] as const) {
+      expect(await probeImage(`${thumbnail}?width=160&height=160&fit=${fit}`)).toMatchObject({
+        codec_name: "mjpeg",
+        width,
+        height,
+      });
+    }
+    expect(await probeImage(thumbnail)).toMatchObject({ width: 640, height: 640 });
+    const bad = await fetch(`${thumbnail}?width=0&fit=stretch`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe("Invalid thumbnail option: width, fit");
   });
 });

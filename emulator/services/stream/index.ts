@@ -22,6 +22,8 @@ export interface StreamDeps {
   statusShape: () => StatusShape;
   /** Where broadcasters connect: the local media plane's addresses while it runs, else Cloudflare's. */
   ingestUrls?: () => IngestUrls | undefined;
+  /** An input's live viewers, counted by the media plane where players fetch; none without it. */
+  liveViewers?: (uid: string) => number;
 }
 
 export interface StreamService extends EmulatorService<StreamStore> {
@@ -54,7 +56,7 @@ export function streamService(deps: StreamDeps): StreamService {
       { path: `${ACCOUNT_API}/stream/live_inputs`, routes: outputRoutes(store, deps.requirePermission) },
       // After live_inputs, so that `/stream/live_inputs` is never read as a video id.
       { path: `${ACCOUNT_API}/stream`, routes: videoRoutes(store, deps.requirePermission, deliveryBase) },
-      { path: DELIVERY, routes: deliveryRoutes(store, resolvePlayback) },
+      { path: DELIVERY, routes: deliveryRoutes(store, resolvePlayback, deps.liveViewers ?? (() => 0)) },
     ],
   };
 }

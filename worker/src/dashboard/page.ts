@@ -9,6 +9,7 @@ import {
  * Only the page's own script and style run (by hash); it talks to this origin and, for the live
  * preview (HLS manifests, WHEP), to the Stream delivery hosts of the channels (`playbackOrigins`).
  * WebRTC's own traffic is not subject to CSP, so Test TURN, Test SFU and WHEP media still work.
+ * A channel's current frame is fetched from the delivery host and shown from a `blob:` URL.
  */
 export function dashboardCsp(playbackOrigins: readonly string[]): string {
   const delivery = playbackOrigins.length > 0 ? ` ${playbackOrigins.join(" ")}` : "";
@@ -18,7 +19,7 @@ export function dashboardCsp(playbackOrigins: readonly string[]): string {
     `style-src 'sha256-${DASHBOARD_STYLE_SHA256}'`,
     `connect-src 'self'${delivery}`,
     `media-src ${delivery ? delivery.trim() : "'none'"}`,
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

@@ -25,8 +25,12 @@ describe("ChannelStatus", () => {
 
     vi.advanceTimersByTime(2_000);
     const refreshed = await holder.current(uid, holderCaller(env, "globex"));
-    expect(refreshed).toMatchObject({ ok: true, snapshot: { state: "connected", connected: true } });
-    expect(await gets()).toBe(before + 1);
+    expect(refreshed).toMatchObject({
+      ok: true,
+      snapshot: { state: "connected", connected: true, viewers: 0 },
+    });
+    // One check on the delivery host: its lifecycle, then the viewer count of the input it found live.
+    expect(await gets()).toBe(before + 2);
   });
 
   it("reads with the caller's API token, and connects again with a new one at once", async () => {

@@ -276,9 +276,14 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
       const pathId = signedInputsOf(TENANTS).has(liveInputId)
         ? await lifecycleToken(this.env, liveInputId)
         : liveInputId;
-      const { live } = await new StreamDelivery(TENANTS.playbackBase).lifecycle(pathId);
+      const delivery = new StreamDelivery(TENANTS.playbackBase);
+      const { live } = await delivery.lifecycle(pathId);
+      // The count comes with the same check, from the same host and token: no call per request.
+      const counted = live && !this.held?.input.recording.hideLiveViewerCount;
+      const viewers = counted ? await delivery.viewers(pathId) : undefined;
       this.readAt = Date.now();
-      await this.confirmed(snapshotOfLifecycle(live, this.log.snapshot!, new Date(startedAt)), startedAt);
+      const snapshot = snapshotOfLifecycle(live, this.log.snapshot!, new Date(startedAt), viewers);
+      await this.confirmed(snapshot, startedAt);
       return { ok: true };
     } catch (error) {
       if (error instanceof UpstreamError) return { ok: false, error: error.toJSON() };
@@ -315,7 +320,8 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
       this.readAt = Date.now();
       await this.hold({ input, readAt: this.readAt }, caller.apiToken);
       // As of when the read started: a notification that arrived meanwhile may well be newer.
-      await this.confirmed(snapshotOf(input, new Date(startedAt)), startedAt);
+      const read = snapshotOf(input, new Date(startedAt), this.log.snapshot?.viewers);
+      await this.confirmed(read, startedAt);
       return { ok: true, input };
     } catch (error) {
       if (error instanceof UpstreamError) return { ok: false, error: error.toJSON() };
@@ -461,7 +467,7 @@ export const holderCaller = (env: object, tenantId: string): Caller => ({
   apiToken: requireConfig(env, NEEDS.stream).STREAM_API_TOKEN,
 });
 
-/** How long the holder's own token for a private input's lifecycle lives: one check's worth. */
+/** How long the holder's own token for a private input's lifecycle and viewers lives: one check's worth. */
 const LIFECYCLE_TOKEN_SECONDS = 60;
 
 /**

@@ -44,7 +44,8 @@ function sameStatus(a: LiveInputSnapshot, b: LiveInputSnapshot): boolean {
     a.connected === b.connected &&
     a.enabled === b.enabled &&
     a.error?.code === b.error?.code &&
-    a.error?.message === b.error?.message
+    a.error?.message === b.error?.message &&
+    a.viewers === b.viewers
   );
 }
 

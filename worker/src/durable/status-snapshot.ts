@@ -21,16 +21,28 @@ export interface LiveInputSnapshot {
   checkedAt: string;
   /** What a `live_input.errored` notification reported; absent otherwise. */
   error?: { code: string; message: string };
+  /**
+   * Live viewers as the delivery host's `/views` last counted them: only while live, and never
+   * for an input that hides its count.
+   */
+  viewers?: number;
 }
 
-export function snapshotOf(input: LiveInput, checkedAt: Date): LiveInputSnapshot {
+/**
+ * What a read from the API says. It carries no viewer count, so the one last counted (`viewers`)
+ * stays while the input is live and does not hide it, until the next check on the delivery host.
+ */
+export function snapshotOf(input: LiveInput, checkedAt: Date, viewers?: number): LiveInputSnapshot {
   const state = liveInputState(input.status);
+  const connected = isConnectedState(state);
+  const counted = connected && viewers !== undefined && !input.recording.hideLiveViewerCount;
   return {
     liveInputId: input.uid,
     state,
-    connected: isConnectedState(state),
+    connected,
     enabled: input.enabled,
     checkedAt: checkedAt.toISOString(),
+    ...(counted ? { viewers } : {}),
   };
 }
 
@@ -44,6 +56,7 @@ export function snapshotOfLifecycle(
   live: boolean,
   held: LiveInputSnapshot,
   checkedAt: Date,
+  viewers?: number,
 ): LiveInputSnapshot {
   const agrees = held.connected === live;
   return {
@@ -53,5 +66,6 @@ export function snapshotOfLifecycle(
     enabled: live || held.enabled,
     checkedAt: checkedAt.toISOString(),
     ...(agrees && held.error ? { error: held.error } : {}),
+    ...(live && viewers !== undefined ? { viewers } : {}),
   };
 }

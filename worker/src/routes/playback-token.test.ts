@@ -28,6 +28,7 @@ describe("POST /api/stream/playback-token", () => {
       hls: `${base}/manifest/video.m3u8`,
       dash: `${base}/manifest/video.mpd`,
       whep: `${base}/webRTC/play`,
+      thumbnail: `${base}/thumbnails/thumbnail.jpg`,
     });
     const lifetime = Date.parse(data.expires_at!) - before;
     expect(lifetime).toBeGreaterThan(3_598_000);

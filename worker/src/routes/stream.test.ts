@@ -196,6 +196,54 @@ describe("the stream routes through an outage", () => {
   });
 });
 
+describe("GET /api/stream/status: live viewers", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const status = async (channel: string) =>
+    apiSuccess(channelStatus).parse((await callAs("acme", `/api/stream/status?channel=${channel}`)).json)
+      .data;
+
+  it("reports the delivery host's count while live, a private channel's through the holder's token", async () => {
+    for (const channel of ["watched", "watched-private"]) {
+      expect(await status(channel)).not.toHaveProperty("viewers");
+      await emulatorAdmin("POST", `/live_inputs/${uid(channel)}/status`, { state: "connected" });
+    }
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.advanceTimersByTime(STATUS_REFRESH_MS);
+    // Nobody plays these inputs: the count is there, and it is 0.
+    for (const channel of ["watched", "watched-private"]) {
+      expect(await status(channel)).toMatchObject({ connected: true, viewers: 0 });
+    }
+    // Within the refresh interval, status answers from the holder: no further count is read.
+    const counts = async () =>
+      (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${uid("watched")}/views`)).length;
+    const before = await counts();
+    expect(before).toBeGreaterThan(0);
+    await Promise.all(Array.from({ length: 5 }, () => status("watched")));
+    expect(await counts()).toBe(before);
+  });
+
+  it("leaves the count out for an input that hides it", async () => {
+    const hidden = uid("hidden-count");
+    await fetch(
+      `${fixture().emulatorUrl}/client/v4/accounts/${fixture().accountId}/stream/live_inputs/${hidden}`,
+      {
+        method: "PUT",
+        headers: { authorization: `Bearer ${fixture().adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ recording: { hideLiveViewerCount: true } }),
+      },
+    );
+    expect(await status("hidden-count")).not.toHaveProperty("viewers");
+    await emulatorAdmin("POST", `/live_inputs/${hidden}/status`, { state: "connected" });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.advanceTimersByTime(STATUS_REFRESH_MS);
+    const live = await status("hidden-count");
+    expect(live.connected).toBe(true);
+    expect(live).not.toHaveProperty("viewers");
+  });
+});
+
 describe("GET /api/stream/status without a channel", () => {
   it("answers every channel of the tenant, and whether any is live, each from its holder", async () => {
     await emulatorAdmin("POST", `/live_inputs/${uid("live", "quiet")}/status`, { state: "connected" });

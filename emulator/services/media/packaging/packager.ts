@@ -126,6 +126,15 @@ export class Packager {
     return body;
   }
 
+  /** The newest segment the live HLS playlist lists, as a file path: where a current frame is. */
+  async newestSegment(uid: string): Promise<string | undefined> {
+    const packaging = this.packaging.get(uid);
+    const playlist = await this.read(uid, MANIFESTS.hls);
+    const segments = playlist?.toString("latin1").match(/^seg-\d{1,9}\.ts$/gm);
+    const newest = segments?.at(-1);
+    return packaging && newest ? join(packaging.dir, newest) : undefined;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.packaging.keys()].map((uid) => this.stop(uid)));
   }

@@ -5,6 +5,7 @@ import { viewerOf } from "../../../core/viewer.ts";
 import type { ResolvePlayback } from "../../stream/playback-access.ts";
 import type { Broadcasts, LiveInputs } from "../broadcasts.ts";
 import { CONTENT_TYPES, MANIFESTS, type Packager } from "../packaging/packager.ts";
+import type { Audience } from "./audience.ts";
 
 /** Delivery answers a manifest with no broadcast behind it with 204 and no body (docs/reference/media-and-providers.md §2). */
 const noBroadcast = (c: Context<Env>) => c.body(null, 204, { "cache-control": "no-cache" });
@@ -16,6 +17,7 @@ const noBroadcast = (c: Context<Env>) => c.body(null, 204, { "cache-control": "n
  * segment's too, passes the signed-URL check, since Cloudflare evaluates access "continuously while a
  * video is being viewed" (docs/reference/cloudflare-api.md §11.2); segments are named relative to the
  * playlist, so a player that fetched `/<token>/manifest/video.m3u8` asks for them under the token.
+ * Each file served counts its client as a viewer of the input (`Audience`).
  */
 export function manifestRoutes(
   routes: Hono<Env>,
@@ -24,6 +26,7 @@ export function manifestRoutes(
     broadcasts: Broadcasts;
     packager: Packager | undefined;
     resolvePlayback: ResolvePlayback;
+    audience: Audience;
   },
 ): void {
   routes.get("/:customer/:uid/manifest/:file", async (c) => {
@@ -39,6 +42,7 @@ export function manifestRoutes(
       broadcast?.connected && broadcast.protocol !== "webrtc" && input.recording.mode === "automatic";
     const body = packaged ? await deps.packager?.read(uid, file) : undefined;
     if (!body) return manifest ? noBroadcast(c) : c.text("Not Found", 404);
+    deps.audience.fetched(uid, { ip: viewerOf(c).ip, userAgent: c.req.header("user-agent") ?? "" });
     return c.body(new Uint8Array(body), 200, {
       "content-type": CONTENT_TYPES[extname(file).slice(1)] ?? "application/octet-stream",
       "cache-control": manifest || file.endsWith(".m3u8") ? "no-cache" : "max-age=60",

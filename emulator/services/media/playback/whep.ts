@@ -5,6 +5,7 @@ import type { ResolvePlayback } from "../../stream/playback-access.ts";
 import type { Broadcasts, LiveInputs } from "../broadcasts.ts";
 import { sdpAnswer, sdpOffer, sessionResourceRoutes, WHEP_VERSION } from "../webrtc/http.ts";
 import { WhepViewer, type WhipPublisher } from "../webrtc/relay.ts";
+import type { Audience } from "./audience.ts";
 
 /**
  * WHEP at each live input's `webRTCPlayback.url` (`…/<uid>/webRTC/play`), client offer mode: only a
@@ -22,6 +23,7 @@ export function whepRoutes(
     broadcasts: Broadcasts;
     publishers: Map<string, WhipPublisher>;
     resolvePlayback: ResolvePlayback;
+    audience: Audience;
   },
 ): void {
   const { inputs, broadcasts, publishers } = deps;
@@ -51,8 +53,12 @@ export function whepRoutes(
       return c.text(`The offer could not be answered: ${(e as Error).message}`, 400);
     }
     viewers.set(viewer.id, { viewer, pathId: c.req.param("uid") });
+    // An open session is a viewer for `/views` until it closes or fails.
+    const left = deps.audience.joined(uid, viewer.id);
     viewer.pc.connectionStateChange.subscribe((state) => {
-      if (state === "closed" || state === "failed") viewers.delete(viewer.id);
+      if (state !== "closed" && state !== "failed") return;
+      viewers.delete(viewer.id);
+      left();
     });
     return sdpAnswer(c, answer, `${c.req.path}/${viewer.id}`, WHEP_VERSION);
   });

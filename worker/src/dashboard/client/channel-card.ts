@@ -6,6 +6,7 @@ import { field } from "./fields.ts";
 import { indicatorOf } from "./indicator.ts";
 import { Preview } from "./preview.ts";
 import { RestreamList } from "./restream-list.ts";
+import { Thumbnail } from "./thumbnail.ts";
 
 /**
  * One channel: its indicator, how its live updates are doing, playback URLs, and the ingest
@@ -16,10 +17,13 @@ export class ChannelCard {
   private readonly indicator = h("span", { class: "indicator", "data-state": "ready", role: "status" });
   private readonly detail = h("p", { class: "detail" });
   private readonly feedLine = h("p", { class: "feed", "data-feed": "connecting" }, "Connecting…");
+  /** Live viewers, while the channel is live and its input shows the count. */
+  private readonly viewers = h("p", { class: "viewers", hidden: true });
   private readonly playback = h("dl", { class: "fields" });
   private readonly ingest = h("div", { class: "ingest" });
   private readonly preview = new Preview();
   private readonly restream = new RestreamList();
+  private readonly thumbnail = new Thumbnail();
   private latest: ChannelStatusView | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
@@ -35,7 +39,9 @@ export class ChannelCard {
       { class: "card", "data-channel": channel, "aria-labelledby": headingId },
       h("header", {}, h("h3", { id: headingId }, channel), this.indicator),
       this.detail,
+      this.viewers,
       this.feedLine,
+      this.thumbnail.element,
       this.preview.element,
       h("h4", {}, "Playback"),
       this.playback,
@@ -61,6 +67,7 @@ export class ChannelCard {
     this.render(status);
     this.preview.update(status);
     this.restream.update(status.outputs);
+    this.thumbnail.update(status);
     if (playbackChanged) {
       this.playback.replaceChildren(
         field("HLS URL", status.playback.hls),
@@ -73,6 +80,7 @@ export class ChannelCard {
   unavailable(message: string): void {
     this.latest = undefined;
     this.preview.stop();
+    this.thumbnail.clear();
     this.render(undefined, message);
   }
 
@@ -98,6 +106,10 @@ export class ChannelCard {
     this.indicator.textContent = shown.label;
     // A stale status is the last one known: shown as it was, and said to be possibly out of date.
     this.element.dataset.stale = String(status?.stale ?? false);
+    const count = status?.viewers;
+    this.viewers.hidden = count === undefined;
+    this.viewers.textContent =
+      count === undefined ? "" : `${count} ${count === 1 ? "viewer" : "viewers"} watching`;
     this.detail.textContent = !status
       ? shown.detail
       : status.stale
