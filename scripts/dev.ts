@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { startRoomExample } from "#examples/room/backend.ts";
 import { goLive } from "#local-engine/go-live.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
 import { TURNSERVER_BINARY } from "#local-engine/turn/coturn.ts";
-import { startRoomExample } from "../examples/room/backend.ts";
 import { applyProgress } from "./lib/apply-progress.ts";
 import { serveLocalControl } from "./lib/local-driver.ts";
 import { createProgress } from "./lib/progress.ts";

@@ -66,7 +66,17 @@ describe("every route through the client", () => {
     expect(turn.iceServers.length).toBeGreaterThan(0);
     const token = await acme.dashboardToken();
     expect(Date.parse(token.expires_at)).toBeGreaterThan(Date.now());
-    called.add("streamChannels").add("streamStatus").add("streamConnect").add("turn").add("dashboardToken");
+    // A public channel's playback answer is its plain URLs: no token to sign.
+    const playback = await acme.streamPlaybackToken({ channel, ttl: 60 });
+    expect(playback).toMatchObject({ signed: false, token: null });
+    expect(playback.playback.hls).toContain("live_input_id" in one ? one.live_input_id : "(all channels)");
+    called
+      .add("streamChannels")
+      .add("streamStatus")
+      .add("streamConnect")
+      .add("turn")
+      .add("dashboardToken")
+      .add("streamPlaybackToken");
   });
 
   it("the event stream: the channel's status first, then heartbeats; closing ends it", async () => {

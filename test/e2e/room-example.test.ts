@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startRoomExample } from "../../examples/room/backend.ts";
+import { startRoomExample } from "#examples/room/backend.ts";
 import { launchChromium } from "./support/browser.ts";
 import "./support/context.ts";
 

@@ -18,7 +18,6 @@ const NOT_CALLERS = /\.test\.ts$|\/test\/|\/testing\.ts$|\/test-support\.ts$/;
 const ALLOWED: Record<string, string> = {
   "bench/noisy-neighbour.ts":
     "counts every answer's status and time on raw requests (429s included); paths not yet taken from the client",
-  "bench/rooms.ts": "the room benchmark is rebuilt on the client's joinRoom (issue 19, item 4)",
 };
 
 /** A string literal that starts with a Worker API path. */
