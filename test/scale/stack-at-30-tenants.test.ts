@@ -50,6 +50,9 @@ beforeAll(async () => {
   // The dev stack's file with its tenant list replaced.
   const configPatch = scaledTenantsConfig(TENANTS, CHANNELS.length);
   stack = await LocalStack.start({ root: ROOT, stateDir, configPatch, quietWorker: true, media: true });
+  // The apply after the one that created the Worker drops its Durable Object migrations (the
+  // deployed script is at their tag by then): the stack is settled only after it.
+  await stack.apply();
   admin = new EmulatorAdmin(stack.emulator.url, stack.emulator.adminToken);
 }, 300_000);
 afterAll(async () => {

@@ -65,6 +65,7 @@ const RESOURCE = {
   turn: { prefix: "realtime-turn", secret: "key", id: "keyId" },
   sfu: { prefix: "realtime-sfu", secret: "secret", id: "appId" },
   "api-token": { prefix: "realtime-api-token", secret: "value", id: "id" },
+  "playback-keys": { prefix: "realtime-playback-key", secret: "jwk", id: "keyId" },
 } as const;
 type SlottedKind = keyof typeof RESOURCE;
 
@@ -113,7 +114,11 @@ const workerExpects = (kind: SlottedKind, credential: { id: string; secret: stri
   kind === "api-token" ? credential.secret : credential.id;
 
 describe("rotation of every kind under load", () => {
-  it("fails no request, moves the Worker to the new slots and keeps the old credentials working", async () => {
+  // Every kind in turn, each with an apply and its verification while traffic runs: past vitest's
+  // 30 s default on a 2-core machine since playback keys joined the kinds.
+  it("fails no request, moves the Worker to the new slots and keeps the old credentials working", {
+    timeout: 180_000,
+  }, async () => {
     const before = await stack.driver.outputs();
     const old = {
       turn: await activeCredential("turn"),
@@ -148,7 +153,7 @@ describe("rotation of every kind under load", () => {
     });
   });
 
-  it("is a no-op when run again in the same period", async () => {
+  it("is a no-op when run again in the same period", { timeout: 120_000 }, async () => {
     const period = newPeriod();
     const first = await rotateNow(["turn"], { period });
     expect(first.kinds).toMatchObject([{ kind: "turn", outcome: "rotated" }]);
@@ -196,7 +201,11 @@ describe("rollback", () => {
 class Interrupted extends Error {}
 
 describe("interruption after each step", () => {
-  const points = ROTATION_KINDS.flatMap((kind) =>
+  // Playback keys keep the key switched away from until the longest token it signed has expired,
+  // so a second rotation of them within that time is skipped by design, which this matrix (one
+  // rotation after another of the same kind) cannot express; test/scripts/signed-playback.test.ts
+  // covers their rotation and retirement.
+  const points = ROTATION_KINDS.filter((kind) => kind !== "playback-keys").flatMap((kind) =>
     kindRotation(kind).steps.flatMap((step) =>
       (APPLIES.has(step)
         ? (["begun", "configured", "applied"] as const)
