@@ -5,9 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
 import { importPlaybackKey, signPlaybackToken } from "#contracts/playback-token.ts";
-import { EmulatorAdmin } from "#emulator/admin-client.ts";
-import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
-import { scopedToken } from "#emulator/testing.ts";
+import { scopedToken, useEmulator } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { STREAM_SIGNING_KEY, StreamSigningKey } from "#infra/providers/stream-signing-key.ts";
 import { DynamicProviderHost } from "./dynamic-host.ts";
@@ -18,33 +16,26 @@ import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts
  * host, against the emulator's `/stream/keys` (create hands out the material once, the list has
  * ids only, delete revokes).
  */
-let emu: RunningEmulator;
-let admin: EmulatorAdmin;
+const ctx = useEmulator();
 let dir: string;
 let stateFile: string;
 let token: string;
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  admin = new EmulatorAdmin(emu.url, emu.adminToken);
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "signing-key-test-"));
 });
-afterAll(async () => {
-  await emu.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(async () => {
-  await admin.reset();
-  await admin.clearFaults();
+  await ctx.admin.clearFaults();
   stateFile = join(dir, `${crypto.randomUUID()}.json`);
-  token = await scopedToken(emu, ["Stream Write", "Stream Read"]);
+  token = await scopedToken(ctx.emu, ["Stream Write", "Stream Read"]);
 });
 
 const engine = () => ({
   project: "engine-test",
   stack: "test",
-  config: { "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase },
-  api: new CloudflareRest({ baseUrl: emu.apiBase, token: emu.adminToken }),
+  config: { "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase },
+  api: new CloudflareRest({ baseUrl: ctx.emu.apiBase, token: ctx.emu.adminToken }),
   stateFile,
 });
 
@@ -53,7 +44,7 @@ const apply = (names: string[]) =>
   applyProgram({
     ...engine(),
     program: async () => {
-      const keys = names.map((n) => new StreamSigningKey(n, { accountId: emu.accountId }));
+      const keys = names.map((n) => new StreamSigningKey(n, { accountId: ctx.emu.accountId }));
       return {
         ids: pulumi.all(keys.map((k) => k.keyId)),
         jwks: pulumi.all(keys.map((k) => k.jwk)),
@@ -63,15 +54,16 @@ const apply = (names: string[]) =>
   });
 
 const ops = (steps: Step[]) => steps.map((s) => `${s.op}:${s.name}`);
-const accountKeys = () => emu.stores.stream.signingKeys.list().map((k) => k.id);
+const accountKeys = () => ctx.emu.stores.stream.signingKeys.list().map((k) => k.id);
 const lifecycleWith = async (id: string, jwk: string) => {
-  const uid = emu.stores.stream.create({ recording: { requireSignedURLs: true } }).uid;
+  const uid = ctx.emu.stores.stream.create({ recording: { requireSignedURLs: true } }).uid;
   const signed = await signPlaybackToken(await importPlaybackKey(id, jwk), {
     sub: uid,
     exp: Math.floor(Date.now() / 1000) + 60,
   });
-  return (await fetch(`${emu.url}/delivery/customer-${emu.stores.stream.customerCode}/${signed}/lifecycle`))
-    .status;
+  return (
+    await fetch(`${ctx.emu.url}/delivery/customer-${ctx.emu.stores.stream.customerCode}/${signed}/lifecycle`)
+  ).status;
 };
 
 describe("StreamSigningKey through Pulumi's dynamic-provider host", () => {
@@ -102,16 +94,16 @@ describe("StreamSigningKey through Pulumi's dynamic-provider host", () => {
   it("reads through the list, no per-key GET: a key revoked out of band is forgotten by refresh and made anew by the next run", async () => {
     const first = await apply(["key-a-g1"]);
     const [id] = first.outputs.ids as string[];
-    await new CloudflareRest({ baseUrl: emu.apiBase, token }).call(
+    await new CloudflareRest({ baseUrl: ctx.emu.apiBase, token }).call(
       "DELETE",
-      `/accounts/${emu.accountId}/stream/keys/${id}`,
+      `/accounts/${ctx.emu.accountId}/stream/keys/${id}`,
       z.unknown(),
     );
-    await admin.clearRequests();
+    await ctx.admin.clearRequests();
     const refreshed = await refreshState(engine());
     expect(ops(refreshed)).toEqual(["delete:key-a-g1"]);
-    const reads = (await admin.requests()).map(
-      (r) => `${r.method} ${r.path.replace(emu.accountId, "<account>")}`,
+    const reads = (await ctx.admin.requests()).map(
+      (r) => `${r.method} ${r.path.replace(ctx.emu.accountId, "<account>")}`,
     );
     expect(reads).toEqual(["GET /client/v4/accounts/<account>/stream/keys"]);
 
@@ -127,7 +119,7 @@ describe("StreamSigningKey through Pulumi's dynamic-provider host", () => {
   it("a refresh that finds the key keeps it; destroy revokes it; a key already gone counts as deleted", async () => {
     await apply(["key-a-g1", "key-b-g1"]);
     expect(ops(await refreshState(engine())).sort()).toEqual(["same:key-a-g1", "same:key-b-g1"]);
-    emu.stores.stream.signingKeys.delete(accountKeys()[0]!);
+    ctx.emu.stores.stream.signingKeys.delete(accountKeys()[0]!);
     const steps = await destroyState(engine());
     expect(ops(steps).sort()).toEqual(["delete:key-a-g1", "delete:key-b-g1"]);
     expect(accountKeys()).toEqual([]);
@@ -139,7 +131,7 @@ describe("StreamSigningKey through Pulumi's dynamic-provider host", () => {
     const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
     const host = await DynamicProviderHost.start({ cwd: elsewhere, project: "engine-test", stack: "test" });
     try {
-      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase });
+      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase });
       for (const r of recorded) await host.delete(`urn:${r.name}`, r.id, r.outputs, r.inputs);
     } finally {
       await host.close();
@@ -149,7 +141,7 @@ describe("StreamSigningKey through Pulumi's dynamic-provider host", () => {
   });
 
   it("a create whose answer is lost is made again; the lost key, which no one can sign with, is left alone", async () => {
-    await admin.addFault({
+    await ctx.admin.addFault({
       method: "POST",
       path: "/client/v4/accounts/*/stream/keys",
       count: 1,
