@@ -429,6 +429,13 @@ describe("interruptions", () => {
       // A refusal: a 5xx on a PUT would be retried, and the run would not fail.
       action: { type: "status", status: 400 },
     });
+    // a's update is still on its way when b's is refused; the run must wait for it and record it.
+    await admin.addFault({
+      method: "PUT",
+      path: `/client/v4/accounts/*/stream/live_inputs/${a}`,
+      count: 1,
+      action: { type: "latency", ms: 500 },
+    });
     await expect(
       apply([
         { name: "a", lowLatency: true },
@@ -441,6 +448,7 @@ describe("interruptions", () => {
       recorded("a"),
       recorded("b"),
     ]);
+    expect(recorded("a")).toBe(true);
 
     const retry = await apply([
       { name: "a", lowLatency: true },

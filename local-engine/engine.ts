@@ -179,6 +179,10 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
   // The Pulumi runtime rethrows a failed registration on promises nobody awaits; they are this failure.
   const onUnhandled = (reason: unknown) => fail(reason);
   process.on("unhandledRejection", onUnhandled);
+  // Steps already sent to Cloudflare when another fails still finish and are recorded, as Pulumi's
+  // step executor waits for in-flight chains before the run ends (WaitForCompletion in pulumi/pulumi
+  // pkg/resource/deploy/step_executor.go).
+  const inFlight = new Set<Promise<unknown>>();
 
   await pulumi.runtime.setMocks(
     {
@@ -188,9 +192,15 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
         try {
           seen.add(resourceKey(args.type, args.name));
           const inputs = args.inputs as Props;
-          return await (isDynamicType(args.type)
+          const step = isDynamicType(args.type)
             ? registerDynamic(args.type, args.name, inputs)
-            : registerBridged(args.type, args.name, inputs));
+            : registerBridged(args.type, args.name, inputs);
+          inFlight.add(step);
+          void step.then(
+            () => inFlight.delete(step),
+            () => inFlight.delete(step),
+          );
+          return await step;
         } catch (e) {
           fail(e);
           throw e;
@@ -256,6 +266,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     persist();
     return { outputs, steps, state };
   } finally {
+    await Promise.allSettled(inFlight);
     await dynamic.close();
     // Registrations still in flight when a step failed end once the host is closed, each with a
     // rejection the runtime rethrows unawaited: they are this run's failure, and must reach the
