@@ -38,6 +38,10 @@ export const rotationSchema = z.strictObject({
   turn: slotted.prefault({}),
   sfu: slotted.prefault({}),
   apiToken: slotted.prefault({}),
+  /** Which of `signingSecret` (slot a) and `signingSecretB` (slot b) signs; the other still verifies. */
+  signingSecret: slotted.prefault({}),
+  /** Which of `webhookSecret` (slot a) and `webhookSecretB` (slot b) the destination holds; the Worker accepts both. */
+  webhookSecret: slotted.prefault({}),
   /** Tenant API keys are derived, not stored: a generation is all there is to rotate. */
   tenantKeys: z.strictObject({ generation: generation.default(1) }).prefault({}),
 });
@@ -176,8 +180,12 @@ const stackConfigSchema = z
       .superRefine(uniqueBy((t) => t.id, "tenant id")),
     worker: workerSchema,
     rotation: rotationSchema.prefault({}),
+    /** Slot a of the signing secret; the stack's one secret until its first rotation. */
     signingSecret: secret,
+    /** Slot b of the signing secret: `npm run rotate` writes it (docs/rotation.md); unset until then. */
+    signingSecretB: secret.optional(),
     webhookSecret: secret,
+    webhookSecretB: secret.optional(),
     /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
     notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
     /**
@@ -199,6 +207,18 @@ const stackConfigSchema = z
     realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
   })
   .superRefine((config, ctx) => {
+    for (const [kind, slotB] of [
+      ["signingSecret", "signingSecretB"],
+      ["webhookSecret", "webhookSecretB"],
+    ] as const) {
+      if (config.rotation[kind].active === "b" && config[slotB] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `slot b is active but ${CONFIG_NAMESPACE}:${slotB} is not set; set it with pulumi config set --secret ${CONFIG_NAMESPACE}:${slotB} <value>`,
+          path: ["rotation", kind, "active"],
+        });
+      }
+    }
     // The tenants' shares of the Worker's API budget, beside the probes' and the sweep's.
     const budget = {
       per5Minutes: config.worker.cloudflareApiPer5Minutes,
@@ -213,11 +233,36 @@ const stackConfigSchema = z
   });
 export type ParsedStackConfig = z.infer<typeof stackConfigSchema>;
 
-/** What the program works with: the parsed configuration, its secrets as Pulumi secrets. */
-export type StackConfig = Omit<ParsedStackConfig, "signingSecret" | "webhookSecret"> & {
-  signingSecret: pulumi.Output<string>;
-  webhookSecret: pulumi.Output<string>;
+/** A secret kept in two slots, as the Worker binds it: the active slot's, and the other's when it is set. */
+export interface SlotSecrets {
+  active: pulumi.Output<string>;
+  fallback?: pulumi.Output<string>;
+}
+
+type SlotSecretKey = "signingSecret" | "signingSecretB" | "webhookSecret" | "webhookSecretB";
+
+/** What the program works with: the parsed configuration, its secrets as Pulumi secrets, by slot. */
+export type StackConfig = Omit<ParsedStackConfig, SlotSecretKey> & {
+  signing: SlotSecrets;
+  webhook: SlotSecrets;
 };
+
+/** The config key that holds each slot of a two-slot secret. */
+export const SECRET_SLOT_KEYS = {
+  signingSecret: { a: "signingSecret", b: "signingSecretB" },
+  webhookSecret: { a: "webhookSecret", b: "webhookSecretB" },
+} as const satisfies Record<string, Record<Slot, SlotSecretKey>>;
+
+function slotSecrets(parsed: ParsedStackConfig, kind: keyof typeof SECRET_SLOT_KEYS): SlotSecrets {
+  const keys = SECRET_SLOT_KEYS[kind];
+  const active = parsed.rotation[kind].active;
+  const other = active === "a" ? "b" : "a";
+  const fallback = parsed[keys[other]];
+  return {
+    active: pulumi.secret(parsed[keys[active]]!),
+    ...(fallback === undefined ? {} : { fallback: pulumi.secret(fallback) }),
+  };
+}
 
 type Key = keyof ParsedStackConfig;
 const STRUCTURED: readonly Key[] = [
@@ -229,7 +274,7 @@ const STRUCTURED: readonly Key[] = [
   "adopt",
   "deployApi",
 ];
-const SECRET_KEYS: readonly Key[] = ["signingSecret", "webhookSecret"];
+const SECRET_KEYS: readonly Key[] = ["signingSecret", "signingSecretB", "webhookSecret", "webhookSecretB"];
 const KEYS = Object.keys(stackConfigSchema.shape) as Key[];
 
 /** Thrown before any resource is registered; Pulumi prints a RunError's message without a stack trace. */
@@ -311,9 +356,10 @@ export function readStackConfig(): StackConfig {
       .map(([k, v]) => [k.slice(prefix.length), v]),
   );
   const parsed = parseStackConfig(raw);
+  const { signingSecret: _a, signingSecretB: _b, webhookSecret: _c, webhookSecretB: _d, ...rest } = parsed;
   return {
-    ...parsed,
-    signingSecret: pulumi.secret(parsed.signingSecret),
-    webhookSecret: pulumi.secret(parsed.webhookSecret),
+    ...rest,
+    signing: slotSecrets(parsed, "signingSecret"),
+    webhook: slotSecrets(parsed, "webhookSecret"),
   };
 }

@@ -30,10 +30,17 @@ export const SECRET_BINDINGS = [
   "SFU_APP_SECRET",
   /** Least-privilege account token for Stream reads and live input updates. */
   "STREAM_API_TOKEN",
-  /** Signs session tokens and derives tenant API keys (domain-separated). */
+  /** The active signing slot: signs session and dashboard tokens, derives tenant API keys (domain-separated). */
   "SIGNING_SECRET",
-  /** Verbatim secret Cloudflare sends in `cf-webhook-auth`. */
+  /**
+   * The other signing slot, accepted when verifying only: the previous secret after a rotation, so
+   * that keys and tokens it made stay valid until the next one. Empty while that slot holds none.
+   */
+  "SIGNING_SECRET_FALLBACK",
+  /** Verbatim secret Cloudflare sends in `cf-webhook-auth`: the active webhook slot. */
   "WEBHOOK_SECRET",
+  /** The other webhook slot, also accepted while a change of destination secret propagates. Empty when none. */
+  "WEBHOOK_SECRET_FALLBACK",
 ] as const;
 
 /**
