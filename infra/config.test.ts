@@ -57,6 +57,8 @@ describe("parseStackConfig", () => {
       apiToken: slot,
       playbackKeys: slot,
       tenantKeys: { generation: 1 },
+      signingSecret: slot,
+      webhookSecret: slot,
     });
     expect(config.notifications).toEqual({ enabled: false });
     expect(config.apiBase).toBe("https://api.cloudflare.com/client/v4");
@@ -73,6 +75,19 @@ describe("parseStackConfig", () => {
       "realtime-stack:deployApi: share + scriptShare must not exceed 1: both come out of the deploy token's one budget",
     ]);
     expect(problems({ ...minimal(), deployApi: { share: 0, retries: 3 } })).toHaveLength(2);
+  });
+
+  it("refuses an active slot b of the signing or webhook secret that holds no secret", () => {
+    const slotB = { active: "b", generations: { a: 1, b: 2 } };
+    expect(problems({ ...minimal(), rotation: { signingSecret: slotB, webhookSecret: slotB } })).toEqual([
+      "realtime-stack:rotation.signingSecret.active: slot b is active but realtime-stack:signingSecretB is not set; set it with pulumi config set --secret realtime-stack:signingSecretB <value>",
+      "realtime-stack:rotation.webhookSecret.active: slot b is active but realtime-stack:webhookSecretB is not set; set it with pulumi config set --secret realtime-stack:webhookSecretB <value>",
+    ]);
+    const secretB = "b".repeat(40);
+    const config = parseStackConfig(
+      raw({ ...minimal(), signingSecretB: secretB, rotation: { signingSecret: slotB } }),
+    );
+    expect(config.signingSecretB).toBe(secretB);
   });
 
   it("takes local API bases without their trailing slash", () => {
@@ -116,7 +131,7 @@ describe("parseStackConfig", () => {
     [
       "an unknown top-level key",
       { tenant: [] },
-      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, webhookSecret, outputStreamKeys, notifications, probe, adopt, deployApi, apiBase, realtimeApiBase)",
+      "realtime-stack:tenant: unknown key (known keys: accountId, tenants, worker, rotation, signingSecret, signingSecretB, webhookSecret, webhookSecretB, outputStreamKeys, notifications, probe, adopt, deployApi, apiBase, realtimeApiBase)",
     ],
     [
       "a structured key given as a plain string",

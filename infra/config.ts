@@ -42,6 +42,10 @@ export const rotationSchema = z.strictObject({
   apiToken: slotted.prefault({}),
   /** Stream signing keys for private channels' playback tokens (not the Worker's own signing secret). */
   playbackKeys: slotted.prefault({}),
+  /** Which of `signingSecret` (slot a) and `signingSecretB` (slot b) signs; the other still verifies. */
+  signingSecret: slotted.prefault({}),
+  /** Which of `webhookSecret` (slot a) and `webhookSecretB` (slot b) the destination holds; the Worker accepts both. */
+  webhookSecret: slotted.prefault({}),
   /** Tenant API keys are derived, not stored: a generation is all there is to rotate. */
   tenantKeys: z.strictObject({ generation: generation.default(1) }).prefault({}),
 });
@@ -237,10 +241,14 @@ const stackConfigSchema = z
       .superRefine(uniqueBy((t) => t.id, "tenant id")),
     worker: workerSchema,
     rotation: rotationSchema.prefault({}),
+    /** Slot a of the signing secret; the stack's one secret until its first rotation. */
     signingSecret: secret,
+    /** Slot b of the signing secret: `npm run rotate` writes it (docs/rotation.md); unset until then. */
+    signingSecretB: secret.optional(),
     webhookSecret: secret,
     /** The restream outputs' stream keys, by `<tenant>/<channel>/<output>`: a secret map. */
     [OUTPUT_KEYS]: z.record(z.string(), z.string().min(1).max(1024)).default({}),
+    webhookSecretB: secret.optional(),
     /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
     notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
     /**
@@ -287,6 +295,18 @@ const stackConfigSchema = z
         });
       }
     }
+    for (const [kind, slotB] of [
+      ["signingSecret", "signingSecretB"],
+      ["webhookSecret", "webhookSecretB"],
+    ] as const) {
+      if (config.rotation[kind].active === "b" && config[slotB] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `slot b is active but ${CONFIG_NAMESPACE}:${slotB} is not set; set it with pulumi config set --secret ${CONFIG_NAMESPACE}:${slotB} <value>`,
+          path: ["rotation", kind, "active"],
+        });
+      }
+    }
     // The tenants' shares of the Worker's API budget, beside the probes' and the sweep's.
     const budget = {
       per5Minutes: config.worker.cloudflareApiPer5Minutes,
@@ -301,13 +321,38 @@ const stackConfigSchema = z
   });
 export type ParsedStackConfig = z.infer<typeof stackConfigSchema>;
 
-/** What the program works with: the parsed configuration, its secrets as Pulumi secrets. */
-export type StackConfig = Omit<ParsedStackConfig, "signingSecret" | "webhookSecret" | typeof OUTPUT_KEYS> & {
-  signingSecret: pulumi.Output<string>;
-  webhookSecret: pulumi.Output<string>;
+/** A secret kept in two slots, as the Worker binds it: the active slot's, and the other's when it is set. */
+export interface SlotSecrets {
+  active: pulumi.Output<string>;
+  fallback?: pulumi.Output<string>;
+}
+
+type SlotSecretKey = "signingSecret" | "signingSecretB" | "webhookSecret" | "webhookSecretB";
+
+/** What the program works with: the parsed configuration, its secrets as Pulumi secrets, by slot. */
+export type StackConfig = Omit<ParsedStackConfig, SlotSecretKey | typeof OUTPUT_KEYS> & {
+  signing: SlotSecrets;
+  webhook: SlotSecrets;
   /** Each output's stream key, by `<tenant>/<channel>/<output>`, each a Pulumi secret. */
   outputStreamKeys: Record<string, pulumi.Output<string>>;
 };
+
+/** The config key that holds each slot of a two-slot secret. */
+export const SECRET_SLOT_KEYS = {
+  signingSecret: { a: "signingSecret", b: "signingSecretB" },
+  webhookSecret: { a: "webhookSecret", b: "webhookSecretB" },
+} as const satisfies Record<string, Record<Slot, SlotSecretKey>>;
+
+function slotSecrets(parsed: ParsedStackConfig, kind: keyof typeof SECRET_SLOT_KEYS): SlotSecrets {
+  const keys = SECRET_SLOT_KEYS[kind];
+  const active = parsed.rotation[kind].active;
+  const other = active === "a" ? "b" : "a";
+  const fallback = parsed[keys[other]];
+  return {
+    active: pulumi.secret(parsed[keys[active]]!),
+    ...(fallback === undefined ? {} : { fallback: pulumi.secret(fallback) }),
+  };
+}
 
 type Key = keyof ParsedStackConfig;
 const STRUCTURED: readonly Key[] = [
@@ -320,7 +365,13 @@ const STRUCTURED: readonly Key[] = [
   "deployApi",
   OUTPUT_KEYS,
 ];
-const SECRET_KEYS: readonly Key[] = ["signingSecret", "webhookSecret", OUTPUT_KEYS];
+const SECRET_KEYS: readonly Key[] = [
+  "signingSecret",
+  "signingSecretB",
+  "webhookSecret",
+  "webhookSecretB",
+  OUTPUT_KEYS,
+];
 const KEYS = Object.keys(stackConfigSchema.shape) as Key[];
 
 /** Thrown before any resource is registered; Pulumi prints a RunError's message without a stack trace. */
@@ -402,11 +453,18 @@ export function readStackConfig(): StackConfig {
       .map(([k, v]) => [k.slice(prefix.length), v]),
   );
   const parsed = parseStackConfig(raw);
-  const { [OUTPUT_KEYS]: outputKeys, ...rest } = parsed;
+  const {
+    signingSecret: _a,
+    signingSecretB: _b,
+    webhookSecret: _c,
+    webhookSecretB: _d,
+    [OUTPUT_KEYS]: outputKeys,
+    ...rest
+  } = parsed;
   return {
     ...rest,
-    signingSecret: pulumi.secret(parsed.signingSecret),
-    webhookSecret: pulumi.secret(parsed.webhookSecret),
+    signing: slotSecrets(parsed, "signingSecret"),
+    webhook: slotSecrets(parsed, "webhookSecret"),
     outputStreamKeys: Object.fromEntries(
       Object.entries(outputKeys).map(([name, key]) => [name, pulumi.secret(key)]),
     ),

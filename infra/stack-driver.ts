@@ -42,6 +42,11 @@ export interface StackDriver {
   /** `realtime-stack:rotation` as the next `up` will read it, validated. */
   rotation(): Promise<RotationConfig>;
   setRotation(rotation: RotationConfig): Promise<void>;
+  /**
+   * Sets a secret config value (a namespaced key, e.g. `realtime-stack:signingSecretB`) for the
+   * next `up`: `pulumi config set --secret`, or the local stack's own secrets file.
+   */
+  setSecret(key: string, value: string): Promise<void>;
   /** The account's REST API with the deploy credentials, for what the program does not manage. */
   cloudflareApi(): Promise<{ client: CloudflareRest; accountId: string }>;
   close(): Promise<void>;

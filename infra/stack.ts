@@ -177,7 +177,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
       const published = channelOutputs(input);
       const outputs: ProbeOutputs = {
         liveInputId: published.liveInputId,
-        apiKey: config.signingSecret.apply((secret) =>
+        apiKey: config.signing.active.apply((secret) =>
           deriveProbeKey(secret, stack, rotation.tenantKeys.generation),
         ),
         onDeploy: config.probe.onDeploy,
@@ -250,7 +250,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
       return new Map(
         config.tenants.map((t) => [
           t.id,
-          config.signingSecret.apply((secret) => deriveTenantKey(secret, t.id, generation)),
+          config.signing.active.apply((secret) => deriveTenantKey(secret, t.id, generation)),
         ]),
       );
     }
@@ -287,7 +287,11 @@ export class RealtimeStack extends pulumi.ComponentResource {
         );
     }
 
-    /** Only the active slot of each kind reaches the Worker; the other is the rollback target. */
+    /**
+     * Only the active slot of each Cloudflare credential reaches the Worker; the other is the
+     * rollback target. The signing and webhook secrets are the Worker's own to check, so it gets the
+     * other slot too, to verify with only: what the previous secret made stays valid for a rotation.
+     */
     function createBindings() {
       const ttl = config.worker.credentialTtl;
       return workerBindings({
@@ -313,8 +317,10 @@ export class RealtimeStack extends pulumi.ComponentResource {
           SFU_APP_SECRET: sfuApps.active.secret,
           STREAM_API_TOKEN: apiTokens.active.secret,
           PLAYBACK_KEY_JWK: playbackKeys.active.secret,
-          SIGNING_SECRET: config.signingSecret,
-          WEBHOOK_SECRET: config.webhookSecret,
+          SIGNING_SECRET: config.signing.active,
+          ...(config.signing.fallback ? { SIGNING_SECRET_FALLBACK: config.signing.fallback } : {}),
+          WEBHOOK_SECRET: config.webhook.active,
+          ...(config.webhook.fallback ? { WEBHOOK_SECRET_FALLBACK: config.webhook.fallback } : {}),
         },
       });
     }
@@ -326,7 +332,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
           accountId,
           label,
           url: `${worker.url}/api/stream/webhook`,
-          secret: config.webhookSecret,
+          secret: config.webhook.active,
           // The probe input's changes reach the Worker the way a channel's do: the path it proves.
           liveInputIds: [
             ...[...channels.values()].flatMap((byName) => [...byName.values()].map((l) => l.liveInputId)),

@@ -45,6 +45,11 @@ export interface ControlOptions {
   port?: number;
 }
 
+const secretBody = z.strictObject({
+  key: z.string().regex(/^[a-z][a-z0-9-]*:[A-Za-z][A-Za-z0-9]*$/),
+  value: z.string().regex(/^\S{16,4096}$/),
+});
+
 function controlApp(options: ControlOptions): Hono {
   const { driver, info, adminToken } = options;
   const app = new Hono();
@@ -66,6 +71,13 @@ function controlApp(options: ControlOptions): Hono {
       return c.json({ error: `invalid rotation config: ${z.prettifyError(parsed.error)}` }, 400);
     await driver.setRotation(parsed.data);
     return c.json(parsed.data);
+  });
+  // Answers the key only: a secret never travels back.
+  app.put("/secrets", async (c) => {
+    const parsed = secretBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: `invalid secret: ${z.prettifyError(parsed.error)}` }, 400);
+    await driver.setSecret(parsed.data.key, parsed.data.value);
+    return c.json({ key: parsed.data.key });
   });
   return app;
 }

@@ -38,13 +38,18 @@ export function readStackConfig(root: string, stack: string, stateDir: string): 
   if (!existsSync(file))
     throw new Error(`no ${file}: create the stack's config first (see README, Configuration)`);
   const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const localSecrets = loadLocalSecrets(join(stateDir, `${stack}.secrets.json`));
+  const localSecrets = loadLocalSecrets(secretsFile(stateDir, stack));
   const config: ConfigMap = {};
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     const plain = withLocalSecrets(value, key, localSecrets);
     config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   for (const key of REQUIRED_SECRETS) config[key] ??= localSecrets(key);
+  // Secrets set since (a rotation's new slot), as `pulumi config set --secret` adds them to the file.
+  // A name with a path (`key["name"]`) is a value nested in a structured one, already in place above.
+  for (const [key, value] of Object.entries(readSecrets(secretsFile(stateDir, stack)))) {
+    if (!key.includes("[")) config[key] ??= value;
+  }
   return config;
 }
 
@@ -67,8 +72,18 @@ function withLocalSecrets(value: unknown, path: string, localSecrets: (key: stri
   return value;
 }
 
+const secretsFile = (stateDir: string, stack: string) => join(stateDir, `${stack}.secrets.json`);
+const readSecrets = (file: string): Record<string, string> =>
+  existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+
+/** `pulumi config set --secret <key> <value>` for a local stack: kept in the git-ignored, 0600 secrets file. */
+export function writeLocalSecret(stateDir: string, stack: string, key: string, value: string): void {
+  const file = secretsFile(stateDir, stack);
+  writePrivateFile(file, JSON.stringify({ ...readSecrets(file), [key]: value }, null, 2));
+}
+
 function loadLocalSecrets(file: string): (key: string) => string {
-  const secrets: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const secrets = readSecrets(file);
   return (key) => {
     if (!secrets[key]) {
       secrets[key] = randomBytes(32).toString("hex");

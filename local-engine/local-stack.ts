@@ -7,7 +7,7 @@ import { writePrivateFile } from "#emulator/core/private-file.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { type ApplyResult, applyProgram, type EngineOptions, refreshState, type Step } from "./engine.ts";
-import { type ConfigMap, localConfig, PROJECT, readStackConfig } from "./local-config.ts";
+import { type ConfigMap, localConfig, PROJECT, readStackConfig, writeLocalSecret } from "./local-config.ts";
 import type { RecordedResource } from "./state-file.ts";
 import { onPath, toolPath } from "./system-tools.ts";
 import { type LocalTurn, startLocalTurn } from "./turn/coturn.ts";
@@ -143,6 +143,11 @@ export class LocalStack {
 
   writePatch(patch: ConfigMap): void {
     writeFileSync(this.patchFile, JSON.stringify(patch, null, 2));
+  }
+
+  /** A secret config value for the next apply, kept with the secrets generated for `secure:` values. */
+  setSecret(key: string, value: string): void {
+    writeLocalSecret(this.stateDir, this.stack, key, value);
   }
 
   /** The config the next apply uses. */

@@ -37,10 +37,17 @@ export const SECRET_BINDINGS = [
   "STREAM_API_TOKEN",
   /** The active playback key's `jwk` (base64 of a private RSA JWK, about 2.3 KB): signs playback tokens. */
   "PLAYBACK_KEY_JWK",
-  /** Signs session tokens and derives tenant API keys (domain-separated). */
+  /** The active signing slot: signs session and dashboard tokens, derives tenant API keys (domain-separated). */
   "SIGNING_SECRET",
-  /** Verbatim secret Cloudflare sends in `cf-webhook-auth`. */
+  /**
+   * The other signing slot, accepted when verifying only: the previous secret after a rotation, so
+   * that keys and tokens it made stay valid until the next one. Empty while that slot holds none.
+   */
+  "SIGNING_SECRET_FALLBACK",
+  /** Verbatim secret Cloudflare sends in `cf-webhook-auth`: the active webhook slot. */
   "WEBHOOK_SECRET",
+  /** The other webhook slot, also accepted while a change of destination secret propagates. Empty when none. */
+  "WEBHOOK_SECRET_FALLBACK",
 ] as const;
 
 /**

@@ -90,6 +90,10 @@ export class InProcessLocalDriver implements StackDriver {
     this.local.writePatch({ ...this.local.readPatch(), [ROTATION_KEY]: JSON.stringify(rotation) });
   }
 
+  async setSecret(key: string, value: string): Promise<void> {
+    this.local.setSecret(key, value);
+  }
+
   async cloudflareApi() {
     const { emulator } = this.local;
     const config = this.local.config();
@@ -144,6 +148,9 @@ export class RemoteLocalDriver implements StackDriver {
   rotation = () => this.client.call("GET", "/rotation", rotationSchema);
   setRotation = async (rotation: RotationConfig) => {
     await this.client.call("PUT", "/rotation", rotationSchema, rotation);
+  };
+  setSecret = async (key: string, value: string) => {
+    await this.client.call("PUT", "/secrets", z.object({ key: z.string() }), { key, value });
   };
   cloudflareApi = async () => ({
     // The stack's own pacing settings stay in the process that runs it: this one paces by the defaults.

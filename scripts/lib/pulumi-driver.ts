@@ -135,6 +135,10 @@ export class PulumiDriver implements StackDriver {
     );
   }
 
+  async setSecret(key: string, value: string): Promise<void> {
+    await this.pulumi("config set --secret", () => this.pulumiStack.setConfig(key, { value, secret: true }));
+  }
+
   /** The REST client the stack's own providers configure, from the same config and environment. */
   async cloudflareApi() {
     // One `pulumi config` run for all the keys: each run starts the CLI.

@@ -15,6 +15,38 @@ const change = (op: PlannedChange["op"], type: string, name: string, diffs?: str
   ...(diffs ? { diffs } : {}),
 });
 
+describe("the Worker's own secrets", () => {
+  const from = { active: "b" as const, generations: { a: 1, b: 2 } };
+  const NOTIFICATION = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks";
+  const bindings = change("update", WORKERS_SCRIPT, "realtime-worker", ["bindings"]);
+
+  it("fill the inactive slot's config secret at regenerate, and nothing at any other step", () => {
+    const signing = kindRotation("signing-secret");
+    expect(signing.freshSecret?.(from, "regenerate")).toBe("realtime-stack:signingSecret");
+    expect(signing.freshSecret?.({ ...from, active: "a" }, "regenerate")).toBe(
+      "realtime-stack:signingSecretB",
+    );
+    expect(kindRotation("webhook-secret").freshSecret?.(from, "regenerate")).toBe(
+      "realtime-stack:webhookSecret",
+    );
+    for (const step of ["switch", "verify", "rollback"] as const)
+      expect(signing.freshSecret?.(from, step)).toBeUndefined();
+    expect(kindRotation("turn").freshSecret).toBeUndefined();
+  });
+
+  it("change only the Worker's bindings, and the webhook destination when the webhook secret switches", () => {
+    const signing = kindRotation("signing-secret");
+    const webhook = kindRotation("webhook-secret");
+    const destination = change("update", NOTIFICATION, "realtime-notify-webhook", ["secret"]);
+    expect(signing.allows("regenerate", bindings)).toBe(true);
+    expect(signing.allows("switch", destination)).toBe(false);
+    expect(webhook.allows("regenerate", destination)).toBe(false);
+    expect(webhook.allows("switch", destination)).toBe(true);
+    expect(webhook.allows("rollback", destination)).toBe(true);
+    expect(webhook.allows("switch", change("replace", NOTIFICATION, "realtime-notify-webhook"))).toBe(false);
+  });
+});
+
 describe("slotted kinds", () => {
   const turn = kindRotation("turn");
   const from = { active: "a" as const, generations: { a: 3, b: 2 } };

@@ -1,11 +1,25 @@
-import type { RotationConfig, Slot, SlottedRotation } from "#infra/config.ts";
+import {
+  CONFIG_NAMESPACE,
+  type RotationConfig,
+  SECRET_SLOT_KEYS,
+  type Slot,
+  type SlottedRotation,
+} from "#infra/config.ts";
 import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
 import { STREAM_SIGNING_KEY } from "#infra/providers/stream-signing-key.ts";
 import type { PlannedChange } from "#infra/stack-driver.ts";
 
 /** Credential kinds the scheduled rotation covers, in the order it rotates them. */
-export const ROTATION_KINDS = ["turn", "sfu", "api-token", "tenant-keys", "playback-keys"] as const;
+export const ROTATION_KINDS = [
+  "turn",
+  "sfu",
+  "api-token",
+  "tenant-keys",
+  "playback-keys",
+  "signing-secret",
+  "webhook-secret",
+] as const;
 export type RotationKind = (typeof ROTATION_KINDS)[number];
 
 /** Rotated on request only: it drops whoever is broadcasting. */
@@ -15,7 +29,13 @@ export type StepName = "regenerate" | "switch" | "advance" | "verify" | "rollbac
 
 export const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 
-/** The kinds kept in two slots: where their config lives and which resource holds a slot. */
+const NOTIFICATION_WEBHOOK = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks";
+
+/**
+ * The kinds kept in two slots: where their config lives, and what holds a slot. Cloudflare
+ * credentials are resources the program creates; the Worker's own secrets are config secrets
+ * (`secret`) that the rotation generates itself and writes with `pulumi config set --secret`.
+ */
 const SLOTTED = {
   turn: { key: "turn", resource: REALTIME_TURN_KEY, label: "TURN key" },
   sfu: { key: "sfu", resource: REALTIME_SFU_APP, label: "SFU app" },
@@ -30,7 +50,24 @@ const SLOTTED = {
    * longest token that key signed has expired (the journal's retirement record).
    */
   "playback-keys": { key: "playbackKeys", resource: STREAM_SIGNING_KEY, label: "playback key" },
-} as const;
+  "signing-secret": { key: "signingSecret", secret: SECRET_SLOT_KEYS.signingSecret, label: "signing secret" },
+  "webhook-secret": {
+    key: "webhookSecret",
+    secret: SECRET_SLOT_KEYS.webhookSecret,
+    label: "webhook secret",
+    // The notification destination takes the new secret in place when the Worker switches.
+    switches: NOTIFICATION_WEBHOOK,
+  },
+} as const satisfies Record<
+  string,
+  {
+    key: keyof RotationConfig;
+    label: string;
+    resource?: string;
+    secret?: Record<Slot, string>;
+    switches?: string;
+  }
+>;
 type SlottedKind = keyof typeof SLOTTED;
 
 /** A kind's own part of `realtime-stack:rotation`: what a rotation changes, and what a journal records. */
@@ -65,10 +102,19 @@ export interface KindRotation {
   describe(from: KindState): string;
   /** What one step does, e.g. "new TURN key in slot b (g1 → g2)". */
   describeStep(from: KindState, step: StepName): string;
+  /**
+   * The namespaced config key a step must first fill with a newly generated secret, for the kinds
+   * whose slots are config secrets: the inactive slot's, at `regenerate`.
+   */
+  freshSecret?(from: KindState, step: StepName): string | undefined;
 }
 
 function slotted(kind: SlottedKind): KindRotation {
-  const { key, resource, label } = SLOTTED[kind];
+  const spec: (typeof SLOTTED)[SlottedKind] = SLOTTED[kind];
+  const { key, label } = spec;
+  const resource = "resource" in spec ? spec.resource : undefined;
+  const secretKeys = "secret" in spec ? spec.secret : undefined;
+  const switches = "switches" in spec ? spec.switches : undefined;
   const regenerated = (from: SlottedRotation): SlottedRotation => {
     const inactive = other(from.active);
     return { ...from, generations: { ...from.generations, [inactive]: from.generations[inactive] + 1 } };
@@ -80,6 +126,14 @@ function slotted(kind: SlottedKind): KindRotation {
     retiresOldSlot: kind === "playback-keys",
     stateOf: (rotation) => structuredClone(rotation[key]),
     withState: (rotation, state) => ({ ...rotation, [key]: state as SlottedRotation }),
+    ...(secretKeys
+      ? {
+          freshSecret: (state: KindState, step: StepName) =>
+            step === "regenerate"
+              ? `${CONFIG_NAMESPACE}:${secretKeys[other((state as SlottedRotation).active)]}`
+              : undefined,
+        }
+      : {}),
     target(state, step) {
       const from = state as SlottedRotation;
       switch (step) {
@@ -94,8 +148,11 @@ function slotted(kind: SlottedKind): KindRotation {
       }
     },
     allows(step, change) {
-      if (step === "regenerate") return change.type === resource && change.op !== "update";
-      return (step === "switch" || step === "rollback") && workerBindingsOnly(change);
+      // A config secret's new slot only reaches the Worker, which verifies with it from then on.
+      if (step === "regenerate")
+        return resource ? change.type === resource && change.op !== "update" : workerBindingsOnly(change);
+      if (step !== "switch" && step !== "rollback") return false;
+      return workerBindingsOnly(change) || (change.type === switches && change.op === "update");
     },
     describe(state) {
       const from = state as SlottedRotation;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { SIGNED_URL_MAX_TTL_SECONDS } from "#contracts/cloudflare/stream-keys.ts";
 import type { SlottedRotation } from "#infra/config.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
@@ -258,6 +259,9 @@ async function rotateKind(
 
   const apply = (name: StepName) => async () => {
     const target = rotation.target(from, name);
+    // A new slot secret: 256 bits, written before the rotation state that puts it to use.
+    const secretKey = rotation.freshSecret?.(from, name);
+    if (secretKey) await driver.setSecret(secretKey, randomBytes(32).toString("base64url"));
     await driver.setRotation(rotation.withState(await driver.rotation(), target));
     await options.checkpoint?.({ kind, step: name, phase: "configured" });
     const { changes } = await driver.up();

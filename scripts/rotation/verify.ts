@@ -75,6 +75,41 @@ function tenantKeyCheck(target: SmokeTarget, tenantIndex: number): SmokeCheck {
 }
 
 /**
+ * What the active signing slot makes is accepted: the tenant's key in the outputs (derived with it),
+ * and a dashboard token the Worker signs with it, used as the tenant key would be.
+ */
+function signedCredentialCheck(target: SmokeTarget, tenantIndex: number): SmokeCheck {
+  const tenant = target.tenants[tenantIndex]!;
+  const api = createServerClient({ baseUrl: target.workerUrl, tenant: tenant.id, key: tenant.key });
+  return {
+    name: `signed-by-active-slot ${tenant.id}`,
+    async run(signal) {
+      const channel = tenant.channels[0];
+      if (!channel) throw new CheckFailed(`tenant ${tenant.id} has no channel to call the API with`);
+      const { token } = await api.dashboardToken({ signal });
+      const withToken = createServerClient({ baseUrl: target.workerUrl, tenant: tenant.id, key: token });
+      await withToken.streamStatus({ channel: channel.name }, { signal });
+      return "the tenant key and a dashboard token signed with the active slot are accepted";
+    },
+  };
+}
+
+/** The stack's probe key, derived with the active signing slot, is accepted by the probe route. */
+function probeKeyCheck(target: SmokeTarget): SmokeCheck[] {
+  const { probe } = target;
+  if (!probe) return [];
+  return [
+    {
+      name: "probe-key",
+      async run(signal) {
+        await primaryApi(target).probe(probe.key).probeStatus({ signal });
+        return "the probe key derived with the active slot is accepted";
+      },
+    },
+  ];
+}
+
+/**
  * What proves the Worker works with the credential just switched to: health, and the calls that use
  * that credential. Checks of other credentials stay out, so that an unrelated problem (a channel
  * disabled on purpose) does not roll back a rotation that worked.
@@ -94,6 +129,13 @@ function verificationChecks(kind: RotationKind, target: SmokeTarget): SmokeCheck
     "api-token": () => [streamTokenCheck(target)],
     "tenant-keys": () => target.tenants.map((_, i) => tenantKeyCheck(target, i)),
     "playback-keys": () => [playbackKeyCheck(target)],
+    "signing-secret": () => [
+      ...target.tenants.map((_, i) => signedCredentialCheck(target, i)),
+      ...probeKeyCheck(target),
+    ],
+    // The destination took the new secret only if Cloudflare's test message to the Worker passed
+    // with it (the switch step's apply); what is left to check is that the Worker still serves.
+    "webhook-secret": () => [],
   };
   return [healthCheck(api, target), ...specific[kind]()];
 }

@@ -61,6 +61,29 @@ describe("account API tokens through the official SDK", () => {
     await expectApiError(cf.accounts.tokens.get(created.id, { account_id }), 404, 10007);
   });
 
+  it("rolls a token with its own value (verify gives its id), in the cfat_ format; the old value is refused at once", async () => {
+    const account_id = ctx.emu.accountId;
+    const minter = await scopedToken(ctx.emu, ["Account API Tokens Write"]);
+    expect(minter).toMatch(/^cfat_[A-Za-z0-9_-]{40}[0-9a-f]{8}$/);
+    const own = tokenVerify.parse(await ctx.sdk(minter).accounts.tokens.verify({ account_id }));
+    // The roll destroys the value it is sent with: a retry would be sent with a dead token.
+    const rolled = z
+      .string()
+      .parse(await ctx.sdk(minter).accounts.tokens.value.update(own.id, { account_id }, { maxRetries: 0 }));
+    expect(rolled).toMatch(/^cfat_[A-Za-z0-9_-]{40}[0-9a-f]{8}$/);
+    await expectApiError(ctx.sdk(minter).accounts.tokens.verify({ account_id }), 401, 1000);
+    expect(tokenVerify.parse(await ctx.sdk(rolled).accounts.tokens.verify({ account_id })).id).toBe(own.id);
+    // The documented curl sends `{}`; SDK 7.3.0 sends no body at all (above). Both roll.
+    const res = await fetch(`${ctx.emu.apiBase}/accounts/${account_id}/tokens/${own.id}/value`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${rolled}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    const body = z.object({ success: z.literal(true), result: z.string() }).parse(await res.json());
+    expect(body.result).not.toBe(rolled);
+    await expectApiError(ctx.sdk(rolled).accounts.tokens.verify({ account_id }), 401, 1000);
+  });
+
   it("surfaces 403 as Cloudflare.APIError for a token without Account API Tokens Write", async () => {
     const reader = ctx.sdk(await scopedToken(ctx.emu, ["Account API Tokens Read"]));
     const account_id = ctx.emu.accountId;

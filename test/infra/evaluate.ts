@@ -5,7 +5,13 @@ import { FakeCloudflare } from "./fake-cloudflare.ts";
 export const PROJECT = "realtime-stack";
 
 /** Config keys Pulumi would hand over as secrets (set with `pulumi config set --secret`). */
-const SECRET_KEYS = [`${PROJECT}:signingSecret`, `${PROJECT}:webhookSecret`, `${PROJECT}:outputStreamKeys`];
+const SECRET_KEYS = [
+  "signingSecret",
+  "signingSecretB",
+  "webhookSecret",
+  "webhookSecretB",
+  "outputStreamKeys",
+].map((k) => `${PROJECT}:${k}`);
 
 export interface Evaluation {
   outputs: RealtimeStackOutputs;

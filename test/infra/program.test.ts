@@ -111,7 +111,10 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     expect(bindings.has("TENANTS")).toBe(false);
     expect(bindings.get("WORKERS_PLAN")?.text).toBe("paid");
     for (const name of PLAIN_BINDINGS) expect(bindings.get(name)?.type, name).toBe("plain_text");
-    for (const name of SECRET_BINDINGS) expect(bindings.get(name)?.type, name).toBe("secret_text");
+    // The second slot of the signing and webhook secrets is bound once a rotation has filled it.
+    const unfilled = ["SIGNING_SECRET_FALLBACK", "WEBHOOK_SECRET_FALLBACK"];
+    for (const name of SECRET_BINDINGS)
+      expect(bindings.get(name)?.type, name).toBe(unfilled.includes(name) ? undefined : "secret_text");
     for (const d of DURABLE_OBJECTS) {
       expect(bindings.get(d.binding)).toEqual({
         type: "durable_object_namespace",
@@ -435,6 +438,22 @@ describe("rotation through config", () => {
     expect(workerBindings(run).get("TENANT_KEY_GENERATION")?.text).toBe("5");
     const apiKey = await resolve(run.outputs.tenants.globex!.apiKey);
     expect(apiKey).toBe(await deriveTenantKey(values[`${PROJECT}:signingSecret`] as string, "globex", 5));
+  });
+
+  it("signing slot b active: keys derived with it, the Worker signs with it and still verifies with slot a", async () => {
+    const values = devStackValues();
+    const slotB = randomBytes(32).toString("base64url");
+    const run = await evaluate(
+      withValue({ ...values, [`${PROJECT}:signingSecretB`]: slotB }, "rotation", ["signingSecret"], {
+        active: "b",
+        generations: { a: 1, b: 2 },
+      }),
+    );
+    const bindings = workerBindings(run);
+    expect(bindings.get("SIGNING_SECRET")?.text).toBe(slotB);
+    expect(bindings.get("SIGNING_SECRET_FALLBACK")?.text).toBe(values[`${PROJECT}:signingSecret`]);
+    const apiKey = await resolve(run.outputs.tenants.globex!.apiKey);
+    expect(apiKey).toBe(await deriveTenantKey(slotB, "globex", 1));
   });
 });
 

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createServerClient } from "#client/server.ts";
-import type { SlottedRotation } from "#infra/config.ts";
+import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, type SlottedRotation } from "#infra/config.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
@@ -113,12 +114,9 @@ function workerUses(kind: SlottedKind): string | undefined {
 const workerExpects = (kind: SlottedKind, credential: { id: string; secret: string }) =>
   kind === "api-token" ? credential.secret : credential.id;
 
-describe("rotation of every kind under load", () => {
-  // Every kind in turn, each with an apply and its verification while traffic runs: past vitest's
-  // 30 s default on a 2-core machine since playback keys joined the kinds.
-  it("fails no request, moves the Worker to the new slots and keeps the old credentials working", {
-    timeout: 180_000,
-  }, async () => {
+// Every kind in turn, each a preview and two or three applies of the whole stack while traffic runs.
+describe("rotation of every kind under load", { timeout: 180_000 }, () => {
+  it("fails no request, moves the Worker to the new slots and keeps the old credentials working", async () => {
     const before = await stack.driver.outputs();
     const old = {
       turn: await activeCredential("turn"),
@@ -198,9 +196,139 @@ describe("rollback", () => {
   });
 });
 
+/** The Worker's own two-slot secrets, as the rotation wrote them (the local stack's secrets file). */
+const SECRET_KINDS = {
+  "signing-secret": { slots: SECRET_SLOT_KEYS.signingSecret, binding: "SIGNING_SECRET" },
+  "webhook-secret": { slots: SECRET_SLOT_KEYS.webhookSecret, binding: "WEBHOOK_SECRET" },
+} as const;
+type SecretKind = keyof typeof SECRET_KINDS;
+const isSecretKind = (kind: RotationKind): kind is SecretKind => kind in SECRET_KINDS;
+
+function slotSecret(kind: SecretKind, slot: "a" | "b"): string | undefined {
+  const secrets = JSON.parse(readFileSync(join(stack.stateDir, "dev.secrets.json"), "utf8")) as Record<
+    string,
+    string
+  >;
+  return secrets[`${CONFIG_NAMESPACE}:${SECRET_KINDS[kind].slots[slot]}`];
+}
+
+async function secretSlots(kind: SecretKind) {
+  const { active } = kindRotation(kind).stateOf(await stack.driver.rotation()) as SlottedRotation;
+  return { active: slotSecret(kind, active)!, other: slotSecret(kind, active === "a" ? "b" : "a") };
+}
+
+// Each test runs two to four applies of the whole stack, which take seconds each on a loaded machine.
+describe("the Worker's own secrets", { timeout: 180_000 }, () => {
+  const tenantApi = (outputs: StackOutputs, key: string) =>
+    createServerClient({ baseUrl: outputs.workerUrl, tenant: "acme", key });
+  const status = (outputs: StackOutputs, key: string) =>
+    tenantApi(outputs, key).streamStatus({ channel: "main-stage" });
+
+  it("signing secret: keys and tokens of the previous slot work until the next rotation, not after", async () => {
+    const before = await stack.driver.outputs();
+    const oldKey = before.tenants.acme!.apiKey;
+    const { token: oldToken } = await tenantApi(before, oldKey).dashboardToken();
+    const oldSecret = (await secretSlots("signing-secret")).active;
+
+    const first = await rotateNow(["signing-secret"]);
+    expect(first).toMatchObject({ ok: true, kinds: [{ kind: "signing-secret", outcome: "rotated" }] });
+    const after = await stack.driver.outputs();
+    const slots = await secretSlots("signing-secret");
+    expect(slots.active).not.toBe(oldSecret);
+    expect(slots.other).toBe(oldSecret);
+    expect(workerBinding(stack.local, "SIGNING_SECRET")).toBe(slots.active);
+    expect(workerBinding(stack.local, "SIGNING_SECRET_FALLBACK")).toBe(oldSecret);
+    // Same generation, new slot: the outputs' key is derived with the new secret.
+    expect(after.tenantKeyGeneration).toBe(before.tenantKeyGeneration);
+    const newKey = after.tenants.acme!.apiKey;
+    expect(newKey).not.toBe(oldKey);
+    await expect(status(after, newKey)).resolves.toMatchObject({ enabled: true });
+    await expect(status(after, oldKey)).resolves.toMatchObject({ enabled: true });
+    await expect(status(after, oldToken)).resolves.toMatchObject({ enabled: true });
+
+    const second = await rotateNow(["signing-secret"]);
+    expect(second.ok).toBe(true);
+    const latest = await stack.driver.outputs();
+    expect(workerBinding(stack.local, "SIGNING_SECRET_FALLBACK")).toBe(slots.active);
+    for (const stale of [oldKey, oldToken]) {
+      await expect(status(latest, stale)).rejects.toMatchObject({ status: 403 });
+    }
+    await expect(status(latest, newKey)).resolves.toMatchObject({ enabled: true });
+  });
+
+  it("signing secret: a failed verification switches back to the previous slot", async () => {
+    const before = await stack.driver.outputs();
+    const slotsBefore = await secretSlots("signing-secret");
+    const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
+    const report = await rotateNow(["signing-secret"], {
+      verify: async (kind, driver) => {
+        const outcome = await verify(kind, driver);
+        const refused = {
+          name: "injected",
+          status: "failed" as const,
+          attempts: 1,
+          durationMs: 0,
+          error: "refused",
+        };
+        return { ...outcome, passed: false, checks: [...outcome.checks, refused] };
+      },
+    });
+    expect(report.kinds).toMatchObject([{ kind: "signing-secret", outcome: "rolled-back" }]);
+    const after = await stack.driver.outputs();
+    expect(after.tenants.acme!.apiKey).toBe(before.tenants.acme!.apiKey);
+    const slots = await secretSlots("signing-secret");
+    expect(slots.active).toBe(slotsBefore.active);
+    expect(workerBinding(stack.local, "SIGNING_SECRET")).toBe(slotsBefore.active);
+    await expect(status(after, after.tenants.acme!.apiKey)).resolves.toMatchObject({ enabled: true });
+  });
+
+  it("webhook secret: the destination takes the new slot; the Worker accepts both slots, nothing else", async () => {
+    // The dev stack leaves notifications off (they need a Pro zone); this test turns them on.
+    const patch = stack.local.readPatch();
+    stack.local.writePatch({
+      ...patch,
+      [`${CONFIG_NAMESPACE}:notifications`]: JSON.stringify({ enabled: true }),
+    });
+    onTestFinished(async () => {
+      stack.local.writePatch(patch);
+      await stack.driver.up();
+    });
+    await stack.driver.up();
+    const oldSecret = (await secretSlots("webhook-secret")).active;
+    expect(stack.local.emulator.stores.notifications.listWebhooks().map((d) => d.secret)).toEqual([
+      oldSecret,
+    ]);
+    const report = await rotateNow(["webhook-secret"]);
+    expect(report).toMatchObject({ ok: true, kinds: [{ kind: "webhook-secret", outcome: "rotated" }] });
+    const slots = await secretSlots("webhook-secret");
+    expect(slots.active).not.toBe(oldSecret);
+    const destinations = stack.local.emulator.stores.notifications.listWebhooks();
+    expect(destinations.map((d) => d.secret)).toEqual([slots.active]);
+    expect(workerBinding(stack.local, "WEBHOOK_SECRET")).toBe(slots.active);
+    expect(workerBinding(stack.local, "WEBHOOK_SECRET_FALLBACK")).toBe(oldSecret);
+
+    const { workerUrl } = await stack.driver.outputs();
+    const notification = {
+      ts: Math.floor(Date.now() / 1000),
+      data: {
+        input_id: "0".repeat(32),
+        event_type: "live_input.connected" as const,
+        updated_at: new Date().toISOString(),
+      },
+    };
+    const post = (secret: string) =>
+      createServerClient({ baseUrl: workerUrl }).webhook(secret).streamWebhook(notification);
+    for (const accepted of [slots.active, oldSecret]) {
+      await expect(post(accepted)).resolves.toEqual({ outcome: "unknown_live_input" });
+    }
+    await expect(post(`${oldSecret}x`)).rejects.toMatchObject({ status: 401 });
+  });
+});
+
 class Interrupted extends Error {}
 
-describe("interruption after each step", () => {
+// A kill and a re-run: up to five applies of the whole stack.
+describe("interruption after each step", { timeout: 120_000 }, () => {
   // Playback keys keep the key switched away from until the longest token it signed has expired,
   // so a second rotation of them within that time is skipped by design, which this matrix (one
   // rotation after another of the same kind) cannot express; test/scripts/signed-playback.test.ts
@@ -238,7 +366,12 @@ describe("interruption after each step", () => {
       expect(rotation.stateOf(await stack.driver.rotation())).toEqual(rotation.target(from, "verify"));
       const state = engineState(stack.local);
       expect(state.pendingDeletes).toEqual([]);
-      if (at.kind !== "tenant-keys") {
+      if (isSecretKind(at.kind)) {
+        const binding = SECRET_KINDS[at.kind].binding;
+        const slots = await secretSlots(at.kind);
+        expect(workerBinding(stack.local, binding)).toBe(slots.active);
+        expect(workerBinding(stack.local, `${binding}_FALLBACK`)).toBe(slots.other);
+      } else if (at.kind !== "tenant-keys") {
         const type = resourceNamed(stack.local, "realtime-worker").type;
         expect(type).toContain("WorkersScript");
         const slots = Object.values(state.resources).filter((r) =>

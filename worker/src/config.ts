@@ -66,7 +66,9 @@ const SCHEMAS = {
   PLAYBACK_KEY_JWK: secret(256),
   /** Keys every HMAC the Worker makes: at least 256 bits' worth of characters. */
   SIGNING_SECRET: secret(32),
+  SIGNING_SECRET_FALLBACK: secret(32),
   WEBHOOK_SECRET: secret(16),
+  WEBHOOK_SECRET_FALLBACK: secret(16),
 } satisfies Record<BindingName, z.ZodMiniType>;
 
 export type Config = { [K in BindingName]: z.output<(typeof SCHEMAS)[K]> } & { TENANTS: TenantMap };
@@ -80,6 +82,9 @@ const DEFAULTS: Partial<Config> = {
   REALTIME_API_BASE: DEFAULT_REALTIME_API_BASE,
   PROBE_LIVE_INPUT_ID: "",
   WORKERS_PLAN: "paid",
+  // A stack whose second slot was never filled binds none (infra/stack.ts): one secret to accept.
+  SIGNING_SECRET_FALLBACK: "",
+  WEBHOOK_SECRET_FALLBACK: "",
 };
 
 export interface ConfigReport {
@@ -149,8 +154,8 @@ export function requireConfig<K extends ConfigName>(env: object, names: readonly
 
 /** The bindings each capability needs, so that one missing secret only takes down what uses it. */
 export const NEEDS = {
-  tenantAuth: ["TENANTS", "SIGNING_SECRET", "TENANT_KEY_GENERATION"],
-  sessionAuth: ["TENANTS", "SIGNING_SECRET"],
+  tenantAuth: ["TENANTS", "SIGNING_SECRET", "SIGNING_SECRET_FALLBACK", "TENANT_KEY_GENERATION"],
+  sessionAuth: ["TENANTS", "SIGNING_SECRET", "SIGNING_SECRET_FALLBACK"],
   /** Reads are paid for from the asking tenant's share, which TENANTS sets. */
   stream: ["ACCOUNT_ID", "STREAM_API_TOKEN", "CF_API_BASE", "TENANTS"],
   /** The status sweep: what a read needs, and what plans the run (the plan, the probe input). */
@@ -163,7 +168,7 @@ export const NEEDS = {
     "REALTIME_API_BASE",
   ],
   sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
-  webhook: ["WEBHOOK_SECRET", "TENANTS", "PROBE_LIVE_INPUT_ID"],
+  webhook: ["WEBHOOK_SECRET", "WEBHOOK_SECRET_FALLBACK", "TENANTS", "PROBE_LIVE_INPUT_ID"],
   /** Signing private channels' playback tokens (the status holders sign their lifecycle reads too). */
   playback: [
     "TENANTS",
@@ -172,5 +177,5 @@ export const NEEDS = {
     "PLAYBACK_TOKEN_TTL_DEFAULT",
     "PLAYBACK_TOKEN_TTL_MAX",
   ],
-  probeAuth: ["SIGNING_SECRET", "STACK", "TENANT_KEY_GENERATION"],
+  probeAuth: ["SIGNING_SECRET", "SIGNING_SECRET_FALLBACK", "STACK", "TENANT_KEY_GENERATION"],
 } as const satisfies Record<string, readonly ConfigName[]>;

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { dashboardTokenData } from "#contracts/api/dashboard.ts";
 import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { deriveTenantKey } from "#contracts/tenant-key.ts";
 import { base64urlRespellings } from "#contracts/testing.ts";
 import { createApp } from "../src/app.ts";
 import {
@@ -143,5 +144,40 @@ describe("dashboard sessions across tenant key rotations", () => {
     const { token } = tokenOf(res);
     expect(await generationOf(token)).toBe(g - 1);
     expect((await exchange("acme", token, deployedAt(g + 1))).status).toBe(403);
+  });
+});
+
+/**
+ * Signing secret rotation as the Worker sees it: each rotation redeploys it with a new active slot,
+ * the previous one as SIGNING_SECRET_FALLBACK, verified with but never signed with.
+ */
+describe("credentials across signing secret rotations", () => {
+  const slot = () =>
+    Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const deployedWith = (active: string, fallback?: string): CallOptions => ({
+    app: {
+      app: createApp(),
+      env: { ...env, SIGNING_SECRET: active, ...(fallback ? { SIGNING_SECRET_FALLBACK: fallback } : {}) },
+    },
+  });
+  const channels = (bearer: string, deployed: CallOptions) =>
+    call("/api/stream/channels", { tenant: "acme", bearer, ...deployed });
+
+  it("keys and dashboard tokens of the previous slot work for one rotation; new tokens are signed with the active slot", async () => {
+    const [first, second, third] = [slot(), slot(), slot()];
+    const g = generation();
+    const firstKey = await deriveTenantKey(first, "acme", g);
+    const firstToken = tokenOf(await exchange("acme", firstKey, deployedWith(first))).token;
+
+    const afterOne = deployedWith(second, first);
+    for (const old of [firstKey, firstToken]) expect((await channels(old, afterOne)).status).toBe(200);
+    const minted = tokenOf(await exchange("acme", firstKey, afterOne)).token;
+    expect(await verifyDashboardToken(second, minted, 0)).toBeDefined();
+    expect(await verifyDashboardToken(first, minted, 0)).toBeUndefined();
+
+    const afterTwo = deployedWith(third, second);
+    for (const old of [firstKey, firstToken]) expect((await channels(old, afterTwo)).status).toBe(403);
+    expect((await channels(minted, afterTwo)).status).toBe(200);
+    expect((await channels(await deriveTenantKey(second, "acme", g), afterTwo)).status).toBe(200);
   });
 });

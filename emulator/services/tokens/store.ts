@@ -2,7 +2,7 @@ import type * as z from "zod";
 import type { tokenUpdate } from "#contracts/cloudflare/tokens.ts";
 import { Collection } from "../../core/collection.ts";
 import { orNotFound } from "../../core/errors.ts";
-import { newTag, newTokenValue, now } from "../../core/ids.ts";
+import { newAccountTokenValue, newTag, newTokenValue, now } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 import { permissionName } from "./permissions.ts";
 
@@ -114,7 +114,7 @@ export class TokenStore {
     const token: StoredToken = {
       id: newTag(),
       name: body.name,
-      value: newTokenValue(),
+      value: newAccountTokenValue(),
       status: "active",
       superAdmin: false,
       policies: [],
@@ -146,7 +146,7 @@ export class TokenStore {
   roll(id: string): string {
     const token = this.ownToken(id);
     this.byValue.delete(token.value);
-    token.value = newTokenValue();
+    token.value = newAccountTokenValue();
     token.modified_on = now();
     this.byValue.set(token.value, token);
     this.section.changed();

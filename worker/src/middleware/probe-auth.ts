@@ -3,6 +3,7 @@ import { verifyProbeKey } from "#contracts/probe-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
+import { verifyWithEither } from "../signing-slots.ts";
 import { bearerOf } from "./tenant-auth.ts";
 
 /**
@@ -17,7 +18,12 @@ export const probeAuth = createMiddleware<AppEnv>(async (c, next) => {
       headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },
     });
   }
-  if (!(await verifyProbeKey(config.SIGNING_SECRET, config.STACK, config.TENANT_KEY_GENERATION, bearer))) {
+  const genuine = await verifyWithEither(
+    config,
+    async (secret) =>
+      (await verifyProbeKey(secret, config.STACK, config.TENANT_KEY_GENERATION, bearer)) || undefined,
+  );
+  if (!genuine) {
     throw new ApiError("forbidden", "The credential is not this stack's probe key");
   }
   await next();

@@ -3,6 +3,7 @@ import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { verifySessionToken } from "../session-token.ts";
+import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant } from "../tenants.ts";
 import { forbidden } from "./tenant-auth.ts";
 
@@ -19,7 +20,8 @@ export const roomAuth = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
   if (!token) throw new ApiError("unauthorized", "Send the room token: ?token=<token>");
-  const claims = await verifySessionToken(config.SIGNING_SECRET, token, Math.floor(Date.now() / 1000));
+  const now = Math.floor(Date.now() / 1000);
+  const claims = await verifyWithEither(config, (secret) => verifySessionToken(secret, token, now));
   const tenant = claims && findTenant(config.TENANTS, claims.tenant);
   if (!claims || !tenant || claims.room !== c.req.param("room_id")) throw forbidden();
   c.set("tenant", tenant);

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { verifySessionToken } from "../session-token.ts";
+import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant } from "../tenants.ts";
 import { credentials, forbidden } from "./tenant-auth.ts";
 
@@ -12,7 +13,8 @@ import { credentials, forbidden } from "./tenant-auth.ts";
 export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.sessionAuth);
   const { tenantId, bearer } = credentials(c);
-  const claims = await verifySessionToken(config.SIGNING_SECRET, bearer, Math.floor(Date.now() / 1000));
+  const now = Math.floor(Date.now() / 1000);
+  const claims = await verifyWithEither(config, (secret) => verifySessionToken(secret, bearer, now));
   const tenant = findTenant(config.TENANTS, tenantId);
   if (!claims || !tenant || claims.tenant !== tenantId || claims.session !== c.req.param("session_id")) {
     throw forbidden();

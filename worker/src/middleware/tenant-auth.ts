@@ -5,6 +5,7 @@ import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { isDashboardToken, verifyDashboardToken } from "../dashboard-token.ts";
 import type { AppEnv } from "../env.ts";
+import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant, type TenantCredential } from "../tenants.ts";
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
@@ -42,11 +43,12 @@ export function credentials(c: Context<AppEnv>): { tenantId: string; bearer: str
 
 export const forbidden = () => new ApiError("forbidden", "The credential is not valid for this tenant");
 
-type KeyConfig = { SIGNING_SECRET: string; TENANT_KEY_GENERATION: number };
+type KeyConfig = { SIGNING_SECRET: string; SIGNING_SECRET_FALLBACK: string; TENANT_KEY_GENERATION: number };
 
 /** A dashboard token of this tenant, made from its current or previous key generation. */
 async function verifyDashboardCredential(config: KeyConfig, tenantId: string, bearer: string) {
-  const claims = await verifyDashboardToken(config.SIGNING_SECRET, bearer, Math.floor(Date.now() / 1000));
+  const now = Math.floor(Date.now() / 1000);
+  const claims = await verifyWithEither(config, (secret) => verifyDashboardToken(secret, bearer, now));
   const generationAccepted =
     claims?.generation === config.TENANT_KEY_GENERATION ||
     claims?.generation === config.TENANT_KEY_GENERATION - 1;
@@ -64,11 +66,8 @@ async function verifyCredential(
       claims && { kind: "dashboard_token", generation: claims.generation, signedInAt: claims.signed_in_at }
     );
   }
-  const generation = await tenantKeyGeneration(
-    config.SIGNING_SECRET,
-    tenantId,
-    config.TENANT_KEY_GENERATION,
-    bearer,
+  const generation = await verifyWithEither(config, (secret) =>
+    tenantKeyGeneration(secret, tenantId, config.TENANT_KEY_GENERATION, bearer),
   );
   return generation === undefined ? undefined : { kind: "tenant_key", generation };
 }

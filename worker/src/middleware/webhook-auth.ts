@@ -13,13 +13,17 @@ async function sha256Hex(text: string): Promise<string> {
 /**
  * Cloudflare sends the destination's secret verbatim in `cf-webhook-auth`: no HMAC, no timestamp.
  * Digests are compared, in constant time, so that neither content nor length of the secret leaks.
- * Missing or wrong: 401 either way, before the body is read.
+ * Either webhook slot is accepted: a rotation binds the new secret here before the destination is
+ * updated, since Cloudflare tests the destination with it (docs/reference/rotation-credentials.md §2).
+ * Both are always compared. Missing or wrong: 401 either way, before the body is read.
  */
 export const webhookAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const { WEBHOOK_SECRET } = requireConfig(c.env, NEEDS.webhook);
+  const { WEBHOOK_SECRET, WEBHOOK_SECRET_FALLBACK } = requireConfig(c.env, NEEDS.webhook);
+  const secrets = WEBHOOK_SECRET_FALLBACK ? [WEBHOOK_SECRET, WEBHOOK_SECRET_FALLBACK] : [WEBHOOK_SECRET];
   const sent = c.req.header(WEBHOOK_AUTH_HEADER) ?? "";
-  const [sentDigest, secretDigest] = await Promise.all([sha256Hex(sent), sha256Hex(WEBHOOK_SECRET)]);
-  if (!timingSafeEqual(sentDigest, secretDigest)) {
+  const [sentDigest, ...secretDigests] = await Promise.all([sent, ...secrets].map(sha256Hex));
+  const matches = secretDigests.map((digest) => timingSafeEqual(sentDigest!, digest));
+  if (!matches.includes(true)) {
     throw new ApiError(
       "unauthorized",
       `Send the notification destination's secret in ${WEBHOOK_AUTH_HEADER}`,

@@ -1,0 +1,20 @@
+/**
+ * The signing secrets the Worker verifies with: the active slot's, then the other slot's (the
+ * previous secret after a rotation, docs/rotation.md). Signing and deriving use the active one only.
+ */
+export const verifyingSecrets = (config: { SIGNING_SECRET: string; SIGNING_SECRET_FALLBACK: string }) =>
+  config.SIGNING_SECRET_FALLBACK
+    ? [config.SIGNING_SECRET, config.SIGNING_SECRET_FALLBACK]
+    : [config.SIGNING_SECRET];
+
+/**
+ * The first defined result of `verify` across both slots. Both are always tried, so that the time a
+ * refusal takes does not tell which slot a forged credential aimed at.
+ */
+export async function verifyWithEither<T>(
+  config: { SIGNING_SECRET: string; SIGNING_SECRET_FALLBACK: string },
+  verify: (secret: string) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const results = await Promise.all(verifyingSecrets(config).map(verify));
+  return results.find((r) => r !== undefined);
+}
