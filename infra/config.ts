@@ -246,9 +246,9 @@ const stackConfigSchema = z
     /** Slot b of the signing secret: `npm run rotate` writes it (docs/rotation.md); unset until then. */
     signingSecretB: secret.optional(),
     webhookSecret: secret,
+    webhookSecretB: secret.optional(),
     /** The restream outputs' stream keys, by `<tenant>/<channel>/<output>`: a secret map. */
     [OUTPUT_KEYS]: z.record(z.string(), z.string().min(1).max(1024)).default({}),
-    webhookSecretB: secret.optional(),
     /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
     notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
     /**
