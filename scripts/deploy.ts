@@ -7,9 +7,10 @@ import { createProgress } from "./lib/progress.ts";
 import { PROBE_FLAGS, PROBE_FLAGS_USAGE, probeOptions, probeSelection } from "./probes/cli-flags.ts";
 import { interruptSignal } from "./probes/interrupt.ts";
 import { describeChange } from "./rotation/preview-check.ts";
+import { CHANNELS_FLAG_USAGE, channelsOption } from "./smoke/channel-sample.ts";
 
 const USAGE = `Usage: npm run deploy -- (--stack <name> | --local) [--preview] [--timeout <seconds>] [--json]
-                         [--probe-ingest] [--probe-media] [--probe-turn] [--probe-timeout <seconds>]
+                         [--channels all|sample:<n>] [--probe-ingest] [--probe-media] [--probe-turn] [--probe-timeout <seconds>]
 
 \`pulumi up\` for the stack, then smoke against it (the Worker must report the version just built).
 A failed up or a failed smoke exits non-zero and prints the command that rolls back.
@@ -17,6 +18,7 @@ A failed up or a failed smoke exits non-zero and prints the command that rolls b
 ${STACK_FLAGS_USAGE}
   --preview            only show what up would change (for pull requests); deploy nothing
   --timeout <seconds>  smoke deadline (default 60)
+${CHANNELS_FLAG_USAGE}
 ${PROBE_FLAGS_USAGE}
   --json               one JSON report on stdout
 
@@ -24,6 +26,7 @@ Exit codes: 0 deployed and smoke passed (or preview done), 1 up or smoke failed,
 
 const options = z.object({
   timeout: z.coerce.number().positive().max(3600).default(60),
+  channels: channelsOption,
   ...probeOptions,
 });
 
@@ -34,6 +37,7 @@ function parse(argv: string[]) {
       ...STACK_FLAGS,
       preview: { type: "boolean", default: false },
       timeout: { type: "string" },
+      channels: { type: "string" },
       ...PROBE_FLAGS,
     },
     options,
@@ -69,6 +73,7 @@ await runCli(USAGE, async () => {
     }
     const report = await deploy(driver, {
       timeoutMs: args.timeout * 1000,
+      channels: args.channels,
       probes,
       probeTimeoutMs: args["probe-timeout"] * 1000,
       signal: interrupt.signal,

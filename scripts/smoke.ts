@@ -4,11 +4,7 @@ import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts
 import { createProgress } from "./lib/progress.ts";
 import { PROBE_FLAGS, PROBE_FLAGS_USAGE, probeOptions, probeSelection } from "./probes/cli-flags.ts";
 import { interruptSignal } from "./probes/interrupt.ts";
-import {
-  CHANNELS_FLAG_USAGE,
-  DEFAULT_CHANNEL_SAMPLE,
-  parseChannelSelection,
-} from "./smoke/channel-sample.ts";
+import { CHANNELS_FLAG_USAGE, channelsOption } from "./smoke/channel-sample.ts";
 import { smokeSummary } from "./smoke/report.ts";
 import { runSmoke } from "./smoke/run.ts";
 import { type SmokeTarget, targetOfStack } from "./smoke/target.ts";
@@ -57,14 +53,7 @@ const options = z.object({
   tenant: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
   channel: z.array(z.string().min(1)).default([]),
-  channels: z
-    .string()
-    .default(`sample:${DEFAULT_CHANNEL_SAMPLE}`)
-    .transform((text, ctx) => {
-      const selection = parseChannelSelection(text);
-      if (!selection) ctx.addIssue({ code: "custom", message: "all, or sample:<n> with n at least 1" });
-      return selection ?? { kind: "all" as const };
-    }),
+  channels: channelsOption,
   ...probeOptions,
 });
 

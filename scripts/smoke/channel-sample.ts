@@ -1,3 +1,4 @@
+import * as z from "zod";
 import type { TargetChannel, TargetTenant } from "./target.ts";
 
 /** Which channels smoke checks: every one, or a bounded sample. */
@@ -23,6 +24,16 @@ export function parseChannelSelection(text: string): ChannelSelection | undefine
   const size = Number(sample?.[1]);
   return sample && size >= 1 ? { kind: "sample", size } : undefined;
 }
+
+/** `--channels` as smoke and deploy read it, the sample by default. */
+export const channelsOption = z
+  .string()
+  .default(`sample:${DEFAULT_CHANNEL_SAMPLE}`)
+  .transform((text, ctx) => {
+    const selection = parseChannelSelection(text);
+    if (!selection) ctx.addIssue({ code: "custom", message: "all, or sample:<n> with n at least 1" });
+    return selection ?? { kind: "all" as const };
+  });
 
 export interface ChosenChannel {
   tenant: TargetTenant;

@@ -129,13 +129,22 @@ describe("npm run smoke", () => {
 
 describe("npm run deploy", () => {
   it("applies through the running stack and smoke-checks the version it built", async () => {
-    const run = await runScript("deploy", [...local(), "--timeout", "5"]);
+    const run = await runScript("deploy", [...local(), "--timeout", "5", "--channels", "all"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/up: passed \(1 attempt, .*\) — no changes/);
+    expect(run.stdout).toMatch(
+      /^Checked (\d+) of \1 channels \(all, source reads paced at [\d,]+ per 5 minutes\)\.$/m,
+    );
     expect(run.stdout).toMatch(/health: passed .* — stack dev, version 0\.1\.0\+[0-9a-f]{12}/);
     expect(run.stdout).toMatch(
       /^Deployed dev \(version 0\.1\.0\+[0-9a-f]{12}\) in .*; smoke passed \(11 checks\)\.$/m,
     );
+  });
+
+  it("exits 2 on a channel selection it cannot read, before anything is deployed", async () => {
+    const run = await runScript("deploy", [...local(), "--channels", "some"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/all, or sample:<n> with n at least 1\n {2}→ at channels\n/);
   });
 
   it("exits 1 when smoke fails, printing the command that rolls back", async () => {
