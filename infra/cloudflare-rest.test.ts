@@ -28,7 +28,10 @@ const fail = (status: number, headers: Record<string, string> = {}) =>
 const networkError = (code: string) => Object.assign(new TypeError("fetch failed"), { cause: { code } });
 
 /** A client over scripted answers; records each request's method. */
-function client(answers: (Response | Error)[], options: { deadlineMs?: number; pace?: ApiPace } = {}) {
+function client(
+  answers: (Response | Error)[],
+  options: { deadlineMs?: number; maxAttempts?: number; pace?: ApiPace } = {},
+) {
   const clock = virtualClock();
   const requests: string[] = [];
   const rest = new CloudflareRest({
@@ -41,7 +44,12 @@ function client(answers: (Response | Error)[], options: { deadlineMs?: number; p
       if (next instanceof Error) throw next;
       return next;
     },
-    retry: { deadlineMs: options.deadlineMs ?? 600_000, backoff: { random: () => 0 }, clock },
+    retry: {
+      deadlineMs: options.deadlineMs ?? 600_000,
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      backoff: { random: () => 0 },
+      clock,
+    },
     ...(options.pace ? { pace: options.pace } : {}),
   });
   return { rest, clock, requests };
@@ -103,6 +111,16 @@ describe("the REST client's retries", () => {
     await expect(blocked.rest.call("GET", "/things/a", item)).rejects.toThrow(
       "(gave up after 1 attempt in 0 s; Cloudflare asked for 300 s more)",
     );
+  });
+
+  it("stops after its attempts, as an SDK's maxRetries does, well inside the deadline", async () => {
+    const { rest, requests } = client([networkError("ECONNRESET"), fail(503), fail(503), ok({ id: "a" })], {
+      maxAttempts: 3,
+    });
+    await expect(rest.call("GET", "/things/a", item)).rejects.toThrow(
+      "GET /things/a: HTTP 503 10503 HTTP 503 (gave up after 3 attempts in 1 s)",
+    );
+    expect(requests).toEqual(["GET", "GET", "GET"]);
   });
 
   it("does not count waiting for the pace against the deadline", async () => {

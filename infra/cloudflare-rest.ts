@@ -34,6 +34,8 @@ export interface RetryPolicy {
    * asks for count, waiting for the pace (a full window, other calls ahead) does not.
    */
   deadlineMs: number;
+  /** At most this many attempts in all, as an SDK's `maxRetries` + 1; unbounded within the deadline without it. */
+  maxAttempts?: number;
   /** Backoff between attempts after a 5xx or a network failure (default 0.5 s doubling to 8 s, as the SDK's). */
   backoff?: BackoffOptions;
   /** Injectable time, so that tests wait for nothing. */
@@ -145,7 +147,7 @@ export class CloudflareRest {
       const backoff = backoffDelay(attempt, { ...SDK_BACKOFF, ...retry.backoff });
       const wait = rateLimited ? (error.retryAfterMs ?? backoff) : backoff;
       const spent = this.clock.now() - firstStarted - paced;
-      if (spent + wait > retry.deadlineMs)
+      if (spent + wait > retry.deadlineMs || attempt === retry.maxAttempts)
         throw gaveUp(error, attempt, spent, rateLimited ? wait : undefined);
       await this.clock.sleep(wait, options.signal);
     }

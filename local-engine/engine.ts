@@ -267,6 +267,9 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     return { outputs, steps, state };
   } finally {
     await Promise.allSettled(inFlight);
+    // After a failure, the registrations and invokes the runtime still has queued end too (each
+    // failing) before the hook below goes, as their rejections would otherwise end the process.
+    if (failure) await pulumi.runtime.disconnect().catch(() => {});
     await dynamic.close();
     // Registrations still in flight when a step failed end once the host is closed, each with a
     // rejection the runtime rethrows unawaited: they are this run's failure, and must reach the

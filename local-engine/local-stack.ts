@@ -14,6 +14,14 @@ import { type LocalTurn, startLocalTurn } from "./turn/coturn.ts";
 import { LocalWorker, type WorkerSpec } from "./worker-runner.ts";
 import { measureStartup } from "./worker-startup.ts";
 
+/**
+ * The bridged provider's calls retry as its client does: terraform-provider-cloudflare sets no
+ * `WithMaxRetries` (internal/provider.go), so cloudflare-go's default of 2 retries with a short
+ * backoff applies, to connection errors among others. Unlike the SDK, a create that may have been
+ * carried out is not sent again (infra/cloudflare-rest.ts).
+ */
+const BRIDGED_PROVIDER_RETRY = { deadlineMs: 60_000, maxAttempts: 3 };
+
 const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 const CRON_TRIGGER = "cloudflare:index/workersCronTrigger:WorkersCronTrigger";
 
@@ -194,7 +202,11 @@ export class LocalStack {
       project: PROJECT,
       stack: this.stack,
       config: this.config(),
-      api: new CloudflareRest({ baseUrl: this.emulator.apiBase, token: this.emulator.adminToken }),
+      api: new CloudflareRest({
+        baseUrl: this.emulator.apiBase,
+        token: this.emulator.adminToken,
+        retry: BRIDGED_PROVIDER_RETRY,
+      }),
       stateFile: this.engineStateFile,
       cwd: this.root,
       ...(this.onStep ? { onStep: this.onStep } : {}),
