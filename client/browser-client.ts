@@ -4,7 +4,7 @@
  * page is a key anyone can read from it (docs/app-developers.md says more).
  */
 import type { JoinData } from "#contracts/api/rooms.ts";
-import type { RouteAuth } from "#contracts/api/routes.ts";
+import type { RouteAuth } from "#contracts/api/route-table.ts";
 import { TENANT_KEY_SHAPE } from "#contracts/tenant-key.ts";
 import {
   type RoomMethods,
@@ -14,6 +14,7 @@ import {
   tenantCredential,
 } from "./credentials.ts";
 import { type RouteMethods, type RoutesWithAuth, routeMethods } from "./methods.ts";
+import { shapeAnswers } from "./shape-answers.ts";
 import { type ClientOptions, Transport } from "./transport.ts";
 
 export interface BrowserClientOptions extends Omit<ClientOptions, "baseUrl"> {
@@ -63,7 +64,10 @@ const PUBLIC: RouteAuth[] = ["none"];
 
 export function createBrowserClient(options: BrowserClientOptions): BrowserClient {
   const tenant = refuseTenantKey(options.tenant, "tenant");
-  const transport = new Transport({ ...options, baseUrl: options.baseUrl ?? globalThis.location.origin });
+  const transport = new Transport(
+    { ...options, baseUrl: options.baseUrl ?? globalThis.location.origin },
+    shapeAnswers,
+  );
   return {
     ...routeMethods<RoutesWithAuth<"none">>(transport, PUBLIC, {}),
     baseUrl: transport.baseUrl,

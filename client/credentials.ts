@@ -1,4 +1,4 @@
-import { WEBHOOK_AUTH_HEADER } from "#contracts/api/webhook.ts";
+import { WEBHOOK_AUTH_HEADER } from "#contracts/api/headers.ts";
 import type { RouteMethods, RoutesWithAuth } from "./methods.ts";
 import { routeMethods } from "./methods.ts";
 import type { Credential, Transport } from "./transport.ts";

@@ -1,7 +1,7 @@
-import type * as z from "zod/mini";
 import { SseReader } from "#contracts/sse.ts";
+import type { CheckedData } from "./answer-check.ts";
 
-/** One server-sent event, its `data` checked with the route's schema; a heartbeat has no data. */
+/** One server-sent event, its `data` checked as the client checks answers; a heartbeat has no data. */
 export type StreamEvent<T> = { type: "event"; event: string; id?: string; data: T } | { type: "heartbeat" };
 
 /** An open event stream: iterate its events; `close()` ends it (and the iteration). */
@@ -11,16 +11,16 @@ export interface EventStream<T> extends AsyncIterable<StreamEvent<T>> {
 }
 
 /**
- * Reads `body` as server-sent events. A `data` that does not match `schema` ends the stream with an
- * error rather than handing the caller something the contract does not describe.
+ * Reads `body` as server-sent events. A `data` that `check` refuses ends the stream with an error
+ * rather than handing the caller something the contract does not describe.
  */
-export function eventStream<S extends z.ZodMiniType>(
+export function eventStream<T>(
   body: ReadableStream<BufferSource>,
-  schema: S,
+  check: (data: unknown) => CheckedData,
   controller: AbortController,
   requestId: string | undefined,
-): EventStream<z.output<S>> {
-  async function* events(): AsyncGenerator<StreamEvent<z.output<S>>> {
+): EventStream<T> {
+  async function* events(): AsyncGenerator<StreamEvent<T>> {
     const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     const sse = new SseReader();
     try {
@@ -30,7 +30,13 @@ export function eventStream<S extends z.ZodMiniType>(
         for (const message of sse.push(value)) {
           if (message.event === "comment") yield { type: "heartbeat" };
           else {
-            const data = schema.parse(JSON.parse(message.data ?? "null")) as z.output<S>;
+            const checked = check(JSON.parse(message.data ?? "null"));
+            if (!checked.ok) {
+              throw new Error(
+                `an event does not match the API contract${checked.issue ? ` (${checked.issue})` : ""}`,
+              );
+            }
+            const data = checked.value as T;
             yield {
               type: "event",
               event: message.event,

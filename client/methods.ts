@@ -1,5 +1,7 @@
 import type * as z from "zod/mini";
-import { API_ROUTES, type ApiRoute, type RouteAuth } from "#contracts/api/routes.ts";
+import { ROUTE_TABLE, type RouteAuth, type RouteLine } from "#contracts/api/route-table.ts";
+// Types only: the schemas give each method its input and result types, and none reaches a bundle.
+import type { API_ROUTES } from "#contracts/api/routes.ts";
 import type { EventStream } from "./event-stream.ts";
 import type { CallOptions, Credential, Transport } from "./transport.ts";
 
@@ -50,11 +52,11 @@ export function routeMethods<N extends RouteName, Bound extends string = never>(
   bound: Record<Bound, string> = {} as Record<Bound, string>,
 ): RouteMethods<N, Bound> {
   const methods: Record<string, (input?: object, options?: CallOptions) => Promise<unknown>> = {};
-  for (const [name, route] of Object.entries(API_ROUTES) as [string, ApiRoute][]) {
+  for (const [name, route] of Object.entries(ROUTE_TABLE) as [RouteName, RouteLine][]) {
     if (!auths.includes(route.auth)) continue;
     methods[name] = async (input = {}, options) =>
       transport.call(
-        route,
+        name,
         { ...input, ...bound },
         typeof credential === "function" ? credential() : credential,
         options,

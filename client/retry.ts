@@ -1,4 +1,4 @@
-import type { ApiRoute } from "#contracts/api/routes.ts";
+import type { RouteLine } from "#contracts/api/route-table.ts";
 import type { ApiError } from "./api-error.ts";
 
 /**
@@ -34,7 +34,7 @@ const TRANSIENT = new Set([
  * Cloudflare refused it with 429 before acting: after a lost answer or a 5xx the first attempt may
  * have minted a credential or changed a session, and a blind second one would do it twice.
  */
-export function retryable(route: Pick<ApiRoute, "method">, error: ApiError): boolean {
+export function retryable(route: Pick<RouteLine, "method">, error: ApiError): boolean {
   if (REFUSED_BEFORE_ACTING.has(error.code)) return true;
   return route.method === "GET" && TRANSIENT.has(error.code);
 }

@@ -3,7 +3,7 @@
  * hands browsers only what they need (a join grant, a dashboard token). Never bundle this into a
  * page that a person other than the tenant's operator opens: see docs/app-developers.md.
  */
-import type { RouteAuth } from "#contracts/api/routes.ts";
+import type { RouteAuth } from "#contracts/api/route-table.ts";
 import {
   probeCredential,
   type RoomGrant,
@@ -16,6 +16,7 @@ import {
   webhookCredential,
 } from "./credentials.ts";
 import { type RouteMethods, type RoutesWithAuth, routeMethods } from "./methods.ts";
+import { schemaAnswers } from "./schema-answers.ts";
 import { type ClientOptions, Transport } from "./transport.ts";
 
 export type { RoomGrant, SessionGrant } from "./credentials.ts";
@@ -50,7 +51,7 @@ export type ServerClient = PublicMethods &
 const PUBLIC_AND_TENANT: RouteAuth[] = ["none", "tenant"];
 
 export function createServerClient(options: ServerClientOptions): ServerClient {
-  const transport = new Transport(options);
+  const transport = new Transport(options, schemaAnswers);
   const credential =
     options.tenant !== undefined && options.key !== undefined
       ? tenantCredential(options.tenant, options.key)

@@ -1,5 +1,7 @@
-import { apiFailure, REQUEST_ID_HEADER } from "#contracts/api/envelope.ts";
-import type { ApiRoute } from "#contracts/api/routes.ts";
+import type { ApiErrorCode } from "#contracts/api/errors.ts";
+import { REQUEST_ID_HEADER } from "#contracts/api/headers.ts";
+import { pathParams, ROUTE_TABLE, type RouteLine, type RouteName } from "#contracts/api/route-table.ts";
+import type { AnswerCheck } from "./answer-check.ts";
 import { ApiError, type ClientErrorCode } from "./api-error.ts";
 import { eventStream } from "./event-stream.ts";
 import { type RetryPolicy, retryable, retryDelay } from "./retry.ts";
@@ -43,59 +45,63 @@ function retryAfterOf(value: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-const keysOf = (schema: ApiRoute["params"]) => Object.keys(schema?.shape ?? {});
-
-/** The request a route's flat input makes: path parameters, query parameters, the rest is the body. */
+/**
+ * The request a route's flat input makes: the path parameters fill the path, and the other fields
+ * go where the route takes its input (route-table.ts `input`), the query string or a JSON body.
+ */
 export function requestOf(
-  route: ApiRoute,
+  route: RouteLine,
   baseUrl: string,
   input: Record<string, unknown>,
   credential: Credential,
 ): { url: URL; body: string | undefined } {
-  const params = keysOf(route.params);
-  const query = keysOf(route.query);
+  const params = pathParams(route.path);
   const path = route.path.replace(/:([a-z_]+)/g, (_, name: string) =>
     encodeURIComponent(String(input[name] ?? "")),
   );
   const url = new URL(path, baseUrl);
-  for (const name of query) if (input[name] !== undefined) url.searchParams.set(name, String(input[name]));
+  const rest = Object.entries(input).filter(([name, value]) => !params.includes(name) && value !== undefined);
+  if (route.input === "query") for (const [name, value] of rest) url.searchParams.set(name, String(value));
   for (const [name, value] of Object.entries(credential.query ?? {})) url.searchParams.set(name, value);
-  const rest = Object.entries(input).filter(([name]) => !params.includes(name) && !query.includes(name));
-  const body = route.body ? JSON.stringify(Object.fromEntries(rest)) : undefined;
+  const body = route.input === "body" ? JSON.stringify(Object.fromEntries(rest)) : undefined;
   return { url, body };
 }
 
 /**
  * Sends route calls: one deadline per call, the client's retry policy, and every answer checked
- * against the route's own schema, so that callers get the documented data or a typed ApiError.
+ * (./answer-check.ts), so that callers get the documented data or a typed ApiError.
  */
 export class Transport {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(readonly options: ClientOptions) {
+  constructor(
+    readonly options: ClientOptions,
+    private readonly answers: AnswerCheck,
+  ) {
     this.baseUrl = options.baseUrl;
     // Bound: some runtimes refuse a fetch called with another `this`.
     this.fetchImpl = options.fetch ?? fetch.bind(globalThis);
   }
 
   async call(
-    route: ApiRoute,
+    name: RouteName,
     input: Record<string, unknown>,
     credential: Credential,
     options: CallOptions = {},
   ): Promise<unknown> {
+    const route: RouteLine = ROUTE_TABLE[name];
     const { url, body } = requestOf(route, this.baseUrl, input, credential);
     if (route.produces === "websocket") {
       url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
       return url.toString();
     }
-    const name = `${route.method} ${route.path}`;
+    const label = `${route.method} ${route.path}`;
     const deadline = Date.now() + (options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const policy = options.retry === false ? undefined : (options.retry ?? this.options.retry);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(route, name, url, body, credential, options, deadline);
+        return await this.once(name, label, url, body, credential, options, deadline);
       } catch (error) {
         if (!(error instanceof ApiError) || !policy || !retryable(route, error)) throw error;
         const delay = retryDelay(policy, attempt, error);
@@ -126,14 +132,15 @@ export class Transport {
   }
 
   private async once(
-    route: ApiRoute,
-    name: string,
+    name: RouteName,
+    label: string,
     url: URL,
     body: string | undefined,
     credential: Credential,
     options: CallOptions,
     deadline: number,
   ): Promise<unknown> {
+    const route: RouteLine = ROUTE_TABLE[name];
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(
@@ -152,7 +159,7 @@ export class Transport {
     if (options.lastEventId !== undefined) headers["last-event-id"] = options.lastEventId;
     let streaming = false;
     const failed = (code: ClientErrorCode, status: number, message: string, requestId?: string) =>
-      new ApiError(name, code, status, message, requestId ? { requestId } : {});
+      new ApiError(label, code, status, message, requestId ? { requestId } : {});
     try {
       let res: Response;
       try {
@@ -173,7 +180,8 @@ export class Transport {
         // The deadline was for the answer; the stream then lives until closed or aborted.
         clearTimeout(timer);
         streaming = true;
-        return eventStream(res.body, route.data, controller, requestId);
+        const check = (data: unknown) => this.answers.data(name, data);
+        return eventStream(res.body, check, controller, requestId);
       }
       const text = await res.text().catch(() => {
         throw failed(timedOut ? "timeout" : "network_error", res.status, "the answer was cut off", requestId);
@@ -185,11 +193,12 @@ export class Transport {
       } catch {
         throw failed("invalid_response", res.status, "the answer is not JSON", requestId);
       }
-      const failure = apiFailure.safeParse(json);
-      if (failure.success) {
-        const { code, message, details } = failure.data.error;
+      const failure = this.answers.failure(json);
+      if (failure) {
+        const { code, message, details } = failure;
         const retryAfter = retryAfterOf(res.headers.get("retry-after"));
-        throw new ApiError(name, code, res.status, message, {
+        // The Worker's codes are contracts/api/errors.ts's; the server entry's check holds it to them.
+        throw new ApiError(label, code as ApiErrorCode, res.status, message, {
           ...(retryAfter === undefined ? {} : { retryAfter }),
           ...(requestId ? { requestId } : {}),
           ...(details === undefined ? {} : { details }),
@@ -200,17 +209,17 @@ export class Transport {
       }
       const data =
         route.envelope === false ? json : (json as { success?: unknown; data?: unknown } | null)?.data;
-      const parsed = route.data.safeParse(data);
-      if (!parsed.success || (route.envelope !== false && (json as { success?: unknown }).success !== true)) {
-        const issue = parsed.error?.issues[0];
+      const checked = this.answers.data(name, data);
+      if (!checked.ok || (route.envelope !== false && (json as { success?: unknown }).success !== true)) {
+        const issue = checked.ok ? undefined : checked.issue;
         throw failed(
           "invalid_response",
           res.status,
-          `the answer does not match the API contract${issue ? ` (${issue.path.join(".")}: ${issue.message})` : ""}`,
+          `the answer does not match the API contract${issue ? ` (${issue})` : ""}`,
           requestId,
         );
       }
-      return parsed.data;
+      return checked.value;
     } finally {
       clearTimeout(timer);
       if (!streaming) options.signal?.removeEventListener("abort", onAbort);

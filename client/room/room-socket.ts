@@ -1,12 +1,7 @@
-import {
-  ROOM_HEARTBEAT_INTERVAL_MS,
-  ROOM_PING,
-  ROOM_PONG,
-  type RoomClientMessage,
-  type RoomServerMessage,
-  roomServerMessage,
-} from "#contracts/api/rooms.ts";
+import { ROOM_HEARTBEAT_INTERVAL_MS, ROOM_PING, ROOM_PONG } from "#contracts/api/room-protocol.ts";
+import type { RoomClientMessage, RoomServerMessage } from "#contracts/api/rooms.ts";
 import { jitter } from "../retry.ts";
+import { shapeAnswers } from "../shape-answers.ts";
 
 /** Waits between reconnection attempts (the last repeats), each with ±20 % jitter. */
 const BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000, 10_000];
@@ -94,18 +89,17 @@ export class RoomSocket {
     ws.addEventListener("message", (event) => {
       // A socket replaced by a reconnection may still deliver what was on its way: ignored.
       if (ws !== this.ws || event.data === ROOM_PONG) return;
-      let parsed: ReturnType<typeof roomServerMessage.safeParse>;
+      let message: unknown;
       try {
-        parsed = roomServerMessage.safeParse(JSON.parse(String(event.data)));
+        message = JSON.parse(String(event.data));
       } catch {
         this.handlers.invalid(new Error("the room sent a frame that is not JSON"));
         return;
       }
-      if (parsed.success) this.handlers.message(parsed.data);
-      else
-        this.handlers.invalid(
-          new Error(`the room sent an unknown message: ${parsed.error.issues[0]?.message}`),
-        );
+      // The room runs in browsers only, so its messages get the browser entry's check.
+      const checked = shapeAnswers.data("roomSocket", message);
+      if (checked.ok) this.handlers.message(checked.value as RoomServerMessage);
+      else this.handlers.invalid(new Error(`the room sent an unknown message: ${checked.issue}`));
     });
     ws.addEventListener("close", () => {
       if (ws !== this.ws) return;

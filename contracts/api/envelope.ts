@@ -18,6 +18,5 @@ export const apiSuccess = <T extends z.core.$ZodType>(data: T) =>
 /** Either side, for clients that must tell them apart. */
 export const apiEnvelope = <T extends z.core.$ZodType>(data: T) => z.union([apiSuccess(data), apiFailure]);
 
-/** `x-request-id` on every response; an incoming one is kept only if it has this shape. */
-export const REQUEST_ID_HEADER = "x-request-id";
+/** An incoming `x-request-id` (contracts/api/headers.ts) is kept only if it has this shape. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
-import { apiFailure, apiSuccess, REQUEST_ID_HEADER } from "./envelope.ts";
+import { apiFailure, apiSuccess } from "./envelope.ts";
 import { API_ERRORS, type ApiErrorCode } from "./errors.ts";
+import { REQUEST_ID_HEADER } from "./headers.ts";
 import type { OpenApiObject } from "./openapi-object.ts";
 import { API_ROUTES, type ApiRoute } from "./routes.ts";
 

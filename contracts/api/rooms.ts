@@ -75,12 +75,6 @@ export const roomClientMessage = z.discriminatedUnion("type", [
 ]);
 export type RoomClientMessage = z.infer<typeof roomClientMessage>;
 
-export const ROOM_PING = "ping";
-export const ROOM_PONG = "pong";
-/** Clients send `ping` this often; a participant silent for `ROOM_PRESENCE_TIMEOUT_MS` has left. */
-export const ROOM_HEARTBEAT_INTERVAL_MS = 10_000;
-export const ROOM_PRESENCE_TIMEOUT_MS = 30_000;
-
 export const leaveReason = z.enum(["closed", "timeout", "replaced"]);
 
 /** What the room sends. */

@@ -19,6 +19,7 @@ import { openApiObject } from "./openapi-object.ts";
 import { probeStatusData } from "./probe.ts";
 import { sfuSessionData, sfuSessionParams, sfuSessionRequest, turnData, turnRequest } from "./realtime.ts";
 import { joinData, joinRequest, roomServerMessage, roomSocketParams } from "./rooms.ts";
+import { ROUTE_TABLE, type RouteLine, type RouteName } from "./route-table.ts";
 import {
   playbackTokenData,
   playbackTokenRequest,
@@ -29,36 +30,19 @@ import {
 } from "./stream.ts";
 import { webhookData } from "./webhook.ts";
 
-/**
- * How a route authenticates: `tenant` = `X-Tenant-ID` + `Authorization: Bearer <tenant key>` (or a
- * dashboard token); `session` = `X-Tenant-ID` + `Authorization: Bearer <session token>` of the session
- * in the path; `webhook` = Cloudflare's `cf-webhook-auth` secret; `room` = `?token=<session token>`
- * for the room in the path (browsers cannot set headers on a WebSocket); `probe` = `Authorization:
- * Bearer <the stack's probe key>`, no tenant (contracts/probe-key.ts).
- */
-export type RouteAuth = "none" | "tenant" | "session" | "webhook" | "room" | "probe";
+export type { RouteAuth } from "./route-table.ts";
 
-export interface ApiRoute {
-  method: "GET" | "POST" | "PUT";
-  /** Hono-style: `:name` for a path parameter. */
-  path: string;
-  /** Other paths that answer exactly like `path` (same method, auth, limits and answers). */
-  aliases?: readonly string[];
-  auth: RouteAuth;
+/** A route's line of the route table with its schemas and documentation. */
+export interface ApiRoute extends RouteLine {
   summary: string;
   params?: z.ZodMiniObject;
   query?: z.ZodMiniObject;
   body?: z.ZodMiniType;
-  /** The schema of `data` in the success envelope, or of the whole body when `envelope` is false. */
-  data: z.ZodMiniType;
-  /** Only the OpenAPI document itself goes out bare, so that tools can read it. */
-  envelope?: false;
   /**
-   * A success that is not JSON: server-sent events (`data` describes each event's data), a
-   * WebSocket (`data` describes the messages the server sends) or an HTML page.
+   * The schema of `data` in the success envelope, or of the whole body when `envelope` is false;
+   * of each event's data for an event stream, of the messages the server sends on a WebSocket.
    */
-  produces?: "event-stream" | "websocket" | "html";
-  status: 101 | 200 | 201;
+  data: z.ZodMiniType;
   /** Credential minting: counted against the tenant's and the user's rate limits. */
   mints?: boolean;
   /**
@@ -70,243 +54,175 @@ export interface ApiRoute {
   errors: ApiErrorCode[];
 }
 
-const SESSION_PROXY = "/api/realtime/sfu/sessions/:session_id";
-
 /** The Worker API: the Worker registers exactly these, and the OpenAPI document describes exactly these. */
 export const API_ROUTES = {
   healthz: {
-    method: "GET",
-    path: "/healthz",
-    auth: "none",
+    ...ROUTE_TABLE.healthz,
     summary:
       "Version, stack, whether every binding is configured (never its value), and how current status is at this scale",
     data: healthzData,
-    status: 200,
     errors: [],
   },
   openapi: {
-    method: "GET",
-    path: "/api/openapi.json",
-    auth: "none",
+    ...ROUTE_TABLE.openapi,
     summary: "This document",
     data: openApiObject,
-    envelope: false,
-    status: 200,
     errors: [],
   },
   streamStatus: {
-    method: "GET",
-    path: "/api/stream/status",
-    auth: "tenant",
+    ...ROUTE_TABLE.streamStatus,
     summary:
       "A channel's live input status, or without `channel` every channel's and whether any is live; " +
       "checked on Stream's delivery host at most once per refresh interval, served stale (`stale: true`) " +
       "for a while when Cloudflare cannot be read",
     query: streamStatusQuery,
     data: streamStatusData,
-    status: 200,
     upstream: true,
     errors: ["invalid_request", "channel_not_found"],
   },
   probeStatus: {
-    method: "GET",
-    path: "/api/probe/status",
-    auth: "probe",
+    ...ROUTE_TABLE.probeStatus,
     summary:
       "The stack's probe live input (not a tenant channel), for post-deploy probes: checked on Cloudflare when the held status is older than a second",
     data: probeStatusData,
-    status: 200,
     upstream: true,
     errors: ["not_found"],
   },
   streamConnect: {
-    method: "POST",
-    path: "/api/stream/connect",
-    auth: "tenant",
+    ...ROUTE_TABLE.streamConnect,
     summary:
       "Keeps a channel ready: re-enables a disabled live input, returns ingest details and status; when " +
       "Cloudflare cannot be read, the last ingest details read, marked `stale: true`, with a `note`",
     body: streamConnectRequest,
     data: streamConnectData,
-    status: 200,
     upstream: true,
     errors: ["invalid_json", "invalid_request", "channel_not_found"],
   },
   streamPlaybackToken: {
-    method: "POST",
-    path: "/api/stream/playback-token",
-    auth: "tenant",
+    ...ROUTE_TABLE.streamPlaybackToken,
     summary:
       "Playback URLs for a channel: a private channel's HLS, DASH and WHEP URLs carry a token the Worker " +
       "signs with the stack's Stream signing key (no call to Cloudflare), valid for `ttl` seconds and " +
       "restricted by `access_rules`; a public channel's are its plain URLs",
     body: playbackTokenRequest,
     data: playbackTokenData,
-    status: 200,
     mints: true,
     errors: ["invalid_json", "invalid_request", "channel_not_found"],
   },
   turn: {
-    method: "POST",
-    path: "/api/realtime/turn",
-    aliases: ["/api/realtime/turn/credentials"],
-    auth: "tenant",
+    ...ROUTE_TABLE.turn,
     summary: "Short-lived TURN credentials",
     body: turnRequest,
     data: turnData,
-    status: 200,
     mints: true,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],
   },
   sfuSession: {
-    method: "POST",
-    path: "/api/realtime/sfu",
-    aliases: ["/api/realtime/sfu/connect"],
-    auth: "tenant",
+    ...ROUTE_TABLE.sfuSession,
     summary: "Creates a Realtime SFU session and a token that alone may use it",
     body: sfuSessionRequest,
     data: sfuSessionData,
-    status: 201,
     mints: true,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],
   },
   sfuTracksNew: {
-    method: "POST",
-    path: `${SESSION_PROXY}/tracks/new`,
-    auth: "session",
+    ...ROUTE_TABLE.sfuTracksNew,
     summary:
       "Proxies Realtime tracks/new for this session; remote tracks only from sessions of the same tenant and room",
     params: sfuSessionParams,
     body: tracksNewRequest,
     data: tracksNewResponse,
-    status: 200,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],
   },
   sfuDataChannelsNew: {
-    method: "POST",
-    path: `${SESSION_PROXY}/datachannels/new`,
-    auth: "session",
+    ...ROUTE_TABLE.sfuDataChannelsNew,
     summary:
       "Proxies Realtime datachannels/new for this session; remote channels only from sessions of the same tenant and room",
     params: sfuSessionParams,
     body: dataChannelsNewRequest,
     data: dataChannelsNewResponse,
-    status: 200,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],
   },
   sfuRenegotiate: {
-    method: "PUT",
-    path: `${SESSION_PROXY}/renegotiate`,
-    auth: "session",
+    ...ROUTE_TABLE.sfuRenegotiate,
     summary: "Proxies Realtime renegotiate for this session",
     params: sfuSessionParams,
     body: renegotiateRequest,
     data: renegotiateResponse,
-    status: 200,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],
   },
   sfuTracksClose: {
-    method: "PUT",
-    path: `${SESSION_PROXY}/tracks/close`,
-    auth: "session",
+    ...ROUTE_TABLE.sfuTracksClose,
     summary: "Proxies Realtime tracks/close for this session",
     params: sfuSessionParams,
     body: tracksCloseRequest,
     data: tracksCloseResponse,
-    status: 200,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],
   },
   sfuSessionGet: {
-    method: "GET",
-    path: SESSION_PROXY,
-    auth: "session",
+    ...ROUTE_TABLE.sfuSessionGet,
     summary: "Proxies the Realtime session state (tracks, data channels)",
     params: sfuSessionParams,
     data: sessionState,
-    status: 200,
     upstream: true,
     errors: ["invalid_request"],
   },
   streamChannels: {
-    method: "GET",
-    path: "/api/stream/channels",
-    auth: "tenant",
+    ...ROUTE_TABLE.streamChannels,
     summary: "The tenant's channels",
     data: channelListData,
-    status: 200,
     errors: [],
   },
   streamEvents: {
-    method: "GET",
-    path: "/api/stream/events",
-    auth: "tenant",
+    ...ROUTE_TABLE.streamEvents,
     summary:
       "Server-sent events: a channel's status at connect and every change after, heartbeats, Last-Event-ID resume",
     query: streamEventsQuery,
     data: statusEventData,
-    produces: "event-stream",
-    status: 200,
     upstream: true,
     errors: ["invalid_request", "channel_not_found"],
   },
   streamWebhook: {
-    method: "POST",
-    path: "/api/stream/webhook",
-    auth: "webhook",
+    ...ROUTE_TABLE.streamWebhook,
     summary: "Receives Cloudflare's live input notifications; an older event never overwrites a newer status",
     body: liveInputNotification,
     data: webhookData,
-    status: 200,
     errors: ["invalid_json", "invalid_request"],
   },
   join: {
-    method: "POST",
-    path: "/api/realtime/join",
-    auth: "tenant",
+    ...ROUTE_TABLE.join,
     summary: "Joins a room: peer-to-peer with TURN for 2 participants, an SFU session from the 3rd on",
     body: joinRequest,
     data: joinData,
-    status: 200,
     mints: true,
     upstream: true,
     errors: ["invalid_json", "invalid_request"],
   },
   roomSocket: {
-    method: "GET",
-    path: "/api/realtime/rooms/:room_id/ws",
-    auth: "room",
+    ...ROUTE_TABLE.roomSocket,
     summary: "WebSocket to the room: presence, each participant's tracks, signalling and events",
     params: roomSocketParams,
     data: roomServerMessage,
-    produces: "websocket",
-    status: 101,
     errors: ["invalid_request", "upgrade_required"],
   },
   dashboardToken: {
-    method: "POST",
-    path: "/api/dashboard/token",
-    auth: "tenant",
+    ...ROUTE_TABLE.dashboardToken,
     summary: "A short-lived dashboard token for the tenant key, or a fresh one for a live token",
     data: dashboardTokenData,
-    status: 200,
     errors: [],
   },
   dashboard: {
-    method: "GET",
-    path: "/",
-    auth: "none",
+    ...ROUTE_TABLE.dashboard,
     summary: "The status dashboard",
     data: z.string(),
-    produces: "html",
-    status: 200,
     errors: [],
   },
-} as const satisfies Record<string, ApiRoute>;
+} as const satisfies { [N in RouteName]: ApiRoute };
 
 export type ApiRouteName = keyof typeof API_ROUTES;

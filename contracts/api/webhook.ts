@@ -1,8 +1,5 @@
 import * as z from "zod/mini";
 
-/** The header Cloudflare sends the destination's secret in, verbatim (docs/reference/cloudflare-api.md §2.1). */
-export const WEBHOOK_AUTH_HEADER = "cf-webhook-auth";
-
 /**
  * What became of a notification. Only `applied` changed the status; the others are answered 200
  * too, so that Cloudflare does not retry what would change nothing.

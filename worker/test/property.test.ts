@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiFailure, REQUEST_ID_HEADER } from "#contracts/api/envelope.ts";
+import { apiFailure } from "#contracts/api/envelope.ts";
+import { REQUEST_ID_HEADER } from "#contracts/api/headers.ts";
 import { API_ROUTES, type ApiRoute } from "#contracts/api/routes.ts";
 import { BODY_LIMIT_BYTES } from "../src/middleware/body-limit.ts";
 import { type CallOptions, call, fixture, tenantKey } from "./support/api.ts";

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { apiFailure } from "#contracts/api/envelope.ts";
-import { ROOM_PING, ROOM_PONG, ROOM_PRESENCE_TIMEOUT_MS } from "#contracts/api/rooms.ts";
+import { ROOM_PING, ROOM_PONG, ROOM_PRESENCE_TIMEOUT_MS } from "#contracts/api/room-protocol.ts";
 import { CLOSE_REPLACED, CLOSE_TIMEOUT, type Room, roomOf } from "../src/durable/room.ts";
 import { call } from "./support/api.ts";
 import { connect, join, type RoomSocket, upgrade } from "./support/room.ts";

@@ -1,13 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod/mini";
 import {
-  MAX_ROOM_MESSAGE_LENGTH,
-  P2P_MAX_PARTICIPANTS,
-  type Participant,
   ROOM_HEARTBEAT_INTERVAL_MS,
   ROOM_PING,
   ROOM_PONG,
   ROOM_PRESENCE_TIMEOUT_MS,
+} from "#contracts/api/room-protocol.ts";
+import {
+  MAX_ROOM_MESSAGE_LENGTH,
+  P2P_MAX_PARTICIPANTS,
+  type Participant,
   type RoomClientMessage,
   type RoomServerMessage,
   roomClientMessage,

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from "#contracts/api/envelope.ts";
+import { REQUEST_ID_PATTERN } from "#contracts/api/envelope.ts";
+import { REQUEST_ID_HEADER } from "#contracts/api/headers.ts";
 import type { AppEnv } from "../env.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { WEBHOOK_AUTH_HEADER } from "#contracts/api/webhook.ts";
+import { WEBHOOK_AUTH_HEADER } from "#contracts/api/headers.ts";
 import { timingSafeEqual } from "#contracts/derived-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";

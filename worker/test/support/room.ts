@@ -1,12 +1,7 @@
 import { env } from "cloudflare:workers";
 import { apiSuccess } from "#contracts/api/envelope.ts";
-import {
-  type JoinData,
-  joinData,
-  ROOM_PONG,
-  type RoomServerMessage,
-  roomServerMessage,
-} from "#contracts/api/rooms.ts";
+import { ROOM_PONG } from "#contracts/api/room-protocol.ts";
+import { type JoinData, joinData, type RoomServerMessage, roomServerMessage } from "#contracts/api/rooms.ts";
 import worker from "../../src/index.ts";
 import { type CallOptions, callAs, request } from "./api.ts";
 
