@@ -398,7 +398,8 @@ export const stackConfigSchema = z
       .prefault({})
       .describe(
         "The stack's own live input for post-deploy probes (not a tenant channel). It is recorded (HLS needs " +
-          "it) and the ingest probe deletes its recordings; outputs `probe: { liveInputId, apiKey (secret), " +
+          "it) and the ingest probe deletes its recordings (Cloudflare's 30-day `deleteRecordingAfterDays` is only the " +
+          "backstop); outputs `probe: { liveInputId, apiKey (secret), " +
           "ingest (secret), playback, onDeploy }` (docs/operations.md#probes).",
       ),
     adopt: adoptSchema,

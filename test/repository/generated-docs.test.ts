@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderBenchReadme } from "#bench/report/render.ts";
 import { CONFIGURATION_DOC, renderConfigurationDoc } from "#scripts/docs/configuration-doc.ts";
+import { WORKER_API_DOC, withRouteTable } from "#scripts/docs/worker-api-routes.ts";
 
 /**
  * Files written by a script are committed, so they can be read on the code host; each must be
@@ -23,6 +24,14 @@ describe("generated docs are up to date", () => {
     const doc = renderConfigurationDoc();
     const undescribed = [...doc.matchAll(/^`realtime-stack:(\w+)`: $/gm)].map((m) => m[1]);
     expect(undescribed).toEqual([]);
+  });
+
+  it("docs/worker-api.md's route table is the route table's (npm run docs:api regenerates it)", () => {
+    const doc = committed(WORKER_API_DOC);
+    expect(
+      doc === withRouteTable(doc),
+      `the route table in ${WORKER_API_DOC} is out of date with contracts/api/routes.ts: run npm run docs:api and commit it`,
+    ).toBe(true);
   });
 
   it("bench/README.md is the recorded results' (npm run bench:readme regenerates it)", () => {
