@@ -1,4 +1,4 @@
-import { API_ROUTES, type RouteAuth } from "#contracts/api/routes.ts";
+import { API_ROUTES, type ApiRoute, type RouteAuth } from "#contracts/api/routes.ts";
 
 export const WORKER_API_DOC = "docs/worker-api.md";
 
@@ -17,7 +17,7 @@ const AUTH: Record<RouteAuth, string> = {
 
 /** The route table, one row per route of contracts/api/routes.ts, the table the Worker registers. */
 export function renderRouteTable(): string {
-  const rows = Object.values(API_ROUTES).map((route) => {
+  const rows = (Object.values(API_ROUTES) as ApiRoute[]).map((route) => {
     const marks = [route.mints ? "mints" : "", route.upstream ? "calls Cloudflare" : ""].filter(Boolean);
     const path = [route.path, ...(route.aliases ?? [])].map((p) => `\`${route.method} ${p}\``).join(", ");
     const summary = route.summary.replaceAll("|", "\\|");
