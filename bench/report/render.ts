@@ -58,6 +58,13 @@ function section(bench: BenchScript, result: BenchResult | undefined): string {
     `Recorded ${result.recordedAt.replace("T", " ").slice(0, 16)} UTC with \`${result.command}\` (${result.durationSeconds} s), ` +
       `on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load average ${m.loadAverage} at the start:`,
     "",
+    ...(m.loadAverage > m.cpus
+      ? [
+          `**Measured on a busy machine** (load average ${m.loadAverage} on ${m.cpus} cores): other work shared ` +
+            "the cores, so times are slower than on a quiet machine. Record it again when the machine is idle.",
+          "",
+        ]
+      : []),
     "```text",
     result.output,
     "```",
