@@ -55,7 +55,7 @@ export function renderConfigurationDoc(): string {
   const summary = [
     "## Keys",
     "",
-    "| key | | set with |",
+    "| key | needed | set with |",
     "|---|---|---|",
     ...keys.map(
       ([key, schema]) =>
