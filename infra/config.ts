@@ -20,6 +20,16 @@ import { deployApiSettings } from "./api/deploy-api.ts";
 /** The project name in Pulumi.yaml, which is also the namespace of every key below. */
 export const CONFIG_NAMESPACE = "realtime-stack";
 
+/**
+ * A shared zod/mini schema (from contracts/) with a description for docs/configuration.md. The
+ * description goes on a copy, so that the Worker, which parses the same contracts, carries none.
+ */
+function described<T extends z.core.$ZodType>(schema: T, description: string): T {
+  const copy = z.core.clone(schema);
+  z.globalRegistry.add(copy, { description });
+  return copy;
+}
+
 const secret = z.string().regex(/^\S{32,4096}$/, {
   message: "must be 32 to 4096 characters without whitespace",
 });
@@ -31,23 +41,41 @@ export type Slot = (typeof SLOTS)[number];
 
 /** A credential kept in two slots: the Worker uses the active one, the other is the fallback. */
 const slotted = z.strictObject({
-  active: z.enum(SLOTS).default("a"),
-  generations: z.strictObject({ a: generation.default(1), b: generation.default(1) }).prefault({}),
+  active: z.enum(SLOTS).default("a").describe("The slot the Worker uses; the other slot is the fallback."),
+  generations: z
+    .strictObject({ a: generation.default(1), b: generation.default(1) })
+    .prefault({})
+    .describe("Each slot's generation, part of its resource's name: a new generation is a new credential."),
 });
 export type SlottedRotation = z.infer<typeof slotted>;
 
 export const rotationSchema = z.strictObject({
-  turn: slotted.prefault({}),
-  sfu: slotted.prefault({}),
-  apiToken: slotted.prefault({}),
-  /** Stream signing keys for private channels' playback tokens (not the Worker's own signing secret). */
-  playbackKeys: slotted.prefault({}),
-  /** Which of `signingSecret` (slot a) and `signingSecretB` (slot b) signs; the other still verifies. */
-  signingSecret: slotted.prefault({}),
-  /** Which of `webhookSecret` (slot a) and `webhookSecretB` (slot b) the destination holds; the Worker accepts both. */
-  webhookSecret: slotted.prefault({}),
-  /** Tenant API keys are derived, not stored: a generation is all there is to rotate. */
-  tenantKeys: z.strictObject({ generation: generation.default(1) }).prefault({}),
+  turn: slotted.prefault({}).describe("The Realtime TURN key's two slots."),
+  sfu: slotted.prefault({}).describe("The Realtime SFU app's two slots."),
+  apiToken: slotted.prefault({}).describe("The two slots of the Worker's own Cloudflare API token."),
+  playbackKeys: slotted
+    .prefault({})
+    .describe(
+      "Stream signing keys for private channels' playback tokens (not the Worker's own signing secret; docs/private-channels.md).",
+    ),
+  signingSecret: slotted
+    .prefault({})
+    .describe(
+      "Which of `signingSecret` (slot a) and `signingSecretB` (slot b) signs; the other still verifies.",
+    ),
+  webhookSecret: slotted
+    .prefault({})
+    .describe(
+      "Which of `webhookSecret` (slot a) and `webhookSecretB` (slot b) the notification destination holds; the Worker accepts both.",
+    ),
+  tenantKeys: z
+    .strictObject({
+      generation: generation
+        .default(1)
+        .describe("The current generation; the Worker also accepts the one before it (the grace window)."),
+    })
+    .prefault({})
+    .describe("Tenant API keys are derived, not stored: a generation is all there is to rotate."),
 });
 export type RotationConfig = z.infer<typeof rotationSchema>;
 
@@ -80,37 +108,48 @@ const howToSetOutputKey = (name = "<tenant>/<channel>/<output>") =>
  * secret, set under `realtime-stack:outputStreamKeys`; one written here in clear is refused.
  */
 const outputSchema = z.strictObject({
-  name: id("output name"),
-  url: z.string().max(2048).regex(OUTPUT_URL, {
-    message: "must be an rtmp://, rtmps:// or srt:// URL without credentials",
-  }),
-  enabled: z.boolean().default(true),
+  name: described(id("output name"), "The output's name, unique within its channel."),
+  url: z
+    .string()
+    .max(2048)
+    .regex(OUTPUT_URL, {
+      message: "must be an rtmp://, rtmps:// or srt:// URL without credentials",
+    })
+    .describe("The target: an rtmp://, rtmps:// or srt:// URL, without credentials."),
+  enabled: z.boolean().default(true).describe("Whether Cloudflare restreams to it now."),
   streamKey: z
     .undefined({
       error: `a stream key is a secret: remove it here and set it with ${howToSetOutputKey()}`,
     })
-    .optional(),
+    .optional()
+    .describe(`Never set here: a stream key is a secret, set with ${howToSetOutputKey()}.`),
 });
 export type OutputConfig = z.infer<typeof outputSchema>;
 
 const channelSchema = z
   .strictObject({
-    name: id("channel name"),
-    /** HLS and DASH playback only exist when Cloudflare records the input, hence on by default. */
-    recording: z.boolean().default(true),
-    lowLatency: z.boolean().default(false),
-    /**
-     * `signed`: a private channel. Its live input sets `recording.requireSignedURLs`, so Stream
-     * plays it (HLS, DASH, WHEP, and its recordings) only through a token the Worker signs
-     * (docs/reference/cloudflare-api.md §11.3).
-     */
-    playback: z.enum(["public", "signed"]).default("public"),
-    /** Where its broadcasts are restreamed, each to an RTMP(S) or SRT target. */
+    name: described(id("channel name"), "The channel's name, unique within its tenant; one live input each."),
+    recording: z
+      .boolean()
+      .default(true)
+      .describe("HLS and DASH playback only exist when Cloudflare records the input, hence on by default."),
+    lowLatency: z.boolean().default(false).describe("Cloudflare's low-latency HLS, built on the recording."),
+    playback: z
+      .enum(["public", "signed"])
+      .default("public")
+      .describe(
+        "`signed`: a private channel. Its live input sets `recording.requireSignedURLs`, so Stream plays it " +
+          "(HLS, DASH, WHEP, and its recordings) only through a token the Worker signs " +
+          "(docs/reference/cloudflare-api.md §11.3, docs/private-channels.md).",
+      ),
     outputs: z
       .array(outputSchema)
       .max(OUTPUTS_PER_CHANNEL)
       .default([])
-      .superRefine(uniqueBy((o) => o.name, "output name")),
+      .superRefine(uniqueBy((o) => o.name, "output name"))
+      .describe(
+        `Where its broadcasts are restreamed, each to an RTMP(S) or SRT target, at most ${OUTPUTS_PER_CHANNEL} (docs/restream.md).`,
+      ),
   })
   .refine((c) => c.recording || !c.lowLatency, {
     message: "lowLatency needs recording (Cloudflare's low-latency HLS is built on the recording)",
@@ -121,14 +160,51 @@ const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
   message: "must be an origin such as https://app.example.com (scheme, host, optional port, no path)",
 });
 
+/**
+ * The tenant limits are a contract the Worker parses with zod/mini; their descriptions are added to
+ * copies here, so that docs/configuration.md has them and the Worker's bundle does not carry them.
+ */
+const LIMIT_DESCRIPTIONS: Record<keyof typeof tenantLimits.shape, string> = {
+  credentialsPerMinute:
+    "Credentials (TURN, SFU sessions, room joins) the tenant may mint per minute, all its users together.",
+  credentialsPerUserPerMinute:
+    "Per user id: an abuse limit each Worker isolate counts on its own, unlike the others (docs/security.md#per-tenant-budgets).",
+  cloudflareApiPer5Minutes:
+    "The tenant's share of the Worker's Cloudflare API token (live input reads and updates), per 5 minutes. " +
+    "Default: an equal part of what the Worker's API budget leaves the tenants.",
+  turnCredentialsPerSecond:
+    "The tenant's share of TURN credential issuance with the stack's TURN key, per second. " +
+    "Default: an equal part of Cloudflare's 500/s that the tenants with a setting leave.",
+  sfuCallsPerSessionPerSecond:
+    "Realtime API calls per SFU session through the session proxy, per second (default: Cloudflare's 50).",
+};
+const describedLimits = Object.fromEntries(
+  Object.entries(tenantLimits.shape).map(([key, schema]) => [
+    key,
+    described(schema, LIMIT_DESCRIPTIONS[key as keyof typeof LIMIT_DESCRIPTIONS]),
+  ]),
+) as typeof tenantLimits.shape;
+
 const tenantSchema = z.strictObject({
-  id: id("tenant id"),
+  id: described(id("tenant id"), "The tenant's id, which apps send as `X-Tenant-ID`."),
   channels: z
     .array(channelSchema)
     .min(1)
-    .superRefine(uniqueBy((c) => c.name, "channel name")),
-  allowedOrigins: z.array(origin).default([]),
-  limits: z.strictObject(tenantLimits.shape).prefault({}),
+    .superRefine(uniqueBy((c) => c.name, "channel name"))
+    .describe("The tenant's channels, at least one: a Stream live input each."),
+  allowedOrigins: z
+    .array(origin)
+    .default([])
+    .describe(
+      "Browser origins (scheme, host, optional port) whose pages may call the Worker for this tenant (CORS).",
+    ),
+  limits: z
+    .strictObject(describedLimits)
+    .prefault({})
+    .describe(
+      "Credential minting, and the tenant's shares of the upstream budgets (docs/security.md#per-tenant-budgets). " +
+        "The shares set, plus 1 for each tenant without one, may not add up to more than there is for tenants.",
+    ),
 });
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type ChannelConfig = z.infer<typeof channelSchema>;
@@ -149,43 +225,62 @@ const hostname = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, {
 
 const workerSchema = z
   .strictObject({
-    scriptName: z.string().regex(/^[a-z0-9_][a-z0-9_-]{0,62}$/, {
-      message: "must match ^[a-z0-9_][a-z0-9_-]{0,62}$ (Cloudflare's script name rule)",
-    }),
-    /** The account's workers.dev subdomain (dashboard: Workers & Pages → Subdomain). */
-    workersDev: z.strictObject({ subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) }).optional(),
-    route: z.strictObject({ pattern: routePattern, zoneId: cfTag }).optional(),
-    customDomain: z.strictObject({ hostname, zoneId: cfTag }).optional(),
+    scriptName: z
+      .string()
+      .regex(/^[a-z0-9_][a-z0-9_-]{0,62}$/, {
+        message: "must match ^[a-z0-9_][a-z0-9_-]{0,62}$ (Cloudflare's script name rule)",
+      })
+      .describe("The Worker script's name in the account."),
+    workersDev: z
+      .strictObject({ subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) })
+      .optional()
+      .describe(
+        "Expose the Worker on workers.dev: the account's subdomain (dashboard: Workers & Pages → Subdomain). " +
+          "Exactly one of workersDev, route and customDomain.",
+      ),
+    route: z
+      .strictObject({ pattern: routePattern, zoneId: cfTag })
+      .optional()
+      .describe("Expose the Worker on a route of a zone, a whole hostname (`realtime.example.com/*`)."),
+    customDomain: z
+      .strictObject({ hostname, zoneId: cfTag })
+      .optional()
+      .describe("Expose the Worker on a custom domain of a zone."),
     credentialTtl: z
       .strictObject({ default: ttl.default(86_400), max: ttl.default(TURN_TTL_MAX) })
       .prefault({})
-      .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
-    /**
-     * Playback tokens of private channels: what `POST /api/stream/playback-token` grants without a
-     * `ttl`, and the most it grants. The longest a rotated playback key is kept after the switch.
-     */
+      .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] })
+      .describe(
+        "Lifetime in seconds of the TURN credentials the Worker mints: `default` when the caller asks none, `max` the most it grants.",
+      ),
     playbackTokenTtl: z
       .strictObject({
         default: playbackTtl.default(3_600),
         max: playbackTtl.default(SIGNED_URL_MAX_TTL_SECONDS),
       })
       .prefault({})
-      .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] }),
-    /**
-     * The account's Workers plan: one invocation may make 50 subrequests on Free, 10,000 on Paid
-     * (contracts/cloudflare/workers-plan.ts), and the status sweep fans out within it.
-     */
-    plan: z.enum(WORKERS_PLANS).default("paid"),
-    /**
-     * What all the Worker's calls on its Cloudflare API token together (status sweep, connect,
-     * probes) may spend of Cloudflare's 1,200 per 5 minutes: the probes' reserve, the status
-     * sweep's share and the tenants' shares are cut from it (contracts/worker/upstream-shares.ts).
-     */
+      .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] })
+      .describe(
+        "Playback tokens of private channels: what `POST /api/stream/playback-token` grants without a `ttl`, " +
+          "and the most it grants. The longest a rotated playback key is kept after the switch.",
+      ),
+    plan: z
+      .enum(WORKERS_PLANS)
+      .default("paid")
+      .describe(
+        "The account's Workers plan: one invocation may make 50 subrequests on Free, 10,000 on Paid " +
+          "(contracts/cloudflare/workers-plan.ts), and the status sweep fans out within it.",
+      ),
     cloudflareApiPer5Minutes: z
       .int()
       .min(PROBE_CLOUDFLARE_API_PER_5_MINUTES + REFRESH_MIN_CLOUDFLARE_API_PER_5_MINUTES + 1)
       .max(UPSTREAM_LIMITS.cloudflareApiPer5Minutes)
-      .default(DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES),
+      .default(DEFAULT_WORKER_CLOUDFLARE_API_PER_5_MINUTES)
+      .describe(
+        "What all the Worker's calls on its Cloudflare API token together (status sweep, connect, probes) may " +
+          "spend of Cloudflare's 1,200 per 5 minutes: the probes' reserve, the status sweep's share and the " +
+          "tenants' shares are cut from it (docs/security.md#status-at-scale).",
+      ),
   })
   .superRefine((w, ctx) => {
     const set = (["workersDev", "route", "customDomain"] as const).filter((k) => w[k] !== undefined);
@@ -207,23 +302,25 @@ const workerSchema = z
 export type WorkerConfig = z.infer<typeof workerSchema>;
 export type WorkerExposure = WorkerConfig["exposure"];
 
-/** An existing TURN key or SFU app to adopt: its uid, and the secret Cloudflare showed once. */
-const adoptCredential = z.strictObject({ uid: cfTag, secret: z.string().min(1) });
+const adoptCredential = z
+  .strictObject({ uid: cfTag, secret: z.string().min(1) })
+  .describe("An existing TURN key or SFU app to adopt: its uid, and the secret Cloudflare showed once.");
 const bySlot = z.strictObject({ a: adoptCredential.optional(), b: adoptCredential.optional() }).prefault({});
 
-/**
- * Existing Cloudflare objects for the stack to take over instead of creating (README, "Resources
- * the stack manages itself"): live inputs by `<tenant>/<channel>` (or `probe`), keys and apps by slot.
- */
 const adoptSchema = z
   .strictObject({
     liveInputs: z
       .record(z.string().regex(/^([A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}|probe)$/), cfTag)
-      .default({}),
-    turnKeys: bySlot,
-    sfuApps: bySlot,
+      .default({})
+      .describe("Live inputs by `<tenant>/<channel>` (or `probe`) → uid."),
+    turnKeys: bySlot.describe("TURN keys by slot; set each secret with `pulumi config set --secret --path`."),
+    sfuApps: bySlot.describe("SFU apps by slot; set each secret with `pulumi config set --secret --path`."),
   })
-  .prefault({});
+  .prefault({})
+  .describe(
+    "Existing Cloudflare objects for the stack to take over instead of creating " +
+      "(docs/operations.md#adopting-existing-objects).",
+  );
 
 const apiBase = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ""));
 
@@ -232,42 +329,100 @@ export const liveInputCount = (config: { tenants: { channels: unknown[] }[]; pro
   config.tenants.reduce((sum, t) => sum + t.channels.length, 0) + (config.probe.enabled ? 1 : 0);
 
 /** docs/spec.md §3: the whole stack configuration, one key per property, each under `realtime-stack:`. */
-const stackConfigSchema = z
+export const stackConfigSchema = z
   .strictObject({
-    accountId: cfTag,
+    accountId: described(
+      cfTag,
+      "The Cloudflare account that holds every resource of the stack (32 hex characters).",
+    ),
     tenants: z
       .array(tenantSchema)
       .min(1)
-      .superRefine(uniqueBy((t) => t.id, "tenant id")),
-    worker: workerSchema,
-    rotation: rotationSchema.prefault({}),
-    /** Slot a of the signing secret; the stack's one secret until its first rotation. */
-    signingSecret: secret,
-    /** Slot b of the signing secret: `npm run rotate` writes it (docs/rotation.md); unset until then. */
-    signingSecretB: secret.optional(),
-    webhookSecret: secret,
-    webhookSecretB: secret.optional(),
-    /** The restream outputs' stream keys, by `<tenant>/<channel>/<output>`: a secret map. */
-    [OUTPUT_KEYS]: z.record(z.string(), z.string().min(1).max(1024)).default({}),
-    /** Cloudflare only delivers notification webhooks to accounts with a Pro zone; the cron refresh is the fallback. */
-    notifications: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
-    /**
-     * The stack's own live input for post-deploy probes (not a tenant channel); `onDeploy`: every
-     * `npm run deploy` runs the probes (ingest, media, relayed media) after its smoke checks.
-     */
+      .superRefine(uniqueBy((t) => t.id, "tenant id"))
+      .describe("The tenants, each with its channels, allowed origins and limits."),
+    worker: workerSchema.describe(
+      "The endpoint Worker: its name, where it is exposed (exactly one of workersDev, route and customDomain), " +
+        "credential lifetimes, plan and Cloudflare API budget.",
+    ),
+    rotation: rotationSchema
+      .prefault({})
+      .describe(
+        "Which slot of each two-slot credential is active, and each slot's generation. Written by " +
+          "`npm run rotate` (docs/operations.md#rotation); edit it by hand only to undo a rotation.",
+      ),
+    signingSecret: secret.describe(
+      "Slot a of the signing secret, which signs session tokens and derives tenant API keys; the stack's one " +
+        "signing secret until its first rotation. `openssl rand -base64 48` makes one.",
+    ),
+    signingSecretB: secret
+      .optional()
+      .describe("Slot b of the signing secret: `npm run rotate` writes it; unset until then."),
+    webhookSecret: secret.describe(
+      "Slot a of the secret that authenticates Cloudflare's notification webhooks (`cf-webhook-auth`).",
+    ),
+    webhookSecretB: secret
+      .optional()
+      .describe("Slot b of the webhook secret: `npm run rotate` writes it; unset until then."),
+    [OUTPUT_KEYS]: z
+      .record(z.string(), z.string().min(1).max(1024))
+      .default({})
+      .describe(
+        `The restream outputs' stream keys, by \`<tenant>/<channel>/<output>\`: a secret map, set one key at a ` +
+          `time with ${howToSetOutputKey()}.`,
+      ),
+    notifications: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Whether the stack subscribes the Worker to live-input notifications (a webhook and a policy).",
+          ),
+      })
+      .prefault({})
+      .describe(
+        "Live-input notifications pushed to the Worker. Cloudflare only delivers notification webhooks to " +
+          "accounts with a Pro zone; without them the Worker checks each status on Stream's delivery host when " +
+          "asked, and its once-a-minute sweep re-reads the live inputs.",
+      ),
     probe: z
-      .strictObject({ enabled: z.boolean().default(true), onDeploy: z.boolean().default(false) })
-      .prefault({}),
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Whether the stack has its probe live input."),
+        onDeploy: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Every `npm run deploy` runs the probes (ingest, media, relayed media) after its smoke checks.",
+          ),
+      })
+      .prefault({})
+      .describe(
+        "The stack's own live input for post-deploy probes (not a tenant channel). It is recorded (HLS needs " +
+          "it) and the ingest probe deletes its recordings (Cloudflare's 30-day `deleteRecordingAfterDays` is only the " +
+          "backstop); outputs `probe: { liveInputId, apiKey (secret), " +
+          "ingest (secret), playback, onDeploy }` (docs/operations.md#probes).",
+      ),
     adopt: adoptSchema,
-    /**
-     * How the deploy token's budget is shared between this project's providers and the scripts, and
-     * how long one call retries (api/deploy-api.ts). The providers read it themselves; it is here so
-     * that a mistake in it is reported with every other before anything is registered.
-     */
-    deployApi: z.prefault(deployApiSettings, {}),
-    /** Local runs point the Worker at the emulator; left unset, Cloudflare itself. */
-    apiBase: apiBase.default(DEFAULT_CF_API_BASE),
-    realtimeApiBase: apiBase.default(DEFAULT_REALTIME_API_BASE),
+    // The providers read deployApi themselves; it is here so that a mistake in it is reported with
+    // every other before anything is registered.
+    deployApi: described(
+      z.prefault(deployApiSettings, {}),
+      "The parts of the deploy token's 1,200 calls per 5 minutes that the stack's own providers (`share`, " +
+        "per `pulumi up`) and the scripts (`scriptShare`, smoke's and rotate's own calls) may use, together at " +
+        "most 1, the rest left to the bridged provider; and how long one call keeps retrying 429s, 5xx and " +
+        "network failures (`retryDeadlineSeconds`).",
+    ),
+    apiBase: apiBase
+      .default(DEFAULT_CF_API_BASE)
+      .describe(
+        `The Cloudflare REST API base for the Worker and the stack's own providers (unset: ${DEFAULT_CF_API_BASE}); ` +
+          "the local engine points it at the emulator.",
+      ),
+    realtimeApiBase: apiBase
+      .default(DEFAULT_REALTIME_API_BASE)
+      .describe(
+        `The Realtime API base, TURN and SFU (unset: ${DEFAULT_REALTIME_API_BASE}); the local engine points it at the emulator.`,
+      ),
   })
   .superRefine((config, ctx) => {
     // Every declared output has its stream key, and every key names a declared output (a typo
@@ -394,7 +549,9 @@ function formatPath(path: readonly PropertyKey[]): string {
     .join("");
 }
 
-function howToSet(key: Key): string {
+/** How a top-level key is set: as a secret, as a structured YAML value, or as a plain value. */
+export function howToSet(key: Key): string {
+  if (key === OUTPUT_KEYS) return howToSetOutputKey();
   if (SECRET_KEYS.includes(key)) return `pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>`;
   if (STRUCTURED.includes(key)) return `a YAML value under ${CONFIG_NAMESPACE}:${key} in Pulumi.<stack>.yaml`;
   return `pulumi config set ${CONFIG_NAMESPACE}:${key} <value>`;

@@ -36,7 +36,7 @@ const REQUIRED_SECRETS = [`${PROJECT}:signingSecret`, `${PROJECT}:webhookSecret`
 export function readStackConfig(root: string, stack: string, stateDir: string): ConfigMap {
   const file = join(root, `Pulumi.${stack}.yaml`);
   if (!existsSync(file))
-    throw new Error(`no ${file}: create the stack's config first (see README, Configuration)`);
+    throw new Error(`no ${file}: create the stack's config first (see docs/configuration.md)`);
   const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const localSecrets = loadLocalSecrets(secretsFile(stateDir, stack));
   const config: ConfigMap = {};

@@ -9,7 +9,7 @@ import { cfTag, id } from "../ids.ts";
  */
 export const tenantLimits = z.object({
   credentialsPerMinute: z._default(z.int().check(z.gte(1), z.lte(100_000)), 600),
-  /** Per user id: an abuse limit each Worker isolate counts on its own, unlike the others (README, Per-tenant budgets). */
+  /** Per user id: an abuse limit each Worker isolate counts on its own, unlike the others (docs/security.md, Per-tenant budgets). */
   credentialsPerUserPerMinute: z._default(z.int().check(z.gte(1), z.lte(10_000)), 30),
   /** Calls on the Worker's Cloudflare API token (live input reads and updates), per 5 minutes. */
   cloudflareApiPer5Minutes: z.optional(
