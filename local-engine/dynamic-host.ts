@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import type { Props } from "./provider.ts";
 
 const pulumiDir = dirname(createRequire(import.meta.url).resolve("@pulumi/pulumi/package.json"));
@@ -18,6 +19,8 @@ const { ResourceProviderClient } = fromPulumi("./proto/provider_grpc_pb.js") as 
 
 /** Pulumi's own program for dynamic resources, the one `pulumi-resource-pulumi-nodejs` starts. */
 export const DYNAMIC_PROVIDER_HOST = join(pulumiDir, "cmd", "dynamic-provider", "index.js");
+
+const EXIT_WITH_PARENT = fileURLToPath(new URL("./exit-with-parent.cjs", import.meta.url));
 
 type ProtoMessage = Record<string, (...args: unknown[]) => unknown>;
 type GrpcMethod = (req: unknown, cb: (err: Error | null, res: ProtoMessage) => void) => void;
@@ -57,11 +60,16 @@ export class DynamicProviderHost {
 
   /** Starts the host and waits for the port it prints. `cwd` is where Pulumi would start it: the project. */
   static async start(options: { cwd: string; project: string; stack: string }): Promise<DynamicProviderHost> {
-    const child = spawn(process.execPath, [DYNAMIC_PROVIDER_HOST, "127.0.0.1:0"], {
-      cwd: options.cwd,
-      env: { ...process.env, PULUMI_NODEJS_PROJECT: options.project, PULUMI_NODEJS_STACK: options.stack },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--require", EXIT_WITH_PARENT, DYNAMIC_PROVIDER_HOST, "127.0.0.1:0"],
+      {
+        cwd: options.cwd,
+        env: { ...process.env, PULUMI_NODEJS_PROJECT: options.project, PULUMI_NODEJS_STACK: options.stack },
+        // stdin stays open for the host's life: its end is how the host learns that the engine is gone.
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     const stderr: string[] = [];
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       stderr.push(chunk);

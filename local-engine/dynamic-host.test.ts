@@ -1,0 +1,65 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+
+const HOST_MODULE = fileURLToPath(new URL("./dynamic-host.ts", import.meta.url));
+
+/** The processes whose working directory is `dir`: the host is started there, and nothing else is. */
+function processesIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir) pids.push(Number(entry));
+    } catch {
+      // Gone already, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Resolves when `pid` has exited; the host's exit is not an event this process can wait on. */
+async function exited(pid: number, boundMs: number): Promise<boolean> {
+  const until = Date.now() + boundMs;
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid);
+}
+
+let dir = "";
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the dynamic-provider host", () => {
+  it("exits with the engine that started it, even when the engine is killed outright", async () => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), "host-parent-")));
+    const code = `import { DynamicProviderHost } from ${JSON.stringify(HOST_MODULE)};
+await DynamicProviderHost.start({ cwd: ${JSON.stringify(dir)}, project: "p", stack: "s" });
+console.log("started");
+setInterval(() => {}, 60_000);`;
+    const engine = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const line = await new Promise<string>((resolve) =>
+      createInterface({ input: engine.stdout }).once("line", resolve),
+    );
+    expect(line).toBe("started");
+    const [host] = processesIn(dir);
+    expect(host).toBeDefined();
+
+    engine.kill("SIGKILL");
+    // A SIGKILL runs no handler in the engine: only the closed pipe tells the host.
+    expect(await exited(host!, 10_000)).toBe(true);
+  });
+});
