@@ -26,13 +26,15 @@ export interface DeclaredBinding {
   className?: string;
 }
 
-/** The Worker as the program declared it: code, compatibility and bindings. */
+/** The Worker as the program declared it: code, compatibility, bindings and static assets. */
 export interface WorkerSpec {
   content: string;
   mainModule: string;
   compatibilityDate: string;
   compatibilityFlags: string[];
   bindings: DeclaredBinding[];
+  /** The static assets directory (`WorkersScript.assets.directory`), served before the Worker. */
+  assetsDirectory?: string;
 }
 
 /** Drops what the Worker prints (its access log): for runs whose stdout is a report, or a benchmark's. */
@@ -81,6 +83,11 @@ export function miniflareOptions(spec: WorkerSpec, quiet: boolean, plan: Plan = 
     compatibilityFlags: guardedCompatibilityFlags(spec.compatibilityFlags),
     bindings,
     durableObjects,
+    // Miniflare's assets router, as wrangler dev runs it: a request that matches a file gets the
+    // file, anything else goes to the Worker (Cloudflare's default without `run_worker_first`).
+    ...(spec.assetsDirectory
+      ? { assets: { directory: spec.assetsDirectory, routerConfig: { has_user_worker: true } } }
+      : {}),
     host: "127.0.0.1",
     port: 0,
     // Lets the runner fire cron triggers; the proxy keeps these paths private.
