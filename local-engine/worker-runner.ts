@@ -147,11 +147,10 @@ export class LocalWorker {
   /** Runs the Worker's `scheduled` handler once, as a cron trigger would. */
   async runScheduled(cron: string): Promise<void> {
     if (!this.current) return;
-    const res = await this.current.mf.dispatchFetch(
-      `http://localhost/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`,
-    );
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`the Worker's scheduled handler failed: HTTP ${res.status}`);
+    // The Worker itself, not Miniflare's entry: with static assets that is the assets router.
+    const worker = await this.current.mf.getWorker();
+    const { outcome } = await worker.scheduled({ cron });
+    if (outcome !== "ok") throw new Error(`the Worker's scheduled handler failed: ${outcome}`);
   }
 
   async close(): Promise<void> {
