@@ -96,6 +96,11 @@ export function miniflareOptions(spec: WorkerSpec, quiet: boolean, plan: Plan = 
   };
 }
 
+/** Miniflare's `Fetcher.scheduled`, which runs a Worker's cron handler. */
+interface ScheduledFetcher {
+  scheduled(options: { cron: string }): Promise<{ outcome: string }>;
+}
+
 interface Generation {
   mf: Miniflare;
   target: URL;
@@ -148,7 +153,8 @@ export class LocalWorker {
   async runScheduled(cron: string): Promise<void> {
     if (!this.current) return;
     // The Worker itself, not Miniflare's entry: with static assets that is the assets router.
-    const worker = await this.current.mf.getWorker();
+    // Its Fetcher type comes from workers-types, which the Node side does not load: the one method used.
+    const worker = (await this.current.mf.getWorker()) as unknown as ScheduledFetcher;
     const { outcome } = await worker.scheduled({ cron });
     if (outcome !== "ok") throw new Error(`the Worker's scheduled handler failed: ${outcome}`);
   }
