@@ -73,4 +73,3 @@ export async function buildDashboardAssets(root = ASSETS_ROOT): Promise<string> 
   }
   return directory;
 }
-

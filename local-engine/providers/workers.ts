@@ -52,7 +52,8 @@ const uploaded = z.object({ id: z.string(), etag: z.string(), modified_on: z.str
  */
 async function upload(inputs: Props, api: CloudflareRest): Promise<Props> {
   const assets = inputs.assets as AssetsInput | undefined;
-  const jwt = assets?.jwt || (assets?.directory ? await uploadAssets(inputs, assets.directory, api) : undefined);
+  const jwt =
+    assets?.jwt || (assets?.directory ? await uploadAssets(inputs, assets.directory, api) : undefined);
   const r = await api.call("PUT", scriptPath(inputs), uploaded, uploadForm(inputs, jwt));
   return {
     ...inputs,

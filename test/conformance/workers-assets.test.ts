@@ -15,7 +15,10 @@ const FILES = {
 };
 const hashOf = (content: string) => createHash("sha256").update(content).digest("hex").slice(0, 32);
 const MANIFEST = Object.fromEntries(
-  Object.entries(FILES).map(([path, f]) => [path, { hash: hashOf(f.content), size: Buffer.byteLength(f.content) }]),
+  Object.entries(FILES).map(([path, f]) => [
+    path,
+    { hash: hashOf(f.content), size: Buffer.byteLength(f.content) },
+  ]),
 );
 
 /** Opens an upload session for `manifest` through the official SDK. */
@@ -56,7 +59,11 @@ const deployWithAssets = async (script: string, jwt: string) =>
 describe("Workers static assets through the official SDK (Direct Uploads)", () => {
   it("opens a session, takes the files in buckets, and the script upload redeems the completion token", async () => {
     const session = await openSession("site");
-    expect(session.buckets?.flat().sort()).toEqual(Object.values(MANIFEST).map((f) => f.hash).sort());
+    expect(session.buckets?.flat().sort()).toEqual(
+      Object.values(MANIFEST)
+        .map((f) => f.hash)
+        .sort(),
+    );
     const [first, ...rest] = Object.keys(FILES) as (keyof typeof FILES)[];
     // Not every file yet: no completion token.
     expect((await uploadFiles(session.jwt!, [first!])).jwt).toBeUndefined();
@@ -67,7 +74,10 @@ describe("Workers static assets through the official SDK (Direct Uploads)", () =
     const deployed = ctx.emu.stores.workers.readScript("site")!;
     expect(
       Object.fromEntries(
-        [...deployed.assets].map(([path, a]) => [path, { type: a.contentType, content: Buffer.from(a.bytes).toString() }]),
+        [...deployed.assets].map(([path, a]) => [
+          path,
+          { type: a.contentType, content: Buffer.from(a.bytes).toString() },
+        ]),
       ),
     ).toEqual(FILES);
     const listed = [];

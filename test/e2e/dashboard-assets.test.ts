@@ -21,7 +21,8 @@ describe("the dashboard's static assets", () => {
       maxRetries: 0,
     });
     const scripts = [];
-    for await (const script of sdk.workers.scripts.list({ account_id: stack.accountId })) scripts.push(script);
+    for await (const script of sdk.workers.scripts.list({ account_id: stack.accountId }))
+      scripts.push(script);
     expect(scripts.map((s) => s.has_assets)).toEqual([true]);
   });
 

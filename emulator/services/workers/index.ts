@@ -2,7 +2,7 @@ import type { Plan } from "../../core/config.ts";
 import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import type { RequirePermission } from "../tokens/check.ts";
-import { AssetUploads } from "./assets.ts";
+import { AssetUploads } from "./asset-uploads.ts";
 import { SCRIPT_BYTES } from "./limits.ts";
 import { workersRoutes } from "./routes.ts";
 import { WorkersStore } from "./store.ts";

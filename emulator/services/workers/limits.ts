@@ -113,7 +113,10 @@ export const ASSET_FILES: Record<Plan, number> = { free: 20_000, paid: 100_000 }
  * A manifest with too many files or too large a file. Cloudflare's code and message are not
  * documented: 10021 (the Workers API's validation code) and the wording are a guess.
  */
-export function assetManifestRefusal(files: { path: string; size: number }[], plan: Plan): Refusal | undefined {
+export function assetManifestRefusal(
+  files: { path: string; size: number }[],
+  plan: Plan,
+): Refusal | undefined {
   const large = files.find((f) => f.size > ASSET_FILE_BYTES);
   if (large) {
     return {

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { Plan } from "../../core/config.ts";
 import type { Env } from "../../core/env.ts";
 import type { RequirePermission } from "../tokens/check.ts";
-import type { AssetUploads } from "./assets.ts";
+import type { AssetUploads } from "./asset-uploads.ts";
 import type { StoredScript, WorkersStore } from "./store.ts";
 
 /** The permission groups the Workers Scripts API checks (docs/reference/cloudflare-api.md §6). */
