@@ -167,6 +167,7 @@ export async function startWorker(
         className: d.className,
       })),
     ],
+    assetsDirectory: bundle.assetsDirectory,
   };
   // The Worker's access log (a line per request) would drown the figures.
   const mf = new Miniflare(miniflareOptions(spec, true));

@@ -58,6 +58,8 @@ export interface CloudflareRestOptions {
 export interface CallOptions {
   /** Ends the waits (pace, retry) and the attempt in flight. */
   signal?: AbortSignal;
+  /** The bearer token of this one call instead of the client's, as an assets upload session's token is. */
+  token?: string;
 }
 
 const failure = z.object({ success: z.literal(false), errors: z.array(z.looseObject(cfMessage.shape)) });
@@ -138,7 +140,7 @@ export class CloudflareRest {
       // Waiting for the pace is not failing: only the time spent on failures counts.
       if (attempt === 1) firstStarted = started;
       else paced += started - queued;
-      const outcome = await this.attempt(method, path, schema, body, options.signal);
+      const outcome = await this.attempt(method, path, schema, body, options);
       if (!("error" in outcome)) return outcome.value;
       const { error, notSent } = outcome;
       if (options.signal?.aborted) throw options.signal.reason;
@@ -158,7 +160,7 @@ export class CloudflareRest {
     path: string,
     schema: T,
     body: unknown,
-    signal: AbortSignal | undefined,
+    { signal, token = this.options.token }: CallOptions,
   ): Promise<{ value: z.infer<T> } | Failure> {
     const unknownIfChanging = !IDEMPOTENT.has(method.toUpperCase());
     const isForm = body instanceof FormData;
@@ -168,7 +170,7 @@ export class CloudflareRest {
       res = await this.fetchImpl(`${this.options.baseUrl}${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${this.options.token}`,
+          authorization: `Bearer ${token}`,
           ...(body === undefined || isForm ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body: isForm ? body : JSON.stringify(body) }),

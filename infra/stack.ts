@@ -132,6 +132,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
         worker: config.worker,
         mainModule: workerBundle.mainModule,
         content: workerScript(),
+        assetsDirectory: workerBundle.assetsDirectory,
         bindings: createBindings(),
       },
       { parent },

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { buildDashboardAssets } from "./dashboard-assets.ts";
 import { DURABLE_OBJECTS, WORKER_ENTRY, WORKER_MAIN_MODULE } from "./worker-settings.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -20,6 +21,11 @@ export interface WorkerBundle {
   version: string;
   /** Bytes each source file contributes to `content`, for size reports. */
   bytesByInput: Record<string, number>;
+  /**
+   * The Worker's static assets (the dashboard's script and stylesheet), uploaded beside the script
+   * through Cloudflare's assets upload session and served before the Worker is invoked.
+   */
+  assetsDirectory: string;
 }
 
 function packageVersion(): string {
@@ -30,11 +36,12 @@ function packageVersion(): string {
 }
 
 /**
- * Bundles and minifies the Worker the way wrangler does (ES module, workerd export conditions, `cloudflare:`
+ * Builds the dashboard's static assets, then bundles and minifies the Worker the way wrangler does (ES module, workerd export conditions, `cloudflare:`
  * and `node:` imports left to the runtime), and checks that every Durable Object class the
  * program binds is exported: Cloudflare would otherwise reject the upload halfway through a deploy.
  */
 export async function buildWorkerBundle(entry: string = WORKER_ENTRY): Promise<WorkerBundle> {
+  const assetsDirectory = await buildDashboardAssets();
   const result = await esbuild.build({
     entryPoints: [entry],
     // Paths in the output are relative to this, so the hash does not depend on the caller's cwd.
@@ -73,5 +80,6 @@ export async function buildWorkerBundle(entry: string = WORKER_ENTRY): Promise<W
     bytesByInput: Object.fromEntries(
       Object.entries(meta.inputs).map(([input, { bytesInOutput }]) => [input, bytesInOutput]),
     ),
+    assetsDirectory,
   };
 }

@@ -217,12 +217,14 @@ export class LocalStack {
     const script = resources.find((r) => r.type === WORKERS_SCRIPT);
     if (!script) throw new Error("the program declares no WorkersScript: nothing to run");
     const i = script.inputs;
+    const assetsDirectory = (i.assets as { directory?: string } | undefined)?.directory;
     const spec: WorkerSpec = {
       content: String(i.content),
       mainModule: String(i.mainModule ?? "index.js"),
       compatibilityDate: String(i.compatibilityDate),
       compatibilityFlags: (i.compatibilityFlags as string[] | undefined) ?? [],
       bindings: (i.bindings as WorkerSpec["bindings"] | undefined) ?? [],
+      ...(assetsDirectory ? { assetsDirectory } : {}),
     };
     const hash = createHash("sha256").update(JSON.stringify(spec)).digest("hex");
     if (hash !== this.deployedHash) {

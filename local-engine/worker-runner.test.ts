@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { ENVIRONMENT_VARIABLE_BYTES, SCRIPT_BYTES } from "#emulator/services/workers/limits.ts";
@@ -51,6 +54,33 @@ describe("LocalWorker", () => {
     expect(await (await fetch(`${url}/count`)).text()).toBe("1");
     expect(await (await fetch(`${url}/count`)).text()).toBe("2");
     expect((await fetch(`${url}/cdn-cgi/handler/scheduled`)).status).toBe(404);
+  });
+
+  it("serves the static assets before the Worker, and runs its cron handler past them", async () => {
+    const assetsDirectory = mkdtempSync(join(tmpdir(), "worker-assets-"));
+    mkdirSync(join(assetsDirectory, "app"));
+    writeFileSync(join(assetsDirectory, "app", "main.js"), "export const served = true;\n");
+    worker = new LocalWorker({ quiet: true });
+    const url = await worker.listen();
+    await worker.deploy({
+      ...spec("v1"),
+      bindings: [],
+      assetsDirectory,
+      content: `let runs = 0;
+        export default {
+          fetch() { return new Response("runs:" + runs); },
+          scheduled(controller) { if (controller.cron === "* * * * *") runs += 1; },
+        };`,
+    });
+    try {
+      const asset = await fetch(`${url}/app/main.js`);
+      expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
+      expect(await asset.text()).toBe("export const served = true;\n");
+      await worker.runScheduled("* * * * *");
+      expect(await (await fetch(`${url}/app/other.js`)).text()).toBe("runs:1");
+    } finally {
+      rmSync(assetsDirectory, { recursive: true, force: true });
+    }
   });
 
   it("swaps to a new deploy without failing a single request under load", async () => {

@@ -26,13 +26,15 @@ export interface DeclaredBinding {
   className?: string;
 }
 
-/** The Worker as the program declared it: code, compatibility and bindings. */
+/** The Worker as the program declared it: code, compatibility, bindings and static assets. */
 export interface WorkerSpec {
   content: string;
   mainModule: string;
   compatibilityDate: string;
   compatibilityFlags: string[];
   bindings: DeclaredBinding[];
+  /** The static assets directory (`WorkersScript.assets.directory`), served before the Worker. */
+  assetsDirectory?: string;
 }
 
 /** Drops what the Worker prints (its access log): for runs whose stdout is a report, or a benchmark's. */
@@ -81,12 +83,22 @@ export function miniflareOptions(spec: WorkerSpec, quiet: boolean, plan: Plan = 
     compatibilityFlags: guardedCompatibilityFlags(spec.compatibilityFlags),
     bindings,
     durableObjects,
+    // Miniflare's assets router, as wrangler dev runs it: a request that matches a file gets the
+    // file, anything else goes to the Worker (Cloudflare's default without `run_worker_first`).
+    ...(spec.assetsDirectory
+      ? { assets: { directory: spec.assetsDirectory, routerConfig: { has_user_worker: true } } }
+      : {}),
     host: "127.0.0.1",
     port: 0,
     // Lets the runner fire cron triggers; the proxy keeps these paths private.
     unsafeTriggerHandlers: true,
     ...(quiet ? QUIET : {}),
   };
+}
+
+/** Miniflare's `Fetcher.scheduled`, which runs a Worker's cron handler. */
+interface ScheduledFetcher {
+  scheduled(options: { cron: string }): Promise<{ outcome: string }>;
 }
 
 interface Generation {
@@ -140,11 +152,11 @@ export class LocalWorker {
   /** Runs the Worker's `scheduled` handler once, as a cron trigger would. */
   async runScheduled(cron: string): Promise<void> {
     if (!this.current) return;
-    const res = await this.current.mf.dispatchFetch(
-      `http://localhost/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`,
-    );
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`the Worker's scheduled handler failed: HTTP ${res.status}`);
+    // The Worker itself, not Miniflare's entry: with static assets that is the assets router.
+    // Its Fetcher type comes from workers-types, which the Node side does not load: the one method used.
+    const worker = (await this.current.mf.getWorker()) as unknown as ScheduledFetcher;
+    const { outcome } = await worker.scheduled({ cron });
+    if (outcome !== "ok") throw new Error(`the Worker's scheduled handler failed: ${outcome}`);
   }
 
   async close(): Promise<void> {

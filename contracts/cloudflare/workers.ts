@@ -127,6 +127,49 @@ const scriptSettingsFields = {
   limits: z.object({ cpu_ms: z.int().positive().optional() }).optional(),
 };
 
+/**
+ * A static assets manifest: each file's path under the Worker's origin, with "a 32 hexadecimal
+ * character hash of the file" and its size (developers.cloudflare.com/workers/static-assets/direct-upload/).
+ * The hash is the client's to choose: wrangler and Terraform's provider hash differently.
+ */
+export const workerAssetManifest = z.record(
+  z.string().regex(/^\/./, "must be a file path starting with /"),
+  z.object({
+    hash: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hexadecimal characters"),
+    size: z.int().nonnegative(),
+  }),
+);
+export type WorkerAssetManifest = z.infer<typeof workerAssetManifest>;
+
+/** Body of `POST …/scripts/{name}/assets-upload-session`. */
+export const workerAssetsUploadSessionRequest = z.object({ manifest: workerAssetManifest });
+
+/**
+ * Its result: the upload token and the hashes to upload, grouped into one request each; no bucket
+ * when every file is already uploaded, and then the token is the completion token.
+ */
+export const workerAssetsUploadSession = z.object({
+  jwt: z.string(),
+  buckets: z.array(z.array(z.string())),
+});
+
+/** Result of `POST …/workers/assets/upload`: the completion token, once every file is in. */
+export const workerAssetsUpload = z.object({ jwt: z.string().optional() });
+
+/** How the script's static assets are served, as an upload's `assets.config` sets it. */
+export const workerAssetsConfig = z
+  .object({
+    html_handling: z
+      .enum(["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"])
+      .optional(),
+    not_found_handling: z.enum(["none", "404-page", "single-page-application"]).optional(),
+    run_worker_first: z.union([z.boolean(), z.array(z.string())]).optional(),
+    _headers: z.string().optional(),
+    _redirects: z.string().optional(),
+  })
+  .loose();
+export type WorkerAssetsConfig = z.infer<typeof workerAssetsConfig>;
+
 /** The `metadata` part of a multipart script upload (docs/reference/cloudflare-api.md §6.2). */
 export const workerUploadMetadata = z
   .object({
@@ -136,6 +179,10 @@ export const workerUploadMetadata = z
     /** Binding types to carry over from the previous upload, e.g. `["secret_text"]`. */
     keep_bindings: z.array(z.string().min(1)).optional(),
     annotations: z.record(z.string(), z.string()).optional(),
+    /** The completion token of an assets upload session, and how the assets are served. */
+    assets: z.object({ jwt: z.string().min(1).optional(), config: workerAssetsConfig.optional() }).optional(),
+    /** Carry the previous version's assets over when this upload names none. */
+    keep_assets: z.boolean().optional(),
   })
   .refine((m) => (m.main_module === undefined) !== (m.body_part === undefined), {
     message: "name exactly one entry point: main_module (ES modules) or body_part (service worker)",

@@ -11,6 +11,8 @@ export interface WorkerArgs {
   mainModule: string;
   /** The script, tenant map included: known once the live inputs are (infra/stack.ts). */
   content: pulumi.Input<string>;
+  /** The static assets served before the script (`WorkerBundle.assetsDirectory`). */
+  assetsDirectory: string;
   bindings: pulumi.Input<cloudflare.types.input.WorkersScriptBinding>[];
 }
 
@@ -34,8 +36,8 @@ export function workerUrl(scriptName: string, exposure: WorkerExposure): string 
 }
 
 /**
- * The endpoint Worker: the bundled module with its bindings and Durable Objects, the status
- * refresh cron, and exactly one way in. workers.dev is switched off explicitly otherwise, since
+ * The endpoint Worker: the bundled module with its bindings, Durable Objects and static assets,
+ * the status refresh cron, and exactly one way in. workers.dev is switched off explicitly otherwise, since
  * an API upload may leave it on.
  */
 export function createWorker(
@@ -56,6 +58,11 @@ export function createWorker(
       scriptName: worker.scriptName,
       mainModule: args.mainModule,
       content: args.content,
+      // The provider uploads the directory through an assets upload session before the script
+      // (terraform-provider-cloudflare v5.22.0 internal/services/workers_script/assets.go). With no
+      // `config`, a request that matches no asset goes to the script, as the dashboard's page and
+      // the API need (developers.cloudflare.com/workers/static-assets/routing/).
+      assets: { directory: args.assetsDirectory },
       compatibilityDate: COMPATIBILITY_DATE,
       compatibilityFlags: COMPATIBILITY_FLAGS,
       bindings: args.bindings,

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { accountPath, type LocalProvider, type Props, snakeKeys } from "../provider.ts";
+import { assetManifestSha256, uploadAssets } from "./workers-assets.ts";
 
 const scriptPath = (inputs: Props) => `${accountPath(inputs)}/workers/scripts/${String(inputs.scriptName)}`;
 
@@ -15,11 +16,23 @@ const METADATA_INPUTS = [
   "logpush",
 ] as const;
 
-/** The multipart upload the provider sends: a `metadata` part and the main module. */
-function uploadForm(inputs: Props): FormData {
+/** The declared static assets: a directory the provider uploads, and how they are served. */
+interface AssetsInput {
+  directory?: string;
+  jwt?: string;
+  config?: Props;
+}
+
+/**
+ * The multipart upload the provider sends: a `metadata` part and the main module. The metadata's
+ * `assets` carries the completion token and the config; the directory stays on the provider's host.
+ */
+function uploadForm(inputs: Props, assetsJwt: string | undefined): FormData {
   const mainModule = String(inputs.mainModule ?? "index.js");
   const declared = Object.fromEntries(METADATA_INPUTS.map((k) => [k, inputs[k]]));
-  const metadata = snakeKeys({ mainModule, ...declared });
+  const { config } = (inputs.assets ?? {}) as AssetsInput;
+  const assets = assetsJwt || config ? { jwt: assetsJwt, config } : undefined;
+  const metadata = snakeKeys({ mainModule, ...declared, assets });
   const form = new FormData();
   form.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }));
   form.append(
@@ -32,17 +45,36 @@ function uploadForm(inputs: Props): FormData {
 
 const uploaded = z.object({ id: z.string(), etag: z.string(), modified_on: z.string() }).loose();
 
+/**
+ * The assets first (a directory is uploaded unless a token is given), then the script. The state
+ * keeps the assets as declared plus the manifest's hash, not the spent token: the provider saves
+ * its copy of `assets` from before `handleAssets` set the token.
+ */
+async function upload(inputs: Props, api: CloudflareRest): Promise<Props> {
+  const assets = inputs.assets as AssetsInput | undefined;
+  const jwt =
+    assets?.jwt || (assets?.directory ? await uploadAssets(inputs, assets.directory, api) : undefined);
+  const r = await api.call("PUT", scriptPath(inputs), uploaded, uploadForm(inputs, jwt));
+  return {
+    ...inputs,
+    ...(assets?.directory
+      ? { assets: { ...assets, assetManifestSha256: assetManifestSha256(assets.directory) } }
+      : {}),
+    etag: r.etag,
+    modifiedOn: r.modified_on,
+  };
+}
+
 // Mirrors terraform-provider-cloudflare v5.22.0 internal/services/workers_script/resource.go: one
-// multipart upload for create and update, replaced only for another account or script name.
+// multipart upload for create and update, its assets uploaded before it, replaced only for another
+// account or script name.
 export const workersScript: LocalProvider = {
   replaceOn: ["accountId", "scriptName"],
   async create(inputs, api) {
-    const r = await api.call("PUT", scriptPath(inputs), uploaded, uploadForm(inputs));
-    return { id: String(inputs.scriptName), outputs: { ...inputs, etag: r.etag, modifiedOn: r.modified_on } };
+    return { id: String(inputs.scriptName), outputs: await upload(inputs, api) };
   },
   async update(_id, inputs, api) {
-    const r = await api.call("PUT", scriptPath(inputs), uploaded, uploadForm(inputs));
-    return { ...inputs, etag: r.etag, modifiedOn: r.modified_on };
+    return upload(inputs, api);
   },
   async delete(_id, props, api) {
     await api.call("DELETE", scriptPath(props), z.unknown());

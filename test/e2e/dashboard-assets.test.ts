@@ -1,9 +1,59 @@
-import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { GENERATED_FILE, renderDashboardAssets } from "#worker/src/dashboard/build.ts";
+import Cloudflare from "cloudflare";
+import { describe, expect, inject, it } from "vitest";
+import { DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH } from "#contracts/worker/dashboard-assets.ts";
+import { renderDashboardAssets } from "#infra/dashboard-assets.ts";
 
-describe("the dashboard's generated assets", () => {
-  it("are what its sources build to (run `npm run build:dashboard` after changing them)", async () => {
-    expect(readFileSync(GENERATED_FILE, "utf8")).toBe(await renderDashboardAssets());
+const stack = inject("stack");
+
+/**
+ * The dashboard's script and stylesheet are not in the Worker: the program builds them with it and
+ * uploads them as its static assets. These tests follow them from the sources to the browser.
+ */
+describe("the dashboard's static assets", () => {
+  it("are uploaded with the Worker, as the Workers API reports it to the official SDK", async () => {
+    const sdk = new Cloudflare({
+      apiToken: stack.adminToken,
+      // Environment credentials must not leak into requests made to the emulator.
+      apiKey: null,
+      apiEmail: null,
+      userServiceKey: null,
+      baseURL: `${stack.emulatorUrl}/client/v4`,
+      maxRetries: 0,
+    });
+    const scripts = [];
+    for await (const script of sdk.workers.scripts.list({ account_id: stack.accountId }))
+      scripts.push(script);
+    expect(scripts.map((s) => s.has_assets)).toEqual([true]);
+  });
+
+  it("are what the sources build to, served from the Worker's origin with their types", async () => {
+    const built = await renderDashboardAssets();
+    expect([...built.keys()].sort()).toEqual([DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH].sort());
+    for (const [path, content] of built) {
+      const res = await fetch(`${stack.workerUrl}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toMatch(
+        path.endsWith(".js") ? /^text\/javascript/ : /^text\/css/,
+      );
+      expect(await res.text(), path).toBe(content);
+    }
+  });
+
+  it("are the ones the page names, and the only scripts and styles its policy lets run", async () => {
+    const res = await fetch(`${stack.workerUrl}/`);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain(`<script type="module" src="${DASHBOARD_SCRIPT_PATH}"></script>`);
+    expect(page).toContain(`<link rel="stylesheet" href="${DASHBOARD_STYLE_PATH}">`);
+    expect(page).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("style-src 'self';");
+  });
+
+  it("leave every other path to the Worker", async () => {
+    const res = await fetch(`${stack.workerUrl}/dashboard/missing.js`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   });
 });

@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
 import { PLAIN_BINDINGS, SECRET_BINDINGS } from "#contracts/worker/bindings.ts";
 import { embedTenantMap, type TenantMap, tenantMap } from "#contracts/worker/tenant-map.ts";
 import { StackConfigError } from "#infra/config.ts";
+import { renderDashboardAssets } from "#infra/dashboard-assets.ts";
 import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
 import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
 import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
@@ -144,10 +147,16 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
       },
     };
     const { content } = run.fake.named("realtime-worker").inputs;
-    expect(content).toBe(embedTenantMap((await buildWorkerBundle()).content, map));
+    const bundle = await buildWorkerBundle();
+    expect(content).toBe(embedTenantMap(bundle.content, map));
+    // The dashboard's script and stylesheet go up as the script's static assets, built with it.
+    const assets = await renderDashboardAssets();
+    for (const [path, asset] of assets)
+      expect(readFileSync(join(bundle.assetsDirectory, path), "utf8")).toBe(asset);
     expect(run.fake.named("realtime-worker").inputs).toMatchObject({
       scriptName: "realtime-stack-dev",
       mainModule: "index.js",
+      assets: { directory: bundle.assetsDirectory },
       migrations: {
         newTag: DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag,
         // A new script: one step creating the classes the history leaves (infra/worker-migrations.ts).

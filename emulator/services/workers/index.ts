@@ -2,14 +2,15 @@ import type { Plan } from "../../core/config.ts";
 import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import type { RequirePermission } from "../tokens/check.ts";
+import { AssetUploads } from "./asset-uploads.ts";
 import { SCRIPT_BYTES } from "./limits.ts";
 import { workersRoutes } from "./routes.ts";
 import { WorkersStore } from "./store.ts";
 import { zoneWorkerRoutes } from "./zone-routes.ts";
 
 /**
- * Workers: scripts, settings, secrets, schedules, workers.dev subdomains, Durable Object migrations,
- * and what else routes traffic to a script: zone routes and custom domains.
+ * Workers: scripts, settings, secrets, schedules, static assets, workers.dev subdomains, Durable
+ * Object migrations, and what else routes traffic to a script: zone routes and custom domains.
  */
 export function workersService(deps: {
   state: StateFile;
@@ -17,7 +18,12 @@ export function workersService(deps: {
   plan: () => Plan;
 }): EmulatorService<WorkersStore> {
   const store = new WorkersStore(deps.state);
-  const routeDeps = { store, requirePermission: deps.requirePermission, plan: deps.plan };
+  const routeDeps = {
+    store,
+    requirePermission: deps.requirePermission,
+    plan: deps.plan,
+    assetUploads: new AssetUploads(store),
+  };
   return {
     store,
     mounts: [

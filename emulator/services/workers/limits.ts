@@ -102,3 +102,35 @@ export function cronTriggerRefusal(accountTotal: number, plan: Plan): Refusal | 
     message: `This account has reached the ${PLAN_NAME[plan]} limit of ${limit} cron triggers per account.`,
   };
 }
+
+/** "Each file must be under 25 MiB" (developers.cloudflare.com/workers/static-assets/direct-upload/). */
+export const ASSET_FILE_BYTES = 25 * 1024 * 1024;
+
+/** "Static Asset files per Worker version: 20,000 (Free), 100,000 (Paid)" (the limits page). */
+export const ASSET_FILES: Record<Plan, number> = { free: 20_000, paid: 100_000 };
+
+/**
+ * A manifest with too many files or too large a file. Cloudflare's code and message are not
+ * documented: 10021 (the Workers API's validation code) and the wording are a guess.
+ */
+export function assetManifestRefusal(
+  files: { path: string; size: number }[],
+  plan: Plan,
+): Refusal | undefined {
+  const large = files.find((f) => f.size > ASSET_FILE_BYTES);
+  if (large) {
+    return {
+      code: 10021,
+      message: `Asset ${large.path} is ${large.size} bytes; each static asset file must be at most 25 MiB`,
+    };
+  }
+  if (files.length > ASSET_FILES[plan]) {
+    return {
+      code: 10021,
+      message:
+        `The manifest lists ${files.length} static asset files; the ${PLAN_NAME[plan]} plan allows at most ` +
+        `${ASSET_FILES[plan]} per Worker version. Refer to https://developers.cloudflare.com/workers/platform/limits/`,
+    };
+  }
+  return undefined;
+}

@@ -80,6 +80,32 @@ export async function readConfigForm(c: Context<Env>, configPart: string): Promi
   return { config, modules };
 }
 
+/** One part of a multipart body: its name, its declared type (text/plain without one) and its bytes. */
+export interface FormPart {
+  name: string;
+  contentType: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** Every part of a multipart body, named by the part's name. */
+export async function readParts(c: Context<Env>): Promise<FormPart[]> {
+  if (mediaType(c.req.header("content-type")) !== "multipart/form-data") throw workersErrors.badContentType();
+  const form = await readForm(c);
+  const entries: [string, FormDataEntryValue][] = [];
+  form.forEach((value, key) => {
+    entries.push([key, value]);
+  });
+  const parts: FormPart[] = [];
+  for (const [name, value] of entries) {
+    parts.push(
+      typeof value === "string"
+        ? { name, contentType: "text/plain", bytes: new TextEncoder().encode(value) }
+        : { name, contentType: value.type || "text/plain", bytes: new Uint8Array(await value.arrayBuffer()) },
+    );
+  }
+  return parts;
+}
+
 /**
  * A script upload: multipart with a `metadata` part, or (legacy) the raw body of a
  * service-worker script, which is what a multipart body sent under a JavaScript type becomes.

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Env } from "../../core/env.ts";
+import { assetSessionRoutes, assetUploadRoutes } from "./assets.ts";
 import { domainRoutes } from "./domains.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import type { WorkersRouteDeps } from "./script-context.ts";
@@ -16,6 +17,8 @@ export function workersRoutes(deps: WorkersRouteDeps) {
   routes.route("/scripts/:script_name/secrets", secretRoutes(deps));
   routes.route("/scripts/:script_name/schedules", scheduleRoutes(deps));
   routes.route("/scripts/:script_name/subdomain", scriptSubdomainRoutes(deps));
+  routes.route("/scripts/:script_name/assets-upload-session", assetSessionRoutes(deps));
+  routes.route("/assets/upload", assetUploadRoutes(deps));
   routes.route("/subdomain", accountSubdomainRoutes(deps));
   routes.route("/domains", domainRoutes(deps));
   return routes;

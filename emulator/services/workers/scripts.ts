@@ -29,7 +29,7 @@ function contentResponse(c: Context<Env>, script: Readonly<StoredScript>) {
 }
 
 /** Worker scripts: `/accounts/:account_id/workers/scripts` (docs/reference/cloudflare-api.md §6.2). */
-export function scriptRoutes({ store, requirePermission, plan }: WorkersRouteDeps) {
+export function scriptRoutes({ store, requirePermission, plan, assetUploads }: WorkersRouteDeps) {
   const routes = new Hono<Env>();
 
   routes.get("/", requirePermission(WORKERS_READ), (c) => cfOk(c, store.list().map(scriptView)));
@@ -40,10 +40,18 @@ export function scriptRoutes({ store, requirePermission, plan }: WorkersRouteDep
     const query = parseLabelled(uploadQuery, c.req.query(), "query");
     const upload = await readUpload(c);
     const metadata = parseLabelled(workerUploadMetadata, upload.config, "metadata");
-    const script = uploadedScript(store.get(name), name, metadata, upload.modules, {
+    const previous = store.get(name);
+    const script = uploadedScript(previous, name, metadata, upload.modules, {
       strictInherit: query.bindings_inherit === "strict",
       plan: plan(),
     });
+    // The version's assets: those of the completion token it redeems, checked last so that a
+    // refused upload does not spend it, or the previous version's when it asks to keep them.
+    const { assets } = metadata;
+    if (assets?.jwt) script.assets = assetUploads.redeem(name, assets.jwt, assets.config ?? {});
+    else if (metadata.keep_assets && previous?.assets) {
+      script.assets = { ...previous.assets, ...(assets?.config ? { config: assets.config } : {}) };
+    }
     store.put(script);
     return cfOk(c, uploadView(script));
   });

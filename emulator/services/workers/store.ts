@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type {
+  WorkerAssetsConfig,
   WorkerBinding,
   WorkerDomain,
   WorkerObservability,
@@ -48,6 +49,22 @@ export interface StoredScript {
   durableObjectClasses: { name: string; storage: "sqlite" | "legacy-kv" }[];
   schedules: { cron: string; created_on: string; modified_on: string }[];
   subdomain: { enabled: boolean; previews_enabled: boolean };
+  /** The version's static assets, when its upload redeemed an assets completion token. */
+  assets?: StoredAssets;
+}
+
+/** A version's static assets: each path's file (by hash, in the account's asset files) and how they are served. */
+export interface StoredAssets {
+  manifest: Record<string, { hash: string; size: number }>;
+  config: WorkerAssetsConfig;
+}
+
+/** An uploaded asset file, shared by every version that lists its hash. */
+export interface StoredAssetFile {
+  /** As the file's part declared it; Cloudflare serves the file with it. */
+  content_type: string;
+  /** The file's bytes in base64; named so that `redact` hides it in the admin state snapshot. */
+  base64Text: string;
 }
 
 /** One module of an uploaded Worker, as bytes. */
@@ -72,6 +89,8 @@ export interface DeployedScript {
   bindings: WorkerBinding[];
   durableObjectClasses: { name: string; storage: "sqlite" | "legacy-kv" }[];
   crons: string[];
+  /** The static assets by path, as the version serves them. */
+  assets: Map<string, { contentType: string; bytes: Uint8Array<ArrayBuffer> }>;
   etag: string;
   modifiedOn: string;
 }
@@ -115,12 +134,15 @@ interface WorkersSection {
   /** Zone routes and custom domains that send traffic to the scripts (absent in older state files). */
   workerRoutes: Record<string, StoredWorkerRoute>;
   workerDomains: Record<string, WorkerDomain>;
+  /** Static asset files by hash (absent in older state files). */
+  assetFiles: Record<string, StoredAssetFile>;
 }
 
 const DEFAULT_SUBDOMAIN = "local-emulator";
 const SCRIPT = "Worker script";
 const ROUTE = "Route";
 const DOMAIN = "Domain";
+const ASSET_FILE = "Asset file";
 
 /** Worker scripts (code, settings, secrets, schedules, workers.dev route) and the account's subdomain. */
 export class WorkersStore {
@@ -128,22 +150,34 @@ export class WorkersStore {
   private accountSubdomain: string;
   private routes: Collection<StoredWorkerRoute>;
   private domains: Collection<WorkerDomain>;
+  private assetFiles: Collection<StoredAssetFile>;
   private readonly section: Section<WorkersSection>;
 
   constructor(state: StateFile) {
     this.section = state.section<WorkersSection>(
-      ["scripts", "workersSubdomain", "workerRoutes", "workerDomains"],
+      ["scripts", "workersSubdomain", "workerRoutes", "workerDomains", "assetFiles"],
       () => ({
         scripts: this.scripts.toJSON(),
         workersSubdomain: this.accountSubdomain,
         workerRoutes: this.routes.toJSON(),
         workerDomains: this.domains.toJSON(),
+        assetFiles: this.assetFiles.toJSON(),
       }),
     );
     this.scripts = new Collection(SCRIPT, this.section.loaded?.scripts);
     this.accountSubdomain = this.section.loaded?.workersSubdomain ?? DEFAULT_SUBDOMAIN;
     this.routes = new Collection(ROUTE, this.section.loaded?.workerRoutes);
     this.domains = new Collection(DOMAIN, this.section.loaded?.workerDomains);
+    this.assetFiles = new Collection(ASSET_FILE, this.section.loaded?.assetFiles);
+  }
+
+  hasAssetFile(hash: string): boolean {
+    return this.assetFiles.get(hash) !== undefined;
+  }
+
+  putAssetFile(hash: string, file: StoredAssetFile): void {
+    this.assetFiles.set(hash, file);
+    this.section.changed();
   }
 
   /** A zone's routes; another zone's are not its to see. */
@@ -240,6 +274,15 @@ export class WorkersStore {
       bindings: structuredClone(script.bindings),
       durableObjectClasses: structuredClone(script.durableObjectClasses),
       crons: script.schedules.map((s) => s.cron),
+      assets: new Map(
+        Object.entries(script.assets?.manifest ?? {}).map(([path, { hash }]) => {
+          const file = this.assetFiles.find(hash);
+          return [
+            path,
+            { contentType: file.content_type, bytes: new Uint8Array(Buffer.from(file.base64Text, "base64")) },
+          ];
+        }),
+      ),
       etag: script.etag,
       modifiedOn: script.modified_on,
     };
@@ -250,6 +293,7 @@ export class WorkersStore {
     this.accountSubdomain = DEFAULT_SUBDOMAIN;
     this.routes = new Collection(ROUTE);
     this.domains = new Collection(DOMAIN);
+    this.assetFiles = new Collection(ASSET_FILE);
     this.section.changed();
   }
 }

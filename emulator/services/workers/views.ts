@@ -21,7 +21,7 @@ export function scriptView(s: StoredScript): WorkerScript {
     compatibility_date: s.compatibility_date,
     compatibility_flags: s.compatibility_flags,
     has_modules: s.main_module !== undefined,
-    has_assets: false,
+    has_assets: s.assets !== undefined,
     logpush: s.logpush,
     usage_model: s.usage_model,
     ...(s.migration_tag === undefined ? {} : { migration_tag: s.migration_tag }),

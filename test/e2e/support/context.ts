@@ -5,7 +5,9 @@
 export interface E2eStack {
   workerUrl: string;
   emulatorUrl: string;
-  /** For the emulator's `/__emulator/` controls. */
+  /** The emulated account the program deployed to. */
+  accountId: string;
+  /** For the emulator's `/__emulator/` controls (and, as a super-admin token, its API). */
   adminToken: string;
   /** The secret the emulator's notifications carry to the Worker's webhook. */
   webhookSecret: string;

@@ -63,6 +63,7 @@ export default async function setup(project: TestProject) {
     project.provide("stack", {
       workerUrl: stack.worker.url,
       emulatorUrl: stack.emulator.url,
+      accountId: stack.emulator.accountId,
       adminToken: stack.emulator.adminToken,
       webhookSecret,
       tenants,

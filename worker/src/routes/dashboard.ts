@@ -11,7 +11,7 @@ function playbackOrigins(env: object): string[] {
   return tenants ? [new URL(tenants.playbackBase).origin] : [];
 }
 
-/** `GET /`: the operator's status dashboard, one self-contained page. */
+/** `GET /`: the operator's status dashboard; its script and stylesheet are the Worker's static assets. */
 export function dashboardRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.dashboard, (c) =>
     c.html(DASHBOARD_HTML, 200, {

@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH } from "#contracts/worker/dashboard-assets.ts";
+
+/**
+ * The dashboard's one build step: its browser code (worker/src/dashboard/client/, TypeScript)
+ * bundled and minified, and its stylesheet, as the files of the Worker's static assets directory.
+ * Nothing of it is committed: it is built with the Worker (worker-bundle.ts), by the Pulumi program
+ * and by the tests alike.
+ */
+
+const CLIENT_ENTRY = fileURLToPath(new URL("../worker/src/dashboard/client/main.ts", import.meta.url));
+const STYLE_FILE = fileURLToPath(new URL("../worker/src/dashboard/style.css", import.meta.url));
+
+/** Where builds go (ignored by git): one directory per content, named by its hash. */
+const ASSETS_ROOT = fileURLToPath(new URL("../worker/dist/assets", import.meta.url));
+
+/** Each asset's path under the Worker's origin, and its content. */
+export type DashboardAssets = ReadonlyMap<string, string>;
+
+export async function renderDashboardAssets(): Promise<DashboardAssets> {
+  const bundle = await esbuild.build({
+    entryPoints: [CLIENT_ENTRY],
+    bundle: true,
+    write: false,
+    format: "esm",
+    target: "es2022",
+    platform: "browser",
+    minify: true,
+    legalComments: "none",
+    charset: "utf8",
+    logLevel: "silent",
+  });
+  const style = await esbuild.transform(readFileSync(STYLE_FILE, "utf8"), {
+    loader: "css",
+    minify: true,
+    charset: "utf8",
+  });
+  return new Map([
+    [DASHBOARD_SCRIPT_PATH, bundle.outputFiles[0]!.text],
+    [DASHBOARD_STYLE_PATH, style.code],
+  ]);
+}
+
+/**
+ * Writes the assets into a directory named by their content, and returns it. The name is what the
+ * program hands the provider, so a change of content is a change of input that Pulumi (and the
+ * local engine) updates the Worker for. The directory is filled aside and renamed into place, so
+ * that a test or a deploy reading it while another process builds the same content never sees
+ * half a file.
+ */
+export async function buildDashboardAssets(root = ASSETS_ROOT): Promise<string> {
+  const assets = await renderDashboardAssets();
+  const hash = createHash("sha256");
+  for (const [path, content] of assets) hash.update(`${path}\0${content}\0`);
+  const directory = join(root, hash.digest("hex").slice(0, 16));
+  if (existsSync(directory)) return directory;
+  const staging = `${directory}.${process.pid}.staging`;
+  for (const [path, content] of assets) {
+    const file = join(staging, ...path.split("/").filter(Boolean));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+  try {
+    renameSync(staging, directory);
+  } catch (e) {
+    // Another process renamed the same content into place first.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(directory)) throw e;
+  }
+  return directory;
+}
