@@ -8,6 +8,7 @@ import type { AppEnv } from "../env.ts";
 import { limitMinting } from "../middleware/rate-limit.ts";
 import { admitSessionCall, limitSessionCalls } from "../middleware/session-call-limit.ts";
 import { mount } from "../mount.ts";
+import type { RouteEnv } from "../route-env.ts";
 import { SESSION_TOKEN_TTL_SECONDS, signSessionToken } from "../session-token.ts";
 import type { UpstreamOptions } from "../upstream/http.ts";
 import { SfuClient } from "../upstream/sfu.ts";
@@ -25,7 +26,7 @@ export function roomSocketUrl(requestUrl: string, roomId: string): string {
  * hand out any session's tracks to whoever names it.
  */
 async function requireSameRoomSessions(
-  c: Context<AppEnv>,
+  c: Context<RouteEnv<"session">>,
   tracks: Pick<TrackObject, "sessionId">[],
 ): Promise<void> {
   const caller = c.get("roomMember");
@@ -41,7 +42,7 @@ async function requireSameRoomSessions(
 
 export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
   /** The session proxy's client: each retry is one more call, counted against the session's share too. */
-  const proxy = (c: Context<AppEnv>) =>
+  const proxy = (c: Context<RouteEnv<"session">>) =>
     new SfuClient(requireConfig(c.env, NEEDS.sfu), {
       ...upstream,
       admitRetry: () => admitSessionCall(c, c.get("roomMember")),
