@@ -3,8 +3,8 @@ import { verifyProbeKey } from "#contracts/probe-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { WorkerBindings } from "../env.ts";
+import { BEARER_CHALLENGE, bearerOf } from "../request-credentials.ts";
 import { verifyWithEither } from "../signing-slots.ts";
-import { bearerOf } from "./tenant-auth.ts";
 
 /**
  * `Authorization: Bearer <probe key>`: the stack's probe key of the current or previous generation.
@@ -15,7 +15,7 @@ export const probeAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c
   const bearer = bearerOf(c);
   if (!bearer) {
     throw new ApiError("unauthorized", "Send Authorization: Bearer <the stack's probe key>", {
-      headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },
+      headers: BEARER_CHALLENGE,
     });
   }
   const genuine = await verifyWithEither(

@@ -1,11 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
+import { forbidden } from "../request-credentials.ts";
 import { verifySessionToken } from "../session-token.ts";
 import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant } from "../tenants.ts";
 import type { RoomMemberEnv } from "./session-auth.ts";
-import { forbidden } from "./tenant-auth.ts";
 
 /**
  * `?token=<session token>` for the room in the path: browsers cannot set headers on a WebSocket.

@@ -1,10 +1,10 @@
 import { createMiddleware } from "hono/factory";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { WorkerBindings } from "../env.ts";
+import { credentials, forbidden } from "../request-credentials.ts";
 import { type SessionClaims, verifySessionToken } from "../session-token.ts";
 import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant, type Tenant } from "../tenants.ts";
-import { credentials, forbidden } from "./tenant-auth.ts";
 
 /** What session auth and room auth set: the token's tenant, and the token's claims. */
 export type RoomMemberEnv = {
