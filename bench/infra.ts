@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { isDynamicType } from "#infra/type-tokens.ts";
 import { evaluateProgram } from "#test/infra/evaluate.ts";
 import { asPulumiConfig, scaledStackValues } from "#test/infra/stack-config.ts";
 
@@ -41,7 +42,7 @@ for (const tenants of sizes) {
   const ms = performance.now() - started;
   // Cloudflare objects: the bridged resources and the stack's own dynamic ones, not components.
   const resources = run.fake.registrations.filter(
-    (r) => r.type.startsWith("cloudflare:") || r.type.startsWith("pulumi-nodejs:dynamic"),
+    (r) => r.type.startsWith("cloudflare:") || isDynamicType(r.type),
   ).length;
   console.log(
     [

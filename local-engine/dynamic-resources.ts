@@ -3,9 +3,6 @@ import { DynamicProviderHost } from "./dynamic-host.ts";
 import type { Props } from "./provider.ts";
 import type { RecordedResource } from "./state-file.ts";
 
-/** Every `pulumi.dynamic.Resource` registers under this package, whatever its module and type. */
-export const isDynamicType = (type: string) => type.startsWith("pulumi-nodejs:dynamic");
-
 const PROVIDER_KEY = "__provider";
 
 /** What a registration carries besides its inputs, as the engine reads it off RegisterResourceRequest. */

@@ -8,12 +8,9 @@ import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { scopedToken } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
-import { REALTIME_TURN_KEY, RealtimeTurnKey } from "#infra/providers/realtime-turn-key.ts";
-import {
-  STREAM_LIVE_INPUT,
-  StreamLiveInput,
-  type StreamLiveInputArgs,
-} from "#infra/providers/stream-live-input.ts";
+import { RealtimeTurnKey } from "#infra/providers/realtime-turn-key.ts";
+import { StreamLiveInput, type StreamLiveInputArgs } from "#infra/providers/stream-live-input.ts";
+import { REALTIME_TURN_KEY, STREAM_LIVE_INPUT } from "#infra/type-tokens.ts";
 import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
@@ -117,9 +114,7 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
         .map((i) => i.uid)
         .sort(),
     ).toEqual([...uids(first.outputs)].sort());
-    expect(first.state.resources[`${STREAM_LIVE_INPUT}::a`]?.type).toBe(
-      "pulumi-nodejs:dynamic/cloudflare:StreamLiveInput",
-    );
+    expect(first.state.resources[`${STREAM_LIVE_INPUT}::a`]?.type).toBe(STREAM_LIVE_INPUT);
 
     const second = await apply([{ name: "a" }, { name: "b" }]);
     expect(ops(second.steps).sort()).toEqual(["same:a", "same:b"]);

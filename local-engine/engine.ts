@@ -3,12 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { permissionGroup } from "#contracts/cloudflare/tokens.ts";
 import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
-import {
-  changedKeys,
-  DynamicResources,
-  isDynamicType,
-  type RegistrationOptions,
-} from "./dynamic-resources.ts";
+import { isDynamicType, PERMISSION_GROUPS_LIST, WORKERS_SCRIPTS_LIST } from "#infra/type-tokens.ts";
+import { changedKeys, DynamicResources, type RegistrationOptions } from "./dynamic-resources.ts";
 import { camelKeys, type Props } from "./provider.ts";
 import { providers } from "./providers/index.ts";
 import { type EngineState, loadState, type RecordedResource, resourceKey, saveState } from "./state-file.ts";
@@ -51,11 +47,6 @@ export interface ApplyResult {
   steps: Step[];
   state: EngineState;
 }
-
-const PERMISSION_GROUPS_LIST =
-  "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList";
-
-const WORKERS_SCRIPTS_LIST = "cloudflare:index/getWorkersScripts:getWorkersScripts";
 
 /** Pulumi's wire marker for secret values, which mocks hand over as wrapped objects. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

@@ -6,6 +6,7 @@ import type { Plan } from "#emulator/core/config.ts";
 import { writePrivateFile } from "#emulator/core/private-file.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { WORKERS_CRON_TRIGGER, WORKERS_SCRIPT } from "#infra/type-tokens.ts";
 import { type ApplyResult, applyProgram, type EngineOptions, refreshState, type Step } from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig, writeLocalSecret } from "./local-config.ts";
 import type { RecordedResource } from "./state-file.ts";
@@ -21,9 +22,6 @@ import { measureStartup } from "./worker-startup.ts";
  * carried out is not sent again (infra/cloudflare-rest.ts).
  */
 const BRIDGED_PROVIDER_RETRY = { deadlineMs: 60_000, maxAttempts: 3 };
-
-const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
-const CRON_TRIGGER = "cloudflare:index/workersCronTrigger:WorkersCronTrigger";
 
 export interface LocalStackOptions {
   stack?: string;
@@ -232,7 +230,7 @@ export class LocalStack {
       this.deployedHash = hash;
       this.deployedSpec = spec;
     }
-    const cron = resources.find((r) => r.type === CRON_TRIGGER)?.inputs.schedules as
+    const cron = resources.find((r) => r.type === WORKERS_CRON_TRIGGER)?.inputs.schedules as
       | { cron: string }[]
       | undefined;
     this.scheduleCron(cron?.[0]?.cron);

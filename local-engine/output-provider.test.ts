@@ -8,10 +8,8 @@ import * as z from "zod";
 import { scopedToken, useEmulator } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { StreamLiveInput } from "#infra/providers/stream-live-input.ts";
-import {
-  STREAM_LIVE_INPUT_OUTPUT,
-  StreamLiveInputOutput,
-} from "#infra/providers/stream-live-input-output.ts";
+import { StreamLiveInputOutput } from "#infra/providers/stream-live-input-output.ts";
+import { STREAM_LIVE_INPUT_OUTPUT } from "#infra/type-tokens.ts";
 import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";

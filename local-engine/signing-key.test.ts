@@ -7,7 +7,8 @@ import * as z from "zod";
 import { importPlaybackKey, signPlaybackToken } from "#contracts/playback-token.ts";
 import { scopedToken, useEmulator } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
-import { STREAM_SIGNING_KEY, StreamSigningKey } from "#infra/providers/stream-signing-key.ts";
+import { StreamSigningKey } from "#infra/providers/stream-signing-key.ts";
+import { STREAM_SIGNING_KEY } from "#infra/type-tokens.ts";
 import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 

@@ -71,7 +71,7 @@ export const channelStatus = z.object({
    */
   viewers: z.optional(z.int().check(z.gte(0))),
 });
-/** A channel's status as the API shows it (the status holder Durable Object is `ChannelStatus`). */
+/** A channel's status as the API shows it (from the `ChannelStatus` Durable Object). */
 export type ChannelStatusView = z.infer<typeof channelStatus>;
 
 /** `GET /api/stream/status` without `channel`: every channel of the tenant, in one call. */

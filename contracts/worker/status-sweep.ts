@@ -7,7 +7,7 @@ const FIVE_MINUTES_MS = 5 * 60_000;
 
 /**
  * Subrequests a run leaves unused of the plan's allowance. Each read is one call to the input's
- * status holder, a subrequest of the run; what the holder fetches counts against its own
+ * channel status object, a subrequest of the run; what the object fetches counts against its own
  * invocation (contracts/cloudflare/workers-plan.ts).
  */
 export const SWEEP_SUBREQUEST_HEADROOM = 5;
@@ -15,7 +15,7 @@ export const SWEEP_SUBREQUEST_HEADROOM = 5;
 /** How the sweep covers the live inputs, at this scale, on this plan, with this share of the API budget. */
 export interface SweepPlan {
   liveInputs: number;
-  /** Live inputs read from the API per run: one call to each one's status holder. */
+  /** Live inputs read from the API per run: one call to each one's channel status object. */
   readsPerRun: number;
   /** Runs until every live input has been read once. */
   runsPerCycle: number;

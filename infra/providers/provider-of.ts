@@ -18,10 +18,6 @@ export function providerOf(kind: ProviderKind): pulumi.dynamic.ResourceProvider 
   return provider;
 }
 
-/** The package of every type token below: `pulumi-nodejs:dynamic/cloudflare:<Type>`. */
-export const DYNAMIC_MODULE = "cloudflare";
-export const dynamicType = (type: string) => `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:${type}`;
-
 /** Output properties a dynamic resource exposes must be registered, unset, with the inputs. */
 export const unsetOutputs = (names: readonly string[]) =>
   Object.fromEntries(names.map((n) => [n, undefined]));

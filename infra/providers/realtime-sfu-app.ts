@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, dynamicType, providerOf, unsetOutputs } from "./provider-of.ts";
-
-const TYPE = "RealtimeSfuApp";
-export const REALTIME_SFU_APP = dynamicType(TYPE);
+import { DYNAMIC_MODULE, DYNAMIC_TYPES } from "../type-tokens.ts";
+import { providerOf, unsetOutputs } from "./provider-of.ts";
 
 export interface RealtimeSfuAppArgs {
   accountId: pulumi.Input<string>;
@@ -29,7 +27,7 @@ export class RealtimeSfuApp extends pulumi.dynamic.Resource {
       { ...args, ...unsetOutputs(["uid", "appId", "secret", "created", "modified"]) },
       { ...opts, additionalSecretOutputs: ["secret", ...(opts.additionalSecretOutputs ?? [])] },
       DYNAMIC_MODULE,
-      TYPE,
+      DYNAMIC_TYPES.realtimeSfuApp,
     );
   }
 }

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, dynamicType, providerOf, unsetOutputs } from "./provider-of.ts";
-
-const TYPE = "RealtimeTurnKey";
-export const REALTIME_TURN_KEY = dynamicType(TYPE);
+import { DYNAMIC_MODULE, DYNAMIC_TYPES } from "../type-tokens.ts";
+import { providerOf, unsetOutputs } from "./provider-of.ts";
 
 export interface RealtimeTurnKeyArgs {
   accountId: pulumi.Input<string>;
@@ -29,7 +27,7 @@ export class RealtimeTurnKey extends pulumi.dynamic.Resource {
       { ...args, ...unsetOutputs(["uid", "keyId", "key", "created", "modified"]) },
       { ...opts, additionalSecretOutputs: ["key", ...(opts.additionalSecretOutputs ?? [])] },
       DYNAMIC_MODULE,
-      TYPE,
+      DYNAMIC_TYPES.realtimeTurnKey,
     );
   }
 }

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, dynamicType, providerOf, unsetOutputs } from "./provider-of.ts";
-
-const TYPE = "StreamLiveInputOutput";
-export const STREAM_LIVE_INPUT_OUTPUT = dynamicType(TYPE);
+import { DYNAMIC_MODULE, DYNAMIC_TYPES } from "../type-tokens.ts";
+import { providerOf, unsetOutputs } from "./provider-of.ts";
 
 export interface StreamLiveInputOutputArgs {
   accountId: pulumi.Input<string>;
@@ -33,7 +31,7 @@ export class StreamLiveInputOutput extends pulumi.dynamic.Resource {
       { ...args, streamKey: pulumi.secret(args.streamKey), ...unsetOutputs(["uid"]) },
       { ...opts, additionalSecretOutputs: ["streamKey", ...(opts.additionalSecretOutputs ?? [])] },
       DYNAMIC_MODULE,
-      TYPE,
+      DYNAMIC_TYPES.streamLiveInputOutput,
     );
   }
 }

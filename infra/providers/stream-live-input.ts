@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LiveInputRecording } from "#contracts/cloudflare/stream.ts";
-import { DYNAMIC_MODULE, dynamicType, providerOf, unsetOutputs } from "./provider-of.ts";
-
-const TYPE = "StreamLiveInput";
-export const STREAM_LIVE_INPUT = dynamicType(TYPE);
+import { DYNAMIC_MODULE, DYNAMIC_TYPES } from "../type-tokens.ts";
+import { providerOf, unsetOutputs } from "./provider-of.ts";
 
 export interface StreamLiveInputArgs {
   accountId: pulumi.Input<string>;
@@ -55,7 +53,7 @@ export class StreamLiveInput extends pulumi.dynamic.Resource {
       { ...args, ...unsetOutputs(OUTPUTS) },
       { ...opts, additionalSecretOutputs: [...SECRET_OUTPUTS, ...(opts.additionalSecretOutputs ?? [])] },
       DYNAMIC_MODULE,
-      TYPE,
+      DYNAMIC_TYPES.streamLiveInput,
     );
   }
 }

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, dynamicType, providerOf, unsetOutputs } from "./provider-of.ts";
-
-const TYPE = "StreamSigningKey";
-export const STREAM_SIGNING_KEY = dynamicType(TYPE);
+import { DYNAMIC_MODULE, DYNAMIC_TYPES } from "../type-tokens.ts";
+import { providerOf, unsetOutputs } from "./provider-of.ts";
 
 export interface StreamSigningKeyArgs {
   accountId: pulumi.Input<string>;
@@ -31,7 +29,7 @@ export class StreamSigningKey extends pulumi.dynamic.Resource {
       { ...args, ...unsetOutputs(["keyId", "created", ...SECRET_OUTPUTS]) },
       { ...opts, additionalSecretOutputs: [...SECRET_OUTPUTS, ...(opts.additionalSecretOutputs ?? [])] },
       DYNAMIC_MODULE,
-      TYPE,
+      DYNAMIC_TYPES.streamSigningKey,
     );
   }
 }

@@ -1,3 +1,13 @@
+import {
+  ACCOUNT_TOKEN,
+  NOTIFICATION_POLICY,
+  NOTIFICATION_POLICY_WEBHOOKS,
+  WORKERS_CRON_TRIGGER,
+  WORKERS_CUSTOM_DOMAIN,
+  WORKERS_ROUTE,
+  WORKERS_SCRIPT,
+  WORKERS_SCRIPT_SUBDOMAIN,
+} from "#infra/type-tokens.ts";
 import type { LocalProvider } from "../provider.ts";
 import { accountToken } from "./account-token.ts";
 import { notificationPolicy, notificationPolicyWebhooks } from "./notifications.ts";
@@ -9,12 +19,12 @@ import { workersCustomDomain, workersRoute } from "./workers-exposure.ts";
  * project's own providers need no stand-in: the engine runs them in Pulumi's dynamic-provider host.
  */
 export const providers: Record<string, LocalProvider> = {
-  "cloudflare:index/accountToken:AccountToken": accountToken,
-  "cloudflare:index/workersScript:WorkersScript": workersScript,
-  "cloudflare:index/workersCronTrigger:WorkersCronTrigger": workersCronTrigger,
-  "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain": workersScriptSubdomain,
-  "cloudflare:index/workersRoute:WorkersRoute": workersRoute,
-  "cloudflare:index/workersCustomDomain:WorkersCustomDomain": workersCustomDomain,
-  "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks": notificationPolicyWebhooks,
-  "cloudflare:index/notificationPolicy:NotificationPolicy": notificationPolicy,
+  [ACCOUNT_TOKEN]: accountToken,
+  [WORKERS_SCRIPT]: workersScript,
+  [WORKERS_CRON_TRIGGER]: workersCronTrigger,
+  [WORKERS_SCRIPT_SUBDOMAIN]: workersScriptSubdomain,
+  [WORKERS_ROUTE]: workersRoute,
+  [WORKERS_CUSTOM_DOMAIN]: workersCustomDomain,
+  [NOTIFICATION_POLICY_WEBHOOKS]: notificationPolicyWebhooks,
+  [NOTIFICATION_POLICY]: notificationPolicy,
 };

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { rotationSchema } from "#infra/config.ts";
-import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
-import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
 import type { PlannedChange } from "#infra/stack-driver.ts";
-import { kindRotation, ROTATION_KINDS, WORKERS_SCRIPT } from "./kinds.ts";
+import { REALTIME_SFU_APP, REALTIME_TURN_KEY, WORKERS_SCRIPT } from "#infra/type-tokens.ts";
+import { kindRotation, ROTATION_KINDS } from "./kinds.ts";
 import { describeChange, unrelatedChanges } from "./preview-check.ts";
 
 const TURN_KEY = REALTIME_TURN_KEY;

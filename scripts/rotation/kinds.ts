@@ -5,10 +5,14 @@ import {
   type Slot,
   type SlottedRotation,
 } from "#infra/config.ts";
-import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
-import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
-import { STREAM_SIGNING_KEY } from "#infra/providers/stream-signing-key.ts";
 import type { PlannedChange } from "#infra/stack-driver.ts";
+import {
+  NOTIFICATION_POLICY_WEBHOOKS as NOTIFICATION_WEBHOOK,
+  REALTIME_SFU_APP,
+  REALTIME_TURN_KEY,
+  STREAM_SIGNING_KEY,
+  WORKERS_SCRIPT,
+} from "#infra/type-tokens.ts";
 
 /** Credential kinds the scheduled rotation covers, in the order it rotates them. */
 export const ROTATION_KINDS = [
@@ -26,10 +30,6 @@ export type RotationKind = (typeof ROTATION_KINDS)[number];
 export const STREAM_KEYS = "stream-keys";
 
 export type StepName = "regenerate" | "switch" | "advance" | "verify" | "rollback";
-
-export const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
-
-const NOTIFICATION_WEBHOOK = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks";
 
 /**
  * The kinds kept in two slots: where their config lives, and what holds a slot. Cloudflare

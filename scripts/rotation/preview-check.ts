@@ -1,5 +1,6 @@
 import type { PlannedChange } from "#infra/stack-driver.ts";
-import { type KindRotation, type StepName, WORKERS_SCRIPT } from "./kinds.ts";
+import { WORKERS_SCRIPT } from "#infra/type-tokens.ts";
+import type { KindRotation, StepName } from "./kinds.ts";
 
 /** The step a resumed rotation left in flight: its own changes may be pending, nothing else may. */
 export interface InFlight {

@@ -1,17 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
-import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
-import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
-import { STREAM_SIGNING_KEY } from "#infra/providers/stream-signing-key.ts";
+import {
+  ACCOUNT_TOKEN,
+  PERMISSION_GROUPS_LIST,
+  REALTIME_SFU_APP,
+  REALTIME_TURN_KEY,
+  STREAM_LIVE_INPUT,
+  STREAM_SIGNING_KEY,
+  WORKERS_SCRIPTS_LIST,
+} from "#infra/type-tokens.ts";
 
 /** Pulumi's wire marker for a secret value, as mocks receive and return it. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-export const PERMISSION_GROUPS_LIST =
-  "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList";
-const WORKERS_SCRIPTS_LIST = "cloudflare:index/getWorkersScripts:getWorkersScripts";
 
 export interface Registration {
   type: string;
@@ -110,9 +111,9 @@ export class FakeCloudflare implements pulumi.runtime.Mocks {
     return fake("uid", resource.type, resource.name).slice(0, 32);
   }
 
-  /** Registrations of one type, by its full token or a bridged one's short token (`accountToken:AccountToken`). */
+  /** Registrations of one type, by its token (infra/type-tokens.ts). */
   byType(type: string): Registration[] {
-    return this.registrations.filter((r) => r.type === type || r.type === `cloudflare:index/${type}`);
+    return this.registrations.filter((r) => r.type === type);
   }
 
   /** The one registration with this logical name. */
@@ -165,7 +166,7 @@ function outputsOf(type: string, uid: string, secret: (what: string) => string):
       return { uid, appId: uid, secret: secret("sfu-secret") };
     case STREAM_SIGNING_KEY:
       return { keyId: uid, created: "2026-01-01T00:00:00Z", pem: secret("pem"), jwk: fakeJwk(uid, secret) };
-    case "cloudflare:index/accountToken:AccountToken":
+    case ACCOUNT_TOKEN:
       return { value: secret("token-value") };
     default:
       return {};

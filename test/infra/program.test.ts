@@ -8,21 +8,22 @@ import { PLAIN_BINDINGS, SECRET_BINDINGS } from "#contracts/worker/bindings.ts";
 import { embedTenantMap, type TenantMap, tenantMap } from "#contracts/worker/tenant-map.ts";
 import { StackConfigError } from "#infra/config.ts";
 import { renderDashboardAssets } from "#infra/dashboard-assets.ts";
-import { REALTIME_SFU_APP } from "#infra/providers/realtime-sfu-app.ts";
-import { REALTIME_TURN_KEY } from "#infra/providers/realtime-turn-key.ts";
-import { STREAM_LIVE_INPUT } from "#infra/providers/stream-live-input.ts";
-import { STREAM_LIVE_INPUT_OUTPUT } from "#infra/providers/stream-live-input-output.ts";
-import { STREAM_SIGNING_KEY } from "#infra/providers/stream-signing-key.ts";
+import {
+  ACCOUNT_TOKEN,
+  NOTIFICATION_POLICY,
+  NOTIFICATION_POLICY_WEBHOOKS,
+  PERMISSION_GROUPS_LIST,
+  REALTIME_SFU_APP,
+  REALTIME_TURN_KEY,
+  STREAM_LIVE_INPUT,
+  STREAM_LIVE_INPUT_OUTPUT,
+  STREAM_SIGNING_KEY,
+  WORKERS_SCRIPT,
+} from "#infra/type-tokens.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
-import {
-  FakeCloudflare,
-  isWrappedSecret,
-  PERMISSION_GROUPS_LIST,
-  type Registration,
-  unwrapSecrets,
-} from "./fake-cloudflare.ts";
+import { FakeCloudflare, isWrappedSecret, type Registration, unwrapSecrets } from "./fake-cloudflare.ts";
 import { asPulumiConfig, devStackValues, scaledStackValues, withValue } from "./stack-config.ts";
 
 const evaluate = (values: Record<string, unknown>, fake?: FakeCloudflare) =>
@@ -79,10 +80,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     const names = (type: string) => run.fake.byType(type).map((r) => r.name);
     expect(names(REALTIME_TURN_KEY)).toEqual(["realtime-turn-a-g1", "realtime-turn-b-g1"]);
     expect(names(REALTIME_SFU_APP)).toEqual(["realtime-sfu-a-g1", "realtime-sfu-b-g1"]);
-    expect(names("accountToken:AccountToken")).toEqual([
-      "realtime-api-token-a-g1",
-      "realtime-api-token-b-g1",
-    ]);
+    expect(names(ACCOUNT_TOKEN)).toEqual(["realtime-api-token-a-g1", "realtime-api-token-b-g1"]);
     expect(run.fake.named("realtime-turn-a-g1").inputs).toMatchObject({
       name: "realtime-stack-dev-turn-a-g1",
     });
@@ -97,7 +95,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     const streamGroups = FakeCloudflare.permissionGroups
       .filter((g) => g.name.startsWith("Stream "))
       .map((g) => ({ id: g.id }));
-    for (const token of run.fake.byType("accountToken:AccountToken")) {
+    for (const token of run.fake.byType(ACCOUNT_TOKEN)) {
       expect(token.inputs.policies).toEqual([
         {
           effect: "allow",
@@ -419,7 +417,7 @@ describe("rotation through config", () => {
     const [g1, g2] = [graph(before), graph(after)];
     expect([...g2.keys()]).toEqual([...g1.keys()]);
     const changed = [...g1.keys()].filter((k) => JSON.stringify(g1.get(k)) !== JSON.stringify(g2.get(k)));
-    expect(changed).toEqual(["cloudflare:index/workersScript:WorkersScript realtime-worker"]);
+    expect(changed).toEqual([`${WORKERS_SCRIPT} realtime-worker`]);
     const [b1, b2] = [workerBindings(before), workerBindings(after)];
     const changedBindings = [...b1.keys()].filter(
       (k) => JSON.stringify(b1.get(k)) !== JSON.stringify(b2.get(k)),
@@ -533,8 +531,8 @@ describe("optional parts", () => {
 
   it("registers no notification resources unless enabled", async () => {
     const run = await evaluate(devStackValues());
-    expect(run.fake.byType("notificationPolicy:NotificationPolicy")).toEqual([]);
-    expect(run.fake.byType("notificationPolicyWebhooks:NotificationPolicyWebhooks")).toEqual([]);
+    expect(run.fake.byType(NOTIFICATION_POLICY)).toEqual([]);
+    expect(run.fake.byType(NOTIFICATION_POLICY_WEBHOOKS)).toEqual([]);
   });
 
   it("when enabled, posts every live input's events, the probe input's too, to the Worker's webhook with the webhook secret", async () => {

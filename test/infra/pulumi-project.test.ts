@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_NAMESPACE } from "#infra/config.ts";
+import { WORKERS_SCRIPT } from "#infra/type-tokens.ts";
 import { isWrappedSecret } from "./fake-cloudflare.ts";
 import { asPulumiConfig, devStackValues, withValue } from "./stack-config.ts";
 
@@ -63,7 +64,7 @@ describe("Pulumi.yaml", () => {
     const run = await runAsCli(devStackValues());
     expect(run.code, run.stderr).toBe(0);
     expect(run.registered).toContain("pulumi:pulumi:Stack realtime-stack-dev");
-    expect(run.registered).toContain("cloudflare:index/workersScript:WorkersScript realtime-worker");
+    expect(run.registered).toContain(`${WORKERS_SCRIPT} realtime-worker`);
     expect(run.registered.filter((r) => r.includes("StreamLiveInput"))).toHaveLength(4);
     const outputs = run.outputs as {
       workerUrl: string;

@@ -32,7 +32,7 @@ export function playbackUrlsOf(binding: ChannelBinding, id: string): ChannelStat
 }
 
 /**
- * A channel's status as the API answers it, from what the holder knows about its live input. Its
+ * A channel's status as the API answers it, from what the channel status object knows about its live input. Its
  * outputs are the stack's declaration, compiled into the Worker: reading them from Cloudflare
  * would cost one API call per channel per read out of the Worker's budget (already spent on status
  * at scale), and they change only with `pulumi up`, which deploys a new map with them.

@@ -169,7 +169,7 @@ export const NEEDS = {
   ],
   sfu: ["SFU_APP_ID", "SFU_APP_SECRET", "SIGNING_SECRET", "REALTIME_API_BASE"],
   webhook: ["WEBHOOK_SECRET", "WEBHOOK_SECRET_FALLBACK", "TENANTS", "PROBE_LIVE_INPUT_ID"],
-  /** Signing private channels' playback tokens (the status holders sign their lifecycle reads too). */
+  /** Signing private channels' playback tokens (the channel status objects sign their lifecycle reads too). */
   playback: [
     "TENANTS",
     "PLAYBACK_KEY_ID",

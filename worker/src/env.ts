@@ -2,8 +2,7 @@ import type { ConfigBindings } from "./config.ts";
 import type { ChannelStatus } from "./durable/channel-status.ts";
 import type { Room } from "./durable/room.ts";
 import type { TenantBudget } from "./durable/tenant-budget.ts";
-import type { SessionClaims } from "./session-token.ts";
-import type { Tenant, TenantCredential } from "./tenants.ts";
+import type { RequestIdEnv } from "./middleware/request-id.ts";
 
 /** What the runtime hands the Worker. */
 export type WorkerBindings = ConfigBindings & {
@@ -12,17 +11,10 @@ export type WorkerBindings = ConfigBindings & {
   TENANT_BUDGET: DurableObjectNamespace<TenantBudget>;
 };
 
-export type AppEnv = {
-  Bindings: WorkerBindings;
-  Variables: {
-    requestId: string;
-    /** Set by tenant or session auth. */
-    tenant: Tenant;
-    /** Set by tenant auth: what the caller proved it holds. */
-    credential: TenantCredential;
-    /** Set by room and session auth: the session token's claims. */
-    roomMember: SessionClaims;
-    /** The validated params, query and body of the matched route. */
-    input: { params: unknown; query: unknown; body: unknown };
-  };
-};
+/**
+ * What every request's context holds, whatever its route: the bindings and the request id, set by
+ * the app-wide middleware. What a route's auth sets is declared by that middleware (Hono's pattern)
+ * and added by `mount` for the routes that use it, so that reading another auth's variable does
+ * not compile.
+ */
+export type AppEnv = { Bindings: WorkerBindings } & RequestIdEnv;

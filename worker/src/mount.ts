@@ -1,15 +1,15 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { createMiddleware } from "hono/factory";
 import type * as z from "zod/mini";
-import type { ApiRoute } from "#contracts/api/routes.ts";
+import type { ApiRoute, RouteAuth } from "#contracts/api/routes.ts";
 import type { AppEnv } from "./env.ts";
 import { probeAuth } from "./middleware/probe-auth.ts";
 import { roomAuth } from "./middleware/room-auth.ts";
 import { sessionAuth } from "./middleware/session-auth.ts";
 import { tenantAuth } from "./middleware/tenant-auth.ts";
+import { validateInput } from "./middleware/validate-input.ts";
 import { webhookAuth } from "./middleware/webhook-auth.ts";
 import { ok } from "./respond.ts";
-import { parseOrThrow, readJson } from "./validate.ts";
+import type { RouteEnv } from "./route-env.ts";
 
 type Output<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 
@@ -19,14 +19,7 @@ export interface RouteInput<R extends ApiRoute> {
   body: Output<R["body"]>;
 }
 
-/** The route's `data`, sent in the envelope; or, for a route that `produces` something else, its Response. */
-export type RouteHandler<R extends ApiRoute> = (
-  c: Context<AppEnv>,
-  input: RouteInput<R>,
-) => Promise<RouteResult<R>> | RouteResult<R>;
-type RouteResult<R extends ApiRoute> = R["produces"] extends string ? Response : z.input<R["data"]>;
-
-const AUTH: Record<ApiRoute["auth"], MiddlewareHandler<AppEnv>[]> = {
+const AUTH: Record<RouteAuth, MiddlewareHandler[]> = {
   none: [],
   tenant: [tenantAuth],
   session: [sessionAuth],
@@ -35,17 +28,13 @@ const AUTH: Record<ApiRoute["auth"], MiddlewareHandler<AppEnv>[]> = {
   probe: [probeAuth],
 };
 
-/** Validates the route's params, query and body with its contract schemas, in that order. */
-function validate(route: ApiRoute): MiddlewareHandler<AppEnv> {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    c.set("input", {
-      params: route.params ? parseOrThrow(route.params, c.req.param(), "path") : undefined,
-      query: route.query ? parseOrThrow(route.query, c.req.query(), "query") : undefined,
-      body: route.body ? parseOrThrow(route.body, await readJson(c), "body") : undefined,
-    });
-    await next();
-  });
-}
+/** The route's `data`, sent in the envelope; or, for a route that `produces` something else, its Response. */
+export type RouteHandler<R extends ApiRoute> = (
+  c: Context<RouteEnv<R["auth"]>>,
+  input: RouteInput<R>,
+) => Promise<RouteResult<R>> | RouteResult<R>;
+
+type RouteResult<R extends ApiRoute> = R["produces"] extends string ? Response : z.input<R["data"]>;
 
 /**
  * Registers a route of the contract table: its auth, then validation, then the route's own
@@ -55,18 +44,19 @@ function validate(route: ApiRoute): MiddlewareHandler<AppEnv> {
 export function mount<R extends ApiRoute>(
   app: Hono<AppEnv>,
   route: R,
-  ...chain: [...MiddlewareHandler<AppEnv>[], RouteHandler<R>]
+  ...chain: [...MiddlewareHandler<RouteEnv<R["auth"]>>[], RouteHandler<R>]
 ): void {
   const handler = chain.pop() as RouteHandler<R>;
-  const middleware = chain as MiddlewareHandler<AppEnv>[];
+  // Typed at this function's boundary; Hono composes the chain whatever each part declares.
+  const middleware = chain as MiddlewareHandler[];
   app.on(
     [route.method],
     [route.path, ...(route.aliases ?? [])],
     ...AUTH[route.auth],
-    validate(route),
+    validateInput(route),
     ...middleware,
-    async (c) => {
-      const result = await handler(c, c.get("input") as RouteInput<R>);
+    async (c: Context) => {
+      const result = await handler(c, c.get("input"));
       if (result instanceof Response) return result;
       const status = route.status as 200 | 201;
       return route.envelope === false ? c.json(result, status) : ok(c, result, status);

@@ -2,7 +2,7 @@ import type { WorkersPlan } from "#contracts/cloudflare/workers-plan.ts";
 import { type SweepPlan, sweepPlan, sweepSlice } from "#contracts/worker/status-sweep.ts";
 import type { TenantMap } from "#contracts/worker/tenant-map.ts";
 import { configReport, isUsable, NEEDS, requireConfig } from "./config.ts";
-import { statusHolder } from "./durable/channel-status.ts";
+import { channelStatusOf } from "./durable/channel-status.ts";
 import type { WorkerBindings } from "./env.ts";
 import { logLine } from "./log.ts";
 import { liveInputsOf, REFRESH_CALLER, refreshSharesOf } from "./tenants.ts";
@@ -34,7 +34,7 @@ export type SweepRun = Record<"read" | "refused" | "failed", number>;
 
 /**
  * The cron trigger's work, the status sweep: the next slice of live inputs (contracts/worker/
- * status-sweep.ts) is read from the API by each one's status holder, paid from the sweep's own
+ * status-sweep.ts) is read from the API by each one's channel status object, paid from the sweep's own
  * share of the budget, so that `enabled` and the ingest details a stale connect answers with keep
  * up with Cloudflare. Liveness needs no sweep: every status is checked on the delivery host when
  * asked for, and notifications, where the account has them, bring changes at once.
@@ -51,7 +51,7 @@ export async function refreshChannels(
   return run;
 }
 
-/** One run's reads: each live input's status holder reads it, paid from the sweep's share. */
+/** One run's reads: each live input's channel status object reads it, paid from the sweep's share. */
 export async function sweepLiveInputs(
   env: WorkerBindings,
   liveInputIds: string[],
@@ -60,7 +60,7 @@ export async function sweepLiveInputs(
   const caller = { tenantId: REFRESH_CALLER, apiToken };
   const outcomes = await Promise.all(
     liveInputIds.map((id) =>
-      statusHolder(env, id)
+      channelStatusOf(env, id)
         .sweep(id, caller)
         .catch(() => "failed" as const),
     ),

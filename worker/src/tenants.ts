@@ -120,7 +120,7 @@ export const allowedOriginsOf = perMap(
 /** Every tenant's live input, once each, in a fixed order: the list the status sweep goes through. */
 export const liveInputsOf = perMap((map) => [...liveInputOwners(map).keys()].sort());
 
-/** The live inputs of every private channel in the map, for the status holders, which know inputs by uid. */
+/** The live inputs of every private channel in the map, for the channel status objects, which know inputs by uid. */
 export const signedInputsOf = perMap(
   (map): ReadonlySet<string> =>
     new Set(

@@ -98,9 +98,16 @@ describe("the track timeout", () => {
   it("removes a published track that gets no media, and its pulls with it; a track with media stays", async () => {
     const { pub, viewer, micMid } = await publisherAndViewer();
     const mic = viewer.received(micMid);
+    const heard: string[] = [];
+    const gone: string[] = [];
+    const stopHearing = ctx.emu.stores.sfuMedia.onTrackTimeout((track) => heard.push(track.sessionId));
+    ctx.emu.stores.sfuMedia.onTrackTimeout((track) => gone.push(track.sessionId))();
     // Audio every 50 ms for twice the timeout; the camera sends nothing.
     await pub.send("mic", (2 * TRACK_TIMEOUT) / 50, 50);
+    stopHearing();
     expect(mic.length).toBeGreaterThan(0);
+    // Only the camera timed out; a listener that unsubscribed heard nothing.
+    expect([heard, gone]).toEqual([[pub.sessionId], []]);
 
     expect((await state(pub.sessionId)).tracks.map((t) => [t.trackName, t.status])).toEqual([
       ["cam", "inactive"],

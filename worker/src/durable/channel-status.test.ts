@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { emulatorAdmin, fixture } from "../../test/support/api.ts";
-import { holderCaller, statusHolder } from "./channel-status.ts";
+import { channelStatusCaller, channelStatusOf } from "./channel-status.ts";
 import { STATUS_REFRESH_MS } from "./status-snapshot.ts";
 
 afterEach(() => {
@@ -15,16 +15,16 @@ describe("ChannelStatus", () => {
     const gets = async () =>
       (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${uid}`)).length;
     vi.useFakeTimers({ toFake: ["Date"] });
-    const first = await holder.current(uid, holderCaller(env, "globex"));
+    const first = await holder.current(uid, channelStatusCaller(env, "globex"));
     const before = await gets();
     await emulatorAdmin("POST", `/live_inputs/${uid}/status`, { state: "connected" });
 
     vi.advanceTimersByTime(STATUS_REFRESH_MS - 1_000);
-    expect(await holder.current(uid, holderCaller(env, "globex"))).toEqual(first);
+    expect(await holder.current(uid, channelStatusCaller(env, "globex"))).toEqual(first);
     expect(await gets()).toBe(before);
 
     vi.advanceTimersByTime(2_000);
-    const refreshed = await holder.current(uid, holderCaller(env, "globex"));
+    const refreshed = await holder.current(uid, channelStatusCaller(env, "globex"));
     expect(refreshed).toMatchObject({
       ok: true,
       snapshot: { state: "connected", connected: true, viewers: 0 },
@@ -35,7 +35,7 @@ describe("ChannelStatus", () => {
 
   it("reads with the caller's API token, and connects again with a new one at once", async () => {
     const uid = fixture().liveInputs.globex!.switch!;
-    const holder = statusHolder(env, uid);
+    const holder = channelStatusOf(env, uid);
     const current = { tenantId: "globex", apiToken: fixture().bindings.STREAM_API_TOKEN! };
     const next = { tenantId: "globex", apiToken: fixture().nextStreamToken.secret };
     const readers = async () =>

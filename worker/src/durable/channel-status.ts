@@ -1,26 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
-import { HEARTBEAT_INTERVAL_MS, RECONNECT_DELAY_MS, STATUS_EVENT } from "#contracts/api/event-stream.ts";
 import type { WebhookOutcome } from "#contracts/api/webhook.ts";
 import type { LiveInputNotification } from "#contracts/cloudflare/notifications.ts";
 import { isConnectedState, type LiveInput } from "#contracts/cloudflare/stream.ts";
 import { signPlaybackToken } from "#contracts/playback-token.ts";
-import { SSE_HEADERS, SSE_HEARTBEAT, sseEvent, sseRetry } from "#contracts/sse.ts";
-import { BUDGETS, refusalOf } from "../budgets.ts";
-import { type ChannelBinding, ingestView, statusView } from "../channels.ts";
+import { SSE_HEADERS } from "#contracts/sse.ts";
+import { type ChannelBinding, ingestView } from "../channels.ts";
 import { type ConfigBindings, NEEDS, requireConfig } from "../config.ts";
 import { playbackSigner } from "../playback-signer.ts";
-import {
-  PROBE_CALLER,
-  PROBE_SHARES,
-  REFRESH_CALLER,
-  refreshSharesOf,
-  sharesOf,
-  signedInputsOf,
-} from "../tenants.ts";
+import { REFRESH_CALLER, signedInputsOf } from "../tenants.ts";
 import { StreamDelivery } from "../upstream/delivery.ts";
 import { UpstreamError } from "../upstream/http.ts";
 import { StreamClient } from "../upstream/stream.ts";
-import { type ApplyOutcome, nowNs, type StatusEvent, StatusLog, type StatusLogState } from "./status-log.ts";
+import { type AdmissionEnv, admitApiCall } from "./api-admission.ts";
+import { ReadBackoff } from "./read-backoff.ts";
+import { SharedCall } from "./shared-call.ts";
+import { StatusFanOut } from "./status-fan-out.ts";
+import { type ApplyOutcome, nowNs, StatusLog, type StatusLogState } from "./status-log.ts";
 import type { ConnectResult, ReadFailure, SnapshotResult } from "./status-result.ts";
 import {
   type LiveInputSnapshot,
@@ -29,15 +24,11 @@ import {
   snapshotOf,
   snapshotOfLifecycle,
 } from "./status-snapshot.ts";
-import { type TenantBudget, tenantBudget } from "./tenant-budget.ts";
-
-/** What a holder reads: the stack's config, and the tenants' budget objects it pays reads from. */
-type HolderEnv = ConfigBindings & { TENANT_BUDGET: DurableObjectNamespace<TenantBudget> };
 
 /**
- * Whom a holder reads for: the tenant whose share pays, and the Worker's Cloudflare API token as
+ * Whom a channel status object reads for: the tenant whose share pays, and the Worker's Cloudflare API token as
  * the calling Worker has it. A running object keeps the code and bindings of an older deploy for
- * up to 5 minutes after a new one (docs/reference/cloudflare-api.md §6.5), so the holder reads
+ * up to 5 minutes after a new one (docs/reference/cloudflare-api.md §6.5), so the object reads
  * with the caller's token: a switch to a new token takes effect at once, and a check of it through
  * connect (rotation's verify) reads with it.
  */
@@ -46,7 +37,7 @@ export interface Caller {
   apiToken: string;
 }
 
-/** How the Worker asks its holder for an event stream (`fetch`, since streams are what it carries). */
+/** How the Worker asks a channel status object for an event stream (`fetch`, since streams are what it carries). */
 export interface EventsRequest {
   liveInputId: string;
   channel: string;
@@ -67,22 +58,8 @@ interface HeldInput {
   readAt: number;
 }
 
-/** While dashboards listen, the holder wakes this often to refresh and to send heartbeats. */
-const TICK_MS = 5_000;
-/** A subscriber this many events behind is not reading: it is dropped and may reconnect. */
-const MAX_QUEUED_EVENTS = 64;
 const LOG_KEY = "log";
 const INPUT_KEY = "input";
-
-interface Subscriber {
-  writer: WritableStreamDefaultWriter<Uint8Array>;
-  channel: string;
-  binding: ChannelBinding;
-  caller: Caller;
-  lastWriteAt: number;
-}
-
-const encoder = new TextEncoder();
 
 /** A notification's news: the status it reports, learned now. */
 function snapshotOfNotification(
@@ -105,7 +82,7 @@ function snapshotOfNotification(
 }
 
 /**
- * The channel's status holder, one object per live input: every reader of a channel's status goes
+ * A channel's status, one Durable Object per live input: every reader of a channel's status goes
  * through it, so any number of dashboards cost one check per refresh interval, and concurrent
  * misses share one. Liveness is checked on Stream's delivery host (`/lifecycle`), which costs
  * nothing of the Worker's API budget; the API is read for what only it tells (`enabled`, ingest
@@ -113,9 +90,11 @@ function snapshotOfNotification(
  * of the budget before it is sent. A status that cannot be refreshed is served stale for a while,
  * and a failed check is not retried within the refresh interval (or Cloudflare's Retry-After).
  * Notifications land here too; news older than what is held is ignored, and each change goes out
- * at once to every subscribed event stream.
+ * at once to every subscribed event stream. The jobs are split: concurrent calls share one
+ * (`SharedCall`), failed refreshes back off (`ReadBackoff`), each API call is paid for first
+ * (`admitApiCall`), and event streams are fed by `StatusFanOut`; this class says when each runs.
  */
-export class ChannelStatus extends DurableObject<HolderEnv> {
+export class ChannelStatus extends DurableObject<AdmissionEnv> {
   private log = new StatusLog(undefined);
   /** When the held status was last confirmed: a check on Cloudflare, or a notification. */
   private readAt = 0;
@@ -124,17 +103,21 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
   /** The API token `held` was read with (in memory only): connect reuses a read of its own token. */
   private heldWith: string | undefined;
   /** Why the last status refresh failed, and when the next may be tried; the status is stale meanwhile. */
-  private failure: { outcome: ReadFailure; retryAt: number } | undefined;
-  private refreshing: Promise<Outcome> | undefined;
+  private readonly backoff = new ReadBackoff();
+  private readonly refreshing = new SharedCall<Outcome>();
   /** Concurrent reads of the live input from the API share one call. */
-  private reading: Promise<CallOutcome> | undefined;
+  private readonly reading = new SharedCall<CallOutcome>();
   /** Concurrent connects to a disabled input share one re-enabling call. */
-  private enabling: Promise<CallOutcome> | undefined;
+  private readonly enabling = new SharedCall<CallOutcome>();
   private liveInputId: string | undefined;
-  private readonly subscribers = new Set<Subscriber>();
-  private ticker: ReturnType<typeof setInterval> | undefined;
+  private readonly fanOut = new StatusFanOut<Caller>({
+    stale: () => this.backoff.stale,
+    refresh: (caller) => {
+      if (this.liveInputId) void this.current(this.liveInputId, caller);
+    },
+  });
 
-  constructor(ctx: DurableObjectState, env: HolderEnv) {
+  constructor(ctx: DurableObjectState, env: AdmissionEnv) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<StatusLogState | HeldInput>([LOG_KEY, INPUT_KEY]);
@@ -184,12 +167,9 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     const { input, readAt } = this.held!;
     const answer = { ok: true as const, reenabled: false, ingest: ingestView(input), ingestReadAt: readAt };
     if (input.enabled) return { ...answer, snapshot: this.log.snapshot! };
-    this.enabling ??= this.call(caller, [caller.tenantId], (stream) =>
-      stream.enableLiveInput(liveInputId),
-    ).finally(() => {
-      this.enabling = undefined;
-    });
-    const enabled = await this.enabling;
+    const enabled = await this.enabling.run(() =>
+      this.call(caller, [caller.tenantId], (stream) => stream.enableLiveInput(liveInputId)),
+    );
     if (!enabled.ok) {
       return { ...answer, snapshot: this.log.snapshot!, degraded: { stale: false, failure: enabled } };
     }
@@ -230,22 +210,11 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     const ask = (await request.json()) as EventsRequest;
     const result = await this.current(ask.liveInputId, ask.caller);
     if (!result.ok && !this.log.snapshot) return Response.json(result, { status: 502 });
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const subscriber: Subscriber = {
-      writer: writable.getWriter(),
-      channel: ask.channel,
-      binding: { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase, outputs: ask.outputs },
-      caller: ask.caller,
-      lastWriteAt: 0,
-    };
-    subscriber.writer.closed.catch(() => this.unsubscribe(subscriber));
-    this.write(subscriber, sseRetry(RECONNECT_DELAY_MS));
     const missed = this.log.since(ask.lastEventId);
     // Up to date but stale: say so, since the stale mark is news the client may not have seen.
-    if (missed.length === 0 && this.failure && this.log.current) missed.push(this.log.current);
-    for (const event of missed) this.write(subscriber, this.frame(subscriber, event));
-    this.subscribers.add(subscriber);
-    this.ticker ??= setInterval(() => this.tick(), TICK_MS);
+    if (missed.length === 0 && this.backoff.stale && this.log.current) missed.push(this.log.current);
+    const binding = { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase, outputs: ask.outputs };
+    const readable = this.fanOut.open({ channel: ask.channel, binding, caller: ask.caller }, missed);
     return new Response(readable, { headers: SSE_HEADERS });
   }
 
@@ -256,16 +225,15 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
    * since knowing its own inputs at all is the Worker's cost more than the asking tenant's.
    */
   private refresh(liveInputId: string, caller: Caller, fromApi: boolean): Promise<Outcome> {
-    if (this.failure && Date.now() < this.failure.retryAt) return Promise.resolve(this.failure.outcome);
+    const blocked = this.backoff.blocked();
+    if (blocked) return Promise.resolve(blocked);
     const payers = this.log.snapshot ? [caller.tenantId] : [caller.tenantId, REFRESH_CALLER];
-    this.refreshing ??= (
-      this.log.snapshot && !fromApi ? this.observe(liveInputId) : this.read(liveInputId, caller, payers)
-    )
-      .then((outcome) => this.settle(outcome))
-      .finally(() => {
-        this.refreshing = undefined;
-      });
-    return this.refreshing;
+    return this.refreshing.run(() =>
+      (this.log.snapshot && !fromApi
+        ? this.observe(liveInputId)
+        : this.read(liveInputId, caller, payers)
+      ).then((outcome) => this.settle(outcome)),
+    );
   }
 
   /** Whether the input is live, from the delivery host: a check that costs no API call. */
@@ -293,10 +261,7 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
 
   /** The live input from the API; concurrent reads share one, whoever asked. */
   private read(liveInputId: string, caller: Caller, payers: string[]): Promise<CallOutcome> {
-    this.reading ??= this.call(caller, payers, (stream) => stream.getLiveInput(liveInputId)).finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
+    return this.reading.run(() => this.call(caller, payers, (stream) => stream.getLiveInput(liveInputId)));
   }
 
   /**
@@ -308,13 +273,13 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     payers: string[],
     send: (stream: StreamClient) => Promise<LiveInput>,
   ): Promise<CallOutcome> {
-    const admitted = await this.admit(payers);
+    const admitted = await admitApiCall(this.env, payers);
     if (!admitted.ok) return admitted;
     const startedAt = Date.now();
     try {
       const config = { ...requireConfig(this.env, NEEDS.stream), STREAM_API_TOKEN: caller.apiToken };
       const stream = new StreamClient(config, {
-        admitRetry: async () => (await this.admit([admitted.payer])).ok,
+        admitRetry: async () => (await admitApiCall(this.env, [admitted.payer])).ok,
       });
       const input = await send(stream);
       this.readAt = Date.now();
@@ -331,10 +296,9 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
 
   /** Cloudflare answered: the status is no longer stale, and what it said is learned. */
   private async confirmed(snapshot: LiveInputSnapshot, startedAt: number): Promise<void> {
-    const wasStale = this.failure !== undefined;
-    this.failure = undefined;
+    const wasStale = this.backoff.recovered();
     const outcome = await this.learn(snapshot, nowNs(startedAt), startedAt);
-    if (wasStale && outcome !== "applied" && this.log.current) this.publish(this.log.current);
+    if (wasStale && outcome !== "applied" && this.log.current) this.fanOut.publish(this.log.current);
   }
 
   private async hold(held: HeldInput, apiToken: string): Promise<void> {
@@ -357,16 +321,10 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     };
   }
 
-  /** A failed refresh is not tried again within the refresh interval, nor before Cloudflare's Retry-After. */
+  /** A failed refresh backs off; the status turning stale is news for the event streams. */
   private settle(outcome: Outcome): Outcome {
     if (outcome.ok) return outcome;
-    const waitMs =
-      "refused" in outcome
-        ? outcome.refused.retryAfterSeconds * 1000
-        : Math.max(STATUS_REFRESH_MS, (outcome.error.retryAfterSeconds ?? 0) * 1000);
-    const turnsStale = this.failure === undefined;
-    this.failure = { outcome, retryAt: Date.now() + waitMs };
-    if (turnsStale && this.log.current) this.publish(this.log.current);
+    if (this.backoff.failed(outcome) && this.log.current) this.fanOut.publish(this.log.current);
     return outcome;
   }
 
@@ -377,28 +335,6 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     return recent ? { ok: true, snapshot: held, stale: true } : failure;
   }
 
-  /**
-   * One call's worth of the Cloudflare API budget, from the first payer whose share has room: a
-   * tenant's share, the probes' reserve or the sweep's share (contracts/worker/upstream-shares.ts).
-   */
-  private async admit(payers: string[]): Promise<{ ok: true; payer: string } | ReadFailure> {
-    const { TENANTS } = requireConfig(this.env, NEEDS.stream);
-    let refusal: ReadFailure | undefined;
-    for (const payer of payers) {
-      const shares =
-        payer === PROBE_CALLER
-          ? PROBE_SHARES
-          : payer === REFRESH_CALLER
-            ? refreshSharesOf(TENANTS)
-            : sharesOf(TENANTS, payer);
-      if (!shares) throw new Error(`tenant ${payer} is not in the tenant map`);
-      const result = await tenantBudget(this.env, payer).take([BUDGETS.cloudflareApi(shares)]);
-      if (result.allowed) return { ok: true, payer };
-      refusal ??= { ok: false, refused: refusalOf(result) };
-    }
-    return refusal!;
-  }
-
   private async learn(
     snapshot: LiveInputSnapshot,
     asOfNs: bigint,
@@ -407,73 +343,30 @@ export class ChannelStatus extends DurableObject<HolderEnv> {
     const outcome = this.log.apply(snapshot, asOfNs, readStartedAtMs);
     if (outcome === "stale") return outcome;
     await this.ctx.storage.put(LOG_KEY, this.log.toJSON());
-    if (outcome === "applied") this.publish(this.log.current!);
+    if (outcome === "applied") this.fanOut.publish(this.log.current!);
     return outcome;
-  }
-
-  private publish(event: StatusEvent): void {
-    for (const subscriber of this.subscribers) this.write(subscriber, this.frame(subscriber, event));
-  }
-
-  private frame(subscriber: Subscriber, event: StatusEvent): string {
-    const status = statusView(
-      subscriber.channel,
-      subscriber.binding,
-      event.snapshot,
-      this.failure !== undefined,
-    );
-    return sseEvent(event.id, STATUS_EVENT, status);
-  }
-
-  private write(subscriber: Subscriber, text: string): void {
-    const { writer } = subscriber;
-    if ((writer.desiredSize ?? 0) < -MAX_QUEUED_EVENTS) {
-      this.unsubscribe(subscriber);
-      return;
-    }
-    subscriber.lastWriteAt = Date.now();
-    writer.write(encoder.encode(text)).catch(() => this.unsubscribe(subscriber));
-  }
-
-  private unsubscribe(subscriber: Subscriber): void {
-    if (!this.subscribers.delete(subscriber)) return;
-    subscriber.writer.abort().catch(() => {});
-    if (this.subscribers.size === 0 && this.ticker !== undefined) {
-      clearInterval(this.ticker);
-      this.ticker = undefined;
-    }
-  }
-
-  /** Keeps listening dashboards current without notifications, and their connections alive. */
-  private tick(): void {
-    const [listener] = this.subscribers;
-    if (this.liveInputId && listener) void this.current(this.liveInputId, listener.caller);
-    const due = Date.now() - (HEARTBEAT_INTERVAL_MS - TICK_MS);
-    for (const subscriber of this.subscribers) {
-      if (subscriber.lastWriteAt <= due) this.write(subscriber, SSE_HEARTBEAT);
-    }
   }
 }
 
-/** The live input's status holder: one per live input, whichever tenant asks. */
-export const statusHolder = (
+/** The live input's channel status object: one per live input, whichever tenant asks. */
+export const channelStatusOf = (
   env: { CHANNEL_STATUS: DurableObjectNamespace<ChannelStatus> },
   liveInputId: string,
 ) => env.CHANNEL_STATUS.get(env.CHANNEL_STATUS.idFromName(liveInputId));
 
-/** Whom a route's calls to a holder are for: the tenant, with this Worker's API token. */
-export const holderCaller = (env: object, tenantId: string): Caller => ({
+/** Whom a route's calls to a channel status object are for: the tenant, with this Worker's API token. */
+export const channelStatusCaller = (env: object, tenantId: string): Caller => ({
   tenantId,
   apiToken: requireConfig(env, NEEDS.stream).STREAM_API_TOKEN,
 });
 
-/** How long the holder's own token for a private input's lifecycle and viewers lives: one check's worth. */
+/** How long the object's own token for a private input's lifecycle and viewers lives: one check's worth. */
 const LIFECYCLE_TOKEN_SECONDS = 60;
 
 /**
  * A private input's lifecycle is read through a short token of the Worker's own: the Stream Player
  * reaches it with a token, and whether the bare uid is refused is undocumented
- * (docs/reference/cloudflare-api.md §11.3), so the holder does what works either way.
+ * (docs/reference/cloudflare-api.md §11.3), so the object does what works either way.
  */
 async function lifecycleToken(env: ConfigBindings, liveInputId: string): Promise<string> {
   const config = requireConfig(env, NEEDS.playback);

@@ -6,7 +6,7 @@ import type { LiveInputSnapshot } from "./status-snapshot.ts";
 /** Why no fresh status could be had: Cloudflare failed, or the tenant's share was spent first. */
 export type ReadFailure = { ok: false; error: UpstreamErrorShape } | { ok: false; refused: Refusal };
 
-/** A status as the holder serves it: `stale` when it could not be refreshed and is served anyway. */
+/** A status as a channel status object serves it: `stale` when it could not be refreshed and is served anyway. */
 export type SnapshotResult = { ok: true; snapshot: LiveInputSnapshot; stale: boolean } | ReadFailure;
 
 /**

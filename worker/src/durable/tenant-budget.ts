@@ -32,7 +32,7 @@ const STORAGE_DELETE_MAX_KEYS = 128;
 /**
  * One tenant's budgets, one object per tenant: credential minting (per tenant), and its shares of
  * the upstream budgets every tenant draws on (the Cloudflare API token, TURN issuance, per SFU
- * session). Calls are counted one by one (`take`: the status holder's reads) or leased in batches
+ * session). Calls are counted one by one (`take`: the channel status object's reads) or leased in batches
  * to the isolates that serve the tenant (`lease`: the credential routes), see `BudgetLedger`.
  */
 export class TenantBudget extends DurableObject<unknown> {

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { refusalError, refusalOf } from "../budgets.ts";
 import { type TenantBudget, tenantBudget } from "../durable/tenant-budget.ts";
-import type { AppEnv } from "../env.ts";
 import type { Budget, TakeResult } from "./ledger.ts";
 import { type Background, Meter } from "./meter.ts";
 
@@ -10,6 +9,9 @@ import { type Background, Meter } from "./meter.ts";
  * and what the routes call to count a request against a tenant's budgets.
  */
 type MeterEnv = { TENANT_BUDGET: DurableObjectNamespace<TenantBudget> };
+
+/** What metering reads of a request's context, whatever its route. */
+type MeteredContext = Pick<Context, "executionCtx"> & { env: MeterEnv };
 
 /** This isolate's meter: one per budget namespace, which is one per isolate outside tests. */
 const meters = new WeakMap<MeterEnv["TENANT_BUDGET"], Meter>();
@@ -30,7 +32,7 @@ function meterOf(env: MeterEnv): Meter {
  * The runtime's `waitUntil`, which keeps a lease's refill going after the response is sent. The
  * Worker's own tests call the app without an execution context: the refill then just runs on.
  */
-function backgroundOf(c: Context<AppEnv>): Background {
+function backgroundOf(c: MeteredContext): Background {
   try {
     const ctx = c.executionCtx;
     return (work) => ctx.waitUntil(work);
@@ -40,11 +42,11 @@ function backgroundOf(c: Context<AppEnv>): Background {
 }
 
 /** Whether one more call fits every budget: counted against them all if so, against none if not. */
-export const admit = (c: Context<AppEnv>, tenantId: string, budgets: Budget[]): Promise<TakeResult> =>
+export const admit = (c: MeteredContext, tenantId: string, budgets: Budget[]): Promise<TakeResult> =>
   meterOf(c.env).take(tenantId, budgets, backgroundOf(c));
 
 /** Counts one call against the budgets of the tenant, or throws the 429 for the one spent. */
-export async function spend(c: Context<AppEnv>, tenantId: string, budgets: Budget[]): Promise<void> {
+export async function spend(c: MeteredContext, tenantId: string, budgets: Budget[]): Promise<void> {
   const result = await admit(c, tenantId, budgets);
   if (!result.allowed) throw refusalError(refusalOf(result));
 }

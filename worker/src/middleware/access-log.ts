@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api-error.ts";
 import type { AppEnv } from "../env.ts";
 import { logLine } from "../log.ts";
+import type { Tenant } from "../tenants.ts";
 import { UpstreamError } from "../upstream/http.ts";
 
 function errorLabel(error: Error): string {
@@ -15,9 +16,10 @@ export const ACCESS_LOG_MARK = '{"request_id"';
 
 /**
  * One JSON line per request: what an operator needs to find a request again, and nothing that
- * could be a secret (no headers, no bodies, no query strings).
+ * could be a secret (no headers, no bodies, no query strings). It names the tenant when the
+ * route's auth set one.
  */
-export const accessLog = createMiddleware<AppEnv>(async (c, next) => {
+export const accessLog = createMiddleware<AppEnv & { Variables: { tenant?: Tenant } }>(async (c, next) => {
   const startedAt = Date.now();
   await next();
   logLine(c.env, {

@@ -2,20 +2,20 @@ import { createMiddleware } from "hono/factory";
 import { verifyProbeKey } from "#contracts/probe-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import type { AppEnv } from "../env.ts";
+import type { WorkerBindings } from "../env.ts";
+import { BEARER_CHALLENGE, bearerOf } from "../request-credentials.ts";
 import { verifyWithEither } from "../signing-slots.ts";
-import { bearerOf } from "./tenant-auth.ts";
 
 /**
  * `Authorization: Bearer <probe key>`: the stack's probe key of the current or previous generation.
  * It names no tenant, so the routes behind it reach no tenant's data; a tenant's key is not one.
  */
-export const probeAuth = createMiddleware<AppEnv>(async (c, next) => {
+export const probeAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.probeAuth);
   const bearer = bearerOf(c);
   if (!bearer) {
     throw new ApiError("unauthorized", "Send Authorization: Bearer <the stack's probe key>", {
-      headers: { "www-authenticate": 'Bearer realm="realtime-stack"' },
+      headers: BEARER_CHALLENGE,
     });
   }
   const genuine = await verifyWithEither(

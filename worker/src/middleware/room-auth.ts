@@ -1,17 +1,18 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import type { AppEnv } from "../env.ts";
+import { forbidden } from "../request-credentials.ts";
 import { verifySessionToken } from "../session-token.ts";
 import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant } from "../tenants.ts";
-import { forbidden } from "./tenant-auth.ts";
+import type { RoomMemberEnv } from "./session-auth.ts";
 
 /**
  * `?token=<session token>` for the room in the path: browsers cannot set headers on a WebSocket.
- * The token names its tenant, so no tenant header is needed; one for another room gets 403.
+ * The token names its tenant, so no tenant header is needed; one for another room gets 403. It
+ * sets what session auth sets.
  */
-export const roomAuth = createMiddleware<AppEnv>(async (c, next) => {
+export const roomAuth = createMiddleware<RoomMemberEnv>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.sessionAuth);
   const [token, ...more] = c.req.queries("token") ?? [];
   if (more.length > 0) {

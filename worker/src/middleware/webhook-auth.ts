@@ -3,7 +3,7 @@ import { WEBHOOK_AUTH_HEADER } from "#contracts/api/headers.ts";
 import { timingSafeEqual } from "#contracts/derived-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import type { AppEnv } from "../env.ts";
+import type { WorkerBindings } from "../env.ts";
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -17,7 +17,7 @@ async function sha256Hex(text: string): Promise<string> {
  * updated, since Cloudflare tests the destination with it (docs/reference/rotation-credentials.md §2).
  * Both are always compared. Missing or wrong: 401 either way, before the body is read.
  */
-export const webhookAuth = createMiddleware<AppEnv>(async (c, next) => {
+export const webhookAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c, next) => {
   const { WEBHOOK_SECRET, WEBHOOK_SECRET_FALLBACK } = requireConfig(c.env, NEEDS.webhook);
   const secrets = WEBHOOK_SECRET_FALLBACK ? [WEBHOOK_SECRET, WEBHOOK_SECRET_FALLBACK] : [WEBHOOK_SECRET];
   const sent = c.req.header(WEBHOOK_AUTH_HEADER) ?? "";

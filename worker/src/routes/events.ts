@@ -3,12 +3,12 @@ import { API_ROUTES } from "#contracts/api/routes.ts";
 import { SSE_HEADERS } from "#contracts/sse.ts";
 import { channelOf } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { type EventsRequest, holderCaller, statusHolder } from "../durable/channel-status.ts";
+import { channelStatusCaller, channelStatusOf, type EventsRequest } from "../durable/channel-status.ts";
 import { type ReadFailure, readFailureError } from "../durable/status-result.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
 
-/** `GET /api/stream/events?channel=`: the channel's status holder streams it; this Worker passes it on. */
+/** `GET /api/stream/events?channel=`: the channel's channel status object streams it; this Worker passes it on. */
 export function eventRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamEvents, async (c, { query }) => {
     requireConfig(c.env, NEEDS.stream);
@@ -20,9 +20,9 @@ export function eventRoutes(app: Hono<AppEnv>): void {
       playbackBase: binding.playbackBase,
       outputs: binding.outputs,
       lastEventId: c.req.header("last-event-id"),
-      caller: holderCaller(c.env, tenant.id),
+      caller: channelStatusCaller(c.env, tenant.id),
     };
-    const res = await statusHolder(c.env, binding.liveInputId).fetch("https://channel-status/events", {
+    const res = await channelStatusOf(c.env, binding.liveInputId).fetch("https://channel-status/events", {
       method: "POST",
       body: JSON.stringify(ask),
     });

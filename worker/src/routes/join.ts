@@ -5,12 +5,10 @@ import { roomOf } from "../durable/room.ts";
 import type { AppEnv } from "../env.ts";
 import { limitMinting } from "../middleware/rate-limit.ts";
 import { mount } from "../mount.ts";
-import { SESSION_TOKEN_TTL_SECONDS, signSessionToken } from "../session-token.ts";
+import { mintRoomSession } from "../room-session.ts";
 import type { UpstreamOptions } from "../upstream/http.ts";
 import { SfuClient } from "../upstream/sfu.ts";
-import { TurnClient } from "../upstream/turn.ts";
-import { roomSocketUrl } from "./sfu.ts";
-import { withoutPort53 } from "./turn.ts";
+import { TurnClient, withoutPort53 } from "../upstream/turn.ts";
 
 /**
  * `POST /api/realtime/join`: the room decides the topology and counts the user in; then the
@@ -31,26 +29,22 @@ export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): v
         ),
         admission.topology === "sfu" ? new SfuClient(sfuConfig, upstream).newSession() : undefined,
       ]);
-      const exp = Math.floor(Date.now() / 1000) + SESSION_TOKEN_TTL_SECONDS;
-      if (session) await room.recordSession(session.sessionId, exp * 1000);
-      const token = await signSessionToken(sfuConfig.SIGNING_SECRET, {
-        tenant: tenant.id,
+      const { token, ws_url, expires_at } = await mintRoomSession(c, sfuConfig.SIGNING_SECRET, {
         room: body.room_id,
         user: body.user_id,
         name: body.user_name,
         session: session?.sessionId ?? "",
-        exp,
       });
       return {
         topology: admission.topology,
         room_id: body.room_id,
         user_id: body.user_id,
         token,
-        ws_url: roomSocketUrl(c.req.url, body.room_id),
+        ws_url,
         ice_servers: withoutPort53(iceServers),
         ...(session ? { sfu: { session_id: session.sessionId, app_id: sfuConfig.SFU_APP_ID } } : {}),
         participants: admission.participants,
-        expires_at: new Date(exp * 1000).toISOString(),
+        expires_at,
       };
     } catch (error) {
       await room.release(body.user_id);

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { holderCaller, statusHolder } from "../durable/channel-status.ts";
+import { channelStatusCaller, channelStatusOf } from "../durable/channel-status.ts";
 import { readFailureError } from "../durable/status-result.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
@@ -15,7 +15,7 @@ import { PROBE_CALLER } from "../tenants.ts";
 export const PROBE_STATUS_MAX_AGE_MS = 1_000;
 
 /**
- * `GET /api/probe/status`: the probe input's status from its status holder, the same holder (and
+ * `GET /api/probe/status`: the probe input's status from its channel status object, the same object (and
  * notifications) a channel's status comes from, so that a probe proves the path Stream → Worker.
  * It reads the API rather than the delivery host: an ingest probe must see `enabled` as it is now,
  * before it broadcasts. Its reads are paid from the probes' own reserve of the Cloudflare API
@@ -29,9 +29,9 @@ export function probeRoutes(app: Hono<AppEnv>): void {
         "not_found",
         "This stack has no probe input (realtime-stack:probe.enabled is false)",
       );
-    const result = await statusHolder(c.env, id).current(
+    const result = await channelStatusOf(c.env, id).current(
       id,
-      holderCaller(c.env, PROBE_CALLER),
+      channelStatusCaller(c.env, PROBE_CALLER),
       PROBE_STATUS_MAX_AGE_MS,
       true,
     );

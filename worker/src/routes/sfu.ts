@@ -8,16 +8,10 @@ import type { AppEnv } from "../env.ts";
 import { limitMinting } from "../middleware/rate-limit.ts";
 import { admitSessionCall, limitSessionCalls } from "../middleware/session-call-limit.ts";
 import { mount } from "../mount.ts";
-import { SESSION_TOKEN_TTL_SECONDS, signSessionToken } from "../session-token.ts";
+import { mintRoomSession } from "../room-session.ts";
+import type { RouteEnv } from "../route-env.ts";
 import type { UpstreamOptions } from "../upstream/http.ts";
 import { SfuClient } from "../upstream/sfu.ts";
-
-/** The room socket of this Worker, on the origin the caller reached it by. */
-export function roomSocketUrl(requestUrl: string, roomId: string): string {
-  const url = new URL(`/api/realtime/rooms/${roomId}/ws`, requestUrl);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  return url.toString();
-}
 
 /**
  * Remote tracks may only be pulled from sessions of the caller's own tenant and room: the room
@@ -25,7 +19,7 @@ export function roomSocketUrl(requestUrl: string, roomId: string): string {
  * hand out any session's tracks to whoever names it.
  */
 async function requireSameRoomSessions(
-  c: Context<AppEnv>,
+  c: Context<RouteEnv<"session">>,
   tracks: Pick<TrackObject, "sessionId">[],
 ): Promise<void> {
   const caller = c.get("roomMember");
@@ -41,7 +35,7 @@ async function requireSameRoomSessions(
 
 export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
   /** The session proxy's client: each retry is one more call, counted against the session's share too. */
-  const proxy = (c: Context<AppEnv>) =>
+  const proxy = (c: Context<RouteEnv<"session">>) =>
     new SfuClient(requireConfig(c.env, NEEDS.sfu), {
       ...upstream,
       admitRetry: () => admitSessionCall(c, c.get("roomMember")),
@@ -50,23 +44,19 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
   mount(app, API_ROUTES.sfuSession, limitMinting({ turn: false }), async (c, { body }) => {
     const config = requireConfig(c.env, NEEDS.sfu);
     const { sessionId } = await new SfuClient(config, upstream).newSession();
-    const exp = Math.floor(Date.now() / 1000) + SESSION_TOKEN_TTL_SECONDS;
-    await roomOf(c.env, c.get("tenant").id, body.room_id).recordSession(sessionId, exp * 1000);
-    const token = await signSessionToken(config.SIGNING_SECRET, {
-      tenant: c.get("tenant").id,
+    const { token, ws_url, expires_at } = await mintRoomSession(c, config.SIGNING_SECRET, {
       room: body.room_id,
       user: body.user_id,
       name: body.user_name,
       session: sessionId,
-      exp,
     });
     return {
       session_id: sessionId,
       room_id: body.room_id,
       token,
-      ws_url: roomSocketUrl(c.req.url, body.room_id),
+      ws_url,
       app_id: config.SFU_APP_ID,
-      expires_at: new Date(exp * 1000).toISOString(),
+      expires_at,
     };
   });
 

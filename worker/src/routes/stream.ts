@@ -3,7 +3,7 @@ import { API_ROUTES } from "#contracts/api/routes.ts";
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { channelOf, statusView } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { holderCaller, statusHolder } from "../durable/channel-status.ts";
+import { channelStatusCaller, channelStatusOf } from "../durable/channel-status.ts";
 import { type ConnectResult, type ReadFailure, readFailureError } from "../durable/status-result.ts";
 import type { AppEnv, WorkerBindings } from "../env.ts";
 import { upstreamToApiError } from "../middleware/errors.ts";
@@ -11,16 +11,16 @@ import { mount } from "../mount.ts";
 import type { Tenant } from "../tenants.ts";
 import { UpstreamError } from "../upstream/http.ts";
 
-/** One channel's status from its holder: fresh, or stale while Cloudflare cannot be read. */
+/** One channel's status from its channel status object: fresh, or stale while Cloudflare cannot be read. */
 async function channelStatus(
   env: WorkerBindings,
   tenant: Tenant,
   channel: string,
 ): Promise<ChannelStatusView> {
   const binding = channelOf(tenant, channel);
-  const result = await statusHolder(env, binding.liveInputId).current(
+  const result = await channelStatusOf(env, binding.liveInputId).current(
     binding.liveInputId,
-    holderCaller(env, tenant.id),
+    channelStatusCaller(env, tenant.id),
   );
   if (!result.ok) throw readFailureError(result);
   return statusView(channel, binding, result.snapshot, result.stale);
@@ -60,9 +60,9 @@ export function streamRoutes(app: Hono<AppEnv>): void {
     requireConfig(c.env, NEEDS.stream);
     const tenant = c.get("tenant");
     const binding = channelOf(tenant, body.channel);
-    const result = await statusHolder(c.env, binding.liveInputId).keepReady(
+    const result = await channelStatusOf(c.env, binding.liveInputId).keepReady(
       binding.liveInputId,
-      holderCaller(c.env, tenant.id),
+      channelStatusCaller(c.env, tenant.id),
     );
     if (!result.ok) throw readFailureError(result);
     const stale = result.degraded?.stale ?? false;

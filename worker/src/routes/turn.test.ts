@@ -4,7 +4,7 @@ import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
 import { turnData } from "#contracts/api/realtime.ts";
 import { callAs, emulatorAdmin } from "../../test/support/api.ts";
 import { createApp } from "../app.ts";
-import { withoutPort53 } from "./turn.ts";
+import { withoutPort53 } from "../upstream/turn.ts";
 
 const turn = (body: unknown, tenant = "acme") =>
   callAs(tenant, "/api/realtime/turn", { method: "POST", body });

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { holderCaller, statusHolder } from "../durable/channel-status.ts";
+import { channelStatusCaller, channelStatusOf } from "../durable/channel-status.ts";
 import { instantNs, nowNs } from "../durable/status-log.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
@@ -22,8 +22,8 @@ const invalidUpdatedAt = (message: string) => {
 };
 
 /**
- * `POST /api/stream/webhook`: Cloudflare's live input notifications, to the live input's status
- * holder. Answered 200 whatever became of a genuine one, so that Cloudflare does not retry it.
+ * `POST /api/stream/webhook`: Cloudflare's live input notifications, to the live input's channel
+ * status object. Answered 200 whatever became of a genuine one, so that Cloudflare does not retry it.
  */
 export function webhookRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamWebhook, async (c, { body }) => {
@@ -38,8 +38,8 @@ export function webhookRoutes(app: Hono<AppEnv>): void {
       liveInputOwners(TENANTS).get(body.data.input_id) ??
       (body.data.input_id === PROBE_LIVE_INPUT_ID ? PROBE_CALLER : undefined);
     if (!owner) return { outcome: "unknown_live_input" as const };
-    const holder = statusHolder(c.env, body.data.input_id);
-    const outcome = await holder.notify(body.data, String(asOf), holderCaller(c.env, owner));
+    const status = channelStatusOf(c.env, body.data.input_id);
+    const outcome = await status.notify(body.data, String(asOf), channelStatusCaller(c.env, owner));
     return { outcome };
   });
 }

@@ -14,7 +14,7 @@ const viewCount = z.object({ liveViewers: z.int().check(z.gte(0)) });
  * "Watch a live stream": `{ isInput, videoUID, live }`, no envelope). It is where the Stream Player
  * checks a live input from viewers' browsers, not the REST API: it needs no credential (the docs'
  * example sends an API token; the player has none to send) and costs nothing of the token's 1,200
- * calls per 5 minutes. Cloudflare documents no limit on it; the holders ask at most once per
+ * calls per 5 minutes. Cloudflare documents no limit on it; the channel status objects ask at most once per
  * input per refresh interval.
  */
 export class StreamDelivery {

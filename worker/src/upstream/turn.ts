@@ -1,4 +1,4 @@
-import { iceServersResponse, turnCredentialRequest } from "#contracts/cloudflare/realtime.ts";
+import { type IceServer, iceServersResponse, turnCredentialRequest } from "#contracts/cloudflare/realtime.ts";
 import type { Config } from "../config.ts";
 import { realtimeProtocol, UpstreamHttp, type UpstreamOptions } from "./http.ts";
 
@@ -32,4 +32,18 @@ export class TurnClient {
       idempotent: false,
     });
   }
+}
+
+const PORT_53 = /:53(\?|$)/;
+
+/**
+ * Cloudflare's ICE servers minus port-53 URLs, which browsers try and time out on without trickle
+ * ICE (Cloudflare's advice); a server left with no URL is dropped, the rest keep their shape.
+ */
+export function withoutPort53(servers: IceServer[]): IceServer[] {
+  return servers.flatMap((server) => {
+    if (typeof server.urls === "string") return PORT_53.test(server.urls) ? [] : [server];
+    const urls = server.urls.filter((url) => !PORT_53.test(url));
+    return urls.length > 0 ? [{ ...server, urls }] : [];
+  });
 }

@@ -1,8 +1,9 @@
-import type { RTCDataChannel } from "werift";
 import type { FaultRules } from "../../../core/faults.ts";
+import { subscribe } from "../../../core/listeners.ts";
 import { PublishedChannel } from "./published-channel.ts";
 import { PublishedTrack } from "./published-track.ts";
-import { type ChannelDelivery, type MsidLabel, SessionPeer } from "./session-peer.ts";
+import { SessionMedia, type TrackRef } from "./session-media.ts";
+import type { ChannelDelivery, MsidLabel } from "./session-peer.ts";
 
 /**
  * Cloudflare's documented SFU timings (docs/reference/media-and-providers.md §3, from
@@ -31,12 +32,6 @@ export interface SessionRef {
  */
 export type ForwardingFaults = Pick<FaultRules, "matchMedia">;
 
-/** A track as the media plane knows it: the session that publishes it and its mid there. */
-export interface TrackRef {
-  sessionId: string;
-  mid: string;
-}
-
 /** A pull: which published track, and how the subscriber's description labels it. */
 export interface Pull {
   source: TrackRef;
@@ -48,7 +43,8 @@ export interface Refusal {
   refused: string;
 }
 
-export type ChannelStatus = "initializing" | "active" | "inactive";
+/** A DataChannel's status as the API reports it (SessionResourceStatus). */
+export type DataChannelStatus = "initializing" | "active" | "inactive";
 
 /**
  * What the Realtime API asks of the media plane. The Realtime store keeps the sessions and their
@@ -84,25 +80,25 @@ export interface SfuMedia {
     delivery: ChannelDelivery,
   ): void;
   /** The session's channel on `id` as it is now: its status, and how it delivers. */
-  channel(sessionId: string, id: number): { status: ChannelStatus; delivery: ChannelDelivery } | undefined;
+  channel(
+    sessionId: string,
+    id: number,
+  ): { status: DataChannelStatus; delivery: ChannelDelivery } | undefined;
   closeSession(sessionId: string): Promise<void>;
-  /** Called with each published track removed for want of media. */
-  onTrackTimeout(listener: (track: TrackRef) => void): void;
+  /** Called with each published track removed for want of media, until the returned unsubscribe. */
+  onTrackTimeout(listener: (track: TrackRef) => void): () => void;
 }
 
-const key = (sessionId: string, id: string | number) => `${sessionId}\n${id}`;
 /** The session's Realtime API path, which `drop_media` rules are matched against. */
 const sessionPath = ({ appId, sessionId }: SessionRef) => `/v1/apps/${appId}/sessions/${sessionId}`;
 const refusal = (err: unknown): Refusal => ({ refused: err instanceof Error ? err.message : String(err) });
 
-/** The SFU's media: one werift peer connection per session, RTP and DataChannel messages forwarded between them. */
+/**
+ * The SFU's media: one werift peer connection per session, RTP and DataChannel messages forwarded
+ * between them. Everything is held per session (`SessionMedia`), as the API addresses it.
+ */
 export class SfuMediaPlane implements SfuMedia {
-  private readonly peers = new Map<string, SessionPeer>();
-  private readonly tracks = new Map<string, PublishedTrack>();
-  /** What each pulling mid forwards from, and how to stop it. */
-  private readonly pulls = new Map<string, { source: string; stop: () => void }>();
-  private readonly channels = new Map<string, { channel: RTCDataChannel; stop: () => void }>();
-  private readonly publishedChannels = new Map<string, PublishedChannel>();
+  private readonly sessions = new Map<string, SessionMedia>();
   private readonly timeoutListeners: ((track: TrackRef) => void)[] = [];
   private readonly trackTimeoutMs: number;
   private readonly connectTimeoutMs: number;
@@ -119,7 +115,7 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   negotiation(sessionId: string) {
-    const peer = this.peers.get(sessionId);
+    const peer = this.sessions.get(sessionId)?.peer;
     return {
       negotiated: peer?.negotiated ?? false,
       awaitingAnswer: peer?.awaitingAnswer ?? false,
@@ -128,7 +124,7 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   async connected(sessionId: string): Promise<boolean> {
-    const peer = this.peers.get(sessionId);
+    const peer = this.sessions.get(sessionId)?.peer;
     return peer ? peer.connected(this.connectTimeoutMs) : false;
   }
 
@@ -137,26 +133,25 @@ export class SfuMediaPlane implements SfuMedia {
     offerSdp: string,
     plan: { publish: string[]; pulls: (Pull & { mid: string })[] },
   ) {
-    const { sessionId } = session;
-    const peer = this.peer(session);
+    const media = this.media(session);
+    const { peer } = media;
     try {
       await peer.applyOffer(offerSdp);
       const sending = plan.pulls.flatMap((pull) => {
-        const sourceKey = key(pull.source.sessionId, pull.source.mid);
-        const source = this.tracks.get(sourceKey);
+        const source = this.track(pull.source);
         const transceiver = peer.transceiver(pull.mid);
         if (!source || !transceiver) return [];
         peer.sendOn(transceiver, source.codec, pull.label);
-        return [{ mid: pull.mid, sourceKey, source, transceiver }];
+        return [{ mid: pull.mid, pull, source, transceiver }];
       });
       const sdp = await peer.answer();
-      for (const { mid, sourceKey, source, transceiver } of sending)
-        this.startPull(sessionId, mid, sourceKey, source, transceiver);
+      for (const { mid, pull, source, transceiver } of sending)
+        this.startPull(media, mid, pull.source, source, transceiver);
       for (const mid of plan.publish) {
         const transceiver = peer.transceiver(mid);
-        if (!transceiver || this.tracks.has(key(sessionId, mid))) continue;
+        if (!transceiver || media.tracks.has(mid)) continue;
         const path = sessionPath(session);
-        this.tracks.set(key(sessionId, mid), new PublishedTrack(transceiver, () => this.drops(path)));
+        media.tracks.set(mid, new PublishedTrack(transceiver, () => this.drops(path)));
       }
       return { sdp };
     } catch (err) {
@@ -165,18 +160,17 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   async offer(session: SessionRef, pulls: Pull[]) {
-    const { sessionId } = session;
-    const peer = this.peer(session);
+    const media = this.media(session);
+    const { peer } = media;
     try {
       const added = pulls.map((pull) => {
-        const sourceKey = key(pull.source.sessionId, pull.source.mid);
-        const source = this.tracks.get(sourceKey);
+        const source = this.track(pull.source);
         if (!source) throw new Error(`track ${pull.source.mid} of ${pull.source.sessionId} is gone`);
-        return { sourceKey, source, transceiver: peer.addSender(source.kind, source.codec, pull.label) };
+        return { pull, source, transceiver: peer.addSender(source.kind, source.codec, pull.label) };
       });
       const sdp = await peer.offer();
-      for (const { sourceKey, source, transceiver } of added)
-        this.startPull(sessionId, transceiver.mid!, sourceKey, source, transceiver);
+      for (const { pull, source, transceiver } of added)
+        this.startPull(media, transceiver.mid!, pull.source, source, transceiver);
       return { sdp, mids: added.map((a) => a.transceiver.mid!) };
     } catch (err) {
       return refusal(err);
@@ -184,8 +178,9 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   async acceptAnswer(sessionId: string, answerSdp: string) {
-    const peer = this.peers.get(sessionId);
-    if (!peer?.awaitingAnswer) return { refused: "no offer is awaiting an answer" };
+    const media = this.sessions.get(sessionId);
+    const peer = media?.peer;
+    if (!media || !peer?.awaitingAnswer) return { refused: "no offer is awaiting an answer" };
     try {
       await peer.applyAnswer(answerSdp);
     } catch (err) {
@@ -193,32 +188,33 @@ export class SfuMediaPlane implements SfuMedia {
     }
     // The subscriber may already be connected: its new tracks need a keyframe to start decoding.
     if (peer.pc.connectionState === "connected") {
-      for (const [pullKey, pull] of this.pulls)
-        if (pullKey.startsWith(key(sessionId, ""))) this.tracks.get(pull.source)?.requestKeyframe();
+      for (const pull of media.pulls.values()) this.track(pull.source)?.requestKeyframe();
     }
     return undefined;
   }
 
   publishes(track: TrackRef): boolean {
-    return this.tracks.has(key(track.sessionId, track.mid));
+    return this.track(track) !== undefined;
   }
 
   stop(sessionId: string, mid: string): void {
-    const published = this.tracks.get(key(sessionId, mid));
+    const media = this.sessions.get(sessionId);
+    if (!media) return;
+    const published = media.tracks.get(mid);
     if (published) {
       published.stop();
-      this.tracks.delete(key(sessionId, mid));
+      media.tracks.delete(mid);
     }
-    const pull = this.pulls.get(key(sessionId, mid));
+    const pull = media.pulls.get(mid);
     if (pull) {
       pull.stop();
-      this.pulls.delete(key(sessionId, mid));
-      this.peers.get(sessionId)?.transceiver(mid)?.setDirection("inactive");
+      media.pulls.delete(mid);
+      media.peer.transceiver(mid)?.setDirection("inactive");
     }
   }
 
   freeChannelId(sessionId: string, allocated: Iterable<number>): number {
-    const taken = new Set([...(this.peers.get(sessionId)?.channelIdsInUse() ?? []), ...allocated]);
+    const taken = new Set([...(this.sessions.get(sessionId)?.peer.channelIdsInUse() ?? []), ...allocated]);
     let id = 0;
     while (taken.has(id)) id++;
     return id;
@@ -230,29 +226,30 @@ export class SfuMediaPlane implements SfuMedia {
     role: { publish: string } | { pull: { sessionId: string; name: string } },
     delivery: ChannelDelivery,
   ): void {
-    const peer = this.peers.get(sessionId);
-    if (!peer) throw new Error(`session ${sessionId} has no connection to open a DataChannel on`);
-    const channel = peer.dataChannel(id, "publish" in role ? role.publish : role.pull.name, delivery);
+    const media = this.sessions.get(sessionId);
+    if (!media) throw new Error(`session ${sessionId} has no connection to open a DataChannel on`);
+    const channel = media.peer.dataChannel(id, "publish" in role ? role.publish : role.pull.name, delivery);
     let stop = () => {};
     if ("publish" in role) {
       const published = new PublishedChannel(channel);
-      this.publishedChannels.set(key(sessionId, role.publish), published);
+      media.publishedChannels.set(role.publish, published);
       stop = () => {
         published.stop();
-        this.publishedChannels.delete(key(sessionId, role.publish));
+        media.publishedChannels.delete(role.publish);
       };
     } else {
-      stop = this.publishedChannels.get(key(role.pull.sessionId, role.pull.name))?.subscribe(channel) ?? stop;
+      const source = this.sessions.get(role.pull.sessionId)?.publishedChannels.get(role.pull.name);
+      stop = source?.subscribe(channel) ?? stop;
     }
-    this.channels.set(key(sessionId, id), { channel, stop });
+    media.channels.set(id, { channel, stop });
   }
 
   /** Status as the API reports it (SessionResourceStatus): `initializing` while connecting, `active` once open, `inactive` after. */
   channel(sessionId: string, id: number) {
-    const channel = this.channels.get(key(sessionId, id))?.channel;
+    const channel = this.sessions.get(sessionId)?.channels.get(id)?.channel;
     if (!channel) return undefined;
     const { readyState, ordered, maxRetransmits, maxPacketLifeTime } = channel;
-    const status: ChannelStatus =
+    const status: DataChannelStatus =
       readyState === "open" ? "active" : readyState === "connecting" ? "initializing" : "inactive";
     return {
       status,
@@ -265,28 +262,18 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   async closeSession(sessionId: string): Promise<void> {
-    const ofSession = <T>(entries: Map<string, T>, stop: (entry: T) => void) => {
-      for (const [k, entry] of entries) {
-        if (!k.startsWith(key(sessionId, ""))) continue;
-        stop(entry);
-        entries.delete(k);
-      }
-    };
-    ofSession(this.tracks, (track) => track.stop());
-    ofSession(this.pulls, (pull) => pull.stop());
-    ofSession(this.channels, (channel) => channel.stop());
-    const peer = this.peers.get(sessionId);
-    this.peers.delete(sessionId);
-    await peer?.close();
+    const media = this.sessions.get(sessionId);
+    this.sessions.delete(sessionId);
+    await media?.close();
   }
 
-  onTrackTimeout(listener: (track: TrackRef) => void): void {
-    this.timeoutListeners.push(listener);
+  onTrackTimeout(listener: (track: TrackRef) => void): () => void {
+    return subscribe(this.timeoutListeners, listener);
   }
 
   /** Every session ends: the emulator resets. */
   async reset(): Promise<void> {
-    await Promise.all([...this.peers.keys()].map((id) => this.closeSession(id)));
+    await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id)));
   }
 
   /** Closes every peer connection and its sockets: the emulator stops. */
@@ -295,13 +282,18 @@ export class SfuMediaPlane implements SfuMedia {
     await this.reset();
   }
 
-  private peer({ sessionId }: SessionRef): SessionPeer {
-    let peer = this.peers.get(sessionId);
-    if (!peer) {
-      peer = new SessionPeer();
-      this.peers.set(sessionId, peer);
+  /** The session's media, its peer connection made on its first negotiation. */
+  private media({ sessionId }: SessionRef): SessionMedia {
+    let media = this.sessions.get(sessionId);
+    if (!media) {
+      media = new SessionMedia();
+      this.sessions.set(sessionId, media);
     }
-    return peer;
+    return media;
+  }
+
+  private track({ sessionId, mid }: TrackRef): PublishedTrack | undefined {
+    return this.sessions.get(sessionId)?.tracks.get(mid);
   }
 
   /** Whether a `drop_media` rule takes this packet of a track the session at `path` publishes. */
@@ -310,24 +302,25 @@ export class SfuMediaPlane implements SfuMedia {
   }
 
   private startPull(
-    sessionId: string,
+    media: SessionMedia,
     mid: string,
-    sourceKey: string,
+    sourceRef: TrackRef,
     source: PublishedTrack,
     transceiver: { sender: Parameters<PublishedTrack["subscribe"]>[0] },
   ): void {
-    this.pulls.get(key(sessionId, mid))?.stop();
-    this.pulls.set(key(sessionId, mid), { source: sourceKey, stop: source.subscribe(transceiver.sender) });
+    media.pulls.get(mid)?.stop();
+    media.pulls.set(mid, { source: sourceRef, stop: source.subscribe(transceiver.sender) });
   }
 
   private removeSilentTracks(): void {
     const now = performance.now();
-    for (const [k, track] of this.tracks) {
-      if (now - track.lastMediaAt < this.trackTimeoutMs) continue;
-      track.stop();
-      this.tracks.delete(k);
-      const [sessionId, mid] = k.split("\n") as [string, string];
-      for (const listener of this.timeoutListeners) listener({ sessionId, mid });
+    for (const [sessionId, media] of this.sessions) {
+      for (const [mid, track] of media.tracks) {
+        if (now - track.lastMediaAt < this.trackTimeoutMs) continue;
+        track.stop();
+        media.tracks.delete(mid);
+        for (const listener of [...this.timeoutListeners]) listener({ sessionId, mid });
+      }
     }
   }
 }

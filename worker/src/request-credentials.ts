@@ -1,0 +1,45 @@
+/**
+ * How every auth middleware reads the credential a request presents, and the answers they share
+ * when it is missing or not good enough.
+ */
+import type { Context } from "hono";
+import { ApiError } from "./api-error.ts";
+
+/** What a 401 for a missing bearer credential carries, as RFC 6750 §3 asks. */
+export const BEARER_CHALLENGE = { "www-authenticate": 'Bearer realm="realtime-stack"' };
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
+
+/**
+ * A credential header sent once. The runtime hands a header sent several times over as one value,
+ * joined by ", " (workerd's Headers, as the Fetch standard combines them); neither a tenant id nor
+ * a bearer credential holds a comma, so a comma means the request is ambiguous: 400, never a guess.
+ */
+function credentialHeader(c: Context, name: "X-Tenant-ID" | "Authorization"): string | undefined {
+  const value = c.req.header(name);
+  if (value?.includes(",")) {
+    throw new ApiError("invalid_request", `Send the ${name} header once, with one value`, {
+      details: { header: name.toLowerCase() },
+    });
+  }
+  return value;
+}
+
+/** The request's `Authorization: Bearer` credential, if it sent one: 400 when ambiguous. */
+export const bearerOf = (c: Context): string | undefined =>
+  BEARER.exec(credentialHeader(c, "Authorization") ?? "")?.[1];
+
+/** The tenant id and bearer credential of a request: 400 when ambiguous, 401 when either is absent. */
+export function credentials(c: Context): { tenantId: string; bearer: string } {
+  const tenantId = credentialHeader(c, "X-Tenant-ID");
+  const bearer = bearerOf(c);
+  if (!tenantId || !bearer) {
+    throw new ApiError("unauthorized", "Send X-Tenant-ID and Authorization: Bearer <credential>", {
+      headers: BEARER_CHALLENGE,
+    });
+  }
+  return { tenantId, bearer };
+}
+
+/** A credential that is genuine for no tenant, or for another tenant, session or room: 403 alike. */
+export const forbidden = () => new ApiError("forbidden", "The credential is not valid for this tenant");
