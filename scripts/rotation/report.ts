@@ -71,6 +71,6 @@ export function streamKeySummary(report: StreamKeyReport, showSecrets: boolean):
           `${report.stopped ? `Stopped: ${report.stopped}. ` : ""}${report.remaining + report.failed.length} of ${report.total} channels left: run the same command again to continue (journal ${report.journal}).`,
         ]
       : []),
-    "Stack outputs show the old keys until the stack is refreshed (pulumi refresh); POST /api/stream/connect answers the current ones within 10 s (its status holder re-reads the live input that often).",
+    "Stack outputs show the old keys until the stack is refreshed (pulumi refresh); POST /api/stream/connect answers the current ones within 10 s (its channel status object re-reads the live input that often).",
   ].join("\n");
 }

@@ -12,7 +12,7 @@ import { turnCheck } from "../smoke/turn.ts";
 import type { RotationKind } from "./kinds.ts";
 
 /**
- * A live input read the Worker makes with its API token: connect, whose status holder reads with
+ * A live input read the Worker makes with its API token: connect, whose channel status object reads with
  * the calling Worker's token (a holder may run the previous deploy for minutes), so with the new one.
  */
 function streamTokenCheck(target: SmokeTarget): SmokeCheck {

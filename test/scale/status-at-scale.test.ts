@@ -17,7 +17,7 @@ import { buildWorkerBundle, type WorkerBundle } from "#infra/worker-bundle.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 
 /**
- * The bundled Worker in workerd with 3,000 live inputs, every fetch it makes (its status holders'
+ * The bundled Worker in workerd with 3,000 live inputs, every fetch it makes (its channel status objects'
  * included) answered by a fake Cloudflare that counts them: API reads of live inputs, and lifecycle
  * checks on the delivery host. The cron is fired as Cloudflare fires it, each run a minute on.
  */

@@ -6,7 +6,7 @@ import { statusSweepOf, sweepLiveInputs } from "./refresh-channels.ts";
 import { refreshSharesOf } from "./tenants.ts";
 
 describe("the status sweep", () => {
-  it("has each live input's status holder read it from the API once, paid from the sweep's share", async () => {
+  it("has each live input's channel status object read it from the API once, paid from the sweep's share", async () => {
     // This test's own channel only: other test files count reads of theirs.
     const uid = fixture().liveInputs.acme!.cron!;
     const reads = async () =>
