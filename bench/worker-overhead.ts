@@ -179,6 +179,6 @@ for (const tenantCount of [2, manyTenants]) {
   }
 }
 console.log(
-  "\nStatus is served from the channel's channel status object, checked on Stream's delivery host once per refresh\n" +
+  "\nStatus is served from the channel status object, checked on Stream's delivery host once per refresh\n" +
     "interval, so most status calls make no upstream call at all.",
 );

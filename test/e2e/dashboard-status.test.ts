@@ -121,7 +121,7 @@ describe("when Cloudflare cannot be read", () => {
         action: { type: "status", status: 503 },
       });
       try {
-        // Within a refresh interval (10 s) and a tick of the channel's channel status object (5 s).
+        // Within a refresh interval (10 s) and a tick of the channel status object (5 s).
         await expect.poll(() => card.getAttribute("data-stale"), { timeout: 20_000 }).toBe("true");
         expect(await dashboard.indicator(CHANNEL).textContent()).toBe("Live");
         expect(await card.locator(".detail").textContent()).toMatch(/last known at .*may be out of date/);

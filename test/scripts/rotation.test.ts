@@ -463,7 +463,7 @@ describe("stream keys", () => {
       tenant: "acme",
       key: outputs.tenants.acme!.apiKey,
     });
-    // Connect answers from the channel's channel status object, which re-reads the live input this often.
+    // Connect answers from the channel status object, which re-reads the live input this often.
     await expect
       .poll(async () => (await api.streamConnect({ channel: "main-stage" })).ingest.rtmps.stream_key, {
         timeout: STATUS_REFRESH_MS + 2_000,

@@ -8,7 +8,7 @@ import { type ReadFailure, readFailureError } from "../durable/status-result.ts"
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
 
-/** `GET /api/stream/events?channel=`: the channel's channel status object streams it; this Worker passes it on. */
+/** `GET /api/stream/events?channel=`: the channel status object streams it; this Worker passes it on. */
 export function eventRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamEvents, async (c, { query }) => {
     requireConfig(c.env, NEEDS.stream);
