@@ -48,6 +48,11 @@ export const rotationSchema = z.strictObject({
   webhookSecret: slotted.prefault({}),
   /** Tenant API keys are derived, not stored: a generation is all there is to rotate. */
   tenantKeys: z.strictObject({ generation: generation.default(1) }).prefault({}),
+  /**
+   * How many times the deploy token was rolled, for the rotation's journal and reports. The token
+   * itself is `cloudflare:apiToken`; the program does not read this.
+   */
+  deployToken: z.strictObject({ generation: generation.default(1) }).prefault({}),
 });
 export type RotationConfig = z.infer<typeof rotationSchema>;
 
