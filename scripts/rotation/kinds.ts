@@ -130,7 +130,7 @@ export interface KindRotation {
    * A step that is not a config change and an apply (the deploy token's roll): what it does,
    * in place of writing the target state and applying it.
    */
-  perform?(step: StepName, driver: StackDriver, context: StepContext): Promise<string>;
+  perform?(step: StepName, from: KindState, driver: StackDriver, context: StepContext): Promise<string>;
   /** Why a failed verification cannot switch back, for kinds that have nothing to go back to. */
   irreversible?: string;
 }
@@ -280,10 +280,10 @@ const deployToken: KindRotation = {
     if (step === "roll") return "a new value through the Roll Token API, stored before anything uses it";
     return "the stored deploy token works";
   },
-  async perform(_step, driver, context) {
+  async perform(step, from, driver, context) {
     const outcome = await rollDeployToken(driver, context.ciSecret);
-    const rotation = await driver.rotation();
-    await driver.setRotation(this.withState(rotation, this.target(this.stateOf(rotation), "roll")));
+    // From the state before the rotation: a roll redone after an interruption counts once.
+    await driver.setRotation(this.withState(await driver.rotation(), this.target(from, step)));
     return outcome;
   },
   irreversible: "the old deploy token was invalidated by the roll, so there is nothing to switch back to",

@@ -289,7 +289,7 @@ async function rotateKind(
   };
 
   const apply = (name: StepName) => async () => {
-    if (rotation.perform) return rotation.perform(name, driver, options.context ?? {});
+    if (rotation.perform) return rotation.perform(name, from, driver, options.context ?? {});
     const target = rotation.target(from, name);
     // A new slot secret: 256 bits, written before the rotation state that puts it to use.
     const secretKey = rotation.freshSecret?.(from, name);
