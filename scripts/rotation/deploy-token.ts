@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { tokenVerify } from "#contracts/cloudflare/tokens.ts";
+import { permissionGroup, tokenVerify } from "#contracts/cloudflare/tokens.ts";
 import { onlyOnce } from "#infra/api/only-once.ts";
 import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
@@ -52,7 +52,7 @@ export async function rollDeployToken(driver: StackDriver, ci?: CiSecretTarget):
     : `token ${id} rolled; the new value is in the stack's config only: CI's copy must be replaced by hand (--ci-secret does it)`;
 }
 
-/** The deploy token as the stack now holds it works: it verifies as active and reads the account. */
+/** The deploy token as the stack now holds it works: it verifies as active and reads the account's tokens. */
 export async function deployTokenWorks(
   { client, accountId }: { client: CloudflareRest; accountId: string },
   signal?: AbortSignal,
@@ -66,12 +66,13 @@ export async function deployTokenWorks(
     options,
   );
   if (verified.status !== "active") throw new Error(`the stored deploy token is ${verified.status}`);
+  // What the next roll needs: the token's permission on the account's tokens.
   await client.call(
     "GET",
-    `/accounts/${accountId}/stream/live_inputs`,
-    z.array(z.unknown()),
+    `/accounts/${accountId}/tokens/permission_groups`,
+    z.array(permissionGroup),
     undefined,
     options,
   );
-  return `the stored deploy token (${verified.id}) verifies as active and reads the account's live inputs`;
+  return `the stored deploy token (${verified.id}) verifies as active and reads the account's token permissions`;
 }
