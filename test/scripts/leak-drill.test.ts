@@ -10,6 +10,7 @@ import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { EMERGENCY_KINDS, type EmergencyReport, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { resourceNamed, startTestStack, type TestStack } from "./support/local-stack.ts";
+import { postUnknownInputNotification } from "./support/webhook.ts";
 
 /**
  * The leak drill of issue 21: everything a leak could expose (the stack outputs and the local
@@ -196,16 +197,7 @@ describe("the leak drill", { timeout: 120_000 }, () => {
   });
 
   it("a webhook signed with an old secret is refused by the Worker", async () => {
-    const notification = {
-      ts: Math.floor(Date.now() / 1000),
-      data: {
-        input_id: "0".repeat(32),
-        event_type: "live_input.connected" as const,
-        updated_at: new Date().toISOString(),
-      },
-    };
-    const post = (secret: string) =>
-      createServerClient({ baseUrl: leaked.workerUrl }).webhook(secret).streamWebhook(notification);
+    const post = (secret: string) => postUnknownInputNotification(leaked.workerUrl, secret);
     for (const old of leaked.webhookSecrets) await expect(post(old)).rejects.toMatchObject({ status: 401 });
     const current = secretsFile()[`${CONFIG_NAMESPACE}:${SECRET_SLOT_KEYS.webhookSecret.a}`]!;
     await expect(post(current)).resolves.toEqual({ outcome: "unknown_live_input" });

@@ -27,6 +27,7 @@ import {
   type TestStack,
   workerBinding,
 } from "./support/local-stack.ts";
+import { postUnknownInputNotification } from "./support/webhook.ts";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -198,6 +199,22 @@ describe("rollback", () => {
   });
 });
 
+/** The stack's verification, with one injected failed check: the new credential "does not work". */
+function failingVerifier(): RotateOptions["verify"] {
+  const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
+  return async (kind, driver) => {
+    const outcome = await verify(kind, driver);
+    const refused = {
+      name: "injected",
+      status: "failed" as const,
+      attempts: 1,
+      durationMs: 0,
+      error: "refused",
+    };
+    return { ...outcome, passed: false, checks: [...outcome.checks, refused] };
+  };
+}
+
 /** The Worker's own two-slot secrets, as the rotation wrote them (the local stack's secrets file). */
 const SECRET_KINDS = {
   "signing-secret": { slots: SECRET_SLOT_KEYS.signingSecret, binding: "SIGNING_SECRET" },
@@ -261,20 +278,7 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
   it("signing secret: a failed verification switches back to the previous slot", async () => {
     const before = await stack.driver.outputs();
     const slotsBefore = await secretSlots("signing-secret");
-    const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
-    const report = await rotateNow(["signing-secret"], {
-      verify: async (kind, driver) => {
-        const outcome = await verify(kind, driver);
-        const refused = {
-          name: "injected",
-          status: "failed" as const,
-          attempts: 1,
-          durationMs: 0,
-          error: "refused",
-        };
-        return { ...outcome, passed: false, checks: [...outcome.checks, refused] };
-      },
-    });
+    const report = await rotateNow(["signing-secret"], { verify: failingVerifier() });
     expect(report.kinds).toMatchObject([{ kind: "signing-secret", outcome: "rolled-back" }]);
     const after = await stack.driver.outputs();
     expect(after.tenants.acme!.apiKey).toBe(before.tenants.acme!.apiKey);
@@ -310,16 +314,7 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
     expect(workerBinding(stack.local, "WEBHOOK_SECRET_FALLBACK")).toBe(oldSecret);
 
     const { workerUrl } = await stack.driver.outputs();
-    const notification = {
-      ts: Math.floor(Date.now() / 1000),
-      data: {
-        input_id: "0".repeat(32),
-        event_type: "live_input.connected" as const,
-        updated_at: new Date().toISOString(),
-      },
-    };
-    const post = (secret: string) =>
-      createServerClient({ baseUrl: workerUrl }).webhook(secret).streamWebhook(notification);
+    const post = (secret: string) => postUnknownInputNotification(workerUrl, secret);
     for (const accepted of [slots.active, oldSecret]) {
       await expect(post(accepted)).resolves.toEqual({ outcome: "unknown_live_input" });
     }
@@ -369,21 +364,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
 
   it("a failed verification cannot switch back (the old value is gone): it fails, the stack keeps the live value, and a re-run verifies again without rolling", async () => {
     const period = newPeriod();
-    const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
-    const refused = {
-      name: "injected",
-      status: "failed" as const,
-      attempts: 1,
-      durationMs: 0,
-      error: "refused",
-    };
-    const failed = await rotateNow(["deploy-token"], {
-      period,
-      verify: async (kind, driver) => {
-        const outcome = await verify(kind, driver);
-        return { ...outcome, passed: false, checks: [...outcome.checks, refused] };
-      },
-    });
+    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
     expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
     expect(failed.kinds[0]!.error).toMatch(
       /injected: refused; the old deploy token was invalidated by the roll/,
