@@ -113,6 +113,8 @@ describe("the leak drill", { timeout: 120_000 }, () => {
     expect(report.ok).toBe(true);
     expect(report.verification).toMatchObject({ passed: true, failed: [] });
     expect(report.verification!.probes).toEqual([
+      { name: "probe-ingest rtmps", status: "passed" },
+      { name: "probe-ingest srt", status: "passed" },
       { name: "probe-media", status: "passed" },
       { name: "probe-media relay", status: "passed" },
     ]);
