@@ -112,12 +112,14 @@ describe("the leak drill", { timeout: 120_000 }, () => {
     expect(report.steps.map((s) => [s.kind, s.outcome])).toEqual(EMERGENCY_KINDS.map((k) => [k, "rotated"]));
     expect(report.ok).toBe(true);
     expect(report.verification).toMatchObject({ passed: true, failed: [] });
-    expect(report.verification!.probes).toEqual([
-      { name: "probe-ingest rtmps", status: "passed" },
-      { name: "probe-ingest srt", status: "passed" },
-      { name: "probe-media", status: "passed" },
-      { name: "probe-media relay", status: "passed" },
-    ]);
+    // SRT is skipped only where ffmpeg lacks libsrt (Debian's has it).
+    const probes = Object.fromEntries(report.verification!.probes.map((p) => [p.name, p.status]));
+    expect(probes).toEqual({
+      "probe-ingest rtmps": "passed",
+      "probe-ingest srt": expect.stringMatching(/^(passed|skipped)$/),
+      "probe-media": "passed",
+      "probe-media relay": "passed",
+    });
     // The report is for logs: no collected or new secret appears in it.
     const text = JSON.stringify(report);
     const secrets = Object.values(secretsFile());
