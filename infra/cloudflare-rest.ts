@@ -60,6 +60,12 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The bearer token of this one call instead of the client's, as an assets upload session's token is. */
   token?: string;
+  /**
+   * Not to be repeated though its method is idempotent: a token roll destroys the credential it is
+   * sent with, so a second attempt after a lost answer is refused and the new value is lost. Such a
+   * call is treated as a POST (retried only when unsent or rate limited, its outcome otherwise unknown).
+   */
+  once?: boolean;
 }
 
 const failure = z.object({ success: z.literal(false), errors: z.array(z.looseObject(cfMessage.shape)) });
@@ -130,7 +136,7 @@ export class CloudflareRest {
     options: CallOptions = {},
   ): Promise<z.infer<T>> {
     const { pace, retry } = this.options;
-    const idempotent = IDEMPOTENT.has(method.toUpperCase());
+    const idempotent = !options.once && IDEMPOTENT.has(method.toUpperCase());
     let firstStarted = 0;
     let paced = 0;
     for (let attempt = 1; ; attempt += 1) {
@@ -140,7 +146,7 @@ export class CloudflareRest {
       // Waiting for the pace is not failing: only the time spent on failures counts.
       if (attempt === 1) firstStarted = started;
       else paced += started - queued;
-      const outcome = await this.attempt(method, path, schema, body, options);
+      const outcome = await this.attempt(method, path, schema, body, options, !idempotent);
       if (!("error" in outcome)) return outcome.value;
       const { error, notSent } = outcome;
       if (options.signal?.aborted) throw options.signal.reason;
@@ -161,8 +167,9 @@ export class CloudflareRest {
     schema: T,
     body: unknown,
     { signal, token = this.options.token }: CallOptions,
+    /** Whether it changes something, so that a lost answer leaves its outcome unknown. */
+    unknownIfChanging: boolean,
   ): Promise<{ value: z.infer<T> } | Failure> {
-    const unknownIfChanging = !IDEMPOTENT.has(method.toUpperCase());
     const isForm = body instanceof FormData;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;

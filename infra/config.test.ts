@@ -57,6 +57,7 @@ describe("parseStackConfig", () => {
       apiToken: slot,
       playbackKeys: slot,
       tenantKeys: { generation: 1 },
+      deployToken: { generation: 1 },
       signingSecret: slot,
       webhookSecret: slot,
     });

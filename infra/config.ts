@@ -76,6 +76,16 @@ export const rotationSchema = z.strictObject({
     })
     .prefault({})
     .describe("Tenant API keys are derived, not stored: a generation is all there is to rotate."),
+  deployToken: z
+    .strictObject({
+      generation: generation
+        .default(1)
+        .describe("How many times the deploy token was rolled; the program does not read it."),
+    })
+    .prefault({})
+    .describe(
+      "The deploy token (`cloudflare:apiToken`) rolls in place, with no second slot; this counts its rolls for the rotation's journal and reports.",
+    ),
 });
 export type RotationConfig = z.infer<typeof rotationSchema>;
 

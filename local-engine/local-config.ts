@@ -76,6 +76,10 @@ const secretsFile = (stateDir: string, stack: string) => join(stateDir, `${stack
 const readSecrets = (file: string): Record<string, string> =>
   existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
 
+/** A secret set with `setSecret` (or generated for a `secure:` value), if there is one. */
+export const readLocalSecret = (stateDir: string, stack: string, key: string): string | undefined =>
+  readSecrets(secretsFile(stateDir, stack))[key];
+
 /** `pulumi config set --secret <key> <value>` for a local stack: kept in the git-ignored, 0600 secrets file. */
 export function writeLocalSecret(stateDir: string, stack: string, key: string, value: string): void {
   const file = secretsFile(stateDir, stack);

@@ -7,6 +7,7 @@ import { writePrivateFile } from "#emulator/core/private-file.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { WORKERS_CRON_TRIGGER, WORKERS_SCRIPT } from "#infra/type-tokens.ts";
+import { ensureDeployToken, localDeployToken } from "./deploy-token.ts";
 import { type ApplyResult, applyProgram, type EngineOptions, refreshState, type Step } from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig, writeLocalSecret } from "./local-config.ts";
 import type { RecordedResource } from "./state-file.ts";
@@ -122,6 +123,7 @@ export class LocalStack {
     const local = new LocalStack(stack, root, stateDir, emulator, worker, turn, plan, options.onStep);
     if (options.configPatch) local.writePatch({ ...local.readPatch(), ...options.configPatch });
     try {
+      await ensureDeployToken(emulator, stateDir, stack);
       await local.apply();
     } catch (e) {
       await local.close();
@@ -156,6 +158,16 @@ export class LocalStack {
     writeLocalSecret(this.stateDir, this.stack, key, value);
   }
 
+  /**
+   * The emulated account token the stack deploys with, as `cloudflare:apiToken` holds it: read at
+   * each use, so that a roll stored with `setSecret` is what the next call sends.
+   */
+  get deployToken(): string {
+    const token = localDeployToken(this.stateDir, this.stack);
+    if (!token) throw new Error(`the local stack ${this.stack} has no deploy token in its secrets file`);
+    return token;
+  }
+
   /** The config the next apply uses. */
   config(): ConfigMap {
     return localConfig(
@@ -164,7 +176,7 @@ export class LocalStack {
         accountId: this.emulator.accountId,
         apiBase: this.emulator.apiBase,
         realtimeApiBase: this.emulator.realtimeBase,
-        apiToken: this.emulator.adminToken,
+        apiToken: this.deployToken,
         plan: this.plan,
       },
       this.readPatch(),
@@ -202,7 +214,7 @@ export class LocalStack {
       config: this.config(),
       api: new CloudflareRest({
         baseUrl: this.emulator.apiBase,
-        token: this.emulator.adminToken,
+        token: this.deployToken,
         retry: BRIDGED_PROVIDER_RETRY,
       }),
       stateFile: this.engineStateFile,

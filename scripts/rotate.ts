@@ -1,17 +1,28 @@
+import { writeFileSync } from "node:fs";
 import * as z from "zod";
 import { EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
 import { interruptSignal } from "./probes/interrupt.ts";
-import { ROTATION_KINDS, type RotationKind, STREAM_KEYS } from "./rotation/kinds.ts";
+import { ciSecretStoreFromEnv } from "./rotation/ci-secrets.ts";
+import {
+  EMERGENCY_KINDS,
+  type EmergencyKind,
+  emergencyReportFile,
+  emergencyRotation,
+} from "./rotation/emergency.ts";
+import { ROTATION_KINDS, type RotationKind, STREAM_KEYS, type StepContext } from "./rotation/kinds.ts";
 import { isoWeek, PERIOD_PATTERN } from "./rotation/period.ts";
-import { rotationSummary, streamKeySummary } from "./rotation/report.ts";
+import { emergencySummary, rotationSummary, streamKeySummary } from "./rotation/report.ts";
 import { rotate } from "./rotation/rotate.ts";
 import { redactIngest, rotateStreamKeys } from "./rotation/stream-keys.ts";
 import { stackVerifier } from "./rotation/verify.ts";
 
 const USAGE = `Usage: npm run rotate -- (--stack <name> | --local) [--only ${ROTATION_KINDS.join(",")}] [--dry-run]
-                         [--period <label>] [--force] [--timeout <seconds>] [--no-media-probe] [--json]
+                         [--period <label>] [--force] [--timeout <seconds>] [--no-media-probe]
+                         [--ci-secret <name>] [--json]
+       npm run rotate -- (--stack <name> | --local) --emergency [--only <kinds>] [--dry-run]
+                         [--ci-secret <name>] [--report <file>] [--timeout <seconds>] [--no-media-probe] [--json]
        npm run rotate -- (--stack <name> | --local) --only ${STREAM_KEYS} (--channel <tenant>/<channel>... | --tenant <id>... | --all)
                          [--restart] [--show-secrets] [--json]
 
@@ -28,7 +39,18 @@ ${STACK_FLAGS_USAGE}
   --force              rotate again what was already rotated in this period
   --timeout <seconds>  deadline of each verification (default 60)
   --no-media-probe     verify TURN and SFU rotations without media (calls and checks only)
+  --ci-secret <name>   when the deploy token rolls, also write its new value to this CI secret
+                       (GitHub Actions: GITHUB_REPOSITORY and CI_SECRETS_TOKEN, a token with the
+                       repository's Secrets write permission). Required inside GitHub Actions.
   --json               one JSON report on stdout
+
+  --emergency          a credential leaked: rotate every credential NOW, with no grace. Each kind's
+                       fallback slot is replaced too, so nothing from before works; every channel's
+                       stream keys are rotated (broadcasters are dropped); the deploy token is
+                       rolled last; smoke and the probes verify. --only limits it to
+                       ${EMERGENCY_KINDS.join(",")}. Prints what each party must do and
+                       writes a JSON report without secrets (--report <file>, default beside the
+                       journals). An interrupted run is continued by running it again.
 
   --only ${STREAM_KEYS}   new ingest keys through Cloudflare's rotate_keys: drops connected
                        broadcasters, never scheduled. Channels by --channel <tenant>/<channel>,
@@ -47,31 +69,82 @@ const options = z.object({
   only: z
     .string()
     .optional()
-    .transform((s, ctx) => {
-      const requested = s === undefined ? [...ROTATION_KINDS] : s.split(",").map((k) => k.trim());
-      const known = [...ROTATION_KINDS, STREAM_KEYS] as string[];
-      const unknown = requested.filter((k) => !known.includes(k));
-      if (unknown.length > 0) {
-        ctx.addIssue({
-          code: "custom",
-          message: `unknown kind ${unknown.join(", ")} (known: ${known.join(", ")})`,
-        });
-      }
-      if (requested.includes(STREAM_KEYS) && requested.length > 1) {
-        ctx.addIssue({
-          code: "custom",
-          message: `${STREAM_KEYS} is rotated on its own, never with other kinds`,
-        });
-      }
-      return requested;
-    }),
+    .transform((s) => (s === undefined ? undefined : s.split(",").map((k) => k.trim()))),
   period: z.string().regex(PERIOD_PATTERN, { message: "letters, digits, . _ - (at most 64)" }).optional(),
   timeout: z.coerce.number().positive().max(3600).default(60),
   channel: z
     .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}$/, { message: "<tenant>/<channel>" }))
     .default([]),
   tenant: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "a tenant id" })).default([]),
+  "ci-secret": z
+    .string()
+    .regex(/^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/i, { message: "a CI secret name (letters, digits, _)" })
+    .optional(),
 });
+
+/** The scheduled kinds: one run, or stream keys on their own. */
+const scheduledKinds = z
+  .array(z.string())
+  .optional()
+  .transform((requested = [...ROTATION_KINDS], ctx) => {
+    const known = [...ROTATION_KINDS, STREAM_KEYS] as string[];
+    const unknown = requested.filter((k) => !known.includes(k));
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown kind ${unknown.join(", ")} (known: ${known.join(", ")})`,
+      });
+    }
+    if (requested.includes(STREAM_KEYS) && requested.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${STREAM_KEYS} is rotated on its own, never with other kinds`,
+      });
+    }
+    return requested;
+  });
+
+/** An emergency's kinds: any of them together, all by default. */
+const emergencyKinds = z
+  .array(z.string())
+  .optional()
+  .transform((requested = [...EMERGENCY_KINDS], ctx) => {
+    const unknown = requested.filter((k) => !(EMERGENCY_KINDS as readonly string[]).includes(k));
+    if (unknown.length > 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown kind ${unknown.join(", ")} (known: ${EMERGENCY_KINDS.join(", ")})`,
+      });
+    return EMERGENCY_KINDS.filter((k) => requested.includes(k));
+  });
+
+/** Parses --only for the mode, with the CLI's message on a bad kind. */
+function kindsOf<T extends z.ZodType>(schema: T, only: string[] | undefined): z.infer<T> {
+  const parsed = schema.safeParse(only);
+  if (!parsed.success)
+    throw new UsageError(`--only: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  return parsed.data;
+}
+
+/**
+ * Where a rolled deploy token's new value goes besides the stack's config. Inside GitHub Actions a
+ * roll without it would leave CI holding a dead token, so it is required there.
+ */
+function stepContext(ciSecret: string | undefined, rollsDeployToken: boolean): StepContext {
+  if (!ciSecret) {
+    if (rollsDeployToken && process.env.GITHUB_ACTIONS === "true")
+      throw new UsageError(
+        "rolling the deploy token inside GitHub Actions needs --ci-secret <name>: CI's copy would be dead otherwise (or leave deploy-token out with --only)",
+      );
+    return {};
+  }
+  const store = ciSecretStoreFromEnv(process.env);
+  if (!store)
+    throw new UsageError(
+      "--ci-secret needs GITHUB_REPOSITORY (owner/repo) and CI_SECRETS_TOKEN (a token with the repository's Secrets write permission)",
+    );
+  return { ciSecret: { store, name: ciSecret } };
+}
 
 function parse(argv: string[]) {
   return parseCli(
@@ -89,9 +162,61 @@ function parse(argv: string[]) {
       all: { type: "boolean", default: false },
       restart: { type: "boolean", default: false },
       "show-secrets": { type: "boolean", default: false },
+      emergency: { type: "boolean", default: false },
+      "ci-secret": { type: "string" },
+      report: { type: "string" },
     },
     options,
   );
+}
+
+type Args = ReturnType<typeof parse>;
+
+/** `--emergency`: every selected credential now, no grace; the report is written whatever the outcome. */
+async function emergency(args: Args) {
+  if (args.period || args.force || args.restart || args.all || args.channel.length || args.tenant.length)
+    throw new UsageError(
+      "--emergency rotates every channel's keys in its own period: --period, --force, --channel, --tenant, --all and --restart do not go with it",
+    );
+  const only = kindsOf(emergencyKinds, args.only);
+  const context = stepContext(args["ci-secret"], only.includes("deploy-token"));
+  const progress = createProgress({ json: args.json });
+  const mediaProbes = !args["no-media-probe"];
+  const driver = await openDriver(args, {
+    turn: mediaProbes,
+    media: mediaProbes,
+    onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
+  });
+  const interrupt = interruptSignal();
+  try {
+    progress.note(
+      `EMERGENCY rotation on ${driver.description}${args["dry-run"] ? " (dry run: nothing changes)" : ""}: ${only.join(", ")}`,
+    );
+    const report = await emergencyRotation(driver, {
+      only: only as EmergencyKind[],
+      dryRun: args["dry-run"],
+      verify: stackVerifier({ timeoutMs: args.timeout * 1000, mediaProbes }),
+      timeoutMs: args.timeout * 1000,
+      probes: { ingest: mediaProbes, media: mediaProbes, turn: mediaProbes },
+      progress,
+      context,
+      signal: interrupt.signal,
+    });
+    progress.close();
+    const file = args.report ?? emergencyReportFile(driver.stateDir, driver.stack, report.id);
+    if (!report.dryRun) writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
+    console.log(
+      args.json
+        ? JSON.stringify(report, null, 2)
+        : emergencySummary(report, report.dryRun ? undefined : file),
+    );
+    if (report.refused || interrupt.signal.aborted) return EXIT.couldNotRun;
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    progress.close();
+    interrupt.dispose();
+    await driver.close();
+  }
 }
 
 await runCli(USAGE, async () => {
@@ -100,7 +225,10 @@ await runCli(USAGE, async () => {
     console.log(USAGE);
     return EXIT.ok;
   }
-  const streamKeys = args.only.includes(STREAM_KEYS);
+  if (args.emergency) return emergency(args);
+  if (args.report) throw new UsageError("--report goes with --emergency");
+  const only = kindsOf(scheduledKinds, args.only);
+  const streamKeys = only.includes(STREAM_KEYS);
   const selection = { channels: args.channel, tenants: args.tenant, all: args.all };
   const selects = selection.channels.length > 0 || selection.tenants.length > 0 || selection.all;
   if (streamKeys && !selects) {
@@ -113,7 +241,7 @@ await runCli(USAGE, async () => {
   const progress = createProgress({ json: args.json });
   const mediaProbes = !args["no-media-probe"];
   const driver = await openDriver(args, {
-    turn: mediaProbes && args.only.includes("turn"),
+    turn: mediaProbes && only.includes("turn"),
     onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
   });
   try {
@@ -143,7 +271,8 @@ await runCli(USAGE, async () => {
     }
     progress.note(`Rotating on ${driver.description}${args["dry-run"] ? " (dry run)" : ""}`);
     const report = await rotate(driver, {
-      kinds: args.only as RotationKind[],
+      kinds: only as RotationKind[],
+      context: stepContext(args["ci-secret"], only.includes("deploy-token")),
       period: args.period ?? isoWeek(new Date()),
       dryRun: args["dry-run"],
       force: args.force,

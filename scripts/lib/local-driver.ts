@@ -19,6 +19,7 @@ import {
   serveControl,
   stackInfo,
 } from "#local-engine/control.ts";
+import { localDeployToken } from "#local-engine/deploy-token.ts";
 import { previewLocal } from "#local-engine/local-preview.ts";
 import { LocalStack, type LocalStackOptions } from "#local-engine/local-stack.ts";
 
@@ -28,13 +29,13 @@ const changes = (steps: { op: string; type: string; name: string }[]): PlannedCh
   );
 
 /**
- * What a script calls the emulator with: paced and retried as on Cloudflare, with the emulator's
- * admin token in place of the deploy token.
+ * What a script calls the emulator with: paced and retried as on Cloudflare, with the local stack's
+ * deploy token (an emulated account token, local-engine/deploy-token.ts) as read now.
  */
-function emulatorClient(apiBase: string, adminToken: string, config: (key: string) => string | undefined) {
+function emulatorClient(apiBase: string, deployToken: string, config: (key: string) => string | undefined) {
   const settings = new ApiSettings("scripts");
   settings.configure({ get: config }, {});
-  settings.useEmulator(apiBase, adminToken);
+  settings.useEmulator(apiBase, deployToken);
   return settings.client();
 }
 
@@ -98,7 +99,7 @@ export class InProcessLocalDriver implements StackDriver {
     const { emulator } = this.local;
     const config = this.local.config();
     return {
-      client: emulatorClient(emulator.apiBase, emulator.adminToken, (key) => config[key]),
+      client: emulatorClient(emulator.apiBase, this.local.deployToken, (key) => config[key]),
       accountId: emulator.accountId,
     };
   }
@@ -123,12 +124,11 @@ export class RemoteLocalDriver implements StackDriver {
   private constructor(
     private readonly client: ControlClient,
     private readonly info: StackInfo,
-    private readonly adminToken: string,
   ) {}
 
   static async connect(url: string, adminToken: string): Promise<RemoteLocalDriver> {
     const client = new ControlClient(url, adminToken);
-    return new RemoteLocalDriver(client, await client.call("GET", "/info", stackInfo), adminToken);
+    return new RemoteLocalDriver(client, await client.call("GET", "/info", stackInfo));
   }
 
   get stack() {
@@ -152,11 +152,16 @@ export class RemoteLocalDriver implements StackDriver {
   setSecret = async (key: string, value: string) => {
     await this.client.call("PUT", "/secrets", z.object({ key: z.string() }), { key, value });
   };
-  cloudflareApi = async () => ({
-    // The stack's own pacing settings stay in the process that runs it: this one paces by the defaults.
-    client: emulatorClient(this.info.apiBase, this.adminToken, () => undefined),
-    accountId: this.info.accountId,
-  });
+  cloudflareApi = async () => {
+    const token = localDeployToken(this.info.stateDir, this.info.stack);
+    if (!token)
+      throw new Error(`the local stack ${this.info.stack} has no deploy token in ${this.info.stateDir}`);
+    return {
+      // The stack's own pacing settings stay in the process that runs it: this one paces by the defaults.
+      client: emulatorClient(this.info.apiBase, token, () => undefined),
+      accountId: this.info.accountId,
+    };
+  };
   close = async () => {};
 }
 

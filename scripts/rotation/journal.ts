@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import * as z from "zod";
 import { SLOTS } from "#infra/config.ts";
-import { ROTATION_KINDS, type RotationKind, type StepName } from "./kinds.ts";
+import { ROTATION_KINDS, type RotationKind, STEP_NAMES, type StepName } from "./kinds.ts";
 
-const stepName = z.enum(["regenerate", "switch", "advance", "verify", "rollback"]);
+const stepName = z.enum(STEP_NAMES);
 const generation = z.int().min(1);
 const kindState = z.union([
   z.object({ active: z.enum(SLOTS), generations: z.object({ a: generation, b: generation }) }),
@@ -20,6 +20,8 @@ const kindRun = z.object({
   /** The step begun and not yet recorded as done: a re-run redoes it (each step is idempotent). */
   current: stepName.optional(),
   status: z.enum(["in-progress", "done", "rolled-back"]),
+  /** Begun by `rotate --emergency`: its steps end with `revoke`, and a re-run finishes them so. */
+  emergency: z.boolean().optional(),
   error: z.string().optional(),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime().optional(),

@@ -132,3 +132,54 @@ describe("the preview check", () => {
     for (const kind of ROTATION_KINDS) expect(kindRotation(kind).kind).toBe(kind);
   });
 });
+
+describe("emergency steps", () => {
+  const from = { active: "a" as const, generations: { a: 3, b: 2 } };
+  const bindings = change("update", WORKERS_SCRIPT, "realtime-worker", ["bindings"]);
+
+  it("end every slotted kind with revoke: both slots new, the Worker on the one made first", () => {
+    for (const kind of [
+      "turn",
+      "sfu",
+      "api-token",
+      "playback-keys",
+      "signing-secret",
+      "webhook-secret",
+    ] as const) {
+      const rotation = kindRotation(kind);
+      expect(rotation.emergencySteps).toEqual([...rotation.steps, "revoke"]);
+      expect(rotation.target(from, "revoke")).toEqual({ active: "b", generations: { a: 4, b: 3 } });
+    }
+    const turn = kindRotation("turn");
+    expect(turn.allows("revoke", change("replace", TURN_KEY, "realtime-turn-a-g4"))).toBe(true);
+    expect(turn.allows("revoke", bindings)).toBe(true);
+    expect(turn.allows("revoke", change("replace", SFU_APP, "realtime-sfu-a-g4"))).toBe(false);
+    expect(turn.describeStep(from, "revoke")).toBe(
+      "slot a (g3) replaced by g4: the TURN key from before no longer works",
+    );
+  });
+
+  it("give the old active slot of a Worker secret a fresh value at revoke", () => {
+    expect(kindRotation("signing-secret").freshSecret?.(from, "revoke")).toBe("realtime-stack:signingSecret");
+    expect(kindRotation("webhook-secret").freshSecret?.({ ...from, active: "b" }, "revoke")).toBe(
+      "realtime-stack:webhookSecretB",
+    );
+  });
+
+  it("advance tenant keys twice, out of the Worker's window of the current and previous generation", () => {
+    const keys = kindRotation("tenant-keys");
+    expect(keys.emergencySteps).toEqual(["advance", "verify", "revoke"]);
+    expect(keys.target({ generation: 4 }, "revoke")).toEqual({ generation: 6 });
+    expect(keys.allows("revoke", bindings)).toBe(true);
+  });
+
+  it("roll the deploy token in place, last, with no step that switches back", () => {
+    const deploy = kindRotation("deploy-token");
+    expect(ROTATION_KINDS.at(-1)).toBe("deploy-token");
+    expect(deploy.steps).toEqual(["roll", "verify"]);
+    expect(deploy.emergencySteps).toEqual(["roll", "verify"]);
+    expect(deploy.target({ generation: 1 }, "roll")).toEqual({ generation: 2 });
+    expect(deploy.irreversible).toMatch(/invalidated by the roll/);
+    expect(deploy.allows("roll", bindings)).toBe(false);
+  });
+});

@@ -5,16 +5,21 @@ import {
   type Slot,
   type SlottedRotation,
 } from "#infra/config.ts";
-import type { PlannedChange } from "#infra/stack-driver.ts";
+import type { PlannedChange, StackDriver } from "#infra/stack-driver.ts";
 import {
+  ACCOUNT_TOKEN,
   NOTIFICATION_POLICY_WEBHOOKS as NOTIFICATION_WEBHOOK,
   REALTIME_SFU_APP,
   REALTIME_TURN_KEY,
   STREAM_SIGNING_KEY,
   WORKERS_SCRIPT,
 } from "#infra/type-tokens.ts";
+import { type CiSecretTarget, rollDeployToken } from "./deploy-token.ts";
 
-/** Credential kinds the scheduled rotation covers, in the order it rotates them. */
+/**
+ * Credential kinds the scheduled rotation covers, in the order it rotates them. The deploy token
+ * comes last: every other kind's apply is made with it.
+ */
 export const ROTATION_KINDS = [
   "turn",
   "sfu",
@@ -23,13 +28,23 @@ export const ROTATION_KINDS = [
   "playback-keys",
   "signing-secret",
   "webhook-secret",
+  "deploy-token",
 ] as const;
 export type RotationKind = (typeof ROTATION_KINDS)[number];
 
 /** Rotated on request only: it drops whoever is broadcasting. */
 export const STREAM_KEYS = "stream-keys";
 
-export type StepName = "regenerate" | "switch" | "advance" | "verify" | "rollback";
+export const STEP_NAMES = [
+  "regenerate",
+  "switch",
+  "advance",
+  "roll",
+  "verify",
+  "revoke",
+  "rollback",
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 /**
  * The kinds kept in two slots: where their config lives, and what holds a slot. Cloudflare
@@ -41,7 +56,7 @@ const SLOTTED = {
   sfu: { key: "sfu", resource: REALTIME_SFU_APP, label: "SFU app" },
   "api-token": {
     key: "apiToken",
-    resource: "cloudflare:index/accountToken:AccountToken",
+    resource: ACCOUNT_TOKEN,
     label: "Worker API token",
   },
   /**
@@ -89,6 +104,11 @@ export interface KindRotation {
   label: string;
   steps: StepName[];
   /**
+   * The steps of an emergency rotation: the scheduled ones, then `revoke`, which replaces what the
+   * Worker kept as the fallback, so that no credential from before the rotation works any more.
+   */
+  emergencySteps: StepName[];
+  /**
    * Whether the slot switched away from must outlive the switch by the longest token it signed
    * (playback keys): regenerating it waits until then.
    */
@@ -107,6 +127,19 @@ export interface KindRotation {
    * whose slots are config secrets: the inactive slot's, at `regenerate`.
    */
   freshSecret?(from: KindState, step: StepName): string | undefined;
+  /**
+   * A step that is not a config change and an apply (the deploy token's roll): what it does,
+   * in place of writing the target state and applying it.
+   */
+  perform?(step: StepName, from: KindState, driver: StackDriver, context: StepContext): Promise<string>;
+  /** Why a failed verification cannot switch back, for kinds that have nothing to go back to. */
+  irreversible?: string;
+}
+
+/** What a step may need besides the stack. */
+export interface StepContext {
+  /** CI's copy of the deploy token, replaced when the token rolls (none: the report says so). */
+  ciSecret?: CiSecretTarget;
 }
 
 function slotted(kind: SlottedKind): KindRotation {
@@ -119,19 +152,27 @@ function slotted(kind: SlottedKind): KindRotation {
     const inactive = other(from.active);
     return { ...from, generations: { ...from.generations, [inactive]: from.generations[inactive] + 1 } };
   };
+  /** Both slots new, the Worker on the one regenerated first. */
+  const revoked = (from: SlottedRotation): SlottedRotation => ({
+    active: other(from.active),
+    generations: { a: from.generations.a + 1, b: from.generations.b + 1 },
+  });
   return {
     kind,
     label,
     steps: ["regenerate", "switch", "verify"],
+    emergencySteps: ["regenerate", "switch", "verify", "revoke"],
     retiresOldSlot: kind === "playback-keys",
     stateOf: (rotation) => structuredClone(rotation[key]),
     withState: (rotation, state) => ({ ...rotation, [key]: state as SlottedRotation }),
     ...(secretKeys
       ? {
-          freshSecret: (state: KindState, step: StepName) =>
-            step === "regenerate"
-              ? `${CONFIG_NAMESPACE}:${secretKeys[other((state as SlottedRotation).active)]}`
-              : undefined,
+          freshSecret: (state: KindState, step: StepName) => {
+            const { active } = state as SlottedRotation;
+            if (step === "regenerate") return `${CONFIG_NAMESPACE}:${secretKeys[other(active)]}`;
+            if (step === "revoke") return `${CONFIG_NAMESPACE}:${secretKeys[active]}`;
+            return undefined;
+          },
         }
       : {}),
     target(state, step) {
@@ -143,6 +184,8 @@ function slotted(kind: SlottedKind): KindRotation {
         case "switch":
         case "verify":
           return { ...regenerated(from), active: other(from.active) };
+        case "revoke":
+          return revoked(from);
         default:
           throw new Error(`${kind} has no step ${step}`);
       }
@@ -151,6 +194,9 @@ function slotted(kind: SlottedKind): KindRotation {
       // A config secret's new slot only reaches the Worker, which verifies with it from then on.
       if (step === "regenerate")
         return resource ? change.type === resource && change.op !== "update" : workerBindingsOnly(change);
+      // The old slot's replacement is a new credential (the old one deleted) and the Worker's fallback.
+      if (step === "revoke")
+        return workerBindingsOnly(change) || (change.type === resource && change.op !== "update");
       if (step !== "switch" && step !== "rollback") return false;
       return workerBindingsOnly(change) || (change.type === switches && change.op === "update");
     },
@@ -168,6 +214,8 @@ function slotted(kind: SlottedKind): KindRotation {
       if (step === "switch")
         return `the Worker moves to slot ${next}; slot ${from.active} stays as the fallback`;
       if (step === "rollback") return `the Worker moves back to slot ${from.active} (g${g[from.active]})`;
+      if (step === "revoke")
+        return `slot ${from.active} (g${g[from.active]}) replaced by g${g[from.active] + 1}: the ${label} from before no longer works`;
       return `the Worker works with the ${label} of slot ${next}`;
     },
   };
@@ -177,6 +225,9 @@ const tenantKeys: KindRotation = {
   kind: "tenant-keys",
   label: "tenant API keys",
   steps: ["advance", "verify"],
+  // The Worker accepts the current generation and the one before: a second advance puts the
+  // generation from before the rotation out of that window.
+  emergencySteps: ["advance", "verify", "revoke"],
   retiresOldSlot: false,
   stateOf: (rotation) => ({ ...rotation.tenantKeys }),
   withState: (rotation, state) => ({ ...rotation, tenantKeys: state as { generation: number } }),
@@ -184,9 +235,11 @@ const tenantKeys: KindRotation = {
     const { generation } = state as { generation: number };
     if (step === "rollback") return { generation };
     if (step === "advance" || step === "verify") return { generation: generation + 1 };
+    if (step === "revoke") return { generation: generation + 2 };
     throw new Error(`tenant-keys has no step ${step}`);
   },
-  allows: (step, change) => (step === "advance" || step === "rollback") && workerBindingsOnly(change),
+  allows: (step, change) =>
+    (step === "advance" || step === "revoke" || step === "rollback") && workerBindingsOnly(change),
   describe: (from) => {
     const { generation } = from as { generation: number };
     return `generation ${generation} → ${generation + 1}`;
@@ -196,13 +249,57 @@ const tenantKeys: KindRotation = {
     if (step === "advance")
       return `keys of generation ${generation + 1}; generation ${generation} stays valid`;
     if (step === "rollback") return `back to generation ${generation}`;
+    if (step === "revoke")
+      return `keys of generation ${generation + 2}; generation ${generation} no longer works`;
     return `every tenant's key of generation ${generation + 1} works`;
   },
 };
 
+/**
+ * The deploy token, rolled in place: Cloudflare's roll invalidates the old value at once, so there
+ * is no slot to switch and nothing to switch back to, and an emergency needs no further step.
+ */
+const deployToken: KindRotation = {
+  kind: "deploy-token",
+  label: "deploy token",
+  steps: ["roll", "verify"],
+  emergencySteps: ["roll", "verify"],
+  retiresOldSlot: false,
+  stateOf: (rotation) => ({ ...rotation.deployToken }),
+  withState: (rotation, state) => ({ ...rotation, deployToken: state as { generation: number } }),
+  target(state, step) {
+    const { generation } = state as { generation: number };
+    if (step === "roll" || step === "verify") return { generation: generation + 1 };
+    throw new Error(`deploy-token has no step ${step}`);
+  },
+  allows: () => false,
+  describe: (from) => {
+    const { generation } = from as { generation: number };
+    return `roll ${generation} → ${generation + 1}`;
+  },
+  describeStep(_from, step) {
+    if (step === "roll") return "a new value through the Roll Token API, stored before anything uses it";
+    return "the stored deploy token works";
+  },
+  async perform(step, from, driver, context) {
+    const outcome = await rollDeployToken(driver, context.ciSecret);
+    // From the state before the rotation: a roll redone after an interruption counts once.
+    await driver.setRotation(this.withState(await driver.rotation(), this.target(from, step)));
+    return outcome;
+  },
+  irreversible: "the old deploy token was invalidated by the roll, so there is nothing to switch back to",
+};
+
 export function kindRotation(kind: RotationKind): KindRotation {
+  if (kind === "deploy-token") return deployToken;
   return isSlotted(kind) ? slotted(kind) : tenantKeys;
 }
 
 /** Steps that change config and apply it; `verify` only checks. */
-export const APPLIES: ReadonlySet<StepName> = new Set(["regenerate", "switch", "advance", "rollback"]);
+export const APPLIES: ReadonlySet<StepName> = new Set([
+  "regenerate",
+  "switch",
+  "advance",
+  "revoke",
+  "rollback",
+]);

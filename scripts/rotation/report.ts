@@ -1,4 +1,5 @@
 import { formatMs } from "../lib/progress.ts";
+import type { EmergencyReport } from "./emergency.ts";
 import type { KindReport, RotationReport } from "./rotate.ts";
 import type { StreamKeyReport } from "./stream-keys.ts";
 
@@ -28,6 +29,36 @@ export function rotationSummary(report: RotationReport): string {
   );
   if (!report.refused && report.kinds.length === 0) kinds.push("  nothing to rotate");
   return [head, ...refused, ...advice, ...kinds].join("\n");
+}
+
+/** An emergency: each kind's outcome, the verification, what each party must do, where the report is. */
+export function emergencySummary(report: EmergencyReport, file: string | undefined): string {
+  const head = report.refused
+    ? `Emergency rotation of ${report.stack} REFUSED: the stack has pending changes that are not the rotation.`
+    : report.dryRun
+      ? `Emergency rotation plan for ${report.stack} (dry run: nothing changed):`
+      : `Emergency rotation ${report.id} of ${report.stack} ${report.ok ? "finished" : "did NOT finish"} in ${formatMs(report.durationMs)}${report.resumed ? " (resumed)" : ""}:`;
+  const outcome = (o: EmergencyReport["steps"][number]["outcome"]) =>
+    o === "interrupted" ? "INTERRUPTED" : o === "skipped" ? "done already" : OUTCOME[o];
+  const steps = report.steps.map(
+    (s) =>
+      `  ${s.kind.padEnd(14)} ${outcome(s.outcome)}${s.change ? `: ${s.change}` : ""}${s.error ? `\n                 ${s.error}` : ""}`,
+  );
+  const v = report.verification;
+  const verification = v
+    ? [
+        `Verification: smoke (${v.checks} checks) and probes (${v.probes.map((p) => `${p.name} ${p.status}`).join(", ") || "none"}) ${v.passed ? "passed" : "FAILED"}.`,
+        ...v.failed.map((f) => `  ✗ ${f}`),
+      ]
+    : [];
+  return [
+    head,
+    ...(report.refused ?? []).map((c) => `  ! ${c}`),
+    ...steps,
+    ...verification,
+    ...(report.dryRun ? [] : ["What each party must do:", ...report.actions.map((a) => `  - ${a}`)]),
+    ...(file ? [`Report (no secrets): ${file}`] : []),
+  ].join("\n");
 }
 
 const listed = (names: string[], most = 10) =>

@@ -11,6 +11,7 @@ import {
   kindRotation,
   ROTATION_KINDS,
   type RotationKind,
+  type StepContext,
   type StepName,
 } from "./kinds.ts";
 import { describeChange, type InFlight, unrelatedChanges } from "./preview-check.ts";
@@ -38,6 +39,13 @@ export interface RotateOptions {
   now?: () => number;
   /** Called at every point where an interruption could happen (tests interrupt here). */
   checkpoint?: (point: Checkpoint) => void | Promise<void>;
+  /**
+   * Every selected kind's emergency steps: once the new credential works, the one the Worker kept
+   * as the fallback is replaced too, and playback keys are not kept for their tokens' lifetime.
+   */
+  emergency?: boolean;
+  /** What steps need besides the stack (CI's copy of the deploy token). */
+  context?: StepContext;
 }
 
 export type KindOutcome = "rotated" | "planned" | "skipped" | "rolled-back" | "failed" | "not-run";
@@ -68,7 +76,11 @@ interface PlanItem {
   from: KindState;
   /** The unfinished run this item resumes. */
   run?: KindRun;
+  /** Whether its steps are the emergency ones (a resumed run keeps those it began with). */
+  emergency: boolean;
 }
+
+const stepsOf = (item: PlanItem) => (item.emergency ? item.rotation.emergencySteps : item.rotation.steps);
 
 /** The new credential did not pass: the one case that switches back rather than stopping. */
 class VerificationFailed extends Error {}
@@ -95,7 +107,7 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
     const run = journal.run(kind);
     const rotation = kindRotation(kind);
     if (run?.status === "in-progress") {
-      items.push({ rotation, from: run.from, run });
+      items.push({ rotation, from: run.from, run, emergency: run.emergency ?? false });
     } else if (options.kinds.includes(kind)) {
       if (run?.status === "done" && !options.force) {
         reports.set(kind, { kind, outcome: "skipped", resumed: false, durationMs: 0 });
@@ -106,7 +118,7 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
           detail: `rotated already in ${options.period}`,
         });
       } else {
-        items.push({ rotation, from: rotation.stateOf(config) });
+        items.push({ rotation, from: rotation.stateOf(config), emergency: options.emergency ?? false });
       }
     }
   }
@@ -123,7 +135,7 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
 
   for (const item of items) {
     const steps = nextSteps(item);
-    for (const step of item.rotation.steps) {
+    for (const step of stepsOf(item)) {
       const done = item.run?.done.includes(step);
       progress.set({
         name: rowName(item.rotation.kind, step),
@@ -140,11 +152,11 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
 
   if (options.dryRun) {
     for (const item of items) {
-      const { rotation, from } = item;
+      const { rotation } = item;
       reports.set(rotation.kind, {
         kind: rotation.kind,
         outcome: "planned",
-        change: rotation.describe(from),
+        change: describe(item),
         resumed: Boolean(item.run),
         durationMs: 0,
       });
@@ -167,7 +179,14 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
 /** The steps an item still has to run, the rollback included when one was begun. */
 function nextSteps(item: PlanItem): StepName[] {
   if (item.run?.current === "rollback") return ["rollback"];
-  return item.rotation.steps.filter((s) => !item.run?.done.includes(s));
+  return stepsOf(item).filter((s) => !item.run?.done.includes(s));
+}
+
+/** The whole rotation of an item, its revocation included in an emergency. */
+function describe(item: PlanItem): string {
+  const { rotation, from } = item;
+  const revokes = stepsOf(item).includes("revoke");
+  return `${rotation.describe(from)}${revokes ? `, then ${rotation.describeStep(from, "revoke")}` : ""}`;
 }
 
 /** Before touching anything: a preview, and a refusal when something else is pending. */
@@ -206,7 +225,7 @@ async function rotateKind(
   const { rotation, from } = item;
   const { kind } = rotation;
   const { progress } = options;
-  const change = rotation.describe(from);
+  const change = describe(item);
   const result = (outcome: KindOutcome, error?: string): KindReport => ({
     kind,
     outcome,
@@ -217,7 +236,12 @@ async function rotateKind(
   });
   const now = options.now ?? Date.now;
   const retiring = rotation.retiresOldSlot ? retiringSlot(journal, kind, from as SlottedRotation) : undefined;
-  if (retiring && !item.run?.done.includes("regenerate") && now() < Date.parse(retiring.dueAt)) {
+  if (
+    retiring &&
+    !item.emergency &&
+    !item.run?.done.includes("regenerate") &&
+    now() < Date.parse(retiring.dueAt)
+  ) {
     const detail =
       `slot ${retiring.slot} (g${retiring.generation}) still signs tokens valid until ${retiring.dueAt}: ` +
       "its key is deleted by the first rotation after that";
@@ -226,7 +250,14 @@ async function rotateKind(
   }
   const run =
     item.run ??
-    journal.begin({ kind, from, done: [], status: "in-progress", startedAt: new Date().toISOString() });
+    journal.begin({
+      kind,
+      from,
+      done: [],
+      status: "in-progress",
+      startedAt: new Date().toISOString(),
+      ...(item.emergency ? { emergency: true } : {}),
+    });
 
   const step = async (name: StepName, detail: string, body: () => Promise<string>) => {
     const row = rowName(kind, name);
@@ -258,6 +289,7 @@ async function rotateKind(
   };
 
   const apply = (name: StepName) => async () => {
+    if (rotation.perform) return rotation.perform(name, from, driver, options.context ?? {});
     const target = rotation.target(from, name);
     // A new slot secret: 256 bits, written before the rotation state that puts it to use.
     const secretKey = rotation.freshSecret?.(from, name);
@@ -287,7 +319,7 @@ async function rotateKind(
 
   try {
     if (run.current === "rollback") return await rollback(run.error ?? "an earlier verification failed");
-    for (const name of rotation.steps) {
+    for (const name of stepsOf(item)) {
       if (run.done.includes(name)) continue;
       if (name === "verify") {
         await step("verify", rotation.describeStep(from, "verify"), async () => {
@@ -311,6 +343,10 @@ async function rotateKind(
     return result("rotated");
   } catch (e) {
     const error = messageOf(e);
+    if (e instanceof VerificationFailed && rotation.irreversible) {
+      journal.update(kind, { error });
+      return result("failed", `${error}; ${rotation.irreversible} (run rotate again to verify again)`);
+    }
     if (e instanceof VerificationFailed) {
       journal.update(kind, { error, current: "rollback" });
       return await rollback(error).catch((rollbackError: unknown) =>
@@ -347,6 +383,10 @@ async function recordRetirement(
   if (step === "regenerate") {
     const inactive = from.active === "a" ? "b" : "a";
     journal.setRetirement({ kind, slot: inactive, generation: from.generations[inactive] });
+  }
+  // An emergency deleted the key switched away from: the tokens it signed are refused, by design.
+  if (step === "revoke") {
+    journal.setRetirement({ kind, slot: from.active, generation: from.generations[from.active] });
   }
   if (step === "switch") {
     const ttl = (await driver.outputs()).playbackKeys?.tokenTtlMax ?? SIGNED_URL_MAX_TTL_SECONDS;

@@ -9,6 +9,7 @@ import { type ChecksOutcome, primaryApi, runChecks, smokeRunId, waitForWorker } 
 import { sfuCheck } from "../smoke/sfu.ts";
 import { type SmokeTarget, targetOfStack } from "../smoke/target.ts";
 import { turnCheck } from "../smoke/turn.ts";
+import { deployTokenWorks } from "./deploy-token.ts";
 import type { RotationKind } from "./kinds.ts";
 
 /**
@@ -94,6 +95,17 @@ function signedCredentialCheck(target: SmokeTarget, tenantIndex: number): SmokeC
   };
 }
 
+/** The deploy token the stack now holds, read again from its config, is Cloudflare's live one. */
+function deployTokenCheck(target: SmokeTarget): SmokeCheck {
+  return {
+    name: "deploy-token",
+    async run(signal) {
+      if (!target.cloudflare) throw new CheckFailed("the stack's deploy token is not at hand to check");
+      return deployTokenWorks(target.cloudflare, signal);
+    },
+  };
+}
+
 /** The stack's probe key, derived with the active signing slot, is accepted by the probe route. */
 function probeKeyCheck(target: SmokeTarget): SmokeCheck[] {
   const { probe } = target;
@@ -136,6 +148,7 @@ function verificationChecks(kind: RotationKind, target: SmokeTarget): SmokeCheck
     // The destination took the new secret only if Cloudflare's test message to the Worker passed
     // with it (the switch step's apply); what is left to check is that the Worker still serves.
     "webhook-secret": () => [],
+    "deploy-token": () => [deployTokenCheck(target)],
   };
   return [healthCheck(api, target), ...specific[kind]()];
 }

@@ -248,4 +248,17 @@ describe("npm run rotate", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown kind passwords");
   });
+
+  it("--emergency --dry-run plans every credential, the fallback slots' revocation included, and changes nothing", async () => {
+    const before = await stack.driver.rotation();
+    const plan = await runScript("rotate", [...local(), "--emergency", "--dry-run"]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(
+      /Emergency rotation plan for dev[\s\S]*turn +would rotate: slot [ab] \(g\d+\) → slot [ab] \(g\d+\), then slot [ab] \(g\d+\) replaced by g\d+: the TURN key from before no longer works[\s\S]*tenant-keys +would rotate: generation \d+ → \d+, then keys of generation \d+; generation \d+ no longer works[\s\S]*stream-keys +would rotate: new ingest keys for every channel \(3\)[\s\S]*deploy-token +would rotate: roll/,
+    );
+    expect(await stack.driver.rotation()).toEqual(before);
+    const bad = await runScript("rotate", [...local(), "--emergency", "--period", "x"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--emergency rotates every channel's keys in its own period");
+  });
 });

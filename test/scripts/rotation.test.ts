@@ -3,8 +3,10 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createServerClient } from "#client/server.ts";
 import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, type SlottedRotation } from "#infra/config.ts";
+import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
+import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
@@ -25,6 +27,7 @@ import {
   type TestStack,
   workerBinding,
 } from "./support/local-stack.ts";
+import { postUnknownInputNotification } from "./support/webhook.ts";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -196,6 +199,22 @@ describe("rollback", () => {
   });
 });
 
+/** The stack's verification, with one injected failed check: the new credential "does not work". */
+function failingVerifier(): RotateOptions["verify"] {
+  const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
+  return async (kind, driver) => {
+    const outcome = await verify(kind, driver);
+    const refused = {
+      name: "injected",
+      status: "failed" as const,
+      attempts: 1,
+      durationMs: 0,
+      error: "refused",
+    };
+    return { ...outcome, passed: false, checks: [...outcome.checks, refused] };
+  };
+}
+
 /** The Worker's own two-slot secrets, as the rotation wrote them (the local stack's secrets file). */
 const SECRET_KINDS = {
   "signing-secret": { slots: SECRET_SLOT_KEYS.signingSecret, binding: "SIGNING_SECRET" },
@@ -259,20 +278,7 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
   it("signing secret: a failed verification switches back to the previous slot", async () => {
     const before = await stack.driver.outputs();
     const slotsBefore = await secretSlots("signing-secret");
-    const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
-    const report = await rotateNow(["signing-secret"], {
-      verify: async (kind, driver) => {
-        const outcome = await verify(kind, driver);
-        const refused = {
-          name: "injected",
-          status: "failed" as const,
-          attempts: 1,
-          durationMs: 0,
-          error: "refused",
-        };
-        return { ...outcome, passed: false, checks: [...outcome.checks, refused] };
-      },
-    });
+    const report = await rotateNow(["signing-secret"], { verify: failingVerifier() });
     expect(report.kinds).toMatchObject([{ kind: "signing-secret", outcome: "rolled-back" }]);
     const after = await stack.driver.outputs();
     expect(after.tenants.acme!.apiKey).toBe(before.tenants.acme!.apiKey);
@@ -308,20 +314,79 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
     expect(workerBinding(stack.local, "WEBHOOK_SECRET_FALLBACK")).toBe(oldSecret);
 
     const { workerUrl } = await stack.driver.outputs();
-    const notification = {
-      ts: Math.floor(Date.now() / 1000),
-      data: {
-        input_id: "0".repeat(32),
-        event_type: "live_input.connected" as const,
-        updated_at: new Date().toISOString(),
-      },
-    };
-    const post = (secret: string) =>
-      createServerClient({ baseUrl: workerUrl }).webhook(secret).streamWebhook(notification);
+    const post = (secret: string) => postUnknownInputNotification(workerUrl, secret);
     for (const accepted of [slots.active, oldSecret]) {
       await expect(post(accepted)).resolves.toEqual({ outcome: "unknown_live_input" });
     }
     await expect(post(`${oldSecret}x`)).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+/** The deploy token the local stack holds now (`cloudflare:apiToken` in its secrets file). */
+const deployToken = () =>
+  (JSON.parse(readFileSync(join(stack.stateDir, "dev.secrets.json"), "utf8")) as Record<string, string>)[
+    DEPLOY_TOKEN_KEY
+  ]!;
+
+// Each test rolls the token and applies the whole stack with the new one.
+describe("the deploy token", { timeout: 120_000 }, () => {
+  /** CI's secret store as rotate sees it; its GitHub implementation is tested in ci-secrets.test.ts. */
+  const ciStore = (fail = false) => {
+    const values: string[] = [];
+    const store: CiSecretStore = {
+      description: "the test's CI store",
+      put: async (_name, value) => {
+        if (fail) throw new Error("the CI store is unreachable");
+        values.push(value);
+        return "updated";
+      },
+    };
+    return { values, store };
+  };
+
+  it("rolls through the Roll Token API: the old value is refused at once, the stack and CI hold the new one", async () => {
+    const old = deployToken();
+    const ci = ciStore();
+    const report = await rotateNow(["deploy-token"], {
+      context: { ciSecret: { store: ci.store, name: "CF_TOKEN" } },
+    });
+    expect(report).toMatchObject({ ok: true, kinds: [{ kind: "deploy-token", outcome: "rotated" }] });
+    const now = deployToken();
+    expect(now).not.toBe(old);
+    expect(now).toMatch(/^cfat_/);
+    expect(ci.values).toEqual([now]);
+    expect(await credentialWorks("api-token", { id: "", secret: old })).toBe(false);
+    // The call that uses it: an apply of the whole stack with the new token, nothing to change.
+    const { changes } = await stack.driver.up();
+    expect(changes).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain(now);
+  });
+
+  it("a failed verification cannot switch back (the old value is gone): it fails, the stack keeps the live value, and a re-run verifies again without rolling", async () => {
+    const period = newPeriod();
+    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
+    expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
+    expect(failed.kinds[0]!.error).toMatch(
+      /injected: refused; the old deploy token was invalidated by the roll/,
+    );
+    const rolled = deployToken();
+    expect(await credentialWorks("api-token", { id: "", secret: rolled })).toBe(true);
+
+    const rerun = await rotateNow(["deploy-token"], { period });
+    expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
+    expect(deployToken()).toBe(rolled);
+  });
+
+  it("a CI store that fails leaves the new value in the stack's config and the rotation failed", async () => {
+    const old = deployToken();
+    const ci = ciStore(true);
+    const report = await rotateNow(["deploy-token"], {
+      context: { ciSecret: { store: ci.store, name: "CF_TOKEN" } },
+    });
+    expect(report.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
+    expect(report.kinds[0]!.error).toContain("the CI store is unreachable");
+    expect(deployToken()).not.toBe(old);
+    expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
   });
 });
 
@@ -371,7 +436,9 @@ describe("interruption after each step", { timeout: 120_000 }, () => {
         const slots = await secretSlots(at.kind);
         expect(workerBinding(stack.local, binding)).toBe(slots.active);
         expect(workerBinding(stack.local, `${binding}_FALLBACK`)).toBe(slots.other);
-      } else if (at.kind !== "tenant-keys") {
+      } else if (at.kind === "deploy-token") {
+        expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+      } else if (at.kind in RESOURCE) {
         const type = resourceNamed(stack.local, "realtime-worker").type;
         expect(type).toContain("WorkersScript");
         const slots = Object.values(state.resources).filter((r) =>

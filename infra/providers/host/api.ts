@@ -10,7 +10,7 @@ import { processPace } from "../../api/pace.ts";
 import { CloudflareRest } from "../../cloudflare-rest.ts";
 
 /** The deploy token, where the Cloudflare provider reads it: stack config first, then the environment. */
-const TOKEN_CONFIG_KEY = "cloudflare:apiToken";
+export const DEPLOY_TOKEN_KEY = "cloudflare:apiToken";
 const TOKEN_ENV = "CLOUDFLARE_API_TOKEN";
 /** The program's own upstream base (infra/config.ts): the local engine points it at the emulator. */
 const API_BASE_CONFIG_KEY = "realtime-stack:apiBase";
@@ -55,13 +55,13 @@ export class ApiSettings {
   constructor(private readonly user: ApiUser) {}
 
   configure(config: StackConfigReader | undefined, env: NodeJS.ProcessEnv): void {
-    this.token = config?.get(TOKEN_CONFIG_KEY) || env[TOKEN_ENV] || undefined;
+    this.token = config?.get(DEPLOY_TOKEN_KEY) || env[TOKEN_ENV] || undefined;
     const base = config?.get(API_BASE_CONFIG_KEY);
     if (base) this.baseUrl = base.replace(/\/+$/, "");
     this.deployApi = readDeployApi(config?.get(DEPLOY_API_CONFIG_KEY));
   }
 
-  /** A local stack: the emulator's API and its admin token stand in for Cloudflare's and the deploy token. */
+  /** A local stack: the emulator's API and its emulated deploy token stand in for Cloudflare's. */
   useEmulator(baseUrl: string, token: string): void {
     this.baseUrl = baseUrl;
     this.token = token;
@@ -70,7 +70,7 @@ export class ApiSettings {
   client(): CloudflareRest {
     if (!this.token) {
       throw new Error(
-        `no Cloudflare API token: set it with \`pulumi config set --secret ${TOKEN_CONFIG_KEY} <token>\` or in ${TOKEN_ENV}`,
+        `no Cloudflare API token: set it with \`pulumi config set --secret ${DEPLOY_TOKEN_KEY} <token>\` or in ${TOKEN_ENV}`,
       );
     }
     const { share, scriptShare, retryDeadlineSeconds } = this.deployApi;

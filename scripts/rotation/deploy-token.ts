@@ -1,0 +1,78 @@
+import * as z from "zod";
+import { permissionGroup, tokenVerify } from "#contracts/cloudflare/tokens.ts";
+import { onlyOnce } from "#infra/api/only-once.ts";
+import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
+import type { StackDriver } from "#infra/stack-driver.ts";
+import type { CiSecretStore } from "./ci-secrets.ts";
+
+/** The CI secret that holds CI's copy of the deploy token, and the store it is in. */
+export interface CiSecretTarget {
+  store: CiSecretStore;
+  name: string;
+}
+
+/** The roll's answer: the new secret, 40 to 80 characters (docs/reference/rotation-credentials.md §1.3). */
+const tokenValue = z.string().min(40).max(80);
+
+/**
+ * Rolls the deploy token in place through Cloudflare's Roll Token API
+ * (`PUT /accounts/{account_id}/tokens/{token_id}/value`, which "will invalidate the previous token",
+ * docs/reference/rotation-credentials.md §1), authenticated with the very value it destroys. The
+ * token finds its own id through the verify endpoint. The new value is written to the stack's
+ * config (`pulumi config set --secret cloudflare:apiToken`) before anything else runs, then to CI's
+ * secret store when one is given. The value never leaves this function otherwise.
+ */
+export async function rollDeployToken(driver: StackDriver, ci?: CiSecretTarget): Promise<string> {
+  const { client, accountId } = await driver.cloudflareApi();
+  const tokens = `/accounts/${accountId}/tokens`;
+  const { id } = await client.call("GET", `${tokens}/verify`, tokenVerify);
+  const value = await onlyOnce(`the roll of deploy token ${id}`, {
+    before: async () => undefined,
+    attempt: () => client.call("PUT", `${tokens}/${id}/value`, tokenValue, {}, { once: true }),
+    // A lost answer: if the old value still verifies, the roll did not happen and may be tried again.
+    reconcile: async () => {
+      const stillValid = await client
+        .call("GET", `${tokens}/verify`, tokenVerify)
+        .then(() => true)
+        .catch((e: unknown) => {
+          if (e instanceof CloudflareApiError && e.status === 401) return false;
+          throw e;
+        });
+      if (stillValid) return undefined;
+      throw new Error("the old value is refused, so the roll happened and its new value is lost");
+    },
+    unresolved:
+      "Roll the deploy token again in Cloudflare's dashboard (My Profile or Manage Account › API Tokens › Roll), then store it with `pulumi config set --secret cloudflare:apiToken` and in CI.",
+  });
+  await driver.setSecret(DEPLOY_TOKEN_KEY, value);
+  const stored = ci ? await ci.store.put(ci.name, value) : undefined;
+  return ci
+    ? `token ${id} rolled; the new value is in the stack's config and ${ci.store.description} (${ci.name}, ${stored})`
+    : `token ${id} rolled; the new value is in the stack's config only: CI's copy must be replaced by hand (--ci-secret does it)`;
+}
+
+/** The deploy token as the stack now holds it works: it verifies as active and reads the account's tokens. */
+export async function deployTokenWorks(
+  { client, accountId }: { client: CloudflareRest; accountId: string },
+  signal?: AbortSignal,
+): Promise<string> {
+  const options = signal ? { signal } : {};
+  const verified = await client.call(
+    "GET",
+    `/accounts/${accountId}/tokens/verify`,
+    tokenVerify,
+    undefined,
+    options,
+  );
+  if (verified.status !== "active") throw new Error(`the stored deploy token is ${verified.status}`);
+  // What the next roll needs: the token's permission on the account's tokens.
+  await client.call(
+    "GET",
+    `/accounts/${accountId}/tokens/permission_groups`,
+    z.array(permissionGroup),
+    undefined,
+    options,
+  );
+  return `the stored deploy token (${verified.id}) verifies as active and reads the account's token permissions`;
+}

@@ -1,0 +1,209 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServerClient } from "#client/server.ts";
+import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, SLOTS } from "#infra/config.ts";
+import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
+import { silentProgress } from "#scripts/lib/progress.ts";
+import { findMediaTools, startBroadcast } from "#scripts/probes/ffmpeg.ts";
+import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
+import { EMERGENCY_KINDS, type EmergencyReport, emergencyRotation } from "#scripts/rotation/emergency.ts";
+import { stackVerifier } from "#scripts/rotation/verify.ts";
+import { resourceNamed, startTestStack, type TestStack } from "./support/local-stack.ts";
+import { postUnknownInputNotification } from "./support/webhook.ts";
+
+/**
+ * The leak drill of issue 21: everything a leak could expose (the stack outputs and the local
+ * secrets, as the product's first design notes published them) is collected from a running local
+ * stack, `rotate --emergency` runs, and then every collected value is shown to be useless while the
+ * stack works with the new ones. One stack and one emergency, shared by the checks below.
+ */
+let stack: TestStack;
+let leaked: Awaited<ReturnType<typeof collectLeak>>;
+let report: EmergencyReport;
+const ciCopies: string[] = [];
+
+/** CI's secret store as the rotation sees it (its GitHub implementation is tested in ci-secrets.test.ts). */
+const ciStore: CiSecretStore = {
+  description: "the drill's CI store",
+  put: async (_name, value) => {
+    ciCopies.push(value);
+    return ciCopies.length === 1 ? "created" : "updated";
+  },
+};
+
+const secretsFile = () =>
+  JSON.parse(readFileSync(join(stack.stateDir, "dev.secrets.json"), "utf8")) as Record<string, string>;
+
+const SLOTTED = {
+  turn: { prefix: "realtime-turn", secret: "key", id: "keyId" },
+  sfu: { prefix: "realtime-sfu", secret: "secret", id: "appId" },
+  apiToken: { prefix: "realtime-api-token", secret: "value", id: "id" },
+} as const;
+
+async function collectLeak() {
+  const outputs = await stack.driver.outputs();
+  const rotation = await stack.driver.rotation();
+  const secrets = secretsFile();
+  /** Both slots of a Cloudflare credential, as the engine's state (Pulumi's) holds them. */
+  const slots = (kind: keyof typeof SLOTTED) =>
+    SLOTS.map((slot) => {
+      const r = resourceNamed(
+        stack.local,
+        `${SLOTTED[kind].prefix}-${slot}-g${rotation[kind].generations[slot]}`,
+      );
+      return { id: String(r.outputs[SLOTTED[kind].id]), secret: String(r.outputs[SLOTTED[kind].secret]) };
+    });
+  const acme = createServerClient({
+    baseUrl: outputs.workerUrl,
+    tenant: "acme",
+    key: outputs.tenants.acme!.apiKey,
+  });
+  const session = await acme.sfuSession({ room_id: "drill", user_id: "drill-user", user_name: "Drill" });
+  const { ingest } = await acme.streamConnect({ channel: "main-stage" });
+  return {
+    workerUrl: outputs.workerUrl,
+    tenantKeys: Object.entries(outputs.tenants).map(([id, t]) => ({
+      id,
+      key: t.apiKey,
+      channel: Object.keys(t.channels)[0]!,
+    })),
+    dashboardToken: (await acme.dashboardToken()).token,
+    session: { session_id: session.session_id, token: session.token },
+    turn: slots("turn"),
+    sfu: slots("sfu"),
+    apiTokens: slots("apiToken"),
+    deployToken: secrets[DEPLOY_TOKEN_KEY]!,
+    webhookSecrets: SLOTS.map((s) => secrets[`${CONFIG_NAMESPACE}:${SECRET_SLOT_KEYS.webhookSecret[s]}`]!),
+    streamKey: { url: ingest.rtmps.url, key: ingest.rtmps.stream_key },
+  };
+}
+
+beforeAll(async () => {
+  stack = await startTestStack({ turn: true, media: true });
+  leaked = await collectLeak();
+  report = await emergencyRotation(stack.driver, {
+    only: EMERGENCY_KINDS,
+    dryRun: false,
+    verify: stackVerifier({ timeoutMs: 15_000, mediaProbes: false }),
+    timeoutMs: 30_000,
+    probes: { ingest: true, media: true, turn: true },
+    probeTimeoutMs: 30_000,
+    progress: silentProgress,
+    context: { ciSecret: { store: ciStore, name: "CLOUDFLARE_API_TOKEN" } },
+  });
+  // Eight kinds, each up to four applies of the whole stack, then smoke and two calls.
+}, 420_000);
+afterAll(() => stack?.close());
+
+/** Whether a credential still works at its source, the emulator standing in for Cloudflare. */
+async function works(url: string, secret: string, method = "POST", body?: unknown): Promise<number> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe("the leak drill", { timeout: 120_000 }, () => {
+  it("rotates every kind with no grace, verified by smoke and the probes", () => {
+    expect(report.steps.map((s) => [s.kind, s.outcome])).toEqual(EMERGENCY_KINDS.map((k) => [k, "rotated"]));
+    expect(report.ok).toBe(true);
+    expect(report.verification).toMatchObject({ passed: true, failed: [] });
+    // SRT is skipped only where ffmpeg lacks libsrt (Debian's has it).
+    const probes = Object.fromEntries(report.verification!.probes.map((p) => [p.name, p.status]));
+    expect(probes).toEqual({
+      "probe-ingest rtmps": "passed",
+      "probe-ingest srt": expect.stringMatching(/^(passed|skipped)$/),
+      "probe-media": "passed",
+      "probe-media relay": "passed",
+    });
+    // The report is for logs: no collected or new secret appears in it.
+    const text = JSON.stringify(report);
+    const secrets = Object.values(secretsFile());
+    for (const value of [leaked.deployToken, ...leaked.webhookSecrets, leaked.streamKey.key, ...secrets])
+      expect(text).not.toContain(value);
+    expect(report.actions.join("\n")).toMatch(/Tenants: .*new key[\s\S]*Broadcasters: /);
+  });
+
+  it("old tenant keys, dashboard tokens and session tokens are refused by the Worker", async () => {
+    // The Worker answers a credential it cannot verify with 403 (worker/src/middleware/tenant-auth.ts).
+    for (const t of leaked.tenantKeys) {
+      const api = createServerClient({ baseUrl: leaked.workerUrl, tenant: t.id, key: t.key });
+      await expect(api.streamStatus({ channel: t.channel })).rejects.toMatchObject({ status: 403 });
+    }
+    const withToken = createServerClient({
+      baseUrl: leaked.workerUrl,
+      tenant: "acme",
+      key: leaked.dashboardToken,
+    });
+    await expect(withToken.streamStatus({ channel: "main-stage" })).rejects.toMatchObject({ status: 403 });
+    const session = createServerClient({ baseUrl: leaked.workerUrl, tenant: "acme" }).session(leaked.session);
+    await expect(session.sfuSessionGet()).rejects.toMatchObject({ status: 403 });
+    // The stack's new keys work.
+    const outputs = await stack.driver.outputs();
+    const fresh = createServerClient({
+      baseUrl: outputs.workerUrl,
+      tenant: "acme",
+      key: outputs.tenants.acme!.apiKey,
+    });
+    await expect(fresh.streamStatus({ channel: "main-stage" })).resolves.toMatchObject({ enabled: true });
+  });
+
+  it("old TURN key secrets cannot mint, old SFU app secrets and API tokens are refused", async () => {
+    const { emulator } = stack.local;
+    for (const key of leaked.turn) {
+      const url = `${emulator.realtimeBase}/turn/keys/${key.id}/credentials/generate-ice-servers`;
+      expect(await works(url, key.secret, "POST", { ttl: 60 })).toBeGreaterThanOrEqual(400);
+    }
+    for (const app of leaked.sfu)
+      expect(
+        await works(`${emulator.realtimeBase}/apps/${app.id}/sessions/new`, app.secret),
+      ).toBeGreaterThanOrEqual(400);
+    const verify = `${emulator.apiBase}/accounts/${emulator.accountId}/tokens/verify`;
+    for (const token of [...leaked.apiTokens.map((t) => t.secret), leaked.deployToken])
+      expect(await works(verify, token, "GET")).toBe(401);
+    // The deploy token the stack holds now is live, and CI's copy is the same value.
+    const current = secretsFile()[DEPLOY_TOKEN_KEY]!;
+    expect(current).not.toBe(leaked.deployToken);
+    expect(await works(verify, current, "GET")).toBe(200);
+    expect(ciCopies).toEqual([current]);
+  });
+
+  it("an old stream key cannot publish with ffmpeg; the new one can", async () => {
+    const tools = await findMediaTools();
+    if ("missing" in tools) throw new Error(tools.missing);
+    const refused = startBroadcast(tools, `${leaked.streamKey.url}${leaked.streamKey.key}`, "flv", 30_000);
+    const out = await refused.exited;
+    expect(out.exitCode).not.toBe(0);
+
+    const outputs = await stack.driver.outputs();
+    const acme = createServerClient({
+      baseUrl: outputs.workerUrl,
+      tenant: "acme",
+      key: outputs.tenants.acme!.apiKey,
+    });
+    const { ingest } = await acme.streamConnect({ channel: "main-stage" });
+    expect(ingest.rtmps.stream_key).not.toBe(leaked.streamKey.key);
+    const accepted = startBroadcast(tools, `${ingest.rtmps.url}${ingest.rtmps.stream_key}`, "flv", 60_000);
+    try {
+      await expect
+        .poll(async () => (await acme.streamStatus({ channel: "main-stage" })).connected, {
+          timeout: 45_000,
+          interval: 500,
+        })
+        .toBe(true);
+    } finally {
+      await accepted.stop();
+    }
+  });
+
+  it("a webhook signed with an old secret is refused by the Worker", async () => {
+    const post = (secret: string) => postUnknownInputNotification(leaked.workerUrl, secret);
+    for (const old of leaked.webhookSecrets) await expect(post(old)).rejects.toMatchObject({ status: 401 });
+    const current = secretsFile()[`${CONFIG_NAMESPACE}:${SECRET_SLOT_KEYS.webhookSecret.a}`]!;
+    await expect(post(current)).resolves.toEqual({ outcome: "unknown_live_input" });
+  });
+});
