@@ -16,6 +16,7 @@ import { accountFetch, jsonInit, scopedToken } from "./testing.ts";
 /** The keys of the one JSON document the emulator has always written; every store owns some of them. */
 const STATE_KEYS = [
   "accountId",
+  "assetFiles",
   "customerCode",
   "liveInputs",
   "outputs",
