@@ -32,9 +32,12 @@ export const localDeployToken = (stateDir: string, stack: string): string | unde
 export async function ensureDeployToken(emulator: RunningEmulator, stateDir: string, stack: string) {
   const account = `/accounts/${emulator.accountId}/tokens`;
   const current = localDeployToken(stateDir, stack);
+  // An emulator started again on the same port may meet a kept-alive connection to the one before
+  // it, closed under the client: a read is sent again, as a real client would.
+  const retry = { deadlineMs: 10_000, maxAttempts: 3 };
   if (current) {
     try {
-      const verified = await new CloudflareRest({ baseUrl: emulator.apiBase, token: current }).call(
+      const verified = await new CloudflareRest({ baseUrl: emulator.apiBase, token: current, retry }).call(
         "GET",
         `${account}/verify`,
         tokenVerify,
@@ -45,7 +48,7 @@ export async function ensureDeployToken(emulator: RunningEmulator, stateDir: str
       if (!(e instanceof CloudflareApiError && e.status === 401)) throw e;
     }
   }
-  const owner = new CloudflareRest({ baseUrl: emulator.apiBase, token: emulator.adminToken });
+  const owner = new CloudflareRest({ baseUrl: emulator.apiBase, token: emulator.adminToken, retry });
   const groups = await owner.call("GET", `${account}/permission_groups`, z.array(permissionGroup));
   const ids = DEPLOY_TOKEN_PERMISSIONS.map((name) => {
     const group = groups.find((g) => g.name === name);
