@@ -387,6 +387,16 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(report.kinds[0]!.error).toContain("the CI store is unreachable");
     expect(deployToken()).not.toBe(old);
     expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+
+    // The run stays unfinished, and the next rotation of any kind resumes it first: with the CI
+    // store back, it finishes, and CI holds the value the stack deploys with.
+    const back = ciStore();
+    const rerun = await rotateNow(["deploy-token"], {
+      context: { ciSecret: { store: back.store, name: "CF_TOKEN" } },
+    });
+    expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
+    expect(back.values.at(-1)).toBe(deployToken());
+    expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
   });
 });
 
