@@ -76,7 +76,7 @@ interface PlanItem {
   from: KindState;
   /** The unfinished run this item resumes. */
   run?: KindRun;
-  /** Whether its steps are the emergency ones (a resumed run keeps those it began with). */
+  /** Whether its steps are the emergency ones (a resumed run keeps those it began with, or takes them in an emergency). */
   emergency: boolean;
 }
 
@@ -107,7 +107,9 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
     const run = journal.run(kind);
     const rotation = kindRotation(kind);
     if (run?.status === "in-progress") {
-      items.push({ rotation, from: run.from, run, emergency: run.emergency ?? false });
+      // An emergency that finds a scheduled run paused finishes it with the revocation too.
+      const emergency = (run.emergency ?? false) || (options.emergency ?? false);
+      items.push({ rotation, from: run.from, run, emergency });
     } else if (options.kinds.includes(kind)) {
       if (run?.status === "done" && !options.force) {
         reports.set(kind, { kind, outcome: "skipped", resumed: false, durationMs: 0 });
@@ -258,6 +260,7 @@ async function rotateKind(
       startedAt: new Date().toISOString(),
       ...(item.emergency ? { emergency: true } : {}),
     });
+  if (item.emergency && !run.emergency) journal.update(kind, { emergency: true });
 
   const step = async (name: StepName, detail: string, body: () => Promise<string>) => {
     const row = rowName(kind, name);
