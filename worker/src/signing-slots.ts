@@ -1,11 +1,10 @@
 /**
- * The signing secrets the Worker verifies with: the active slot's, then the other slot's (the
- * previous secret after a rotation, docs/rotation.md). Signing and deriving use the active one only.
+ * The secrets a two-slot binding verifies with: the active slot's, then the other slot's (the
+ * previous secret after a rotation, docs/operations.md#rotation), which is empty while that slot
+ * holds none. Signing and deriving use the active one only.
  */
-export const verifyingSecrets = (config: { SIGNING_SECRET: string; SIGNING_SECRET_FALLBACK: string }) =>
-  config.SIGNING_SECRET_FALLBACK
-    ? [config.SIGNING_SECRET, config.SIGNING_SECRET_FALLBACK]
-    : [config.SIGNING_SECRET];
+export const verifyingSecrets = (active: string, fallback: string): string[] =>
+  fallback ? [active, fallback] : [active];
 
 /**
  * The first defined result of `verify` across both slots. Both are always tried, so that the time a
@@ -15,6 +14,7 @@ export async function verifyWithEither<T>(
   config: { SIGNING_SECRET: string; SIGNING_SECRET_FALLBACK: string },
   verify: (secret: string) => Promise<T | undefined>,
 ): Promise<T | undefined> {
-  const results = await Promise.all(verifyingSecrets(config).map(verify));
+  const secrets = verifyingSecrets(config.SIGNING_SECRET, config.SIGNING_SECRET_FALLBACK);
+  const results = await Promise.all(secrets.map(verify));
   return results.find((r) => r !== undefined);
 }

@@ -4,6 +4,7 @@ import { timingSafeEqual } from "#contracts/derived-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { WorkerBindings } from "../env.ts";
+import { verifyingSecrets } from "../signing-slots.ts";
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -19,7 +20,7 @@ async function sha256Hex(text: string): Promise<string> {
  */
 export const webhookAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c, next) => {
   const { WEBHOOK_SECRET, WEBHOOK_SECRET_FALLBACK } = requireConfig(c.env, NEEDS.webhook);
-  const secrets = WEBHOOK_SECRET_FALLBACK ? [WEBHOOK_SECRET, WEBHOOK_SECRET_FALLBACK] : [WEBHOOK_SECRET];
+  const secrets = verifyingSecrets(WEBHOOK_SECRET, WEBHOOK_SECRET_FALLBACK);
   const sent = c.req.header(WEBHOOK_AUTH_HEADER) ?? "";
   const [sentDigest, ...secretDigests] = await Promise.all([sent, ...secrets].map(sha256Hex));
   const matches = secretDigests.map((digest) => timingSafeEqual(sentDigest!, digest));
