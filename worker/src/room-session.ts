@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { roomOf } from "./durable/room.ts";
 import type { RouteEnv } from "./route-env.ts";
 import { SESSION_TOKEN_TTL_SECONDS, type SessionClaims, signSessionToken } from "./session-token.ts";
@@ -12,7 +13,10 @@ interface RoomSessionGrant {
 
 /** The room socket of this Worker, on the origin the caller reached it by. */
 function roomSocketUrl(requestUrl: string, roomId: string): string {
-  const url = new URL(`/api/realtime/rooms/${roomId}/ws`, requestUrl);
+  const url = new URL(
+    ROUTE_TABLE.roomSocket.path.replace(":room_id", encodeURIComponent(roomId)),
+    requestUrl,
+  );
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.toString();
 }
