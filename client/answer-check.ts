@@ -1,7 +1,7 @@
 import type { RouteName } from "#contracts/api/route-table.ts";
 
 /** The Worker's own error answer (`{ success: false, error }`, contracts/api/envelope.ts). */
-export interface WorkerFailure {
+interface WorkerFailure {
   code: string;
   message: string;
   details?: unknown;

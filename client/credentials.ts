@@ -38,7 +38,7 @@ export const probeCredential = (probeKey: string): Credential => ({
   headers: { authorization: `Bearer ${probeKey}` },
 });
 
-/** Cloudflare's notification secret, as Cloudflare sends it (contracts/api/webhook.ts). */
+/** Cloudflare's notification secret, as Cloudflare sends it (contracts/api/headers.ts). */
 export const webhookCredential = (secret: string): Credential => ({
   headers: { [WEBHOOK_AUTH_HEADER]: secret },
 });

@@ -56,8 +56,9 @@ export function requestOf(
   credential: Credential,
 ): { url: URL; body: string | undefined } {
   const params = pathParams(route.path);
-  const path = route.path.replace(/:([a-z_]+)/g, (_, name: string) =>
-    encodeURIComponent(String(input[name] ?? "")),
+  const path = params.reduce(
+    (at, name) => at.replace(`:${name}`, encodeURIComponent(String(input[name] ?? ""))),
+    route.path,
   );
   const url = new URL(path, baseUrl);
   const rest = Object.entries(input).filter(([name, value]) => !params.includes(name) && value !== undefined);
@@ -101,7 +102,7 @@ export class Transport {
     const policy = options.retry === false ? undefined : (options.retry ?? this.options.retry);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(name, label, url, body, credential, options, deadline);
+        return await this.once(name, route, label, url, body, credential, options, deadline);
       } catch (error) {
         if (!(error instanceof ApiError) || !policy || !retryable(route, error)) throw error;
         const delay = retryDelay(policy, attempt, error);
@@ -133,6 +134,7 @@ export class Transport {
 
   private async once(
     name: RouteName,
+    route: RouteLine,
     label: string,
     url: URL,
     body: string | undefined,
@@ -140,7 +142,6 @@ export class Transport {
     options: CallOptions,
     deadline: number,
   ): Promise<unknown> {
-    const route: RouteLine = ROUTE_TABLE[name];
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(
