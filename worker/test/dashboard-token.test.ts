@@ -2,6 +2,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { dashboardTokenData } from "#contracts/api/dashboard.ts";
 import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
+import { sfuSessionData } from "#contracts/api/realtime.ts";
+import { deriveProbeKey } from "#contracts/probe-key.ts";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
 import { base64urlRespellings } from "#contracts/testing.ts";
 import { createApp } from "../src/app.ts";
@@ -179,5 +181,37 @@ describe("credentials across signing secret rotations", () => {
     for (const old of [firstKey, firstToken]) expect((await channels(old, afterTwo)).status).toBe(403);
     expect((await channels(minted, afterTwo)).status).toBe(200);
     expect((await channels(await deriveTenantKey(second, "acme", g), afterTwo)).status).toBe(200);
+  });
+
+  it("session tokens, room tokens and the probe key of the previous slot work for one rotation", async () => {
+    const [first, second, third] = [slot(), slot(), slot()];
+    const [afterOne, afterTwo] = [deployedWith(second, first), deployedWith(third, second)];
+    const created = await call("/api/realtime/sfu", {
+      method: "POST",
+      tenant: "acme",
+      bearer: await deriveTenantKey(first, "acme", generation()),
+      body: { room_id: "slots", user_id: "ada", user_name: "Ada" },
+      ...deployedWith(first),
+    });
+    expect(created.status).toBe(201);
+    const { session_id, token } = apiSuccess(sfuSessionData).parse(created.json).data;
+    const session = (deployed: CallOptions) =>
+      call(`/api/realtime/sfu/sessions/${session_id}`, { tenant: "acme", bearer: token, ...deployed });
+    // Past the room's auth, a plain GET is refused for want of an upgrade (426), not for its token.
+    const room = (deployed: CallOptions) =>
+      call(`/api/realtime/rooms/slots/ws?token=${encodeURIComponent(token)}`, deployed);
+    const probeKey = await deriveProbeKey(first, env.STACK, generation());
+    const probe = (deployed: CallOptions) => call("/api/probe/status", { bearer: probeKey, ...deployed });
+
+    expect([
+      (await session(afterOne)).status,
+      (await room(afterOne)).status,
+      (await probe(afterOne)).status,
+    ]).toEqual([200, 426, 200]);
+    expect([
+      (await session(afterTwo)).status,
+      (await room(afterTwo)).status,
+      (await probe(afterTwo)).status,
+    ]).toEqual([403, 403, 403]);
   });
 });
