@@ -47,8 +47,8 @@ describe("the dashboard's static assets", () => {
     expect(page).toContain(`<link rel="stylesheet" href="${DASHBOARD_STYLE_PATH}">`);
     expect(page).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
     const csp = res.headers.get("content-security-policy")!;
-    expect(csp).toContain("script-src 'self';");
-    expect(csp).toContain("style-src 'self';");
+    expect(csp).toContain(`script-src ${stack.workerUrl}${DASHBOARD_SCRIPT_PATH};`);
+    expect(csp).toContain(`style-src ${stack.workerUrl}${DASHBOARD_STYLE_PATH};`);
   });
 
   it("leave every other path to the Worker", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH } from "#contracts/worker/dashboard-assets.ts";
-import { call, fixture, secretValues } from "./support/api.ts";
+import { call, fixture, secretValues, WORKER_ORIGIN } from "./support/api.ts";
 
 describe("GET /", () => {
   it("serves the dashboard page without auth, locked down by its CSP", async () => {
@@ -28,8 +28,8 @@ describe("GET /", () => {
     expect(res.text).toContain(`<link rel="stylesheet" href="${DASHBOARD_STYLE_PATH}">`);
     expect(res.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=/);
     const csp = res.headers.get("content-security-policy")!;
-    expect(csp).toContain("script-src 'self';");
-    expect(csp).toContain("style-src 'self';");
+    expect(csp).toContain(`script-src ${WORKER_ORIGIN}${DASHBOARD_SCRIPT_PATH};`);
+    expect(csp).toContain(`style-src ${WORKER_ORIGIN}${DASHBOARD_STYLE_PATH};`);
   });
 
   it("holds no secret of the Worker's", async () => {

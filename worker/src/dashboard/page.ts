@@ -1,21 +1,20 @@
 import { DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH } from "#contracts/worker/dashboard-assets.ts";
 
 /**
- * Only scripts and styles from this origin run: the dashboard's own, served as the Worker's static
- * assets with their JavaScript and CSS types. The origin's other answers are JSON and this page,
- * which browsers refuse to run as a script or apply as a stylesheet (the HTML standard's MIME type
- * checks for module scripts and for stylesheets), and the page is static, so nothing injects a
- * reference to them. The page talks to this origin and, for the live
+ * Only the dashboard's own script and stylesheet run, named by their full URLs on the origin the
+ * page was served from (a source with a path matches that path only, CSP Level 3 §6.7.2.10), so
+ * that no other answer of this origin can be loaded as a script, whatever its type. They are the
+ * Worker's static assets. The page talks to this origin and, for the live
  * preview (HLS manifests, WHEP), to the Stream delivery hosts of the channels (`playbackOrigins`).
  * WebRTC's own traffic is not subject to CSP, so Test TURN, Test SFU and WHEP media still work.
  * A channel's current frame is fetched from the delivery host and shown from a `blob:` URL.
  */
-export function dashboardCsp(playbackOrigins: readonly string[]): string {
+export function dashboardCsp(origin: string, playbackOrigins: readonly string[]): string {
   const delivery = playbackOrigins.length > 0 ? ` ${playbackOrigins.join(" ")}` : "";
   return [
     "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
+    `script-src ${origin}${DASHBOARD_SCRIPT_PATH}`,
+    `style-src ${origin}${DASHBOARD_STYLE_PATH}`,
     `connect-src 'self'${delivery}`,
     `media-src ${delivery ? delivery.trim() : "'none'"}`,
     "img-src 'self' data: blob:",

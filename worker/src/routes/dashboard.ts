@@ -15,7 +15,7 @@ function playbackOrigins(env: object): string[] {
 export function dashboardRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.dashboard, (c) =>
     c.html(DASHBOARD_HTML, 200, {
-      "content-security-policy": dashboardCsp(playbackOrigins(c.env)),
+      "content-security-policy": dashboardCsp(new URL(c.req.url).origin, playbackOrigins(c.env)),
       "cache-control": "no-store",
       "referrer-policy": "no-referrer",
       "x-content-type-options": "nosniff",
