@@ -52,11 +52,11 @@ export async function renderDashboardAssets(): Promise<DashboardAssets> {
  * that a test or a deploy reading it while another process builds the same content never sees
  * half a file.
  */
-export async function buildDashboardAssets(root = ASSETS_ROOT): Promise<string> {
+export async function buildDashboardAssets(): Promise<string> {
   const assets = await renderDashboardAssets();
   const hash = createHash("sha256");
   for (const [path, content] of assets) hash.update(`${path}\0${content}\0`);
-  const directory = join(root, hash.digest("hex").slice(0, 16));
+  const directory = join(ASSETS_ROOT, hash.digest("hex").slice(0, 16));
   if (existsSync(directory)) return directory;
   const staging = `${directory}.${process.pid}.staging`;
   for (const [path, content] of assets) {

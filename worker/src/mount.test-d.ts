@@ -49,7 +49,9 @@ for (const route of [API_ROUTES.healthz, API_ROUTES.probeStatus, API_ROUTES.stre
   });
 }
 
-// @ts-expect-error The session call limit reads the room member, which a tenant route lacks.
+// Hono's context is invariant in its variables, so these two refuse any middleware declared for
+// another route's context; the auth-specific ones above are what show which variable is missing.
+// @ts-expect-error The session call limit is declared for a session route's context, not a tenant route's.
 mount(app, API_ROUTES.turn, limitSessionCalls, typeOnly);
-// @ts-expect-error The minting limits read the tenant key's tenant and the body of a tenant route.
+// @ts-expect-error The minting limits are declared for a tenant route's context, not a session route's.
 mount(app, API_ROUTES.sfuTracksNew, limitMinting({ turn: false }), typeOnly);

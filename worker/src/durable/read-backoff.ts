@@ -15,8 +15,8 @@ export class ReadBackoff {
   }
 
   /** The last failure while it may not be tried again; undefined once a refresh may be tried. */
-  blocked(now = Date.now()): ReadFailure | undefined {
-    return this.failure && now < this.failure.retryAt ? this.failure.outcome : undefined;
+  blocked(): ReadFailure | undefined {
+    return this.failure && Date.now() < this.failure.retryAt ? this.failure.outcome : undefined;
   }
 
   /** A refresh failed: whether the status just turned stale. */

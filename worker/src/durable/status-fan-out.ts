@@ -11,7 +11,7 @@ const MAX_QUEUED_EVENTS = 64;
 const encoder = new TextEncoder();
 
 /** One event stream: the channel it shows the status as, and whom its refreshes read for. */
-export interface StreamView<C> {
+interface StreamView<C> {
   channel: string;
   binding: ChannelBinding;
   caller: C;

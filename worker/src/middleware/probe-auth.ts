@@ -7,7 +7,8 @@ import { BEARER_CHALLENGE, bearerOf } from "../request-credentials.ts";
 import { verifyWithEither } from "../signing-slots.ts";
 
 /**
- * `Authorization: Bearer <probe key>`: the stack's probe key of the current or previous generation.
+ * `Authorization: Bearer <probe key>`: the stack's probe key of the current or previous generation,
+ * derived from either signing slot (signing-slots.ts).
  * It names no tenant, so the routes behind it reach no tenant's data; a tenant's key is not one.
  */
 export const probeAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c, next) => {
