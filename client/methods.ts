@@ -1,12 +1,13 @@
 import type * as z from "zod/mini";
-import { ROUTE_TABLE, type RouteAuth, type RouteLine } from "#contracts/api/route-table.ts";
+import { ROUTE_TABLE, type RouteAuth, type RouteLine, type RouteName } from "#contracts/api/route-table.ts";
 // Types only: the schemas give each method its input and result types, and none reaches a bundle.
 import type { API_ROUTES } from "#contracts/api/routes.ts";
 import type { EventStream } from "./event-stream.ts";
 import type { CallOptions, Credential, Transport } from "./transport.ts";
 
 type Routes = typeof API_ROUTES;
-export type RouteName = keyof Routes;
+
+export type { RouteName };
 
 /** The routes that authenticate with `A`. */
 export type RoutesWithAuth<A extends RouteAuth> = {

@@ -224,5 +224,3 @@ export const API_ROUTES = {
     errors: [],
   },
 } as const satisfies { [N in RouteName]: ApiRoute };
-
-export type ApiRouteName = keyof typeof API_ROUTES;

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ApiError, createServerClient, type ServerClient, watchChannels } from "#client/server.ts";
 import { roomServerMessage } from "#contracts/api/rooms.ts";
-import { API_ROUTES, type ApiRouteName } from "#contracts/api/routes.ts";
+import type { RouteName } from "#contracts/api/route-table.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { audioPublishOffer } from "#scripts/smoke/sdp-offer.ts";
 import { startTestStack, type TestStack, workerBinding } from "../scripts/support/local-stack.ts";
@@ -17,7 +18,7 @@ let outputs: StackOutputs;
 let acme: ServerClient;
 let tenant: string;
 let channel: string;
-const called = new Set<ApiRouteName>();
+const called = new Set<RouteName>();
 
 beforeAll(async () => {
   stack = await startTestStack();
