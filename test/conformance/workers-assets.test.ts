@@ -25,26 +25,38 @@ const MANIFEST = Object.fromEntries(
 const openSession = (script: string, manifest = MANIFEST) =>
   ctx.sdk().workers.scripts.assets.upload.create(script, { account_id: ctx.emu.accountId, manifest });
 
+/** One multipart part of a file upload: named by the file's hash, its content base64-encoded. */
+interface FilePart {
+  hash: string;
+  fileName: string;
+  type: string;
+  base64: string;
+}
+
+const partOf = (path: keyof typeof FILES): FilePart => ({
+  hash: hashOf(FILES[path].content),
+  fileName: path,
+  type: FILES[path].type,
+  base64: Buffer.from(FILES[path].content).toString("base64"),
+});
+
 /**
- * Uploads files through the SDK, base64-encoded, under the session's token. The parts are files
- * with their type, as Terraform's provider sends them; the SDK types the body as plain strings.
+ * Uploads parts through the SDK under the session's token. The parts are files with their type, as
+ * Terraform's provider sends them; the SDK types the body as plain strings.
  */
-const uploadFiles = (jwt: string, paths: (keyof typeof FILES)[]) =>
+const uploadParts = (jwt: string, parts: FilePart[]) =>
   ctx.sdk().workers.assets.upload.create(
     {
       account_id: ctx.emu.accountId,
       base64: true,
       body: Object.fromEntries(
-        paths.map((path) => [
-          hashOf(FILES[path].content),
-          new File([Buffer.from(FILES[path].content).toString("base64")], path, {
-            type: FILES[path].type,
-          }) as unknown as string,
-        ]),
+        parts.map((p) => [p.hash, new File([p.base64], p.fileName, { type: p.type }) as unknown as string]),
       ),
     },
     { headers: { Authorization: `Bearer ${jwt}` } },
   );
+
+const uploadFiles = (jwt: string, paths: (keyof typeof FILES)[]) => uploadParts(jwt, paths.map(partOf));
 
 const deployWithAssets = async (script: string, jwt: string) =>
   workerScriptUpload.parse(
@@ -105,6 +117,20 @@ describe("Workers static assets through the official SDK (Direct Uploads)", () =
     const small = await openSession("site", { "/only.txt": { hash: hashOf("only"), size: 4 } });
     await expectApiError(uploadFiles(small.jwt!, ["/dashboard/app.js"]), 400, 10021);
     await expectApiError(uploadFiles("not-a-session-token-at-all", ["/dashboard/app.js"]), 401, 1000);
+  });
+
+  it("refuses a bucket with one bad part whole: the good part beside it is not stored either", async () => {
+    const session = await openSession("site");
+    const good = partOf("/dashboard/app.js");
+    // Not the size the manifest lists for the stylesheet.
+    const bad = { ...partOf("/dashboard/app.css"), base64: Buffer.from("body{}").toString("base64") };
+    await expectApiError(uploadParts(session.jwt!, [good, bad]), 400, 10021);
+    expect(ctx.emu.stores.workers.hasAssetFile(good.hash)).toBe(false);
+    expect(ctx.emu.stores.workers.hasAssetFile(bad.hash)).toBe(false);
+    // The session still waits for both files, and takes them once they are right.
+    expect((await uploadFiles(session.jwt!, ["/dashboard/app.js", "/dashboard/app.css"])).jwt).toEqual(
+      expect.any(String),
+    );
   });
 
   it("refuses a manifest with a file over 25 MiB, before any upload", async () => {

@@ -6,6 +6,7 @@ import { jsonBody } from "../../core/validate.ts";
 import { workersErrors } from "./errors.ts";
 import { readParts } from "./multipart.ts";
 import { WORKERS_WRITE, type WorkersRouteDeps } from "./script-context.ts";
+import type { StoredAssetFile } from "./store.ts";
 
 // The Direct Uploads routes; asset-uploads.ts holds the sessions and tokens they share.
 
@@ -24,6 +25,7 @@ export function assetSessionRoutes({ requirePermission, plan, assetUploads }: Wo
  * base64-encoded, authenticated by the session's token rather than an API token. "The provided
  * Content-Type header of each file part will be attached when eventually serving the file" (the
  * Direct Uploads page); 202 until the session's last file, then 201 with the completion token.
+ * Every part is checked before any is stored, so that a refused upload leaves nothing behind.
  */
 export function assetUploadRoutes({ store, assetUploads }: WorkersRouteDeps) {
   const routes = new Hono<Env>();
@@ -33,6 +35,7 @@ export function assetUploadRoutes({ store, assetUploads }: WorkersRouteDeps) {
       throw workersErrors.invalid("base64 must be true: upload each file's content base64-encoded");
     }
     const parts = await readParts(c);
+    const files = new Map<string, StoredAssetFile>();
     for (const part of parts) {
       const listed = Object.values(session.manifest).find((f) => f.hash === part.name);
       if (!listed) throw workersErrors.invalid(`file ${part.name} is not in this upload session's manifest`);
@@ -42,8 +45,9 @@ export function assetUploadRoutes({ store, assetUploads }: WorkersRouteDeps) {
           `file ${part.name} is not the ${listed.size} bytes its manifest entry says`,
         );
       }
-      store.putAssetFile(part.name, { content_type: part.contentType, base64Text });
+      files.set(part.name, { content_type: part.contentType, base64Text });
     }
+    store.putAssetFiles(files);
     const jwt = assetUploads.received(
       session.jwt,
       parts.map((p) => p.name),

@@ -175,8 +175,9 @@ export class WorkersStore {
     return this.assetFiles.get(hash) !== undefined;
   }
 
-  putAssetFile(hash: string, file: StoredAssetFile): void {
-    this.assetFiles.set(hash, file);
+  /** Stores an upload's files together: one write of the state file, however many files. */
+  putAssetFiles(files: ReadonlyMap<string, StoredAssetFile>): void {
+    for (const [hash, file] of files) this.assetFiles.set(hash, file);
     this.section.changed();
   }
 
