@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { workerScript, workerScriptUpload } from "#contracts/cloudflare/workers.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
@@ -131,6 +131,45 @@ describe("Workers static assets through the official SDK (Direct Uploads)", () =
     expect((await uploadFiles(session.jwt!, ["/dashboard/app.js", "/dashboard/app.css"])).jwt).toEqual(
       expect.any(String),
     );
+  });
+
+  it("asks for files in buckets of at most 50 files and 40 MiB of base64, each within the upload's body limit", async () => {
+    const MiB = 1024 * 1024;
+    // Large files that Cloudflare takes one by one (25 MiB is the largest it allows), then many small ones.
+    const sizes = [25 * MiB, 20 * MiB, 20 * MiB, 10 * MiB, ...Array.from({ length: 120 }, (_, i) => 100 + i)];
+    const manifest = Object.fromEntries(
+      sizes.map((size, i) => [`/file-${i}`, { hash: hashOf(`file-${i}`), size }]),
+    );
+    const sizeOf = new Map(Object.values(manifest).map((f) => [f.hash, f.size]));
+    const { buckets } = await openSession("site", manifest);
+    expect(buckets!.flat().sort()).toEqual([...sizeOf.keys()].sort());
+    for (const bucket of buckets!) {
+      expect(bucket.length).toBeLessThanOrEqual(50);
+      const base64 = bucket.reduce((sum, hash) => sum + 4 * Math.ceil(sizeOf.get(hash)! / 3), 0);
+      expect(base64).toBeLessThanOrEqual(40 * MiB);
+    }
+  });
+
+  it("takes a full bucket in one upload request: its body fits the upload's limit", async () => {
+    // Two files of 15 MiB, 20 MiB of base64 each, fill a bucket to its 40 MiB exactly.
+    const files = [0, 1].map((i) => {
+      const bytes = randomBytes(15 * 1024 * 1024);
+      const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 32);
+      return {
+        hash,
+        fileName: `/large-${i}.bin`,
+        type: "application/octet-stream",
+        size: bytes.length,
+        base64: bytes.toString("base64"),
+      };
+    });
+    const session = await openSession(
+      "site",
+      Object.fromEntries(files.map((f) => [f.fileName, { hash: f.hash, size: f.size }])),
+    );
+    expect(session.buckets).toEqual([files.map((f) => f.hash)]);
+    expect((await uploadParts(session.jwt!, files)).jwt).toEqual(expect.any(String));
+    for (const f of files) expect(ctx.emu.stores.workers.hasAssetFile(f.hash)).toBe(true);
   });
 
   it("refuses a manifest with a file over 25 MiB, before any upload", async () => {

@@ -18,10 +18,36 @@ import type { StoredAssets, WorkersStore } from "./store.ts";
 const TOKEN_TTL_MS = 60 * 60 * 1000;
 
 /**
- * Files per upload request. Cloudflare does not document how it groups the hashes into buckets;
- * these are groups of 50 files, so that a large site takes several requests.
+ * How the session groups the hashes it asks for into buckets, one upload request each. Cloudflare
+ * does not document it. These hold at most 50 files and 40 MiB of base64 text, the bound wrangler
+ * puts on one upload request of its own (wrangler 4.86.0 src/pages/constants.ts, `MAX_BUCKET_SIZE =
+ * 40 * 1024 * 1024`, in wrangler-dist/cli.js): a file of up to 25 MiB fits alone, and no bucket
+ * outgrows the upload route's body limit (index.ts).
  */
 const BUCKET_FILES = 50;
+export const BUCKET_BASE64_BYTES = 40 * 1024 * 1024;
+
+/** The length of a file's content once base64-encoded, as it travels in an upload. */
+const base64Length = (size: number) => 4 * Math.ceil(size / 3);
+
+/** The hashes in order, cut into buckets of at most BUCKET_FILES files and BUCKET_BASE64_BYTES. */
+function bucketsOf(files: { hash: string; size: number }[]): string[][] {
+  const buckets: string[][] = [];
+  let bucket: string[] = [];
+  let bytes = 0;
+  for (const { hash, size } of files) {
+    const length = base64Length(size);
+    if (bucket.length === BUCKET_FILES || (bucket.length > 0 && bytes + length > BUCKET_BASE64_BYTES)) {
+      buckets.push(bucket);
+      bucket = [];
+      bytes = 0;
+    }
+    bucket.push(hash);
+    bytes += length;
+  }
+  if (bucket.length > 0) buckets.push(bucket);
+  return buckets;
+}
 
 interface Session {
   scriptName: string;
@@ -53,10 +79,8 @@ export class AssetUploads {
     if (missing.size === 0) return { jwt: this.complete(scriptName, manifest), buckets: [] };
     const jwt = newTokenValue();
     this.sessions.set(jwt, { scriptName, manifest, missing, expiresAt: Date.now() + TOKEN_TTL_MS });
-    const hashes = [...missing];
-    const buckets: string[][] = [];
-    for (let i = 0; i < hashes.length; i += BUCKET_FILES) buckets.push(hashes.slice(i, i + BUCKET_FILES));
-    return { jwt, buckets };
+    const sizes = new Map(Object.values(manifest).map((f) => [f.hash, f.size]));
+    return { jwt, buckets: bucketsOf([...missing].map((hash) => ({ hash, size: sizes.get(hash)! }))) };
   }
 
   /** The session a file upload's bearer token names, or Cloudflare's 401 for a token it does not know. */
