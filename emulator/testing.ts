@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
-import { cfSuccess } from "#contracts/cloudflare/envelope.ts";
-import { tokenWithValue } from "#contracts/cloudflare/tokens.ts";
+import { mintAccountToken } from "./account-token.ts";
 import { EmulatorAdmin } from "./admin-client.ts";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "./server.ts";
-import { permissionGroups } from "./services/tokens/permissions.ts";
 
 /** Test helpers shared by the route tests: account-scoped calls, scoped tokens, leak checks. */
 
@@ -35,29 +33,9 @@ export const jsonInit = (method: string, body: unknown): RequestInit => ({
   body: JSON.stringify(body),
 });
 
-export const groupId = (name: string): string => {
-  const group = permissionGroups.find((g) => g.name === name);
-  if (!group) throw new Error(`no permission group named ${name}`);
-  return group.id;
-};
-
 /** Creates, through the tokens API, a token that holds only these permissions on the emulator's account. */
-export async function scopedToken(emu: RunningEmulator, permissions: string[]): Promise<string> {
-  const res = await accountFetch(emu)(
-    "/tokens",
-    jsonInit("POST", {
-      name: `test ${permissions.join(", ")}`,
-      policies: [
-        {
-          effect: "allow",
-          resources: { [`com.cloudflare.api.account.${emu.accountId}`]: "*" },
-          permission_groups: permissions.map((name) => ({ id: groupId(name) })),
-        },
-      ],
-    }),
-  );
-  return cfSuccess(tokenWithValue).parse(await res.json()).result.value;
-}
+export const scopedToken = (emu: RunningEmulator, permissions: string[]): Promise<string> =>
+  mintAccountToken(emu, `test ${permissions.join(", ")}`, permissions);
 
 /** No secret may show up in the admin request log or state snapshot, however it was sent. */
 export async function expectHiddenFromAdmin(admin: EmulatorAdmin, secrets: string[]): Promise<void> {

@@ -1,5 +1,5 @@
-import * as z from "zod";
-import { permissionGroup, tokenVerify, tokenWithValue } from "#contracts/cloudflare/tokens.ts";
+import { tokenVerify } from "#contracts/cloudflare/tokens.ts";
+import { mintAccountToken } from "#emulator/account-token.ts";
 import type { RunningEmulator } from "#emulator/server.ts";
 import { CloudflareApiError, CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
@@ -30,16 +30,16 @@ export const localDeployToken = (stateDir: string, stack: string): string | unde
  * controls (faults, state), which no stack credential reaches.
  */
 export async function ensureDeployToken(emulator: RunningEmulator, stateDir: string, stack: string) {
-  const account = `/accounts/${emulator.accountId}/tokens`;
   const current = localDeployToken(stateDir, stack);
-  // An emulator started again on the same port may meet a kept-alive connection to the one before
-  // it, closed under the client: a read is sent again, as a real client would.
-  const retry = { deadlineMs: 10_000, maxAttempts: 3 };
   if (current) {
+    // An emulator started again on the same port may meet a kept-alive connection to the one before
+    // it, closed under the client: the verify, a read, is sent again. The mint is a POST, which
+    // CloudflareRest never repeats once it may have been carried out, and neither does mintAccountToken.
+    const retry = { deadlineMs: 10_000, maxAttempts: 3 };
     try {
       const verified = await new CloudflareRest({ baseUrl: emulator.apiBase, token: current, retry }).call(
         "GET",
-        `${account}/verify`,
+        `/accounts/${emulator.accountId}/tokens/verify`,
         tokenVerify,
       );
       if (verified.status === "active") return current;
@@ -48,23 +48,7 @@ export async function ensureDeployToken(emulator: RunningEmulator, stateDir: str
       if (!(e instanceof CloudflareApiError && e.status === 401)) throw e;
     }
   }
-  const owner = new CloudflareRest({ baseUrl: emulator.apiBase, token: emulator.adminToken, retry });
-  const groups = await owner.call("GET", `${account}/permission_groups`, z.array(permissionGroup));
-  const ids = DEPLOY_TOKEN_PERMISSIONS.map((name) => {
-    const group = groups.find((g) => g.name === name);
-    if (!group) throw new Error(`the emulator has no permission group "${name}"`);
-    return { id: group.id };
-  });
-  const created = await owner.call("POST", account, tokenWithValue, {
-    name: `${stack} deploy (local)`,
-    policies: [
-      {
-        effect: "allow",
-        resources: { [`com.cloudflare.api.account.${emulator.accountId}`]: "*" },
-        permission_groups: ids,
-      },
-    ],
-  });
-  writeLocalSecret(stateDir, stack, DEPLOY_TOKEN_KEY, created.value);
-  return created.value;
+  const minted = await mintAccountToken(emulator, `${stack} deploy (local)`, DEPLOY_TOKEN_PERMISSIONS);
+  writeLocalSecret(stateDir, stack, DEPLOY_TOKEN_KEY, minted);
+  return minted;
 }

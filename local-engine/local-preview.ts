@@ -33,15 +33,12 @@ export async function previewLocal(local: LocalStack): Promise<PlannedChange[]> 
         stack: local.stack,
         config: local.config(),
         // The program keeps the running emulator's URLs (they are in the Worker's bindings); the
-        // providers act on the sandbox.
-        providerConfig: {
-          ...local.config(),
-          "realtime-stack:apiBase": sandbox.apiBase,
-          "cloudflare:apiToken": sandbox.adminToken,
-        },
+        // providers act on the sandbox, with the stack's deploy token as `up` does: the sandbox's
+        // state is a copy of the running emulator's, that token included.
+        providerConfig: { ...local.config(), "realtime-stack:apiBase": sandbox.apiBase },
         cwd: local.root,
         program: async () => (await import(program)).default(),
-        api: new CloudflareRest({ baseUrl: sandbox.apiBase, token: sandbox.adminToken }),
+        api: new CloudflareRest({ baseUrl: sandbox.apiBase, token: local.deployToken }),
         stateFile: engineState,
       });
       return result.steps.flatMap((step): PlannedChange[] => {

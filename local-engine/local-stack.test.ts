@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Step } from "./engine.ts";
 import { PROJECT } from "./local-config.ts";
+import { previewLocal } from "./local-preview.ts";
 import { LocalStack } from "./local-stack.ts";
 import { getWithHeaderLines } from "./testing.ts";
 
@@ -101,6 +102,24 @@ describe("the local stack", () => {
     const second = await stack.apply();
     expect(ops(second.steps)).toEqual([]);
     expect((await status(outputs().tenants.acme!.apiKey, "side-stage")).status).toBe(200);
+  });
+
+  it("previews a change with the stack's deploy token in a sandbox, leaving the running stack as it was", async () => {
+    const before = stack.readPatch();
+    const tenants = JSON.parse(stack.config()[`${PROJECT}:tenants`]!) as { channels: { name: string }[] }[];
+    tenants[0]!.channels.push({ name: "preview-stage" });
+    stack.writePatch({ ...before, [`${PROJECT}:tenants`]: JSON.stringify(tenants) });
+    const inputs = stack.emulator.stores.stream.list().length;
+    try {
+      const planned = await previewLocal(stack);
+      expect(planned.map((c) => `${c.op} ${c.name}`)).toEqual([
+        "create realtime-live-acme/preview-stage",
+        "update realtime-worker",
+      ]);
+      expect(stack.emulator.stores.stream.list()).toHaveLength(inputs);
+    } finally {
+      stack.writePatch(before);
+    }
   });
 
   it("bumping a slot's generation replaces exactly that slot, deleting the old one last", async () => {

@@ -90,8 +90,6 @@ export function miniflareOptions(spec: WorkerSpec, quiet: boolean, plan: Plan = 
       : {}),
     host: "127.0.0.1",
     port: 0,
-    // Lets the runner fire cron triggers; the proxy keeps these paths private.
-    unsafeTriggerHandlers: true,
     ...(quiet ? QUIET : {}),
   };
 }

@@ -54,7 +54,9 @@ export function createApp({ config, log, faults, shutdown, admin, mounts }: AppP
     return applyFault(c, action, next, shutdown);
   });
 
-  for (const mount of mounts) {
+  // Shortest path first: where mounts nest (a service's route with its own limit), the innermost
+  // one's middleware runs last and its limit is the one that holds.
+  for (const mount of [...mounts].sort((a, b) => a.path.length - b.path.length)) {
     const limit = mount.bodyLimit;
     if (limit === undefined) continue;
     app.use(`${mount.path}/*`, async (c, next) => {

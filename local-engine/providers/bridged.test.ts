@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { buildDashboardAssets, renderDashboardAssets } from "#infra/dashboard-assets.ts";
 import { applyProgram, type Step } from "../engine.ts";
 
 /**
@@ -55,6 +56,59 @@ function script(accountId: string) {
     compatibilityDate: "2025-01-01",
   });
 }
+
+describe("WorkersScript with static assets", () => {
+  const declare = (directory: string, greeting: string) => (accountId: string) => {
+    const s = new cloudflare.WorkersScript("script", {
+      accountId,
+      scriptName: SCRIPT,
+      mainModule: "index.js",
+      content: `export default { fetch() { return new Response(${JSON.stringify(greeting)}); } };`,
+      compatibilityDate: "2025-01-01",
+      assets: { directory },
+    });
+    return { name: s.scriptName };
+  };
+  /** The script's static assets as the emulator stored them: each path's type and content. */
+  const storedAssets = () =>
+    Object.fromEntries(
+      [...emu.stores.workers.readScript(SCRIPT)!.assets].map(([path, a]) => [
+        path,
+        { type: a.contentType, content: Buffer.from(a.bytes).toString() },
+      ]),
+    );
+  const assetPosts = async (admin: EmulatorAdmin) =>
+    (await admin.requests({ method: "POST" }))
+      .map((r) => r.path.replace(`/client/v4/accounts/${emu.accountId}/workers`, ""))
+      .filter((path) => path.includes("assets"));
+
+  it("uploads the dashboard's built files with the types Go gives their extensions; an update with the same files uploads none", async () => {
+    const admin = new EmulatorAdmin(emu.url, emu.adminToken);
+    const directory = await buildDashboardAssets();
+    await apply(declare(directory, "one"));
+    // What the program's build renders, each part typed as the provider's mime.TypeByExtension does.
+    const built = Object.fromEntries(
+      [...(await renderDashboardAssets())].map(([path, content]) => [
+        path,
+        {
+          type: path.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8",
+          content,
+        },
+      ]),
+    );
+    expect(storedAssets()).toEqual(built);
+    expect(await assetPosts(admin)).toEqual([`/scripts/${SCRIPT}/assets-upload-session`, "/assets/upload"]);
+
+    await admin.clearRequests();
+    const etag = emu.stores.workers.get(SCRIPT)!.etag;
+    const next = await apply(declare(directory, "two"));
+    expect(ops(next.steps)).toEqual(["update:script"]);
+    expect(emu.stores.workers.get(SCRIPT)!.etag).not.toBe(etag);
+    // The account holds every file: the session asks for none (empty buckets), and its token completes it.
+    expect(await assetPosts(admin)).toEqual([`/scripts/${SCRIPT}/assets-upload-session`]);
+    expect(storedAssets()).toEqual(built);
+  });
+});
 
 describe("WorkersCronTrigger", () => {
   it("deleting it leaves the schedules in place: its Delete is empty upstream", async () => {

@@ -18,8 +18,15 @@ interface ManifestEntry {
   size: number;
 }
 
-/** `getAssetManifest`: each file's path from the directory, with a leading slash; its hash is SHA-256 hex cut to 32 characters. */
-function assetManifest(directory: string): Map<string, ManifestEntry> {
+/** The directory's files by their path under the Worker's origin. */
+export type AssetManifest = ReadonlyMap<string, ManifestEntry>;
+
+/**
+ * `getAssetManifest`: each file's path from the directory, with a leading slash; its hash is SHA-256
+ * hex cut to 32 characters. Read once per upload: the session, the buckets and the state's hash all
+ * come from it.
+ */
+export function assetManifest(directory: string): AssetManifest {
   const manifest = new Map<string, ManifestEntry>();
   for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
@@ -38,8 +45,7 @@ function assetManifest(directory: string): Map<string, ManifestEntry> {
  * `getAssetManifestHash`, the computed `assetManifestSha256`: SHA-256 hex of the manifest as Go's
  * encoding/json writes it, keys sorted, each entry `{"hash","size"}`.
  */
-export function assetManifestSha256(directory: string): string {
-  const manifest = assetManifest(directory);
+export function assetManifestSha256(manifest: AssetManifest): string {
   const json = `{${[...manifest.keys()]
     .sort()
     .map((path) => {
@@ -64,9 +70,12 @@ const GO_MIME_TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
-/** Uploads the directory's files and returns the completion token the script upload redeems. */
-export async function uploadAssets(inputs: Props, directory: string, api: CloudflareRest): Promise<string> {
-  const manifest = assetManifest(directory);
+/** Uploads the manifest's files and returns the completion token the script upload redeems. */
+export async function uploadAssets(
+  inputs: Props,
+  manifest: AssetManifest,
+  api: CloudflareRest,
+): Promise<string> {
   const session = await api.call(
     "POST",
     `${accountPath(inputs)}/workers/scripts/${String(inputs.scriptName)}/assets-upload-session`,

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { accountPath, type LocalProvider, type Props, snakeKeys } from "../provider.ts";
-import { assetManifestSha256, uploadAssets } from "./workers-assets.ts";
+import { assetManifest, assetManifestSha256, uploadAssets } from "./workers-assets.ts";
 
 const scriptPath = (inputs: Props) => `${accountPath(inputs)}/workers/scripts/${String(inputs.scriptName)}`;
 
@@ -52,14 +52,12 @@ const uploaded = z.object({ id: z.string(), etag: z.string(), modified_on: z.str
  */
 async function upload(inputs: Props, api: CloudflareRest): Promise<Props> {
   const assets = inputs.assets as AssetsInput | undefined;
-  const jwt =
-    assets?.jwt || (assets?.directory ? await uploadAssets(inputs, assets.directory, api) : undefined);
+  const manifest = assets?.directory ? assetManifest(assets.directory) : undefined;
+  const jwt = assets?.jwt || (manifest ? await uploadAssets(inputs, manifest, api) : undefined);
   const r = await api.call("PUT", scriptPath(inputs), uploaded, uploadForm(inputs, jwt));
   return {
     ...inputs,
-    ...(assets?.directory
-      ? { assets: { ...assets, assetManifestSha256: assetManifestSha256(assets.directory) } }
-      : {}),
+    ...(manifest ? { assets: { ...assets, assetManifestSha256: assetManifestSha256(manifest) } } : {}),
     etag: r.etag,
     modifiedOn: r.modified_on,
   };

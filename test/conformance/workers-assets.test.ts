@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { workerScript, workerScriptUpload } from "#contracts/cloudflare/workers.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
@@ -25,26 +25,38 @@ const MANIFEST = Object.fromEntries(
 const openSession = (script: string, manifest = MANIFEST) =>
   ctx.sdk().workers.scripts.assets.upload.create(script, { account_id: ctx.emu.accountId, manifest });
 
+/** One multipart part of a file upload: named by the file's hash, its content base64-encoded. */
+interface FilePart {
+  hash: string;
+  fileName: string;
+  type: string;
+  base64: string;
+}
+
+const partOf = (path: keyof typeof FILES): FilePart => ({
+  hash: hashOf(FILES[path].content),
+  fileName: path,
+  type: FILES[path].type,
+  base64: Buffer.from(FILES[path].content).toString("base64"),
+});
+
 /**
- * Uploads files through the SDK, base64-encoded, under the session's token. The parts are files
- * with their type, as Terraform's provider sends them; the SDK types the body as plain strings.
+ * Uploads parts through the SDK under the session's token. The parts are files with their type, as
+ * Terraform's provider sends them; the SDK types the body as plain strings.
  */
-const uploadFiles = (jwt: string, paths: (keyof typeof FILES)[]) =>
+const uploadParts = (jwt: string, parts: FilePart[]) =>
   ctx.sdk().workers.assets.upload.create(
     {
       account_id: ctx.emu.accountId,
       base64: true,
       body: Object.fromEntries(
-        paths.map((path) => [
-          hashOf(FILES[path].content),
-          new File([Buffer.from(FILES[path].content).toString("base64")], path, {
-            type: FILES[path].type,
-          }) as unknown as string,
-        ]),
+        parts.map((p) => [p.hash, new File([p.base64], p.fileName, { type: p.type }) as unknown as string]),
       ),
     },
     { headers: { Authorization: `Bearer ${jwt}` } },
   );
+
+const uploadFiles = (jwt: string, paths: (keyof typeof FILES)[]) => uploadParts(jwt, paths.map(partOf));
 
 const deployWithAssets = async (script: string, jwt: string) =>
   workerScriptUpload.parse(
@@ -105,6 +117,59 @@ describe("Workers static assets through the official SDK (Direct Uploads)", () =
     const small = await openSession("site", { "/only.txt": { hash: hashOf("only"), size: 4 } });
     await expectApiError(uploadFiles(small.jwt!, ["/dashboard/app.js"]), 400, 10021);
     await expectApiError(uploadFiles("not-a-session-token-at-all", ["/dashboard/app.js"]), 401, 1000);
+  });
+
+  it("refuses a bucket with one bad part whole: the good part beside it is not stored either", async () => {
+    const session = await openSession("site");
+    const good = partOf("/dashboard/app.js");
+    // Not the size the manifest lists for the stylesheet.
+    const bad = { ...partOf("/dashboard/app.css"), base64: Buffer.from("body{}").toString("base64") };
+    await expectApiError(uploadParts(session.jwt!, [good, bad]), 400, 10021);
+    expect(ctx.emu.stores.workers.hasAssetFile(good.hash)).toBe(false);
+    expect(ctx.emu.stores.workers.hasAssetFile(bad.hash)).toBe(false);
+    // The session still waits for both files, and takes them once they are right.
+    expect((await uploadFiles(session.jwt!, ["/dashboard/app.js", "/dashboard/app.css"])).jwt).toEqual(
+      expect.any(String),
+    );
+  });
+
+  it("asks for files in buckets of at most 50 files and 40 MiB of base64, each within the upload's body limit", async () => {
+    const MiB = 1024 * 1024;
+    // Large files that Cloudflare takes one by one (25 MiB is the largest it allows), then many small ones.
+    const sizes = [25 * MiB, 20 * MiB, 20 * MiB, 10 * MiB, ...Array.from({ length: 120 }, (_, i) => 100 + i)];
+    const manifest = Object.fromEntries(
+      sizes.map((size, i) => [`/file-${i}`, { hash: hashOf(`file-${i}`), size }]),
+    );
+    const sizeOf = new Map(Object.values(manifest).map((f) => [f.hash, f.size]));
+    const { buckets } = await openSession("site", manifest);
+    expect(buckets!.flat().sort()).toEqual([...sizeOf.keys()].sort());
+    for (const bucket of buckets!) {
+      expect(bucket.length).toBeLessThanOrEqual(50);
+      const base64 = bucket.reduce((sum, hash) => sum + 4 * Math.ceil(sizeOf.get(hash)! / 3), 0);
+      expect(base64).toBeLessThanOrEqual(40 * MiB);
+    }
+  });
+
+  it("takes a full bucket in one upload request: its body fits the upload's limit", async () => {
+    // Two files of 15 MiB, 20 MiB of base64 each, fill a bucket to its 40 MiB exactly.
+    const files = [0, 1].map((i) => {
+      const bytes = randomBytes(15 * 1024 * 1024);
+      const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 32);
+      return {
+        hash,
+        fileName: `/large-${i}.bin`,
+        type: "application/octet-stream",
+        size: bytes.length,
+        base64: bytes.toString("base64"),
+      };
+    });
+    const session = await openSession(
+      "site",
+      Object.fromEntries(files.map((f) => [f.fileName, { hash: f.hash, size: f.size }])),
+    );
+    expect(session.buckets).toEqual([files.map((f) => f.hash)]);
+    expect((await uploadParts(session.jwt!, files)).jwt).toEqual(expect.any(String));
+    for (const f of files) expect(ctx.emu.stores.workers.hasAssetFile(f.hash)).toBe(true);
   });
 
   it("refuses a manifest with a file over 25 MiB, before any upload", async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { cfFailure, cfResultInfo, cfSuccess } from "#contracts/cloudflare/envelope.ts";
 import { permissionGroup, token, tokenVerify, tokenWithValue } from "#contracts/cloudflare/tokens.ts";
-import { expectHiddenFromAdmin, groupId, jsonInit, scopedToken, useEmulator } from "../../testing.ts";
+import { permissionGroupId as groupId } from "../../account-token.ts";
+import { expectHiddenFromAdmin, jsonInit, scopedToken, useEmulator } from "../../testing.ts";
 
 const ctx = useEmulator();
 

@@ -2,7 +2,8 @@ import type { Plan } from "../../core/config.ts";
 import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import type { RequirePermission } from "../tokens/check.ts";
-import { AssetUploads } from "./asset-uploads.ts";
+import { AssetUploads, BUCKET_BASE64_BYTES } from "./asset-uploads.ts";
+import { assetUploadRoutes } from "./assets.ts";
 import { SCRIPT_BYTES } from "./limits.ts";
 import { workersRoutes } from "./routes.ts";
 import { WorkersStore } from "./store.ts";
@@ -34,6 +35,13 @@ export function workersService(deps: {
         // over it as Cloudflare does (10027); the room beyond is for the metadata part and the
         // multipart framing.
         bodyLimit: SCRIPT_BYTES + 1024 * 1024,
+      },
+      {
+        path: `${ACCOUNT_API}/workers/assets/upload`,
+        routes: assetUploadRoutes(routeDeps),
+        // A bucket is at most BUCKET_BASE64_BYTES of base64 text; the room beyond is for the
+        // framing of its parts, whose file names are paths on the uploader's host.
+        bodyLimit: BUCKET_BASE64_BYTES + 1024 * 1024,
       },
       {
         path: "/client/v4/zones/:zone_id/workers/routes",

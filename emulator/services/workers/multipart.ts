@@ -41,53 +41,15 @@ async function readForm(c: Context<Env>): Promise<FormData> {
   }
 }
 
-/**
- * Reads a multipart body with one JSON part named `configPart` and module parts. Cloudflare wants
- * the JSON in that one part: the bracketed fields (`metadata[main_module]`) the SDK makes of a
- * plain object are not read, and it answers as it does here. A module is named by its part's
- * filename (the SDK's `files[]` parts carry only that), else by the part name.
- */
-export async function readConfigForm(c: Context<Env>, configPart: string): Promise<ConfigForm> {
-  if (mediaType(c.req.header("content-type")) !== "multipart/form-data") throw workersErrors.badContentType();
-  const form = await readForm(c);
-  const raw = form.get(configPart);
-  if (raw === null) throw workersErrors.invalid(`could not read content for part ${configPart}`);
-  const text = typeof raw === "string" ? raw : await raw.text();
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch {
-    throw workersErrors.invalid(`${configPart} part is not valid JSON`);
-  }
-  const parts: [string, FormDataEntryValue][] = [];
-  form.forEach((value, key) => {
-    parts.push([key, value]);
-  });
-  const modules: WorkerModule[] = [];
-  for (const [key, value] of parts) {
-    if (key === configPart) continue;
-    const name = typeof value === "string" ? key : value.name || key;
-    // RFC 7578: a part without Content-Type is text/plain.
-    const contentType = typeof value === "string" ? "text/plain" : mediaType(value.type) || "text/plain";
-    if (!MODULE_TYPES.has(contentType)) {
-      throw workersErrors.invalid(`module ${name} has unsupported Content-Type ${contentType}`);
-    }
-    if (modules.some((m) => m.name === name)) throw workersErrors.invalid(`module ${name} is uploaded twice`);
-    const bytes =
-      typeof value === "string" ? new TextEncoder().encode(value) : new Uint8Array(await value.arrayBuffer());
-    modules.push({ name, contentType, bytes });
-  }
-  return { config, modules };
-}
-
-/** One part of a multipart body: its name, its declared type (text/plain without one) and its bytes. */
+/** One part of a multipart body: its name, its file name if any, its declared type (text/plain without one) and its bytes. */
 export interface FormPart {
   name: string;
+  fileName?: string;
   contentType: string;
   bytes: Uint8Array<ArrayBuffer>;
 }
 
-/** Every part of a multipart body, named by the part's name. */
+/** Every part of a multipart body, in order. */
 export async function readParts(c: Context<Env>): Promise<FormPart[]> {
   if (mediaType(c.req.header("content-type")) !== "multipart/form-data") throw workersErrors.badContentType();
   const form = await readForm(c);
@@ -100,10 +62,46 @@ export async function readParts(c: Context<Env>): Promise<FormPart[]> {
     parts.push(
       typeof value === "string"
         ? { name, contentType: "text/plain", bytes: new TextEncoder().encode(value) }
-        : { name, contentType: value.type || "text/plain", bytes: new Uint8Array(await value.arrayBuffer()) },
+        : {
+            name,
+            ...(value.name ? { fileName: value.name } : {}),
+            // RFC 7578: a part without Content-Type is text/plain.
+            contentType: value.type || "text/plain",
+            bytes: new Uint8Array(await value.arrayBuffer()),
+          },
     );
   }
   return parts;
+}
+
+/**
+ * Reads a multipart body with one JSON part named `configPart` and module parts. Cloudflare wants
+ * the JSON in that one part: the bracketed fields (`metadata[main_module]`) the SDK makes of a
+ * plain object are not read, and it answers as it does here. A module is named by its part's
+ * filename (the SDK's `files[]` parts carry only that), else by the part name.
+ */
+export async function readConfigForm(c: Context<Env>, configPart: string): Promise<ConfigForm> {
+  const parts = await readParts(c);
+  const raw = parts.find((p) => p.name === configPart);
+  if (!raw) throw workersErrors.invalid(`could not read content for part ${configPart}`);
+  let config: unknown;
+  try {
+    config = JSON.parse(new TextDecoder().decode(raw.bytes));
+  } catch {
+    throw workersErrors.invalid(`${configPart} part is not valid JSON`);
+  }
+  const modules: WorkerModule[] = [];
+  for (const part of parts) {
+    if (part.name === configPart) continue;
+    const name = part.fileName ?? part.name;
+    const contentType = mediaType(part.contentType) || "text/plain";
+    if (!MODULE_TYPES.has(contentType)) {
+      throw workersErrors.invalid(`module ${name} has unsupported Content-Type ${contentType}`);
+    }
+    if (modules.some((m) => m.name === name)) throw workersErrors.invalid(`module ${name} is uploaded twice`);
+    modules.push({ name, contentType, bytes: part.bytes });
+  }
+  return { config, modules };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { Env } from "../../core/env.ts";
-import { assetSessionRoutes, assetUploadRoutes } from "./assets.ts";
+import { assetSessionRoutes } from "./assets.ts";
 import { domainRoutes } from "./domains.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import type { WorkersRouteDeps } from "./script-context.ts";
@@ -9,7 +9,10 @@ import { secretRoutes } from "./secrets.ts";
 import { settingsRoutes } from "./settings.ts";
 import { accountSubdomainRoutes, scriptSubdomainRoutes } from "./subdomains.ts";
 
-/** Cloudflare Workers: `/accounts/:account_id/workers` (docs/reference/cloudflare-api.md §6). */
+/**
+ * Cloudflare Workers: `/accounts/:account_id/workers` (docs/reference/cloudflare-api.md §6), but for
+ * the static assets upload, mounted on its own for its own body limit (index.ts).
+ */
 export function workersRoutes(deps: WorkersRouteDeps) {
   const routes = new Hono<Env>();
   routes.route("/scripts", scriptRoutes(deps));
@@ -18,7 +21,6 @@ export function workersRoutes(deps: WorkersRouteDeps) {
   routes.route("/scripts/:script_name/schedules", scheduleRoutes(deps));
   routes.route("/scripts/:script_name/subdomain", scriptSubdomainRoutes(deps));
   routes.route("/scripts/:script_name/assets-upload-session", assetSessionRoutes(deps));
-  routes.route("/assets/upload", assetUploadRoutes(deps));
   routes.route("/subdomain", accountSubdomainRoutes(deps));
   routes.route("/domains", domainRoutes(deps));
   return routes;

@@ -152,6 +152,7 @@ export class WorkersStore {
   private domains: Collection<WorkerDomain>;
   private assetFiles: Collection<StoredAssetFile>;
   private readonly section: Section<WorkersSection>;
+  private readonly resetListeners: (() => void)[] = [];
 
   constructor(state: StateFile) {
     this.section = state.section<WorkersSection>(
@@ -175,8 +176,9 @@ export class WorkersStore {
     return this.assetFiles.get(hash) !== undefined;
   }
 
-  putAssetFile(hash: string, file: StoredAssetFile): void {
-    this.assetFiles.set(hash, file);
+  /** Stores an upload's files together: one write of the state file, however many files. */
+  putAssetFiles(files: ReadonlyMap<string, StoredAssetFile>): void {
+    for (const [hash, file] of files) this.assetFiles.set(hash, file);
     this.section.changed();
   }
 
@@ -288,7 +290,13 @@ export class WorkersStore {
     };
   }
 
+  /** Runs `listener` at each reset, for what the service keeps beside the state (upload sessions). */
+  onReset(listener: () => void): void {
+    this.resetListeners.push(listener);
+  }
+
   reset(): void {
+    for (const listener of this.resetListeners) listener();
     this.scripts = new Collection(SCRIPT);
     this.accountSubdomain = DEFAULT_SUBDOMAIN;
     this.routes = new Collection(ROUTE);
