@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { permissionGroup } from "#contracts/cloudflare/tokens.ts";
+import { messageOf } from "#infra/api/error-message.ts";
 import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { isDynamicType, PERMISSION_GROUPS_LIST, WORKERS_SCRIPTS_LIST } from "#infra/type-tokens.ts";
 import { changedKeys, DynamicResources, type RegistrationOptions } from "./dynamic-resources.ts";
@@ -203,7 +204,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
         } catch (e) {
           // Pulumi's runtime reports a failed invoke by the error's `details` alone (invoke.js), so
           // without it the run would fail with an empty message.
-          const message = `${args.token}: ${e instanceof Error ? e.message : String(e)}`;
+          const message = `${args.token}: ${messageOf(e)}`;
           throw Object.assign(new Error(message), { details: message });
         }
       },

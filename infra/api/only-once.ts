@@ -1,4 +1,5 @@
 import { isOutcomeUnknown } from "../cloudflare-rest.ts";
+import { messageOf } from "./error-message.ts";
 
 /** Attempts in a row whose answer may be lost before giving up (each one reconciled first). */
 const LOST_ANSWERS = 4;
@@ -15,8 +16,6 @@ export interface OnceSteps<T, S> {
   /** What to do about what an attempt may have done, when reconciling could not tell. */
   unresolved: string;
 }
-
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * A call that changes something, carried out once. The REST client retries what is safe to retry;

@@ -1,3 +1,4 @@
+import { messageOf } from "#infra/api/error-message.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { CouldNotRun } from "../lib/cli.ts";
@@ -41,7 +42,7 @@ export async function deploy(
     buildWorkerBundle(),
     driver.up().then(
       (outcome) => ({ outcome }),
-      (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+      (e: unknown) => ({ error: messageOf(e) }),
     ),
   ]);
   if ("error" in applied) {

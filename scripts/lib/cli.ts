@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import * as z from "zod";
+import { messageOf } from "#infra/api/error-message.ts";
 
 /**
  * Exit codes shared by smoke, rotate and deploy, so that CI can tell "the stack is bad" from
@@ -27,7 +28,7 @@ export async function runCli(usage: string, main: () => Promise<ExitCode>): Prom
   try {
     code = await main();
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = messageOf(e);
     if (e instanceof UsageError) {
       console.error(`${message}\n\n${usage}`);
       code = EXIT.couldNotRun;

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import type { EngineEvent, OpType, OutputMap, Stack } from "@pulumi/pulumi/automation/index.js";
+import { messageOf } from "#infra/api/error-message.ts";
 import { type RotationConfig, rotationSchema } from "#infra/config.ts";
 import { ApiSettings } from "#infra/providers/host/api.ts";
 import {
@@ -150,7 +151,7 @@ export class PulumiDriver implements StackDriver {
       settings.configure({ get: (key) => config[key] }, process.env);
       return { client: settings.client(), accountId };
     } catch (e) {
-      throw new CouldNotRun(`${this.description}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new CouldNotRun(`${this.description}: ${messageOf(e)}`);
     }
   }
 
@@ -182,7 +183,7 @@ export class PulumiDriver implements StackDriver {
  * Pulumi's own output has already gone to the log, so one line that says why is what is left to say.
  */
 export function pulumiFailure(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e);
   if (/\bENOENT\b/.test(message)) return "the Pulumi CLI (pulumi) is not installed or not on PATH";
   const lines = message.split("\n").map((l) => l.trim());
   const firstIn = (label: string) => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type BackoffOptions, backoffDelay } from "#infra/api/backoff.ts";
+import { messageOf } from "#infra/api/error-message.ts";
 
 /** Less time than this before the deadline is not worth another attempt. */
 const LAST_ATTEMPT_MS = 100;
@@ -18,7 +19,7 @@ export class RetriesExhausted extends Error {
     readonly lastError: unknown,
     readonly attempts: number,
   ) {
-    super(lastError instanceof Error ? lastError.message : String(lastError));
+    super(messageOf(lastError));
     this.name = "RetriesExhausted";
   }
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { messageOf } from "#infra/api/error-message.ts";
 import { formatMs, type Progress } from "../lib/progress.ts";
 
 /**
@@ -53,7 +54,7 @@ export class Cleanups {
       try {
         await undo();
       } catch (e) {
-        errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+        errors.push(`${what}: ${messageOf(e)}`);
       }
     }
     return errors;
@@ -93,7 +94,7 @@ export async function waitFor<T>(
       last = "";
     } catch (e) {
       if (e instanceof ProbeFailed) throw e;
-      last = e instanceof Error ? e.message : String(e);
+      last = messageOf(e);
     }
     // An abort ends the pause early; the loop's check then says why.
     await sleep(intervalMs, undefined, { signal: ctx.signal }).catch(() => {});
@@ -110,8 +111,6 @@ function stopped(signal: AbortSignal, what: string, last = ""): ProbeFailed {
 export class Interrupted extends Error {
   override name = "Interrupted";
 }
-
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Runs one probe within `timeoutMs` (and `signal`), then its cleanups, and reports it to `progress`. */
 export async function runProbe(

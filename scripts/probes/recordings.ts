@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { type StreamVideo, streamVideoList } from "#contracts/cloudflare/stream.ts";
+import { messageOf } from "#infra/api/error-message.ts";
 import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
 
 /**
@@ -42,7 +43,7 @@ export async function deleteRecordings(api: ProbeRecordings, videos: StreamVideo
       deleted.push(video.uid);
     } catch (e) {
       if (e instanceof CloudflareApiError && e.status === 404) deleted.push(video.uid);
-      else failures.push(`${video.uid}: ${e instanceof Error ? e.message : String(e)}`);
+      else failures.push(`${video.uid}: ${messageOf(e)}`);
     }
   }
   if (failures.length > 0) throw new Error(`could not delete recording(s) ${failures.join("; ")}`);

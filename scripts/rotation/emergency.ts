@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as z from "zod";
+import { messageOf } from "#infra/api/error-message.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
 import type { Progress } from "../lib/progress.ts";
 import type { ProbeSelection } from "../probes/plan.ts";
@@ -117,8 +118,6 @@ function openJournal(
     resumed: false,
   };
 }
-
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * `rotate --emergency`: every selected credential replaced now, with no grace. Each scheduled kind

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { SIGNED_URL_MAX_TTL_SECONDS } from "#contracts/cloudflare/stream-keys.ts";
+import { messageOf } from "#infra/api/error-message.ts";
 import type { SlottedRotation } from "#infra/config.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
 import type { Progress } from "../lib/progress.ts";
@@ -86,7 +87,6 @@ const stepsOf = (item: PlanItem) => (item.emergency ? item.rotation.emergencySte
 class VerificationFailed extends Error {}
 
 const rowName = (kind: RotationKind, step: StepName) => `${kind} ${step}`;
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Two-slot rotation (docs/spec.md §7), one kind at a time: regenerate the inactive slot, switch the

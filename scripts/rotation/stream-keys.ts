@@ -1,4 +1,5 @@
 import { type LiveInput, liveInput } from "#contracts/cloudflare/stream.ts";
+import { messageOf } from "#infra/api/error-message.ts";
 import { onlyOnce } from "#infra/api/only-once.ts";
 import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
@@ -62,8 +63,6 @@ export interface StreamKeyReport {
  * close to the run's own is fresh either way, so taking it for the run's rotates nothing twice.
  */
 const CLOCK_SKEW_MS = 5 * 60_000;
-
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The selected channels, in the stack's order, each once. */
 function targetsOf(outputs: StackOutputs, selection: StreamKeySelection): StreamKeyTarget[] {

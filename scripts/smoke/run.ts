@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ApiError, createServerClient } from "#client/server.ts";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import type { BackoffOptions } from "#infra/api/backoff.ts";
+import { messageOf } from "#infra/api/error-message.ts";
 import { CouldNotRun } from "../lib/cli.ts";
 import { formatMs, groupedProgress, type Progress } from "../lib/progress.ts";
 import { RetriesExhausted, retryUntil } from "../lib/retry.ts";
@@ -78,8 +79,6 @@ function smokeChecks(target: SmokeTarget, options: SmokeOptions, channels: Chose
     ...tokenExpiryChecks(target, { warnWithinMs: options.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS }),
   ];
 }
-
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The least time `calls` take at this pace when they start at once: every window after the first is waited out. */
 const paceFloorMs = (calls: number, pace: { limit: number; windowMs: number }) =>
