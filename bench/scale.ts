@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -8,6 +8,7 @@ import { createServerClient, type ServerClient } from "#client/server.ts";
 import { UPSTREAM_LIMITS } from "#contracts/cloudflare/limits.ts";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { DEFAULT_DEPLOY_API } from "#infra/api/deploy-api.ts";
+import { skipsCheckpoints } from "#local-engine/checkpoints.ts";
 import type { Step } from "#local-engine/engine.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
 import { InProcessLocalDriver } from "#scripts/lib/local-driver.ts";
@@ -23,7 +24,9 @@ import { median } from "./local-stack.ts";
  * the program takes to evaluate, `up` from an empty account beside the least time the deploy
  * token's budget allows for its creates, an `up` with nothing to change, a refresh, a stream-key
  * rotation, what status costs the Worker, how often its sweep re-reads each input, and the most
- * calls any token made in 5 minutes.
+ * calls any token made in 5 minutes. With PULUMI_SKIP_CHECKPOINTS=true in its environment, the
+ * local engine writes its state once per operation instead of after every step, as Pulumi does
+ * (local-engine/checkpoints.ts); the first line says which.
  */
 const USAGE = "Usage: npm run bench:scale -- [--tenants 100,300] [--channels 3] [--rotate 30] [--status 200]";
 const { values } = parseArgs({
@@ -72,6 +75,12 @@ const timed = async <T>(task: () => Promise<T>): Promise<[T, number]> => {
   return [result, performance.now() - started];
 };
 
+console.log(
+  skipsCheckpoints()
+    ? "state written once per operation (PULUMI_SKIP_CHECKPOINTS)"
+    : "state written after every step (Pulumi's default)",
+);
+
 // Module loading and the first bundle build are one-off costs of a process, not of a tenant count.
 await evaluateProgram(asPulumiConfig(scaledStackValues(1, 1)));
 
@@ -101,6 +110,8 @@ for (const tenants of sizes) {
       `  up from empty              ${seconds(upMs)}  (${creates} creates ÷ ${providersPer5Minutes} per 5 minutes ` +
         `= floor ${seconds(floor)}; ratio ${(upMs / floor).toFixed(2)})`,
     );
+    const stateMb = statSync(stack.engineStateFile).size / 1e6;
+    console.log(`  state file                 ${stateMb.toFixed(1)} MB for ${steps.length} resources`);
     // The apply after the one that created the Worker drops its migrations: settle, then measure.
     await stack.apply();
     const [noChange, noChangeMs] = await timed(() => stack.apply());

@@ -5,10 +5,11 @@ import { permissionGroup } from "#contracts/cloudflare/tokens.ts";
 import { messageOf } from "#infra/api/error-message.ts";
 import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { isDynamicType, PERMISSION_GROUPS_LIST, WORKERS_SCRIPTS_LIST } from "#infra/type-tokens.ts";
+import { Checkpoints } from "./checkpoints.ts";
 import { changedKeys, DynamicResources, type RegistrationOptions } from "./dynamic-resources.ts";
 import { camelKeys, type Props } from "./provider.ts";
 import { providers } from "./providers/index.ts";
-import { type EngineState, loadState, type RecordedResource, resourceKey, saveState } from "./state-file.ts";
+import { type EngineState, loadState, type RecordedResource, resourceKey } from "./state-file.ts";
 
 export type StepOp = "create" | "update" | "replace" | "delete" | "same";
 export interface Step {
@@ -107,7 +108,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     steps.push(step);
     options.onStep?.(step);
   };
-  const persist = () => saveState(options.stateFile, state);
+  const checkpoints = new Checkpoints(options.stateFile, state);
   const dynamic = dynamicResources(options, state);
   const registrations = new Map<string, RegistrationOptions>();
 
@@ -125,7 +126,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     );
     if (step.op === "replace" && !step.deletedFirst) state.pendingDeletes.push(step.replaced);
     state.resources[key] = step.resource;
-    if (step.op !== "same" || !isDeepStrictEqual(existing, step.resource)) persist();
+    if (step.op !== "same" || !isDeepStrictEqual(existing, step.resource)) checkpoints.step();
     record({ op: step.op, type, name });
     return { id: step.resource.id, state: presented(step.resource) };
   }
@@ -145,7 +146,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     if (existing && !mustReplace) {
       const outputs = { ...existing.outputs, ...(await provider.update(existing.id, inputs, options.api)) };
       state.resources[key] = { ...existing, inputs, outputs };
-      persist();
+      checkpoints.step();
       record({ op: "update", type, name });
       return { id: existing.id, state: outputs };
     }
@@ -153,7 +154,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     state.seq += 1;
     if (existing) state.pendingDeletes.push(existing);
     state.resources[key] = { type, name, id: created.id, inputs, outputs: created.outputs, seq: state.seq };
-    persist();
+    checkpoints.step();
     record({ op: existing ? "replace" : "create", type, name });
     return { id: created.id, state: created.outputs };
   }
@@ -254,11 +255,11 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
         delete state.resources[key];
       }
     }
-    await deletePending(state, options, dynamic, record);
-    persist();
+    await deletePending(state, options, dynamic, checkpoints, record);
     return { outputs, steps, state };
   } finally {
     await Promise.allSettled(inFlight);
+    checkpoints.close();
     // After a failure, the registrations and invokes the runtime still has queued end too (each
     // failing) before the hook below goes, as their rejections would otherwise end the process.
     if (failure) await pulumi.runtime.disconnect().catch(() => {});
@@ -311,13 +312,14 @@ async function deletePending(
   state: EngineState,
   options: EngineOptions,
   dynamic: DynamicResources,
+  checkpoints: Checkpoints,
   record: (s: Step) => void,
 ) {
   const newestFirst = [...state.pendingDeletes].sort((a, b) => b.seq - a.seq);
   for (const r of newestFirst) {
     await deleteOne(r, options, dynamic);
     state.pendingDeletes = state.pendingDeletes.filter((p) => p !== r);
-    saveState(options.stateFile, state);
+    checkpoints.step();
     record({ op: "delete", type: r.type, name: r.name });
   }
 }
@@ -348,6 +350,7 @@ async function deleteOne(r: RecordedResource, options: EngineOptions, dynamic: D
 export async function refreshState(options: EngineOptions): Promise<Step[]> {
   const state = loadState(options.stateFile, options.stack);
   const dynamic = dynamicResources(options, state);
+  const checkpoints = new Checkpoints(options.stateFile, state);
   const steps: Step[] = [];
   try {
     for (const [key, r] of Object.entries(state.resources)) {
@@ -365,11 +368,12 @@ export async function refreshState(options: EngineOptions): Promise<Step[]> {
             : { op: "same", type: r.type, name: r.name },
         );
       }
-      saveState(options.stateFile, state);
+      checkpoints.step();
       options.onStep?.(steps.at(-1)!);
     }
     return steps;
   } finally {
+    checkpoints.close();
     await dynamic.close();
   }
 }
@@ -378,17 +382,19 @@ export async function refreshState(options: EngineOptions): Promise<Step[]> {
 export async function destroyState(options: EngineOptions): Promise<Step[]> {
   const state = loadState(options.stateFile, options.stack);
   const dynamic = dynamicResources(options, state);
+  const checkpoints = new Checkpoints(options.stateFile, state);
   const steps: Step[] = [];
   try {
     state.pendingDeletes.push(...Object.values(state.resources));
     state.resources = {};
-    saveState(options.stateFile, state);
-    await deletePending(state, options, dynamic, (s) => {
+    checkpoints.step();
+    await deletePending(state, options, dynamic, checkpoints, (s) => {
       steps.push(s);
       options.onStep?.(s);
     });
     return steps;
   } finally {
+    checkpoints.close();
     await dynamic.close();
   }
 }

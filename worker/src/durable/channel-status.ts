@@ -94,7 +94,10 @@ function snapshotOfNotification(
  * (`SharedCall`), failed refreshes back off (`ReadBackoff`), each API call is paid for first
  * (`admitApiCall`), and event streams are fed by `StatusFanOut`; this class says when each runs.
  */
-export class ChannelStatus extends DurableObject<AdmissionEnv> {
+/** What a channel's status object reads: the stack's config, and the budgets its API calls pay from. */
+export type ChannelStatusEnv = AdmissionEnv;
+
+export class ChannelStatus extends DurableObject<ChannelStatusEnv> {
   private log = new StatusLog(undefined);
   /** When the held status was last confirmed: a check on Cloudflare, or a notification. */
   private readAt = 0;
@@ -117,7 +120,7 @@ export class ChannelStatus extends DurableObject<AdmissionEnv> {
     },
   });
 
-  constructor(ctx: DurableObjectState, env: AdmissionEnv) {
+  constructor(ctx: DurableObjectState, env: ChannelStatusEnv) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<StatusLogState | HeldInput>([LOG_KEY, INPUT_KEY]);

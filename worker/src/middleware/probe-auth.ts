@@ -19,10 +19,9 @@ export const probeAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c
       headers: BEARER_CHALLENGE,
     });
   }
-  const genuine = await verifyWithEither(
-    config,
-    async (secret) =>
-      (await verifyProbeKey(secret, config.STACK, config.TENANT_KEY_GENERATION, bearer)) || undefined,
+  // verifyWithEither looks for the first defined result, so a refusal from one slot is undefined.
+  const genuine = await verifyWithEither(config, async (secret) =>
+    (await verifyProbeKey(secret, config.STACK, config.TENANT_KEY_GENERATION, bearer)) ? true : undefined,
   );
   if (!genuine) {
     throw new ApiError("forbidden", "The credential is not this stack's probe key");
