@@ -43,7 +43,10 @@ export type Slot = (typeof SLOTS)[number];
 const slotted = z.strictObject({
   active: z.enum(SLOTS).default("a").describe("The slot the Worker uses; the other slot is the fallback."),
   generations: z
-    .strictObject({ a: generation.default(1), b: generation.default(1) })
+    .strictObject({
+      a: generation.default(1).describe("Slot a's generation."),
+      b: generation.default(1).describe("Slot b's generation."),
+    })
     .prefault({})
     .describe("Each slot's generation, part of its resource's name: a new generation is a new credential."),
 });
@@ -226,6 +229,10 @@ const ttl = z.int().min(TURN_TTL_MIN).max(TURN_TTL_MAX);
 const playbackTtl = z.int().min(60).max(SIGNED_URL_MAX_TTL_SECONDS);
 
 /** The Worker's routes live at the root, so a route must send a whole hostname to it. */
+/** The zone's id, which Cloudflare's dashboard shows on the zone's Overview page. */
+const zoneIdOf = (what: string) =>
+  described(cfTag, `The id of the zone the ${what} is in (the zone's Overview page).`);
+
 const routePattern = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+\/\*$/, {
   message: 'must be a hostname followed by "/*", such as realtime.example.com/*',
 });
@@ -242,22 +249,38 @@ const workerSchema = z
       })
       .describe("The Worker script's name in the account."),
     workersDev: z
-      .strictObject({ subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) })
+      .strictObject({
+        subdomain: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+          .describe("The account's workers.dev subdomain, without `.workers.dev`."),
+      })
       .optional()
       .describe(
         "Expose the Worker on workers.dev: the account's subdomain (dashboard: Workers & Pages → Subdomain). " +
           "Exactly one of workersDev, route and customDomain.",
       ),
     route: z
-      .strictObject({ pattern: routePattern, zoneId: cfTag })
+      .strictObject({
+        pattern: routePattern.describe("The route: a whole hostname followed by `/*`."),
+        zoneId: zoneIdOf("hostname"),
+      })
       .optional()
       .describe("Expose the Worker on a route of a zone, a whole hostname (`realtime.example.com/*`)."),
     customDomain: z
-      .strictObject({ hostname, zoneId: cfTag })
+      .strictObject({
+        hostname: hostname.describe(
+          "The hostname the Worker answers on; Cloudflare creates its DNS record and certificate.",
+        ),
+        zoneId: zoneIdOf("hostname"),
+      })
       .optional()
       .describe("Expose the Worker on a custom domain of a zone."),
     credentialTtl: z
-      .strictObject({ default: ttl.default(86_400), max: ttl.default(TURN_TTL_MAX) })
+      .strictObject({
+        default: ttl.default(86_400).describe("Seconds, when the caller asks no `ttl`."),
+        max: ttl.default(TURN_TTL_MAX).describe("The most seconds a caller may ask for."),
+      })
       .prefault({})
       .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] })
       .describe(
@@ -265,8 +288,10 @@ const workerSchema = z
       ),
     playbackTokenTtl: z
       .strictObject({
-        default: playbackTtl.default(3_600),
-        max: playbackTtl.default(SIGNED_URL_MAX_TTL_SECONDS),
+        default: playbackTtl.default(3_600).describe("Seconds, when the caller asks no `ttl`."),
+        max: playbackTtl
+          .default(SIGNED_URL_MAX_TTL_SECONDS)
+          .describe("The most seconds a caller may ask for."),
       })
       .prefault({})
       .refine((t) => t.default <= t.max, { message: "default must not exceed max", path: ["default"] })
@@ -313,14 +338,23 @@ export type WorkerConfig = z.infer<typeof workerSchema>;
 export type WorkerExposure = WorkerConfig["exposure"];
 
 const adoptCredential = z
-  .strictObject({ uid: cfTag, secret: z.string().min(1) })
+  .strictObject({
+    uid: described(cfTag, "Its uid, 32 hex characters."),
+    secret: z
+      .string()
+      .min(1)
+      .describe("Its secret, as Cloudflare showed it once; set it with `pulumi config set --secret --path`."),
+  })
   .describe("An existing TURN key or SFU app to adopt: its uid, and the secret Cloudflare showed once.");
 const bySlot = z.strictObject({ a: adoptCredential.optional(), b: adoptCredential.optional() }).prefault({});
 
 const adoptSchema = z
   .strictObject({
     liveInputs: z
-      .record(z.string().regex(/^([A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}|probe)$/), cfTag)
+      .record(
+        z.string().regex(/^([A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}|probe)$/),
+        described(cfTag, "The live input's uid, 32 hex characters."),
+      )
       .default({})
       .describe("Live inputs by `<tenant>/<channel>` (or `probe`) → uid."),
     turnKeys: bySlot.describe("TURN keys by slot; set each secret with `pulumi config set --secret --path`."),
@@ -374,7 +408,7 @@ export const stackConfigSchema = z
       .optional()
       .describe("Slot b of the webhook secret: `npm run rotate` writes it; unset until then."),
     [OUTPUT_KEYS]: z
-      .record(z.string(), z.string().min(1).max(1024))
+      .record(z.string(), z.string().min(1).max(1024).describe("The output's stream key, a secret."))
       .default({})
       .describe(
         `The restream outputs' stream keys, by \`<tenant>/<channel>/<output>\`: a secret map, set one key at a ` +

@@ -15,10 +15,16 @@ const share = z.number().check(z.gt(0), z.lte(1));
  */
 export const deployApiSettings = z
   .strictObject({
-    share: z._default(share, 0.75),
-    scriptShare: z._default(share, 0.2),
-    /** Long enough to sit out a 5-minute block and still retry: Cloudflare blocks that long after a 429. */
-    retryDeadlineSeconds: z._default(z.int().check(z.gte(1), z.lte(3_600)), 600),
+    share: z
+      ._default(share, 0.75)
+      .check(z.describe("The stack's own providers' part, per `pulumi up` or `refresh`.")),
+    scriptShare: z
+      ._default(share, 0.2)
+      .check(z.describe("The scripts' part: smoke's and rotate's own calls.")),
+    // Long enough to sit out a 5-minute block and still retry: Cloudflare blocks that long after a 429.
+    retryDeadlineSeconds: z
+      ._default(z.int().check(z.gte(1), z.lte(3_600)), 600)
+      .check(z.describe("How long one call keeps retrying 429s, 5xx and network failures, in seconds.")),
   })
   .check(
     z.refine((s) => s.share + s.scriptShare <= 1, {

@@ -20,10 +20,16 @@ describe("generated docs are up to date", () => {
     ).toBe(true);
   });
 
-  it("docs/configuration.md describes every top-level key", () => {
+  it("docs/configuration.md describes every top-level key and every field below one", () => {
     const doc = renderConfigurationDoc();
     const undescribed = [...doc.matchAll(/^`realtime-stack:(\w+)`: $/gm)].map((m) => m[1]);
     expect(undescribed).toEqual([]);
+    // A field row is `| path | type | default | rules | what |`; a pipe inside a cell is escaped.
+    const fieldRows = doc.split("\n").filter((line) => /^\| `[^`]+` \| /.test(line) && !line.includes("](#"));
+    const cellsOf = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    expect(fieldRows.length).toBeGreaterThan(50);
+    expect(fieldRows.every((row) => cellsOf(row).length === 5)).toBe(true);
+    expect(fieldRows.filter((row) => cellsOf(row)[4] === "")).toEqual([]);
   });
 
   it("docs/worker-api.md's route table is the route table's (npm run docs:api regenerates it)", () => {
