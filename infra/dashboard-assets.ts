@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -57,7 +67,13 @@ export async function buildDashboardAssets(): Promise<string> {
   const hash = createHash("sha256");
   for (const [path, content] of assets) hash.update(`${path}\0${content}\0`);
   const directory = join(ASSETS_ROOT, hash.digest("hex").slice(0, 16));
-  if (existsSync(directory)) return directory;
+  if (existsSync(directory)) {
+    // Built again: its age now counts from this build (pruneStaleBuilds).
+    const now = new Date();
+    utimesSync(directory, now, now);
+    return directory;
+  }
+  pruneStaleBuilds(ASSETS_ROOT, Date.now());
   const staging = `${directory}.${process.pid}.staging`;
   for (const [path, content] of assets) {
     const file = join(staging, ...path.split("/").filter(Boolean));
@@ -72,4 +88,26 @@ export async function buildDashboardAssets(): Promise<string> {
     if (!existsSync(directory)) throw e;
   }
   return directory;
+}
+
+/** A build nobody has made for this long belongs to code that has moved on. */
+const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/** The newest builds, kept whatever their age: a long-running `npm start` may serve one of them. */
+const KEEP_NEWEST = 5;
+
+/**
+ * Removes old builds (and staging folders a killed process left), so that a checkout edited for
+ * months does not keep every version of the dashboard. A build goes once it is neither among the
+ * newest few nor built in the last day: Miniflare serves a running local Worker's assets from its
+ * directory, so a build still in use must stay.
+ */
+export function pruneStaleBuilds(root: string, now: number): void {
+  if (!existsSync(root)) return;
+  const builds = readdirSync(root)
+    .map((entry) => ({ path: join(root, entry), builtAt: statSync(join(root, entry)).mtimeMs }))
+    .sort((a, b) => b.builtAt - a.builtAt);
+  for (const { path, builtAt } of builds.slice(KEEP_NEWEST)) {
+    if (now - builtAt > STALE_AFTER_MS) rmSync(path, { recursive: true, force: true });
+  }
 }
