@@ -63,6 +63,11 @@ export const channelStatus = z.object({
   /** What Cloudflare's last `live_input.errored` notification reported, until the status changes. */
   error: z.nullable(z.object({ code: z.string(), message: z.string() })),
   playback: playbackUrls,
+  /**
+   * True for a private channel (`playback: signed`): its playback URLs above play only with a token
+   * in place of the live input id, from `POST /api/stream/playback-token`; bare, Stream refuses them.
+   */
+  signed: z.boolean(),
   /** The channel's restream outputs, as the stack declares them (none: empty). */
   outputs: z.array(channelOutputView),
   /**

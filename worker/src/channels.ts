@@ -5,10 +5,11 @@ import { ApiError } from "./api-error.ts";
 import type { LiveInputSnapshot } from "./durable/status-snapshot.ts";
 import type { Tenant } from "./tenants.ts";
 
-/** A channel's live input, where Stream delivers it, and where it is restreamed to. */
+/** A channel's live input, where Stream delivers it, whether it plays only signed, and where it is restreamed to. */
 export interface ChannelBinding {
   liveInputId: string;
   playbackBase: string;
+  signed: boolean;
   outputs: DeclaredOutput[];
 }
 
@@ -17,7 +18,7 @@ export function channelOf(tenant: Tenant, channel: string): ChannelBinding {
   const liveInputId = Object.hasOwn(tenant.channels, channel) ? tenant.channels[channel] : undefined;
   if (!liveInputId) throw new ApiError("channel_not_found", `This tenant has no channel named ${channel}`);
   const outputs = Object.hasOwn(tenant.outputs, channel) ? tenant.outputs[channel]! : [];
-  return { liveInputId, playbackBase: tenant.playbackBase, outputs };
+  return { liveInputId, playbackBase: tenant.playbackBase, signed: tenant.signed.includes(channel), outputs };
 }
 
 /** Where a channel plays, with `id` (its live input's uid, or a playback token) in the path. */
@@ -53,6 +54,7 @@ export function statusView(
     stale,
     error: snapshot.error ?? null,
     playback: playbackUrlsOf(binding, binding.liveInputId),
+    signed: binding.signed,
     outputs: binding.outputs.map((o) => ({
       name: o.name,
       url: o.url,

@@ -26,6 +26,7 @@ declare module "vitest" {
 
 /**
  * Channels of their own for the files that broadcast for real (globex/studio over RTMPS, recorded;
- * globex/booth over WHIP), so that their broadcasts leave the channels the other files watch as they were.
+ * globex/booth over WHIP; globex/vault, a private channel, over RTMPS), so that their broadcasts
+ * leave the channels the other files watch as they were.
  */
-export const MEDIA_CHANNELS = { rtmps: "studio", whip: "booth" } as const;
+export const MEDIA_CHANNELS = { rtmps: "studio", whip: "booth", private: "vault" } as const;

@@ -20,10 +20,14 @@ function withMediaChannels(stateDir: string): void {
   const key = `${PROJECT}:tenants`;
   const tenants = JSON.parse(readStackConfig(ROOT, STACK, stateDir)[key]!) as {
     id: string;
-    channels: { name: string; recording?: boolean }[];
+    channels: { name: string; recording?: boolean; playback?: "signed" }[];
   }[];
   const globex = tenants.find((t) => t.id === "globex")!;
-  globex.channels.push({ name: MEDIA_CHANNELS.rtmps, recording: true }, { name: MEDIA_CHANNELS.whip });
+  globex.channels.push(
+    { name: MEDIA_CHANNELS.rtmps, recording: true },
+    { name: MEDIA_CHANNELS.whip },
+    { name: MEDIA_CHANNELS.private, recording: true, playback: "signed" },
+  );
   writeFileSync(join(stateDir, `${STACK}.config.json`), JSON.stringify({ [key]: JSON.stringify(tenants) }));
 }
 

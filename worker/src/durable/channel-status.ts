@@ -42,6 +42,7 @@ export interface EventsRequest {
   liveInputId: string;
   channel: string;
   playbackBase: string;
+  signed: boolean;
   outputs: ChannelBinding["outputs"];
   lastEventId: string | undefined;
   /** The subscribing tenant, whose share pays for the reads that keep the stream current. */
@@ -216,7 +217,12 @@ export class ChannelStatus extends DurableObject<ChannelStatusEnv> {
     const missed = this.log.since(ask.lastEventId);
     // Up to date but stale: say so, since the stale mark is news the client may not have seen.
     if (missed.length === 0 && this.backoff.stale && this.log.current) missed.push(this.log.current);
-    const binding = { liveInputId: ask.liveInputId, playbackBase: ask.playbackBase, outputs: ask.outputs };
+    const binding = {
+      liveInputId: ask.liveInputId,
+      playbackBase: ask.playbackBase,
+      signed: ask.signed,
+      outputs: ask.outputs,
+    };
     const readable = this.fanOut.open({ channel: ask.channel, binding, caller: ask.caller }, missed);
     return new Response(readable, { headers: SSE_HEADERS });
   }

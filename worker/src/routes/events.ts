@@ -18,6 +18,7 @@ export function eventRoutes(app: Hono<AppEnv>): void {
       liveInputId: binding.liveInputId,
       channel: query.channel,
       playbackBase: binding.playbackBase,
+      signed: binding.signed,
       outputs: binding.outputs,
       lastEventId: c.req.header("last-event-id"),
       caller: channelStatusCaller(c.env, tenant.id),

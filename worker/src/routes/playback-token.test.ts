@@ -114,6 +114,14 @@ describe("POST /api/stream/playback-token", () => {
 });
 
 describe("a private channel's status", () => {
+  it("says the channel is signed, and a public one's says it is not, so that a client knows to ask for a token", async () => {
+    const signed = async (channel: string) =>
+      apiSuccess(channelStatus).parse((await callAs("acme", `/api/stream/status?channel=${channel}`)).json)
+        .data.signed;
+    expect(await signed("private")).toBe(true);
+    expect(await signed("main")).toBe(false);
+  });
+
   it("is read from the delivery host's lifecycle through a token the holder signs, never the bare uid", async () => {
     const status = async () =>
       apiSuccess(channelStatus).parse((await callAs("acme", "/api/stream/status?channel=private")).json).data;

@@ -27,7 +27,7 @@ export function playbackTokenRoutes(app: Hono<AppEnv>): void {
       const tenant = c.get("tenant");
       const binding = channelOf(tenant, body.channel);
       const plain = { channel: body.channel, live_input_id: binding.liveInputId };
-      if (!tenant.signed.includes(body.channel)) {
+      if (!binding.signed) {
         return {
           ...plain,
           signed: false,

@@ -7,6 +7,7 @@ import { indicatorOf } from "./indicator.ts";
 import { Preview } from "./preview.ts";
 import { RestreamList } from "./restream-list.ts";
 import { Thumbnail } from "./thumbnail.ts";
+import { ViewingUrls } from "./viewing-urls.ts";
 
 /**
  * One channel: its indicator, how its live updates are doing, playback URLs, and the ingest
@@ -20,10 +21,15 @@ export class ChannelCard {
   /** Live viewers, while the channel is live and its input shows the count. */
   private readonly viewers = h("p", { class: "viewers", hidden: true });
   private readonly playback = h("dl", { class: "fields" });
+  private readonly privateNote = h(
+    "p",
+    { class: "hint", hidden: true },
+    "A private channel: these URLs play only with a token from POST /api/stream/playback-token in place of the live input id.",
+  );
   private readonly ingest = h("div", { class: "ingest" });
-  private readonly preview = new Preview();
+  private readonly preview: Preview;
   private readonly restream = new RestreamList();
-  private readonly thumbnail = new Thumbnail();
+  private readonly thumbnail: Thumbnail;
   private latest: ChannelStatusView | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
 
@@ -31,6 +37,10 @@ export class ChannelCard {
     readonly channel: string,
     private readonly api: Api,
   ) {
+    const viewing = new ViewingUrls(channel, api);
+    const urlsOf = (status: ChannelStatusView) => viewing.of(status);
+    this.preview = new Preview(urlsOf);
+    this.thumbnail = new Thumbnail(urlsOf);
     const headingId = `channel-${channel}`;
     const getIngest = h("button", { type: "button" }, "Get ingest details");
     getIngest.addEventListener("click", () => void this.loadIngest(getIngest));
@@ -45,6 +55,7 @@ export class ChannelCard {
       this.preview.element,
       h("h4", {}, "Playback"),
       this.playback,
+      this.privateNote,
       h("h4", {}, "Restream"),
       this.restream.element,
       h("h4", {}, "Ingest"),
@@ -65,6 +76,7 @@ export class ChannelCard {
     const playbackChanged = JSON.stringify(status.playback) !== JSON.stringify(this.latest?.playback);
     this.latest = status;
     this.render(status);
+    this.privateNote.hidden = !status.signed;
     this.preview.update(status);
     this.restream.update(status.outputs);
     this.thumbnail.update(status);

@@ -1,7 +1,7 @@
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
+import { messageOf } from "./api.ts";
 import { h } from "./dom.ts";
-
-type Playback = ChannelStatusView["playback"];
+import type { Playback } from "./viewing-urls.ts";
 
 /** Tries this often while a live channel has nothing to play yet (HLS waits for its first segment). */
 const RETRY_MS = 2_000;
@@ -10,7 +10,8 @@ const ATTEMPTS = 15;
 /**
  * A live channel's preview: HLS in the browser's own player for an RTMPS or SRT broadcast (a channel
  * that records), WHEP for a WHIP broadcast, whichever the delivery host plays, as on Cloudflare,
- * where each input plays one way only. Gone when the channel is no longer live.
+ * where each input plays one way only. A private channel plays through a token (viewing-urls.ts).
+ * Gone when the channel is no longer live.
  */
 export class Preview {
   readonly element = h("div", { class: "preview", hidden: true });
@@ -18,6 +19,8 @@ export class Preview {
   private playing: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
+
+  constructor(private readonly urlsOf: (status: ChannelStatusView) => Promise<Playback>) {}
 
   update(status: ChannelStatusView): void {
     if (!status.connected) {
@@ -28,7 +31,7 @@ export class Preview {
     this.element.hidden = false;
     this.element.replaceChildren(this.note);
     this.note.textContent = "Preparing the preview…";
-    void this.attempt(status.playback, ++this.generation, 1);
+    void this.attempt(status, ++this.generation, 1);
   }
 
   stop(): void {
@@ -41,8 +44,15 @@ export class Preview {
     this.element.replaceChildren();
   }
 
-  private async attempt(playback: Playback, generation: number, n: number): Promise<void> {
+  private async attempt(status: ChannelStatusView, generation: number, n: number): Promise<void> {
     this.timer = undefined;
+    let playback: Playback;
+    try {
+      playback = await this.urlsOf(status);
+    } catch (error) {
+      if (generation === this.generation) this.note.textContent = `No preview: ${messageOf(error)}`;
+      return;
+    }
     const started = (await this.hls(playback.hls)) ?? (await this.whep(playback.whep));
     if (generation !== this.generation) {
       started?.stop();
@@ -58,7 +68,7 @@ export class Preview {
         "No preview: the broadcast plays neither over HLS (the channel does not record) nor WHEP.";
       return;
     }
-    this.timer = setTimeout(() => void this.attempt(playback, generation, n + 1), RETRY_MS);
+    this.timer = setTimeout(() => void this.attempt(status, generation, n + 1), RETRY_MS);
   }
 
   private async hls(url: string) {

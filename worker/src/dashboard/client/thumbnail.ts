@@ -1,5 +1,6 @@
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { h } from "./dom.ts";
+import type { Playback } from "./viewing-urls.ts";
 
 /** The card's frame size: 16:9, the whole frame kept and padded with black (`fit=fill`, §13.1). */
 const FRAME = "width=320&height=180&fit=fill";
@@ -7,8 +8,8 @@ const FRAME = "width=320&height=180&fit=fill";
 /**
  * A live channel's current frame, from the delivery host's thumbnail URL, taken again with each
  * status the card gets (at most every refresh interval). Fetched rather than set as `src`, since
- * the URL stays the same while the frame changes. A frame the host refuses (a private channel's
- * bare URL) or does not have yet leaves the last one, or nothing.
+ * the URL stays the same while the frame changes. A private channel's is taken through a token
+ * (viewing-urls.ts). A frame the host refuses or does not have yet leaves the last one, or nothing.
  */
 export class Thumbnail {
   readonly element = h("img", { class: "thumbnail", alt: "Current frame of the broadcast", hidden: true });
@@ -17,6 +18,8 @@ export class Thumbnail {
   /** Bumped when the channel stops being live, so that a frame still on its way is not shown. */
   private generation = 0;
 
+  constructor(private readonly urlsOf: (status: ChannelStatusView) => Promise<Playback>) {}
+
   update(status: ChannelStatusView): void {
     if (!status.connected) {
       this.clear();
@@ -24,7 +27,7 @@ export class Thumbnail {
     }
     if (this.loading) return;
     this.loading = true;
-    void this.load(`${status.playback.thumbnail}?${FRAME}`).finally(() => {
+    void this.load(status).finally(() => {
       this.loading = false;
     });
   }
@@ -37,9 +40,11 @@ export class Thumbnail {
     this.element.removeAttribute("src");
   }
 
-  private async load(url: string): Promise<void> {
+  private async load(status: ChannelStatusView): Promise<void> {
     const generation = this.generation;
-    const res = await fetch(url, { cache: "no-store" }).catch(() => undefined);
+    const playback = await this.urlsOf(status).catch(() => undefined);
+    if (!playback) return;
+    const res = await fetch(`${playback.thumbnail}?${FRAME}`, { cache: "no-store" }).catch(() => undefined);
     if (!res?.ok || res.headers.get("content-type") !== "image/jpeg") return;
     const jpeg = await res.blob();
     if (generation !== this.generation) return;
