@@ -115,8 +115,11 @@ for (const tenants of sizes) {
     // The apply after the one that created the Worker drops its migrations: settle, then measure.
     await stack.apply();
     const [noChange, noChangeMs] = await timed(() => stack.apply());
-    const changed = noChange.steps.filter((s) => s.op !== "same").length;
-    console.log(`  up with nothing to change  ${seconds(noChangeMs)}  (${changed} changes)`);
+    const changed = noChange.steps.filter((s) => s.op !== "same");
+    const named = changed.map((s) => `${s.op} ${s.name}`).join(", ");
+    console.log(
+      `  up with nothing to change  ${seconds(noChangeMs)}  (${changed.length} changes${named ? `: ${named}` : ""})`,
+    );
     const [refreshed, refreshMs] = await timed(() => stack.refresh());
     console.log(`  refresh                    ${seconds(refreshMs)}  (${refreshed.length} resources read)`);
 
