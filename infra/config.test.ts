@@ -38,7 +38,16 @@ describe("parseStackConfig", () => {
     const config = parseStackConfig(raw(minimal()));
     expect(config.tenants[0]).toEqual({
       id: "acme",
-      channels: [{ name: "main", recording: true, lowLatency: false, playback: "public", outputs: [] }],
+      channels: [
+        {
+          name: "main",
+          recording: true,
+          lowLatency: false,
+          playback: "public",
+          hideLiveViewerCount: false,
+          outputs: [],
+        },
+      ],
       allowedOrigins: [],
       limits: { credentialsPerMinute: 600, credentialsPerUserPerMinute: 30 },
     });

@@ -155,6 +155,13 @@ const channelSchema = z
           "(HLS, DASH, WHEP, and its recordings) only through a token the Worker signs " +
           "(docs/reference/cloudflare-api.md §11.3, docs/private-channels.md).",
       ),
+    hideLiveViewerCount: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Hide the live viewer count: the live input sets `recording.hideLiveViewerCount`, so Stream reports no " +
+          "count and the channel's status leaves `viewers` out (docs/reference/cloudflare-api.md §12).",
+      ),
     outputs: z
       .array(outputSchema)
       .max(OUTPUTS_PER_CHANNEL)

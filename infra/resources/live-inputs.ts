@@ -71,10 +71,12 @@ export function createLiveInput(
       accountId,
       meta: { name: `${stack}/${tenantId}/${channel.name}`, stack, tenant: tenantId, channel: channel.name },
       enabled: true,
-      // A private channel plays only through signed URLs, and so do its recordings (§11.3).
+      // A private channel plays only through signed URLs, and so do its recordings (§11.3); a
+      // hidden viewer count is a recording setting too (§12).
       recording: {
         mode: channel.recording ? "automatic" : "off",
         requireSignedURLs: channel.playback === "signed",
+        hideLiveViewerCount: channel.hideLiveViewerCount,
       },
       preferLowLatency: channel.lowLatency,
       ...adopt(args.adoptUid),

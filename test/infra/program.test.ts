@@ -359,6 +359,20 @@ describe("the Pulumi program at 1,000 tenants of 3 channels", () => {
   }, 300_000);
 });
 
+describe("viewer counts", () => {
+  it("a channel that hides its viewer count sets it on its live input; the others leave it shown", async () => {
+    const run = await evaluate(
+      withValue(devStackValues(), "tenants", ["0", "channels", "0", "hideLiveViewerCount"], true),
+    );
+    expect(run.fake.named("realtime-live-acme/main-stage").inputs).toMatchObject({
+      recording: { hideLiveViewerCount: true },
+    });
+    expect(run.fake.named("realtime-live-globex/live").inputs).toMatchObject({
+      recording: { hideLiveViewerCount: false },
+    });
+  });
+});
+
 describe("private channels", () => {
   const withPrivateMainStage = () =>
     withValue(devStackValues(), "tenants", ["0", "channels", "0", "playback"], "signed");
