@@ -1,3 +1,8 @@
+import { spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServerClient } from "#client/server.ts";
 import { lifecycle } from "#contracts/cloudflare/stream.ts";
@@ -110,5 +115,63 @@ describe("restream outputs through the local stack, with real media", () => {
     expect(after.map((o) => o.url)).toEqual([globexIngest.rtmpsUrl]);
     expect(after[0]!.uid).not.toBe(first!.uid);
     await expect.poll(() => isLive(globexPlayback.hls), { timeout: 20_000 }).toBe(true);
+  });
+});
+
+/** A UDP port that was free a moment ago, for an SRT listener. */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+describe("a restream output to an SRT target, with real media", () => {
+  it("forwards the broadcast as MPEG-TS over SRT, which an SRT listener receives and ffprobe decodes", {
+    timeout: 120_000,
+  }, async () => {
+    const before = await stack.driver.outputs();
+    const acme = before.tenants.acme!.channels["main-stage"]!;
+    // Another SRT receiver than the emulator's own ingest, which wants a passphrase no output
+    // carries: Debian's ffmpeg (libsrt) listening, writing what it receives to a file.
+    const port = await freeUdpPort();
+    const dir = mkdtempSync(join(tmpdir(), "srt-output-"));
+    const received = join(dir, "received.ts");
+    const listener = spawn(
+      FFMPEG,
+      [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-i",
+        `srt://127.0.0.1:${port}?mode=listener`,
+        "-t",
+        "4",
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        received,
+      ],
+      { stdio: "ignore" },
+    );
+    const listened = new Promise<number | null>((resolve) => listener.once("close", resolve));
+    try {
+      const target = `srt://127.0.0.1:${port}`;
+      const applied = await applyOutputs([{ name: "to-srt", url: target }], {
+        "acme/main-stage/to-srt": "srt-stream-id",
+      });
+      // A new output; the RTMP one of the test before, when it ran, is deleted after it.
+      expect(ops(applied.steps)[0]).toBe("create:acme/main-stage/to-srt");
+      broadcast ??= ffmpegBroadcast(FFMPEG, `${acme.ingest!.rtmpsUrl}${String(acme.streamKey)}`);
+      // The listener ends by itself after 4 s of media; an exit code of 0 is a whole recording.
+      expect(await listened).toBe(0);
+      expect(statSync(received).size).toBeGreaterThan(0);
+      expect(await probeCodecs(FFPROBE, received)).toEqual(["aac", "h264"]);
+    } finally {
+      listener.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
