@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { createServerClient } from "#client/server.ts";
+import { probeCodecs } from "#emulator/services/media/testing.ts";
 import { goLive } from "#local-engine/go-live.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
 import { toolPath } from "#local-engine/system-tools.ts";
@@ -15,6 +17,9 @@ import { benchStack, median } from "./local-stack.ts";
  *   WHIP: Chromium publishes → a WHEP viewer in a second page decodes its first frame.
  *   Restream: acme/main-stage with an output to globex/live's RTMP ingest; from main-stage's input
  *   connected → globex/live's input connected (the relay's ffmpeg started and its first media in).
+ *   Private channel (acme/private-stage, added for this bench, `playback: signed`), live over RTMPS:
+ *   a viewer's `POST /api/stream/playback-token` → its first HLS segment, through the token's URL,
+ *   decoded by ffprobe.
  */
 const USAGE = "Usage: npm run bench:ingest -- [--rounds 3]";
 const { rounds } = numberFlags(USAGE, { rounds: { default: 3, min: 1, max: 20 } });
@@ -42,7 +47,16 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 
 const ffmpeg = toolPath("ffmpeg");
 if (!ffmpeg) throw new Error("bench:ingest needs ffmpeg (apt-get install ffmpeg)");
+const ffprobe = ffmpeg.replace(/ffmpeg$/, "ffprobe");
+const PRIVATE_CHANNEL = "private-stage";
 const { local, close } = await benchStack({ media: true });
+{
+  const key = "realtime-stack:tenants";
+  const tenants = JSON.parse(local.config()[key]!) as { id: string; channels: object[] }[];
+  tenants.find((t) => t.id === "acme")!.channels.push({ name: PRIVATE_CHANNEL, playback: "signed" });
+  local.writePatch({ ...local.readPatch(), [key]: JSON.stringify(tenants) });
+  await local.apply();
+}
 const browser = await launchChromium({ media: true });
 try {
   const outputs = local.outputs as Outputs;
@@ -133,6 +147,42 @@ try {
   }
   await fetch(`${outputsPath}/${output.uid}`, { method: "DELETE", headers: auth });
 
+  // A private channel, live: each round one viewer asks for a token and plays its first segment.
+  const privateChannel = (local.outputs as Outputs).tenants.acme!.channels[PRIVATE_CHANNEL]!;
+  const api = createServerClient({ baseUrl: local.worker.url, tenant: "acme", key: tenant.apiKey });
+  const firstSegmentOf = async (hls: string) => {
+    const playlist = await fetch(hls);
+    if (playlist.status !== 200) return undefined;
+    const line = (await playlist.text()).split("\n").find((l) => l.endsWith(".ts"));
+    return line ? new URL(line, hls).href : undefined;
+  };
+  const privateBroadcast = spawn(
+    ffmpeg,
+    ["-hide_banner", "-loglevel", "error", ...goLive(local.emulator, privateChannel.liveInputId)!.ffmpegArgs],
+    { stdio: "ignore" },
+  );
+  const privateExited = new Promise((r) => privateBroadcast.once("close", r));
+  const tokenToSegment: number[] = [];
+  try {
+    const ready = (await api.streamPlaybackToken({ channel: PRIVATE_CHANNEL })).playback.hls;
+    await until(
+      "the private channel's first segment",
+      async () => (await firstSegmentOf(ready)) !== undefined,
+    );
+    for (let round = 0; round < rounds; round++) {
+      const start = performance.now();
+      const { playback } = await api.streamPlaybackToken({ channel: PRIVATE_CHANNEL });
+      const segment = await firstSegmentOf(playback.hls);
+      if (!segment || (await probeCodecs(ffprobe, segment)).length === 0) {
+        throw new Error("the private channel's token did not play");
+      }
+      tokenToSegment.push(performance.now() - start);
+    }
+  } finally {
+    privateBroadcast.kill("SIGINT");
+    await privateExited;
+  }
+
   const whip = { connected: [] as number[], frame: [] as number[] };
   const whipSecret = stream.get(whipChannel.liveInputId)!.whipSecret;
   for (let round = 0; round < rounds; round++) {
@@ -176,6 +226,8 @@ try {
   row("ffmpeg stops → dashboard shows Disconnected", rtmp.disconnected);
   console.log("Restream (an output to another input's RTMP ingest, ffmpeg -c copy relay):");
   row("input live → restream target live", restream);
+  console.log("Private channel (playback: signed), live over RTMPS:");
+  row("token request → first segment decoded", tokenToSegment);
   console.log("WHIP (Chromium, fake camera), from the WHIP POST:");
   row("live input connected", whip.connected);
   row("first frame decoded by a WHEP viewer", whip.frame);

@@ -57,12 +57,8 @@ describe("going live over RTMPS with the command npm start prints", () => {
       await expect.poll(async () => (await fetch(playback.dash)).status, { timeout: 10_000 }).toBe(200);
       expect(await probeCodecs(FFPROBE, playback.dash)).toEqual(["aac", "h264"]);
 
+      await expect.poll(() => dashboard.previewTime(CHANNEL), { timeout: 20_000 }).toBeGreaterThan(0);
       const preview = dashboard.card(CHANNEL).locator(".preview video");
-      await expect
-        .poll(() => preview.evaluate((v: HTMLVideoElement) => v.currentTime).catch(() => 0), {
-          timeout: 20_000,
-        })
-        .toBeGreaterThan(0);
       expect(await preview.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(1280);
       // The preview is a viewer the delivery host counts; the card shows the count and a current frame.
       const card = dashboard.card(CHANNEL);
@@ -70,12 +66,8 @@ describe("going live over RTMPS with the command npm start prints", () => {
         .poll(() => card.locator(".viewers").textContent(), { timeout: 25_000 })
         .toMatch(/^[1-9]\d* viewers? watching$/);
       expect((await status()).viewers).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => dashboard.thumbnailWidth(CHANNEL), { timeout: 25_000 }).toBe(320);
       const frame = card.locator("img.thumbnail");
-      await expect
-        .poll(() => frame.evaluate((img: HTMLImageElement) => img.naturalWidth).catch(() => 0), {
-          timeout: 25_000,
-        })
-        .toBe(320);
       expect(await frame.evaluate((img: HTMLImageElement) => img.naturalHeight)).toBe(180);
       await dashboard.screenshot("live-preview");
     } finally {

@@ -12,6 +12,10 @@ export interface Dashboard {
   card(channel: string): Locator;
   indicator(channel: string): Locator;
   feed(channel: string): Locator;
+  /** How far the channel's preview has played, in seconds (0 while there is none). */
+  previewTime(channel: string): Promise<number>;
+  /** The width of the channel's current frame as shown (0 while there is none). */
+  thumbnailWidth(channel: string): Promise<number>;
   screenshot(name: string): Promise<void>;
 }
 
@@ -42,6 +46,16 @@ export async function openDashboard(
     card,
     indicator: (channel) => card(channel).locator(".indicator"),
     feed: (channel) => card(channel).locator(".feed"),
+    previewTime: (channel) =>
+      card(channel)
+        .locator(".preview video")
+        .evaluate((v: HTMLVideoElement) => v.currentTime)
+        .catch(() => 0),
+    thumbnailWidth: (channel) =>
+      card(channel)
+        .locator("img.thumbnail")
+        .evaluate((img: HTMLImageElement) => img.naturalWidth)
+        .catch(() => 0),
     screenshot: async (name) => {
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: `${SCREENSHOTS}dashboard-${name}.png`, fullPage: true });
