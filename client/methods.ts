@@ -32,6 +32,9 @@ export type RouteResult<R> = R extends { data: infer D extends z.ZodMiniType; pr
     ? z.output<D>
     : never;
 
+/** Omit over each member of a union (a body that is one shape or another), not over their common keys. */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 type Args<I> = NoFields extends I ? [input?: I, options?: CallOptions] : [input: I, options?: CallOptions];
 
 /**
@@ -39,7 +42,7 @@ type Args<I> = NoFields extends I ? [input?: I, options?: CallOptions] : [input:
  * itself (a session's id, say), which the caller then does not pass.
  */
 export type RouteMethods<N extends RouteName, Bound extends string = never> = {
-  [K in N]: (...args: Args<Omit<RouteInput<Routes[K]>, Bound>>) => Promise<RouteResult<Routes[K]>>;
+  [K in N]: (...args: Args<OmitEach<RouteInput<Routes[K]>, Bound>>) => Promise<RouteResult<Routes[K]>>;
 };
 
 /**

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { liveInputNotification } from "../cloudflare/notifications.ts";
 import {
   dataChannelsNewRequest,
   dataChannelsNewResponse,
@@ -28,7 +27,7 @@ import {
   streamStatusData,
   streamStatusQuery,
 } from "./stream.ts";
-import { webhookData } from "./webhook.ts";
+import { webhookData, webhookDelivery } from "./webhook.ts";
 
 export type { RouteAuth } from "./route-table.ts";
 
@@ -190,8 +189,9 @@ export const API_ROUTES = {
   },
   streamWebhook: {
     ...ROUTE_TABLE.streamWebhook,
-    summary: "Receives Cloudflare's live input notifications; an older event never overwrites a newer status",
-    body: liveInputNotification,
+    summary:
+      "Receives Cloudflare's live input notifications, and its destination test message; an older event never overwrites a newer status",
+    body: webhookDelivery,
     data: webhookData,
     errors: ["invalid_json", "invalid_request"],
   },

@@ -5,13 +5,26 @@ import "./zod-messages.ts";
 
 type Location = "body" | "query" | "path";
 
+/**
+ * A union's failure told by the option that came closest, the one with the fewest issues (the first
+ * of a tie), so that the answer names a field rather than saying no option matched.
+ */
+function closestOption(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const closest = issue.errors.reduce((best, option) => (option.length < best.length ? option : best));
+  return closest.flatMap((inner) => closestOption({ ...inner, path: [...issue.path, ...inner.path] }));
+}
+
 /** The first issues of a failed parse, each naming its field. */
 function issuesOf(error: z.core.$ZodError, location: Location) {
-  return error.issues.slice(0, 10).map((issue) => ({
-    in: location,
-    path: issue.path.map(String).join(".") || location,
-    message: issue.message,
-  }));
+  return error.issues
+    .flatMap(closestOption)
+    .slice(0, 10)
+    .map((issue) => ({
+      in: location,
+      path: issue.path.map(String).join(".") || location,
+      message: issue.message,
+    }));
 }
 
 export function parseOrThrow<T extends z.ZodMiniType>(

@@ -36,12 +36,28 @@ describe("POST /api/stream/webhook", () => {
       [{ ...good, data: { ...good.data, input_id: undefined } }, "data.input_id"],
       [{ ...good, data: { ...good.data, updated_at: "yesterday" } }, "data.updated_at"],
       [{ ...good, ts: "now" }, "ts"],
+      [{ ...good, ts: undefined }, "ts"],
+      // Neither a notification nor the test message: told by the closer of the two, the test message.
+      [{ name: "no data and no text" }, "text"],
     ];
     for (const [body, field] of cases) {
       const res = await postWebhook(body);
       expect(res.status, field).toBe(400);
       expect(apiFailure.parse(res.json).error.message).toContain(field);
     }
+  });
+
+  it("answers Cloudflare's destination test message with 200 and outcome test, changing nothing, and only with the secret", async () => {
+    const before = await status();
+    // The body the dashboard's "Save and Test" posts (docs/reference/rotation-credentials.md §2).
+    const testMessage = {
+      text: "Hello World! This is a test message sent from https://cloudflare.com. If you can see this, your webhook is configured properly.",
+    };
+    const res = await postWebhook(testMessage);
+    expect(res.status).toBe(200);
+    expect(outcomeOf(res)).toBe("test");
+    expect(await status()).toMatchObject({ state: before.state, connected: before.connected });
+    expect((await postWebhook(testMessage, "wrong-secret-of-a-plausible-length")).status).toBe(401);
   });
 
   it("applies a genuine notification, and a duplicate or an older one leaves the newest status", async () => {

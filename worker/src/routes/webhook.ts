@@ -23,11 +23,13 @@ const invalidUpdatedAt = (message: string) => {
 
 /**
  * `POST /api/stream/webhook`: Cloudflare's live input notifications, to the live input's channel
- * status object. Answered 200 whatever became of a genuine one, so that Cloudflare does not retry it.
+ * status object. Answered 200 whatever became of a genuine one, so that Cloudflare does not retry it,
+ * and to Cloudflare's test message, which a destination must accept to be saved in its dashboard.
  */
 export function webhookRoutes(app: Hono<AppEnv>): void {
   mount(app, API_ROUTES.streamWebhook, async (c, { body }) => {
     const { TENANTS, PROBE_LIVE_INPUT_ID } = requireConfig(c.env, NEEDS.webhook);
+    if (body.data === undefined) return { outcome: "test" as const };
     const asOf = instantNs(body.data.updated_at);
     if (asOf === undefined) throw invalidUpdatedAt("must be an RFC 3339 date-time");
     if (asOf > nowNs(Date.now() + NOTIFICATION_MAX_SKEW_MS)) {
