@@ -26,7 +26,11 @@ describe("generated docs are up to date", () => {
     expect(undescribed).toEqual([]);
     // A field row is `| path | type | default | rules | what |`; a pipe inside a cell is escaped.
     const fieldRows = doc.split("\n").filter((line) => /^\| `[^`]+` \| /.test(line) && !line.includes("](#"));
-    const cellsOf = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cellsOf = (row: string) =>
+      row
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((c) => c.trim());
     expect(fieldRows.length).toBeGreaterThan(50);
     expect(fieldRows.every((row) => cellsOf(row).length === 5)).toBe(true);
     expect(fieldRows.filter((row) => cellsOf(row)[4] === "")).toEqual([]);
