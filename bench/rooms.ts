@@ -121,7 +121,6 @@ try {
           const member = await joinWithClient(
             await browser.newContext(),
             local.worker.url,
-            tenantId,
             await mint(),
             mint,
           );

@@ -7,6 +7,7 @@ const BASE = "http://127.0.0.1:1";
 const KEY_SHAPED = `rsk.3.${"A".repeat(43)}`;
 const grant = {
   topology: "sfu" as const,
+  tenant: "acme",
   room_id: "room",
   user_id: "ada",
   token: "session-token",

@@ -15,6 +15,8 @@ export type JoinRequest = z.infer<typeof joinRequest>;
 
 export const joinData = z.object({
   topology,
+  /** The tenant the grant is for (not a secret): the session proxy is called with it as `X-Tenant-ID`. */
+  tenant: z.string(),
   room_id: z.string(),
   user_id: z.string(),
   /** For the room socket (and, with `sfu`, the session proxy): bound to tenant, room, user and session. */

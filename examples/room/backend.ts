@@ -70,11 +70,7 @@ export async function startRoomExample(
           JSON.stringify({ error: "room and user: 1-64 letters, digits, _ or -" }),
         );
       const grant = await worker.join({ room_id: room, user_id: user, user_name: user });
-      send(
-        200,
-        "application/json",
-        JSON.stringify({ tenant: options.tenant, workerUrl: options.workerUrl, grant }),
-      );
+      send(200, "application/json", JSON.stringify({ grant }));
     } catch (error) {
       const status = error instanceof ApiError && error.status >= 400 ? error.status : 400;
       send(

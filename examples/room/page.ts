@@ -4,10 +4,8 @@ import { joinRoom } from "realtime-stack/client/browser";
 const { room: roomId, user } = Object.fromEntries(new URLSearchParams(location.search));
 const ask = () =>
   fetch("/grant", { method: "POST", body: JSON.stringify({ room: roomId, user }) }).then((r) => r.json());
-const { tenant, workerUrl, grant } = await ask();
+const { grant } = await ask();
 const room = await joinRoom(grant, {
-  tenant,
-  baseUrl: workerUrl,
   audio: true,
   video: true,
   renew: async () => (await ask()).grant,

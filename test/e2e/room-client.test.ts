@@ -92,7 +92,7 @@ async function join(user: string, cuttable = false): Promise<RoomMember> {
   const context = await browser.newContext();
   const mint = cuttable ? () => network.grantFor(user) : () => grantFor(user);
   const origin = cuttable ? await network.origin() : stack.workerUrl;
-  members[user] = await joinWithClient(context, origin, TENANT, await mint(), mint);
+  members[user] = await joinWithClient(context, origin, await mint(), mint);
   return members[user];
 }
 

@@ -39,7 +39,7 @@ type MemberWindow = Window & ClientGlobal & { member: MemberState; renewGrant: (
  * relay-only, renewing through the test's backend (`renewGrant`), and plays every remote video
  * in a `<video>` element, counting the frames it presents.
  */
-async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): Promise<void> {
+async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
   const w = window as unknown as MemberWindow;
   const state: MemberState = {
     room: undefined,
@@ -52,8 +52,8 @@ async function enter({ grant, tenant }: { grant: JoinGrant; tenant: string }): P
   w.member = state;
   const players = new Map<MediaStreamTrack, HTMLVideoElement>();
   const joinedAt = performance.now();
+  // The grant names its tenant and Worker: as in the example, the page passes neither.
   const room = await w.realtimeClient.joinRoom(grant, {
-    tenant,
     video: { width: 320, height: 240, frameRate: 15 },
     iceTransportPolicy: "relay",
     renew: () => w.renewGrant(),
@@ -126,7 +126,6 @@ export interface RoomMember {
 export async function joinWithClient(
   context: BrowserContext,
   origin: string,
-  tenant: string,
   grant: JoinGrant,
   renew: () => Promise<JoinGrant>,
 ): Promise<RoomMember> {
@@ -136,7 +135,7 @@ export async function joinWithClient(
   await page.addInitScript("globalThis.__name = (f) => f");
   await page.goto(`${origin}/healthz`);
   await page.addScriptTag({ content: await browserClientScript() });
-  await page.evaluate(enter, { grant, tenant });
+  await page.evaluate(enter, { grant });
   return {
     page,
     context,

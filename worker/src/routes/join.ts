@@ -37,6 +37,7 @@ export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): v
       });
       return {
         topology: admission.topology,
+        tenant: tenant.id,
         room_id: body.room_id,
         user_id: body.user_id,
         token,
