@@ -1,3 +1,4 @@
+import { SharedCall } from "../shared-call.ts";
 import { HeldBudget } from "./held-budget.ts";
 import type { Budget, LeaseAsk, LeaseGrant, Settlement, TakeResult } from "./ledger.ts";
 import { SlidingWindow } from "./sliding-window.ts";
@@ -25,7 +26,7 @@ class TenantMeter {
   readonly counted = new Map<string, SlidingWindow>();
   /** Settlements of ended leases, carried back by the next ask. */
   readonly ended: Settlement[] = [];
-  asking: Promise<void> | undefined;
+  readonly asking = new SharedCall<void>();
 
   heldFor(budget: Budget, nowMs: number): HeldBudget {
     let held = this.held.get(budget.key);
@@ -120,8 +121,9 @@ export class Meter {
       held.spend(nowMs);
       askAhead ||= held.wantsMore(nowMs);
     }
-    // A failed ask ahead costs nothing: the next request that finds no unit asks again, and meets the failure itself.
-    if (askAhead && !tenant.asking) this.ask(tenantId, tenant, background).catch(() => {});
+    // A failed ask ahead costs nothing: the next request that finds no unit asks again, and meets the
+    // failure itself. An ask already under way is joined, not repeated.
+    if (askAhead) this.ask(tenantId, tenant, background).catch(() => {});
   }
 
   /**
@@ -130,29 +132,27 @@ export class Meter {
    * way waits for it; so the call is kept going past the end of the request that made it.
    */
   private ask(tenantId: string, tenant: TenantMeter, background: Background): Promise<void> {
-    if (tenant.asking) return tenant.asking;
-    const askedAt = this.clock();
-    const held = [...tenant.held.values()];
-    for (const h of held) h.endPast(askedAt);
-    const asking = held.filter((h) => h.waiting > 0 || h.wantsMore(askedAt));
-    const settlements = tenant.ended.splice(0);
-    tenant.asking = this.bank
-      .lease(
-        tenantId,
-        asking.map((h) => h.ask()),
-        settlements,
-      )
-      .then((grants) => {
-        const nowMs = this.clock();
-        grants.forEach((grant, i) => {
-          asking[i]!.receive(grant, askedAt, nowMs);
+    return tenant.asking.run(() => {
+      const askedAt = this.clock();
+      const held = [...tenant.held.values()];
+      for (const h of held) h.endPast(askedAt);
+      const asking = held.filter((h) => h.waiting > 0 || h.wantsMore(askedAt));
+      const settlements = tenant.ended.splice(0);
+      const leased = this.bank
+        .lease(
+          tenantId,
+          asking.map((h) => h.ask()),
+          settlements,
+        )
+        .then((grants) => {
+          const nowMs = this.clock();
+          grants.forEach((grant, i) => {
+            asking[i]!.receive(grant, askedAt, nowMs);
+          });
         });
-      })
-      .finally(() => {
-        tenant.asking = undefined;
-      });
-    background(tenant.asking.catch(() => {}));
-    return tenant.asking;
+      background(leased.catch(() => {}));
+      return leased;
+    });
   }
 
   private tenantOf(tenantId: string): TenantMeter {

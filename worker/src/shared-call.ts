@@ -1,6 +1,7 @@
 /**
  * One call in flight at a time: whoever asks while it runs shares its outcome, and the next ask
- * after it settles starts a new one. How a channel status object coalesces concurrent reads.
+ * after it settles starts a new one. How a channel status object coalesces concurrent reads, and
+ * how the meter keeps one call to the ledger per tenant.
  */
 export class SharedCall<T> {
   private inFlight: Promise<T> | undefined;
