@@ -90,7 +90,7 @@ const emergencyJournal = z.object({
 });
 type EmergencyJournal = z.infer<typeof emergencyJournal>;
 
-export const emergencyJournalFile = (stateDir: string, stack: string) =>
+const emergencyJournalFile = (stateDir: string, stack: string) =>
   join(stateDir, `${stack}.emergency.json`);
 
 /** The JSON report's file beside the journals, named by the emergency. */
