@@ -467,6 +467,51 @@ describe("interruption after each step", { timeout: 120_000 }, () => {
   );
 });
 
+// A scheduled rotation cut short, then an emergency: up to five applies of the whole stack.
+describe("an emergency that finds a scheduled run paused", { timeout: 120_000 }, () => {
+  it("finishes it with the revocation: both slots are new, and neither credential from before works", async () => {
+    const before = kindRotation("turn").stateOf(await stack.driver.rotation()) as SlottedRotation;
+    const inactive = before.active === "a" ? "b" : "a";
+    const oldActive = slotCredential("turn", before.active, before.generations[before.active]);
+    const oldInactive = slotCredential("turn", inactive, before.generations[inactive]);
+    const period = newPeriod();
+    const scheduled = await rotateNow(["turn"], {
+      period,
+      checkpoint: ({ kind, step, phase }) => {
+        if (kind === "turn" && step === "switch" && phase === "begun")
+          throw new Interrupted("killed as the switch began");
+      },
+    });
+    expect(scheduled.kinds).toMatchObject([{ kind: "turn", outcome: "failed" }]);
+    expect(Journal.load(journalFile(), "dev", period).run("turn")).toMatchObject({
+      status: "in-progress",
+      current: "switch",
+      done: ["regenerate"],
+    });
+
+    const emergency = await rotateNow(["turn"], { emergency: true });
+    expect(emergency.ok).toBe(true);
+    expect(emergency.kinds).toMatchObject([{ kind: "turn", outcome: "rotated", resumed: true }]);
+    const after = kindRotation("turn").stateOf(await stack.driver.rotation()) as SlottedRotation;
+    expect(after.active).toBe(inactive);
+    expect(after.generations).toEqual({
+      [before.active]: before.generations[before.active] + 1,
+      [inactive]: before.generations[inactive] + 1,
+    });
+    // The key switched away from was revoked, and the one the scheduled run replaced is gone too.
+    expect(await credentialWorks("turn", oldActive)).toBe(false);
+    expect(await credentialWorks("turn", oldInactive)).toBe(false);
+    const current = await activeCredential("turn");
+    expect(await credentialWorks("turn", current)).toBe(true);
+    expect(workerUses("turn")).toBe(current.id);
+    expect(Journal.load(journalFile(), "dev", emergency.period).run("turn")).toMatchObject({
+      status: "done",
+      emergency: true,
+      done: ["regenerate", "switch", "verify", "revoke"],
+    });
+  });
+});
+
 describe("refusal and dry run", () => {
   it("refuses while the stack has changes other than the rotation pending, and changes nothing", async () => {
     const tenants = JSON.parse(stack.local.config()["realtime-stack:tenants"]!) as {
