@@ -7,6 +7,7 @@ import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
 import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
+import { type EmergencyKind, type EmergencyOptions, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
@@ -509,6 +510,61 @@ describe("an emergency that finds a scheduled run paused", { timeout: 120_000 },
       emergency: true,
       done: ["regenerate", "switch", "verify", "revoke"],
     });
+  });
+});
+
+// Three emergencies of one kind each: up to ten applies of the whole stack and two smoke runs.
+describe("the emergency journal", { timeout: 240_000 }, () => {
+  const emergency = (only: EmergencyKind[], extra: Partial<EmergencyOptions> = {}) =>
+    emergencyRotation(stack.driver, {
+      only,
+      dryRun: false,
+      verify: stackVerifier({ timeoutMs: 5_000, mediaProbes: false }),
+      timeoutMs: 3_000,
+      probes: { ingest: false, media: false, turn: false },
+      progress: silentProgress,
+      context: {},
+      ...extra,
+    });
+
+  it("an unfinished emergency refuses other kinds; once every step has run it is closed, even when the final verification fails", async () => {
+    // TURN's verification fails: the kind is rolled back and the emergency is not finished.
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/turn/keys/*/credentials/generate-ice-servers",
+      action: { type: "status", status: 500 },
+    });
+    const failed = await emergency(["turn"]);
+    expect(failed.ok).toBe(false);
+    expect(failed.steps).toMatchObject([{ kind: "turn", outcome: "rolled-back" }]);
+    expect(failed.actions[0]).toMatch(/did not finish.*run the same command again/);
+    await stack.admin.clearFaults();
+
+    await expect(emergency(["sfu"])).rejects.toThrow(
+      new RegExp(
+        `^${failed.id} \\(begun .*, kinds turn\\) is not finished, and this run asks for sfu\\. Finish it first with \`npm run rotate -- <stack flags> --emergency --only turn\``,
+      ),
+    );
+
+    // The same kinds continue it. Every step runs, then smoke fails on the SFU, which this
+    // emergency did not touch: the report is not ok, but the emergency is over.
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/apps/*/sessions/new",
+      action: { type: "status", status: 503 },
+    });
+    const unverified = await emergency(["turn"]);
+    expect(unverified).toMatchObject({ id: failed.id, resumed: true, ok: false });
+    expect(unverified.steps).toMatchObject([{ kind: "turn", outcome: "rotated" }]);
+    expect(unverified.verification).toMatchObject({ passed: false });
+    expect(unverified.verification!.failed.join("\n")).toMatch(/^sfu: /m);
+    expect(unverified.actions[0]).toMatch(/every credential was replaced, but the final verification failed/);
+    await stack.admin.clearFaults();
+
+    // The next emergency is a new one, with the kinds it asks for.
+    const next = await emergency(["sfu"], { dryRun: true });
+    expect(next).toMatchObject({ resumed: false, ok: true, steps: [{ kind: "sfu", outcome: "planned" }] });
+    expect(next.id).not.toBe(failed.id);
   });
 });
 
