@@ -10,7 +10,7 @@ import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { EMERGENCY_KINDS, type EmergencyReport, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { resourceNamed, startTestStack, type TestStack } from "./support/local-stack.ts";
-import { postUnknownInputNotification } from "./support/webhook.ts";
+import { postUnknownInputNotification } from "#scripts/smoke/webhook.ts";
 
 /**
  * The leak drill of issue 21: everything a leak could expose (the stack outputs and the local

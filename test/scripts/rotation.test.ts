@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
@@ -19,6 +20,7 @@ import {
   type StreamKeySelection,
 } from "#scripts/rotation/stream-keys.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
+import { postUnknownInputNotification } from "#scripts/smoke/webhook.ts";
 import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { ApiLoad } from "./support/api-load.ts";
 import {
@@ -28,7 +30,6 @@ import {
   type TestStack,
   workerBinding,
 } from "./support/local-stack.ts";
-import { postUnknownInputNotification } from "./support/webhook.ts";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -287,6 +288,44 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
     expect(slots.active).toBe(slotsBefore.active);
     expect(workerBinding(stack.local, "SIGNING_SECRET")).toBe(slotsBefore.active);
     await expect(status(after, after.tenants.acme!.apiKey)).resolves.toMatchObject({ enabled: true });
+  });
+
+  it("webhook secret: a failed verification switches back to the previous slot, whose notifications the Worker accepts", async () => {
+    const slotsBefore = await secretSlots("webhook-secret");
+    const report = await rotateNow(["webhook-secret"], { verify: failingVerifier() });
+    expect(report.kinds).toMatchObject([{ kind: "webhook-secret", outcome: "rolled-back" }]);
+    expect(report.kinds[0]!.error).toMatch(/^verification failed: injected: refused; rolled back/);
+    const slots = await secretSlots("webhook-secret");
+    expect(slots.active).toBe(slotsBefore.active);
+    expect(slots.other).not.toBe(slotsBefore.other);
+    expect(workerBinding(stack.local, "WEBHOOK_SECRET")).toBe(slotsBefore.active);
+    expect(workerBinding(stack.local, "WEBHOOK_SECRET_FALLBACK")).toBe(slots.other);
+    // The stack's own check signs a notification with the active slot's secret, which the Worker takes.
+    const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
+    const outcome = await verify("webhook-secret", stack.driver);
+    expect(outcome.passed).toBe(true);
+    expect(outcome.checks.find((c) => c.name === "webhook-secret")).toMatchObject({
+      status: "passed",
+      detail: `a notification signed with slot ${(await stack.driver.rotation()).webhookSecret.active}'s secret is accepted`,
+    });
+  });
+
+  it("webhook secret: the check fails when the Worker does not hold the active slot's secret", async () => {
+    const { active } = (await stack.driver.rotation()).webhookSecret;
+    const key = `${CONFIG_NAMESPACE}:${SECRET_SLOT_KEYS.webhookSecret[active]}`;
+    const deployed = (await secretSlots("webhook-secret")).active;
+    // The config holds a secret the deployed Worker was never given (no apply follows).
+    await stack.driver.setSecret(key, randomBytes(32).toString("base64url"));
+    onTestFinished(() => stack.driver.setSecret(key, deployed));
+    const outcome = await stackVerifier({ timeoutMs: 2_000, mediaProbes: false })(
+      "webhook-secret",
+      stack.driver,
+    );
+    expect(outcome.passed).toBe(false);
+    expect(outcome.checks.find((c) => c.name === "webhook-secret")).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/401/),
+    });
   });
 
   it("webhook secret: the destination takes the new slot; the Worker accepts both slots, nothing else", async () => {
