@@ -5,12 +5,12 @@ import { createServerClient } from "#client/server.ts";
 import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, SLOTS } from "#infra/config.ts";
 import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import { silentProgress } from "#scripts/lib/progress.ts";
-import { findMediaTools, startBroadcast } from "#scripts/probes/ffmpeg.ts";
+import { findMediaTools, lastErrorLine, startBroadcast } from "#scripts/probes/ffmpeg.ts";
 import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { EMERGENCY_KINDS, type EmergencyReport, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
-import { resourceNamed, startTestStack, type TestStack } from "./support/local-stack.ts";
 import { postUnknownInputNotification } from "#scripts/smoke/webhook.ts";
+import { resourceNamed, startTestStack, type TestStack } from "./support/local-stack.ts";
 
 /**
  * The leak drill of issue 21: everything a leak could expose (the stack outputs and the local
@@ -177,7 +177,14 @@ describe("the leak drill", { timeout: 120_000 }, () => {
     if ("missing" in tools) throw new Error(tools.missing);
     const refused = startBroadcast(tools, `${leaked.streamKey.url}${leaked.streamKey.key}`, "flv", 30_000);
     const out = await refused.exited;
+    // Refused by the ingest, which closes the connection on an unknown key: ffmpeg exits by itself
+    // with an error, rather than being killed (a signal, no exit code) at its deadline.
+    expect(out.signal).toBeNull();
+    expect(out.exitCode).toEqual(expect.any(Number));
     expect(out.exitCode).not.toBe(0);
+    expect(lastErrorLine(out)).toMatch(
+      /^Error .*rtmps:\/\/.*: (Input\/output error|Broken pipe|Connection reset by peer)$/,
+    );
 
     const outputs = await stack.driver.outputs();
     const acme = createServerClient({
