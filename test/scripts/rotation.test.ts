@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createServerClient } from "#client/server.ts";
 import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, type SlottedRotation } from "#infra/config.ts";
-import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
+import { localDeployToken } from "#local-engine/deploy-token.ts";
+import { readLocalSecret } from "#local-engine/local-config.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
 import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { type EmergencyKind, type EmergencyOptions, emergencyRotation } from "#scripts/rotation/emergency.ts";
@@ -23,6 +23,13 @@ import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { postUnknownInputNotification } from "#scripts/smoke/webhook.ts";
 import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { ApiLoad } from "./support/api-load.ts";
+import {
+  activeCredential,
+  credentialWorks,
+  RESOURCE,
+  type SlottedKind,
+  slotCredential,
+} from "./support/credentials.ts";
 import {
   engineState,
   resourceNamed,
@@ -67,49 +74,6 @@ function loadFor(outputs: StackOutputs): ApiLoad {
   return new ApiLoad(outputs.workerUrl, tenants);
 }
 
-const RESOURCE = {
-  turn: { prefix: "realtime-turn", secret: "key", id: "keyId" },
-  sfu: { prefix: "realtime-sfu", secret: "secret", id: "appId" },
-  "api-token": { prefix: "realtime-api-token", secret: "value", id: "id" },
-  "playback-keys": { prefix: "realtime-playback-key", secret: "jwk", id: "keyId" },
-} as const;
-type SlottedKind = keyof typeof RESOURCE;
-
-/** The credential a slot holds right now (from the engine's state, as Pulumi's would hold it). */
-function slotCredential(kind: SlottedKind, slot: "a" | "b", generation: number) {
-  const outputs = resourceNamed(stack.local, `${RESOURCE[kind].prefix}-${slot}-g${generation}`).outputs;
-  return { id: String(outputs[RESOURCE[kind].id]), secret: String(outputs[RESOURCE[kind].secret]) };
-}
-
-const activeCredential = async (kind: SlottedKind) => {
-  const state = kindRotation(kind).stateOf(await stack.driver.rotation()) as SlottedRotation;
-  return slotCredential(kind, state.active, state.generations[state.active]);
-};
-
-/** Whether a credential still works at the source (the emulator standing in for Cloudflare). */
-async function credentialWorks(
-  kind: SlottedKind,
-  credential: { id: string; secret: string },
-): Promise<boolean> {
-  const { emulator } = stack.local;
-  const auth = { authorization: `Bearer ${credential.secret}`, "content-type": "application/json" };
-  const res =
-    kind === "turn"
-      ? await fetch(`${emulator.realtimeBase}/turn/keys/${credential.id}/credentials/generate-ice-servers`, {
-          method: "POST",
-          headers: auth,
-          body: JSON.stringify({ ttl: 60 }),
-        })
-      : kind === "sfu"
-        ? await fetch(`${emulator.realtimeBase}/apps/${credential.id}/sessions/new`, {
-            method: "POST",
-            headers: auth,
-          })
-        : await fetch(`${emulator.apiBase}/accounts/${emulator.accountId}/tokens/verify`, { headers: auth });
-  await res.arrayBuffer();
-  return res.ok;
-}
-
 /** What the Worker was deployed with, per slotted kind. */
 function workerUses(kind: SlottedKind): string | undefined {
   if (kind === "turn") return workerBinding(stack.local, "TURN_KEY_ID");
@@ -124,9 +88,9 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
   it("fails no request, moves the Worker to the new slots and keeps the old credentials working", async () => {
     const before = await stack.driver.outputs();
     const old = {
-      turn: await activeCredential("turn"),
-      sfu: await activeCredential("sfu"),
-      "api-token": await activeCredential("api-token"),
+      turn: await activeCredential(stack, "turn"),
+      sfu: await activeCredential(stack, "sfu"),
+      "api-token": await activeCredential(stack, "api-token"),
     };
     const load = loadFor(before);
     load.start(24);
@@ -140,10 +104,10 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
     expect(traffic.perSecond).toBeGreaterThanOrEqual(20);
 
     for (const kind of ["turn", "sfu", "api-token"] as const) {
-      const now = await activeCredential(kind);
+      const now = await activeCredential(stack, kind);
       expect(now.id).not.toBe(old[kind].id);
       expect(workerUses(kind)).toBe(workerExpects(kind, now));
-      expect(await credentialWorks(kind, old[kind])).toBe(true);
+      expect(await credentialWorks(stack, kind, old[kind])).toBe(true);
     }
     const after = await stack.driver.outputs();
     expect(after.tenantKeyGeneration).toBe(before.tenantKeyGeneration + 1);
@@ -169,7 +133,7 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
 
 describe("rollback", () => {
   it("switches back when the post-switch check fails, failing no tenant request", async () => {
-    const old = await activeCredential("sfu");
+    const old = await activeCredential(stack, "sfu");
     const load = loadFor(await stack.driver.outputs());
     load.start(24);
     // Breaks only what the verification does with the new app (publishing a track), not what tenants do.
@@ -192,7 +156,7 @@ describe("rollback", () => {
     expect(sfu!.error).toMatch(
       /^verification failed: sfu: .*tracks\/new: HTTP 502.*; rolled back, the previous slot verifies again$/,
     );
-    expect(await activeCredential("sfu")).toEqual(old);
+    expect(await activeCredential(stack, "sfu")).toEqual(old);
     expect(workerUses("sfu")).toBe(old.id);
     expect(traffic.failures).toEqual([]);
     expect(traffic.failed).toBe(0);
@@ -225,13 +189,8 @@ const SECRET_KINDS = {
 type SecretKind = keyof typeof SECRET_KINDS;
 const isSecretKind = (kind: RotationKind): kind is SecretKind => kind in SECRET_KINDS;
 
-function slotSecret(kind: SecretKind, slot: "a" | "b"): string | undefined {
-  const secrets = JSON.parse(readFileSync(join(stack.stateDir, "dev.secrets.json"), "utf8")) as Record<
-    string,
-    string
-  >;
-  return secrets[`${CONFIG_NAMESPACE}:${SECRET_KINDS[kind].slots[slot]}`];
-}
+const slotSecret = (kind: SecretKind, slot: "a" | "b") =>
+  readLocalSecret(stack.stateDir, "dev", `${CONFIG_NAMESPACE}:${SECRET_KINDS[kind].slots[slot]}`);
 
 async function secretSlots(kind: SecretKind) {
   const { active } = kindRotation(kind).stateOf(await stack.driver.rotation()) as SlottedRotation;
@@ -363,10 +322,7 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
 });
 
 /** The deploy token the local stack holds now (`cloudflare:apiToken` in its secrets file). */
-const deployToken = () =>
-  (JSON.parse(readFileSync(join(stack.stateDir, "dev.secrets.json"), "utf8")) as Record<string, string>)[
-    DEPLOY_TOKEN_KEY
-  ]!;
+const deployToken = () => localDeployToken(stack.stateDir, "dev")!;
 
 // Each test rolls the token and applies the whole stack with the new one.
 describe("the deploy token", { timeout: 120_000 }, () => {
@@ -395,7 +351,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(now).not.toBe(old);
     expect(now).toMatch(/^cfat_/);
     expect(ci.values).toEqual([now]);
-    expect(await credentialWorks("api-token", { id: "", secret: old })).toBe(false);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: old })).toBe(false);
     // The call that uses it: an apply of the whole stack with the new token, nothing to change.
     const { changes } = await stack.driver.up();
     expect(changes).toEqual([]);
@@ -410,7 +366,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
       /injected: refused; the old deploy token was invalidated by the roll/,
     );
     const rolled = deployToken();
-    expect(await credentialWorks("api-token", { id: "", secret: rolled })).toBe(true);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: rolled })).toBe(true);
 
     const rerun = await rotateNow(["deploy-token"], { period });
     expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
@@ -426,7 +382,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(report.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
     expect(report.kinds[0]!.error).toContain("the CI store is unreachable");
     expect(deployToken()).not.toBe(old);
-    expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
 
     // The run stays unfinished, and the next rotation of any kind resumes it first: with the CI
     // store back, it finishes, and CI holds the value the stack deploys with.
@@ -436,7 +392,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     });
     expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
     expect(back.values.at(-1)).toBe(deployToken());
-    expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
   });
 });
 
@@ -487,7 +443,7 @@ describe("interruption after each step", { timeout: 120_000 }, () => {
         expect(workerBinding(stack.local, binding)).toBe(slots.active);
         expect(workerBinding(stack.local, `${binding}_FALLBACK`)).toBe(slots.other);
       } else if (at.kind === "deploy-token") {
-        expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+        expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
       } else if (at.kind in RESOURCE) {
         const type = resourceNamed(stack.local, "realtime-worker").type;
         expect(type).toContain("WorkersScript");
@@ -499,7 +455,7 @@ describe("interruption after each step", { timeout: 120_000 }, () => {
           `${RESOURCE[at.kind as SlottedKind].prefix}-b`,
         ]);
         expect(workerUses(at.kind as SlottedKind)).toBe(
-          workerExpects(at.kind as SlottedKind, await activeCredential(at.kind as SlottedKind)),
+          workerExpects(at.kind as SlottedKind, await activeCredential(stack, at.kind as SlottedKind)),
         );
       }
       expect(Journal.load(journalFile(), "dev", period).run(at.kind)).toMatchObject({ status: "done" });
@@ -512,8 +468,8 @@ describe("an emergency that finds a scheduled run paused", { timeout: 120_000 },
   it("finishes it with the revocation: both slots are new, and neither credential from before works", async () => {
     const before = kindRotation("turn").stateOf(await stack.driver.rotation()) as SlottedRotation;
     const inactive = before.active === "a" ? "b" : "a";
-    const oldActive = slotCredential("turn", before.active, before.generations[before.active]);
-    const oldInactive = slotCredential("turn", inactive, before.generations[inactive]);
+    const oldActive = slotCredential(stack, "turn", before.active, before.generations[before.active]);
+    const oldInactive = slotCredential(stack, "turn", inactive, before.generations[inactive]);
     const period = newPeriod();
     const scheduled = await rotateNow(["turn"], {
       period,
@@ -539,10 +495,10 @@ describe("an emergency that finds a scheduled run paused", { timeout: 120_000 },
       [inactive]: before.generations[inactive] + 1,
     });
     // The key switched away from was revoked, and the one the scheduled run replaced is gone too.
-    expect(await credentialWorks("turn", oldActive)).toBe(false);
-    expect(await credentialWorks("turn", oldInactive)).toBe(false);
-    const current = await activeCredential("turn");
-    expect(await credentialWorks("turn", current)).toBe(true);
+    expect(await credentialWorks(stack, "turn", oldActive)).toBe(false);
+    expect(await credentialWorks(stack, "turn", oldInactive)).toBe(false);
+    const current = await activeCredential(stack, "turn");
+    expect(await credentialWorks(stack, "turn", current)).toBe(true);
     expect(workerUses("turn")).toBe(current.id);
     expect(Journal.load(journalFile(), "dev", emergency.period).run("turn")).toMatchObject({
       status: "done",
