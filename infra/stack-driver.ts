@@ -47,6 +47,8 @@ export interface StackDriver {
    * next `up`: `pulumi config set --secret`, or the local stack's own secrets file.
    */
   setSecret(key: string, value: string): Promise<void>;
+  /** A secret config value in plain form (what `setSecret` wrote, or the stack's own); undefined when unset. */
+  secret(key: string): Promise<string | undefined>;
   /** The account's REST API with the deploy credentials, for what the program does not manage. */
   cloudflareApi(): Promise<{ client: CloudflareRest; accountId: string }>;
   close(): Promise<void>;

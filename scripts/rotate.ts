@@ -10,19 +10,20 @@ import {
   type EmergencyKind,
   emergencyReportFile,
   emergencyRotation,
+  unfinishedEmergency,
 } from "./rotation/emergency.ts";
 import { ROTATION_KINDS, type RotationKind, STREAM_KEYS, type StepContext } from "./rotation/kinds.ts";
 import { isoWeek, PERIOD_PATTERN } from "./rotation/period.ts";
 import { emergencySummary, rotationSummary, streamKeySummary } from "./rotation/report.ts";
-import { rotate } from "./rotation/rotate.ts";
+import { plannedKinds, rotate } from "./rotation/rotate.ts";
 import { redactIngest, rotateStreamKeys } from "./rotation/stream-keys.ts";
 import { stackVerifier } from "./rotation/verify.ts";
 
 const USAGE = `Usage: npm run rotate -- (--stack <name> | --local) [--only ${ROTATION_KINDS.join(",")}] [--dry-run]
                          [--period <label>] [--force] [--timeout <seconds>] [--no-media-probe]
-                         [--ci-secret <name>] [--json]
+                         [--ci-secret <name> | --no-ci-secret] [--json]
        npm run rotate -- (--stack <name> | --local) --emergency [--only <kinds>] [--dry-run]
-                         [--ci-secret <name>] [--report <file>] [--timeout <seconds>] [--no-media-probe] [--json]
+                         [--ci-secret <name> | --no-ci-secret] [--report <file>] [--timeout <seconds>] [--no-media-probe] [--json]
        npm run rotate -- (--stack <name> | --local) --only ${STREAM_KEYS} (--channel <tenant>/<channel>... | --tenant <id>... | --all)
                          [--restart] [--show-secrets] [--json]
 
@@ -42,6 +43,9 @@ ${STACK_FLAGS_USAGE}
   --ci-secret <name>   when the deploy token rolls, also write its new value to this CI secret
                        (GitHub Actions: GITHUB_REPOSITORY and CI_SECRETS_TOKEN, a token with the
                        repository's Secrets write permission). Required inside GitHub Actions.
+  --no-ci-secret       roll the deploy token without writing CI's copy (you replace it by hand).
+                       A run that rolls it (asked for, or an unfinished roll it resumes) needs
+                       --ci-secret or --no-ci-secret, and exits 2 otherwise.
   --json               one JSON report on stdout
 
   --emergency          a credential leaked: rotate every credential NOW, with no grace. Each kind's
@@ -126,24 +130,40 @@ function kindsOf<T extends z.ZodType>(schema: T, only: string[] | undefined): z.
   return parsed.data;
 }
 
-/**
- * Where a rolled deploy token's new value goes besides the stack's config. Inside GitHub Actions a
- * roll without it would leave CI holding a dead token, so it is required there.
- */
-function stepContext(ciSecret: string | undefined, rollsDeployToken: boolean): StepContext {
-  if (!ciSecret) {
-    if (rollsDeployToken && process.env.GITHUB_ACTIONS === "true")
-      throw new UsageError(
-        "rolling the deploy token inside GitHub Actions needs --ci-secret <name>: CI's copy would be dead otherwise (or leave deploy-token out with --only)",
-      );
-    return {};
-  }
+/** Where a rolled deploy token's new value goes besides the stack's config: checked before anything is opened. */
+function stepContext(args: Args): StepContext {
+  const ciSecret = args["ci-secret"];
+  if (ciSecret && args["no-ci-secret"])
+    throw new UsageError("--ci-secret and --no-ci-secret exclude each other");
+  if (!ciSecret) return {};
   const store = ciSecretStoreFromEnv(process.env);
   if (!store)
     throw new UsageError(
       "--ci-secret needs GITHUB_REPOSITORY (owner/repo) and CI_SECRETS_TOKEN (a token with the repository's Secrets write permission)",
     );
   return { ciSecret: { store, name: ciSecret } };
+}
+
+/**
+ * A run that rolls the deploy token (asked for, or an unfinished roll it resumes) leaves CI holding
+ * a dead copy unless the new value goes there too, as ci-secrets.ts and docs/ci.md say: it needs
+ * `--ci-secret <name>`, or `--no-ci-secret` to say that CI's copy is updated by hand. Inside GitHub
+ * Actions only `--ci-secret` will do, since the next run of CI itself would fail. A dry run rolls
+ * nothing and needs neither, except inside Actions, where the real run would be refused.
+ */
+function requireCiSecretChoice(args: Args, requested: readonly string[], planned: readonly string[]): void {
+  if (args["ci-secret"] || !planned.includes("deploy-token")) return;
+  const why = requested.includes("deploy-token")
+    ? "(or leave deploy-token out with --only)"
+    : "(an earlier run left the deploy token's roll unfinished, and this run finishes it first)";
+  if (process.env.GITHUB_ACTIONS === "true")
+    throw new UsageError(
+      `rolling the deploy token inside GitHub Actions needs --ci-secret <name>: CI's copy would be dead otherwise ${why}`,
+    );
+  if (args["dry-run"] || args["no-ci-secret"]) return;
+  throw new UsageError(
+    `this run rolls the deploy token, which leaves CI's copy dead: give --ci-secret <name> to write the new value to CI too, or --no-ci-secret to replace CI's copy by hand ${why}`,
+  );
 }
 
 function parse(argv: string[]) {
@@ -164,6 +184,7 @@ function parse(argv: string[]) {
       "show-secrets": { type: "boolean", default: false },
       emergency: { type: "boolean", default: false },
       "ci-secret": { type: "string" },
+      "no-ci-secret": { type: "boolean", default: false },
       report: { type: "string" },
     },
     options,
@@ -178,8 +199,8 @@ async function emergency(args: Args) {
     throw new UsageError(
       "--emergency rotates every channel's keys in its own period: --period, --force, --channel, --tenant, --all and --restart do not go with it",
     );
-  const only = kindsOf(emergencyKinds, args.only);
-  const context = stepContext(args["ci-secret"], only.includes("deploy-token"));
+  const only = kindsOf(emergencyKinds, args.only) as EmergencyKind[];
+  const context = stepContext(args);
   const progress = createProgress({ json: args.json });
   const mediaProbes = !args["no-media-probe"];
   const driver = await openDriver(args, {
@@ -189,11 +210,22 @@ async function emergency(args: Args) {
   });
   const interrupt = interruptSignal();
   try {
+    const unfinished = unfinishedEmergency(driver, only);
+    const rotated = only.filter((k): k is RotationKind => k !== STREAM_KEYS);
+    requireCiSecretChoice(
+      args,
+      only,
+      plannedKinds(driver, {
+        kinds: rotated,
+        ...(unfinished ? { period: unfinished.id } : {}),
+        force: false,
+      }),
+    );
     progress.note(
       `EMERGENCY rotation on ${driver.description}${args["dry-run"] ? " (dry run: nothing changes)" : ""}: ${only.join(", ")}`,
     );
     const report = await emergencyRotation(driver, {
-      only: only as EmergencyKind[],
+      only,
       dryRun: args["dry-run"],
       verify: stackVerifier({ timeoutMs: args.timeout * 1000, mediaProbes }),
       timeoutMs: args.timeout * 1000,
@@ -238,6 +270,7 @@ await runCli(USAGE, async () => {
   }
   if (!streamKeys && (selects || args.restart))
     throw new UsageError(`--channel, --tenant, --all and --restart only go with --only ${STREAM_KEYS}`);
+  const context = stepContext(args);
   const progress = createProgress({ json: args.json });
   const mediaProbes = !args["no-media-probe"];
   const driver = await openDriver(args, {
@@ -269,11 +302,14 @@ await runCli(USAGE, async () => {
         interrupt.dispose();
       }
     }
+    const kinds = only as RotationKind[];
+    const period = args.period ?? isoWeek(new Date());
+    requireCiSecretChoice(args, kinds, plannedKinds(driver, { kinds, period, force: args.force }));
     progress.note(`Rotating on ${driver.description}${args["dry-run"] ? " (dry run)" : ""}`);
     const report = await rotate(driver, {
-      kinds: only as RotationKind[],
-      context: stepContext(args["ci-secret"], only.includes("deploy-token")),
-      period: args.period ?? isoWeek(new Date()),
+      kinds,
+      context,
+      period,
       dryRun: args["dry-run"],
       force: args.force,
       verify: stackVerifier({ timeoutMs: args.timeout * 1000, mediaProbes }),

@@ -20,6 +20,7 @@ import {
   stackInfo,
 } from "#local-engine/control.ts";
 import { localDeployToken } from "#local-engine/deploy-token.ts";
+import { readLocalSecret } from "#local-engine/local-config.ts";
 import { previewLocal } from "#local-engine/local-preview.ts";
 import { LocalStack, type LocalStackOptions } from "#local-engine/local-stack.ts";
 
@@ -95,6 +96,10 @@ export class InProcessLocalDriver implements StackDriver {
     this.local.setSecret(key, value);
   }
 
+  async secret(key: string): Promise<string | undefined> {
+    return readLocalSecret(this.stateDir, this.stack, key);
+  }
+
   async cloudflareApi() {
     const { emulator } = this.local;
     const config = this.local.config();
@@ -152,6 +157,8 @@ export class RemoteLocalDriver implements StackDriver {
   setSecret = async (key: string, value: string) => {
     await this.client.call("PUT", "/secrets", z.object({ key: z.string() }), { key, value });
   };
+  // The secrets file is the running stack's own, read where it lies, as the deploy token is below.
+  secret = async (key: string) => readLocalSecret(this.info.stateDir, this.info.stack, key);
   cloudflareApi = async () => {
     const token = localDeployToken(this.info.stateDir, this.info.stack);
     if (!token)

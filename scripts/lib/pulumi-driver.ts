@@ -140,6 +140,11 @@ export class PulumiDriver implements StackDriver {
     await this.pulumi("config set --secret", () => this.pulumiStack.setConfig(key, { value, secret: true }));
   }
 
+  /** `pulumi config` as the Automation API reads it, which shows secrets (`--show-secrets`). */
+  secret(key: string): Promise<string | undefined> {
+    return this.optionalConfig(key);
+  }
+
   /** The REST client the stack's own providers configure, from the same config and environment. */
   async cloudflareApi() {
     // One `pulumi config` run for all the keys: each run starts the CLI.

@@ -12,7 +12,7 @@ export interface CiSecretStore {
   put(name: string, value: string, signal?: AbortSignal): Promise<"created" | "updated">;
 }
 
-export class CiSecretError extends Error {
+class CiSecretError extends Error {
   constructor(
     message: string,
     readonly status?: number,

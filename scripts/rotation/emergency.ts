@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import * as z from "zod";
 import { messageOf } from "#infra/api/error-message.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
+import { CouldNotRun } from "../lib/cli.ts";
 import type { Progress } from "../lib/progress.ts";
 import type { ProbeSelection } from "../probes/plan.ts";
 import { runSmoke, type SmokeReport } from "../smoke/run.ts";
@@ -75,9 +76,9 @@ export interface EmergencyReport {
 }
 
 /**
- * Which emergency this stack is in: written when one begins, marked finished when its
- * verification passes, so that an interrupted run is continued (same period, same kinds) by the
- * next `--emergency`. Kinds and dates only.
+ * Which emergency this stack is in: written when one begins, marked finished once every step has
+ * run (whatever the final verification says), so that an interrupted or failed run is continued
+ * (same period, same kinds) by the next `--emergency`. Kinds and dates only.
  */
 const emergencyJournal = z.object({
   version: z.literal(1),
@@ -90,31 +91,56 @@ const emergencyJournal = z.object({
 });
 type EmergencyJournal = z.infer<typeof emergencyJournal>;
 
-export const emergencyJournalFile = (stateDir: string, stack: string) =>
-  join(stateDir, `${stack}.emergency.json`);
+const emergencyJournalFile = (stateDir: string, stack: string) => join(stateDir, `${stack}.emergency.json`);
 
 /** The JSON report's file beside the journals, named by the emergency. */
 export const emergencyReportFile = (stateDir: string, stack: string, id: string) =>
   join(stateDir, `${stack}.${id}.report.json`);
 
+/** The emergency command that continues `journal`: the kinds it was begun with. */
+const continueCommand = (journal: EmergencyJournal) =>
+  journal.only.length === EMERGENCY_KINDS.length
+    ? "--emergency"
+    : `--emergency --only ${journal.only.join(",")}`;
+
+/**
+ * The emergency begun on this stack and not finished, if any. One asked for with other kinds is
+ * refused: continuing the old one would ignore them, and starting anew would leave the old one
+ * half done (some fallback slots still working) with nothing left to say so.
+ */
+export function unfinishedEmergency(
+  driver: Pick<StackDriver, "stateDir" | "stack">,
+  only: readonly EmergencyKind[],
+): EmergencyJournal | undefined {
+  const file = emergencyJournalFile(driver.stateDir, driver.stack);
+  if (!existsSync(file)) return undefined;
+  const parsed = emergencyJournal.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success)
+    throw new Error(`the emergency journal ${file} is not readable: ${z.prettifyError(parsed.error)}`);
+  const journal = parsed.data;
+  if (journal.stack !== driver.stack)
+    throw new Error(`the emergency journal ${file} belongs to stack ${journal.stack}, not ${driver.stack}`);
+  if (journal.finishedAt) return undefined;
+  const same = journal.only.length === only.length && journal.only.every((k) => only.includes(k));
+  if (!same)
+    throw new CouldNotRun(
+      `${journal.id} (begun ${journal.startedAt}, kinds ${journal.only.join(",")}) is not finished, and this run asks for ${only.join(",")}. ` +
+        `Finish it first with \`npm run rotate -- <stack flags> ${continueCommand(journal)}\` (it continues where it stopped), then run this one.`,
+    );
+  return journal;
+}
+
 function openJournal(
-  file: string,
-  stack: string,
+  driver: Pick<StackDriver, "stateDir" | "stack">,
   only: readonly EmergencyKind[],
   now: Date,
 ): { journal: EmergencyJournal; resumed: boolean } {
-  if (existsSync(file)) {
-    const parsed = emergencyJournal.safeParse(JSON.parse(readFileSync(file, "utf8")));
-    if (!parsed.success)
-      throw new Error(`the emergency journal ${file} is not readable: ${z.prettifyError(parsed.error)}`);
-    if (parsed.data.stack !== stack)
-      throw new Error(`the emergency journal ${file} belongs to stack ${parsed.data.stack}, not ${stack}`);
-    if (!parsed.data.finishedAt) return { journal: parsed.data, resumed: true };
-  }
+  const unfinished = unfinishedEmergency(driver, only);
+  if (unfinished) return { journal: unfinished, resumed: true };
   const startedAt = now.toISOString();
   const id = `emergency-${startedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
   return {
-    journal: { version: 1, stack, id, startedAt, only: [...only], streamKeysDone: false },
+    journal: { version: 1, stack: driver.stack, id, startedAt, only: [...only], streamKeysDone: false },
     resumed: false,
   };
 }
@@ -133,7 +159,7 @@ export async function emergencyRotation(
   const started = performance.now();
   const now = options.now ?? (() => new Date());
   const file = emergencyJournalFile(driver.stateDir, driver.stack);
-  const { journal, resumed } = openJournal(file, driver.stack, options.only, now());
+  const { journal, resumed } = openJournal(driver, options.only, now());
   const save = () => {
     if (options.dryRun) return;
     mkdirSync(dirname(file), { recursive: true });
@@ -159,7 +185,7 @@ export async function emergencyRotation(
       dryRun: options.dryRun,
       resumed,
       steps,
-      actions: actionsFor(selected, outputsBefore, options.context, ok),
+      actions: actionsFor(selected, outputsBefore, options.context, ok, Boolean(journal.finishedAt)),
       ok,
       durationMs: Math.round(performance.now() - started),
       ...extra,
@@ -243,11 +269,11 @@ export async function emergencyRotation(
   if (last && !last.ok && !options.dryRun) return report({});
   if (options.dryRun) return report({});
 
+  // Every step has run: this emergency is over whatever the verification finds, and the next
+  // `--emergency` is a new one with its own kinds. A failed verification makes this report not ok.
+  journal.finishedAt = now().toISOString();
+  save();
   const verification = await verifyStack(driver, options);
-  if (verification.passed) {
-    journal.finishedAt = now().toISOString();
-    save();
-  }
   return report({ verification });
 }
 
@@ -289,11 +315,14 @@ function actionsFor(
   outputs: Awaited<ReturnType<StackDriver["outputs"]>>,
   context: StepContext,
   ok: boolean,
+  finished: boolean,
 ): string[] {
   const actions: string[] = [];
   if (!ok)
     actions.push(
-      "Operators: the emergency did not finish. Fix what failed and run the same command again: it continues where it stopped.",
+      finished
+        ? "Operators: every credential was replaced, but the final verification failed. Fix what failed and check with `npm run smoke`; the emergency is over, so running it again would rotate everything once more."
+        : "Operators: the emergency did not finish. Fix what failed and run the same command again: it continues where it stopped.",
     );
   if (selected.has("tenant-keys") || selected.has("signing-secret"))
     actions.push(

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { rotationSchema } from "#infra/config.ts";
 import type { PlannedChange } from "#infra/stack-driver.ts";
-import { REALTIME_SFU_APP, REALTIME_TURN_KEY, WORKERS_SCRIPT } from "#infra/type-tokens.ts";
+import {
+  NOTIFICATION_POLICY_WEBHOOKS,
+  REALTIME_SFU_APP,
+  REALTIME_TURN_KEY,
+  WORKERS_SCRIPT,
+} from "#infra/type-tokens.ts";
 import { kindRotation, ROTATION_KINDS } from "./kinds.ts";
 import { describeChange, unrelatedChanges } from "./preview-check.ts";
 
@@ -16,7 +21,6 @@ const change = (op: PlannedChange["op"], type: string, name: string, diffs?: str
 
 describe("the Worker's own secrets", () => {
   const from = { active: "b" as const, generations: { a: 1, b: 2 } };
-  const NOTIFICATION = "cloudflare:index/notificationPolicyWebhooks:NotificationPolicyWebhooks";
   const bindings = change("update", WORKERS_SCRIPT, "realtime-worker", ["bindings"]);
 
   it("fill the inactive slot's config secret at regenerate, and nothing at any other step", () => {
@@ -36,13 +40,15 @@ describe("the Worker's own secrets", () => {
   it("change only the Worker's bindings, and the webhook destination when the webhook secret switches", () => {
     const signing = kindRotation("signing-secret");
     const webhook = kindRotation("webhook-secret");
-    const destination = change("update", NOTIFICATION, "realtime-notify-webhook", ["secret"]);
+    const destination = change("update", NOTIFICATION_POLICY_WEBHOOKS, "realtime-notify-webhook", ["secret"]);
     expect(signing.allows("regenerate", bindings)).toBe(true);
     expect(signing.allows("switch", destination)).toBe(false);
     expect(webhook.allows("regenerate", destination)).toBe(false);
     expect(webhook.allows("switch", destination)).toBe(true);
     expect(webhook.allows("rollback", destination)).toBe(true);
-    expect(webhook.allows("switch", change("replace", NOTIFICATION, "realtime-notify-webhook"))).toBe(false);
+    expect(
+      webhook.allows("switch", change("replace", NOTIFICATION_POLICY_WEBHOOKS, "realtime-notify-webhook")),
+    ).toBe(false);
   });
 });
 

@@ -37,7 +37,7 @@ export function emergencySummary(report: EmergencyReport, file: string | undefin
     ? `Emergency rotation of ${report.stack} REFUSED: the stack has pending changes that are not the rotation.`
     : report.dryRun
       ? `Emergency rotation plan for ${report.stack} (dry run: nothing changed):`
-      : `Emergency rotation ${report.id} of ${report.stack} ${report.ok ? "finished" : "did NOT finish"} in ${formatMs(report.durationMs)}${report.resumed ? " (resumed)" : ""}:`;
+      : `Emergency rotation ${report.id} of ${report.stack} ${report.ok ? "finished" : report.verification ? "rotated everything but FAILED verification" : "did NOT finish"} in ${formatMs(report.durationMs)}${report.resumed ? " (resumed)" : ""}:`;
   const outcome = (o: EmergencyReport["steps"][number]["outcome"]) =>
     o === "interrupted" ? "INTERRUPTED" : o === "skipped" ? "done already" : OUTCOME[o];
   const steps = report.steps.map(

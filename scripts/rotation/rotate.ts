@@ -103,25 +103,22 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
 
   const items: PlanItem[] = [];
   const reports = new Map<RotationKind, KindReport>();
-  for (const kind of ROTATION_KINDS) {
-    const run = journal.run(kind);
+  for (const { kind, run, does } of selection(journal, options.kinds, options.force)) {
     const rotation = kindRotation(kind);
-    if (run?.status === "in-progress") {
+    if (does === "resume") {
       // An emergency that finds a scheduled run paused finishes it with the revocation too.
       const emergency = (run.emergency ?? false) || (options.emergency ?? false);
       items.push({ rotation, from: run.from, run, emergency });
-    } else if (options.kinds.includes(kind)) {
-      if (run?.status === "done" && !options.force) {
-        reports.set(kind, { kind, outcome: "skipped", resumed: false, durationMs: 0 });
-        progress.set({
-          name: kind,
-          status: "skipped",
-          attempts: 0,
-          detail: `rotated already in ${options.period}`,
-        });
-      } else {
-        items.push({ rotation, from: rotation.stateOf(config), emergency: options.emergency ?? false });
-      }
+    } else if (does === "skip") {
+      reports.set(kind, { kind, outcome: "skipped", resumed: false, durationMs: 0 });
+      progress.set({
+        name: kind,
+        status: "skipped",
+        attempts: 0,
+        detail: `rotated already in ${options.period}`,
+      });
+    } else {
+      items.push({ rotation, from: rotation.stateOf(config), emergency: options.emergency ?? false });
     }
   }
   const report = (ok: boolean, extra: Partial<RotationReport> = {}): RotationReport => ({
@@ -176,6 +173,42 @@ export async function rotate(driver: StackDriver, options: RotateOptions): Promi
     ok &&= kindReport.outcome === "rotated" || kindReport.outcome === "skipped";
   }
   return report(ok);
+}
+
+type Selected =
+  | { kind: RotationKind; does: "resume"; run: KindRun }
+  | { kind: RotationKind; does: "skip" | "begin"; run?: KindRun };
+
+/**
+ * What a run asked for `kinds` does with each kind: an unfinished run is resumed whatever was asked
+ * (it would block the kind otherwise), a kind rotated in this period is skipped unless forced, and
+ * any other kind asked for begins.
+ */
+function selection(journal: Journal, kinds: readonly RotationKind[], force: boolean): Selected[] {
+  return ROTATION_KINDS.flatMap((kind): Selected[] => {
+    const run = journal.run(kind);
+    if (run?.status === "in-progress") return [{ kind, does: "resume", run }];
+    if (!kinds.includes(kind)) return [];
+    return [{ kind, does: run?.status === "done" && !force ? "skip" : "begin", ...(run ? { run } : {}) }];
+  });
+}
+
+/**
+ * The kinds a rotation would rotate, read from the journal without changing it: what `rotate`
+ * would resume or begin, so that a caller can tell beforehand whether the deploy token rolls.
+ * Without a period (a new emergency's) no earlier run counts as done.
+ */
+export function plannedKinds(
+  driver: Pick<StackDriver, "stateDir" | "stack">,
+  request: { kinds: readonly RotationKind[]; period?: string; force: boolean },
+): RotationKind[] {
+  const file = Journal.fileFor(driver.stateDir, driver.stack);
+  const journal = Journal.load(file, driver.stack, request.period ?? "");
+  if (request.period) journal.startPeriod(request.period);
+  else journal.data = { ...journal.data, runs: journal.unfinished() };
+  return selection(journal, request.kinds, request.force)
+    .filter((s) => s.does !== "skip")
+    .map((s) => s.kind);
 }
 
 /** The steps an item still has to run, the rollback included when one was begun. */

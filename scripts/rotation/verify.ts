@@ -1,4 +1,5 @@
 import { createServerClient } from "#client/server.ts";
+import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS } from "#infra/config.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
 import { silentProgress } from "../lib/progress.ts";
 import { NO_PROBES, PROBE_TIMEOUT_MS, runProbes } from "../probes/plan.ts";
@@ -9,6 +10,7 @@ import { type ChecksOutcome, primaryApi, runChecks, smokeRunId, waitForWorker } 
 import { sfuCheck } from "../smoke/sfu.ts";
 import { type SmokeTarget, targetOfStack } from "../smoke/target.ts";
 import { turnCheck } from "../smoke/turn.ts";
+import { postUnknownInputNotification } from "../smoke/webhook.ts";
 import { deployTokenWorks } from "./deploy-token.ts";
 import type { RotationKind } from "./kinds.ts";
 
@@ -106,6 +108,29 @@ function deployTokenCheck(target: SmokeTarget): SmokeCheck {
   };
 }
 
+/**
+ * The Worker accepts a live-input notification signed with the active slot's secret, the one the
+ * destination now sends in `cf-webhook-auth` (docs/reference/rotation-credentials.md §2): one for a
+ * live input the stack does not have, so that it changes nothing.
+ */
+function webhookSecretCheck(target: SmokeTarget, driver: StackDriver): SmokeCheck {
+  return {
+    name: "webhook-secret",
+    async run(signal) {
+      const { active } = (await driver.rotation()).webhookSecret;
+      const key = `${CONFIG_NAMESPACE}:${SECRET_SLOT_KEYS.webhookSecret[active]}`;
+      const secret = await driver.secret(key);
+      if (!secret) throw new CheckFailed(`the stack has no ${key} to sign a notification with`);
+      const answer = await postUnknownInputNotification(target.workerUrl, secret, signal);
+      if (answer.outcome !== "unknown_live_input")
+        throw new CheckFailed(
+          `a notification for a live input the stack lacks was answered ${answer.outcome}`,
+        );
+      return `a notification signed with slot ${active}'s secret is accepted`;
+    },
+  };
+}
+
 /** The stack's probe key, derived with the active signing slot, is accepted by the probe route. */
 function probeKeyCheck(target: SmokeTarget): SmokeCheck[] {
   const { probe } = target;
@@ -126,7 +151,7 @@ function probeKeyCheck(target: SmokeTarget): SmokeCheck[] {
  * that credential. Checks of other credentials stay out, so that an unrelated problem (a channel
  * disabled on purpose) does not roll back a rotation that worked.
  */
-function verificationChecks(kind: RotationKind, target: SmokeTarget): SmokeCheck[] {
+function verificationChecks(kind: RotationKind, target: SmokeTarget, driver: StackDriver): SmokeCheck[] {
   const api = primaryApi(target);
   const runId = smokeRunId();
   const specific: Record<RotationKind, () => SmokeCheck[]> = {
@@ -145,9 +170,7 @@ function verificationChecks(kind: RotationKind, target: SmokeTarget): SmokeCheck
       ...target.tenants.map((_, i) => signedCredentialCheck(target, i)),
       ...probeKeyCheck(target),
     ],
-    // The destination took the new secret only if Cloudflare's test message to the Worker passed
-    // with it (the switch step's apply); what is left to check is that the Worker still serves.
-    "webhook-secret": () => [],
+    "webhook-secret": () => [webhookSecretCheck(target, driver)],
     "deploy-token": () => [deployTokenCheck(target)],
   };
   return [healthCheck(api, target), ...specific[kind]()];
@@ -190,7 +213,7 @@ export function stackVerifier(options: VerifierOptions): Verifier {
     const deadline = Date.now() + options.timeoutMs;
     await waitForWorker(target, deadline);
     const [outcome, probed] = await Promise.all([
-      runChecks(verificationChecks(kind, target), deadline, {}, silentProgress),
+      runChecks(verificationChecks(kind, target, driver), deadline, {}, silentProgress),
       probes
         ? runProbes(target, probes, { timeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS }, silentProgress)
         : [],

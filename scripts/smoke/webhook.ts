@@ -1,4 +1,4 @@
-import type { ServerClient } from "#client/server.ts";
+import { createServerClient, type ServerClient } from "#client/server.ts";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { CheckFailed, type SmokeCheck } from "./check.ts";
 
@@ -25,4 +25,23 @@ export function webhookCheck(api: ServerClient): SmokeCheck {
       return "no secret: 401";
     },
   };
+}
+
+/**
+ * Posts a Stream notification for a live input the stack does not have to the Worker's webhook,
+ * signed with `secret`: accepted, it answers `unknown_live_input` and changes nothing; with a secret
+ * the Worker does not hold, 401. The rotation's check of the webhook secret and the tests use it.
+ */
+export function postUnknownInputNotification(workerUrl: string, secret: string, signal?: AbortSignal) {
+  const notification = {
+    ts: Math.floor(Date.now() / 1000),
+    data: {
+      input_id: "0".repeat(32),
+      event_type: "live_input.connected" as const,
+      updated_at: new Date().toISOString(),
+    },
+  };
+  return createServerClient({ baseUrl: workerUrl })
+    .webhook(secret)
+    .streamWebhook(notification, signal ? { signal } : {});
 }

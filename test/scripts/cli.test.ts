@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ControlServer, controlFile, readControl } from "#local-engine/control.ts";
+import { localDeployToken } from "#local-engine/deploy-token.ts";
 import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "#scripts/lib/local-driver.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { REPO_ROOT, startTestStack, type TestStack } from "./support/local-stack.ts";
@@ -170,7 +171,7 @@ describe("npm run rotate", () => {
 
   it("killed mid-rotation, finishes on the next run", async () => {
     const period = ["--only", "turn", "--period", "cli-kill", ...NO_MEDIA];
-    const killed = await runScript("rotate", [...local(), ...period], /turn switch: running/);
+    const killed = await runScript("rotate", [...local(), ...period], { until: /turn switch: running/ });
     expect(killed.code).toBeNull();
     const journal = Journal.load(Journal.fileFor(stack.stateDir, "dev"), "dev", "cli-kill");
     expect(journal.run("turn")).toMatchObject({ status: "in-progress", current: "switch" });
@@ -247,6 +248,57 @@ describe("npm run rotate", () => {
     const bad = await runScript("rotate", [...local(), "--only", "turn,passwords"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown kind passwords");
+  });
+
+  it("a run that rolls the deploy token needs --ci-secret or --no-ci-secret, also when it only resumes an unfinished roll", async () => {
+    // Outside GitHub Actions, whatever the environment running the tests is.
+    const outside = { env: { GITHUB_ACTIONS: undefined } };
+    const tokenBefore = localDeployToken(stack.stateDir, "dev");
+    const period = ["--period", "cli-ci", ...NO_MEDIA];
+    const asked = await runScript("rotate", [...local(), "--only", "deploy-token", ...period], outside);
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toMatch(
+      /^this run rolls the deploy token, which leaves CI's copy dead: give --ci-secret <name> to write the new value to CI too, or --no-ci-secret to replace CI's copy by hand \(or leave deploy-token out with --only\)/,
+    );
+
+    // A roll killed as it began is resumed by the next run, whatever --only asks for.
+    const journal = Journal.load(Journal.fileFor(stack.stateDir, "dev"), "dev", "cli-ci");
+    journal.startPeriod("cli-ci");
+    journal.begin({
+      kind: "deploy-token",
+      from: { ...(await stack.driver.rotation()).deployToken },
+      done: [],
+      current: "roll",
+      status: "in-progress",
+      startedAt: new Date().toISOString(),
+    });
+    const resumed = await runScript("rotate", [...local(), "--only", "turn", ...period], outside);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain(
+      "(an earlier run left the deploy token's roll unfinished, and this run finishes it first)",
+    );
+    const inActions = await runScript(
+      "rotate",
+      [...local(), "--only", "deploy-token", "--no-ci-secret", ...period],
+      { env: { GITHUB_ACTIONS: "true" } },
+    );
+    expect(inActions.code).toBe(2);
+    expect(inActions.stderr).toMatch(
+      /^rolling the deploy token inside GitHub Actions needs --ci-secret <name>/,
+    );
+    expect(localDeployToken(stack.stateDir, "dev")).toBe(tokenBefore);
+
+    const byHand = await runScript(
+      "rotate",
+      [...local(), "--only", "deploy-token", "--no-ci-secret", ...period],
+      outside,
+    );
+    expect(byHand.code).toBe(0);
+    expect(byHand.stdout).toMatch(/^ {2}deploy-token +rotated: roll \d+ → \d+ \(resumed\)$/m);
+    expect(localDeployToken(stack.stateDir, "dev")).not.toBe(tokenBefore);
+    expect(
+      Journal.load(Journal.fileFor(stack.stateDir, "dev"), "dev", "cli-ci").run("deploy-token"),
+    ).toMatchObject({ status: "done" });
   });
 
   it("--emergency --dry-run plans every credential, the fallback slots' revocation included, and changes nothing", async () => {

@@ -1,12 +1,14 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createServerClient } from "#client/server.ts";
 import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, type SlottedRotation } from "#infra/config.ts";
-import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
+import { localDeployToken } from "#local-engine/deploy-token.ts";
+import { readLocalSecret } from "#local-engine/local-config.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
 import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
+import { type EmergencyKind, type EmergencyOptions, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
@@ -18,8 +20,16 @@ import {
   type StreamKeySelection,
 } from "#scripts/rotation/stream-keys.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
+import { postUnknownInputNotification } from "#scripts/smoke/webhook.ts";
 import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { ApiLoad } from "./support/api-load.ts";
+import {
+  activeCredential,
+  credentialWorks,
+  RESOURCE,
+  type SlottedKind,
+  slotCredential,
+} from "./support/credentials.ts";
 import {
   engineState,
   resourceNamed,
@@ -27,7 +37,6 @@ import {
   type TestStack,
   workerBinding,
 } from "./support/local-stack.ts";
-import { postUnknownInputNotification } from "./support/webhook.ts";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -65,49 +74,6 @@ function loadFor(outputs: StackOutputs): ApiLoad {
   return new ApiLoad(outputs.workerUrl, tenants);
 }
 
-const RESOURCE = {
-  turn: { prefix: "realtime-turn", secret: "key", id: "keyId" },
-  sfu: { prefix: "realtime-sfu", secret: "secret", id: "appId" },
-  "api-token": { prefix: "realtime-api-token", secret: "value", id: "id" },
-  "playback-keys": { prefix: "realtime-playback-key", secret: "jwk", id: "keyId" },
-} as const;
-type SlottedKind = keyof typeof RESOURCE;
-
-/** The credential a slot holds right now (from the engine's state, as Pulumi's would hold it). */
-function slotCredential(kind: SlottedKind, slot: "a" | "b", generation: number) {
-  const outputs = resourceNamed(stack.local, `${RESOURCE[kind].prefix}-${slot}-g${generation}`).outputs;
-  return { id: String(outputs[RESOURCE[kind].id]), secret: String(outputs[RESOURCE[kind].secret]) };
-}
-
-const activeCredential = async (kind: SlottedKind) => {
-  const state = kindRotation(kind).stateOf(await stack.driver.rotation()) as SlottedRotation;
-  return slotCredential(kind, state.active, state.generations[state.active]);
-};
-
-/** Whether a credential still works at the source (the emulator standing in for Cloudflare). */
-async function credentialWorks(
-  kind: SlottedKind,
-  credential: { id: string; secret: string },
-): Promise<boolean> {
-  const { emulator } = stack.local;
-  const auth = { authorization: `Bearer ${credential.secret}`, "content-type": "application/json" };
-  const res =
-    kind === "turn"
-      ? await fetch(`${emulator.realtimeBase}/turn/keys/${credential.id}/credentials/generate-ice-servers`, {
-          method: "POST",
-          headers: auth,
-          body: JSON.stringify({ ttl: 60 }),
-        })
-      : kind === "sfu"
-        ? await fetch(`${emulator.realtimeBase}/apps/${credential.id}/sessions/new`, {
-            method: "POST",
-            headers: auth,
-          })
-        : await fetch(`${emulator.apiBase}/accounts/${emulator.accountId}/tokens/verify`, { headers: auth });
-  await res.arrayBuffer();
-  return res.ok;
-}
-
 /** What the Worker was deployed with, per slotted kind. */
 function workerUses(kind: SlottedKind): string | undefined {
   if (kind === "turn") return workerBinding(stack.local, "TURN_KEY_ID");
@@ -122,9 +88,9 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
   it("fails no request, moves the Worker to the new slots and keeps the old credentials working", async () => {
     const before = await stack.driver.outputs();
     const old = {
-      turn: await activeCredential("turn"),
-      sfu: await activeCredential("sfu"),
-      "api-token": await activeCredential("api-token"),
+      turn: await activeCredential(stack, "turn"),
+      sfu: await activeCredential(stack, "sfu"),
+      "api-token": await activeCredential(stack, "api-token"),
     };
     const load = loadFor(before);
     load.start(24);
@@ -138,10 +104,10 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
     expect(traffic.perSecond).toBeGreaterThanOrEqual(20);
 
     for (const kind of ["turn", "sfu", "api-token"] as const) {
-      const now = await activeCredential(kind);
+      const now = await activeCredential(stack, kind);
       expect(now.id).not.toBe(old[kind].id);
       expect(workerUses(kind)).toBe(workerExpects(kind, now));
-      expect(await credentialWorks(kind, old[kind])).toBe(true);
+      expect(await credentialWorks(stack, kind, old[kind])).toBe(true);
     }
     const after = await stack.driver.outputs();
     expect(after.tenantKeyGeneration).toBe(before.tenantKeyGeneration + 1);
@@ -167,7 +133,7 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
 
 describe("rollback", () => {
   it("switches back when the post-switch check fails, failing no tenant request", async () => {
-    const old = await activeCredential("sfu");
+    const old = await activeCredential(stack, "sfu");
     const load = loadFor(await stack.driver.outputs());
     load.start(24);
     // Breaks only what the verification does with the new app (publishing a track), not what tenants do.
@@ -190,7 +156,7 @@ describe("rollback", () => {
     expect(sfu!.error).toMatch(
       /^verification failed: sfu: .*tracks\/new: HTTP 502.*; rolled back, the previous slot verifies again$/,
     );
-    expect(await activeCredential("sfu")).toEqual(old);
+    expect(await activeCredential(stack, "sfu")).toEqual(old);
     expect(workerUses("sfu")).toBe(old.id);
     expect(traffic.failures).toEqual([]);
     expect(traffic.failed).toBe(0);
@@ -223,13 +189,8 @@ const SECRET_KINDS = {
 type SecretKind = keyof typeof SECRET_KINDS;
 const isSecretKind = (kind: RotationKind): kind is SecretKind => kind in SECRET_KINDS;
 
-function slotSecret(kind: SecretKind, slot: "a" | "b"): string | undefined {
-  const secrets = JSON.parse(readFileSync(join(stack.stateDir, "dev.secrets.json"), "utf8")) as Record<
-    string,
-    string
-  >;
-  return secrets[`${CONFIG_NAMESPACE}:${SECRET_KINDS[kind].slots[slot]}`];
-}
+const slotSecret = (kind: SecretKind, slot: "a" | "b") =>
+  readLocalSecret(stack.stateDir, "dev", `${CONFIG_NAMESPACE}:${SECRET_KINDS[kind].slots[slot]}`);
 
 async function secretSlots(kind: SecretKind) {
   const { active } = kindRotation(kind).stateOf(await stack.driver.rotation()) as SlottedRotation;
@@ -288,6 +249,44 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
     await expect(status(after, after.tenants.acme!.apiKey)).resolves.toMatchObject({ enabled: true });
   });
 
+  it("webhook secret: a failed verification switches back to the previous slot, whose notifications the Worker accepts", async () => {
+    const slotsBefore = await secretSlots("webhook-secret");
+    const report = await rotateNow(["webhook-secret"], { verify: failingVerifier() });
+    expect(report.kinds).toMatchObject([{ kind: "webhook-secret", outcome: "rolled-back" }]);
+    expect(report.kinds[0]!.error).toMatch(/^verification failed: injected: refused; rolled back/);
+    const slots = await secretSlots("webhook-secret");
+    expect(slots.active).toBe(slotsBefore.active);
+    expect(slots.other).not.toBe(slotsBefore.other);
+    expect(workerBinding(stack.local, "WEBHOOK_SECRET")).toBe(slotsBefore.active);
+    expect(workerBinding(stack.local, "WEBHOOK_SECRET_FALLBACK")).toBe(slots.other);
+    // The stack's own check signs a notification with the active slot's secret, which the Worker takes.
+    const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
+    const outcome = await verify("webhook-secret", stack.driver);
+    expect(outcome.passed).toBe(true);
+    expect(outcome.checks.find((c) => c.name === "webhook-secret")).toMatchObject({
+      status: "passed",
+      detail: `a notification signed with slot ${(await stack.driver.rotation()).webhookSecret.active}'s secret is accepted`,
+    });
+  });
+
+  it("webhook secret: the check fails when the Worker does not hold the active slot's secret", async () => {
+    const { active } = (await stack.driver.rotation()).webhookSecret;
+    const key = `${CONFIG_NAMESPACE}:${SECRET_SLOT_KEYS.webhookSecret[active]}`;
+    const deployed = (await secretSlots("webhook-secret")).active;
+    // The config holds a secret the deployed Worker was never given (no apply follows).
+    await stack.driver.setSecret(key, randomBytes(32).toString("base64url"));
+    onTestFinished(() => stack.driver.setSecret(key, deployed));
+    const outcome = await stackVerifier({ timeoutMs: 2_000, mediaProbes: false })(
+      "webhook-secret",
+      stack.driver,
+    );
+    expect(outcome.passed).toBe(false);
+    expect(outcome.checks.find((c) => c.name === "webhook-secret")).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/401/),
+    });
+  });
+
   it("webhook secret: the destination takes the new slot; the Worker accepts both slots, nothing else", async () => {
     // The dev stack leaves notifications off (they need a Pro zone); this test turns them on.
     const patch = stack.local.readPatch();
@@ -323,10 +322,7 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
 });
 
 /** The deploy token the local stack holds now (`cloudflare:apiToken` in its secrets file). */
-const deployToken = () =>
-  (JSON.parse(readFileSync(join(stack.stateDir, "dev.secrets.json"), "utf8")) as Record<string, string>)[
-    DEPLOY_TOKEN_KEY
-  ]!;
+const deployToken = () => localDeployToken(stack.stateDir, "dev")!;
 
 // Each test rolls the token and applies the whole stack with the new one.
 describe("the deploy token", { timeout: 120_000 }, () => {
@@ -355,7 +351,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(now).not.toBe(old);
     expect(now).toMatch(/^cfat_/);
     expect(ci.values).toEqual([now]);
-    expect(await credentialWorks("api-token", { id: "", secret: old })).toBe(false);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: old })).toBe(false);
     // The call that uses it: an apply of the whole stack with the new token, nothing to change.
     const { changes } = await stack.driver.up();
     expect(changes).toEqual([]);
@@ -370,7 +366,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
       /injected: refused; the old deploy token was invalidated by the roll/,
     );
     const rolled = deployToken();
-    expect(await credentialWorks("api-token", { id: "", secret: rolled })).toBe(true);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: rolled })).toBe(true);
 
     const rerun = await rotateNow(["deploy-token"], { period });
     expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
@@ -386,7 +382,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(report.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
     expect(report.kinds[0]!.error).toContain("the CI store is unreachable");
     expect(deployToken()).not.toBe(old);
-    expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
 
     // The run stays unfinished, and the next rotation of any kind resumes it first: with the CI
     // store back, it finishes, and CI holds the value the stack deploys with.
@@ -396,7 +392,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     });
     expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
     expect(back.values.at(-1)).toBe(deployToken());
-    expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
   });
 });
 
@@ -447,7 +443,7 @@ describe("interruption after each step", { timeout: 120_000 }, () => {
         expect(workerBinding(stack.local, binding)).toBe(slots.active);
         expect(workerBinding(stack.local, `${binding}_FALLBACK`)).toBe(slots.other);
       } else if (at.kind === "deploy-token") {
-        expect(await credentialWorks("api-token", { id: "", secret: deployToken() })).toBe(true);
+        expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
       } else if (at.kind in RESOURCE) {
         const type = resourceNamed(stack.local, "realtime-worker").type;
         expect(type).toContain("WorkersScript");
@@ -459,12 +455,112 @@ describe("interruption after each step", { timeout: 120_000 }, () => {
           `${RESOURCE[at.kind as SlottedKind].prefix}-b`,
         ]);
         expect(workerUses(at.kind as SlottedKind)).toBe(
-          workerExpects(at.kind as SlottedKind, await activeCredential(at.kind as SlottedKind)),
+          workerExpects(at.kind as SlottedKind, await activeCredential(stack, at.kind as SlottedKind)),
         );
       }
       expect(Journal.load(journalFile(), "dev", period).run(at.kind)).toMatchObject({ status: "done" });
     },
   );
+});
+
+// A scheduled rotation cut short, then an emergency: up to five applies of the whole stack.
+describe("an emergency that finds a scheduled run paused", { timeout: 120_000 }, () => {
+  it("finishes it with the revocation: both slots are new, and neither credential from before works", async () => {
+    const before = kindRotation("turn").stateOf(await stack.driver.rotation()) as SlottedRotation;
+    const inactive = before.active === "a" ? "b" : "a";
+    const oldActive = slotCredential(stack, "turn", before.active, before.generations[before.active]);
+    const oldInactive = slotCredential(stack, "turn", inactive, before.generations[inactive]);
+    const period = newPeriod();
+    const scheduled = await rotateNow(["turn"], {
+      period,
+      checkpoint: ({ kind, step, phase }) => {
+        if (kind === "turn" && step === "switch" && phase === "begun")
+          throw new Interrupted("killed as the switch began");
+      },
+    });
+    expect(scheduled.kinds).toMatchObject([{ kind: "turn", outcome: "failed" }]);
+    expect(Journal.load(journalFile(), "dev", period).run("turn")).toMatchObject({
+      status: "in-progress",
+      current: "switch",
+      done: ["regenerate"],
+    });
+
+    const emergency = await rotateNow(["turn"], { emergency: true });
+    expect(emergency.ok).toBe(true);
+    expect(emergency.kinds).toMatchObject([{ kind: "turn", outcome: "rotated", resumed: true }]);
+    const after = kindRotation("turn").stateOf(await stack.driver.rotation()) as SlottedRotation;
+    expect(after.active).toBe(inactive);
+    expect(after.generations).toEqual({
+      [before.active]: before.generations[before.active] + 1,
+      [inactive]: before.generations[inactive] + 1,
+    });
+    // The key switched away from was revoked, and the one the scheduled run replaced is gone too.
+    expect(await credentialWorks(stack, "turn", oldActive)).toBe(false);
+    expect(await credentialWorks(stack, "turn", oldInactive)).toBe(false);
+    const current = await activeCredential(stack, "turn");
+    expect(await credentialWorks(stack, "turn", current)).toBe(true);
+    expect(workerUses("turn")).toBe(current.id);
+    expect(Journal.load(journalFile(), "dev", emergency.period).run("turn")).toMatchObject({
+      status: "done",
+      emergency: true,
+      done: ["regenerate", "switch", "verify", "revoke"],
+    });
+  });
+});
+
+// Three emergencies of one kind each: up to ten applies of the whole stack and two smoke runs.
+describe("the emergency journal", { timeout: 240_000 }, () => {
+  const emergency = (only: EmergencyKind[], extra: Partial<EmergencyOptions> = {}) =>
+    emergencyRotation(stack.driver, {
+      only,
+      dryRun: false,
+      verify: stackVerifier({ timeoutMs: 5_000, mediaProbes: false }),
+      timeoutMs: 3_000,
+      probes: { ingest: false, media: false, turn: false },
+      progress: silentProgress,
+      context: {},
+      ...extra,
+    });
+
+  it("an unfinished emergency refuses other kinds; once every step has run it is closed, even when the final verification fails", async () => {
+    // TURN's verification fails: the kind is rolled back and the emergency is not finished.
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/turn/keys/*/credentials/generate-ice-servers",
+      action: { type: "status", status: 500 },
+    });
+    const failed = await emergency(["turn"]);
+    expect(failed.ok).toBe(false);
+    expect(failed.steps).toMatchObject([{ kind: "turn", outcome: "rolled-back" }]);
+    expect(failed.actions[0]).toMatch(/did not finish.*run the same command again/);
+    await stack.admin.clearFaults();
+
+    await expect(emergency(["sfu"])).rejects.toThrow(
+      new RegExp(
+        `^${failed.id} \\(begun .*, kinds turn\\) is not finished, and this run asks for sfu\\. Finish it first with \`npm run rotate -- <stack flags> --emergency --only turn\``,
+      ),
+    );
+
+    // The same kinds continue it. Every step runs, then smoke fails on the SFU, which this
+    // emergency did not touch: the report is not ok, but the emergency is over.
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/apps/*/sessions/new",
+      action: { type: "status", status: 503 },
+    });
+    const unverified = await emergency(["turn"]);
+    expect(unverified).toMatchObject({ id: failed.id, resumed: true, ok: false });
+    expect(unverified.steps).toMatchObject([{ kind: "turn", outcome: "rotated" }]);
+    expect(unverified.verification).toMatchObject({ passed: false });
+    expect(unverified.verification!.failed.join("\n")).toMatch(/^sfu: /m);
+    expect(unverified.actions[0]).toMatch(/every credential was replaced, but the final verification failed/);
+    await stack.admin.clearFaults();
+
+    // The next emergency is a new one, with the kinds it asks for.
+    const next = await emergency(["sfu"], { dryRun: true });
+    expect(next).toMatchObject({ resumed: false, ok: true, steps: [{ kind: "sfu", outcome: "planned" }] });
+    expect(next.id).not.toBe(failed.id);
+  });
 });
 
 describe("refusal and dry run", () => {

@@ -22,13 +22,14 @@ export interface RunningScript {
 
 const started = new Set<ChildProcess>();
 
-export function startScript(name: string, args: string[]): RunningScript {
+/** `env` adds to (or, with undefined, takes from) the test's own environment. */
+export function startScript(name: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningScript {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", join(REPO_ROOT, "scripts", `${name}.ts`), ...args],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, FORCE_COLOR: "0" },
+      env: { ...process.env, FORCE_COLOR: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -73,8 +74,12 @@ export function startScript(name: string, args: string[]): RunningScript {
 }
 
 /** Runs a script to its end; `until` SIGKILLs it once stdout matches. */
-export async function runScript(name: string, args: string[], until?: RegExp): Promise<Run> {
-  const script = startScript(name, args);
+export async function runScript(
+  name: string,
+  args: string[],
+  { until, env }: { until?: RegExp; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
+  const script = startScript(name, args, env);
   if (until)
     void script.printed(until).then(
       () => script.child.kill("SIGKILL"),
