@@ -2,8 +2,16 @@ import * as z from "zod";
 import { newUuid } from "./ids.ts";
 
 const faultAction = z.discriminatedUnion("type", [
-  /** Answer with this status and a Cloudflare error envelope (or `body` verbatim). */
-  z.object({ type: z.literal("status"), status: z.int().min(400).max(599), body: z.string().optional() }),
+  /**
+   * Answer with this status and a Cloudflare error envelope, or with `body` verbatim: then any status
+   * from 200, so that a read can be answered as it stood before a change (an answer that lags).
+   */
+  z
+    .object({ type: z.literal("status"), status: z.int().min(200).max(599), body: z.string().optional() })
+    .refine((a) => a.body !== undefined || a.status >= 400, {
+      message: "without a body, status must be 400 to 599 (answered with a Cloudflare error envelope)",
+      path: ["status"],
+    }),
   /** Wait, then serve the request normally. */
   z.object({ type: z.literal("latency"), ms: z.int().min(1).max(120_000) }),
   /** Never answer: the client's deadline must fire. The socket is closed after `ms` (default 10 min). */

@@ -1,4 +1,5 @@
 import { ApiError, createServerClient } from "#client/server.ts";
+import { type LiveInput, liveInput } from "#contracts/cloudflare/stream.ts";
 import type { ProbeInput } from "../smoke/target.ts";
 import { type Broadcast, lastErrorLine, type MediaTools, probePlayable, startBroadcast } from "./ffmpeg.ts";
 import { type Probe, type ProbeContext, ProbeFailed, waitFor } from "./probe.ts";
@@ -20,10 +21,10 @@ export interface IngestProbeOptions {
 /** ffprobe reads a manifest and a segment: a few seconds, more on Cloudflare's edge. */
 const FFPROBE_TIMEOUT_MS = 15_000;
 
-function ingestUrl({ ingest }: ProbeInput, protocol: IngestProtocol): string {
-  if (protocol === "rtmps") return `${ingest.rtmpsUrl}${ingest.streamKey}`;
-  const query = new URLSearchParams({ streamid: ingest.srtStreamId, passphrase: ingest.srtPassphrase });
-  return `${ingest.srtUrl}?${query}`;
+function ingestUrl(input: LiveInput, protocol: IngestProtocol): string {
+  if (protocol === "rtmps") return `${input.rtmps.url}${input.rtmps.streamKey}`;
+  const query = new URLSearchParams({ streamid: input.srt.streamId, passphrase: input.srt.passphrase });
+  return `${input.srt.url}?${query}`;
 }
 
 /** A media playlist that lists a segment: the manifest itself, or its first variant's. */
@@ -68,12 +69,22 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       const swept = options.sweepExpired
         ? await deleteRecordings(recordings, expired(await listRecordings(recordings)))
         : [];
-      const before = await waitFor(ctx, "reading the probe input's status from the Worker", status);
-      if (!before.enabled) {
+      // The input as Cloudflare holds it now, not as the outputs recorded it or the Worker last read
+      // it: a stream-key rotation (an emergency rotates the probe input's too) changes its
+      // credentials at the source, and an input disabled since the Worker's last read refuses ingest.
+      const input = await options.cloudflare.client.call(
+        "GET",
+        `/accounts/${options.cloudflare.accountId}/stream/live_inputs/${probe.liveInputId}`,
+        liveInput,
+        undefined,
+        { signal: ctx.signal },
+      );
+      if (!input.enabled) {
         throw new ProbeFailed(
           `the probe input ${probe.liveInputId} is disabled: a broadcaster cannot go live on it (enable it, or deploy again)`,
         );
       }
+      const before = await waitFor(ctx, "reading the probe input's status from the Worker", status);
       if (before.connected) {
         throw new ProbeFailed(
           `the probe input ${probe.liveInputId} is already live: is another probe running?`,
@@ -83,7 +94,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       const startedAt = Date.now();
       const broadcast = startBroadcast(
         tools,
-        ingestUrl(probe, protocol),
+        ingestUrl(input, protocol),
         protocol === "rtmps" ? "flv" : "mpegts",
         ctx.deadline - startedAt,
       );
@@ -100,7 +111,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       const start = ctx.elapsed();
 
       await waitFor(ctx, "the Worker reporting the probe input connected", async (signal) => {
-        await refusal(broadcast, protocol);
+        await refusal(broadcast, protocol, input);
         const s = await status(signal);
         if (!s.enabled)
           throw new ProbeFailed(`the probe input ${probe.liveInputId} was disabled during the broadcast`);
@@ -112,7 +123,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       }
 
       await waitFor(ctx, "the probe input's HLS manifest listing a segment", async (signal) => {
-        await refusal(broadcast, protocol);
+        await refusal(broadcast, protocol, input);
         return (await listsSegment(probe.playback.hls, signal)) || undefined;
       });
       ctx.mark("first segment", { cloudflare: true });
@@ -120,7 +131,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
         ctx,
         "ffprobe decoding the probe input's HLS",
         async () => {
-          await refusal(broadcast, protocol);
+          await refusal(broadcast, protocol, input);
           const result = await probePlayable(tools, probe.playback.hls, FFPROBE_TIMEOUT_MS);
           if (!result.ok) throw new Error(result.reason);
           return result.streams;
@@ -146,11 +157,18 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
   };
 }
 
-/** ffmpeg gone before the probe stopped it: the ingest refused it or dropped it. */
-async function refusal(broadcast: Broadcast, protocol: IngestProtocol): Promise<void> {
+/**
+ * ffmpeg gone before the probe stopped it: the ingest refused it or dropped it. ffmpeg's last line
+ * names the URL it published to, credentials included, so those are masked before it is reported.
+ */
+async function refusal(broadcast: Broadcast, protocol: IngestProtocol, input: LiveInput): Promise<void> {
   if (broadcast.running()) return;
   const out = await broadcast.exited;
+  const secrets = [input.rtmps.streamKey, input.srt.passphrase, input.srt.streamId].filter(
+    (v) => v.length > 0,
+  );
+  const said = secrets.reduce((line, secret) => line.split(secret).join("<redacted>"), lastErrorLine(out));
   throw new ProbeFailed(
-    `${protocol.toUpperCase()} ingest refused or dropped the broadcast: ffmpeg exited (${out.exitCode ?? out.signal}): ${lastErrorLine(out)}`,
+    `${protocol.toUpperCase()} ingest refused or dropped the broadcast: ffmpeg exited (${out.exitCode ?? out.signal}): ${said}`,
   );
 }

@@ -226,18 +226,19 @@ export async function emergencyRotation(
       (n, t) => n + Object.keys(t.channels).length,
       0,
     );
+    const keysChange = `new ingest keys for every channel (${channels})${outputsBefore.probe ? " and the probe input" : ""}; connected broadcasters are dropped`;
     if (options.dryRun || journal.streamKeysDone) {
       steps.push({
         kind: STREAM_KEYS,
         outcome: options.dryRun ? "planned" : "skipped",
-        change: `new ingest keys for every channel (${channels}); connected broadcasters are dropped`,
+        change: keysChange,
         resumed: journal.streamKeysDone,
         durationMs: 0,
       });
     } else {
       const keysStarted = performance.now();
       const keys = await rotateStreamKeys(driver, {
-        selection: { channels: [], tenants: [], all: true },
+        selection: { channels: [], tenants: [], all: true, probe: true },
         restart: false,
         progress,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -246,7 +247,7 @@ export async function emergencyRotation(
       steps.push({
         kind: STREAM_KEYS,
         outcome: done ? "rotated" : options.signal?.aborted ? "interrupted" : "failed",
-        change: `new ingest keys for every channel (${channels}); connected broadcasters are dropped`,
+        change: keysChange,
         ...("error" in keys
           ? { error: keys.error }
           : keys.stopped || keys.failed.length > 0
@@ -359,7 +360,7 @@ function actionsFor(
     );
   if (outputs.probe)
     actions.push(
-      "Operators: the probe input's stream key is not rotated by this command (the ingest probe publishes with the key in the outputs); rotate it with `npm run rotate -- --only stream-keys` once the outputs can be refreshed.",
+      "Operators: the probe input's stream key was rotated with the channels'. The stack outputs show the old one until `pulumi refresh` (the ingest probe reads the current one from Cloudflare).",
     );
   return actions;
 }

@@ -27,7 +27,12 @@ export interface StreamKeySelection {
   channels: string[];
   tenants: string[];
   all: boolean;
+  /** The stack's probe input too (labelled `probe`), when it has one: an emergency rotates it. */
+  probe?: boolean;
 }
+
+/** How the probe input is labelled among the channels of a run. */
+export const PROBE_LABEL = "probe";
 
 export interface StreamKeyOptions {
   selection: StreamKeySelection;
@@ -80,12 +85,15 @@ function targetsOf(outputs: StackOutputs, selection: StreamKeySelection): Stream
       throw new CouldNotRun(`the stack has no channel ${label} (expected <tenant>/<channel>)`);
     }
   }
-  return all.filter(
+  const chosen = all.filter(
     (t) =>
       selection.all ||
       selection.channels.includes(t.channel) ||
       selection.tenants.includes(t.channel.split("/")[0]!),
   );
+  return selection.probe && outputs.probe
+    ? [...chosen, { channel: PROBE_LABEL, liveInputId: outputs.probe.liveInputId }]
+    : chosen;
 }
 
 const sameTargets = (a: StreamKeyTarget[], b: StreamKeyTarget[]) => {

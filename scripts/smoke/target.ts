@@ -20,7 +20,6 @@ export interface ProbeInput {
   liveInputId: string;
   /** The probe key: the Worker's probe status route, nothing else. */
   key: string;
-  ingest: { rtmpsUrl: string; streamKey: string; srtUrl: string; srtStreamId: string; srtPassphrase: string };
   playback: { hls: string };
   /** The stack's config asks every deploy to run the probes. */
   onDeploy: boolean;
@@ -72,7 +71,6 @@ function targetFromOutputs(
           probe: {
             liveInputId: probe.liveInputId,
             key: probe.apiKey,
-            ingest: probe.ingest,
             playback: { hls: probe.playback.hls },
             onDeploy: probe.onDeploy ?? false,
           },

@@ -73,6 +73,8 @@ async function collectLeak() {
     deployToken: localDeployToken(stack.stateDir, "dev")!,
     webhookSecrets: webhookSecretKeys.map(secret),
     streamKey: { url: ingest.rtmps.url, key: ingest.rtmps.stream_key },
+    // The probe input's, as the stack outputs publish it.
+    probeStreamKey: { url: outputs.probe!.ingest!.rtmpsUrl, key: String(outputs.probe!.ingest!.streamKey) },
   };
 }
 
@@ -160,19 +162,21 @@ describe("the leak drill", { timeout: 120_000 }, () => {
     expect(ciCopies).toEqual([current]);
   });
 
-  it("an old stream key cannot publish with ffmpeg; the new one can", async () => {
+  it("an old stream key, a channel's or the probe input's, cannot publish with ffmpeg; the new one can", async () => {
     const tools = await findMediaTools();
     if ("missing" in tools) throw new Error(tools.missing);
-    const refused = startBroadcast(tools, `${leaked.streamKey.url}${leaked.streamKey.key}`, "flv", 30_000);
-    const out = await refused.exited;
-    // Refused by the ingest, which closes the connection on an unknown key: ffmpeg exits by itself
-    // with an error, rather than being killed (a signal, no exit code) at its deadline.
-    expect(out.signal).toBeNull();
-    expect(out.exitCode).toEqual(expect.any(Number));
-    expect(out.exitCode).not.toBe(0);
-    expect(lastErrorLine(out)).toMatch(
-      /^Error .*rtmps:\/\/.*: (Input\/output error|Broken pipe|Connection reset by peer)$/,
-    );
+    for (const old of [leaked.streamKey, leaked.probeStreamKey]) {
+      const refused = startBroadcast(tools, `${old.url}${old.key}`, "flv", 30_000);
+      const out = await refused.exited;
+      // Refused by the ingest, which closes the connection on an unknown key: ffmpeg exits by itself
+      // with an error, rather than being killed (a signal, no exit code) at its deadline.
+      expect(out.signal).toBeNull();
+      expect(out.exitCode).toEqual(expect.any(Number));
+      expect(out.exitCode).not.toBe(0);
+      expect(lastErrorLine(out)).toMatch(
+        /^Error .*rtmps:\/\/.*: (Input\/output error|Broken pipe|Connection reset by peer)$/,
+      );
+    }
 
     const outputs = await stack.driver.outputs();
     const acme = createServerClient({

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liveInput } from "#contracts/cloudflare/stream.ts";
+import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { silentProgress } from "#scripts/lib/progress.ts";
 import type { ProbeResult } from "#scripts/probes/probe.ts";
 import { runSmoke } from "#scripts/smoke/run.ts";
@@ -32,6 +33,8 @@ const ingest = async (timeoutMs = 30_000) => {
     probes: Object.fromEntries(report.probes!.map((p) => [p.name, p])) as Record<string, ProbeResult>,
   };
 };
+/** Cloudflare's success envelope around `result`, as its API answers a read. */
+const cfSuccessEnvelope = (result: unknown) => ({ success: true, errors: [], messages: [], result });
 const streamStore = () => stack.local.emulator.stores.stream;
 const cloudflare = async () => stack.driver.cloudflareApi();
 const tenantInputs = async () =>
@@ -75,24 +78,49 @@ describe("smoke --probe-ingest on the local media plane", () => {
     expect(outputs).not.toContain((await stack.driver.outputs()).probe!.apiKey);
   });
 
-  it("fails with the ingest's refusal when the stream key is wrong (keys rotated out of band), and cleans up", async () => {
+  it("goes on passing after the probe input's keys are rotated out of band: it reads them at the source", async () => {
     const { client, accountId } = await cloudflare();
     await client.call(
       "POST",
       `/accounts/${accountId}/stream/live_inputs/${probeInput}/rotate_keys`,
       liveInput,
     );
-    const { report, probes } = await ingest(15_000);
-    expect(report.passed).toBe(false);
-    expect(probes["probe-ingest rtmps"]?.error).toMatch(
-      /^RTMPS ingest refused or dropped the broadcast: ffmpeg exited \(\d+\): /,
-    );
-    expect(probes["probe-ingest srt"]?.error).toMatch(
-      /^SRT ingest refused or dropped the broadcast: ffmpeg exited/,
-    );
+    const { probes } = await ingest();
+    const rtmps = probes["probe-ingest rtmps"]!;
+    expect(rtmps, rtmps.error).toMatchObject({ status: "passed" });
+  });
+
+  it("fails with the ingest's refusal when Cloudflare's answer lags behind a key rotation, and cleans up", async () => {
+    const { client, accountId } = await cloudflare();
+    const path = `/accounts/${accountId}/stream/live_inputs/${probeInput}`;
+    const before = await client.call("GET", path, liveInput);
+    await client.call("POST", `${path}/rotate_keys`, liveInput);
+    // The read the probe makes answers the input as it was before the rotation: its keys are refused.
+    const admin = new EmulatorAdmin(stack.local.emulator.url, stack.local.emulator.adminToken);
+    const fault = await admin.addFault({
+      method: "GET",
+      path: `${new URL(stack.local.emulator.apiBase).pathname}${path}`,
+      action: { type: "status", status: 200, body: JSON.stringify(cfSuccessEnvelope(before)) },
+    });
+    try {
+      const { report, probes } = await ingest(15_000);
+      expect(report.passed).toBe(false);
+      expect(probes["probe-ingest rtmps"]?.error).toMatch(
+        /^RTMPS ingest refused or dropped the broadcast: ffmpeg exited \(\d+\): /,
+      );
+      expect(probes["probe-ingest srt"]?.error).toMatch(
+        /^SRT ingest refused or dropped the broadcast: ffmpeg exited/,
+      );
+      // ffmpeg's last line names the URL it published to: the key in it is masked in the report.
+      expect(probes["probe-ingest rtmps"]?.error).toContain("<redacted>");
+      for (const secret of [before.rtmps.streamKey, before.srt.passphrase]) {
+        expect(JSON.stringify(report)).not.toContain(secret);
+      }
+    } finally {
+      await admin.removeFault(fault.id);
+    }
     expect(streamStore().get(probeInput)?.state).not.toBe("connected");
     expect(streamStore().listVideos({ liveInput: probeInput })).toEqual([]);
-    await stack.local.apply(); // the outputs read the input again: its current keys
   });
 
   it("fails, saying so, when the probe input is disabled, without starting a broadcast", async () => {
