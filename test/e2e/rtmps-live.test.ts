@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createServerClient } from "#client/server.ts";
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
-import { probeCodecs } from "#emulator/services/media/testing.ts";
+import { ffmpegBroadcast, probeCodecs } from "#emulator/services/media/testing.ts";
 import { toolPath } from "#local-engine/system-tools.ts";
 import { launchChromium } from "./support/browser.ts";
 import { MEDIA_CHANNELS } from "./support/context.ts";
@@ -16,12 +17,12 @@ const liveInput = tenant.channels[CHANNEL]!;
 const FFMPEG = toolPath("ffmpeg")!;
 const FFPROBE = FFMPEG.replace(/ffmpeg$/, "ffprobe");
 
-const status = async (): Promise<ChannelStatusView> => {
-  const res = await fetch(`${stack.workerUrl}/api/stream/status?channel=${CHANNEL}`, {
-    headers: { "x-tenant-id": TENANT, authorization: `Bearer ${tenant.apiKey}` },
-  });
-  return ((await res.json()) as { data: ChannelStatusView }).data;
-};
+const PRIVATE = MEDIA_CHANNELS.private;
+const privateInput = tenant.channels[PRIVATE]!;
+const api = createServerClient({ baseUrl: stack.workerUrl, tenant: TENANT, key: tenant.apiKey });
+/** With `channel`, the route answers that one channel's status. */
+const statusOf = async (channel: string) => (await api.streamStatus({ channel })) as ChannelStatusView;
+const status = () => statusOf(CHANNEL);
 
 let browser: Browser;
 let dashboard: Dashboard;
@@ -81,5 +82,45 @@ describe("going live over RTMPS with the command npm start prints", () => {
     expect(await dashboard.card(CHANNEL).locator(".preview").isHidden()).toBe(true);
     expect(await dashboard.card(CHANNEL).locator("img.thumbnail").isHidden()).toBe(true);
     expect((await fetch((await status()).playback.hls)).status).toBe(204);
+  });
+});
+
+describe("the dashboard's preview of a private channel", () => {
+  it("plays the broadcast and shows its frame through a playback token, where the bare URLs are refused", async () => {
+    const { rtmpsUrl, streamKey } = stack.ingest[privateInput]!;
+    const card = dashboard.card(PRIVATE);
+    await expect.poll(() => dashboard.indicator(PRIVATE).textContent()).toBe("Ready");
+    expect(await card.locator(".hint", { hasText: "A private channel" }).isVisible()).toBe(true);
+
+    const broadcast = ffmpegBroadcast(FFMPEG, `${rtmpsUrl}${streamKey}`);
+    const tokens: string[] = [];
+    dashboard.page.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/api/stream/playback-token") tokens.push(request.url());
+    });
+    try {
+      await expect.poll(async () => (await statusOf(PRIVATE)).connected, { timeout: 15_000 }).toBe(true);
+      const { signed, playback } = await statusOf(PRIVATE);
+      expect(signed).toBe(true);
+      // Stream refuses a private channel's bare URLs (docs/reference/cloudflare-api.md §11.4).
+      expect((await fetch(playback.hls)).status).toBe(401);
+      expect((await fetch(playback.thumbnail)).status).toBe(401);
+
+      await expect.poll(() => dashboard.previewTime(PRIVATE), { timeout: 30_000 }).toBeGreaterThan(0);
+      // It plays a token's URL: the live input id is nowhere in it.
+      const src = await card.locator(".preview video").evaluate((v: HTMLVideoElement) => v.currentSrc);
+      expect(src).toMatch(/\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\/manifest\/video\.m3u8$/);
+      expect(src).not.toContain(privateInput);
+
+      await expect.poll(() => dashboard.thumbnailWidth(PRIVATE), { timeout: 25_000 }).toBe(320);
+      // The preview and each thumbnail share one token while it is good.
+      expect(tokens).toHaveLength(1);
+      await dashboard.screenshot("private-preview");
+    } finally {
+      await broadcast.stop();
+    }
+    await expect
+      .poll(() => dashboard.indicator(PRIVATE).textContent(), { timeout: 10_000 })
+      .toBe("Disconnected");
+    expect(await card.locator(".preview").isHidden()).toBe(true);
   });
 });
