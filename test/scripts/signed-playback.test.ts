@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServerClient, type ServerClient } from "#client/server.ts";
 import { toBase64url } from "#contracts/hmac.ts";
@@ -9,9 +10,10 @@ import {
   probePlayable,
   startBroadcast,
 } from "#scripts/probes/ffmpeg.ts";
-import { rotate } from "#scripts/rotation/rotate.ts";
+import { Journal } from "#scripts/rotation/journal.ts";
+import { type Checkpoint, rotate } from "#scripts/rotation/rotate.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
-import { startTestStack, type TestStack, workerBinding } from "./support/local-stack.ts";
+import { engineState, startTestStack, type TestStack, workerBinding } from "./support/local-stack.ts";
 
 /**
  * A private channel on the local stack with the media plane: a real ffmpeg broadcast to
@@ -164,4 +166,52 @@ describe("npm run rotate -- --only playback-keys", () => {
     // The key of the first rotation is now the one kept for its tokens.
     expect(await plays(fresh.playback.hls)).toBe(200);
   });
+
+  // Rotations here run with a clock past the retirement window of the one before, so that each is
+  // carried out rather than skipped while the key switched away from still signs live tokens.
+  let clock = Date.now() + 10 * (TOKEN_TTL_MAX + 1) * 1000;
+  it.each([
+    { step: "regenerate", phase: "configured" },
+    { step: "regenerate", phase: "applied" },
+    { step: "switch", phase: "configured" },
+    { step: "switch", phase: "applied" },
+    { step: "verify", phase: "begun" },
+  ] as const)(
+    "killed at $step ($phase): a re-run finishes the rotation, and the Worker signs with a key Stream plays",
+    { timeout: 120_000 },
+    async (at) => {
+      clock += (TOKEN_TTL_MAX + 1) * 1000;
+      const options = {
+        kinds: ["playback-keys" as const],
+        period: `playback-killed-${at.step}-${at.phase}`,
+        dryRun: false,
+        force: false,
+        verify: stackVerifier({ timeoutMs: 10_000, mediaProbes: false }),
+        progress: silentProgress,
+        now: () => clock,
+      };
+      const journal = Journal.fileFor(stack.stateDir, "dev");
+      // A kill leaves on disk what was there at that moment: the journal is frozen then, and put back.
+      let frozen: string | undefined;
+      const interrupted = await rotate(stack.driver, {
+        ...options,
+        checkpoint: ({ kind, step, phase }: Checkpoint) => {
+          if (kind !== "playback-keys" || step !== at.step || phase !== at.phase) return;
+          frozen = readFileSync(journal, "utf8");
+          throw new Error(`killed at ${step} (${phase})`);
+        },
+      });
+      expect(interrupted.ok).toBe(false);
+      writeFileSync(journal, frozen!);
+
+      const rerun = await rotate(stack.driver, options);
+      expect(rerun.kinds[0]).toMatchObject({ kind: "playback-keys", outcome: "rotated", resumed: true });
+      expect(engineState(stack.local).pendingDeletes).toEqual([]);
+      const token = await api.streamPlaybackToken({ channel: "members", ttl: 60 });
+      const kid = JSON.parse(Buffer.from(token.token!.split(".")[0]!, "base64url").toString()).kid;
+      expect(kid).toBe(workerBinding(stack.local, "PLAYBACK_KEY_ID"));
+      expect(stack.local.emulator.stores.stream.signingKeys.get(kid)).toBeDefined();
+      expect(await plays(token.playback.hls)).toBe(200);
+    },
+  );
 });
