@@ -24,6 +24,8 @@ export interface CheckResult {
   detail?: string;
   /** Why the last attempt failed. */
   error?: string;
+  /** Why the first attempt failed, when a later one passed: a retry an operator may want to know of. */
+  retriedAfter?: string;
 }
 
 /** A failed expectation: the message is what an operator reads, so it says what was expected. */

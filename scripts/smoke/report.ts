@@ -32,10 +32,15 @@ export function smokeSummary(report: SmokeReport): string {
   const tally = smokeTally(report);
   const total = report.checks.length;
   const channels = describeCoverage(report.channels, report.channels.pace);
+  // A check that passed only when tried again says why its first attempt failed: a flaky path.
+  const retriedLines = report.checks
+    .filter((c) => c.status !== "failed" && c.retriedAfter !== undefined)
+    .map((c) => `  ↻ ${c.name} passed at attempt ${c.attempts}; the first failed: ${c.retriedAfter}`);
   if (tally.failedChecks.length === 0 && tally.failedProbes.length === 0) {
     return [
       `Smoke passed${tally.warningLines.length > 0 ? ` with ${tally.warningLines.length} warning${tally.warningLines.length === 1 ? "" : "s"}` : ""}: ${total}/${total} checks${report.probes?.length ? ` and ${tally.passedProbes} probes` : ""} against ${report.target} in ${formatMs(report.durationMs)}.`,
       channels,
+      ...retriedLines,
       ...tally.warningLines,
       ...tally.probeLines,
     ].join("\n");

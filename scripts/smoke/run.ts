@@ -117,19 +117,22 @@ async function runCheck(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   progress.set({ name: check.name, status: "running", attempts: 1 });
+  let firstFailure: string | undefined;
   try {
     const { value, attempts } = await retryUntil((_n, signal) => check.run(signal), {
       deadline,
       ...options.backoff,
       ...(options.signal ? { signal: options.signal } : {}),
-      onRetry: (n, error) =>
+      onRetry: (n, error) => {
+        firstFailure ??= messageOf(error);
         progress.set({
           name: check.name,
           status: "retrying",
           attempts: n + 1,
           durationMs: elapsed(),
           detail: messageOf(error),
-        }),
+        });
+      },
     });
     const warning = value instanceof CheckWarning;
     const result: CheckResult = {
@@ -138,6 +141,7 @@ async function runCheck(
       attempts,
       durationMs: elapsed(),
       detail: warning ? value.detail : value,
+      ...(firstFailure !== undefined ? { retriedAfter: firstFailure } : {}),
     };
     progress.set(result);
     return result;
