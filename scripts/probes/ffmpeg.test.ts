@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,6 +75,29 @@ describe("the probe's ffmpeg", () => {
     const out = await startBroadcast(tools, "rtmp://127.0.0.1:9/live/key", "flv", 15_000).exited;
     expect(out.exitCode).not.toBe(0);
     expect(lastErrorLine(out)).toMatch(/Connection refused|Cannot open|Error/i);
+  });
+
+  it("says why a broadcast ended without the credentials its URL carries", { timeout: 40_000 }, async () => {
+    // ffmpeg's error line names the URL it published to; the ports are closed, so both are refused.
+    const key = `key${randomBytes(8).toString("hex")}`;
+    const rtmp = startBroadcast(tools, `rtmp://127.0.0.1:9/live/${key}`, "flv", 15_000);
+    const rtmpSaid = await rtmp.exitReason();
+    expect(lastErrorLine(await rtmp.exited)).toContain(key);
+    expect(rtmpSaid).toMatch(/^ffmpeg exited \(\d+\): .*<redacted>/);
+    expect(rtmpSaid).not.toContain(key);
+
+    const passphrase = randomBytes(8).toString("hex");
+    const streamId = `id${randomBytes(8).toString("hex")}`;
+    const srt = startBroadcast(
+      tools,
+      `srt://127.0.0.1:9?${new URLSearchParams({ streamid: streamId, passphrase })}`,
+      "mpegts",
+      15_000,
+    );
+    const srtSaid = await srt.exitReason();
+    expect(lastErrorLine(await srt.exited)).toContain(passphrase);
+    expect(srtSaid).toMatch(/^ffmpeg exited \(\d+\): /);
+    for (const secret of [passphrase, streamId]) expect(srtSaid).not.toContain(secret);
   });
 
   it("something that is not media does not play, with ffprobe's reason", async () => {

@@ -44,6 +44,8 @@ export interface Broadcast {
   readonly exited: Promise<ProcessOutput>;
   /** Whether ffmpeg is still running. */
   running(): boolean;
+  /** Once ffmpeg has exited: how, and its last stderr line with the URL's credentials masked. */
+  exitReason(): Promise<string>;
   /** Stops it as a broadcaster pressing stop would (SIGINT), then SIGKILL if it lingers. */
   stop(): Promise<void>;
 }
@@ -73,6 +75,14 @@ export function startBroadcast(
   return {
     exited,
     running: () => !done,
+    async exitReason() {
+      const out = await exited;
+      const said = credentialsIn(url).reduce(
+        (line, secret) => line.split(secret).join("<redacted>"),
+        lastErrorLine(out),
+      );
+      return `ffmpeg exited (${out.exitCode ?? out.signal}): ${said}`;
+    },
     async stop() {
       if (done) return;
       await child.kill("SIGINT").catch(() => undefined);
@@ -83,6 +93,26 @@ export function startBroadcast(
       }
     },
   };
+}
+
+/**
+ * What a publish URL carries that only its broadcaster may know: an RTMP(S) URL's stream key is the
+ * path after its app (`/live/`), and an SRT URL's stream id and passphrase are its query's values (the shapes
+ * of a live input's `rtmps` and `srt` in Cloudflare's Stream API, docs/reference/cloudflare-api.md §1.3).
+ * ffmpeg names the URL in its errors, so these are masked before such a line is reported.
+ */
+function credentialsIn(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const values = [...parsed.searchParams.values()];
+  if (parsed.protocol === "rtmp:" || parsed.protocol === "rtmps:") {
+    values.push(parsed.pathname.split("/").filter(Boolean).slice(1).join("/"));
+  }
+  return values.filter((v) => v.length > 0);
 }
 
 /** The last line ffmpeg wrote to stderr: what it says when the server refuses or hangs up. */

@@ -1,7 +1,7 @@
 import { ApiError, createServerClient } from "#client/server.ts";
 import { type LiveInput, liveInput } from "#contracts/cloudflare/stream.ts";
 import type { ProbeInput } from "../smoke/target.ts";
-import { type Broadcast, lastErrorLine, type MediaTools, probePlayable, startBroadcast } from "./ffmpeg.ts";
+import { type Broadcast, type MediaTools, probePlayable, startBroadcast } from "./ffmpeg.ts";
 import { type Probe, type ProbeContext, ProbeFailed, waitFor } from "./probe.ts";
 import { deleteRecordings, expired, listRecordings, madeSince, type ProbeRecordings } from "./recordings.ts";
 
@@ -72,6 +72,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       // The input as Cloudflare holds it now, not as the outputs recorded it or the Worker last read
       // it: a stream-key rotation (an emergency rotates the probe input's too) changes its
       // credentials at the source, and an input disabled since the Worker's last read refuses ingest.
+      // Each broadcast of a run reads it again (one call), since it may change between the two.
       const input = await options.cloudflare.client.call(
         "GET",
         `/accounts/${options.cloudflare.accountId}/stream/live_inputs/${probe.liveInputId}`,
@@ -111,7 +112,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       const start = ctx.elapsed();
 
       await waitFor(ctx, "the Worker reporting the probe input connected", async (signal) => {
-        await refusal(broadcast, protocol, input);
+        await refusal(broadcast, protocol);
         const s = await status(signal);
         if (!s.enabled)
           throw new ProbeFailed(`the probe input ${probe.liveInputId} was disabled during the broadcast`);
@@ -123,7 +124,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
       }
 
       await waitFor(ctx, "the probe input's HLS manifest listing a segment", async (signal) => {
-        await refusal(broadcast, protocol, input);
+        await refusal(broadcast, protocol);
         return (await listsSegment(probe.playback.hls, signal)) || undefined;
       });
       ctx.mark("first segment", { cloudflare: true });
@@ -131,7 +132,7 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
         ctx,
         "ffprobe decoding the probe input's HLS",
         async () => {
-          await refusal(broadcast, protocol, input);
+          await refusal(broadcast, protocol);
           const result = await probePlayable(tools, probe.playback.hls, FFPROBE_TIMEOUT_MS);
           if (!result.ok) throw new Error(result.reason);
           return result.streams;
@@ -157,18 +158,10 @@ export function ingestProbe(options: IngestProbeOptions): Probe {
   };
 }
 
-/**
- * ffmpeg gone before the probe stopped it: the ingest refused it or dropped it. ffmpeg's last line
- * names the URL it published to, credentials included, so those are masked before it is reported.
- */
-async function refusal(broadcast: Broadcast, protocol: IngestProtocol, input: LiveInput): Promise<void> {
+/** ffmpeg gone before the probe stopped it: the ingest refused it or dropped it. */
+async function refusal(broadcast: Broadcast, protocol: IngestProtocol): Promise<void> {
   if (broadcast.running()) return;
-  const out = await broadcast.exited;
-  const secrets = [input.rtmps.streamKey, input.srt.passphrase, input.srt.streamId].filter(
-    (v) => v.length > 0,
-  );
-  const said = secrets.reduce((line, secret) => line.split(secret).join("<redacted>"), lastErrorLine(out));
   throw new ProbeFailed(
-    `${protocol.toUpperCase()} ingest refused or dropped the broadcast: ffmpeg exited (${out.exitCode ?? out.signal}): ${said}`,
+    `${protocol.toUpperCase()} ingest refused or dropped the broadcast: ${await broadcast.exitReason()}`,
   );
 }
