@@ -37,7 +37,7 @@ export interface DynamicContext {
  * Delete — each with the provider serialized in what it is sent, as the Pulumi engine does.
  */
 export class DynamicResources {
-  private host?: Promise<DynamicProviderHost>;
+  private host: Promise<DynamicProviderHost> | undefined;
 
   constructor(private readonly context: DynamicContext) {}
 

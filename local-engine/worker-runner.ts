@@ -113,7 +113,7 @@ interface Generation {
  */
 export class LocalWorker {
   private server?: Server;
-  private current?: Generation;
+  private current: Generation | undefined;
   url = "";
 
   constructor(

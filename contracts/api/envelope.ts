@@ -4,7 +4,7 @@ import { apiErrorCode } from "./errors.ts";
 export const apiError = z.object({
   code: apiErrorCode,
   message: z.string(),
-  details: z.optional(z.unknown()),
+  details: z.exactOptional(z.unknown()),
 });
 export type ApiErrorBody = z.infer<typeof apiError>;
 

@@ -77,7 +77,7 @@ function success(route: ApiRoute): JsonSchema {
       };
     case "html":
       return { description: route.summary, content: { "text/html": { schema: { type: "string" } } } };
-    case undefined: {
+    default: {
       const body = route.envelope === false ? route.data : apiSuccess(route.data);
       return {
         description: route.summary,

@@ -7,9 +7,9 @@ export const TURN_TTL_MIN = 60;
 
 /** `POST /api/realtime/turn`. The Worker's `CREDENTIAL_TTL_MAX` may lower the upper bound. */
 export const turnRequest = z.object({
-  ttl: z.optional(z.int().check(z.gte(TURN_TTL_MIN), z.lte(TURN_TTL_MAX))),
+  ttl: z.exactOptional(z.int().check(z.gte(TURN_TTL_MIN), z.lte(TURN_TTL_MAX))),
   /** Counts against the per-user limit and tags the credential in Cloudflare's TURN analytics. */
-  user_id: z.optional(id("user_id")),
+  user_id: z.exactOptional(id("user_id")),
 });
 export type TurnRequest = z.infer<typeof turnRequest>;
 

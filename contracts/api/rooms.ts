@@ -26,7 +26,7 @@ export const joinData = z.object({
   /** TURN (and STUN) servers: with `p2p` the peers connect through them, with `sfu` they reach the SFU. */
   ice_servers: z.array(iceServer).check(z.minLength(1)),
   /** Present with `sfu` only: the Realtime session this participant publishes and pulls tracks on. */
-  sfu: z.optional(z.object({ session_id: z.string(), app_id: z.string() })),
+  sfu: z.exactOptional(z.object({ session_id: z.string(), app_id: z.string() })),
   /** Participants counted in the room with this one, present or about to connect. */
   participants: z.int().check(z.gte(1)),
   expires_at: z.iso.datetime(),
@@ -42,7 +42,7 @@ export const publishedTrack = z.object({
   track_name: z.string().check(z.minLength(1), z.maxLength(128)),
   kind: z.enum(["audio", "video"]),
   /** The Realtime session it is published on; absent in a peer-to-peer room. */
-  session_id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  session_id: z.exactOptional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 export type PublishedTrack = z.infer<typeof publishedTrack>;
 

@@ -5,7 +5,7 @@ import { id } from "../ids.ts";
 export const channelName = id("channel");
 
 /** `GET /api/stream/status[?channel=]`: one channel, or without `channel` every channel of the tenant. */
-export const streamStatusQuery = z.object({ channel: z.optional(channelName) });
+export const streamStatusQuery = z.object({ channel: z.exactOptional(channelName) });
 
 export const playbackUrls = z.object({
   hls: z.url(),
@@ -74,7 +74,7 @@ export const channelStatus = z.object({
    * Live viewers, as Stream's delivery host counted them within the last 10 s: only while the
    * channel is live, and absent when its input hides the count (`recording.hideLiveViewerCount`).
    */
-  viewers: z.optional(z.int().check(z.gte(0))),
+  viewers: z.exactOptional(z.int().check(z.gte(0))),
 });
 /** A channel's status as the API shows it (from the `ChannelStatus` Durable Object). */
 export type ChannelStatusView = z.infer<typeof channelStatus>;
@@ -126,14 +126,14 @@ export type StreamConnectData = z.infer<typeof streamConnectData>;
 export const playbackTokenRequest = z.object({
   channel: channelName,
   /** Seconds the token plays for; the stack's default when left out (Cloudflare caps it at 24 hours). */
-  ttl: z.optional(z.int().check(z.gte(60), z.lte(SIGNED_URL_MAX_TTL_SECONDS))),
+  ttl: z.exactOptional(z.int().check(z.gte(60), z.lte(SIGNED_URL_MAX_TTL_SECONDS))),
   /** The viewer: counts against the per-user limit, as on every minting route. */
-  user_id: z.optional(id("user_id")),
+  user_id: z.exactOptional(id("user_id")),
   /**
    * Cloudflare's access rules, first match decides (`any`, `ip.src`, `ip.geoip.country`; `allow`
    * or `block`; at most 5), written into the token as they are.
    */
-  access_rules: z.optional(accessRules),
+  access_rules: z.exactOptional(accessRules),
 });
 export type PlaybackTokenRequest = z.infer<typeof playbackTokenRequest>;
 

@@ -8,8 +8,8 @@ import { liveInputNotification } from "../cloudflare/notifications.ts";
  */
 export const destinationTestMessage = z.object({
   text: z.string(),
-  ts: z.optional(z.never()),
-  data: z.optional(z.never()),
+  ts: z.exactOptional(z.never()),
+  data: z.exactOptional(z.never()),
 });
 
 /** What Cloudflare posts to a webhook destination: a live input notification, or the test message. */

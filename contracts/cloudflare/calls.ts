@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 
 /** Body of create and update for both SFU apps and TURN keys. */
-export const callsNameWrite = z.object({ name: z.optional(z.string().check(z.maxLength(256))) });
+export const callsNameWrite = z.object({ name: z.exactOptional(z.string().check(z.maxLength(256))) });
 
 const callsBase = z.object({
   uid: z.string(),

@@ -4,8 +4,8 @@ import * as z from "zod/mini";
 export const cfMessage = z.object({
   code: z.int().check(z.gte(1000)),
   message: z.string(),
-  documentation_url: z.optional(z.string()),
-  source: z.optional(z.object({ pointer: z.optional(z.string()) })),
+  documentation_url: z.exactOptional(z.string()),
+  source: z.exactOptional(z.object({ pointer: z.exactOptional(z.string()) })),
 });
 export type CfMessage = z.infer<typeof cfMessage>;
 
@@ -14,7 +14,7 @@ export const cfResultInfo = z.object({
   per_page: z.int(),
   count: z.int(),
   total_count: z.int(),
-  total_pages: z.optional(z.int()),
+  total_pages: z.exactOptional(z.int()),
 });
 
 export const cfSuccess = <T extends z.core.$ZodType>(result: T) =>
@@ -23,7 +23,7 @@ export const cfSuccess = <T extends z.core.$ZodType>(result: T) =>
     errors: z.array(cfMessage),
     messages: z.array(cfMessage),
     result,
-    result_info: z.optional(cfResultInfo),
+    result_info: z.exactOptional(cfResultInfo),
   });
 
 export const cfFailure = z.object({

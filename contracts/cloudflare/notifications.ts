@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 export const webhookDestinationWrite = z.object({
   name: z.string().check(z.minLength(1)),
   url: z.url(),
-  secret: z.optional(z.string()),
+  secret: z.exactOptional(z.string()),
 });
 
 /** The secret is write-only: never part of a response (docs/reference/cloudflare-api.md §2.1). */
@@ -23,13 +23,13 @@ export const notificationPolicyWrite = z.object({
   name: z.string().check(z.minLength(1)),
   alert_type: z.string().check(z.minLength(1)),
   enabled: z.boolean(),
-  description: z.optional(z.string()),
+  description: z.exactOptional(z.string()),
   mechanisms: z.object({
-    webhooks: z.optional(z.array(z.object({ id: z.string() }))),
-    email: z.optional(z.array(z.object({ id: z.string() }))),
-    pagerduty: z.optional(z.array(z.object({ id: z.string() }))),
+    webhooks: z.exactOptional(z.array(z.object({ id: z.string() }))),
+    email: z.exactOptional(z.array(z.object({ id: z.string() }))),
+    pagerduty: z.exactOptional(z.array(z.object({ id: z.string() }))),
   }),
-  filters: z.optional(z.record(z.string(), z.array(z.string()))),
+  filters: z.exactOptional(z.record(z.string(), z.array(z.string()))),
 });
 
 export const notificationPolicy = z.extend(notificationPolicyWrite, {
@@ -46,25 +46,25 @@ export const LIVE_INPUT_EVENTS = [
 
 /** What Cloudflare posts for `stream_live_notifications` (docs/reference/cloudflare-api.md §2.1). */
 export const liveInputNotification = z.object({
-  name: z.optional(z.string()),
-  text: z.optional(z.string()),
+  name: z.exactOptional(z.string()),
+  text: z.exactOptional(z.string()),
   ts: z.number(),
-  account_id: z.optional(z.string()),
-  policy_id: z.optional(z.string()),
-  policy_name: z.optional(z.string()),
-  alert_type: z.optional(z.string()),
-  alert_correlation_id: z.optional(z.string()),
-  alert_event: z.optional(z.string()),
+  account_id: z.exactOptional(z.string()),
+  policy_id: z.exactOptional(z.string()),
+  policy_name: z.exactOptional(z.string()),
+  alert_type: z.exactOptional(z.string()),
+  alert_correlation_id: z.exactOptional(z.string()),
+  alert_event: z.exactOptional(z.string()),
   data: z.object({
-    notification_name: z.optional(z.string()),
+    notification_name: z.exactOptional(z.string()),
     input_id: z.string().check(z.minLength(1), z.maxLength(32)),
     event_type: z.enum(LIVE_INPUT_EVENTS),
     updated_at: z.string().check(z.minLength(1)),
-    live_input_errored: z.optional(
+    live_input_errored: z.exactOptional(
       z.object({
         error: z.object({ code: z.string(), message: z.string() }),
-        video_codec: z.optional(z.string()),
-        audio_codec: z.optional(z.string()),
+        video_codec: z.exactOptional(z.string()),
+        audio_codec: z.exactOptional(z.string()),
       }),
     ),
   }),

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 /** Realtime (rtc.live.cloudflare.com) errors: no envelope, `errorCode` + `errorDescription`. */
 export const realtimeError = z.object({
   errorCode: z.string(),
-  errorDescription: z.optional(z.string()),
+  errorDescription: z.exactOptional(z.string()),
 });
 
 /** TURN credentials live at most 48 h (docs/reference/cloudflare-api.md §5.1). */
@@ -11,13 +11,13 @@ export const TURN_TTL_MAX = 172_800;
 
 export const turnCredentialRequest = z.object({
   ttl: z.int().check(z.gte(1), z.lte(TURN_TTL_MAX)),
-  customIdentifier: z.optional(z.string().check(z.maxLength(256))),
+  customIdentifier: z.exactOptional(z.string().check(z.maxLength(256))),
 });
 
 export const iceServer = z.object({
   urls: z.union([z.string(), z.array(z.string()).check(z.minLength(1))]),
-  username: z.optional(z.string()),
-  credential: z.optional(z.string()),
+  username: z.exactOptional(z.string()),
+  credential: z.exactOptional(z.string()),
 });
 export type IceServer = z.infer<typeof iceServer>;
 
@@ -34,56 +34,56 @@ export const sessionDescription = z.object({
 });
 
 export const trackObject = z.object({
-  location: z.optional(z.enum(["local", "remote"])),
-  mid: z.optional(z.string()),
-  sessionId: z.optional(z.string()),
-  trackName: z.optional(z.string()),
-  kind: z.optional(z.enum(["audio", "video"])),
-  bidirectionalMediaStream: z.optional(z.boolean()),
-  simulcast: z.optional(
+  location: z.exactOptional(z.enum(["local", "remote"])),
+  mid: z.exactOptional(z.string()),
+  sessionId: z.exactOptional(z.string()),
+  trackName: z.exactOptional(z.string()),
+  kind: z.exactOptional(z.enum(["audio", "video"])),
+  bidirectionalMediaStream: z.exactOptional(z.boolean()),
+  simulcast: z.exactOptional(
     z.object({
-      preferredRid: z.optional(z.string()),
-      priorityOrdering: z.optional(z.enum(["none", "asciibetical"])),
-      ridNotAvailable: z.optional(z.enum(["none", "asciibetical"])),
+      preferredRid: z.exactOptional(z.string()),
+      priorityOrdering: z.exactOptional(z.enum(["none", "asciibetical"])),
+      ridNotAvailable: z.exactOptional(z.enum(["none", "asciibetical"])),
     }),
   ),
 });
 export type TrackObject = z.infer<typeof trackObject>;
 
-const itemError = { errorCode: z.optional(z.string()), errorDescription: z.optional(z.string()) };
+const itemError = { errorCode: z.exactOptional(z.string()), errorDescription: z.exactOptional(z.string()) };
 
 export const newSessionResponse = z.object({
   sessionId: z.string(),
-  sessionDescription: z.optional(sessionDescription),
+  sessionDescription: z.exactOptional(sessionDescription),
   ...itemError,
 });
 
 export const tracksNewRequest = z.object({
-  sessionDescription: z.optional(sessionDescription),
+  sessionDescription: z.exactOptional(sessionDescription),
   tracks: z.array(trackObject).check(z.minLength(1)),
-  autoDiscover: z.optional(z.boolean()),
+  autoDiscover: z.exactOptional(z.boolean()),
 });
 export const tracksNewResponse = z.object({
   requiresImmediateRenegotiation: z.boolean(),
-  sessionDescription: z.optional(sessionDescription),
+  sessionDescription: z.exactOptional(sessionDescription),
   tracks: z.array(z.extend(trackObject, itemError)),
   ...itemError,
 });
 
 export const renegotiateRequest = z.object({ sessionDescription });
 export const renegotiateResponse = z.object({
-  sessionDescription: z.optional(sessionDescription),
+  sessionDescription: z.exactOptional(sessionDescription),
   ...itemError,
 });
 
 export const tracksCloseRequest = z.object({
   tracks: z.array(z.object({ mid: z.string() })).check(z.minLength(1)),
   force: z.boolean(),
-  sessionDescription: z.optional(sessionDescription),
+  sessionDescription: z.exactOptional(sessionDescription),
 });
 export const tracksCloseResponse = z.object({
   tracks: z.array(z.object({ mid: z.string(), ...itemError })),
-  sessionDescription: z.optional(sessionDescription),
+  sessionDescription: z.exactOptional(sessionDescription),
   requiresImmediateRenegotiation: z.boolean(),
   ...itemError,
 });
@@ -93,15 +93,15 @@ export const tracksCloseResponse = z.object({
  * `DataChannelObject`): the publisher picks one delivery policy per name, every subscriber mirrors it.
  */
 export const dataChannelObject = z.object({
-  location: z.optional(z.enum(["local", "remote"])),
-  sessionId: z.optional(z.string()),
-  dataChannelName: z.optional(z.string()),
-  ordered: z.optional(z.boolean()),
-  maxRetransmits: z.optional(z.int().check(z.gte(0), z.lte(65_535))),
-  maxPacketLifeTime: z.optional(z.int().check(z.gte(0), z.lte(65_535))),
-  waitForAck: z.optional(z.boolean()),
-  canReply: z.optional(z.boolean()),
-  id: z.optional(z.int()),
+  location: z.exactOptional(z.enum(["local", "remote"])),
+  sessionId: z.exactOptional(z.string()),
+  dataChannelName: z.exactOptional(z.string()),
+  ordered: z.exactOptional(z.boolean()),
+  maxRetransmits: z.exactOptional(z.int().check(z.gte(0), z.lte(65_535))),
+  maxPacketLifeTime: z.exactOptional(z.int().check(z.gte(0), z.lte(65_535))),
+  waitForAck: z.exactOptional(z.boolean()),
+  canReply: z.exactOptional(z.boolean()),
+  id: z.exactOptional(z.int()),
 });
 export type DataChannelObject = z.infer<typeof dataChannelObject>;
 
@@ -118,7 +118,7 @@ export const sessionState = z.object({
   dataChannels: z.array(
     z.object({
       location: z.string(),
-      sessionId: z.optional(z.string()),
+      sessionId: z.exactOptional(z.string()),
       dataChannelName: z.string(),
       id: z.int(),
       status: z.string(),

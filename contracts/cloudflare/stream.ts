@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { exactPartial } from "../exact-partial.ts";
 
 /** The documented `status` values (docs/reference/cloudflare-api.md §1.4, [SPEC]/[SDK]). */
 export const LIVE_INPUT_STATES = [
@@ -24,12 +25,12 @@ export type LiveInputRecording = z.infer<typeof liveInputRecording>;
 
 /** Body of create and update: every field optional, Cloudflare fills defaults. */
 export const liveInputWrite = z.object({
-  meta: z.optional(z.record(z.string(), z.unknown())),
-  defaultCreator: z.optional(z.string().check(z.maxLength(64))),
-  deleteRecordingAfterDays: z.optional(z.nullable(z.number().check(z.gte(30), z.lte(1096)))),
-  enabled: z.optional(z.boolean()),
-  preferLowLatency: z.optional(z.boolean()),
-  recording: z.optional(z.partial(liveInputRecording)),
+  meta: z.exactOptional(z.record(z.string(), z.unknown())),
+  defaultCreator: z.exactOptional(z.string().check(z.maxLength(64))),
+  deleteRecordingAfterDays: z.exactOptional(z.nullable(z.number().check(z.gte(30), z.lte(1096)))),
+  enabled: z.exactOptional(z.boolean()),
+  preferLowLatency: z.exactOptional(z.boolean()),
+  recording: z.exactOptional(exactPartial(liveInputRecording)),
 });
 export type LiveInputWrite = z.infer<typeof liveInputWrite>;
 
@@ -38,13 +39,15 @@ export const liveInputStatusObject = z.object({
   current: z.nullable(
     z.object({
       state: z.string(),
-      reason: z.optional(z.string()),
-      statusEnteredAt: z.optional(z.string()),
-      statusLastSeen: z.optional(z.string()),
-      ingestProtocol: z.optional(z.string()),
+      reason: z.exactOptional(z.string()),
+      statusEnteredAt: z.exactOptional(z.string()),
+      statusLastSeen: z.exactOptional(z.string()),
+      ingestProtocol: z.exactOptional(z.string()),
     }),
   ),
-  history: z.optional(z.array(z.object({ state: z.string(), statusEnteredAt: z.optional(z.string()) }))),
+  history: z.exactOptional(
+    z.array(z.object({ state: z.string(), statusEnteredAt: z.exactOptional(z.string()) })),
+  ),
 });
 
 /** `status` as the API may return it: documented string, observed object, or null. */
@@ -61,8 +64,8 @@ export const liveInput = z.object({
   meta: z.record(z.string(), z.unknown()),
   enabled: z.boolean(),
   deleteRecordingAfterDays: z.nullable(z.number()),
-  preferLowLatency: z.optional(z.boolean()),
-  keysRotatedAt: z.optional(z.string()),
+  preferLowLatency: z.exactOptional(z.boolean()),
+  keysRotatedAt: z.exactOptional(z.string()),
   recording: liveInputRecording,
   rtmps: urlWithKey,
   rtmpsPlayback: urlWithKey,
@@ -70,7 +73,7 @@ export const liveInput = z.object({
   srtPlayback: srtDetails,
   webRTC: z.object({ url: z.string() }),
   webRTCPlayback: z.object({ url: z.string() }),
-  status: z.optional(liveInputStatus),
+  status: z.exactOptional(liveInputStatus),
 });
 export type LiveInput = z.infer<typeof liveInput>;
 
@@ -94,7 +97,7 @@ export const lifecycle = z.object({
   isInput: z.boolean(),
   videoUID: z.nullable(z.string()),
   live: z.boolean(),
-  status: z.optional(z.nullable(z.string())),
+  status: z.exactOptional(z.nullable(z.string())),
 });
 
 /**
@@ -120,12 +123,12 @@ export function isConnectedState(state: string | null): boolean {
 export const streamVideo = z.object({
   uid: z.string(),
   created: z.string(),
-  modified: z.optional(z.string()),
-  liveInput: z.optional(z.string()),
-  duration: z.optional(z.number()),
-  readyToStream: z.optional(z.boolean()),
-  scheduledDeletion: z.optional(z.nullable(z.string())),
-  status: z.optional(z.object({ state: z.optional(z.string()) })),
+  modified: z.exactOptional(z.string()),
+  liveInput: z.exactOptional(z.string()),
+  duration: z.exactOptional(z.number()),
+  readyToStream: z.exactOptional(z.boolean()),
+  scheduledDeletion: z.exactOptional(z.nullable(z.string())),
+  status: z.exactOptional(z.object({ state: z.exactOptional(z.string()) })),
 });
 export type StreamVideo = z.infer<typeof streamVideo>;
 export const streamVideoList = z.array(streamVideo);
@@ -139,7 +142,7 @@ export const liveInputOutput = z.object({
   uid: z.string(),
   url: z.string(),
   streamKey: z.string(),
-  enabled: z.optional(z.boolean()),
+  enabled: z.exactOptional(z.boolean()),
 });
 export type LiveInputOutput = z.infer<typeof liveInputOutput>;
 export const liveInputOutputList = z.array(liveInputOutput);
@@ -155,7 +158,7 @@ export const OUTPUT_URL = /^(rtmps?|srt):\/\/[^\s/?#@]+(?:[/?][^\s]*)?$/;
 export const liveInputOutputCreate = z.object({
   url: z.string().check(z.maxLength(2048), z.regex(OUTPUT_URL, "must be an rtmp://, rtmps:// or srt:// URL")),
   streamKey: z.string().check(z.minLength(1), z.maxLength(1024)),
-  enabled: z.optional(z.boolean()),
+  enabled: z.exactOptional(z.boolean()),
 });
 export type LiveInputOutputCreate = z.infer<typeof liveInputOutputCreate>;
 

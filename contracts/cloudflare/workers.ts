@@ -47,16 +47,16 @@ export const workerBinding = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("inherit"),
     ...named,
-    old_name: z.string().min(1).optional(),
-    version_id: z.string().optional(),
+    old_name: z.string().min(1).exactOptional(),
+    version_id: z.string().exactOptional(),
   }),
   z.object({
     type: z.literal("durable_object_namespace"),
     ...named,
     class_name: z.string().min(1),
-    script_name: z.string().optional(),
-    environment: z.string().optional(),
-    namespace_id: z.string().optional(),
+    script_name: z.string().exactOptional(),
+    environment: z.string().exactOptional(),
+    namespace_id: z.string().exactOptional(),
   }),
   z.object({
     type: z.literal("ratelimit"),
@@ -74,37 +74,37 @@ export const workerBindingView = z.object({ type: z.string(), name: z.string() }
 const classList = z.array(z.string().min(1));
 
 export const workerMigrationStep = z.object({
-  new_classes: classList.optional(),
-  new_sqlite_classes: classList.optional(),
-  deleted_classes: classList.optional(),
-  renamed_classes: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).optional(),
+  new_classes: classList.exactOptional(),
+  new_sqlite_classes: classList.exactOptional(),
+  deleted_classes: classList.exactOptional(),
+  renamed_classes: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).exactOptional(),
   transferred_classes: z
     .array(z.object({ from: z.string().min(1), from_script: z.string().min(1), to: z.string().min(1) }))
-    .optional(),
+    .exactOptional(),
 });
 export type WorkerMigrationStep = z.infer<typeof workerMigrationStep>;
 
 /** Durable Object migrations: one step inline, or several in `steps`, guarded by `old_tag`. */
 export const workerMigrations = workerMigrationStep.extend({
-  new_tag: z.string().min(1).optional(),
-  old_tag: z.string().min(1).optional(),
-  steps: z.array(workerMigrationStep).optional(),
+  new_tag: z.string().min(1).exactOptional(),
+  old_tag: z.string().min(1).exactOptional(),
+  steps: z.array(workerMigrationStep).exactOptional(),
 });
 export type WorkerMigrations = z.infer<typeof workerMigrations>;
 
 export const workerTailConsumer = z.object({
   service: z.string().min(1),
-  environment: z.string().optional(),
-  namespace: z.string().optional(),
+  environment: z.string().exactOptional(),
+  namespace: z.string().exactOptional(),
 });
 export type WorkerTailConsumer = z.infer<typeof workerTailConsumer>;
 
 export const workerObservability = z
-  .object({ enabled: z.boolean(), head_sampling_rate: z.number().min(0).max(1).nullable().optional() })
+  .object({ enabled: z.boolean(), head_sampling_rate: z.number().min(0).max(1).nullable().exactOptional() })
   .loose();
 export type WorkerObservability = z.infer<typeof workerObservability>;
 
-export const workerPlacement = z.object({ mode: z.enum(["smart", "targeted"]).optional() }).loose();
+export const workerPlacement = z.object({ mode: z.enum(["smart", "targeted"]).exactOptional() }).loose();
 export type WorkerPlacement = z.infer<typeof workerPlacement>;
 
 export const workerUsageModel = z.enum(["standard", "bundled", "unbound"]);
@@ -114,17 +114,17 @@ const compatibilityDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a dat
 
 /** Settings that both an upload's metadata and a settings PATCH may carry. */
 const scriptSettingsFields = {
-  bindings: z.array(workerBinding).optional(),
-  compatibility_date: compatibilityDate.optional(),
-  compatibility_flags: z.array(z.string().min(1)).optional(),
-  migrations: workerMigrations.optional(),
-  logpush: z.boolean().optional(),
-  observability: workerObservability.optional(),
-  tags: z.array(z.string()).optional(),
-  tail_consumers: z.array(workerTailConsumer).optional(),
-  usage_model: workerUsageModel.optional(),
-  placement: workerPlacement.optional(),
-  limits: z.object({ cpu_ms: z.int().positive().optional() }).optional(),
+  bindings: z.array(workerBinding).exactOptional(),
+  compatibility_date: compatibilityDate.exactOptional(),
+  compatibility_flags: z.array(z.string().min(1)).exactOptional(),
+  migrations: workerMigrations.exactOptional(),
+  logpush: z.boolean().exactOptional(),
+  observability: workerObservability.exactOptional(),
+  tags: z.array(z.string()).exactOptional(),
+  tail_consumers: z.array(workerTailConsumer).exactOptional(),
+  usage_model: workerUsageModel.exactOptional(),
+  placement: workerPlacement.exactOptional(),
+  limits: z.object({ cpu_ms: z.int().positive().exactOptional() }).exactOptional(),
 };
 
 /**
@@ -154,18 +154,18 @@ export const workerAssetsUploadSession = z.object({
 });
 
 /** Result of `POST …/workers/assets/upload`: the completion token, once every file is in. */
-export const workerAssetsUpload = z.object({ jwt: z.string().optional() });
+export const workerAssetsUpload = z.object({ jwt: z.string().exactOptional() });
 
 /** How the script's static assets are served, as an upload's `assets.config` sets it. */
 export const workerAssetsConfig = z
   .object({
     html_handling: z
       .enum(["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"])
-      .optional(),
-    not_found_handling: z.enum(["none", "404-page", "single-page-application"]).optional(),
-    run_worker_first: z.union([z.boolean(), z.array(z.string())]).optional(),
-    _headers: z.string().optional(),
-    _redirects: z.string().optional(),
+      .exactOptional(),
+    not_found_handling: z.enum(["none", "404-page", "single-page-application"]).exactOptional(),
+    run_worker_first: z.union([z.boolean(), z.array(z.string())]).exactOptional(),
+    _headers: z.string().exactOptional(),
+    _redirects: z.string().exactOptional(),
   })
   .loose();
 export type WorkerAssetsConfig = z.infer<typeof workerAssetsConfig>;
@@ -174,15 +174,17 @@ export type WorkerAssetsConfig = z.infer<typeof workerAssetsConfig>;
 export const workerUploadMetadata = z
   .object({
     ...scriptSettingsFields,
-    main_module: z.string().min(1).optional(),
-    body_part: z.string().min(1).optional(),
+    main_module: z.string().min(1).exactOptional(),
+    body_part: z.string().min(1).exactOptional(),
     /** Binding types to carry over from the previous upload, e.g. `["secret_text"]`. */
-    keep_bindings: z.array(z.string().min(1)).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
+    keep_bindings: z.array(z.string().min(1)).exactOptional(),
+    annotations: z.record(z.string(), z.string()).exactOptional(),
     /** The completion token of an assets upload session, and how the assets are served. */
-    assets: z.object({ jwt: z.string().min(1).optional(), config: workerAssetsConfig.optional() }).optional(),
+    assets: z
+      .object({ jwt: z.string().min(1).exactOptional(), config: workerAssetsConfig.exactOptional() })
+      .exactOptional(),
     /** Carry the previous version's assets over when this upload names none. */
-    keep_assets: z.boolean().optional(),
+    keep_assets: z.boolean().exactOptional(),
   })
   .refine((m) => (m.main_module === undefined) !== (m.body_part === undefined), {
     message: "name exactly one entry point: main_module (ES modules) or body_part (service worker)",
@@ -195,10 +197,10 @@ export type WorkerSettingsPatch = z.infer<typeof workerSettingsPatch>;
 
 /** Body of `PATCH …/scripts/{name}/script-settings` (JSON). */
 export const workerScriptSettingsPatch = z.object({
-  logpush: z.boolean().optional(),
-  observability: workerObservability.nullable().optional(),
-  tags: z.array(z.string()).nullable().optional(),
-  tail_consumers: z.array(workerTailConsumer).nullable().optional(),
+  logpush: z.boolean().exactOptional(),
+  observability: workerObservability.nullable().exactOptional(),
+  tags: z.array(z.string()).nullable().exactOptional(),
+  tail_consumers: z.array(workerTailConsumer).nullable().exactOptional(),
 });
 
 const handlerNames = z.array(z.string());
@@ -210,27 +212,27 @@ export const workerScript = z.object({
   created_on: z.string(),
   modified_on: z.string(),
   handlers: handlerNames,
-  named_handlers: z.array(z.object({ name: z.string(), handlers: handlerNames })).optional(),
+  named_handlers: z.array(z.object({ name: z.string(), handlers: handlerNames })).exactOptional(),
   compatibility_date: z.string(),
   compatibility_flags: z.array(z.string()),
   has_modules: z.boolean(),
-  has_assets: z.boolean().optional(),
+  has_assets: z.boolean().exactOptional(),
   logpush: z.boolean(),
   usage_model: z.string(),
-  migration_tag: z.string().optional(),
-  tags: z.array(z.string()).nullable().optional(),
-  tail_consumers: z.array(workerTailConsumer).nullable().optional(),
-  observability: workerObservability.optional(),
-  placement: workerPlacement.optional(),
-  last_deployed_from: z.string().optional(),
-  exports: z.record(z.string(), z.object({ type: z.string() }).loose()).optional(),
+  migration_tag: z.string().exactOptional(),
+  tags: z.array(z.string()).nullable().exactOptional(),
+  tail_consumers: z.array(workerTailConsumer).nullable().exactOptional(),
+  observability: workerObservability.exactOptional(),
+  placement: workerPlacement.exactOptional(),
+  last_deployed_from: z.string().exactOptional(),
+  exports: z.record(z.string(), z.object({ type: z.string() }).loose()).exactOptional(),
 });
 export type WorkerScript = z.infer<typeof workerScript>;
 
 /** The upload's result adds what the deploy measured [SDK `ScriptUpdateResponse`]. */
 export const workerScriptUpload = workerScript.extend({
   startup_time_ms: z.int().min(0),
-  entry_point: z.string().optional(),
+  entry_point: z.string().exactOptional(),
 });
 
 /** `GET …/scripts/{name}/settings`: script and version settings, secrets without their values. */
@@ -243,8 +245,8 @@ export const workerScriptSettings = z.object({
   usage_model: z.string(),
   placement: workerPlacement,
   tail_consumers: z.array(workerTailConsumer),
-  observability: workerObservability.optional(),
-  limits: z.object({ cpu_ms: z.int().optional() }).optional(),
+  observability: workerObservability.exactOptional(),
+  limits: z.object({ cpu_ms: z.int().exactOptional() }).exactOptional(),
 });
 
 /** `GET …/scripts/{name}/script-settings`: the settings that do not belong to a version [SDK `ScriptSetting`]. */
@@ -277,14 +279,14 @@ export const workerCron = z.object({
 export const workerSchedulesPut = z.array(workerCron);
 export const workerSchedules = z.object({
   schedules: z.array(
-    workerCron.extend({ created_on: z.string().optional(), modified_on: z.string().optional() }),
+    workerCron.extend({ created_on: z.string().exactOptional(), modified_on: z.string().exactOptional() }),
   ),
 });
 
 /** Body of `POST …/scripts/{name}/subdomain`. */
 export const workerScriptSubdomainWrite = z.object({
   enabled: z.boolean(),
-  previews_enabled: z.boolean().optional(),
+  previews_enabled: z.boolean().exactOptional(),
 });
 export const workerScriptSubdomain = z.object({ enabled: z.boolean(), previews_enabled: z.boolean() });
 
@@ -296,16 +298,20 @@ export const workersAccountSubdomain = z.object({
 });
 
 /** A zone's Worker route (SDK `client.workers.routes`): create and update bodies. */
-export const workerRouteWrite = z.object({ pattern: z.string().min(1), script: z.string().optional() });
-export const workerRoute = z.object({ id: z.string(), pattern: z.string(), script: z.string().optional() });
+export const workerRouteWrite = z.object({ pattern: z.string().min(1), script: z.string().exactOptional() });
+export const workerRoute = z.object({
+  id: z.string(),
+  pattern: z.string(),
+  script: z.string().exactOptional(),
+});
 
 /** An account's Worker custom domain (SDK `client.workers.domains`): PUT attaches a hostname to a Worker. */
 export const workerDomainWrite = z.object({
   hostname: z.string().min(1),
   service: scriptName,
-  zone_id: z.string().optional(),
-  zone_name: z.string().optional(),
-  environment: z.string().optional(),
+  zone_id: z.string().exactOptional(),
+  zone_name: z.string().exactOptional(),
+  environment: z.string().exactOptional(),
 });
 export const workerDomain = z.object({
   id: z.string(),

@@ -12,15 +12,15 @@ export const tenantLimits = z.object({
   /** Per user id: an abuse limit each Worker isolate counts on its own, unlike the others (docs/security.md, Per-tenant budgets). */
   credentialsPerUserPerMinute: z._default(z.int().check(z.gte(1), z.lte(10_000)), 30),
   /** Calls on the Worker's Cloudflare API token (live input reads and updates), per 5 minutes. */
-  cloudflareApiPer5Minutes: z.optional(
+  cloudflareApiPer5Minutes: z.exactOptional(
     z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.cloudflareApiPer5Minutes)),
   ),
   /** TURN credentials issued with the stack's TURN key, per second. */
-  turnCredentialsPerSecond: z.optional(
+  turnCredentialsPerSecond: z.exactOptional(
     z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.turnCredentialsPerSecond)),
   ),
   /** Realtime API calls per SFU session through the session proxy, per second (default: Cloudflare's 50). */
-  sfuCallsPerSessionPerSecond: z.optional(
+  sfuCallsPerSessionPerSecond: z.exactOptional(
     z.int().check(z.gte(1), z.lte(UPSTREAM_LIMITS.sfuCallsPerSessionPerSecond)),
   ),
 });
@@ -40,7 +40,7 @@ export const declaredOutput = z.object({
   name: id("output name"),
   url: z.string(),
   /** Left out when true, the default. */
-  enabled: z.optional(z.literal(false)),
+  enabled: z.exactOptional(z.literal(false)),
 });
 export type DeclaredOutput = z.infer<typeof declaredOutput>;
 
@@ -52,16 +52,16 @@ export const tenantEntry = z.object({
   /** Channel name → the uid of its live input. */
   channels: z.record(id("channel name"), cfTag),
   /** Channel name → its restream outputs; left out for a channel without any. */
-  outputs: z.optional(z.record(id("channel name"), z.array(declaredOutput))),
+  outputs: z.exactOptional(z.record(id("channel name"), z.array(declaredOutput))),
   /**
    * The private channels (`playback: signed`), which play only through a playback token; left out
    * when every channel is public.
    */
-  signed: z.optional(z.array(id("channel name"))),
+  signed: z.exactOptional(z.array(id("channel name"))),
   /** Left out when the tenant allows no browser origin. */
-  allowedOrigins: z.optional(z.array(z.string())),
+  allowedOrigins: z.exactOptional(z.array(z.string())),
   /** Left out when every limit is the default. */
-  limits: z.optional(tenantLimits),
+  limits: z.exactOptional(tenantLimits),
 });
 export type TenantEntry = z.infer<typeof tenantEntry>;
 

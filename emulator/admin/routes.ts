@@ -69,10 +69,10 @@ export function adminRoutes(deps: AdminDeps) {
   });
 
   routes.get("/requests", (c) => {
-    const since = c.req.query("since");
+    const { method, path, since } = c.req.query();
     const filter = {
-      ...(c.req.query("method") ? { method: c.req.query("method") } : {}),
-      ...(c.req.query("path") ? { path: c.req.query("path") } : {}),
+      ...(method ? { method } : {}),
+      ...(path ? { path } : {}),
       ...(since && /^\d+$/.test(since) ? { since: Number(since) } : {}),
     };
     return cfOk(c, log.list(filter));

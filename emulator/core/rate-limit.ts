@@ -33,7 +33,7 @@ export interface TokenRateCounters {
 
 interface TokenBudget {
   /** When the current window started; undefined before the first request and after a block. */
-  windowStart?: number;
+  windowStart?: number | undefined;
   accepted: number;
   blockedUntil: number;
   refusals: number;

@@ -17,7 +17,7 @@ export interface RealtimeCredentialsArgs {
   label: string;
   rotation: SlottedRotation;
   /** Existing keys or apps to take over, by slot (`realtime-stack:adopt.turnKeys` / `.sfuApps`). */
-  adopt?: Partial<Record<"a" | "b", AdoptCredential>>;
+  adopt?: { [S in "a" | "b"]?: AdoptCredential | undefined };
 }
 
 type Inputs = { accountId: string; name: string; adopt?: pulumi.Input<AdoptCredential> };

@@ -43,7 +43,7 @@ export function createWorkerApiTokens(
   args: WorkerApiTokensArgs,
   opts: pulumi.CustomResourceOptions,
 ): Slotted<SlotCredential> {
-  const permissionGroups = permissionGroupIds(args.accountId, { parent: opts.parent });
+  const permissionGroups = permissionGroupIds(args.accountId, opts.parent ? { parent: opts.parent } : {});
   const policies = [
     {
       effect: "allow",

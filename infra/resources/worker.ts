@@ -47,7 +47,10 @@ export function createWorker(
 ): DeployedWorker {
   const { accountId, worker } = args;
   // The tag the deployed script is at decides which migrations this upload carries.
-  const deployed = cloudflare.getWorkersScriptsOutput({ accountId }, { parent: opts.parent });
+  const deployed = cloudflare.getWorkersScriptsOutput(
+    { accountId },
+    opts.parent ? { parent: opts.parent } : {},
+  );
   const migrations = deployed.apply(({ results }) =>
     migrationsAfter(results.find((s) => s.id === worker.scriptName)?.migrationTag || undefined),
   );

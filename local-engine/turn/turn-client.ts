@@ -80,7 +80,7 @@ class StunTransactions {
   private readonly closeSocket: () => void;
   private readonly ready: Promise<void>;
   private failure?: TurnProbeFailure;
-  private onFailure?: (failure: TurnProbeFailure) => void;
+  private onFailure: ((failure: TurnProbeFailure) => void) | undefined;
 
   constructor(
     private readonly server: TurnServerAddress,

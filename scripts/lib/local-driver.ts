@@ -176,7 +176,7 @@ const plannedChange = z.object({
   op: z.enum(["create", "update", "replace", "delete"]),
   type: z.string(),
   name: z.string(),
-  diffs: z.array(z.string()).optional(),
+  diffs: z.array(z.string()).exactOptional(),
 });
 const applyOutcome = z.object({ changes: z.array(plannedChange), outputs: stackOutputs });
 

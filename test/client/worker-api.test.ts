@@ -267,7 +267,8 @@ describe("watchChannels", () => {
         async pull(controller) {
           const { value, done } = await reader.read();
           if (done) return controller.close();
-          for (const [, id] of new TextDecoder().decode(value).matchAll(/^id: (.*)$/gm)) stream.lastSeen = id;
+          for (const [, id] of new TextDecoder().decode(value).matchAll(/^id: (.*)$/gm))
+            stream.lastSeen = id!;
           controller.enqueue(value);
         },
       });

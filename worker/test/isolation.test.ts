@@ -56,8 +56,8 @@ const tenantRoute = (route: string, method: string, path: string, body?: unknown
   ...(body === undefined ? {} : { body: () => body }),
   none: {},
   wrong: () => ({ tenant: "acme", bearer: GARBAGE_KEY }),
-  otherTenant: () => ({ tenant: "acme", bearer: keys.globex }),
-  right: () => ({ tenant: "acme", bearer: keys.acme }),
+  otherTenant: () => ({ tenant: "acme", bearer: keys.globex! }),
+  right: () => ({ tenant: "acme", bearer: keys.acme! }),
 });
 
 const sessionRoute = (route: string, method: string, suffix: string, body?: () => unknown): Case => ({

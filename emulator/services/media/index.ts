@@ -231,7 +231,7 @@ async function certificate(store: MediaStore, openssl: string, host: string) {
 async function listenWithFallback(
   rtmp: RtmpIngest,
   options: MediaOptions,
-  last: { rtmp?: number; rtmps?: number },
+  last: { rtmp: number | undefined; rtmps: number | undefined },
   tls: { key: string; cert: string } | undefined,
 ) {
   const at = (rtmpPort: number, rtmpsPort: number) =>

@@ -3,8 +3,8 @@ import type { TlsIdentity } from "./ingest/tls.ts";
 
 interface MediaState {
   /** Ports the ingest listened on last time, so that the URLs the live inputs hand out stay the same. */
-  rtmpPort?: number;
-  rtmpsPort?: number;
+  rtmpPort?: number | undefined;
+  rtmpsPort?: number | undefined;
   /** The UDP port of each live input's SRT listener (its `srt.url`). */
   srtPorts: Record<string, number>;
   /** The RTMPS server's self-signed certificate, kept so that a client that trusted it keeps trusting it. */
@@ -26,7 +26,7 @@ export class MediaStore {
     this.data = { ...loaded, srtPorts: { ...loaded?.srtPorts } };
   }
 
-  get ports(): { rtmp?: number; rtmps?: number } {
+  get ports(): { rtmp: number | undefined; rtmps: number | undefined } {
     return { rtmp: this.data.rtmpPort, rtmps: this.data.rtmpsPort };
   }
 

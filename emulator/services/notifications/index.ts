@@ -13,7 +13,7 @@ export interface NotificationsDeps {
   /** The live-input state changes that notifications are posted for. */
   liveInputs: Pick<StreamStore, "onStateChange">;
   /** Delivers the webhooks. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 /** Notifications: webhook destinations and policies, and the delivery of `stream_live_notifications`. */

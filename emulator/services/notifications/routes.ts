@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import * as z from "zod";
 import { notificationPolicyWrite, webhookDestinationWrite } from "#contracts/cloudflare/notifications.ts";
+import { exactPartial } from "#contracts/exact-partial.ts";
 import type { Env } from "../../core/env.ts";
 import { cfOk } from "../../core/respond.ts";
 import { jsonBody } from "../../core/validate.ts";
@@ -39,7 +40,9 @@ export function notificationRoutes(store: NotificationStore, requirePermission: 
   const webhookId = (c: Context<Env>) => c.req.param("webhook_id") ?? "";
   const policyId = (c: Context<Env>) => c.req.param("policy_id") ?? "";
   const policyBody = z.object(notificationPolicyWrite.shape).superRefine(knownDestinations(store));
-  const policyPatch = z.object(notificationPolicyWrite.shape).partial().superRefine(knownDestinations(store));
+  const policyPatch = z
+    .object(exactPartial(notificationPolicyWrite).shape)
+    .superRefine(knownDestinations(store));
 
   routes.post("/destinations/webhooks", requirePermission("Notifications Write"), async (c) => {
     const webhook = store.createWebhook(await jsonBody(c, webhookBody));

@@ -13,7 +13,7 @@ export interface RealtimeDeps {
   /** The TURN keys and SFU apps the Calls API manages. */
   calls: CallsSecrets;
   /** The TURN shared secret on a fresh start; generated when absent. */
-  turnSharedSecret?: string;
+  turnSharedSecret?: string | undefined;
   turnServer: () => EmulatorConfig["turnServer"];
   /** The SFU's peer connections and forwarding. */
   media: SfuMedia;

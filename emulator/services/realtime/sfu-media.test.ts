@@ -217,7 +217,7 @@ describe("DataChannels", () => {
       ["local", "chat", undefined],
       ["local", "state", undefined],
     ]);
-    const [chatId, stateId] = pubChannels.map((c) => c.id!);
+    const [chatId, stateId] = pubChannels.map((c) => c.id!) as [number, number];
     expect(new Set([chatId, stateId]).size).toBe(2);
     const sending = {
       chat: pub.pc.createDataChannel("chat", { negotiated: true, id: chatId }),

@@ -148,7 +148,12 @@ export function planPull(
       kind: published.kind ?? "video",
       ...(offered ? { mid: item.mid } : {}),
     });
-    return { location: "remote", mid: item.mid, trackName: item.trackName, sessionId: item.sessionId };
+    return {
+      location: "remote",
+      ...(item.mid === undefined ? {} : { mid: item.mid }),
+      trackName: item.trackName,
+      sessionId: item.sessionId,
+    };
   });
   return { results, accepted };
 }

@@ -59,7 +59,7 @@ export class RealtimeStore {
   constructor(
     state: StateFile,
     private readonly calls: CallsSecrets,
-    seed: { turnSharedSecret?: string; clock?: () => number },
+    seed: { turnSharedSecret?: string | undefined; clock?: () => number },
   ) {
     this.sessionCalls = new SessionCallLimit(seed.clock);
     this.section = state.section<RealtimeSection>(

@@ -112,7 +112,7 @@ describe("signed playback on the delivery host", () => {
   it("applies access rules first to last: a matching block refuses, an earlier allow wins, no match plays", async () => {
     const key = await createKey();
     const input = await createInput(true);
-    const play = async (accessRules: PlaybackClaims["accessRules"]) =>
+    const play = async (accessRules: NonNullable<PlaybackClaims["accessRules"]>) =>
       (await fetch(lifecycleOf(input, await signed(key, { sub: input.uid, accessRules })))).status;
     expect(await play([{ type: "ip.src", action: "block", ip: ["127.0.0.0/8"] }])).toBe(401);
     expect(

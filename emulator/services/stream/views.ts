@@ -25,7 +25,10 @@ export interface LiveInputViewContext {
   ingest: IngestUrls;
 }
 
-function statusValue(input: Readonly<StoredLiveInput>, shape: StatusShape): LiveInput["status"] {
+function statusValue(
+  input: Readonly<StoredLiveInput>,
+  shape: StatusShape,
+): NonNullable<LiveInput["status"]> | null {
   if (shape === "string") return input.state;
   if (input.state === null) return { current: null, history: [] };
   return {

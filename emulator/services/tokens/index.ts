@@ -9,7 +9,7 @@ export interface TokensDeps {
   state: StateFile;
   accountId: string;
   /** The bootstrap admin token's value on a fresh start; generated when absent. */
-  adminToken?: string;
+  adminToken?: string | undefined;
   limiter: RateLimiter;
   rateLimit: () => RateLimitPolicy;
 }

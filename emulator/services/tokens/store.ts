@@ -19,12 +19,12 @@ export interface StoredToken {
     resources: Record<string, string | Record<string, string>>;
     permission_groups: { id: string; name?: string }[];
   }[];
-  condition?: { "request.ip"?: { in?: string[]; not_in?: string[] } };
+  condition?: { "request.ip"?: { in?: string[]; not_in?: string[] } } | undefined;
   issued_on: string;
   modified_on: string;
   last_used_on: string | null;
-  expires_on?: string;
-  not_before?: string;
+  expires_on?: string | undefined;
+  not_before?: string | undefined;
 }
 
 /** A create or update body, validated. */
@@ -77,7 +77,7 @@ export class TokenStore {
   private byValue = new Map<string, StoredToken>();
   private readonly section: Section<TokensSection>;
 
-  constructor(state: StateFile, seed: { adminToken?: string }) {
+  constructor(state: StateFile, seed: { adminToken?: string | undefined }) {
     this.section = state.section<TokensSection>(["tokens"], () => ({ tokens: this.tokens.toJSON() }));
     this.tokens = this.indexed(this.section.loaded?.tokens ?? adminOnly(seed.adminToken));
   }

@@ -32,7 +32,7 @@ export async function publishWhip(page: Page, whipUrl: string): Promise<string> 
     const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/sdp" },
-      body: offer.sdp,
+      body: offer.sdp ?? "",
     });
     if (res.status !== 201) throw new Error(`WHIP answered ${res.status}: ${await res.text()}`);
     location = new URL(res.headers.get("location")!, url).toString();
@@ -64,7 +64,7 @@ export async function playWhep(page: Page, whepUrl: string): Promise<string> {
     const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/sdp" },
-      body: offer.sdp,
+      body: offer.sdp ?? "",
     });
     if (res.status !== 201) throw new Error(`WHEP answered ${res.status}: ${await res.text()}`);
     await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });

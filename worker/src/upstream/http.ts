@@ -231,7 +231,7 @@ export class UpstreamHttp {
           accept: "application/json",
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
-        body,
+        ...(body === undefined ? {} : { body }),
         signal,
       });
       text = await response.text();
@@ -243,7 +243,8 @@ export class UpstreamHttp {
     if (response.ok) {
       if (json === undefined) throw this.fail("invalid_response", status);
       if (this.protocol.failedDespite2xx(json)) {
-        throw this.fail("rejected", status, { upstreamCode: this.protocol.errorCode(json) });
+        const upstreamCode = this.protocol.errorCode(json);
+        throw this.fail("rejected", status, upstreamCode === undefined ? {} : { upstreamCode });
       }
       const unwrapped = this.protocol.unwrap(json);
       const parsed = unwrapped && call.response.safeParse(unwrapped.result);

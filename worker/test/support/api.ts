@@ -50,7 +50,11 @@ export function request(path: string, options: CallOptions = {}): Request {
         ? options.body
         : JSON.stringify(options.body);
   if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
-  return new Request(`${WORKER_ORIGIN}${path}`, { method: options.method ?? "GET", headers, body });
+  return new Request(`${WORKER_ORIGIN}${path}`, {
+    method: options.method ?? "GET",
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
 }
 
 /**

@@ -11,7 +11,12 @@ const connection = (
       ({
         codecs: codecs.map(
           ([mimeType, payloadType, parameters]) =>
-            new RTCRtpCodecParameters({ mimeType, clockRate: 90_000, payloadType, parameters }),
+            new RTCRtpCodecParameters({
+              mimeType,
+              clockRate: 90_000,
+              payloadType,
+              ...(parameters ? { parameters } : {}),
+            }),
         ),
         headerExtensions: extensions.map(([id, uri]) => new RTCRtpHeaderExtensionParameters({ id, uri })),
       }) as unknown as RTCRtpTransceiver,

@@ -97,8 +97,8 @@ export function codecFor(
   return new RTCRtpCodecParameters({
     mimeType: codec.mimeType,
     clockRate: codec.clockRate,
-    channels: codec.channels,
-    parameters: codec.parameters,
+    ...(codec.channels === undefined ? {} : { channels: codec.channels }),
+    ...(codec.parameters === undefined ? {} : { parameters: codec.parameters }),
     rtcpFeedback: feedback(codec.mimeType.toLowerCase().startsWith("video/") ? "video" : "audio"),
     payloadType,
   });

@@ -21,7 +21,7 @@ interface PublishedTrack {
   transceiver: RTCRtpTransceiver;
   track: MediaStreamTrack;
   /** The codec the publisher sends, known from its first packet. */
-  codec?: RTCRtpCodecParameters;
+  codec?: RTCRtpCodecParameters | undefined;
   viewers: Set<(rtp: Buffer) => void>;
 }
 

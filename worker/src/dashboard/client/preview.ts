@@ -96,7 +96,7 @@ export class Preview {
     const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/sdp" },
-      body: offer.sdp,
+      body: offer.sdp ?? "",
     }).catch(() => undefined);
     if (res?.status !== 201) {
       pc.close();
