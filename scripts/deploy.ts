@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { deploy, deploySummary } from "./deploy/deploy.ts";
 import { rollbackHint } from "./deploy/rollback-hint.ts";
+import { deploy, deploySummary } from "./deploy/run.ts";
 import { CouldNotRun, EXIT, parseCli, runCli } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";

@@ -2,7 +2,7 @@ import Cloudflare from "cloudflare";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FaultRuleInput } from "#emulator/core/faults.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
-import { deploySummary } from "#scripts/deploy/deploy.ts";
+import { deploySummary } from "#scripts/deploy/run.ts";
 import { CouldNotRun } from "#scripts/lib/cli.ts";
 import { type Progress, type ProgressRow, silentProgress } from "#scripts/lib/progress.ts";
 import { smokeSummary } from "#scripts/smoke/report.ts";
