@@ -1,14 +1,16 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import * as z from "zod";
-import { permissionGroup } from "#contracts/cloudflare/tokens.ts";
 import { messageOf } from "#infra/api/error-message.ts";
 import type { CloudflareRest } from "#infra/cloudflare-rest.ts";
-import { isDynamicType, PERMISSION_GROUPS_LIST, WORKERS_SCRIPTS_LIST } from "#infra/type-tokens.ts";
+import { isDynamicType } from "#infra/type-tokens.ts";
 import { Checkpoints } from "./checkpoints.ts";
 import { changedKeys, DynamicResources, type RegistrationOptions } from "./dynamic-resources.ts";
-import { camelKeys, type Props } from "./provider.ts";
+import { FirstFailure } from "./first-failure.ts";
+import { invoke } from "./invokes.ts";
+import type { Props } from "./provider.ts";
 import { providers } from "./providers/index.ts";
+import { captureRegistrationOptions } from "./registration-options.ts";
+import { isWrappedSecret, unwrapSecrets, wrapSecret } from "./secret-wire.ts";
 import { type EngineState, loadState, type RecordedResource, resourceKey } from "./state-file.ts";
 
 export type StepOp = "create" | "update" | "replace" | "delete" | "same";
@@ -50,30 +52,11 @@ export interface ApplyResult {
   state: EngineState;
 }
 
-/** Pulumi's wire marker for secret values, which mocks hand over as wrapped objects. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-
-function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    if (SECRET_SIG in o) return unwrapSecrets(o.value);
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
-  }
-  return value;
-}
-
-const isSecretValue = (v: unknown) => !!v && typeof v === "object" && SECRET_SIG in v;
-
 /** Outputs as the program receives them: the secret ones wrapped, as the engine would mark them. */
 function presented(r: RecordedResource): Props {
   const secret = new Set(r.secretOutputs ?? []);
   return Object.fromEntries(
-    Object.entries(r.outputs).map(([k, v]) => [
-      k,
-      secret.has(k) ? { [SECRET_SIG]: SECRET_VALUE, value: v } : v,
-    ]),
+    Object.entries(r.outputs).map(([k, v]) => [k, secret.has(k) ? wrapSecret(v) : v]),
   );
 }
 
@@ -114,7 +97,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
 
   async function registerDynamic(type: string, name: string, rawInputs: Props) {
     const key = resourceKey(type, name);
-    const secretInputs = Object.keys(rawInputs).filter((k) => isSecretValue(rawInputs[k]));
+    const secretInputs = Object.keys(rawInputs).filter((k) => isWrappedSecret(rawInputs[k]));
     const existing = state.resources[key];
     const step = await dynamic.register(
       type,
@@ -159,19 +142,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     return { id: created.id, state: created.outputs };
   }
 
-  // Like `pulumi up`, the first failed step ends the run: nothing further is created or changed.
-  let failure: unknown;
-  let fail: (e: unknown) => void = () => {};
-  const failed = new Promise<never>((_, reject) => {
-    fail = (e) => {
-      failure ??= e;
-      reject(failure);
-    };
-  });
-  failed.catch(() => {});
-  // The Pulumi runtime rethrows a failed registration on promises nobody awaits; they are this failure.
-  const onUnhandled = (reason: unknown) => fail(reason);
-  process.on("unhandledRejection", onUnhandled);
+  const failure = new FirstFailure();
   // Steps already sent to Cloudflare when another fails still finish and are recorded, as Pulumi's
   // step executor waits for in-flight chains before the run ends (WaitForCompletion in pulumi/pulumi
   // pkg/resource/deploy/step_executor.go).
@@ -181,7 +152,7 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     {
       async newResource(args) {
         if (args.custom === false) return { id: undefined, state: args.inputs };
-        if (failure) throw new Error(`${args.name} not registered: an earlier step failed`);
+        if (failure.happened) throw new Error(`${args.name} not registered: an earlier step failed`);
         try {
           seen.add(resourceKey(args.type, args.name));
           const inputs = args.inputs as Props;
@@ -195,13 +166,13 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
           );
           return await step;
         } catch (e) {
-          fail(e);
+          failure.fail(e);
           throw e;
         }
       },
       async call(args) {
         try {
-          return await invoke(args);
+          return await invoke(args, options.api);
         } catch (e) {
           // Pulumi's runtime reports a failed invoke by the error's `details` alone (invoke.js), so
           // without it the run would fail with an empty message.
@@ -215,40 +186,11 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     false,
   );
 
-  async function invoke(args: pulumi.runtime.MockCallArgs): Promise<Record<string, unknown>> {
-    if (args.token === WORKERS_SCRIPTS_LIST) {
-      const { accountId } = args.inputs as { accountId: string };
-      const scripts = await options.api.call(
-        "GET",
-        `/accounts/${accountId}/workers/scripts`,
-        z.array(z.object({ id: z.string(), migration_tag: z.string().optional() }).loose()),
-      );
-      return {
-        ...(args.inputs as Props),
-        results: scripts.map((s) => ({ id: s.id, migrationTag: s.migration_tag ?? "" })),
-      };
-    }
-    if (args.token !== PERMISSION_GROUPS_LIST) {
-      throw new Error(`the local engine cannot invoke ${args.token}`);
-    }
-    const { accountId, name, scope } = args.inputs as {
-      accountId: string;
-      name?: string;
-      scope?: string;
-    };
-    const query = new URLSearchParams({ ...(name ? { name } : {}), ...(scope ? { scope } : {}) });
-    const groups = await options.api.call(
-      "GET",
-      `/accounts/${accountId}/tokens/permission_groups?${query}`,
-      z.array(permissionGroup),
-    );
-    return { ...(args.inputs as Props), results: camelKeys(groups) };
-  }
   captureRegistrationOptions(registrations);
   pulumi.runtime.setAllConfig(options.config);
 
   try {
-    const outputs = await Promise.race([evaluate(options.program), failed]);
+    const outputs = await Promise.race([evaluate(options.program), failure.failed]);
     for (const key of Object.keys(state.resources)) {
       if (!seen.has(key)) {
         state.pendingDeletes.push(state.resources[key]!);
@@ -262,40 +204,14 @@ export async function applyProgram(options: ApplyOptions): Promise<ApplyResult> 
     checkpoints.close();
     // After a failure, the registrations and invokes the runtime still has queued end too (each
     // failing) before the hook below goes, as their rejections would otherwise end the process.
-    if (failure) await pulumi.runtime.disconnect().catch(() => {});
+    if (failure.happened) await pulumi.runtime.disconnect().catch(() => {});
     await dynamic.close();
     // Registrations still in flight when a step failed end once the host is closed, each with a
     // rejection the runtime rethrows unawaited: they are this run's failure, and must reach the
     // handler rather than end the process and hide the first error. Let them arrive first.
     await new Promise((r) => setTimeout(r, 20));
-    process.off("unhandledRejection", onUnhandled);
+    failure.dispose();
   }
-}
-
-/**
- * Mocks hand `newResource` the inputs only; the options Pulumi's engine acts on (secret outputs,
- * delete-before-replace, an id to import) are read off the registration request itself.
- */
-function captureRegistrationOptions(into: Map<string, RegistrationOptions>): void {
-  type Request = {
-    getType(): string;
-    getName(): string;
-    getImportid(): string;
-    getAdditionalsecretoutputsList(): string[];
-    getDeletebeforereplace(): boolean;
-  };
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: Request, callback: unknown): void;
-  };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) => {
-    into.set(resourceKey(req.getType(), req.getName()), {
-      ...(req.getImportid() ? { importId: req.getImportid() } : {}),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      deleteBeforeReplace: req.getDeletebeforereplace(),
-    });
-    register(req, callback);
-  };
 }
 
 async function evaluate(program: ApplyOptions["program"]) {

@@ -10,33 +10,11 @@ import {
   WORKERS_SCRIPTS_LIST,
 } from "#infra/type-tokens.ts";
 
-/** Pulumi's wire marker for a secret value, as mocks receive and return it. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
 export interface Registration {
   type: string;
   name: string;
   /** As the engine received them: secret values still wrapped. */
   inputs: Record<string, unknown>;
-}
-
-export function isWrappedSecret(value: unknown): value is { value: unknown } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
-  );
-}
-
-/** The inputs with every secret wrapper removed, for asserting on values. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (isWrappedSecret(value)) return unwrapSecrets(value.value);
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
-  }
-  return value;
 }
 
 /** Fresh per test process, so that no fake secret is ever fixed in the repository. */

@@ -22,8 +22,9 @@ import {
 } from "#infra/type-tokens.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
+import { isWrappedSecret, unwrapSecrets } from "#local-engine/secret-wire.ts";
 import { type Evaluation, evaluateProgram, PROJECT, resolve } from "./evaluate.ts";
-import { FakeCloudflare, isWrappedSecret, type Registration, unwrapSecrets } from "./fake-cloudflare.ts";
+import { FakeCloudflare, type Registration } from "./fake-cloudflare.ts";
 import { asPulumiConfig, devStackValues, scaledStackValues, withValue } from "./stack-config.ts";
 
 const evaluate = (values: Record<string, unknown>, fake?: FakeCloudflare) =>

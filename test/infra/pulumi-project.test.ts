@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_NAMESPACE } from "#infra/config.ts";
 import { WORKERS_SCRIPT } from "#infra/type-tokens.ts";
-import { isWrappedSecret } from "./fake-cloudflare.ts";
+import { isWrappedSecret } from "#local-engine/secret-wire.ts";
 import { asPulumiConfig, devStackValues, withValue } from "./stack-config.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

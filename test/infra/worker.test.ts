@@ -15,8 +15,8 @@ import {
   DURABLE_OBJECTS,
   STATUS_REFRESH_CRON,
 } from "#infra/worker-settings.ts";
+import { unwrapSecrets } from "#local-engine/secret-wire.ts";
 import { evaluateProgram } from "./evaluate.ts";
-import { unwrapSecrets } from "./fake-cloudflare.ts";
 import { asPulumiConfig, devStackValues } from "./stack-config.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "infra-worker-"));
