@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createServerClient } from "#client/server.ts";
+import { mintUserToken } from "#emulator/account-token.ts";
 import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, type SlottedRotation } from "#infra/config.ts";
+import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { localDeployToken } from "#local-engine/deploy-token.ts";
 import { readLocalSecret } from "#local-engine/local-config.ts";
@@ -393,6 +395,81 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
     expect(back.values.at(-1)).toBe(deployToken());
     expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
+  });
+
+  /**
+   * The stack deploys with a token its owner made under My Profile (a user's token) instead of the
+   * account-owned one, for the test's length: it holds the account permissions the local stack's own
+   * token holds (local-engine/deploy-token.ts), and "API Tokens Write" on the user to roll itself.
+   */
+  const deployWithUserToken = async () => {
+    const accountOwned = deployToken();
+    const value = await mintUserToken(stack.local.emulator, "dev deploy (user)", {
+      account: [
+        "Stream Write",
+        "Calls Write",
+        "Workers Scripts Write",
+        "Notifications Write",
+        "Account API Tokens Write",
+      ],
+      user: ["API Tokens Write"],
+    });
+    await stack.driver.setSecret(DEPLOY_TOKEN_KEY, value);
+    onTestFinished(() => stack.driver.setSecret(DEPLOY_TOKEN_KEY, accountOwned));
+    return value;
+  };
+  /** The user's verify answers a user's token: 200 while it is live, 401 once rolled. */
+  const userTokenStatus = async (value: string) => {
+    const res = await fetch(`${stack.local.emulator.apiBase}/user/tokens/verify`, {
+      headers: { authorization: `Bearer ${value}` },
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  it("a user-owned token rolls through the user's Roll Token API: the old value is refused at once, and the stack applies with the new one", async () => {
+    const old = await deployWithUserToken();
+    const ci = ciStore();
+    const report = await rotateNow(["deploy-token"], {
+      context: { ciSecret: { store: ci.store, name: "CF_TOKEN" } },
+    });
+    expect(report).toMatchObject({ ok: true, kinds: [{ kind: "deploy-token", outcome: "rotated" }] });
+    const now = deployToken();
+    expect(now).toMatch(/^cfut_/);
+    expect(ci.values).toEqual([now]);
+    expect(await userTokenStatus(old)).toBe(401);
+    expect(await userTokenStatus(now)).toBe(200);
+    // The calls that use it: an apply of the whole stack, and smoke's deploy token check.
+    const { changes } = await stack.driver.up();
+    expect(changes).toEqual([]);
+    const verified = await stackVerifier({ timeoutMs: 5_000, mediaProbes: false })(
+      "deploy-token",
+      stack.driver,
+    );
+    expect(verified.checks.find((c) => c.name === "deploy-token")).toMatchObject({
+      status: "passed",
+      detail: expect.stringContaining("user-owned"),
+    });
+    expect(JSON.stringify(report)).not.toContain(now);
+  });
+
+  it("a user-owned token whose verification fails cannot switch back either: the stack keeps the live value, and a re-run verifies again without rolling", async () => {
+    const old = await deployWithUserToken();
+    const period = newPeriod();
+    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
+    expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
+    expect(failed.kinds[0]!.error).toMatch(
+      /injected: refused; the old deploy token was invalidated by the roll/,
+    );
+    const rolled = deployToken();
+    expect(rolled).toMatch(/^cfut_/);
+    expect(await userTokenStatus(old)).toBe(401);
+    expect(await userTokenStatus(rolled)).toBe(200);
+
+    const rerun = await rotateNow(["deploy-token"], { period });
+    expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
+    expect(deployToken()).toBe(rolled);
+    expect((await stack.driver.up()).changes).toEqual([]);
   });
 });
 
