@@ -9,12 +9,13 @@ import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { localDeployToken } from "#local-engine/deploy-token.ts";
 import { readLocalSecret } from "#local-engine/local-config.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
+import { abandonEmergency } from "#scripts/rotation/abandon.ts";
 import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { type EmergencyKind, type EmergencyOptions, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
-import { type Checkpoint, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
+import { type Checkpoint, plannedKinds, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
 import {
   redactIngest,
   rotateStreamKeys,
@@ -637,6 +638,88 @@ describe("the emergency journal", { timeout: 240_000 }, () => {
     const next = await emergency(["sfu"], { dryRun: true });
     expect(next).toMatchObject({ resumed: false, ok: true, steps: [{ kind: "sfu", outcome: "planned" }] });
     expect(next.id).not.toBe(failed.id);
+  });
+
+  it("an unfinished emergency can be abandoned: what was switched stays and works, its unfinished run is never resumed, and there is nothing left to abandon", async () => {
+    const abandon = () =>
+      abandonEmergency(stack.driver, {
+        timeoutMs: 10_000,
+        probes: { ingest: false, media: false, turn: false },
+        progress: silentProgress,
+      });
+    // The emergency before this one finished: nothing to abandon, and nothing is written.
+    await expect(abandon()).rejects.toThrow(/^dev has no unfinished emergency to abandon/);
+
+    // The deploy token rolls, then its verification fails: the roll cannot be undone, the run stays
+    // in progress, and the emergency is unfinished.
+    const before = deployToken();
+    const failed = await emergency(["deploy-token"], { verify: failingVerifier() });
+    expect(failed.steps).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
+    const rolled = deployToken();
+    expect(rolled).not.toBe(before);
+
+    const report = await abandon();
+    expect(report).toMatchObject({
+      id: failed.id,
+      ok: true,
+      pending: [],
+      kinds: [
+        {
+          kind: "deploy-token",
+          state: "abandoned",
+          done: ["roll"],
+          cutShort: "verify",
+          oldStillWorks: false,
+        },
+      ],
+      verification: { passed: true },
+      actions: [],
+    });
+    // The rolled value stays the stack's, and works: the calls that use it (an apply, smoke) did above.
+    expect(deployToken()).toBe(rolled);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: before })).toBe(false);
+    expect((await stack.driver.up()).changes).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain(rolled);
+
+    // The journals say what was abandoned; no run resumes it, and another emergency is not refused.
+    expect(Journal.load(journalFile(), "dev", failed.id).run("deploy-token")).toMatchObject({
+      status: "abandoned",
+      done: ["roll"],
+      error: `abandoned with ${failed.id} while verify was unfinished`,
+    });
+    expect(plannedKinds(stack.driver, { kinds: ["turn"], period: newPeriod(), force: false })).toEqual([
+      "turn",
+    ]);
+    const next = await emergency(["sfu"], { dryRun: true });
+    expect(next).toMatchObject({ resumed: false, steps: [{ kind: "sfu", outcome: "planned" }] });
+    await expect(abandon()).rejects.toThrow(/^dev has no unfinished emergency to abandon/);
+  });
+
+  it("abandoning names the credentials from before that still work and the kinds never begun", async () => {
+    // TURN's verification fails and it is rolled back: the emergency stops before stream keys and the
+    // deploy token, which it never begins.
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/turn/keys/*/credentials/generate-ice-servers",
+      action: { type: "status", status: 500 },
+    });
+    const failed = await emergency(["turn", "deploy-token"]);
+    expect(failed.steps).toMatchObject([{ kind: "turn", outcome: "rolled-back" }]);
+    await stack.admin.clearFaults();
+
+    const report = await abandonEmergency(stack.driver, {
+      timeoutMs: 10_000,
+      probes: { ingest: false, media: false, turn: false },
+      progress: silentProgress,
+    });
+    expect(report.kinds).toEqual([
+      { kind: "turn", state: "rolled-back", done: ["regenerate", "switch", "rollback"], oldStillWorks: true },
+      { kind: "deploy-token", state: "not-begun", done: [], oldStillWorks: true },
+    ]);
+    expect(report.actions[0]).toMatch(
+      /still work for turn, deploy-token\..*--emergency --only turn,deploy-token/,
+    );
+    expect(report.verification.passed).toBe(true);
   });
 });
 
