@@ -203,6 +203,21 @@ function parse(argv: string[]) {
 
 type Args = ReturnType<typeof parse>;
 
+/**
+ * The stack an emergency or its abandon runs on, with the TURN server and media plane its final
+ * smoke and probes need (unless --no-media-probe), and Ctrl-C as a signal the run stops at.
+ */
+async function openForEmergency(args: Args) {
+  const progress = createProgress({ json: args.json });
+  const mediaProbes = !args["no-media-probe"];
+  const driver = await openDriver(args, {
+    turn: mediaProbes,
+    media: mediaProbes,
+    onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
+  });
+  return { progress, mediaProbes, driver, interrupt: interruptSignal() };
+}
+
 /** `--emergency`: every selected credential now, no grace; the report is written whatever the outcome. */
 async function emergency(args: Args) {
   if (args.period || args.force || args.restart || args.all || args.channel.length || args.tenant.length)
@@ -211,14 +226,7 @@ async function emergency(args: Args) {
     );
   const only = kindsOf(emergencyKinds, args.only) as EmergencyKind[];
   const context = stepContext(args);
-  const progress = createProgress({ json: args.json });
-  const mediaProbes = !args["no-media-probe"];
-  const driver = await openDriver(args, {
-    turn: mediaProbes,
-    media: mediaProbes,
-    onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
-  });
-  const interrupt = interruptSignal();
+  const { progress, mediaProbes, driver, interrupt } = await openForEmergency(args);
   try {
     const unfinished = unfinishedEmergency(driver, only);
     const rotated = only.filter((k): k is RotationKind => k !== STREAM_KEYS);
@@ -277,14 +285,7 @@ async function abandon(args: Args) {
     throw new UsageError(
       "--abandon-emergency takes only the stack flags, --timeout, --no-media-probe and --json",
     );
-  const progress = createProgress({ json: args.json });
-  const mediaProbes = !args["no-media-probe"];
-  const driver = await openDriver(args, {
-    turn: mediaProbes,
-    media: mediaProbes,
-    onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
-  });
-  const interrupt = interruptSignal();
+  const { progress, mediaProbes, driver, interrupt } = await openForEmergency(args);
   try {
     const report = await abandonEmergency(driver, {
       timeoutMs: args.timeout * 1000,

@@ -340,7 +340,7 @@ function actionsFor(
     actions.push(
       finished
         ? "Operators: every credential was replaced, but the final verification failed. Fix what failed and check with `npm run smoke`; the emergency is over, so running it again would rotate everything once more."
-        : "Operators: the emergency did not finish. Fix what failed and run the same command again: it continues where it stopped.",
+        : "Operators: the emergency did not finish. Fix what failed and run the same command again: it continues where it stopped (or, if it is moot, drop it with `--abandon-emergency`).",
     );
   if (selected.has("tenant-keys") || selected.has("signing-secret"))
     actions.push(

@@ -343,6 +343,16 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     return { values, store };
   };
 
+  /** A roll whose verification fails: the run fails and cannot switch back; returns the value the stack keeps. */
+  const failedRoll = async (period: string) => {
+    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
+    expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
+    expect(failed.kinds[0]!.error).toMatch(
+      /injected: refused; the old deploy token was invalidated by the roll/,
+    );
+    return deployToken();
+  };
+
   it("rolls through the Roll Token API: the old value is refused at once, the stack and CI hold the new one", async () => {
     const old = deployToken();
     const ci = ciStore();
@@ -363,12 +373,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
 
   it("a failed verification cannot switch back (the old value is gone): it fails, the stack keeps the live value, and a re-run verifies again without rolling", async () => {
     const period = newPeriod();
-    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
-    expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
-    expect(failed.kinds[0]!.error).toMatch(
-      /injected: refused; the old deploy token was invalidated by the roll/,
-    );
-    const rolled = deployToken();
+    const rolled = await failedRoll(period);
     expect(await credentialWorks(stack, "api-token", { id: "", secret: rolled })).toBe(true);
 
     const rerun = await rotateNow(["deploy-token"], { period });
@@ -457,12 +462,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
   it("a user-owned token whose verification fails cannot switch back either: the stack keeps the live value, and a re-run verifies again without rolling", async () => {
     const old = await deployWithUserToken();
     const period = newPeriod();
-    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
-    expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
-    expect(failed.kinds[0]!.error).toMatch(
-      /injected: refused; the old deploy token was invalidated by the roll/,
-    );
-    const rolled = deployToken();
+    const rolled = await failedRoll(period);
     expect(rolled).toMatch(/^cfut_/);
     expect(await userTokenStatus(old)).toBe(401);
     expect(await userTokenStatus(rolled)).toBe(200);
