@@ -22,8 +22,11 @@ export interface AbandonedKind {
   done: StepName[];
   /** The step begun and not recorded as done, which may have changed the config without an apply. */
   cutShort?: StepName;
-  /** Whether the credential from before the emergency still works (nothing replaced it, or its fallback was not revoked). */
-  oldStillWorks: boolean;
+  /**
+   * Whether the credential from before the emergency still works: nothing replaced it, or its
+   * fallback was not revoked. `maybe` when the step that replaces it was cut short.
+   */
+  oldStillWorks: boolean | "maybe";
 }
 
 export interface AbandonReport {
@@ -119,23 +122,29 @@ function kindState(
   const replacing = kindRotation(kind).emergencySteps.at(-1) === "verify" ? "roll" : "revoke";
   const oldStillWorks = !done.includes(replacing);
   if (!ours) return { kind, state: "not-begun", done: [], oldStillWorks: true };
-  if (ours.status === "in-progress")
+  if (ours.status === "in-progress" && ours.current)
     return {
       kind,
       state: "abandoned",
       done,
-      oldStillWorks,
-      ...(ours.current ? { cutShort: ours.current } : {}),
+      cutShort: ours.current,
+      oldStillWorks: ours.current === replacing ? "maybe" : oldStillWorks,
     };
+  if (ours.status === "in-progress") return { kind, state: "abandoned", done, oldStillWorks };
   return { kind, state: ours.status === "done" ? "rotated" : "rolled-back", done, oldStillWorks };
 }
 
 function actionsFor(kinds: AbandonedKind[], pending: string[], verified: boolean): string[] {
   const actions: string[] = [];
-  const leaked = kinds.filter((k) => k.oldStillWorks).map((k) => k.kind);
+  const leaked = kinds.filter((k) => k.oldStillWorks !== false).map((k) => k.kind);
   if (leaked.length > 0)
     actions.push(
-      `Operators: the credentials from before the emergency still work for ${leaked.join(", ")}. If they leaked, replace them with a new emergency (\`npm run rotate -- <stack flags> --emergency --only ${leaked.join(",")}\`).`,
+      `Operators: the credentials from before the emergency still work (or may) for ${leaked.join(", ")}. If they leaked, replace them with a new emergency (\`npm run rotate -- <stack flags> --emergency --only ${leaked.join(",")}\`).`,
+    );
+  // The roll stores the new value in the stack's config before CI's copy: cut short, CI may hold the dead one.
+  if (kinds.some((k) => k.kind === "deploy-token" && k.cutShort === "roll"))
+    actions.push(
+      "Operators: the deploy token's roll was cut short. The stack's config holds the live value if the roll happened; CI's copy may be the old, dead one: store the stack's value in CI.",
     );
   if (kinds.some((k) => k.kind === STREAM_KEYS && k.state === "abandoned"))
     actions.push(

@@ -74,7 +74,7 @@ const ABANDONED: Record<AbandonReport["kinds"][number]["state"], string> = {
 export function abandonSummary(report: AbandonReport, file: string): string {
   const kinds = report.kinds.map(
     (k) =>
-      `  ${k.kind.padEnd(14)} ${ABANDONED[k.state]}${k.done.length > 0 ? ` after ${k.done.join(", ")}` : ""}${k.cutShort ? ` (${k.cutShort} cut short)` : ""}${k.oldStillWorks ? "; the credential from before still works" : ""}`,
+      `  ${k.kind.padEnd(14)} ${ABANDONED[k.state]}${k.done.length > 0 ? ` after ${k.done.join(", ")}` : ""}${k.cutShort ? ` (${k.cutShort} cut short)` : ""}${k.oldStillWorks === "maybe" ? "; the credential from before may still work" : k.oldStillWorks ? "; the credential from before still works" : ""}`,
   );
   return [
     `Emergency ${report.id} of ${report.stack} (begun ${report.startedAt}) abandoned; nothing was applied or rolled back:`,
