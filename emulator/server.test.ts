@@ -249,7 +249,7 @@ describe("admin reset", () => {
     await admin.reset();
 
     const { stores } = emu;
-    expect(stores.tokens.accountTokens()).toEqual([]);
+    expect(stores.tokens.ownedBy("account")).toEqual([]);
     expect(stores.stream.list()).toEqual([]);
     expect([stores.calls.list("sfuApps"), stores.calls.list("turnKeys")]).toEqual([[], []]);
     expect(stores.realtime.revokedTurnUsernames()).toEqual([]);

@@ -94,6 +94,8 @@ export interface RunningEmulator {
   /** Realtime API base, standing in for `https://rtc.live.cloudflare.com/v1`. */
   realtimeBase: string;
   accountId: string;
+  /** The account's owner, whose own API tokens `/user/tokens` serves. */
+  userId: string;
   adminToken: string;
   stores: EmulatorStores;
   core: EmulatorCore;
@@ -214,6 +216,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     apiBase: `${origin}/client/v4`,
     realtimeBase: `${origin}/v1`,
     accountId,
+    userId: tokens.userId,
     adminToken: tokens.store.adminToken,
     stores: {
       tokens: tokens.store,

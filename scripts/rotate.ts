@@ -4,6 +4,7 @@ import { EXIT, parseCli, runCli, UsageError } from "./lib/cli.ts";
 import { openDriver, STACK_FLAGS, STACK_FLAGS_USAGE } from "./lib/open-driver.ts";
 import { createProgress } from "./lib/progress.ts";
 import { interruptSignal } from "./probes/interrupt.ts";
+import { abandonEmergency, abandonReportFile, writeAbandonReport } from "./rotation/abandon.ts";
 import { ciSecretStoreFromEnv } from "./rotation/ci-secrets.ts";
 import {
   EMERGENCY_KINDS,
@@ -14,7 +15,7 @@ import {
 } from "./rotation/emergency.ts";
 import { ROTATION_KINDS, type RotationKind, STREAM_KEYS, type StepContext } from "./rotation/kinds.ts";
 import { isoWeek, PERIOD_PATTERN } from "./rotation/period.ts";
-import { emergencySummary, rotationSummary, streamKeySummary } from "./rotation/report.ts";
+import { abandonSummary, emergencySummary, rotationSummary, streamKeySummary } from "./rotation/report.ts";
 import { plannedKinds, rotate } from "./rotation/rotate.ts";
 import { redactIngest, rotateStreamKeys } from "./rotation/stream-keys.ts";
 import { stackVerifier } from "./rotation/verify.ts";
@@ -24,6 +25,7 @@ const USAGE = `Usage: npm run rotate -- (--stack <name> | --local) [--only ${ROT
                          [--ci-secret <name> | --no-ci-secret] [--json]
        npm run rotate -- (--stack <name> | --local) --emergency [--only <kinds>] [--dry-run]
                          [--ci-secret <name> | --no-ci-secret] [--report <file>] [--timeout <seconds>] [--no-media-probe] [--json]
+       npm run rotate -- (--stack <name> | --local) --abandon-emergency [--timeout <seconds>] [--no-media-probe] [--json]
        npm run rotate -- (--stack <name> | --local) --only ${STREAM_KEYS} (--channel <tenant>/<channel>... | --tenant <id>... | --all)
                          [--restart] [--show-secrets] [--json]
 
@@ -55,6 +57,13 @@ ${STACK_FLAGS_USAGE}
                        ${EMERGENCY_KINDS.join(",")}. Prints what each party must do and
                        writes a JSON report without secrets (--report <file>, default beside the
                        journals). An interrupted run is continued by running it again.
+
+  --abandon-emergency  drop the unfinished emergency (moot, or stuck on a step that cannot succeed)
+                       instead of finishing it. Applies and rolls back nothing: what was switched
+                       stays, each kind's unfinished run is marked abandoned (never resumed), and
+                       smoke and the probes check the stack as it is. The JSON report beside the
+                       journals says what was done and what was abandoned, and which credentials
+                       from before the emergency still work. Exits 2 when no emergency is unfinished.
 
   --only ${STREAM_KEYS}   new ingest keys through Cloudflare's rotate_keys: drops connected
                        broadcasters, never scheduled. Channels by --channel <tenant>/<channel>,
@@ -183,6 +192,7 @@ function parse(argv: string[]) {
       restart: { type: "boolean", default: false },
       "show-secrets": { type: "boolean", default: false },
       emergency: { type: "boolean", default: false },
+      "abandon-emergency": { type: "boolean", default: false },
       "ci-secret": { type: "string" },
       "no-ci-secret": { type: "boolean", default: false },
       report: { type: "string" },
@@ -193,6 +203,21 @@ function parse(argv: string[]) {
 
 type Args = ReturnType<typeof parse>;
 
+/**
+ * The stack an emergency or its abandon runs on, with the TURN server and media plane its final
+ * smoke and probes need (unless --no-media-probe), and Ctrl-C as a signal the run stops at.
+ */
+async function openForEmergency(args: Args) {
+  const progress = createProgress({ json: args.json });
+  const mediaProbes = !args["no-media-probe"];
+  const driver = await openDriver(args, {
+    turn: mediaProbes,
+    media: mediaProbes,
+    onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
+  });
+  return { progress, mediaProbes, driver, interrupt: interruptSignal() };
+}
+
 /** `--emergency`: every selected credential now, no grace; the report is written whatever the outcome. */
 async function emergency(args: Args) {
   if (args.period || args.force || args.restart || args.all || args.channel.length || args.tenant.length)
@@ -201,14 +226,7 @@ async function emergency(args: Args) {
     );
   const only = kindsOf(emergencyKinds, args.only) as EmergencyKind[];
   const context = stepContext(args);
-  const progress = createProgress({ json: args.json });
-  const mediaProbes = !args["no-media-probe"];
-  const driver = await openDriver(args, {
-    turn: mediaProbes,
-    media: mediaProbes,
-    onLocalStart: () => progress.note("No local stack running: starting one for this run…"),
-  });
-  const interrupt = interruptSignal();
+  const { progress, mediaProbes, driver, interrupt } = await openForEmergency(args);
   try {
     const unfinished = unfinishedEmergency(driver, only);
     const rotated = only.filter((k): k is RotationKind => k !== STREAM_KEYS);
@@ -251,12 +269,49 @@ async function emergency(args: Args) {
   }
 }
 
+/** `--abandon-emergency`: the unfinished emergency dropped, the stack checked as it is, the report written. */
+async function abandon(args: Args) {
+  const others = [
+    "emergency",
+    "dry-run",
+    "force",
+    "restart",
+    "all",
+    "ci-secret",
+    "no-ci-secret",
+    "report",
+  ] as const;
+  if (args.only || args.period || args.channel.length || args.tenant.length || others.some((o) => args[o]))
+    throw new UsageError(
+      "--abandon-emergency takes only the stack flags, --timeout, --no-media-probe and --json",
+    );
+  const { progress, mediaProbes, driver, interrupt } = await openForEmergency(args);
+  try {
+    const report = await abandonEmergency(driver, {
+      timeoutMs: args.timeout * 1000,
+      probes: { ingest: mediaProbes, media: mediaProbes, turn: mediaProbes },
+      progress,
+      signal: interrupt.signal,
+    });
+    progress.close();
+    const file = abandonReportFile(driver.stateDir, driver.stack, report.id);
+    writeAbandonReport(file, report);
+    console.log(args.json ? JSON.stringify(report, null, 2) : abandonSummary(report, file));
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    progress.close();
+    interrupt.dispose();
+    await driver.close();
+  }
+}
+
 await runCli(USAGE, async () => {
   const args = parse(process.argv.slice(2));
   if (args.help) {
     console.log(USAGE);
     return EXIT.ok;
   }
+  if (args["abandon-emergency"]) return abandon(args);
   if (args.emergency) return emergency(args);
   if (args.report) throw new UsageError("--report goes with --emergency");
   const only = kindsOf(scheduledKinds, args.only);

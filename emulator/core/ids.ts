@@ -15,9 +15,14 @@ export const newTokenValue = () => randomBytes(30).toString("base64url");
  * the checksum: third-party detectors match 8 lowercase hex characters, and the CRC-32 of the 40 used
  * here is a guess with that shape.
  */
-export function newAccountTokenValue(): string {
+export const newAccountTokenValue = () => scannableTokenValue("cfat_");
+
+/** A user-owned token's value: the same format with the user's prefix, `cfut_` (same source). */
+export const newUserTokenValue = () => scannableTokenValue("cfut_");
+
+function scannableTokenValue(prefix: "cfat_" | "cfut_"): string {
   const body = randomBytes(30).toString("base64url");
-  return `cfat_${body}${crc32(Buffer.from(body)).toString(16).padStart(8, "0")}`;
+  return `${prefix}${body}${crc32(Buffer.from(body)).toString(16).padStart(8, "0")}`;
 }
 export const newUuid = () => randomUUID();
 export const now = () => new Date().toISOString();

@@ -23,3 +23,6 @@ export interface EmulatorService<Store extends { reset(): void }> {
 
 /** Where the account-scoped REST API v4 routes of every service are mounted. */
 export const ACCOUNT_API = "/client/v4/accounts/:account_id";
+
+/** Where the user's own REST API v4 routes are mounted: the emulated account has one user, its owner. */
+export const USER_API = "/client/v4/user";

@@ -4,6 +4,7 @@ import { onlyOnce } from "#infra/api/only-once.ts";
 import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackDriver } from "#infra/stack-driver.ts";
+import { verifyOwnToken } from "../lib/own-token.ts";
 import type { CiSecretStore } from "./ci-secrets.ts";
 
 /** The CI secret that holds CI's copy of the deploy token, and the store it is in. */
@@ -16,18 +17,20 @@ export interface CiSecretTarget {
 const tokenValue = z.string().min(40).max(80);
 
 /**
- * Rolls the deploy token in place through Cloudflare's Roll Token API
- * (`PUT /accounts/{account_id}/tokens/{token_id}/value`, which "will invalidate the previous token",
- * docs/reference/rotation-credentials.md §1), authenticated with the very value it destroys. The
- * token finds its own id through the verify endpoint. The new value is written to the stack's
- * config (`pulumi config set --secret cloudflare:apiToken`) before anything else runs, then to CI's
- * secret store when one is given. The value never leaves this function otherwise.
+ * Rolls the deploy token in place through Cloudflare's Roll Token API, which "will invalidate the
+ * previous token" (docs/reference/rotation-credentials.md §1): `PUT /accounts/{account_id}/tokens/
+ * {token_id}/value` for an account-owned token, `PUT /user/tokens/{token_id}/value` for a user's
+ * (§1.1), authenticated with the very value it destroys. The token finds its owner and its own id
+ * through its owner's verify endpoint (own-token.ts says why it asks rather than being told). The new
+ * value is written to the stack's config (`pulumi config set --secret cloudflare:apiToken`) before
+ * anything else runs, then to CI's secret store when one is given. The value never leaves this
+ * function otherwise.
  */
 export async function rollDeployToken(driver: StackDriver, ci?: CiSecretTarget): Promise<string> {
   const { client, accountId } = await driver.cloudflareApi();
-  const tokens = `/accounts/${accountId}/tokens`;
-  const { id } = await client.call("GET", `${tokens}/verify`, tokenVerify);
-  const value = await onlyOnce(`the roll of deploy token ${id}`, {
+  const { tokens, owner, verified } = await verifyOwnToken(client, accountId);
+  const { id } = verified;
+  const value = await onlyOnce(`the roll of deploy token ${id} (${owner}-owned)`, {
     before: async () => undefined,
     attempt: () => client.call("PUT", `${tokens}/${id}/value`, tokenValue, {}, { once: true }),
     // A lost answer: if the old value still verifies, the roll did not happen and may be tried again.
@@ -48,31 +51,26 @@ export async function rollDeployToken(driver: StackDriver, ci?: CiSecretTarget):
   await driver.setSecret(DEPLOY_TOKEN_KEY, value);
   const stored = ci ? await ci.store.put(ci.name, value) : undefined;
   return ci
-    ? `token ${id} rolled; the new value is in the stack's config and ${ci.store.description} (${ci.name}, ${stored})`
-    : `token ${id} rolled; the new value is in the stack's config only: CI's copy must be replaced by hand (--ci-secret does it)`;
+    ? `${owner}-owned token ${id} rolled; the new value is in the stack's config and ${ci.store.description} (${ci.name}, ${stored})`
+    : `${owner}-owned token ${id} rolled; the new value is in the stack's config only: CI's copy must be replaced by hand (--ci-secret does it)`;
 }
 
-/** The deploy token as the stack now holds it works: it verifies as active and reads the account's tokens. */
+/**
+ * The deploy token as the stack now holds it works: it verifies as active with its owner, and reads
+ * its owner's token permissions, which the next roll needs.
+ */
 export async function deployTokenWorks(
   { client, accountId }: { client: CloudflareRest; accountId: string },
   signal?: AbortSignal,
 ): Promise<string> {
-  const options = signal ? { signal } : {};
-  const verified = await client.call(
-    "GET",
-    `/accounts/${accountId}/tokens/verify`,
-    tokenVerify,
-    undefined,
-    options,
-  );
+  const { owner, tokens, verified } = await verifyOwnToken(client, accountId, signal);
   if (verified.status !== "active") throw new Error(`the stored deploy token is ${verified.status}`);
-  // What the next roll needs: the token's permission on the account's tokens.
   await client.call(
     "GET",
-    `/accounts/${accountId}/tokens/permission_groups`,
+    `${tokens}/permission_groups`,
     z.array(permissionGroup),
     undefined,
-    options,
+    signal ? { signal } : {},
   );
-  return `the stored deploy token (${verified.id}) verifies as active and reads the account's token permissions`;
+  return `the stored deploy token (${verified.id}, ${owner}-owned) verifies as active and reads its owner's token permissions`;
 }

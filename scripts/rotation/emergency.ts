@@ -88,8 +88,11 @@ const emergencyJournal = z.object({
   only: z.array(z.enum(EMERGENCY_KINDS)),
   streamKeysDone: z.boolean().default(false),
   finishedAt: z.iso.datetime().optional(),
+  /** Dropped by `--abandon-emergency` before every step had run (abandon.ts), and the kinds left undone. */
+  abandonedAt: z.iso.datetime().optional(),
+  abandoned: z.array(z.enum(EMERGENCY_KINDS)).optional(),
 });
-type EmergencyJournal = z.infer<typeof emergencyJournal>;
+export type EmergencyJournal = z.infer<typeof emergencyJournal>;
 
 const emergencyJournalFile = (stateDir: string, stack: string) => join(stateDir, `${stack}.emergency.json`);
 
@@ -112,6 +115,20 @@ export function unfinishedEmergency(
   driver: Pick<StackDriver, "stateDir" | "stack">,
   only: readonly EmergencyKind[],
 ): EmergencyJournal | undefined {
+  const journal = openEmergency(driver);
+  if (!journal) return undefined;
+  const same = journal.only.length === only.length && journal.only.every((k) => only.includes(k));
+  if (!same)
+    throw new CouldNotRun(
+      `${journal.id} (begun ${journal.startedAt}, kinds ${journal.only.join(",")}) is not finished, and this run asks for ${only.join(",")}. ` +
+        `Finish it first with \`npm run rotate -- <stack flags> ${continueCommand(journal)}\` (it continues where it stopped), then run this one, ` +
+        "or drop it with `npm run rotate -- <stack flags> --abandon-emergency` if it is moot.",
+    );
+  return journal;
+}
+
+/** The emergency begun on this stack and neither finished nor abandoned, whatever its kinds. */
+export function openEmergency(driver: Pick<StackDriver, "stateDir" | "stack">): EmergencyJournal | undefined {
   const file = emergencyJournalFile(driver.stateDir, driver.stack);
   if (!existsSync(file)) return undefined;
   const parsed = emergencyJournal.safeParse(JSON.parse(readFileSync(file, "utf8")));
@@ -120,14 +137,17 @@ export function unfinishedEmergency(
   const journal = parsed.data;
   if (journal.stack !== driver.stack)
     throw new Error(`the emergency journal ${file} belongs to stack ${journal.stack}, not ${driver.stack}`);
-  if (journal.finishedAt) return undefined;
-  const same = journal.only.length === only.length && journal.only.every((k) => only.includes(k));
-  if (!same)
-    throw new CouldNotRun(
-      `${journal.id} (begun ${journal.startedAt}, kinds ${journal.only.join(",")}) is not finished, and this run asks for ${only.join(",")}. ` +
-        `Finish it first with \`npm run rotate -- <stack flags> ${continueCommand(journal)}\` (it continues where it stopped), then run this one.`,
-    );
-  return journal;
+  return journal.finishedAt || journal.abandonedAt ? undefined : journal;
+}
+
+/** Writes the emergency journal (kinds and dates only, mode 0600). */
+export function saveEmergency(
+  driver: Pick<StackDriver, "stateDir" | "stack">,
+  journal: EmergencyJournal,
+): void {
+  const file = emergencyJournalFile(driver.stateDir, driver.stack);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(journal, null, 2), { mode: 0o600 });
 }
 
 function openJournal(
@@ -158,12 +178,9 @@ export async function emergencyRotation(
 ): Promise<EmergencyReport> {
   const started = performance.now();
   const now = options.now ?? (() => new Date());
-  const file = emergencyJournalFile(driver.stateDir, driver.stack);
   const { journal, resumed } = openJournal(driver, options.only, now());
   const save = () => {
-    if (options.dryRun) return;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(journal, null, 2), { mode: 0o600 });
+    if (!options.dryRun) saveEmergency(driver, journal);
   };
   save();
   const { progress } = options;
@@ -279,9 +296,9 @@ export async function emergencyRotation(
 }
 
 /** Smoke and the probes against the stack as it is now, with the credentials it now holds. */
-async function verifyStack(
+export async function verifyStack(
   driver: StackDriver,
-  options: EmergencyOptions,
+  options: Pick<EmergencyOptions, "timeoutMs" | "probes" | "probeTimeoutMs" | "progress" | "signal">,
 ): Promise<NonNullable<EmergencyReport["verification"]>> {
   const target = await targetOfStack(driver, {});
   const probes = { ...options.probes, ingest: options.probes.ingest && Boolean(target.probe) };
@@ -323,7 +340,7 @@ function actionsFor(
     actions.push(
       finished
         ? "Operators: every credential was replaced, but the final verification failed. Fix what failed and check with `npm run smoke`; the emergency is over, so running it again would rotate everything once more."
-        : "Operators: the emergency did not finish. Fix what failed and run the same command again: it continues where it stopped.",
+        : "Operators: the emergency did not finish. Fix what failed and run the same command again: it continues where it stopped (or, if it is moot, drop it with `--abandon-emergency`).",
     );
   if (selected.has("tenant-keys") || selected.has("signing-secret"))
     actions.push(

@@ -19,7 +19,8 @@ const kindRun = z.object({
   done: z.array(stepName),
   /** The step begun and not yet recorded as done: a re-run redoes it (each step is idempotent). */
   current: stepName.optional(),
-  status: z.enum(["in-progress", "done", "rolled-back"]),
+  /** `abandoned`: dropped unfinished with its emergency (abandon.ts); never resumed. */
+  status: z.enum(["in-progress", "done", "rolled-back", "abandoned"]),
   /** Begun by `rotate --emergency`: its steps end with `revoke`, and a re-run finishes them so. */
   emergency: z.boolean().optional(),
   error: z.string().optional(),

@@ -1,4 +1,5 @@
 import { formatMs } from "../lib/progress.ts";
+import type { AbandonReport } from "./abandon.ts";
 import type { EmergencyReport } from "./emergency.ts";
 import type { KindReport, RotationReport } from "./rotate.ts";
 import type { StreamKeyReport } from "./stream-keys.ts";
@@ -44,13 +45,7 @@ export function emergencySummary(report: EmergencyReport, file: string | undefin
     (s) =>
       `  ${s.kind.padEnd(14)} ${outcome(s.outcome)}${s.change ? `: ${s.change}` : ""}${s.error ? `\n                 ${s.error}` : ""}`,
   );
-  const v = report.verification;
-  const verification = v
-    ? [
-        `Verification: smoke (${v.checks} checks) and probes (${v.probes.map((p) => `${p.name} ${p.status}`).join(", ") || "none"}) ${v.passed ? "passed" : "FAILED"}.`,
-        ...v.failed.map((f) => `  ✗ ${f}`),
-      ]
-    : [];
+  const verification = report.verification ? verificationLines(report.verification) : [];
   return [
     head,
     ...(report.refused ?? []).map((c) => `  ! ${c}`),
@@ -58,6 +53,38 @@ export function emergencySummary(report: EmergencyReport, file: string | undefin
     ...verification,
     ...(report.dryRun ? [] : ["What each party must do:", ...report.actions.map((a) => `  - ${a}`)]),
     ...(file ? [`Report (no secrets): ${file}`] : []),
+  ].join("\n");
+}
+
+function verificationLines(v: NonNullable<EmergencyReport["verification"]>): string[] {
+  return [
+    `Verification: smoke (${v.checks} checks) and probes (${v.probes.map((p) => `${p.name} ${p.status}`).join(", ") || "none"}) ${v.passed ? "passed" : "FAILED"}.`,
+    ...v.failed.map((f) => `  ✗ ${f}`),
+  ];
+}
+
+const ABANDONED: Record<AbandonReport["kinds"][number]["state"], string> = {
+  rotated: "rotated",
+  "rolled-back": "rolled back",
+  abandoned: "ABANDONED",
+  "not-begun": "never begun",
+};
+
+/** An abandoned emergency: where each kind was left, the stack's check, what operators must do. */
+export function abandonSummary(report: AbandonReport, file: string): string {
+  const kinds = report.kinds.map(
+    (k) =>
+      `  ${k.kind.padEnd(14)} ${ABANDONED[k.state]}${k.done.length > 0 ? ` after ${k.done.join(", ")}` : ""}${k.cutShort ? ` (${k.cutShort} cut short)` : ""}${k.oldStillWorks === "maybe" ? "; the credential from before may still work" : k.oldStillWorks ? "; the credential from before still works" : ""}`,
+  );
+  return [
+    `Emergency ${report.id} of ${report.stack} (begun ${report.startedAt}) abandoned; nothing was applied or rolled back:`,
+    ...kinds,
+    ...report.pending.map((c) => `  ! pending: ${c}`),
+    ...verificationLines(report.verification),
+    ...(report.actions.length > 0
+      ? ["What operators must do:", ...report.actions.map((a) => `  - ${a}`)]
+      : []),
+    `Report (no secrets): ${file}`,
   ].join("\n");
 }
 

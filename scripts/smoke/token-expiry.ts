@@ -1,5 +1,6 @@
-import { token, tokenVerify } from "#contracts/cloudflare/tokens.ts";
-import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { token } from "#contracts/cloudflare/tokens.ts";
+import { CloudflareApiError } from "#infra/cloudflare-rest.ts";
+import { verifyOwnToken } from "../lib/own-token.ts";
 import { CheckFailed, CheckWarning, type SmokeCheck } from "./check.ts";
 import type { SmokeTarget } from "./target.ts";
 
@@ -50,33 +51,6 @@ function judge(label: string, state: TokenState, windowMs: number, now: number):
     : when;
 }
 
-/**
- * The token the scripts run with, through the verify endpoint that token itself may call:
- * `GET /accounts/{account_id}/tokens/verify` for an account-owned token, `GET /user/tokens/verify` for
- * a user's (Cloudflare staff on cloudflare-docs issue #29486; docs/reference/cloudflare-api.md §7.1, §7.2).
- * Which one a token is cannot be told from every value (only the newer `cfat_`/`cfut_` formats carry
- * it), so the account's endpoint is asked first and the user's when the account's refuses the token.
- */
-async function verifyOwnToken(client: CloudflareRest, accountId: string, signal: AbortSignal) {
-  const refused = (e: unknown) => e instanceof CloudflareApiError && (e.status === 401 || e.status === 403);
-  try {
-    return await client.call("GET", `/accounts/${accountId}/tokens/verify`, tokenVerify, undefined, {
-      signal,
-    });
-  } catch (accountError) {
-    if (!refused(accountError)) throw accountError;
-    try {
-      return await client.call("GET", "/user/tokens/verify", tokenVerify, undefined, { signal });
-    } catch (userError) {
-      // Neither owner knows the token: the account's answer says why (an expired token is refused as invalid).
-      if (!(userError instanceof CloudflareApiError)) throw userError;
-      throw new CheckFailed(
-        `Cloudflare refuses the deploy token (expired, disabled or wrong): ${(accountError as Error).message}`,
-      );
-    }
-  }
-}
-
 export interface TokenExpiryOptions {
   /** A token that expires within this many ms warns. */
   warnWithinMs: number;
@@ -99,8 +73,14 @@ export function tokenExpiryChecks(target: SmokeTarget, options: TokenExpiryOptio
     {
       name: "token deploy",
       async run(signal) {
-        const own = await verifyOwnToken(client, accountId, signal);
-        return judge(`the deploy token ${own.id}`, own, options.warnWithinMs, now());
+        const own = await verifyOwnToken(client, accountId, signal).catch((e: unknown) => {
+          // Neither owner knows the token: the account's answer says why (an expired token is refused as invalid).
+          if (!(e instanceof CloudflareApiError)) throw e;
+          throw new CheckFailed(
+            `Cloudflare refuses the deploy token (expired, disabled or wrong): ${e.message}`,
+          );
+        });
+        return judge(`the deploy token ${own.verified.id}`, own.verified, options.warnWithinMs, now());
       },
     },
   ];

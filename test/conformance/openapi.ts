@@ -144,20 +144,27 @@ export const KNOWN_SPEC_BUGS: SpecTolerance[] = [
     reason:
       "§0: several Workers operations declare their 4XX body as a success envelope (success: true, or a success " +
       "list and a failure at once), which no failure satisfies; the API answers with the failure envelope",
-    patch: (doc) => {
-      for (const [path, operations] of Object.entries(doc.paths)) {
-        if (!path.includes("/workers/")) continue;
-        for (const operation of Object.values(operations)) {
-          const responses = operation["responses"] as Record<string, Json> | undefined;
-          const content = responses?.["4XX"]?.["content"] as Record<string, Json> | undefined;
-          if (content?.["application/json"]) {
-            content["application/json"] = { schema: schemaRef("workers_api-response-common-failure") };
-          }
-        }
-      }
-    },
+    patch: (doc) => failureEnvelopeFor4xx(doc, "/workers/", "workers_api-response-common-failure"),
+  },
+  {
+    reason:
+      "§7.2: the user tokens operations declare their 4XX body as a success envelope and a failure at once " +
+      "(iam_response_single_* allOf iam_api-response-common-failure), which no failure satisfies",
+    patch: (doc) => failureEnvelopeFor4xx(doc, "/user/tokens", "iam_api-response-common-failure"),
   },
 ];
+
+/** Every operation under paths containing `within`: its 4XX body is the failure envelope `failure`. */
+function failureEnvelopeFor4xx(doc: Doc, within: string, failure: string): void {
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    if (!path.includes(within)) continue;
+    for (const operation of Object.values(operations)) {
+      const responses = operation["responses"] as Record<string, Json> | undefined;
+      const content = responses?.["4XX"]?.["content"] as Record<string, Json> | undefined;
+      if (content?.["application/json"]) content["application/json"] = { schema: schemaRef(failure) };
+    }
+  }
+}
 
 /** OpenAPI 3.0 `nullable: true` has no JSON Schema keyword: it becomes a `null` type (and enum member). */
 function convertNullable(node: unknown): unknown {

@@ -106,7 +106,7 @@ describe("account quotas through the official SDK", () => {
     const refused = await apiError(cf.accounts.tokens.create({ account_id, name: "one more", policies }));
     expect([refused.status, refused.errors[0]?.code]).toEqual([400, 10021]);
     expect(refused.errors[0]?.message).toMatch(/at most 500 API tokens/);
-    expect(ctx.emu.stores.tokens.accountTokens()).toHaveLength(500);
+    expect(ctx.emu.stores.tokens.ownedBy("account")).toHaveLength(500);
   });
 
   it("refuses the 1,001st TURN key", async () => {

@@ -2,6 +2,7 @@ import type Cloudflare from "cloudflare";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { permissionGroup, token, tokenVerify, tokenWithValue } from "#contracts/cloudflare/tokens.ts";
+import { mintUserToken } from "#emulator/account-token.ts";
 import { scopedToken } from "#emulator/testing.ts";
 import { conformanceSuite, expectApiError } from "./harness.ts";
 
@@ -89,5 +90,55 @@ describe("account API tokens through the official SDK", () => {
     const account_id = ctx.emu.accountId;
     expect((await reader.accounts.tokens.list({ account_id })).getPaginatedItems()).toHaveLength(1);
     await expectApiError(reader.accounts.tokens.create({ account_id, name: "x", policies: [] }), 403, 10000);
+  });
+});
+
+describe("user-owned API tokens through the official SDK", () => {
+  const userToken = (user: string[]) =>
+    mintUserToken(ctx.emu, "deploy (user)", { account: ["Stream Read"], user });
+
+  it("rolls a user's token with its own value (user verify gives its id), in the cfut_ format; the old value is refused at once", async () => {
+    const minted = await userToken(["API Tokens Write"]);
+    expect(minted).toMatch(/^cfut_[A-Za-z0-9_-]{40}[0-9a-f]{8}$/);
+    const own = tokenVerify.parse(await ctx.sdk(minted).user.tokens.verify());
+    // The roll destroys the value it is sent with: a retry would be sent with a dead token.
+    const rolled = z
+      .string()
+      .parse(await ctx.sdk(minted).user.tokens.value.update(own.id, { maxRetries: 0 }));
+    expect(rolled).toMatch(/^cfut_[A-Za-z0-9_-]{40}[0-9a-f]{8}$/);
+    await expectApiError(ctx.sdk(minted).user.tokens.verify(), 401, 1000);
+    expect(tokenVerify.parse(await ctx.sdk(rolled).user.tokens.verify()).id).toBe(own.id);
+    // What the token holds on the account goes with it through the roll.
+    const account_id = ctx.emu.accountId;
+    expect(await ctx.sdk(rolled).stream.liveInputs.list({ account_id })).toBeDefined();
+    await expectApiError(ctx.sdk(minted).stream.liveInputs.list({ account_id }), 401, 1000);
+    const got = token.strict().parse(await ctx.sdk(rolled).user.tokens.get(own.id));
+    expect(got).toMatchObject({ id: own.id, status: "active" });
+  });
+
+  it("keeps each owner's tokens apart: each verify refuses the other's token, and neither API reaches the other's", async () => {
+    const account_id = ctx.emu.accountId;
+    const user = await userToken(["API Tokens Write"]);
+    const account = await scopedToken(ctx.emu, ["Account API Tokens Write"]);
+    await expectApiError(ctx.sdk(user).accounts.tokens.verify({ account_id }), 401, 1000);
+    await expectApiError(ctx.sdk(account).user.tokens.verify(), 401, 1000);
+    const userId = tokenVerify.parse(await ctx.sdk(user).user.tokens.verify()).id;
+    const accountId = tokenVerify.parse(await ctx.sdk(account).accounts.tokens.verify({ account_id })).id;
+    await expectApiError(ctx.sdk().accounts.tokens.value.update(userId, { account_id }), 404, 10007);
+    await expectApiError(ctx.sdk(user).user.tokens.value.update(accountId), 404, 10007);
+    const listed = [];
+    for await (const t of ctx.sdk().user.tokens.list()) listed.push(token.parse(t).id);
+    expect(listed).toEqual([userId]);
+  });
+
+  it("needs API Tokens Write on the user to roll: a token without it is refused 403 and keeps its value", async () => {
+    const reader = await userToken(["API Tokens Read"]);
+    const own = tokenVerify.parse(await ctx.sdk(reader).user.tokens.verify());
+    await expectApiError(ctx.sdk(reader).user.tokens.value.update(own.id, { maxRetries: 0 }), 403, 10000);
+    expect(tokenVerify.parse(await ctx.sdk(reader).user.tokens.verify()).id).toBe(own.id);
+    const groups = z
+      .array(permissionGroup)
+      .parse((await ctx.sdk(reader).user.tokens.permissionGroups.list()).getPaginatedItems());
+    expect(groups.map((g) => g.name)).toEqual(expect.arrayContaining(["API Tokens Write", "Stream Write"]));
   });
 });

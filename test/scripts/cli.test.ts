@@ -313,4 +313,13 @@ describe("npm run rotate", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--emergency rotates every channel's keys in its own period");
   });
+
+  it("--abandon-emergency exits 2 when no emergency is unfinished, and takes no rotation flags", async () => {
+    const none = await runScript("rotate", [...local(), "--abandon-emergency", ...NO_MEDIA]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("dev has no unfinished emergency to abandon");
+    const bad = await runScript("rotate", [...local(), "--abandon-emergency", "--only", "turn"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--abandon-emergency takes only the stack flags");
+  });
 });

@@ -2,17 +2,20 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createServerClient } from "#client/server.ts";
+import { mintUserToken } from "#emulator/account-token.ts";
 import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, type SlottedRotation } from "#infra/config.ts";
+import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
 import { localDeployToken } from "#local-engine/deploy-token.ts";
 import { readLocalSecret } from "#local-engine/local-config.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
+import { abandonEmergency } from "#scripts/rotation/abandon.ts";
 import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { type EmergencyKind, type EmergencyOptions, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
-import { type Checkpoint, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
+import { type Checkpoint, plannedKinds, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
 import {
   redactIngest,
   rotateStreamKeys,
@@ -340,6 +343,16 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     return { values, store };
   };
 
+  /** A roll whose verification fails: the run fails and cannot switch back; returns the value the stack keeps. */
+  const failedRoll = async (period: string) => {
+    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
+    expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
+    expect(failed.kinds[0]!.error).toMatch(
+      /injected: refused; the old deploy token was invalidated by the roll/,
+    );
+    return deployToken();
+  };
+
   it("rolls through the Roll Token API: the old value is refused at once, the stack and CI hold the new one", async () => {
     const old = deployToken();
     const ci = ciStore();
@@ -360,12 +373,7 @@ describe("the deploy token", { timeout: 120_000 }, () => {
 
   it("a failed verification cannot switch back (the old value is gone): it fails, the stack keeps the live value, and a re-run verifies again without rolling", async () => {
     const period = newPeriod();
-    const failed = await rotateNow(["deploy-token"], { period, verify: failingVerifier() });
-    expect(failed.kinds).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
-    expect(failed.kinds[0]!.error).toMatch(
-      /injected: refused; the old deploy token was invalidated by the roll/,
-    );
-    const rolled = deployToken();
+    const rolled = await failedRoll(period);
     expect(await credentialWorks(stack, "api-token", { id: "", secret: rolled })).toBe(true);
 
     const rerun = await rotateNow(["deploy-token"], { period });
@@ -393,6 +401,76 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
     expect(back.values.at(-1)).toBe(deployToken());
     expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
+  });
+
+  /**
+   * The stack deploys with a token its owner made under My Profile (a user's token) instead of the
+   * account-owned one, for the test's length: it holds the account permissions the local stack's own
+   * token holds (local-engine/deploy-token.ts), and "API Tokens Write" on the user to roll itself.
+   */
+  const deployWithUserToken = async () => {
+    const accountOwned = deployToken();
+    const value = await mintUserToken(stack.local.emulator, "dev deploy (user)", {
+      account: [
+        "Stream Write",
+        "Calls Write",
+        "Workers Scripts Write",
+        "Notifications Write",
+        "Account API Tokens Write",
+      ],
+      user: ["API Tokens Write"],
+    });
+    await stack.driver.setSecret(DEPLOY_TOKEN_KEY, value);
+    onTestFinished(() => stack.driver.setSecret(DEPLOY_TOKEN_KEY, accountOwned));
+    return value;
+  };
+  /** The user's verify answers a user's token: 200 while it is live, 401 once rolled. */
+  const userTokenStatus = async (value: string) => {
+    const res = await fetch(`${stack.local.emulator.apiBase}/user/tokens/verify`, {
+      headers: { authorization: `Bearer ${value}` },
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  it("a user-owned token rolls through the user's Roll Token API: the old value is refused at once, and the stack applies with the new one", async () => {
+    const old = await deployWithUserToken();
+    const ci = ciStore();
+    const report = await rotateNow(["deploy-token"], {
+      context: { ciSecret: { store: ci.store, name: "CF_TOKEN" } },
+    });
+    expect(report).toMatchObject({ ok: true, kinds: [{ kind: "deploy-token", outcome: "rotated" }] });
+    const now = deployToken();
+    expect(now).toMatch(/^cfut_/);
+    expect(ci.values).toEqual([now]);
+    expect(await userTokenStatus(old)).toBe(401);
+    expect(await userTokenStatus(now)).toBe(200);
+    // The calls that use it: an apply of the whole stack, and smoke's deploy token check.
+    const { changes } = await stack.driver.up();
+    expect(changes).toEqual([]);
+    const verified = await stackVerifier({ timeoutMs: 5_000, mediaProbes: false })(
+      "deploy-token",
+      stack.driver,
+    );
+    expect(verified.checks.find((c) => c.name === "deploy-token")).toMatchObject({
+      status: "passed",
+      detail: expect.stringContaining("user-owned"),
+    });
+    expect(JSON.stringify(report)).not.toContain(now);
+  });
+
+  it("a user-owned token whose verification fails cannot switch back either: the stack keeps the live value, and a re-run verifies again without rolling", async () => {
+    const old = await deployWithUserToken();
+    const period = newPeriod();
+    const rolled = await failedRoll(period);
+    expect(rolled).toMatch(/^cfut_/);
+    expect(await userTokenStatus(old)).toBe(401);
+    expect(await userTokenStatus(rolled)).toBe(200);
+
+    const rerun = await rotateNow(["deploy-token"], { period });
+    expect(rerun.kinds).toMatchObject([{ kind: "deploy-token", outcome: "rotated", resumed: true }]);
+    expect(deployToken()).toBe(rolled);
+    expect((await stack.driver.up()).changes).toEqual([]);
   });
 });
 
@@ -560,6 +638,88 @@ describe("the emergency journal", { timeout: 240_000 }, () => {
     const next = await emergency(["sfu"], { dryRun: true });
     expect(next).toMatchObject({ resumed: false, ok: true, steps: [{ kind: "sfu", outcome: "planned" }] });
     expect(next.id).not.toBe(failed.id);
+  });
+
+  it("an unfinished emergency can be abandoned: what was switched stays and works, its unfinished run is never resumed, and there is nothing left to abandon", async () => {
+    const abandon = () =>
+      abandonEmergency(stack.driver, {
+        timeoutMs: 10_000,
+        probes: { ingest: false, media: false, turn: false },
+        progress: silentProgress,
+      });
+    // The emergency before this one finished: nothing to abandon, and nothing is written.
+    await expect(abandon()).rejects.toThrow(/^dev has no unfinished emergency to abandon/);
+
+    // The deploy token rolls, then its verification fails: the roll cannot be undone, the run stays
+    // in progress, and the emergency is unfinished.
+    const before = deployToken();
+    const failed = await emergency(["deploy-token"], { verify: failingVerifier() });
+    expect(failed.steps).toMatchObject([{ kind: "deploy-token", outcome: "failed" }]);
+    const rolled = deployToken();
+    expect(rolled).not.toBe(before);
+
+    const report = await abandon();
+    expect(report).toMatchObject({
+      id: failed.id,
+      ok: true,
+      pending: [],
+      kinds: [
+        {
+          kind: "deploy-token",
+          state: "abandoned",
+          done: ["roll"],
+          cutShort: "verify",
+          oldStillWorks: false,
+        },
+      ],
+      verification: { passed: true },
+      actions: [],
+    });
+    // The rolled value stays the stack's, and works: the calls that use it (an apply, smoke) did above.
+    expect(deployToken()).toBe(rolled);
+    expect(await credentialWorks(stack, "api-token", { id: "", secret: before })).toBe(false);
+    expect((await stack.driver.up()).changes).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain(rolled);
+
+    // The journals say what was abandoned; no run resumes it, and another emergency is not refused.
+    expect(Journal.load(journalFile(), "dev", failed.id).run("deploy-token")).toMatchObject({
+      status: "abandoned",
+      done: ["roll"],
+      error: `abandoned with ${failed.id} while verify was unfinished`,
+    });
+    expect(plannedKinds(stack.driver, { kinds: ["turn"], period: newPeriod(), force: false })).toEqual([
+      "turn",
+    ]);
+    const next = await emergency(["sfu"], { dryRun: true });
+    expect(next).toMatchObject({ resumed: false, steps: [{ kind: "sfu", outcome: "planned" }] });
+    await expect(abandon()).rejects.toThrow(/^dev has no unfinished emergency to abandon/);
+  });
+
+  it("abandoning names the credentials from before that still work and the kinds never begun", async () => {
+    // TURN's verification fails and it is rolled back: the emergency stops before stream keys and the
+    // deploy token, which it never begins.
+    await stack.admin.addFault({
+      method: "POST",
+      path: "/v1/turn/keys/*/credentials/generate-ice-servers",
+      action: { type: "status", status: 500 },
+    });
+    const failed = await emergency(["turn", "deploy-token"]);
+    expect(failed.steps).toMatchObject([{ kind: "turn", outcome: "rolled-back" }]);
+    await stack.admin.clearFaults();
+
+    const report = await abandonEmergency(stack.driver, {
+      timeoutMs: 10_000,
+      probes: { ingest: false, media: false, turn: false },
+      progress: silentProgress,
+    });
+    expect(report.kinds).toEqual([
+      { kind: "turn", state: "rolled-back", done: ["regenerate", "switch", "rollback"], oldStillWorks: true },
+      { kind: "deploy-token", state: "not-begun", done: [], oldStillWorks: true },
+    ]);
+    expect(report.actions[0]).toMatch(
+      /still work \(or may\) for turn, deploy-token\..*--emergency --only turn,deploy-token/,
+    );
+    expect(report.verification.passed).toBe(true);
   });
 });
 

@@ -395,6 +395,34 @@ describe("the token expiry checks", () => {
       }
     });
 
+    it("reads a user-owned token's expiry through the user's verify, which the account's refuses", async () => {
+      const expiresOn = at(Date.now() + 2 * DAY + 3_600_000);
+      const groups = await sdk().user.tokens.permissionGroups.list();
+      const created = await sdk().user.tokens.create({
+        name: "smoke expiry test (user)",
+        policies: [
+          {
+            effect: "allow",
+            resources: { [`com.cloudflare.api.account.${account_id()}`]: "*" },
+            permission_groups: ["Stream Read", "Account API Tokens Read"].map((name) => ({
+              id: groups.result.find((g) => g.name === name)!.id!,
+            })),
+          },
+        ],
+        expires_on: expiresOn,
+      });
+      try {
+        const report = await smokeAs(created.value!);
+        expect(check(report, "token deploy")).toMatchObject({
+          status: "warning",
+          detail: `the deploy token ${created.id} expires ${expiresOn}, in 2 days, within the 14 days warning window: roll or replace it before then`,
+        });
+        expect(JSON.stringify(report)).not.toContain(created.value);
+      } finally {
+        await sdk().user.tokens.delete(created.id!);
+      }
+    });
+
     it("fails when Cloudflare refuses it as expired", async () => {
       const created = await deployToken(at(Date.now() + 60_000));
       try {

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import type { RateLimiter, RateLimitPolicy } from "../../core/rate-limit.ts";
-import { ACCOUNT_API, type EmulatorService } from "../../core/service.ts";
+import { ACCOUNT_API, type EmulatorService, USER_API } from "../../core/service.ts";
 import type { StateFile } from "../../core/state-file.ts";
 import { TokenCheck } from "./check.ts";
 import { tokenRoutes } from "./routes.ts";
@@ -14,13 +15,29 @@ export interface TokensDeps {
   rateLimit: () => RateLimitPolicy;
 }
 
-/** Account API tokens and permission groups, and the check every other service authenticates with. */
-export function tokensService(deps: TokensDeps): EmulatorService<TokenStore> & { check: TokenCheck } {
+/**
+ * The account's owner, the one user the emulator knows: its id follows from the account's, so that
+ * it stays the same across restarts on the same state, like a real user's.
+ */
+const userIdOf = (accountId: string) => createHash("md5").update(`user:${accountId}`).digest("hex");
+
+/**
+ * API tokens, account-owned and the user's, with permission groups, and the check every other
+ * service authenticates with. Both owners' tokens are one store, since one check authenticates them.
+ */
+export function tokensService(
+  deps: TokensDeps,
+): EmulatorService<TokenStore> & { check: TokenCheck; userId: string } {
   const store = new TokenStore(deps.state, { adminToken: deps.adminToken });
-  const check = new TokenCheck(store, deps.accountId, deps.limiter, deps.rateLimit);
+  const userId = userIdOf(deps.accountId);
+  const check = new TokenCheck(store, deps.accountId, userId, deps.limiter, deps.rateLimit);
   return {
     store,
     check,
-    mounts: [{ path: `${ACCOUNT_API}/tokens`, routes: tokenRoutes(store, check.require) }],
+    userId,
+    mounts: [
+      { path: `${ACCOUNT_API}/tokens`, routes: tokenRoutes(store, check.require, "account") },
+      { path: `${USER_API}/tokens`, routes: tokenRoutes(store, check.requireUser, "user") },
+    ],
   };
 }

@@ -14,6 +14,9 @@ const GROUPS: { name: string; scope: "account" | "user" }[] = [
   { name: "Account API Tokens Read", scope: "account" },
   { name: "Account API Tokens Write", scope: "account" },
   { name: "Account Analytics Read", scope: "account" },
+  // The user's own tokens (`/user/tokens`), a user-scope permission (docs/reference/cloudflare-api.md §7.2).
+  { name: "API Tokens Read", scope: "user" },
+  { name: "API Tokens Write", scope: "user" },
 ];
 
 /** Ids are stable across runs so that configs and tests may name them, yet are looked up like the real ones. */

@@ -7,7 +7,7 @@ import { cfOk } from "../../core/respond.ts";
 import { jsonBody, parseOrThrow } from "../../core/validate.ts";
 import type { RequirePermission } from "./check.ts";
 import { permissionGroups, permissionName } from "./permissions.ts";
-import type { StoredToken, TokenStore, TokenWrite } from "./store.ts";
+import { ownerOf, type StoredToken, type TokenOwner, type TokenStore, type TokenWrite } from "./store.ts";
 
 /**
  * Bad dates would make a token silently never expire, and an unknown permission group would
@@ -34,11 +34,27 @@ function checkReferences(body: TokenWrite, ctx: z.RefinementCtx) {
 }
 
 /**
- * "Account API token quota: 500" (developers.cloudflare.com/fundamentals/api/reference/limits/,
- * docs/reference/cloudflare-api.md §8). The emulator's bootstrap admin token stands for the owner's own
- * credential, not an account-owned token, so it does not count.
+ * What differs between the account's tokens API and the user's: the permission each needs, and the
+ * quota. "Account API token quota: 500" and 50 user tokens (developers.cloudflare.com/fundamentals/
+ * api/reference/limits/, docs/reference/cloudflare-api.md §8); the user's permissions are "API Tokens
+ * Read/Write" (§7.2). The emulator's bootstrap admin token is neither owner's token and does not count.
  */
-export const ACCOUNT_TOKEN_QUOTA = 500;
+const OWNERS = {
+  account: {
+    read: "Account API Tokens Read",
+    write: "Account API Tokens Write",
+    quota: 500,
+    quotaMessage: "Account API token quota exceeded: an account can own at most 500 API tokens",
+    groupScope: "com.cloudflare.api.account",
+  },
+  user: {
+    read: "API Tokens Read",
+    write: "API Tokens Write",
+    quota: 50,
+    quotaMessage: "User API token quota exceeded: a user can own at most 50 API tokens",
+    groupScope: undefined,
+  },
+} as const;
 
 const createBody = tokenCreate.superRefine(checkReferences);
 const updateBody = tokenUpdate.superRefine(checkReferences);
@@ -70,14 +86,24 @@ function publicView(t: Readonly<StoredToken>): Token {
   };
 }
 
-/** Account-owned API tokens: `/accounts/:account_id/tokens` (docs/reference/cloudflare-api.md §7.1). */
-export function tokenRoutes(store: TokenStore, requirePermission: RequirePermission) {
+/**
+ * One owner's API tokens: the account's at `/accounts/:account_id/tokens`, the user's at
+ * `/user/tokens` (docs/reference/cloudflare-api.md §7.1, §7.2). Same shapes, each reaching only its
+ * own tokens.
+ */
+export function tokenRoutes(store: TokenStore, requirePermission: RequirePermission, owner: TokenOwner) {
   const routes = new Hono<Env>();
   const tokenId = (c: Context<Env>) => c.req.param("token_id") ?? "";
+  const { read, write, quota, quotaMessage, groupScope } = OWNERS[owner];
 
   // The fixed paths come first: `/:token_id` would otherwise capture them.
   routes.get("/verify", requirePermission(null), (c) => {
     const token = store.get(c.get("tokenId"))!;
+    // Each verify knows its owner's tokens only. `/user/tokens/verify` answers 401 for an
+    // account-owned token (benvinegar/counterscale PR #268, docs/reference/cloudflare-api.md §7.1);
+    // that the account's verify refuses a user's token alike is our inference from it, with the
+    // invalid token's 401/1000 (a guess: Cloudflare does not document it).
+    if (!token.superAdmin && ownerOf(token) !== owner) throw cfErrors.invalidToken();
     const { expires_on, not_before } = token;
     return c.json({
       success: true,
@@ -92,29 +118,31 @@ export function tokenRoutes(store: TokenStore, requirePermission: RequirePermiss
     });
   });
 
-  routes.get("/permission_groups", requirePermission("Account API Tokens Read"), (c) => {
+  // An account-owned token can hold account permissions only; a user's token may hold both [INF].
+  routes.get("/permission_groups", requirePermission(read), (c) => {
     const { name, scope } = c.req.query();
     return cfOk(
       c,
-      permissionGroups.filter((g) => (!name || g.name === name) && (!scope || g.scopes.includes(scope))),
+      permissionGroups.filter(
+        (g) =>
+          (!groupScope || g.scopes.includes(groupScope)) &&
+          (!name || g.name === name) &&
+          (!scope || g.scopes.includes(scope)),
+      ),
     );
   });
 
-  routes.post("/", requirePermission("Account API Tokens Write"), async (c) => {
+  routes.post("/", requirePermission(write), async (c) => {
     const body = await jsonBody(c, createBody);
-    if (store.accountTokens().length >= ACCOUNT_TOKEN_QUOTA) {
-      throw cfErrors.quotaExceeded(
-        `Account API token quota exceeded: an account can own at most ${ACCOUNT_TOKEN_QUOTA} API tokens`,
-      );
-    }
-    const token = store.create(body);
+    if (store.ownedBy(owner).length >= quota) throw cfErrors.quotaExceeded(quotaMessage);
+    const token = store.create(owner, body);
     return cfOk(c, { ...publicView(token), value: token.value });
   });
 
-  routes.get("/", requirePermission("Account API Tokens Read"), (c) => {
+  routes.get("/", requirePermission(read), (c) => {
     const query = parseOrThrow(listQuery, c.req.query());
     const sorted = store
-      .accountTokens()
+      .ownedBy(owner)
       .filter((t) => query.include_expired === "true" || !isExpired(t))
       .sort((a, b) => a.issued_on.localeCompare(b.issued_on));
     if (query.direction === "desc") sorted.reverse();
@@ -129,25 +157,27 @@ export function tokenRoutes(store: TokenStore, requirePermission: RequirePermiss
     });
   });
 
-  routes.get("/:token_id", requirePermission("Account API Tokens Read"), (c) =>
-    cfOk(c, publicView(store.accountToken(tokenId(c)))),
+  routes.get("/:token_id", requirePermission(read), (c) =>
+    cfOk(c, publicView(store.owned(owner, tokenId(c)))),
   );
 
-  routes.put("/:token_id", requirePermission("Account API Tokens Write"), async (c) => {
-    store.accountToken(tokenId(c));
+  routes.put("/:token_id", requirePermission(write), async (c) => {
+    store.owned(owner, tokenId(c));
     const body = await jsonBody(c, updateBody);
-    return cfOk(c, publicView(store.update(tokenId(c), body)));
+    return cfOk(c, publicView(store.update(owner, tokenId(c), body)));
   });
 
-  routes.delete("/:token_id", requirePermission("Account API Tokens Write"), (c) => {
-    store.delete(tokenId(c));
+  routes.delete("/:token_id", requirePermission(write), (c) => {
+    store.delete(owner, tokenId(c));
     return cfOk(c, { id: tokenId(c) });
   });
 
-  routes.put("/:token_id/value", requirePermission("Account API Tokens Write"), async (c) => {
-    store.accountToken(tokenId(c));
+  // "Rolling your API token into a new one will invalidate the previous token": the old value is
+  // refused from the next request on, for either owner (docs/reference/rotation-credentials.md §1.4).
+  routes.put("/:token_id/value", requirePermission(write), async (c) => {
+    store.owned(owner, tokenId(c));
     await jsonBody(c, z.object({}));
-    return cfOk(c, store.roll(tokenId(c)));
+    return cfOk(c, store.roll(owner, tokenId(c)));
   });
 
   return routes;

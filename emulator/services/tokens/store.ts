@@ -2,12 +2,17 @@ import type * as z from "zod";
 import type { tokenUpdate } from "#contracts/cloudflare/tokens.ts";
 import { Collection } from "../../core/collection.ts";
 import { orNotFound } from "../../core/errors.ts";
-import { newAccountTokenValue, newTag, newTokenValue, now } from "../../core/ids.ts";
+import { newAccountTokenValue, newTag, newTokenValue, newUserTokenValue, now } from "../../core/ids.ts";
 import type { Section, StateFile } from "../../core/state-file.ts";
 import { permissionName } from "./permissions.ts";
 
+/** Who owns a token: an account (`/accounts/{id}/tokens`) or the user (`/user/tokens`). */
+export type TokenOwner = "account" | "user";
+
 export interface StoredToken {
   id: string;
+  /** Absent in state files from before user-owned tokens: those were all account-owned. */
+  owner?: TokenOwner;
   name: string;
   value: string;
   status: "active" | "disabled" | "expired";
@@ -71,7 +76,15 @@ function adminOnly(adminToken: string | undefined): Record<string, StoredToken> 
   };
 }
 
-/** API tokens, the bootstrap admin token among them, indexed by value for the per-request check. */
+/** Each owner's tokens carry its prefix of Cloudflare's scannable format (docs/reference/rotation-credentials.md §1.3). */
+const newValue = (owner: TokenOwner) => (owner === "user" ? newUserTokenValue() : newAccountTokenValue());
+
+export const ownerOf = (t: Readonly<StoredToken>): TokenOwner => t.owner ?? "account";
+
+/**
+ * API tokens, account-owned and the user's, and the bootstrap admin token, indexed by value for the
+ * per-request check, which authenticates both owners' tokens alike.
+ */
 export class TokenStore {
   private tokens: Collection<StoredToken>;
   private byValue = new Map<string, StoredToken>();
@@ -97,24 +110,26 @@ export class TokenStore {
   }
 
   /**
-   * The emulator's bootstrap admin token stands for the account owner's own credential, not an
-   * account-owned token, so the tokens API neither lists nor lets anyone roll or delete it.
+   * The tokens `owner` owns. The emulator's bootstrap admin token stands for the account owner's own
+   * credential, neither owner's API token, so the tokens APIs neither list nor let anyone roll or
+   * delete it.
    */
-  accountTokens(): Readonly<StoredToken>[] {
-    return this.tokens.values().filter((t) => !t.superAdmin);
+  ownedBy(owner: TokenOwner): Readonly<StoredToken>[] {
+    return this.tokens.values().filter((t) => !t.superAdmin && ownerOf(t) === owner);
   }
 
-  /** An account-owned token, or Cloudflare's 404. */
-  accountToken(id: string): Readonly<StoredToken> {
-    return this.ownToken(id);
+  /** A token `owner` owns, or Cloudflare's 404: one owner's API never reaches the other's tokens. */
+  owned(owner: TokenOwner, id: string): Readonly<StoredToken> {
+    return this.ownToken(owner, id);
   }
 
-  create(body: TokenWrite): Readonly<StoredToken> {
+  create(owner: TokenOwner, body: TokenWrite): Readonly<StoredToken> {
     const at = now();
     const token: StoredToken = {
       id: newTag(),
+      owner,
       name: body.name,
-      value: newAccountTokenValue(),
+      value: newValue(owner),
       status: "active",
       superAdmin: false,
       policies: [],
@@ -129,24 +144,24 @@ export class TokenStore {
     return token;
   }
 
-  update(id: string, body: TokenWrite): Readonly<StoredToken> {
-    const token = this.ownToken(id);
+  update(owner: TokenOwner, id: string, body: TokenWrite): Readonly<StoredToken> {
+    const token = this.ownToken(owner, id);
     applyWrite(token, body);
     this.section.changed();
     return token;
   }
 
-  delete(id: string): void {
-    this.byValue.delete(this.ownToken(id).value);
+  delete(owner: TokenOwner, id: string): void {
+    this.byValue.delete(this.ownToken(owner, id).value);
     this.tokens.remove(id);
     this.section.changed();
   }
 
   /** Roll: a new value; the old one stops working at once. */
-  roll(id: string): string {
-    const token = this.ownToken(id);
+  roll(owner: TokenOwner, id: string): string {
+    const token = this.ownToken(owner, id);
     this.byValue.delete(token.value);
-    token.value = newAccountTokenValue();
+    token.value = newValue(owner);
     token.modified_on = now();
     this.byValue.set(token.value, token);
     this.section.changed();
@@ -165,9 +180,10 @@ export class TokenStore {
     this.section.changed();
   }
 
-  private ownToken(id: string): StoredToken {
+  private ownToken(owner: TokenOwner, id: string): StoredToken {
     const token = this.tokens.get(id);
-    return orNotFound(token?.superAdmin ? undefined : token, "Token");
+    const found = token && !token.superAdmin && ownerOf(token) === owner ? token : undefined;
+    return orNotFound(found, "Token");
   }
 
   private indexed(record: Record<string, StoredToken>): Collection<StoredToken> {
