@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { Browser, Response } from "playwright-core";
+import type { Browser, Request, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServerClient } from "#client/server.ts";
 import type { ChannelStatusView, PlaybackTokenData } from "#contracts/api/stream.ts";
@@ -102,6 +102,11 @@ describe("the dashboard's preview of a private channel", () => {
       tokens.push(((await response.json()) as { data: PlaybackTokenData }).data);
     };
     dashboard.page.on("response", onResponse);
+    const frames: string[] = [];
+    const onRequest = (request: Request) => {
+      if (request.url().includes("/thumbnails/")) frames.push(request.url());
+    };
+    dashboard.page.on("request", onRequest);
     const shown = card.locator(".preview video:not([hidden])");
     const shownSrc = () => shown.evaluate((v: HTMLVideoElement) => v.currentSrc);
     try {
@@ -142,12 +147,17 @@ describe("the dashboard's preview of a private channel", () => {
         .toBeGreaterThan(before + 2);
       expect(await shown.evaluate((v: HTMLVideoElement) => v.paused || v.error !== null)).toBe(false);
       expect(await shownSrc()).toBe(second.playback.hls);
-      // The frame is taken through the fresh token too, and the thumbnail shares it: no third token.
-      await expect.poll(async () => (await fetch(`${second.playback.thumbnail}?width=320`)).status).toBe(200);
+      // The page takes the next frame through the fresh token too, sharing it: no third token.
+      await expect
+        .poll(() => frames.some((url) => url.startsWith(`${second.playback.thumbnail}?`)), {
+          timeout: 30_000,
+        })
+        .toBe(true);
       expect(tokens).toHaveLength(2);
       await dashboard.screenshot("private-preview");
     } finally {
       dashboard.page.off("response", onResponse);
+      dashboard.page.off("request", onRequest);
       await broadcast.stop();
     }
     await expect
