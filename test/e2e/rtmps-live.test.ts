@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import type { Browser } from "playwright-core";
+import type { Browser, Request, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServerClient } from "#client/server.ts";
-import type { ChannelStatusView } from "#contracts/api/stream.ts";
+import type { ChannelStatusView, PlaybackTokenData } from "#contracts/api/stream.ts";
 import { ffmpegBroadcast, probeCodecs } from "#emulator/services/media/testing.ts";
 import { toolPath } from "#local-engine/system-tools.ts";
 import { launchChromium } from "./support/browser.ts";
-import { MEDIA_CHANNELS } from "./support/context.ts";
+import { MEDIA_CHANNELS, PREVIEW_TOKEN_TTL_SECONDS } from "./support/context.ts";
 import { type Dashboard, openDashboard } from "./support/dashboard.ts";
 
 const stack = inject("stack");
@@ -86,17 +86,29 @@ describe("going live over RTMPS with the command npm start prints", () => {
 });
 
 describe("the dashboard's preview of a private channel", () => {
-  it("plays the broadcast and shows its frame through a playback token, where the bare URLs are refused", async () => {
+  // Long for an e2e test: the preview has to outlive its first token, which lasts 60 s (the
+  // shortest a stack may configure, PREVIEW_TOKEN_TTL_SECONDS) from when the broadcast goes live.
+  it("plays the broadcast and shows its frame through a playback token, where the bare URLs are refused, and plays on across the token's renewal", async () => {
     const { rtmpsUrl, streamKey } = stack.ingest[privateInput]!;
     const card = dashboard.card(PRIVATE);
     await expect.poll(() => dashboard.indicator(PRIVATE).textContent()).toBe("Ready");
     expect(await card.locator(".hint", { hasText: "A private channel" }).isVisible()).toBe(true);
 
-    const broadcast = ffmpegBroadcast(FFMPEG, `${rtmpsUrl}${streamKey}`);
-    const tokens: string[] = [];
-    dashboard.page.on("request", (request) => {
-      if (new URL(request.url()).pathname === "/api/stream/playback-token") tokens.push(request.url());
-    });
+    // Longer than ffmpeg's default 120 s, so that it outlasts the first token with room to spare.
+    const broadcast = ffmpegBroadcast(FFMPEG, `${rtmpsUrl}${streamKey}`, { seconds: 240 });
+    const tokens: PlaybackTokenData[] = [];
+    const onResponse = async (response: Response) => {
+      if (new URL(response.url()).pathname !== "/api/stream/playback-token") return;
+      tokens.push(((await response.json()) as { data: PlaybackTokenData }).data);
+    };
+    dashboard.page.on("response", onResponse);
+    const frames: string[] = [];
+    const onRequest = (request: Request) => {
+      if (request.url().includes("/thumbnails/")) frames.push(request.url());
+    };
+    dashboard.page.on("request", onRequest);
+    const shown = card.locator(".preview video:not([hidden])");
+    const shownSrc = () => shown.evaluate((v: HTMLVideoElement) => v.currentSrc);
     try {
       await expect.poll(async () => (await statusOf(PRIVATE)).connected, { timeout: 15_000 }).toBe(true);
       const { signed, playback } = await statusOf(PRIVATE);
@@ -107,20 +119,50 @@ describe("the dashboard's preview of a private channel", () => {
 
       await expect.poll(() => dashboard.previewTime(PRIVATE), { timeout: 30_000 }).toBeGreaterThan(0);
       // It plays a token's URL: the live input id is nowhere in it.
-      const src = await card.locator(".preview video").evaluate((v: HTMLVideoElement) => v.currentSrc);
+      const src = await shownSrc();
       expect(src).toMatch(/\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\/manifest\/video\.m3u8$/);
       expect(src).not.toContain(privateInput);
-
       await expect.poll(() => dashboard.thumbnailWidth(PRIVATE), { timeout: 25_000 }).toBe(320);
-      // The preview and each thumbnail share one token while it is good.
-      expect(tokens).toHaveLength(1);
+      const first = tokens[0]!;
+      expect(src).toBe(first.playback.hls);
+      expect(Date.parse(first.expires_at!) - Date.now()).toBeLessThanOrEqual(
+        PREVIEW_TOKEN_TTL_SECONDS * 1000,
+      );
+
+      // Ahead of the lapse the page asks for a second token, and the preview moves onto it.
+      await expect.poll(() => tokens.length, { timeout: PREVIEW_TOKEN_TTL_SECONDS * 1000 }).toBe(2);
+      const second = tokens[1]!;
+      expect(second.token).not.toBe(first.token);
+      await expect.poll(shownSrc, { timeout: 20_000 }).toBe(second.playback.hls);
+      expect(await card.locator(".preview video").count()).toBe(1);
+      // The first token lapses: Stream now refuses its URLs, which the preview no longer uses.
+      await expect
+        .poll(async () => (await fetch(first.playback.hls)).status, {
+          timeout: PREVIEW_TOKEN_TTL_SECONDS * 1000,
+        })
+        .toBe(401);
+      const before = await dashboard.previewTime(PRIVATE);
+      await expect
+        .poll(() => dashboard.previewTime(PRIVATE), { timeout: 15_000 })
+        .toBeGreaterThan(before + 2);
+      expect(await shown.evaluate((v: HTMLVideoElement) => v.paused || v.error !== null)).toBe(false);
+      expect(await shownSrc()).toBe(second.playback.hls);
+      // The page takes the next frame through the fresh token too, sharing it: no third token.
+      await expect
+        .poll(() => frames.some((url) => url.startsWith(`${second.playback.thumbnail}?`)), {
+          timeout: 30_000,
+        })
+        .toBe(true);
+      expect(tokens).toHaveLength(2);
       await dashboard.screenshot("private-preview");
     } finally {
+      dashboard.page.off("response", onResponse);
+      dashboard.page.off("request", onRequest);
       await broadcast.stop();
     }
     await expect
       .poll(() => dashboard.indicator(PRIVATE).textContent(), { timeout: 10_000 })
       .toBe("Disconnected");
     expect(await card.locator(".preview").isHidden()).toBe(true);
-  });
+  }, 180_000);
 });

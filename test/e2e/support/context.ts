@@ -30,3 +30,11 @@ declare module "vitest" {
  * leave the channels the other files watch as they were.
  */
 export const MEDIA_CHANNELS = { rtmps: "studio", whip: "booth", private: "vault" } as const;
+
+/**
+ * What a playback token lasts when its caller asks no `ttl` (the stack's
+ * `worker.playbackTokenTtl.default`): the shortest the config and the route allow, 60 s, so that
+ * the dashboard's preview of a private channel renews its token during a test. Cloudflare sets
+ * no shortest lifetime (docs/reference/cloudflare-api.md §11.2); the floor is this project's.
+ */
+export const PREVIEW_TOKEN_TTL_SECONDS = 60;

@@ -12,7 +12,10 @@ export interface Dashboard {
   card(channel: string): Locator;
   indicator(channel: string): Locator;
   feed(channel: string): Locator;
-  /** How far the channel's preview has played, in seconds (0 while there is none). */
+  /**
+   * How far the channel's preview has played, in seconds (0 while there is none): the one shown,
+   * not one that loads out of sight to take over on a fresh playback token.
+   */
   previewTime(channel: string): Promise<number>;
   /** The width of the channel's current frame as shown (0 while there is none). */
   thumbnailWidth(channel: string): Promise<number>;
@@ -48,7 +51,7 @@ export async function openDashboard(
     feed: (channel) => card(channel).locator(".feed"),
     previewTime: (channel) =>
       card(channel)
-        .locator(".preview video")
+        .locator(".preview video:not([hidden])")
         .evaluate((v: HTMLVideoElement) => v.currentTime)
         .catch(() => 0),
     thumbnailWidth: (channel) =>

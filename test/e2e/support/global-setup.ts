@@ -7,7 +7,7 @@ import { goLive } from "#local-engine/go-live.ts";
 import { PROJECT, readStackConfig } from "#local-engine/local-config.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
-import { type E2eStack, MEDIA_CHANNELS } from "./context.ts";
+import { type E2eStack, MEDIA_CHANNELS, PREVIEW_TOKEN_TTL_SECONDS } from "./context.ts";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const STACK = "dev";
@@ -15,10 +15,16 @@ const STACK = "dev";
 type ChannelOutputs = { liveInputId: string; ingest: { rtmpsUrl: string }; streamKey: string };
 type Outputs = { tenants: Record<string, { apiKey: string; channels: Record<string, ChannelOutputs> }> };
 
-/** The media channels, added to the dev config through the local config patch, as rotation changes it. */
+/**
+ * The media channels, added to the dev config through the local config patch, as rotation changes
+ * it, and playback tokens that last 60 s unless a caller asks otherwise (`worker.playbackTokenTtl`,
+ * the shortest the config and the route allow), so that the dashboard's private preview renews its
+ * token while a test watches. The longest a caller may ask for stays Cloudflare's 24 hours.
+ */
 function withMediaChannels(stateDir: string): void {
+  const config = readStackConfig(ROOT, STACK, stateDir);
   const key = `${PROJECT}:tenants`;
-  const tenants = JSON.parse(readStackConfig(ROOT, STACK, stateDir)[key]!) as {
+  const tenants = JSON.parse(config[key]!) as {
     id: string;
     channels: { name: string; recording?: boolean; playback?: "signed" }[];
   }[];
@@ -28,7 +34,13 @@ function withMediaChannels(stateDir: string): void {
     { name: MEDIA_CHANNELS.whip },
     { name: MEDIA_CHANNELS.private, recording: true, playback: "signed" },
   );
-  writeFileSync(join(stateDir, `${STACK}.config.json`), JSON.stringify({ [key]: JSON.stringify(tenants) }));
+  const workerKey = `${PROJECT}:worker`;
+  const worker = JSON.parse(config[workerKey]!) as Record<string, unknown>;
+  worker.playbackTokenTtl = { default: PREVIEW_TOKEN_TTL_SECONDS, max: 86_400 };
+  writeFileSync(
+    join(stateDir, `${STACK}.config.json`),
+    JSON.stringify({ [key]: JSON.stringify(tenants), [workerKey]: JSON.stringify(worker) }),
+  );
 }
 
 /** One stack for every e2e file: starting it is the slow part, and the files use separate channels and rooms. */

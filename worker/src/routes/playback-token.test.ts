@@ -49,6 +49,19 @@ describe("POST /api/stream/playback-token", () => {
     expect((await lifecycle(plain)).status).toBe(401);
   });
 
+  it("answers the same token to asks for the same channel and lifetime within one second, and another in the next", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Math.ceil(Date.now() / 1000) * 1000 + 200);
+    const tokenOf = async (body: unknown) =>
+      apiSuccess(playbackTokenData).parse((await playbackToken(body)).json).data.token;
+    const first = await tokenOf({ channel: "private", ttl: 600 });
+    expect(await tokenOf({ channel: "private", ttl: 600 })).toBe(first);
+    expect(await tokenOf({ channel: "watched-private", ttl: 600 })).not.toBe(first);
+    expect(await tokenOf({ channel: "private", ttl: 601 })).not.toBe(first);
+    vi.setSystemTime(Date.now() + 1_000);
+    expect(await tokenOf({ channel: "private", ttl: 600 })).not.toBe(first);
+  });
+
   it("answers a public channel's plain URLs, with no token", async () => {
     const res = await playbackToken({ channel: "main", ttl: 120 });
     const { data } = apiSuccess(playbackTokenData).parse(res.json);

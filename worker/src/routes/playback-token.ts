@@ -1,13 +1,12 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "#contracts/api/routes.ts";
-import { signPlaybackToken } from "#contracts/playback-token.ts";
 import { channelOf, playbackUrlsOf } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { limitMinting } from "../middleware/rate-limit.ts";
 import { ttlCap } from "../middleware/ttl-cap.ts";
 import { mount } from "../mount.ts";
-import { playbackSigner } from "../playback-signer.ts";
+import { playbackSigner, playbackToken } from "../playback-signer.ts";
 
 /** The deployment may cap TTLs below Cloudflare's; checked before any budget is spent. */
 const withinConfiguredTtl = ttlCap((env) => requireConfig(env, NEEDS.playback).PLAYBACK_TOKEN_TTL_MAX);
@@ -39,7 +38,7 @@ export function playbackTokenRoutes(app: Hono<AppEnv>): void {
       const config = requireConfig(c.env, NEEDS.playback);
       const ttl = body.ttl ?? config.PLAYBACK_TOKEN_TTL_DEFAULT;
       const exp = Math.floor(Date.now() / 1000) + ttl;
-      const token = await signPlaybackToken(await playbackSigner(config), {
+      const token = await playbackToken(await playbackSigner(config), {
         sub: binding.liveInputId,
         exp,
         ...(body.access_rules ? { accessRules: body.access_rules } : {}),

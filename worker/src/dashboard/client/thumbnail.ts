@@ -1,6 +1,6 @@
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { h } from "./dom.ts";
-import type { Playback } from "./viewing-urls.ts";
+import type { Viewing } from "./viewing-urls.ts";
 
 /** The card's frame size: 16:9, the whole frame kept and padded with black (`fit=fill`, §13.1). */
 const FRAME = "width=320&height=180&fit=fill";
@@ -9,7 +9,8 @@ const FRAME = "width=320&height=180&fit=fill";
  * A live channel's current frame, from the delivery host's thumbnail URL, taken again with each
  * status the card gets (at most every refresh interval). Fetched rather than set as `src`, since
  * the URL stays the same while the frame changes. A private channel's is taken through a token
- * (viewing-urls.ts). A frame the host refuses or does not have yet leaves the last one, or nothing.
+ * (viewing-urls.ts), asked for again each time from there, so that it moves onto a fresh token
+ * when the preview does. A frame the host refuses or does not have yet leaves the last one, or nothing.
  */
 export class Thumbnail {
   readonly element = h("img", { class: "thumbnail", alt: "Current frame of the broadcast", hidden: true });
@@ -18,7 +19,7 @@ export class Thumbnail {
   /** Bumped when the channel stops being live, so that a frame still on its way is not shown. */
   private generation = 0;
 
-  constructor(private readonly urlsOf: (status: ChannelStatusView) => Promise<Playback>) {}
+  constructor(private readonly urlsOf: (status: ChannelStatusView) => Promise<Viewing>) {}
 
   update(status: ChannelStatusView): void {
     if (!status.connected) {
@@ -42,9 +43,11 @@ export class Thumbnail {
 
   private async load(status: ChannelStatusView): Promise<void> {
     const generation = this.generation;
-    const playback = await this.urlsOf(status).catch(() => undefined);
-    if (!playback) return;
-    const res = await fetch(`${playback.thumbnail}?${FRAME}`, { cache: "no-store" }).catch(() => undefined);
+    const viewing = await this.urlsOf(status).catch(() => undefined);
+    if (!viewing) return;
+    const res = await fetch(`${viewing.playback.thumbnail}?${FRAME}`, { cache: "no-store" }).catch(
+      () => undefined,
+    );
     if (!res?.ok || res.headers.get("content-type") !== "image/jpeg") return;
     const jpeg = await res.blob();
     if (generation !== this.generation) return;
