@@ -172,8 +172,10 @@ export class LocalWorker {
   }
 
   async deploy(spec: WorkerSpec): Promise<void> {
-    // Miniflare's `durableObjectsPersist` (miniflare 4, DURABLE_OBJECTS_PLUGIN): a path keeps every
-    // object's SQLite file on disk, keyed by `${name}-${className}`, instead of a folder it deletes.
+    // Miniflare's `durableObjectsPersist` (developers.cloudflare.com/workers/testing/miniflare/storage/
+    // durable-objects; miniflare 4's DURABLE_OBJECTS_PLUGIN): a path keeps each object's SQLite file
+    // there, under its namespace's `uniqueKey`, `${name}-${className}`, which also seeds `idFromName`,
+    // so the same code finds the same objects. Without it, storage is a folder deleted at `dispose()`.
     const options: GenerationOptions = {
       ...miniflareOptions(spec, this.options.quiet ?? false, this.options.plan),
       durableObjectsPersist: this.durableObjectsDir,

@@ -1,5 +1,5 @@
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { createServerClient } from "#client/server.ts";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { launchChromium } from "./support/browser.ts";
@@ -34,18 +34,14 @@ async function currentEventId(): Promise<string> {
   throw new Error("the status stream ended before its first event");
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await admin.setLiveInputState(liveInput, null);
-  await browser?.close();
-});
+let browser: Browser | undefined;
+// The channel goes back to no status whatever the test got to, for whoever watches it next.
+afterAll(() => Promise.all([admin.setLiveInputState(liveInput, null), browser?.close()]));
 
 describe("a page's watchChannels across a restart of the Worker", () => {
   it("shows its updates paused while the Worker is down, then the change made meanwhile, without a reload", async () => {
     await admin.setLiveInputState(liveInput, "disconnected");
+    browser = await launchChromium();
     const dashboard = await openDashboard(browser, stack);
     try {
       const { page } = dashboard;
