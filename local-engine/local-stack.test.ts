@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +34,35 @@ function patch(key: string, change: (value: Record<string, unknown>) => void, ba
   change(value);
   stack.writePatch({ ...current, [`${PROJECT}:${key}`]: JSON.stringify(value) });
 }
+
+/**
+ * The id of the first event on a channel's status stream, `<epoch>.<seq>`: the epoch is made once
+ * per status log and kept in its channel status object's storage, so a new one means lost storage.
+ */
+async function firstEventId(key: string, channel = "main-stage"): Promise<string> {
+  const aborted = new AbortController();
+  const res = await fetch(`${stack.worker.url}/api/stream/events?channel=${channel}`, {
+    // Uncompressed, so that the first event arrives as it is written.
+    headers: { "x-tenant-id": "acme", authorization: `Bearer ${key}`, "accept-encoding": "identity" },
+    signal: aborted.signal,
+  });
+  expect(res.status).toBe(200);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (!/^id: /m.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+  } finally {
+    aborted.abort();
+  }
+  const id = /^id: (.+)$/m.exec(text)?.[1];
+  if (!id) throw new Error(`no event id on the status stream: ${text}`);
+  return id;
+}
+const epochOf = (eventId: string) => eventId.split(".")[0];
 
 const ops = (steps: Step[]) => steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
 
@@ -188,6 +217,31 @@ describe("the local stack", () => {
     expect(workers.listDomains()).toEqual([]);
   });
 
+  it("keeps the Worker's Durable Objects' storage across a deploy, a restart of its runner and of the stack", async () => {
+    const key = () => outputs().tenants.acme!.apiKey;
+    const epoch = epochOf(await firstEventId(key()));
+    expect(readdirSync(stack.worker.durableObjectsDir)).toContain("-ChannelStatus");
+
+    patch(
+      "rotation",
+      (r) => {
+        r.tenantKeys = { generation: 3 };
+      },
+      {},
+    );
+    expect(ops((await stack.apply()).steps)).toEqual(["update realtime-worker"]);
+    expect(epochOf(await firstEventId(key()))).toBe(epoch);
+
+    await stack.stopWorker();
+    await expect(fetch(`${stack.worker.url}/healthz`)).rejects.toThrow();
+    await stack.startWorker();
+    expect(epochOf(await firstEventId(key()))).toBe(epoch);
+
+    await stack.close();
+    stack = await LocalStack.start({ root, stateDir });
+    expect(epochOf(await firstEventId(key()))).toBe(epoch);
+  }, 90_000);
+
   it("starts again from the same state with nothing to change", async () => {
     const url = stack.worker.url;
     await stack.close();
@@ -206,5 +260,14 @@ describe("the local stack", () => {
     const bindings = script?.inputs.bindings as { name: string; text?: string }[];
     expect(bindings.find((b) => b.name === "WORKERS_PLAN")?.text).toBe("free");
     expect((await status(outputs().tenants.acme!.apiKey)).status).toBe(200);
+  }, 60_000);
+
+  it("destroy deletes what the program made, and the Worker with its Durable Objects' storage", async () => {
+    const objects = stack.worker.durableObjectsDir;
+    expect(existsSync(objects)).toBe(true);
+    const steps = await stack.destroy();
+    expect(steps.map((s) => `${s.op} ${s.name}`)).toContain("delete realtime-worker");
+    expect(existsSync(objects)).toBe(false);
+    expect((await fetch(`${stack.worker.url}/healthz`)).status).toBe(503);
   }, 60_000);
 });

@@ -8,7 +8,14 @@ import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { WORKERS_CRON_TRIGGER, WORKERS_SCRIPT } from "#infra/type-tokens.ts";
 import { ensureDeployToken, localDeployToken } from "./deploy-token.ts";
-import { type ApplyResult, applyProgram, type EngineOptions, refreshState, type Step } from "./engine.ts";
+import {
+  type ApplyResult,
+  applyProgram,
+  destroyState,
+  type EngineOptions,
+  refreshState,
+  type Step,
+} from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig, writeLocalSecret } from "./local-config.ts";
 import type { RecordedResource } from "./state-file.ts";
 import { onPath, toolPath } from "./system-tools.ts";
@@ -63,8 +70,9 @@ export interface LocalStackOptions {
  */
 export class LocalStack {
   private deployedHash = "";
-  private deployedSpec?: WorkerSpec;
+  private deployedSpec: WorkerSpec | undefined;
   private cronTimer?: NodeJS.Timeout;
+  private cron: string | undefined;
   outputs: Record<string, unknown> = {};
 
   private constructor(
@@ -108,6 +116,8 @@ export class LocalStack {
       const w = new LocalWorker({
         port,
         plan,
+        // Cloudflare keeps a Worker's Durable Objects across deploys; locally, across restarts too.
+        durableObjectsDir: join(stateDir, `${stack}.durable-objects`),
         ...(options.quietWorker ? { quiet: true } : {}),
       });
       await w.listen();
@@ -257,8 +267,39 @@ export class LocalStack {
     return measureStartup(this.deployedSpec);
   }
 
+  /**
+   * `pulumi destroy`: every resource in the state deleted from the emulator, newest first, then the
+   * Worker's runner emptied as deleting the script empties it on Cloudflare, its Durable Objects'
+   * storage deleted with it (LocalWorker.delete). The emulator and the address keep running.
+   */
+  async destroy(): Promise<Step[]> {
+    const steps = await destroyState(this.engineOptions());
+    this.scheduleCron(undefined);
+    await this.worker.delete();
+    this.deployedHash = "";
+    this.deployedSpec = undefined;
+    return steps;
+  }
+
+  /**
+   * Stops the Worker's runner, as stopping `npm start` stops it: its address refuses connections,
+   * and its Durable Objects' storage stays in the state folder for `startWorker`.
+   */
+  async stopWorker(): Promise<void> {
+    clearInterval(this.cronTimer);
+    await this.worker.close();
+  }
+
+  /** Starts the runner again on the same address, with the code last deployed and the storage as it was left. */
+  async startWorker(): Promise<void> {
+    await this.worker.listen();
+    if (this.deployedSpec) await this.worker.deploy(this.deployedSpec);
+    this.scheduleCron(this.cron);
+  }
+
   /** Cloudflare runs cron triggers; locally a timer does, once a minute, while the stack runs. */
   private scheduleCron(cron: string | undefined): void {
+    this.cron = cron;
     clearInterval(this.cronTimer);
     if (!cron) return;
     this.cronTimer = setInterval(() => {

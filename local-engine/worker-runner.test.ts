@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { ENVIRONMENT_VARIABLE_BYTES, SCRIPT_BYTES } from "#emulator/services/workers/limits.ts";
 import { getWithHeaderLines } from "./testing.ts";
@@ -26,6 +26,13 @@ const spec = (version: string): WorkerSpec => ({
       async fetch(req, env) {
         const url = new URL(req.url);
         if (url.pathname === "/count") return env.COUNTER.get(env.COUNTER.idFromName("x")).fetch(req);
+        if (url.pathname === "/forever") {
+          // A stream that goes on writing, as an event stream does: workerd cancels one that never could.
+          const { readable, writable } = new TransformStream();
+          const writer = writable.getWriter();
+          setInterval(() => writer.write(new TextEncoder().encode(".")), 50);
+          return new Response(readable);
+        }
         if (url.pathname === "/headers") return Response.json(Object.fromEntries(req.headers));
         if (url.pathname === "/ws") {
           const [client, server] = Object.values(new WebSocketPair());
@@ -136,6 +143,75 @@ describe("LocalWorker", () => {
     });
     ws.close();
     expect(reply).toBe("echo:hi");
+  });
+});
+
+describe("LocalWorker's Durable Object storage", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "worker-objects-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const count = async (url: string) => (await fetch(`${url}/count`)).text();
+
+  it("keeps what objects stored across deploys and a restart of the runner, until the Worker is deleted", async () => {
+    worker = new LocalWorker({ durableObjectsDir: dir, quiet: true });
+    let url = await worker.listen();
+    await worker.deploy(spec("v1"));
+    expect([await count(url), await count(url)]).toEqual(["1", "2"]);
+    await worker.deploy(spec("v2"));
+    expect(await (await fetch(url)).text()).toBe("v2:true");
+    expect(await count(url)).toBe("3");
+    // Miniflare's layout: one folder per `${script name}-${class name}`, one SQLite file per object.
+    expect(readdirSync(dir)).toEqual(["-Counter"]);
+
+    await worker.close();
+    worker = new LocalWorker({ durableObjectsDir: dir, quiet: true });
+    url = await worker.listen();
+    await worker.deploy(spec("v2"));
+    expect(await count(url)).toBe("4");
+
+    await worker.delete();
+    expect((await fetch(url)).status).toBe(503);
+    expect(existsSync(dir)).toBe(false);
+    await worker.deploy(spec("v3"));
+    expect(await count(url)).toBe("1");
+  });
+
+  it("cuts a stream and a WebSocket that outlive the hand-over, as a reset object does, and serves the new code", async () => {
+    worker = new LocalWorker({ durableObjectsDir: dir, quiet: true });
+    const url = await worker.listen();
+    await worker.deploy(spec("v1"));
+    // Uncompressed, so that each write arrives as it is made.
+    const stream = await fetch(`${url}/forever`, { headers: { "accept-encoding": "identity" } });
+    const reader = stream.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    const closed = new Promise((resolve) => ws.once("close", resolve));
+
+    await worker.deploy(spec("v2"));
+    await expect(
+      (async () => {
+        while (!(await reader.read()).done);
+      })(),
+    ).rejects.toThrow();
+    await closed;
+    expect(await (await fetch(url)).text()).toBe("v2:true");
+  });
+
+  it("brings the previous code back when the new one fails to start, its objects' storage untouched", async () => {
+    worker = new LocalWorker({ durableObjectsDir: dir, quiet: true });
+    const url = await worker.listen();
+    await worker.deploy(spec("v1"));
+    expect(await count(url)).toBe("1");
+    const broken = { ...spec("v2"), content: `throw new Error("broken at startup");\n${spec("v2").content}` };
+    await expect(worker.deploy(broken)).rejects.toThrow();
+    expect(await (await fetch(url)).text()).toBe("v1:true");
+    expect(await count(url)).toBe("2");
   });
 });
 

@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import {
   createServer,
   request as httpRequest,
@@ -7,6 +8,8 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import type { Plan } from "#emulator/core/config.ts";
@@ -99,52 +102,85 @@ interface ScheduledFetcher {
   scheduled(options: { cron: string }): Promise<{ outcome: string }>;
 }
 
+/** What one generation is started from: kept, so that a failed deploy can bring the previous code back. */
+type GenerationOptions = ReturnType<typeof miniflareOptions> & { durableObjectsPersist: string };
+
 interface Generation {
   mf: Miniflare;
   target: URL;
+  options: GenerationOptions;
   inFlight: number;
   drained?: () => void;
 }
 
 /**
+ * How long a retiring generation's requests may run on before it stops. Short requests finish on
+ * the code they started with; event streams and WebSockets are cut, as a reset object cuts them.
+ */
+const DRAIN_MS = 2_000;
+
+export interface LocalWorkerOptions {
+  host?: string;
+  port?: number;
+  quiet?: boolean;
+  /** Whose limits apply (subrequests per invocation, environment variables): Paid by default. */
+  plan?: Plan;
+  /**
+   * Where the Worker's Durable Object storage is kept, across deploys and restarts of the runner,
+   * until `delete()`. Without it, a temporary folder that lasts as long as the runner.
+   */
+  durableObjectsDir?: string;
+}
+
+/**
  * The local stand-in for a deployed Worker: a stable address whose traffic goes to the current
- * workerd instance. A deploy starts the new instance, switches traffic once it answers, then stops
- * the old one after its in-flight requests finish — no request sees a half-deployed Worker.
+ * workerd instance. A deploy starts a new instance on the same Durable Object storage; requests
+ * that arrive meanwhile wait for it, and none sees a half-deployed Worker.
  */
 export class LocalWorker {
-  private server?: Server;
+  private server: Server | undefined;
   private current: Generation | undefined;
+  /** Set while one generation hands over to the next: requests wait for it. */
+  private held: Promise<void> | undefined;
+  /** Deploys, deletes and closes, one at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private temporaryStorage: string | undefined;
   url = "";
 
-  constructor(
-    private readonly options: {
-      host?: string;
-      port?: number;
-      quiet?: boolean;
-      /** Whose limits apply (subrequests per invocation, environment variables): Paid by default. */
-      plan?: Plan;
-    } = {},
-  ) {}
+  constructor(private readonly options: LocalWorkerOptions = {}) {}
 
+  /** Listens on the configured port, or, once closed, on the port it had, as a restarted runner does. */
   async listen(): Promise<string> {
     const server = createServer((req, res) => this.forward(req, res));
     server.on("upgrade", (req, socket, head) => this.forwardUpgrade(req, socket, head));
+    const host = this.options.host ?? "127.0.0.1";
+    const port = this.url ? Number(new URL(this.url).port) : (this.options.port ?? 0);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", resolve);
+      server.listen(port, host, resolve);
     });
     this.server = server;
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://${this.options.host ?? "127.0.0.1"}:${port}`;
+    this.url = `http://${host}:${(server.address() as AddressInfo).port}`;
     return this.url;
   }
 
+  /** Where the objects' storage is, as Miniflare lays it out: `<dir>/<script name>-<class name>/<object id>.sqlite`. */
+  get durableObjectsDir(): string {
+    if (this.options.durableObjectsDir) return this.options.durableObjectsDir;
+    this.temporaryStorage ??= mkdtempSync(join(tmpdir(), "local-worker-objects-"));
+    return this.temporaryStorage;
+  }
+
   async deploy(spec: WorkerSpec): Promise<void> {
-    const mf = new Miniflare(miniflareOptions(spec, this.options.quiet ?? false, this.options.plan));
-    const target = await mf.ready;
-    const previous = this.current;
-    this.current = { mf, target, inFlight: 0 };
-    if (previous) await this.retire(previous);
+    // Miniflare's `durableObjectsPersist` (developers.cloudflare.com/workers/testing/miniflare/storage/
+    // durable-objects; miniflare 4's DURABLE_OBJECTS_PLUGIN): a path keeps each object's SQLite file
+    // there, under its namespace's `uniqueKey`, `${name}-${className}`, which also seeds `idFromName`,
+    // so the same code finds the same objects. Without it, storage is a folder deleted at `dispose()`.
+    const options: GenerationOptions = {
+      ...miniflareOptions(spec, this.options.quiet ?? false, this.options.plan),
+      durableObjectsPersist: this.durableObjectsDir,
+    };
+    await this.serialized(() => this.handOver(options));
   }
 
   /** Runs the Worker's `scheduled` handler once, as a cron trigger would. */
@@ -157,20 +193,98 @@ export class LocalWorker {
     if (outcome !== "ok") throw new Error(`the Worker's scheduled handler failed: ${outcome}`);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+  /**
+   * Stops the runner: the address refuses connections and workerd exits. The objects' storage stays
+   * for the next runner on the same folder, unless it was a temporary one.
+   */
+  close(): Promise<void> {
+    return this.serialized(async () => {
+      const server = this.server;
+      this.server = undefined;
+      if (server) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      }
+      await this.current?.mf.dispose();
+      this.current = undefined;
+      if (this.temporaryStorage) rmSync(this.temporaryStorage, { recursive: true, force: true });
+      this.temporaryStorage = undefined;
+    });
+  }
+
+  /**
+   * Deletes the Worker as `DELETE /accounts/:id/workers/scripts/:name` does, which deletes its
+   * Durable Objects along with it (Cloudflare API reference, "Delete Worker", `force`): the address
+   * answers that no Worker is deployed, and every object's storage is gone.
+   */
+  delete(): Promise<void> {
+    return this.serialized(async () => {
+      const gen = this.current;
+      this.current = undefined;
+      if (gen) await this.retire(gen);
+      rmSync(this.durableObjectsDir, { recursive: true, force: true });
+    });
+  }
+
+  /**
+   * On Cloudflare an object runs in one place at a time and keeps its storage across deploys; a
+   * running object resets and then runs the new code (docs/reference/cloudflare-api.md §6.5,
+   * developers.cloudflare.com/durable-objects/deployments/durable-objects-code-updates). Locally each
+   * generation is a workerd process, and workerd opens the storage folder's alarm index
+   * (`metadata.sqlite`) when it starts and each object's SQLite file on first use, so two generations
+   * must never run at once: new requests wait, the old generation finishes its requests in flight
+   * (up to DRAIN_MS) and stops, and only then does the new one start on the same storage and take
+   * the waiting requests. So every object resets at the deploy, as with Cloudflare's `immediate`
+   * code update mode rather than its deferred default, and requests wait out the new generation's
+   * start-up. A generation that fails to start brings the previous code back, as Cloudflare keeps
+   * the deployed version when an upload fails.
+   */
+  private async handOver(options: GenerationOptions): Promise<void> {
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.current;
+    try {
+      if (previous) await this.retire(previous);
+      try {
+        this.current = await this.start(options);
+      } catch (error) {
+        this.current = previous && (await this.start(previous.options));
+        throw error;
+      }
+    } finally {
+      this.held = undefined;
+      release();
     }
-    if (this.current) await this.current.mf.dispose();
-    this.current = undefined;
+  }
+
+  private async start(options: GenerationOptions): Promise<Generation> {
+    const mf = new Miniflare(options);
+    try {
+      return { mf, target: await mf.ready, options, inFlight: 0 };
+    } catch (error) {
+      await mf.dispose().catch(() => {});
+      throw error;
+    }
+  }
+
+  private serialized<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step);
+    this.queue = run.catch(() => {});
+    return run;
   }
 
   private async retire(gen: Generation): Promise<void> {
-    if (gen.inFlight > 0) await new Promise<void>((resolve) => (gen.drained = resolve));
+    if (gen.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DRAIN_MS);
+        gen.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await gen.mf.dispose();
   }
 
@@ -188,6 +302,12 @@ export class LocalWorker {
   private forward(req: IncomingMessage, res: ServerResponse): void {
     if (req.url?.startsWith("/cdn-cgi/")) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    if (this.held) {
+      void this.held.then(() => {
+        if (!res.destroyed) this.forward(req, res);
+      });
       return;
     }
     const gen = this.acquire(res);
@@ -209,6 +329,10 @@ export class LocalWorker {
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
+        // A generation that stops mid-response (a stream cut at a deploy) ends the client's connection too.
+        up.once("close", () => {
+          if (!up.complete) res.destroy();
+        });
       },
     );
     upstream.on("error", () => {
@@ -219,6 +343,12 @@ export class LocalWorker {
   }
 
   private forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.held) {
+      void this.held.then(() => {
+        if (!socket.destroyed) this.forwardUpgrade(req, socket, head);
+      });
+      return;
+    }
     const gen = this.acquire(socket);
     if (!gen) {
       socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");

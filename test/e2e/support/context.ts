@@ -14,6 +14,8 @@ export interface E2eStack {
   tenants: Record<string, { apiKey: string; channels: Record<string, string> }>;
   /** Each live input's RTMPS ingest as the stack outputs publish it. */
   ingest: Record<string, { rtmpsUrl: string; streamKey: string }>;
+  /** Where a test file stops and starts the Worker's runner (worker-control.ts). */
+  workerControlUrl: string;
   /** The ffmpeg arguments `npm start` prints to go live (for its first channel), for globex/studio. */
   goLiveArgs: string[];
 }

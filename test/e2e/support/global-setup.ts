@@ -8,6 +8,7 @@ import { PROJECT, readStackConfig } from "#local-engine/local-config.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
 import { LocalStack } from "#local-engine/local-stack.ts";
 import { type E2eStack, MEDIA_CHANNELS, PREVIEW_TOKEN_TTL_SECONDS } from "./context.ts";
+import { serveWorkerControl, type WorkerControl } from "./worker-control.ts";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const STACK = "dev";
@@ -56,7 +57,9 @@ export default async function setup(project: TestProject) {
     media: true,
     quietWorker: true,
   });
+  let control: WorkerControl | undefined;
   try {
+    control = await serveWorkerControl(stack);
     const outputs = stack.outputs as Outputs;
     const webhookSecret = stack.config()[`${PROJECT}:webhookSecret`]!;
     const tenants: E2eStack["tenants"] = {};
@@ -84,14 +87,17 @@ export default async function setup(project: TestProject) {
       webhookSecret,
       tenants,
       ingest,
+      workerControlUrl: control.url,
       goLiveArgs: live.ffmpegArgs,
     });
   } catch (error) {
+    await control?.close();
     await stack.close();
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
   }
   return async () => {
+    await control?.close();
     await stack.close();
     rmSync(stateDir, { recursive: true, force: true });
   };
