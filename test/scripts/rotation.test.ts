@@ -99,8 +99,8 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
     // 12 requests a second mint about 240 credentials a minute per tenant, 40 % of its 600. A
     // deploy ends the isolates that hold the tenant's leased units, and the ledger, whose storage
     // outlives the deploy as on Cloudflare, counts a lease nobody settles until its window passes
-    // (worker/src/metering/ledger.ts). A rotation of every kind deploys about twenty times in a
-    // minute, so at 80 % of the budget a busy machine saw 429s: the budget, not the rotation.
+    // (worker/src/metering/ledger.ts). A rotation of every kind applies the stack two or three times
+    // per kind, most of them deploying the Worker, so at 80 % of the budget a busy machine saw 429s.
     load.start(12);
     const report = await rotateNow(ROTATION_KINDS);
     const traffic = await load.stop();
