@@ -1,5 +1,6 @@
 import { HEARTBEAT_INTERVAL_MS, STATUS_EVENT } from "#contracts/api/event-stream.ts";
 import type { ChannelStatusView, TenantStreamStatus } from "#contracts/api/stream.ts";
+import { SharedCall } from "#contracts/shared-call.ts";
 import { ApiError } from "./api-error.ts";
 import type { RouteMethods } from "./methods.ts";
 import { jitter } from "./retry.ts";
@@ -59,7 +60,7 @@ export function watchChannels(
   const controller = new AbortController();
   const latest = new Map<string, number>();
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-  let inFlight: Promise<void> | undefined;
+  const polling = new SharedCall<void>();
 
   const stopped = () => controller.signal.aborted;
   const stop = () => {
@@ -91,12 +92,7 @@ export function watchChannels(
       else for (const channel of channels) unavailable(channel, error);
     }
   };
-  const poll = () => {
-    inFlight ??= fetchAll().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
-  };
+  const poll = () => polling.run(fetchAll);
 
   const follow = async (channel: string) => {
     let lastEventId: string | undefined;

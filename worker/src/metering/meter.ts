@@ -1,4 +1,4 @@
-import { SharedCall } from "../shared-call.ts";
+import { SharedCall } from "#contracts/shared-call.ts";
 import { HeldBudget } from "./held-budget.ts";
 import type { Budget, LeaseAsk, LeaseGrant, Settlement, TakeResult } from "./ledger.ts";
 import { SlidingWindow } from "./sliding-window.ts";

@@ -1,5 +1,5 @@
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
-import { SharedCall } from "../../shared-call.ts";
+import { SharedCall } from "#contracts/shared-call.ts";
 import type { Api } from "./api.ts";
 
 /** URLs to play a channel from, and when to move onto fresh ones before their token lapses. */
