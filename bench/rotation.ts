@@ -4,7 +4,7 @@ import { readLocalSecret } from "#local-engine/local-config.ts";
 import { silentProgress } from "#scripts/lib/progress.ts";
 import { EMERGENCY_KINDS, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { ROTATION_KINDS } from "#scripts/rotation/kinds.ts";
-import { rotate } from "#scripts/rotation/rotate.ts";
+import { rotate } from "#scripts/rotation/run.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { ApiLoad } from "#test/scripts/support/api-load.ts";
 import { benchStack, median } from "./local-stack.ts";

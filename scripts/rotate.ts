@@ -16,7 +16,7 @@ import {
 import { ROTATION_KINDS, type RotationKind, STREAM_KEYS, type StepContext } from "./rotation/kinds.ts";
 import { isoWeek, PERIOD_PATTERN } from "./rotation/period.ts";
 import { abandonSummary, emergencySummary, rotationSummary, streamKeySummary } from "./rotation/report.ts";
-import { plannedKinds, rotate } from "./rotation/rotate.ts";
+import { plannedKinds, rotate } from "./rotation/run.ts";
 import { redactIngest, rotateStreamKeys } from "./rotation/stream-keys.ts";
 import { stackVerifier } from "./rotation/verify.ts";
 

@@ -9,7 +9,7 @@ import type { ProbeSelection } from "../probes/plan.ts";
 import { runSmoke, type SmokeReport } from "../smoke/run.ts";
 import { targetOfStack } from "../smoke/target.ts";
 import { ROTATION_KINDS, type RotationKind, STREAM_KEYS, type StepContext } from "./kinds.ts";
-import { type KindReport, type RotationReport, rotate } from "./rotate.ts";
+import { type KindReport, type RotationReport, rotate } from "./run.ts";
 import { rotateStreamKeys } from "./stream-keys.ts";
 import type { Verifier } from "./verify.ts";
 

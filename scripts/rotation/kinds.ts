@@ -61,7 +61,7 @@ const SLOTTED = {
   },
   /**
    * Stream signing keys of private channels' playback tokens. Regenerating the inactive slot
-   * deletes its key, which revokes every token it signed, so rotate.ts does it only once the
+   * deletes its key, which revokes every token it signed, so run.ts does it only once the
    * longest token that key signed has expired (the journal's retirement record).
    */
   "playback-keys": { key: "playbackKeys", resource: STREAM_SIGNING_KEY, label: "playback key" },

@@ -1,7 +1,7 @@
 import { formatMs } from "../lib/progress.ts";
 import type { AbandonReport } from "./abandon.ts";
 import type { EmergencyReport } from "./emergency.ts";
-import type { KindReport, RotationReport } from "./rotate.ts";
+import type { KindReport, RotationReport } from "./run.ts";
 import type { StreamKeyReport } from "./stream-keys.ts";
 
 const OUTCOME: Record<KindReport["outcome"], string> = {

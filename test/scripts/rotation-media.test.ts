@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { silentProgress } from "#scripts/lib/progress.ts";
 import type { RotationKind } from "#scripts/rotation/kinds.ts";
-import { type Checkpoint, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
+import { type Checkpoint, type RotateOptions, rotate } from "#scripts/rotation/run.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
 import type { ChecksOutcome } from "#scripts/smoke/run.ts";
 import { startTestStack, type TestStack } from "./support/local-stack.ts";

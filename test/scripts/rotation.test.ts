@@ -15,7 +15,7 @@ import { type EmergencyKind, type EmergencyOptions, emergencyRotation } from "#s
 import { Journal } from "#scripts/rotation/journal.ts";
 import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
-import { type Checkpoint, plannedKinds, type RotateOptions, rotate } from "#scripts/rotation/rotate.ts";
+import { type Checkpoint, plannedKinds, type RotateOptions, rotate } from "#scripts/rotation/run.ts";
 import {
   redactIngest,
   rotateStreamKeys,

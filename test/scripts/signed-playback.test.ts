@@ -11,7 +11,7 @@ import {
   startBroadcast,
 } from "#scripts/probes/ffmpeg.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
-import { type Checkpoint, rotate } from "#scripts/rotation/rotate.ts";
+import { type Checkpoint, rotate } from "#scripts/rotation/run.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { engineState, startTestStack, type TestStack, workerBinding } from "./support/local-stack.ts";
 
