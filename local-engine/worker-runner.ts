@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import {
+  Agent,
   createServer,
   request as httpRequest,
   type IncomingMessage,
@@ -131,6 +132,14 @@ export interface LocalWorkerOptions {
    */
   durableObjectsDir?: string;
 }
+
+/**
+ * Each request reaches workerd on a connection of its own. A kept-alive connection may be closed
+ * by workerd at the moment the proxy sends the next request on it, which the proxy could only
+ * answer with a 502 that Cloudflare's edge would never give (a smoke check once met one). A
+ * loopback connect costs far less than that.
+ */
+const ONE_CONNECTION_PER_REQUEST = new Agent({ keepAlive: false });
 
 /**
  * The local stand-in for a deployed Worker: a stable address whose traffic goes to the current
@@ -317,6 +326,7 @@ export class LocalWorker {
     }
     const upstream = httpRequest(
       {
+        agent: ONE_CONNECTION_PER_REQUEST,
         host: gen.target.hostname,
         port: gen.target.port,
         method: req.method,
