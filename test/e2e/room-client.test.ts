@@ -118,8 +118,35 @@ async function framesGrow(
   return view!;
 }
 
+/**
+ * Waits until `member` has played at least `seconds` more of audio from each of `others`, and
+ * heard sound in it: Chromium's fake microphone beeps, so energy that does not grow means silence.
+ */
+async function audioGrows(
+  member: RoomMember,
+  others: string[],
+  seconds = 1,
+  timeout = 30_000,
+): Promise<void> {
+  const before = (await member.read()).audio;
+  await expect
+    .poll(
+      async () => {
+        const now = (await member.read()).audio;
+        return others.filter((o) => {
+          const was = before[o] ?? { samples: 0, energy: 0 };
+          const is = now[o] ?? { samples: 0, energy: 0 };
+          // Opus in WebRTC is played out at 48 kHz.
+          return is.samples - was.samples >= seconds * 48_000 && is.energy > was.energy;
+        });
+      },
+      { timeout, interval: 200 },
+    )
+    .toEqual(others);
+}
+
 describe("joinRoom: a room of two, then three browsers, through the client", () => {
-  it("connects the first two peer-to-peer through TURN only, and each plays the other's camera", async () => {
+  it("connects the first two peer-to-peer through TURN only, and each plays the other's camera and microphone", async () => {
     const ada = await join("ada");
     const bob = await join("bob", true);
     for (const [self, other] of [
@@ -127,6 +154,7 @@ describe("joinRoom: a room of two, then three browsers, through the client", () 
       [bob, "ada"],
     ] as const) {
       const view = await framesGrow(self, [other]);
+      await audioGrows(self, [other]);
       expect(view.topology).toBe("p2p");
       expect(view.participants).toEqual([other]);
       await expect.poll(async () => (await self.read()).relayed, { timeout: 10_000 }).toBe(true);

@@ -12,6 +12,11 @@ export interface MemberView {
   participants: string[];
   /** Video frames presented so far from each other participant (`requestVideoFrameCallback`), across tracks. */
   frames: Record<string, number>;
+  /**
+   * Audio decoded from each other participant, from the receiver's `inbound-rtp` stats: samples
+   * played out, and their energy (zero for silence; the fake microphone beeps).
+   */
+  audio: Record<string, { samples: number; energy: number }>;
   /** Ms from the `joinRoom` call to the first frame presented from each other participant. */
   firstFrameMs: Record<string, number>;
   /** Whose videos are on the page now (a `<video>` per remote video track, removed with the track). */
@@ -27,6 +32,8 @@ interface MemberState {
   room: Room | undefined;
   /** The participant each playing `<video>` shows. */
   players: Map<MediaStreamTrack, string>;
+  /** The participant each remote audio track comes from, by track id (the stats' `trackIdentifier`). */
+  voices: Map<string, string>;
   frames: Record<string, number>;
   firstFrameMs: Record<string, number>;
   messages: string[];
@@ -35,15 +42,17 @@ interface MemberState {
 type MemberWindow = Window & ClientGlobal & { member: MemberState; renewGrant: () => Promise<JoinGrant> };
 
 /**
- * Runs in the page, as an app would: joins through the bundled browser entry with the camera,
- * relay-only, renewing through the test's backend (`renewGrant`), and plays every remote video
- * in a `<video>` element, counting the frames it presents.
+ * Runs in the page, as an app would: joins through the bundled browser entry with the camera and
+ * the microphone, relay-only, renewing through the test's backend (`renewGrant`), plays every
+ * remote video in a `<video>` element, counting the frames it presents, and every remote audio
+ * track in an `<audio>` element.
  */
 async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
   const w = window as unknown as MemberWindow;
   const state: MemberState = {
     room: undefined,
     players: new Map(),
+    voices: new Map(),
     frames: {},
     firstFrameMs: {},
     messages: [],
@@ -54,13 +63,21 @@ async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
   const joinedAt = performance.now();
   // The grant names its tenant and Worker: as in the example, the page passes neither.
   const room = await w.realtimeClient.joinRoom(grant, {
+    audio: true,
     video: { width: 320, height: 240, frameRate: 15 },
     iceTransportPolicy: "relay",
     renew: () => w.renewGrant(),
   });
   state.room = room;
   room.on("trackAdded", ({ user_id, track }) => {
-    if (track.kind !== "video") return;
+    if (track.kind === "audio") {
+      const audio = document.createElement("audio");
+      audio.srcObject = new MediaStream([track]);
+      document.body.append(audio);
+      state.voices.set(track.id, user_id);
+      void audio.play();
+      return;
+    }
     const video = document.createElement("video");
     video.muted = true;
     video.playsInline = true;
@@ -93,6 +110,21 @@ async function read(): Promise<MemberView> {
   (await room.peerConnection?.getStats())?.forEach((report: Record<string, unknown>) => {
     stats.push(report);
   });
+  // Audio samples and energy received from each participant, summed over their tracks (inside
+  // this function, since the page runs its source alone).
+  const audio: Record<string, { samples: number; energy: number }> = {};
+  for (const s of stats) {
+    const user =
+      s.type === "inbound-rtp" && s.kind === "audio"
+        ? member.voices.get(String(s.trackIdentifier))
+        : undefined;
+    if (!user) continue;
+    const sum = audio[user] ?? { samples: 0, energy: 0 };
+    audio[user] = {
+      samples: sum.samples + Number(s.totalSamplesReceived ?? 0),
+      energy: sum.energy + Number(s.totalAudioEnergy ?? 0),
+    };
+  }
   const pair = stats.find((s) => s.type === "candidate-pair" && s.state === "succeeded" && s.nominated);
   const local = stats.find((s) => s.id === pair?.localCandidateId);
   const remote = stats.find((s) => s.id === pair?.remoteCandidateId);
@@ -102,6 +134,7 @@ async function read(): Promise<MemberView> {
     media: room.peerConnection?.connectionState ?? null,
     participants: [...room.participants.keys()].sort(),
     frames: { ...member.frames },
+    audio,
     firstFrameMs: { ...member.firstFrameMs },
     playing: [...new Set(member.players.values())].sort(),
     messages: [...member.messages],
