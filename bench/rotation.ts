@@ -117,7 +117,7 @@ async function emergencyLine() {
     headers: { "x-tenant-id": tenant, authorization: `Bearer ${t.apiKey}` },
   });
   await Promise.all([deploy.arrayBuffer(), key.arrayBuffer()]);
-  if (deploy.status !== 401 || key.status !== 403)
+  if (deploy.status !== 401 || key.status !== 401)
     throw new Error(`an old credential still works: deploy token ${deploy.status}, tenant key ${key.status}`);
   const refusedMs = performance.now() - refusedStarted;
   const total = performance.now() - started;

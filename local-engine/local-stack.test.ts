@@ -181,7 +181,7 @@ describe("the local stack", () => {
     expect(newKey).not.toBe(oldKey);
     expect((await status(newKey)).status).toBe(200);
     expect((await status(oldKey)).status).toBe(200);
-    expect((await status(`${newKey.slice(0, -2)}xx`)).status).toBe(403);
+    expect((await status(`${newKey.slice(0, -2)}xx`)).status).toBe(401);
   });
 
   it("serves through a route or a custom domain as the config says, each made on the emulator", async () => {

@@ -7,7 +7,11 @@ import * as z from "zod/mini";
 export const API_ERRORS = {
   invalid_json: 400,
   invalid_request: 400,
+  /** No credential was sent. */
   unauthorized: 401,
+  /** The credential is not genuine, has expired or was revoked (RFC 6750's `invalid_token`). */
+  invalid_credential: 401,
+  /** A genuine credential, but for another tenant, session or room. */
   forbidden: 403,
   not_found: 404,
   channel_not_found: 404,

@@ -7,7 +7,7 @@ import type { TargetTenant } from "./target.ts";
 /** A key of the right shape that no signing secret produced. */
 const wrongKey = () => `rsk.1.${randomBytes(32).toString("base64url")}`;
 
-/** The API refuses a request without a key (401) and one with a wrong key (403). */
+/** The API refuses a request without a key and one with a wrong key, both with 401. */
 export function authCheck(api: ServerClient, tenant: TargetTenant): SmokeCheck {
   const path = `${API_ROUTES.streamStatus.path}?channel=${encodeURIComponent(tenant.channels[0]?.name ?? "smoke")}`;
   return {
@@ -23,10 +23,10 @@ export function authCheck(api: ServerClient, tenant: TargetTenant): SmokeCheck {
         signal,
       });
       await wrong.body?.cancel();
-      if (wrong.status !== 403) {
-        throw new CheckFailed(`a request with a wrong key got HTTP ${wrong.status}, expected 403`);
+      if (wrong.status !== 401) {
+        throw new CheckFailed(`a request with a wrong key got HTTP ${wrong.status}, expected 401`);
       }
-      return "no key: 401, wrong key: 403";
+      return "no key: 401, wrong key: 401";
     },
   };
 }

@@ -28,36 +28,36 @@ const tenant = { id: "acme", key: "unused", channels: [{ name: "main" }] };
 const signal = () => AbortSignal.timeout(5_000);
 
 describe("auth check", () => {
-  it("passes when a missing key gets 401 and a wrong one 403", async () => {
-    answers = { noKey: 401, wrongKey: 403, webhook: 401 };
-    await expect(authCheck(api, tenant).run(signal())).resolves.toBe("no key: 401, wrong key: 403");
+  it("passes when a missing key and a wrong one each get 401", async () => {
+    answers = { noKey: 401, wrongKey: 401, webhook: 401 };
+    await expect(authCheck(api, tenant).run(signal())).resolves.toBe("no key: 401, wrong key: 401");
   });
 
   it("fails a Worker that serves requests without a key, or with a wrong one", async () => {
-    answers = { noKey: 200, wrongKey: 403, webhook: 401 };
+    answers = { noKey: 200, wrongKey: 401, webhook: 401 };
     await expect(authCheck(api, tenant).run(signal())).rejects.toThrow(
       "a request without a key got HTTP 200, expected 401",
     );
     answers = { noKey: 401, wrongKey: 200, webhook: 401 };
     await expect(authCheck(api, tenant).run(signal())).rejects.toThrow(
-      "a request with a wrong key got HTTP 200, expected 403",
+      "a request with a wrong key got HTTP 200, expected 401",
     );
   });
 });
 
 describe("webhook check", () => {
   it("passes when a notification without cf-webhook-auth gets 401", async () => {
-    answers = { noKey: 401, wrongKey: 403, webhook: 401 };
+    answers = { noKey: 401, wrongKey: 401, webhook: 401 };
     await expect(webhookCheck(api).run(signal())).resolves.toBe("no secret: 401");
   });
 
   it("says the route is not deployed when the Worker answers 404", async () => {
-    answers = { noKey: 401, wrongKey: 403, webhook: 404 };
+    answers = { noKey: 401, wrongKey: 401, webhook: 404 };
     await expect(webhookCheck(api).run(signal())).rejects.toThrow(/has no webhook route .*404.*predates it/);
   });
 
   it("fails a webhook that accepts an unauthenticated notification", async () => {
-    answers = { noKey: 401, wrongKey: 403, webhook: 200 };
+    answers = { noKey: 401, wrongKey: 401, webhook: 200 };
     await expect(webhookCheck(api).run(signal())).rejects.toThrow(
       "a notification without cf-webhook-auth got HTTP 200, expected 401",
     );

@@ -181,7 +181,7 @@ const refusalOrValue = (call: Promise<unknown>) =>
   });
 
 describe("refusals as typed errors", () => {
-  it("401 without credentials and 403 with a wrong key, each with the request id", async () => {
+  it("401 without credentials and with a wrong key, each with the request id", async () => {
     const anonymous = createServerClient({ baseUrl: outputs.workerUrl });
     expect(await refusal(anonymous.streamChannels())).toMatchObject({
       status: 401,
@@ -190,7 +190,7 @@ describe("refusals as typed errors", () => {
     });
     const wrong = createServerClient({ baseUrl: outputs.workerUrl, tenant, key: "rsk.1.wrong" });
     const error = await refusal(wrong.streamChannels());
-    expect(error).toMatchObject({ status: 403, code: "forbidden", unauthorized: true });
+    expect(error).toMatchObject({ status: 401, code: "invalid_credential", unauthorized: true });
     expect(error.requestId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
     expect(error.route).toBe("GET /api/stream/channels");
   });

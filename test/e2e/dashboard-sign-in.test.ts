@@ -29,7 +29,9 @@ describe("signing in to the dashboard", () => {
       await page.getByRole("button", { name: "Sign in" }).click();
       await expect
         .poll(() => page.locator("#sign-in-message").textContent())
-        .toBe("Sign-in failed: The credential is not valid for this tenant (forbidden)");
+        .toBe(
+          "Sign-in failed: The credential is not valid: unknown, expired or revoked (invalid_credential)",
+        );
       expect(await page.getByLabel("Tenant API key").inputValue()).toBe("");
     } finally {
       await context.close();

@@ -120,19 +120,26 @@ describe("the leak drill", { timeout: 120_000 }, () => {
   });
 
   it("old tenant keys, dashboard tokens and session tokens are refused by the Worker", async () => {
-    // The Worker answers a credential it cannot verify with 403 (worker/src/middleware/tenant-auth.ts).
+    // The Worker answers a credential it cannot verify with 401 invalid_credential
+    // (worker/src/request-credentials.ts).
     for (const t of leaked.tenantKeys) {
       const api = createServerClient({ baseUrl: leaked.workerUrl, tenant: t.id, key: t.key });
-      await expect(api.streamStatus({ channel: t.channel })).rejects.toMatchObject({ status: 403 });
+      await expect(api.streamStatus({ channel: t.channel })).rejects.toMatchObject({
+        status: 401,
+        code: "invalid_credential",
+      });
     }
     const withToken = createServerClient({
       baseUrl: leaked.workerUrl,
       tenant: "acme",
       key: leaked.dashboardToken,
     });
-    await expect(withToken.streamStatus({ channel: "main-stage" })).rejects.toMatchObject({ status: 403 });
+    await expect(withToken.streamStatus({ channel: "main-stage" })).rejects.toMatchObject({
+      status: 401,
+      code: "invalid_credential",
+    });
     const session = createServerClient({ baseUrl: leaked.workerUrl, tenant: "acme" }).session(leaked.session);
-    await expect(session.sfuSessionGet()).rejects.toMatchObject({ status: 403 });
+    await expect(session.sfuSessionGet()).rejects.toMatchObject({ status: 401, code: "invalid_credential" });
     // The stack's new keys work.
     const outputs = await stack.driver.outputs();
     const fresh = createServerClient({

@@ -239,7 +239,7 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
     const latest = await stack.driver.outputs();
     expect(workerBinding(stack.local, "SIGNING_SECRET_FALLBACK")).toBe(slots.active);
     for (const stale of [oldKey, oldToken]) {
-      await expect(status(latest, stale)).rejects.toMatchObject({ status: 403 });
+      await expect(status(latest, stale)).rejects.toMatchObject({ status: 401, code: "invalid_credential" });
     }
     await expect(status(latest, newKey)).resolves.toMatchObject({ enabled: true });
   });

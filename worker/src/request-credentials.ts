@@ -41,5 +41,20 @@ export function credentials(c: Context): { tenantId: string; bearer: string } {
   return { tenantId, bearer };
 }
 
-/** A credential that is genuine for no tenant, or for another tenant, session or room: 403 alike. */
-export const forbidden = () => new ApiError("forbidden", "The credential is not valid for this tenant");
+/**
+ * A credential that no active signing slot produced, that has expired, or whose generation was
+ * retired: 401 with `error="invalid_token"`, as RFC 6750 §3.1 answers a token that is "expired,
+ * revoked, malformed, or invalid for other reasons". The same answer for an unknown tenant id, so
+ * that it does not tell which tenants exist.
+ */
+export const invalidCredential = (what: string) =>
+  new ApiError("invalid_credential", `The ${what} is not valid: unknown, expired or revoked`, {
+    headers: { "www-authenticate": 'Bearer realm="realtime-stack", error="invalid_token"' },
+  });
+
+/**
+ * A genuine credential presented for another tenant, session or room: 403, RFC 6750's
+ * `insufficient_scope`, since signing in again with it would not help.
+ */
+export const forbidden = (scope: string) =>
+  new ApiError("forbidden", `The credential is genuine but not valid for this ${scope}`);

@@ -56,15 +56,15 @@ describe("POST /api/dashboard/token", () => {
       token = tokenOf(refreshed).token;
     }
     vi.advanceTimersByTime(DASHBOARD_TOKEN_TTL_SECONDS * 1000);
-    expect((await exchange("acme", token)).status).toBe(403);
-    expect((await exchange("acme", first)).status).toBe(403);
+    expect((await exchange("acme", token)).status).toBe(401);
+    expect((await exchange("acme", first)).status).toBe(401);
   });
 
   it("expires: a token left unrefreshed stops working", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const { token } = tokenOf(await callAs("acme", "/api/dashboard/token", { method: "POST" }));
     vi.advanceTimersByTime(DASHBOARD_TOKEN_TTL_SECONDS * 1000 + 1);
-    expect((await call("/api/stream/channels", { tenant: "acme", bearer: token })).status).toBe(403);
+    expect((await call("/api/stream/channels", { tenant: "acme", bearer: token })).status).toBe(401);
   });
 
   it("lists the tenant's channels for the dashboard", async () => {
@@ -87,7 +87,7 @@ describe("POST /api/dashboard/token", () => {
       (await call("/api/stream/channels", { tenant: "acme", bearer: await signed(gen) })).status;
     expect(await use(generation())).toBe(200);
     expect(await use(generation() - 1)).toBe(200);
-    expect(await use(generation() - 2)).toBe(403);
+    expect(await use(generation() - 2)).toBe(401);
   });
 
   it("have one spelling: a token with other unused bits in its last character is refused", async () => {
@@ -100,7 +100,7 @@ describe("POST /api/dashboard/token", () => {
         tenant: "acme",
         bearer: `${prefix}.${payload}.${other}`,
       });
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(401);
     }
   });
 });
@@ -133,9 +133,9 @@ describe("dashboard sessions across tenant key rotations", () => {
 
     // Second rotation: every session from before the first one has ended.
     for (const stale of [signedIn.token, token]) {
-      expect((await exchange("acme", stale, deployedAt(g + 2))).status).toBe(403);
+      expect((await exchange("acme", stale, deployedAt(g + 2))).status).toBe(401);
       const use = await call("/api/stream/channels", { tenant: "acme", bearer: stale, ...deployedAt(g + 2) });
-      expect(use.status).toBe(403);
+      expect(use.status).toBe(401);
     }
   });
 
@@ -145,7 +145,7 @@ describe("dashboard sessions across tenant key rotations", () => {
     expect(res.status).toBe(200);
     const { token } = tokenOf(res);
     expect(await generationOf(token)).toBe(g - 1);
-    expect((await exchange("acme", token, deployedAt(g + 1))).status).toBe(403);
+    expect((await exchange("acme", token, deployedAt(g + 1))).status).toBe(401);
   });
 });
 
@@ -178,7 +178,7 @@ describe("credentials across signing secret rotations", () => {
     expect(await verifyDashboardToken(first, minted, 0)).toBeUndefined();
 
     const afterTwo = deployedWith(third, second);
-    for (const old of [firstKey, firstToken]) expect((await channels(old, afterTwo)).status).toBe(403);
+    for (const old of [firstKey, firstToken]) expect((await channels(old, afterTwo)).status).toBe(401);
     expect((await channels(minted, afterTwo)).status).toBe(200);
     expect((await channels(await deriveTenantKey(second, "acme", g), afterTwo)).status).toBe(200);
   });
@@ -212,6 +212,6 @@ describe("credentials across signing secret rotations", () => {
       (await session(afterTwo)).status,
       (await room(afterTwo)).status,
       (await probe(afterTwo)).status,
-    ]).toEqual([403, 403, 403]);
+    ]).toEqual([401, 401, 401]);
   });
 });

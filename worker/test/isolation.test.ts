@@ -8,6 +8,9 @@ import { answerTo, PUBLISH_OFFER } from "./support/sdp.ts";
 /**
  * Every authenticated route × no key, a wrong key, another tenant's key, the right key. Tenant
  * routes take the tenant key; the session proxy takes the token of the session in its path.
+ * A wrong key is 401 everywhere. Another tenant's credential is 401 on a tenant route, since a
+ * tenant key does not name its tenant and so cannot be told from a forged one, and 403 on the
+ * session proxy, whose token is genuine but for another session.
  */
 type Credential = Pick<CallOptions, "tenant" | "bearer">;
 interface Case {
@@ -18,6 +21,7 @@ interface Case {
   none: Credential;
   wrong: () => Credential;
   otherTenant: () => Credential;
+  otherTenantRefusal: { status: number; code: string };
   right: () => Credential;
 }
 
@@ -57,6 +61,7 @@ const tenantRoute = (route: string, method: string, path: string, body?: unknown
   none: {},
   wrong: () => ({ tenant: "acme", bearer: GARBAGE_KEY }),
   otherTenant: () => ({ tenant: "acme", bearer: keys.globex! }),
+  otherTenantRefusal: { status: 401, code: "invalid_credential" },
   right: () => ({ tenant: "acme", bearer: keys.acme! }),
 });
 
@@ -68,6 +73,7 @@ const sessionRoute = (route: string, method: string, suffix: string, body?: () =
   none: {},
   wrong: () => ({ tenant: "acme", bearer: `${sessions.acme.token.slice(0, -4)}AAAA` }),
   otherTenant: () => ({ tenant: "globex", bearer: sessions.globex.token }),
+  otherTenantRefusal: { status: 403, code: "forbidden" },
   right: () => ({ tenant: "acme", bearer: sessions.acme.token }),
 });
 
@@ -103,16 +109,16 @@ describe("tenant isolation", () => {
       expect(apiFailure.parse(res.json).error.code).toBe("unauthorized");
     });
 
-    it("a wrong key: 403", async () => {
+    it("a wrong key: 401", async () => {
       const res = await send(c, c.wrong());
-      expect(res.status).toBe(403);
-      expect(apiFailure.parse(res.json).error.code).toBe("forbidden");
+      expect(res.status).toBe(401);
+      expect(apiFailure.parse(res.json).error.code).toBe("invalid_credential");
     });
 
-    it("another tenant's key: 403", async () => {
+    it(`another tenant's key: ${c.otherTenantRefusal.status}`, async () => {
       const res = await send(c, c.otherTenant());
-      expect(res.status).toBe(403);
-      expect(apiFailure.parse(res.json).error.code).toBe("forbidden");
+      expect(res.status).toBe(c.otherTenantRefusal.status);
+      expect(apiFailure.parse(res.json).error.code).toBe(c.otherTenantRefusal.code);
     });
 
     it("the right key: success", async () => {

@@ -3,7 +3,7 @@ import { verifyProbeKey } from "#contracts/probe-key.ts";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { WorkerBindings } from "../env.ts";
-import { BEARER_CHALLENGE, bearerOf } from "../request-credentials.ts";
+import { BEARER_CHALLENGE, bearerOf, invalidCredential } from "../request-credentials.ts";
 import { verifyWithEither } from "../signing-slots.ts";
 
 /**
@@ -23,8 +23,6 @@ export const probeAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c
   const genuine = await verifyWithEither(config, async (secret) =>
     (await verifyProbeKey(secret, config.STACK, config.TENANT_KEY_GENERATION, bearer)) ? true : undefined,
   );
-  if (!genuine) {
-    throw new ApiError("forbidden", "The credential is not this stack's probe key");
-  }
+  if (!genuine) throw invalidCredential("probe key");
   await next();
 });

@@ -25,12 +25,21 @@ describe("session auth", () => {
     expect(apiFailure.parse(res.json).error.code).toBe("unauthorized");
   });
 
-  it("403s an expired token, a token for another session, tenant, or an unknown tenant", async () => {
+  it("401s an expired token and one of a tenant no longer served, as RFC 6750's invalid_token", async () => {
     const refusals = [
       await get(await token({ exp: Math.floor(Date.now() / 1000) - 1 })),
+      await get(await token({ tenant: "nobody" }), "nobody"),
+    ];
+    for (const res of refusals) {
+      expect(res.status).toBe(401);
+      expect(apiFailure.parse(res.json).error.code).toBe("invalid_credential");
+    }
+  });
+
+  it("403s a genuine token for another session or sent with another tenant's header", async () => {
+    const refusals = [
       await get(await token(), "acme", "fedcba9876543210fedcba9876543210"),
       await get(await token(), "globex"),
-      await get(await token({ tenant: "nobody" }), "nobody"),
     ];
     for (const res of refusals) {
       expect(res.status).toBe(403);
@@ -38,12 +47,12 @@ describe("session auth", () => {
     }
   });
 
-  it("403s the session's own token respelled (other unused bits in the signature's last character)", async () => {
+  it("401s the session's own token respelled (other unused bits in the signature's last character)", async () => {
     const genuine = await token();
     const mac = genuine.split(".")[2]!;
     for (const other of base64urlRespellings(mac)) {
       const res = await get(`${genuine.slice(0, -mac.length)}${other}`);
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(401);
     }
   });
 

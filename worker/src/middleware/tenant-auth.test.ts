@@ -15,34 +15,50 @@ const status = (
     headers,
   });
 
-const expectRefused = async (answer: Promise<Awaited<ReturnType<typeof call>>>, code: number) => {
+type Refusal = "unauthorized" | "invalid_credential" | "forbidden";
+const STATUS: Record<Refusal, number> = { unauthorized: 401, invalid_credential: 401, forbidden: 403 };
+
+const expectRefused = async (answer: Promise<Awaited<ReturnType<typeof call>>>, code: Refusal) => {
   const res = await answer;
-  expect(res.status).toBe(code);
-  expect(apiFailure.parse(res.json).error.code).toBe(code === 401 ? "unauthorized" : "forbidden");
+  expect(res.status).toBe(STATUS[code]);
+  expect(apiFailure.parse(res.json).error.code).toBe(code);
   return res;
 };
 
 describe("tenant auth", () => {
   it("401s a request without X-Tenant-ID or without a bearer, and says how to authenticate", async () => {
-    const res = await expectRefused(status(undefined, await tenantKey("acme")), 401);
+    const res = await expectRefused(status(undefined, await tenantKey("acme")), "unauthorized");
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    await expectRefused(status("acme", undefined), 401);
-    await expectRefused(status("acme", undefined, { authorization: `Basic ${btoa("acme:x")}` }), 401);
+    await expectRefused(status("acme", undefined), "unauthorized");
+    await expectRefused(
+      status("acme", undefined, { authorization: `Basic ${btoa("acme:x")}` }),
+      "unauthorized",
+    );
   });
 
-  it("403s a wrong key, another tenant's key, and tenants that do not exist", async () => {
-    await expectRefused(status("acme", "rsk.2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 403);
-    await expectRefused(status("acme", await tenantKey("globex")), 403);
-    await expectRefused(status("nobody", await tenantKey("nobody")), 403);
-    await expectRefused(status("__proto__", await tenantKey("__proto__")), 403);
-    await expectRefused(status("../acme", await tenantKey("acme")), 403);
+  it("401s a wrong key, another tenant's key, and tenants that do not exist, alike, as RFC 6750's invalid_token", async () => {
+    const wrong = await expectRefused(
+      status("acme", "rsk.2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+      "invalid_credential",
+    );
+    expect(wrong.headers.get("www-authenticate")).toBe(
+      'Bearer realm="realtime-stack", error="invalid_token"',
+    );
+    const others = [
+      await expectRefused(status("acme", await tenantKey("globex")), "invalid_credential"),
+      await expectRefused(status("nobody", await tenantKey("nobody")), "invalid_credential"),
+      await expectRefused(status("__proto__", await tenantKey("__proto__")), "invalid_credential"),
+      await expectRefused(status("../acme", await tenantKey("acme")), "invalid_credential"),
+    ];
+    // One message for all, so that an unknown tenant id cannot be told from a known one.
+    for (const res of others) expect(res.json).toEqual({ ...(wrong.json as object) });
   });
 
   it("accepts the current generation and the one before it, not older ones", async () => {
     expect((await status("acme", await tenantKey("acme", 2))).status).toBe(200);
     expect((await status("acme", await tenantKey("acme", 1))).status).toBe(200);
-    await expectRefused(status("acme", await tenantKey("acme", 0)), 403);
-    await expectRefused(status("acme", await tenantKey("acme", 3)), 403);
+    await expectRefused(status("acme", await tenantKey("acme", 0)), "invalid_credential");
+    await expectRefused(status("acme", await tenantKey("acme", 3)), "invalid_credential");
   });
 
   it("400s a credential header sent twice, as workerd hands it over (joined by a comma), before any 401", async () => {

@@ -26,7 +26,10 @@ export function dashboardTokenRoutes(app: Hono<AppEnv>): void {
     const signedInAt = credential.kind === "dashboard_token" ? credential.signedInAt : now;
     const sessionEnds = signedInAt + DASHBOARD_SESSION_MAX_SECONDS;
     if (sessionEnds <= now) {
-      throw new ApiError("forbidden", "The dashboard session has ended: sign in with the tenant key again");
+      throw new ApiError(
+        "invalid_credential",
+        "The dashboard session has ended: sign in with the tenant key again",
+      );
     }
     const exp = Math.min(now + DASHBOARD_TOKEN_TTL_SECONDS, sessionEnds);
     const token = await signDashboardToken(SIGNING_SECRET, {

@@ -55,20 +55,20 @@ describe("GET /api/probe/status", () => {
     expect(after.connected).toBe(false);
   });
 
-  it("refuses no key (401), a tenant's key and an older generation (403), and reads nothing for them", async () => {
+  it("refuses no key (401), and a tenant's key, an older generation or another stack's key (401 invalid_credential), and reads nothing for them", async () => {
     const reads = async () =>
       (await emulatorAdmin<unknown[]>("GET", `/requests?method=GET&path=${fixture().probeLiveInput}`)).length;
     const before = await reads();
     expect((await probeStatus()).status).toBe(401);
     const tenant = await probeStatus(await tenantKey("acme"), { "x-tenant-id": "acme" });
-    expect(tenant.status).toBe(403);
-    expect(errorCode(tenant.json)).toBe("forbidden");
+    expect(tenant.status).toBe(401);
+    expect(errorCode(tenant.json)).toBe("invalid_credential");
     const old = await probeStatus(await probeKey(Number(fixture().bindings.TENANT_KEY_GENERATION) - 2));
-    expect(old.status).toBe(403);
+    expect(old.status).toBe(401);
     const other = await probeStatus(
       await deriveProbeKey(fixture().bindings.SIGNING_SECRET!, "another-stack", 2),
     );
-    expect(other.status).toBe(403);
+    expect(other.status).toBe(401);
     expect(await reads()).toBe(before);
   });
 
@@ -87,7 +87,7 @@ describe("GET /api/probe/status", () => {
 
   it("is not a tenant credential: the probe key reaches no tenant route", async () => {
     const res = await call("/api/stream/status?channel=main", { tenant: "acme", bearer: await probeKey() });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(401);
     expect((await callAs("acme", "/api/stream/status?channel=main")).status).toBe(200);
   });
 

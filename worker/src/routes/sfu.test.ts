@@ -179,20 +179,26 @@ describe("the session proxy", () => {
     expect(apiSuccess(tracksCloseResponse).parse(closed.json).data.tracks[0]?.errorCode).toBeUndefined();
   });
 
-  it("refuses the tenant key, another session's token and another tenant's header with 403", async () => {
+  it("refuses another session's token and another tenant's header with 403, the tenant key and a forged token with 401", async () => {
     const mine = await newSession("acme");
     const other = await newSession("acme", "room-1", "bob");
     const foreign = await newSession("globex");
-    const refusals = [
-      await callAs("acme", `/api/realtime/sfu/sessions/${mine.session_id}`),
+    const forbidden = [
       await proxy("acme", other.token, mine.session_id),
       await proxy("acme", foreign.token, mine.session_id),
       await proxy("globex", mine.token, mine.session_id),
-      await proxy("acme", `${mine.token.slice(0, -2)}AA`, mine.session_id),
     ];
-    for (const res of refusals) {
+    for (const res of forbidden) {
       expect(res.status).toBe(403);
       expect(apiFailure.parse(res.json).error.code).toBe("forbidden");
+    }
+    const invalid = [
+      await callAs("acme", `/api/realtime/sfu/sessions/${mine.session_id}`),
+      await proxy("acme", `${mine.token.slice(0, -2)}AA`, mine.session_id),
+    ];
+    for (const res of invalid) {
+      expect(res.status).toBe(401);
+      expect(apiFailure.parse(res.json).error.code).toBe("invalid_credential");
     }
     const anonymous = await call(`/api/realtime/sfu/sessions/${mine.session_id}`);
     expect(anonymous.status).toBe(401);
