@@ -133,17 +133,36 @@ header();
     );
     const floor = quantiles(await latencies(() => send(`${worker.url}/healthz`)));
     // Signed in the Worker, no upstream call: what it adds is its time over the Worker's floor.
-    const token = quantiles(
-      await latencies(
-        call(API_ROUTES.streamPlaybackToken.path, { channel: "members", ttl: 3600 }),
-        MINTS_PER_SECOND,
+    // Viewers of a channel who ask within the same second share claims, so the Worker hands them
+    // the token it signed (worker/src/playback-signer.ts); a ttl per request makes every claim
+    // new, so each of those requests pays a signature.
+    const tokenRow = (label: string, token: { p50: number; p99: number }) => {
+      console.log(
+        `${label.padEnd(40)}${"via Worker".padEnd(16)}${token.p50.toFixed(2).padStart(9)}${token.p99.toFixed(2).padStart(9)}`,
+      );
+      console.log(
+        `${"".padEnd(40)}${"over /healthz".padEnd(16)}${(token.p50 - floor.p50).toFixed(2).padStart(9)}${(token.p99 - floor.p99).toFixed(2).padStart(9)}  (target: p50 <= 1 ms)`,
+      );
+    };
+    const playbackToken = (ttl: (i: number) => number) => (i: number) =>
+      call(API_ROUTES.streamPlaybackToken.path, { channel: "members", ttl: ttl(i) })(i);
+    tokenRow(
+      "POST /api/stream/playback-token",
+      quantiles(
+        await latencies(
+          playbackToken(() => 3600),
+          MINTS_PER_SECOND,
+        ),
       ),
     );
-    console.log(
-      `${"POST /api/stream/playback-token".padEnd(40)}${"via Worker".padEnd(16)}${token.p50.toFixed(2).padStart(9)}${token.p99.toFixed(2).padStart(9)}`,
-    );
-    console.log(
-      `${"".padEnd(40)}${"over /healthz".padEnd(16)}${(token.p50 - floor.p50).toFixed(2).padStart(9)}${(token.p99 - floor.p99).toFixed(2).padStart(9)}  (target: p50 <= 1 ms)`,
+    tokenRow(
+      "  … with new claims each request",
+      quantiles(
+        await latencies(
+          playbackToken((i) => 3600 + (i % 3600)),
+          MINTS_PER_SECOND,
+        ),
+      ),
     );
     console.log(
       `\nGET /healthz (the Worker alone, no upstream): p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`,
