@@ -96,53 +96,50 @@ async function join(user: string, cuttable = false): Promise<RoomMember> {
   return members[user];
 }
 
-/** Waits until `member` has presented at least `more` new frames from each of `others`, and returns the view. */
-async function framesGrow(
-  member: RoomMember,
-  others: string[],
-  more = 10,
-  timeout = 30_000,
-): Promise<MemberView> {
-  const before = (await member.read()).frames;
-  let view: MemberView | undefined;
-  await expect
-    .poll(
-      async () => {
-        const now = await member.read();
-        view = now;
-        return others.filter((o) => (now.frames[o] ?? 0) - (before[o] ?? 0) >= more);
-      },
-      { timeout, interval: 200 },
-    )
-    .toEqual(others);
-  return view!;
-}
+/** Whether `member`'s view has grown enough, from `was` to `is`, for the participant `other`. */
+type Growth = (was: MemberView, is: MemberView, other: string) => boolean;
+
+/** At least `more` new video frames presented. */
+const frames =
+  (more = 10): Growth =>
+  (was, is, other) =>
+    (is.frames[other] ?? 0) - (was.frames[other] ?? 0) >= more;
 
 /**
- * Waits until `member` has played at least `seconds` more of audio from each of `others`, and
- * heard sound in it: Chromium's fake microphone beeps, so energy that does not grow means silence.
+ * At least `seconds` more audio played, with sound in it: Chromium's fake microphone beeps, so
+ * energy that does not grow means silence.
  */
-async function audioGrows(
+const sound =
+  (seconds = 1): Growth =>
+  (was, is, other) => {
+    const before = was.audio[other] ?? { samples: 0, energy: 0 };
+    const now = is.audio[other] ?? { samples: 0, energy: 0 };
+    // Opus in WebRTC is played out at 48 kHz.
+    return now.samples - before.samples >= seconds * 48_000 && now.energy > before.energy;
+  };
+
+/** Video and audio both. */
+const media: Growth = (was, is, other) => frames()(was, is, other) && sound()(was, is, other);
+
+/** Waits until `member`'s view has grown by `growth` for each of `others` since the call, and returns the view. */
+async function grows(
   member: RoomMember,
   others: string[],
-  seconds = 1,
+  growth: Growth,
   timeout = 30_000,
-): Promise<void> {
-  const before = (await member.read()).audio;
+): Promise<MemberView> {
+  const before = await member.read();
+  let view = before;
   await expect
     .poll(
       async () => {
-        const now = (await member.read()).audio;
-        return others.filter((o) => {
-          const was = before[o] ?? { samples: 0, energy: 0 };
-          const is = now[o] ?? { samples: 0, energy: 0 };
-          // Opus in WebRTC is played out at 48 kHz.
-          return is.samples - was.samples >= seconds * 48_000 && is.energy > was.energy;
-        });
+        view = await member.read();
+        return others.filter((other) => growth(before, view, other));
       },
       { timeout, interval: 200 },
     )
     .toEqual(others);
+  return view;
 }
 
 describe("joinRoom: a room of two, then three browsers, through the client", () => {
@@ -153,8 +150,7 @@ describe("joinRoom: a room of two, then three browsers, through the client", () 
       [ada, "bob"],
       [bob, "ada"],
     ] as const) {
-      const view = await framesGrow(self, [other]);
-      await audioGrows(self, [other]);
+      const view = await grows(self, [other], media);
       expect(view.topology).toBe("p2p");
       expect(view.participants).toEqual([other]);
       await expect.poll(async () => (await self.read()).relayed, { timeout: 10_000 }).toBe(true);
@@ -170,7 +166,7 @@ describe("joinRoom: a room of two, then three browsers, through the client", () 
     for (const [user, member] of Object.entries(members)) {
       await expect.poll(async () => (await member.read()).topology, { timeout: 15_000 }).toBe("sfu");
       const others = users.filter((u) => u !== user);
-      const view = await framesGrow(member, others);
+      const view = await grows(member, others, frames());
       expect(view.participants).toEqual(others);
       expect(view.warnings).toEqual([]);
     }
@@ -201,9 +197,9 @@ describe("joinRoom: a room of two, then three browsers, through the client", () 
     network.restore();
     await bob!.context.setOffline(false);
     const since = Date.now();
-    await framesGrow(bob!, ["ada", "cleo"], 10, RECOVERY_BOUND_MS);
-    await framesGrow(ada!, ["bob"], 10, RECOVERY_BOUND_MS - (Date.now() - since));
-    await framesGrow(cleo!, ["bob"], 10, RECOVERY_BOUND_MS - (Date.now() - since));
+    await grows(bob!, ["ada", "cleo"], frames(), RECOVERY_BOUND_MS);
+    await grows(ada!, ["bob"], frames(), RECOVERY_BOUND_MS - (Date.now() - since));
+    await grows(cleo!, ["bob"], frames(), RECOVERY_BOUND_MS - (Date.now() - since));
     console.log(`media flowed both ways again ${Date.now() - since} ms after the network came back`);
     await expect.poll(async () => (await bob!.read()).state).toBe("connected");
   });
