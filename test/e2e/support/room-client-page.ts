@@ -13,8 +13,9 @@ export interface MemberView {
   /** Video frames presented so far from each other participant (`requestVideoFrameCallback`), across tracks. */
   frames: Record<string, number>;
   /**
-   * Audio decoded from each other participant, from the receiver's `inbound-rtp` stats: samples
-   * played out, and their energy (zero for silence; the fake microphone beeps).
+   * Audio decoded from each other participant so far, across tracks and connections, from the
+   * receivers' `inbound-rtp` stats: samples played out, and their energy (zero for silence; the
+   * fake microphone beeps).
    */
   audio: Record<string, { samples: number; energy: number }>;
   /** Ms from the `joinRoom` call to the first frame presented from each other participant. */
@@ -34,6 +35,11 @@ interface MemberState {
   players: Map<MediaStreamTrack, string>;
   /** The participant each remote audio track comes from, by track id (the stats' `trackIdentifier`). */
   voices: Map<string, string>;
+  /**
+   * Each remote audio track's last stats, by track id: a connection replaced after a network loss
+   * takes its stats with it, and what was played on it still counts.
+   */
+  heard: Map<string, { samples: number; energy: number }>;
   frames: Record<string, number>;
   firstFrameMs: Record<string, number>;
   messages: string[];
@@ -53,6 +59,7 @@ async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
     room: undefined,
     players: new Map(),
     voices: new Map(),
+    heard: new Map(),
     frames: {},
     firstFrameMs: {},
     messages: [],
@@ -110,20 +117,19 @@ async function read(): Promise<MemberView> {
   (await room.peerConnection?.getStats())?.forEach((report: Record<string, unknown>) => {
     stats.push(report);
   });
-  // Audio samples and energy received from each participant, summed over their tracks (inside
-  // this function, since the page runs its source alone).
+  for (const s of stats)
+    if (s.type === "inbound-rtp" && s.kind === "audio")
+      member.heard.set(String(s.trackIdentifier), {
+        samples: Number(s.totalSamplesReceived ?? 0),
+        energy: Number(s.totalAudioEnergy ?? 0),
+      });
+  // Summed by participant over their tracks (inside this function, since the page runs its source alone).
   const audio: Record<string, { samples: number; energy: number }> = {};
-  for (const s of stats) {
-    const user =
-      s.type === "inbound-rtp" && s.kind === "audio"
-        ? member.voices.get(String(s.trackIdentifier))
-        : undefined;
+  for (const [track, heard] of member.heard) {
+    const user = member.voices.get(track);
     if (!user) continue;
     const sum = audio[user] ?? { samples: 0, energy: 0 };
-    audio[user] = {
-      samples: sum.samples + Number(s.totalSamplesReceived ?? 0),
-      energy: sum.energy + Number(s.totalAudioEnergy ?? 0),
-    };
+    audio[user] = { samples: sum.samples + heard.samples, energy: sum.energy + heard.energy };
   }
   const pair = stats.find((s) => s.type === "candidate-pair" && s.state === "succeeded" && s.nominated);
   const local = stats.find((s) => s.id === pair?.localCandidateId);
