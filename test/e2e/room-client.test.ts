@@ -201,13 +201,13 @@ describe("joinRoom: a room of two, then three browsers, through the client", () 
     await expect.poll(async () => (await ada.read()).messages).toEqual(["bob:datachannel:hello from bob"]);
   });
 
-  it("moves everyone to the SFU when a third joins, and each plays the other two", async () => {
+  it("moves everyone to the SFU when a third joins, and each plays the other two's cameras and microphones", async () => {
     const cleo = await room.join("cleo");
     const users = Object.keys(members);
     for (const [user, member] of Object.entries(members)) {
       await expect.poll(async () => (await member.read()).topology, { timeout: 15_000 }).toBe("sfu");
       const others = users.filter((u) => u !== user);
-      const view = await grows(member, others, frames());
+      const view = await grows(member, others, media);
       expect(view.participants).toEqual(others);
       expect(view.warnings).toEqual([]);
     }

@@ -33,13 +33,17 @@ interface MemberState {
   room: Room | undefined;
   /** The participant each playing `<video>` shows. */
   players: Map<MediaStreamTrack, string>;
-  /** The participant each remote audio track comes from, by track id (the stats' `trackIdentifier`). */
-  voices: Map<string, string>;
   /**
-   * Each remote audio track's last stats, by track id: a connection replaced after a network loss
-   * takes its stats with it, and what was played on it still counts.
+   * The participant each remote audio track comes from. By track, not by its id: pulled from the
+   * SFU, a track's id is its name in the publisher's session (`a=msid`), and every participant
+   * names its microphone `audio-0`.
    */
-  heard: Map<string, { samples: number; energy: number }>;
+  voices: Map<MediaStreamTrack, string>;
+  /**
+   * Each remote audio track's last stats: a connection replaced after a network loss takes its
+   * stats with it, and what was played on it still counts.
+   */
+  heard: Map<MediaStreamTrack, { samples: number; energy: number }>;
   frames: Record<string, number>;
   firstFrameMs: Record<string, number>;
   messages: string[];
@@ -81,7 +85,7 @@ async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
       const audio = document.createElement("audio");
       audio.srcObject = new MediaStream([track]);
       document.body.append(audio);
-      state.voices.set(track.id, user_id);
+      state.voices.set(track, user_id);
       void audio.play();
       return;
     }
@@ -117,12 +121,16 @@ async function read(): Promise<MemberView> {
   (await room.peerConnection?.getStats())?.forEach((report: Record<string, unknown>) => {
     stats.push(report);
   });
-  for (const s of stats)
-    if (s.type === "inbound-rtp" && s.kind === "audio")
-      member.heard.set(String(s.trackIdentifier), {
-        samples: Number(s.totalSamplesReceived ?? 0),
-        energy: Number(s.totalAudioEnergy ?? 0),
-      });
+  for (const receiver of room.peerConnection?.getReceivers() ?? []) {
+    if (!member.voices.has(receiver.track)) continue;
+    (await receiver.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === "inbound-rtp")
+        member.heard.set(receiver.track, {
+          samples: Number(s.totalSamplesReceived ?? 0),
+          energy: Number(s.totalAudioEnergy ?? 0),
+        });
+    });
+  }
   // Summed by participant over their tracks (inside this function, since the page runs its source alone).
   const audio: Record<string, { samples: number; energy: number }> = {};
   for (const [track, heard] of member.heard) {
