@@ -26,6 +26,8 @@ export interface MemberView {
   messages: string[];
   /** Whether the media connection's selected candidate pair goes through TURN relays on both ends. */
   relayed: boolean;
+  /** The media connection's local ICE username fragment: each ICE restart changes it. */
+  iceUfrag: string | null;
   warnings: string[];
 }
 
@@ -157,6 +159,7 @@ async function read(): Promise<MemberView> {
     relayed:
       local?.candidateType === "relay" &&
       (remote?.candidateType === "relay" || remote?.candidateType === "prflx"),
+    iceUfrag: /a=ice-ufrag:(\S+)/.exec(room.peerConnection?.localDescription?.sdp ?? "")?.[1] ?? null,
     warnings: [...member.warnings],
   };
 }
