@@ -37,8 +37,8 @@ interface MemberState {
   players: Map<MediaStreamTrack, string>;
   /**
    * The participant each remote audio track comes from. By track, not by its id: pulled from the
-   * SFU, a track's id is its name in the publisher's session (`a=msid`), and every participant
-   * names its microphone `audio-0`.
+   * local stack's SFU, a track's id is its name in the publisher's session (`a=msid`), and every
+   * participant names its microphone `audio-0`.
    */
   voices: Map<MediaStreamTrack, string>;
   /**
