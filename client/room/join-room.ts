@@ -194,7 +194,12 @@ export class Room extends RoomEmitter {
       iceServers: this.grant.ice_servers,
       iceTransportPolicy: this.options.iceTransportPolicy ?? "all",
       tracks: this.localTracks,
-      signal: (data) => this.socket.send({ type: "signal", to: peer, data }),
+      // Signalling belongs to this connection, and a socket that reconnects starts a new one (its
+      // welcome, or the peer's join): held while the socket is down, an ICE restart's offer would
+      // reach the peer's new connection after it and be taken as its answer.
+      signal: (data) => {
+        if (this.socket.open) this.socket.send({ type: "signal", to: peer, data });
+      },
       track: (track, stream) => this.added(peer, track, stream),
       message: (data) => this.emit("message", { from: peer, data, via: "datachannel" }),
       state: () => link === this.p2p && this.updateState(),
@@ -310,10 +315,13 @@ export class Room extends RoomEmitter {
     this.renewTimer = setTimeout(() => void this.renewNow(), delay);
   }
 
-  /** The network is back: a socket that dropped reconnects now, and the media restarts its ICE. */
+  /**
+   * The network is back: a socket that dropped reconnects now, and its welcome starts a new
+   * peer-to-peer connection; over a socket that stayed up, the connection restarts its ICE.
+   */
   private readonly onOnline = () => {
     if (!this.socket.open) this.socket.reconnect();
-    this.p2p?.restartIce();
+    else this.p2p?.restartIce();
     if (this.sfu && this.sfu.pc.connectionState !== "connected") void this.renewNow();
   };
 

@@ -10,14 +10,19 @@ const room = await joinRoom(grant, {
   video: true,
   renew: async () => (await ask()).grant,
 });
+// By track, not track.id, which need not be unique: from the local SFU, every camera is video-1.
+const elements = new Map<MediaStreamTrack, HTMLMediaElement>();
 room.on("trackAdded", ({ user_id, track }) => show(user_id, track));
-room.on("trackRemoved", ({ track }) => document.getElementById(track.id)?.remove());
+room.on("trackRemoved", ({ track }) => {
+  elements.get(track)?.remove();
+  elements.delete(track);
+});
 room.on("connectionState", ({ state }) => (document.getElementById("state")!.textContent = state));
 
 /** One element per remote track: `<video>` for cameras, `<audio>` for microphones. */
 function show(userId: string, track: MediaStreamTrack): void {
   const element = document.createElement(track.kind === "video" ? "video" : "audio");
-  element.id = track.id;
+  elements.set(track, element);
   element.dataset.user = userId;
   element.autoplay = true;
   element.srcObject = new MediaStream([track]);

@@ -13,8 +13,9 @@ export interface MemberView {
   /** Video frames presented so far from each other participant (`requestVideoFrameCallback`), across tracks. */
   frames: Record<string, number>;
   /**
-   * Audio decoded from each other participant, from the receiver's `inbound-rtp` stats: samples
-   * played out, and their energy (zero for silence; the fake microphone beeps).
+   * Audio decoded from each other participant so far, across tracks and connections, from the
+   * receivers' `inbound-rtp` stats: samples played out, and their energy (zero for silence; the
+   * fake microphone beeps).
    */
   audio: Record<string, { samples: number; energy: number }>;
   /** Ms from the `joinRoom` call to the first frame presented from each other participant. */
@@ -25,6 +26,8 @@ export interface MemberView {
   messages: string[];
   /** Whether the media connection's selected candidate pair goes through TURN relays on both ends. */
   relayed: boolean;
+  /** The media connection's local ICE username fragment: each ICE restart changes it. */
+  iceUfrag: string | null;
   warnings: string[];
 }
 
@@ -32,8 +35,17 @@ interface MemberState {
   room: Room | undefined;
   /** The participant each playing `<video>` shows. */
   players: Map<MediaStreamTrack, string>;
-  /** The participant each remote audio track comes from, by track id (the stats' `trackIdentifier`). */
-  voices: Map<string, string>;
+  /**
+   * The participant each remote audio track comes from. By track, not by its id: pulled from the
+   * local stack's SFU, a track's id is its name in the publisher's session (`a=msid`), and every
+   * participant names its microphone `audio-0`.
+   */
+  voices: Map<MediaStreamTrack, string>;
+  /**
+   * Each remote audio track's last stats: a connection replaced after a network loss takes its
+   * stats with it, and what was played on it still counts.
+   */
+  heard: Map<MediaStreamTrack, { samples: number; energy: number }>;
   frames: Record<string, number>;
   firstFrameMs: Record<string, number>;
   messages: string[];
@@ -53,6 +65,7 @@ async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
     room: undefined,
     players: new Map(),
     voices: new Map(),
+    heard: new Map(),
     frames: {},
     firstFrameMs: {},
     messages: [],
@@ -74,7 +87,7 @@ async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
       const audio = document.createElement("audio");
       audio.srcObject = new MediaStream([track]);
       document.body.append(audio);
-      state.voices.set(track.id, user_id);
+      state.voices.set(track, user_id);
       void audio.play();
       return;
     }
@@ -110,20 +123,23 @@ async function read(): Promise<MemberView> {
   (await room.peerConnection?.getStats())?.forEach((report: Record<string, unknown>) => {
     stats.push(report);
   });
-  // Audio samples and energy received from each participant, summed over their tracks (inside
-  // this function, since the page runs its source alone).
+  for (const receiver of room.peerConnection?.getReceivers() ?? []) {
+    if (!member.voices.has(receiver.track)) continue;
+    (await receiver.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === "inbound-rtp")
+        member.heard.set(receiver.track, {
+          samples: Number(s.totalSamplesReceived ?? 0),
+          energy: Number(s.totalAudioEnergy ?? 0),
+        });
+    });
+  }
+  // Summed by participant over their tracks (inside this function, since the page runs its source alone).
   const audio: Record<string, { samples: number; energy: number }> = {};
-  for (const s of stats) {
-    const user =
-      s.type === "inbound-rtp" && s.kind === "audio"
-        ? member.voices.get(String(s.trackIdentifier))
-        : undefined;
+  for (const [track, heard] of member.heard) {
+    const user = member.voices.get(track);
     if (!user) continue;
     const sum = audio[user] ?? { samples: 0, energy: 0 };
-    audio[user] = {
-      samples: sum.samples + Number(s.totalSamplesReceived ?? 0),
-      energy: sum.energy + Number(s.totalAudioEnergy ?? 0),
-    };
+    audio[user] = { samples: sum.samples + heard.samples, energy: sum.energy + heard.energy };
   }
   const pair = stats.find((s) => s.type === "candidate-pair" && s.state === "succeeded" && s.nominated);
   const local = stats.find((s) => s.id === pair?.localCandidateId);
@@ -143,6 +159,7 @@ async function read(): Promise<MemberView> {
     relayed:
       local?.candidateType === "relay" &&
       (remote?.candidateType === "relay" || remote?.candidateType === "prflx"),
+    iceUfrag: /a=ice-ufrag:(\S+)/.exec(room.peerConnection?.localDescription?.sdp ?? "")?.[1] ?? null,
     warnings: [...member.warnings],
   };
 }
