@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { embedOpenApiSchemas } from "#contracts/api/openapi-schemas.ts";
 import { buildDashboardAssets } from "./dashboard-assets.ts";
 import { DURABLE_OBJECTS, WORKER_ENTRY, WORKER_MAIN_MODULE } from "./worker-settings.ts";
 
@@ -27,6 +28,20 @@ export interface WorkerBundle {
    */
   assetsDirectory: string;
 }
+
+/** The module that carries the OpenAPI document's schemas into the Worker (worker/src/openapi-schemas.ts). */
+const OPENAPI_SCHEMAS_MODULE = /\/worker\/src\/openapi-schemas\.ts$/;
+
+/** Converts the OpenAPI document's schemas from zod while the Worker is bundled, not in the Worker. */
+const openApiSchemas: esbuild.Plugin = {
+  name: "realtime-stack:openapi-schemas",
+  setup(build) {
+    build.onLoad({ filter: OPENAPI_SCHEMAS_MODULE }, ({ path }) => ({
+      contents: embedOpenApiSchemas(readFileSync(path, "utf8")),
+      loader: "ts",
+    }));
+  },
+};
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -60,6 +75,7 @@ export async function buildWorkerBundle(entry: string = WORKER_ENTRY): Promise<W
     // What is uploaded is what the size budget counts, as `wrangler deploy --minify` would send.
     minify: true,
     logLevel: "silent",
+    plugins: [openApiSchemas],
   });
   const [output] = result.outputFiles;
   const [meta] = Object.values(result.metafile.outputs);

@@ -2,6 +2,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import type { Plugin } from "vite";
 import { defineProject } from "vitest/config";
 import type { TestProject } from "vitest/node";
+import { embedOpenApiSchemas } from "#contracts/api/openapi-schemas.ts";
 import { embedTenantMap } from "#contracts/worker/tenant-map.ts";
 import "./test/support/fixture.ts";
 
@@ -30,6 +31,20 @@ function tenantMapOfFixture(): Plugin {
   };
 }
 
+/** The module whose placeholder the Worker's build replaces with the OpenAPI document's schemas. */
+const OPENAPI_SCHEMAS = "/worker/src/openapi-schemas.ts";
+
+/** Converts the OpenAPI document's schemas into the Worker as infra/worker-bundle.ts does, with the same function. */
+function openApiSchemasAtBuild(): Plugin {
+  return {
+    name: "realtime-stack:openapi-schemas",
+    transform(code, id) {
+      if (!id.split("?")[0]!.endsWith(OPENAPI_SCHEMAS)) return undefined;
+      return { code: embedOpenApiSchemas(code), map: null };
+    },
+  };
+}
+
 export default defineProject({
   plugins: [
     // The bindings come from the global setup, which seeds the emulator before any Worker starts.
@@ -38,6 +53,7 @@ export default defineProject({
       miniflare: { bindings: inject("fixture").bindings },
     })),
     tenantMapOfFixture(),
+    openApiSchemasAtBuild(),
   ],
   test: {
     name: "workers",

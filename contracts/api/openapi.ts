@@ -1,16 +1,24 @@
-import * as z from "zod/mini";
-import { apiFailure, apiSuccess } from "./envelope.ts";
 import { API_ERRORS, type ApiErrorCode } from "./errors.ts";
 import { REQUEST_ID_HEADER } from "./headers.ts";
 import type { OpenApiObject } from "./openapi-object.ts";
+import type { RouteName } from "./route-table.ts";
 import { API_ROUTES, type ApiRoute } from "./routes.ts";
 
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
 
-/** JSON Schema 2020-12, the dialect OpenAPI 3.1 uses by default, without a per-schema `$schema`. */
-function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
-  return rest;
+/** A route's schemas in the document, already JSON Schema (contracts/api/openapi-schemas.ts converts them). */
+export interface RouteSchemas {
+  /** Its path, then its query parameters. */
+  parameters?: JsonSchema[];
+  body?: JsonSchema;
+  /** The success body (in its envelope where it has one), event data or server message; none for a page. */
+  success?: JsonSchema;
+}
+
+/** Every schema the document holds: small enough to compile into the Worker, unlike zod's converter. */
+export interface OpenApiSchemas {
+  failure: JsonSchema;
+  routes: Record<RouteName, RouteSchemas>;
 }
 
 /** What any route may answer, by how it authenticates and what it calls. */
@@ -37,20 +45,6 @@ function errorCodes(route: ApiRoute): ApiErrorCode[] {
   return [...new Set(codes)];
 }
 
-function parameters(route: ApiRoute): JsonSchema[] {
-  const from = (schema: z.ZodMiniObject | undefined, where: "path" | "query") => {
-    if (!schema) return [];
-    const object = jsonSchema(schema, "input") as { properties?: JsonSchema; required?: string[] };
-    return Object.entries(object.properties ?? {}).map(([name, property]) => ({
-      name,
-      in: where,
-      required: where === "path" || (object.required ?? []).includes(name),
-      schema: property,
-    }));
-  };
-  return [...from(route.params, "path"), ...from(route.query, "query")];
-}
-
 const requestIdHeader = {
   [REQUEST_ID_HEADER]: {
     description: "Echoes a well-formed incoming id, else a new one",
@@ -59,12 +53,12 @@ const requestIdHeader = {
 };
 
 /** The success response: the envelope around `data`, or what the route produces instead. */
-function success(route: ApiRoute): JsonSchema {
+function success(route: ApiRoute, schema: JsonSchema | undefined): JsonSchema {
   switch (route.produces) {
     case "websocket":
       return {
         description: `${route.summary}. Each server message is a JSON text frame.`,
-        "x-server-messages": jsonSchema(route.data, "output"),
+        "x-server-messages": schema,
       };
     case "event-stream":
       return {
@@ -73,25 +67,23 @@ function success(route: ApiRoute): JsonSchema {
         content: {
           "text/event-stream": {
             schema: { type: "string" },
-            "x-event-data": jsonSchema(route.data, "output"),
+            "x-event-data": schema,
           },
         },
       };
     case "html":
       return { description: route.summary, content: { "text/html": { schema: { type: "string" } } } };
-    default: {
-      const body = route.envelope === false ? route.data : apiSuccess(route.data);
+    default:
       return {
         description: route.summary,
         headers: requestIdHeader,
-        content: { "application/json": { schema: jsonSchema(body, "output") } },
+        content: { "application/json": { schema } },
       };
-    }
   }
 }
 
-function responses(route: ApiRoute): Record<string, JsonSchema> {
-  const out: Record<string, JsonSchema> = { [route.status]: success(route) };
+function responses(route: ApiRoute, schemas: RouteSchemas): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = { [route.status]: success(route, schemas.success) };
   const byStatus = new Map<number, ApiErrorCode[]>();
   for (const code of errorCodes(route)) {
     const status = API_ERRORS[code];
@@ -116,28 +108,29 @@ const SECURITY = {
   probe: [{ probeKey: [] }],
 } as const;
 
-/** The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate requests. */
-export function buildOpenApiDocument(info: { version: string; stack: string }): OpenApiObject {
+/**
+ * The OpenAPI 3.1 document of the Worker API around its schemas: which routes there are, how they
+ * authenticate and what they may answer, from the route table. `buildOpenApiDocument`
+ * (contracts/api/openapi-schemas.ts) gives it the schemas it converts from zod; the Worker, the
+ * same schemas converted when it was built.
+ */
+export function openApiDocument(
+  schemas: OpenApiSchemas,
+  info: { version: string; stack: string },
+): OpenApiObject {
   const paths: Record<string, Record<string, unknown>> = {};
   const put = (path: string, method: string, operation: object) => {
     const key = path.replace(/:([A-Za-z_]+)/g, "{$1}");
     paths[key] = { ...paths[key], [method.toLowerCase()]: operation };
   };
-  for (const [name, route] of Object.entries(API_ROUTES) as [string, ApiRoute][]) {
-    const params = parameters(route);
+  for (const [name, route] of Object.entries(API_ROUTES) as [RouteName, ApiRoute][]) {
+    const { parameters: params = [], body } = schemas.routes[name];
     const operation = {
       summary: route.summary,
       security: SECURITY[route.auth],
       ...(params.length > 0 ? { parameters: params } : {}),
-      ...(route.body
-        ? {
-            requestBody: {
-              required: true,
-              content: { "application/json": { schema: jsonSchema(route.body, "input") } },
-            },
-          }
-        : {}),
-      responses: responses(route),
+      ...(body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
+      responses: responses(route, schemas.routes[name]),
     };
     put(route.path, route.method, { operationId: name, ...operation });
     (route.aliases ?? []).forEach((alias, i) => {
@@ -158,7 +151,7 @@ export function buildOpenApiDocument(info: { version: string; stack: string }): 
     },
     paths,
     components: {
-      schemas: { Failure: jsonSchema(apiFailure, "output") },
+      schemas: { Failure: schemas.failure },
       securitySchemes: {
         tenantId: { type: "apiKey", in: "header", name: "X-Tenant-ID" },
         tenantKey: { type: "http", scheme: "bearer", description: "The tenant's API key" },

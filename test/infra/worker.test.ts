@@ -5,6 +5,7 @@ import { Miniflare } from "miniflare";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { healthzData } from "#contracts/api/healthz.ts";
+import { buildOpenApiDocument, OPENAPI_SCHEMAS_PLACEHOLDER } from "#contracts/api/openapi-schemas.ts";
 import { SWEEP_INTERVAL_MS } from "#contracts/worker/status-sweep.ts";
 import { embedTenantMap, TENANT_MAP_PLACEHOLDER } from "#contracts/worker/tenant-map.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
@@ -93,6 +94,10 @@ describe("the Worker as the program declares it", () => {
       // Three channels and the probe input, read by the status sweep within its share.
       expect(health.refresh).toMatchObject({ plan: "paid", live_inputs: 4, liveness_max_age_seconds: 10 });
       expect(res.status).toBe(200);
+      // The document's schemas were converted when the Worker was built; what it serves is the same document.
+      expect(script.content).not.toContain(OPENAPI_SCHEMAS_PLACEHOLDER);
+      const openapi = await mf.dispatchFetch("http://localhost/api/openapi.json");
+      expect(await openapi.json()).toEqual(buildOpenApiDocument({ version: health.version, stack: "dev" }));
     } finally {
       await mf.dispose();
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "#contracts/api/openapi.ts";
 import { openApiObject } from "#contracts/api/openapi-object.ts";
+import { buildOpenApiDocument } from "#contracts/api/openapi-schemas.ts";
 import { call } from "../../test/support/api.ts";
 
 describe("GET /api/openapi.json", () => {

@@ -1,16 +1,20 @@
 import type { Hono } from "hono";
-import { buildOpenApiDocument } from "#contracts/api/openapi.ts";
+import { openApiDocument } from "#contracts/api/openapi.ts";
 import type { OpenApiObject } from "#contracts/api/openapi-object.ts";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { configReport } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
+import { OPENAPI_SCHEMAS } from "../openapi-schemas.ts";
 
 export function openApiRoutes(app: Hono<AppEnv>): void {
   let document: OpenApiObject | undefined;
   mount(app, API_ROUTES.openapi, (c) => {
+    if (typeof OPENAPI_SCHEMAS === "string") {
+      throw new Error("the Worker was compiled without its OpenAPI schemas (embedOpenApiSchemas)");
+    }
     const { values } = configReport(c.env);
-    document ??= buildOpenApiDocument({
+    document ??= openApiDocument(OPENAPI_SCHEMAS, {
       version: values.VERSION ?? "unknown",
       stack: values.STACK ?? "unknown",
     });

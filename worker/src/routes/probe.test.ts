@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiFailure, apiSuccess } from "#contracts/api/envelope.ts";
-import { buildOpenApiDocument } from "#contracts/api/openapi.ts";
+import { buildOpenApiDocument } from "#contracts/api/openapi-schemas.ts";
 import { probeStatusData } from "#contracts/api/probe.ts";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { deriveProbeKey } from "#contracts/probe-key.ts";

@@ -1,0 +1,79 @@
+import * as z from "zod/mini";
+import { apiFailure, apiSuccess } from "./envelope.ts";
+import { type JsonSchema, type OpenApiSchemas, openApiDocument, type RouteSchemas } from "./openapi.ts";
+import type { OpenApiObject } from "./openapi-object.ts";
+import { API_ROUTES, type ApiRoute } from "./routes.ts";
+
+/** JSON Schema 2020-12, the dialect OpenAPI 3.1 uses by default, without a per-schema `$schema`. */
+function jsonSchema(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
+  return rest;
+}
+
+function parameters(route: ApiRoute): JsonSchema[] {
+  const from = (schema: z.ZodMiniObject | undefined, where: "path" | "query") => {
+    if (!schema) return [];
+    const object = jsonSchema(schema, "input") as { properties?: JsonSchema; required?: string[] };
+    return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+      name,
+      in: where,
+      required: where === "path" || (object.required ?? []).includes(name),
+      schema: property,
+    }));
+  };
+  return [...from(route.params, "path"), ...from(route.query, "query")];
+}
+
+/** What the success response carries: the envelope around `data`, or `data` alone; nothing for a page. */
+function success(route: ApiRoute): JsonSchema | undefined {
+  if (route.produces === "html") return undefined;
+  if (route.produces || route.envelope === false) return jsonSchema(route.data, "output");
+  return jsonSchema(apiSuccess(route.data), "output");
+}
+
+/** Every schema the OpenAPI document holds, converted from the zod schemas that validate requests. */
+export function openApiSchemas(): OpenApiSchemas {
+  const routes: Record<string, RouteSchemas> = {};
+  for (const [name, route] of Object.entries(API_ROUTES) as [string, ApiRoute][]) {
+    const params = parameters(route);
+    const answer = success(route);
+    routes[name] = {
+      ...(params.length > 0 ? { parameters: params } : {}),
+      ...(route.body ? { body: jsonSchema(route.body, "input") } : {}),
+      ...(answer ? { success: answer } : {}),
+    };
+  }
+  return { failure: jsonSchema(apiFailure, "output"), routes: routes as OpenApiSchemas["routes"] };
+}
+
+/** The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate requests. */
+export function buildOpenApiDocument(info: { version: string; stack: string }): OpenApiObject {
+  return openApiDocument(openApiSchemas(), info);
+}
+
+/**
+ * The string worker/src/openapi-schemas.ts holds in place of the document's schemas until they are
+ * embedded (a test keeps the two the same).
+ */
+export const OPENAPI_SCHEMAS_PLACEHOLDER = "__REALTIME_STACK_OPENAPI_SCHEMAS__";
+
+/** The placeholder as a string literal, in whichever quotes the compiler chose. */
+const placeholderLiteral = () => new RegExp(`(["'\`])${OPENAPI_SCHEMAS_PLACEHOLDER}\\1`, "g");
+
+/**
+ * The module worker/src/openapi-schemas.ts with the document's schemas in place of its placeholder,
+ * as an object literal. The Worker's build (infra/worker-bundle.ts) and the Worker's own tests both
+ * do this to the module they compile, so the Worker serves its OpenAPI document without shipping
+ * zod's JSON Schema converter (about 8 KiB gzipped, npm run bench:worker-bundle).
+ */
+export function embedOpenApiSchemas(source: string): string {
+  const literals = source.match(placeholderLiteral()) ?? [];
+  if (literals.length !== 1) {
+    throw new Error(
+      `worker/src/openapi-schemas.ts must hold the OpenAPI schemas placeholder exactly once, as a string literal; it holds it ${literals.length} times`,
+    );
+  }
+  const literal = JSON.stringify(openApiSchemas());
+  // A replacer function, so that `$` in the schemas is never read as a replacement pattern.
+  return source.replace(placeholderLiteral(), () => literal);
+}
