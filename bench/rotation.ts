@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { ApiError } from "#client/api-error.ts";
+import { createServerClient } from "#client/server.ts";
 import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import { readLocalSecret } from "#local-engine/local-config.ts";
 import { silentProgress } from "#scripts/lib/progress.ts";
@@ -113,12 +115,14 @@ async function emergencyLine() {
   const deploy = await fetch(`${emulator.apiBase}/accounts/${emulator.accountId}/tokens/verify`, {
     headers: { authorization: `Bearer ${oldDeployToken}` },
   });
-  const key = await fetch(`${before.workerUrl}/api/stream/channels`, {
-    headers: { "x-tenant-id": tenant, authorization: `Bearer ${t.apiKey}` },
-  });
-  await Promise.all([deploy.arrayBuffer(), key.arrayBuffer()]);
-  if (deploy.status !== 401 || key.status !== 401)
-    throw new Error(`an old credential still works: deploy token ${deploy.status}, tenant key ${key.status}`);
+  await deploy.arrayBuffer();
+  const oldKey = createServerClient({ baseUrl: before.workerUrl, tenant, key: t.apiKey });
+  const keyStatus = await oldKey.streamChannels().then(
+    () => 200,
+    (e: unknown) => (e instanceof ApiError ? e.status : 0),
+  );
+  if (deploy.status !== 401 || keyStatus !== 401)
+    throw new Error(`an old credential still works: deploy token ${deploy.status}, tenant key ${keyStatus}`);
   const refusedMs = performance.now() - refusedStarted;
   const total = performance.now() - started;
   const share = (ms: number) => `${((ms / total) * 100).toFixed(0).padStart(3)} %`;
