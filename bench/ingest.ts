@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createServerClient } from "#client/server.ts";
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { probeCodecs } from "#emulator/services/media/testing.ts";
 import { goLive } from "#local-engine/go-live.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
@@ -190,8 +191,8 @@ try {
     const viewer = await (await browser.newContext()).newPage();
     await publisher.addInitScript(KEEP_NAMES);
     await viewer.addInitScript(KEEP_NAMES);
-    await publisher.goto(`${local.worker.url}/healthz`);
-    await viewer.goto(`${local.worker.url}/healthz`);
+    await publisher.goto(`${local.worker.url}${ROUTE_TABLE.healthz.path}`);
+    await viewer.goto(`${local.worker.url}${ROUTE_TABLE.healthz.path}`);
     const base = `${local.emulator.url}/delivery/customer-${stream.customerCode}`;
     const start = performance.now();
     const session = await publishWhip(publisher, `${base}/${whipSecret}/webRTC/publish`);

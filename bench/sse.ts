@@ -1,4 +1,5 @@
 import { STATUS_EVENT } from "#contracts/api/event-stream.ts";
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import type { ChannelStatusView } from "#contracts/api/stream.ts";
 import { SseReader } from "#contracts/sse.ts";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
@@ -71,7 +72,7 @@ try {
   const headers = { "x-tenant-id": tenantId, authorization: `Bearer ${tenant.apiKey}` };
   const streams = await Promise.all(
     Array.from({ length: dashboards }, () =>
-      listen(`${local.worker.url}/api/stream/events?channel=${channel}`, headers),
+      listen(`${local.worker.url}${ROUTE_TABLE.streamEvents.path}?channel=${channel}`, headers),
     ),
   );
   await Promise.all(streams.map((s) => s.firstEvent()));

@@ -1,3 +1,4 @@
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { numberFlags } from "./args.ts";
@@ -41,7 +42,7 @@ try {
       await sleep(at - Date.now());
       await Promise.all(
         channels.map(async (channel) => {
-          const res = await fetch(`${worker.url}/api/stream/status?channel=${channel}`, {
+          const res = await fetch(`${worker.url}${ROUTE_TABLE.streamStatus.path}?channel=${channel}`, {
             headers: stack.headers,
           });
           await res.arrayBuffer();

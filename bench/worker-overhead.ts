@@ -1,3 +1,4 @@
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { numberFlags } from "./args.ts";
@@ -131,7 +132,7 @@ header();
       },
       MINTS_PER_SECOND,
     );
-    const floor = quantiles(await latencies(() => send(`${worker.url}/healthz`)));
+    const floor = quantiles(await latencies(() => send(`${worker.url}${ROUTE_TABLE.healthz.path}`)));
     // Signed in the Worker, no upstream call: what it adds is its time over the Worker's floor.
     // Viewers of a channel who ask within the same second share claims, so the Worker hands them
     // the token it signed (worker/src/playback-signer.ts); a ttl per request makes every claim

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { deriveProbeKey } from "#contracts/probe-key.ts";
 import { deriveTenantKey } from "#contracts/tenant-key.ts";
 import { compactTenantMap, embedTenantMap } from "#contracts/worker/tenant-map.ts";
@@ -332,7 +333,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
         {
           accountId,
           label,
-          url: `${worker.url}/api/stream/webhook`,
+          url: `${worker.url}${ROUTE_TABLE.streamWebhook.path}`,
           secret: config.webhook.active,
           // The probe input's changes reach the Worker the way a channel's do: the path it proves.
           liveInputIds: [

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { LIVE_INPUT_ALERT } from "#contracts/cloudflare/notifications.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { PROJECT } from "./local-config.ts";
@@ -28,7 +29,7 @@ export async function notifyLocalWorker(stack: LocalStack, liveInputIds: string[
   }
 
   const destination = await upsert("destinations/webhooks", {
-    url: `${stack.worker.url}/api/stream/webhook`,
+    url: `${stack.worker.url}${ROUTE_TABLE.streamWebhook.path}`,
     secret,
   });
   await upsert("policies", {

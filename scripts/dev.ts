@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { startRoomExample } from "#examples/room/backend.ts";
 import { goLive } from "#local-engine/go-live.ts";
 import { notifyLocalWorker } from "#local-engine/local-notifications.ts";
@@ -150,10 +151,10 @@ realtime-stack (${values.stack}) is running.
   Control      ${control.url}  (npm run smoke|rotate|deploy -- --local use this stack)
 
 Try:
-  curl -s ${url}/healthz
-  curl -s ${auth} '${url}/api/stream/status?channel=${channel}'
-  curl -s -X POST ${auth} -H 'content-type: application/json' -d '{}' ${url}/api/realtime/turn
-  curl -s -X POST ${auth} -H 'content-type: application/json' -d '{"room_id":"demo","user_id":"ada","user_name":"Ada"}' ${url}/api/realtime/sfu
+  curl -s ${url}${ROUTE_TABLE.healthz.path}
+  curl -s ${auth} '${url}${ROUTE_TABLE.streamStatus.path}?channel=${channel}'
+  curl -s -X POST ${auth} -H 'content-type: application/json' -d '{}' ${url}${ROUTE_TABLE.turn.path}
+  curl -s -X POST ${auth} -H 'content-type: application/json' -d '{"room_id":"demo","user_id":"ada","user_name":"Ada"}' ${url}${ROUTE_TABLE.sfuSession.path}
 
 ${goLiveText}
 Or flip the state by hand (no media), then watch the dashboard change:

@@ -20,8 +20,8 @@ const ALLOWED: Record<string, string> = {
     "counts every answer's status and time on raw requests (429s included); paths not yet taken from the client",
 };
 
-/** A string literal that starts with a Worker API path. */
-const WORKER_PATH = /["'`](\/api\/|\/healthz\b)/;
+/** A string literal that starts with a Worker API path, or a template that puts one after a base URL. */
+const WORKER_PATH = /(["'`]|\})(\/api\/|\/healthz\b)/;
 /** The Worker envelope's schemas (contracts/api/envelope.ts): only the client and the Worker read it. */
 const ENVELOPE = /\b(apiSuccess|apiEnvelope|apiFailure)\b/;
 
