@@ -3,6 +3,7 @@ import { runProbes } from "#scripts/probes/plan.ts";
 import type { ProbeResult } from "#scripts/probes/probe.ts";
 import { targetOfStack } from "#scripts/smoke/target.ts";
 import { numberFlags } from "./args.ts";
+import { exitPastTurnRefresh } from "./exit-past-turn-refresh.ts";
 import { benchStack, median } from "./local-stack.ts";
 
 /**
@@ -48,3 +49,4 @@ try {
 } finally {
   await close();
 }
+exitPastTurnRefresh();

@@ -9,6 +9,7 @@ import { ROTATION_KINDS } from "#scripts/rotation/kinds.ts";
 import { rotate } from "#scripts/rotation/run.ts";
 import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { ApiLoad } from "#test/scripts/support/api-load.ts";
+import { exitPastTurnRefresh } from "./exit-past-turn-refresh.ts";
 import { benchStack, median } from "./local-stack.ts";
 
 /**
@@ -90,6 +91,7 @@ try {
 } finally {
   await stack.close();
 }
+exitPastTurnRefresh();
 
 /**
  * One emergency rotation of every kind: its wall time includes the proof that the old deploy token
