@@ -188,17 +188,21 @@ export class Room extends RoomEmitter {
   private openP2p(peer: string): void {
     this.closeP2p();
     this.p2pPeer = peer;
+    const generation = this.socket.generation;
     const link: P2pLink = new P2pLink({
       self: this.userId,
       peer,
       iceServers: this.grant.ice_servers,
       iceTransportPolicy: this.options.iceTransportPolicy ?? "all",
       tracks: this.localTracks,
-      // Signalling belongs to this connection, and a socket that reconnects starts a new one (its
-      // welcome, or the peer's join): held while the socket is down, an ICE restart's offer would
-      // reach the peer's new connection after it and be taken as its answer.
+      // Signalling belongs to this connection and to the socket it began on: a socket that
+      // reconnects starts a new connection (its welcome, or the peer's join), so a signal of this
+      // one, held while the socket was down or sent on the next socket before its welcome, would
+      // reach the peer's new connection and be taken as its own.
       signal: (data) => {
-        if (this.socket.open) this.socket.send({ type: "signal", to: peer, data });
+        if (this.socket.open && this.socket.generation === generation) {
+          this.socket.send({ type: "signal", to: peer, data });
+        }
       },
       track: (track, stream) => this.added(peer, track, stream),
       message: (data) => this.emit("message", { from: peer, data, via: "datachannel" }),

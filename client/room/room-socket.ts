@@ -27,6 +27,7 @@ export class RoomSocket {
   private closed = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private opened = 0;
 
   constructor(
     private readonly url: () => Promise<string>,
@@ -37,6 +38,11 @@ export class RoomSocket {
 
   get open(): boolean {
     return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** How many sockets have opened: each one's welcome starts the room afresh for this member. */
+  get generation(): number {
+    return this.opened;
   }
 
   send(message: RoomClientMessage): void {
@@ -78,6 +84,7 @@ export class RoomSocket {
     this.ws = ws;
     ws.addEventListener("open", () => {
       if (ws !== this.ws) return;
+      this.opened += 1;
       this.attempt = 0;
       for (const text of this.pending.splice(0)) ws.send(text);
       clearInterval(this.heartbeat);
