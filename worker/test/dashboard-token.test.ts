@@ -37,11 +37,15 @@ describe("POST /api/dashboard/token", () => {
     expect(status.status).toBe(200);
   });
 
-  it("is worth nothing for another tenant", async () => {
+  it("is worth nothing for another tenant, and answers alike whether that tenant exists", async () => {
     const { token } = tokenOf(await callAs("acme", "/api/dashboard/token", { method: "POST" }));
     const res = await call("/api/stream/channels", { tenant: "globex", bearer: token });
     expect(res.status).toBe(403);
     expect(apiFailure.parse(res.json).error.code).toBe("forbidden");
+    // Else a dashboard token would tell which tenant ids exist.
+    const unknown = await call("/api/stream/channels", { tenant: "nobody", bearer: token });
+    expect(unknown.status).toBe(403);
+    expect(apiFailure.parse(unknown.json).error).toEqual(apiFailure.parse(res.json).error);
   });
 
   it("refreshes with a live token until the sign-in is a working day old, then refuses", async () => {

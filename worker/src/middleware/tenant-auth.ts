@@ -56,8 +56,10 @@ export const tenantAuth = createMiddleware<TenantAuthEnv>(async (c, next) => {
   const { tenantId, bearer } = credentials(c);
   const tenant = findTenant(config.TENANTS, tenantId);
   const credential = await verifyCredential(config, tenantId, bearer);
-  if (credential === "forbidden" && tenant) throw forbidden("tenant");
-  if (!tenant || typeof credential === "string") throw invalidCredential("credential");
+  // A genuine dashboard token of another tenant gets 403 whether the header names a tenant or not,
+  // so that holding one does not tell which tenant ids exist.
+  if (credential === "forbidden") throw forbidden("tenant");
+  if (!tenant || credential === "invalid") throw invalidCredential("credential");
   c.set("tenant", tenant);
   c.set("credential", credential);
   await next();
