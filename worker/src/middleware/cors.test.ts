@@ -51,4 +51,18 @@ describe("CORS", () => {
     expect(res.status).toBe(401);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.acme.test");
   });
+
+  it("answers a refusal with the same CORS headers whether the tenant id exists or not", async () => {
+    const refusal = (tenant: string) =>
+      call("/api/stream/status?channel=main", {
+        tenant,
+        bearer: "rsk.2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        headers: { origin: "https://app.acme.test" },
+      });
+    const [known, unknown] = [await refusal("acme"), await refusal("nobody")];
+    expect([known.status, unknown.status]).toEqual([401, 401]);
+    for (const header of ["access-control-allow-origin", "access-control-expose-headers", "vary"]) {
+      expect(unknown.headers.get(header), header).toBe(known.headers.get(header));
+    }
+  });
 });

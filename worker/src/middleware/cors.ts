@@ -11,10 +11,20 @@ const PREFLIGHT_MAX_AGE = "600";
 
 const allows = (origins: string[], origin: string) => origins.includes("*") || origins.includes(origin);
 
+function anyTenantAllows(
+  tenants: Parameters<typeof allowedOriginsOf>[0] | undefined,
+  origin: string,
+): boolean {
+  const everyAllowed = tenants ? allowedOriginsOf(tenants) : new Set<string>();
+  return everyAllowed.has("*") || everyAllowed.has(origin);
+}
+
 /**
  * CORS per tenant `allowedOrigins`. A preflight carries no tenant header value, so it passes when
  * any tenant allows the origin; the actual response then only gets `Access-Control-Allow-Origin`
  * when the tenant it names allows that origin, so a browser on another tenant's origin reads nothing.
+ * A refusal (401, 403) follows the preflight's rule instead: it holds nothing to protect, and
+ * following the named tenant would tell by a header which tenant ids exist.
  */
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("origin");
@@ -23,10 +33,8 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const isPreflight = c.req.method === "OPTIONS" && c.req.header("access-control-request-method");
   if (isPreflight) {
     const methods = allowedMethods(c.req.path);
-    const everyAllowed = tenants ? allowedOriginsOf(tenants) : new Set<string>();
-    const anyTenantAllows = everyAllowed.has("*") || everyAllowed.has(origin);
     if (methods.length === 0) return next();
-    if (!anyTenantAllows)
+    if (!anyTenantAllows(tenants, origin))
       throw new ApiError("forbidden", "This origin is not allowed", { headers: { vary: "Origin" } });
     return c.body(null, 204, {
       "access-control-allow-origin": origin,
@@ -39,7 +47,8 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const tenant = tenants && findTenant(tenants, c.req.header("x-tenant-id") ?? "");
   c.res.headers.append("vary", "Origin");
-  if (tenant && allows(tenant.allowedOrigins, origin)) {
+  const refusal = c.res.status === 401 || c.res.status === 403;
+  if (refusal ? anyTenantAllows(tenants, origin) : tenant && allows(tenant.allowedOrigins, origin)) {
     c.res.headers.set("access-control-allow-origin", origin);
     c.res.headers.set("access-control-expose-headers", EXPOSE_HEADERS);
   }
