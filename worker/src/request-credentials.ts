@@ -47,8 +47,11 @@ export function credentials(c: Context): { tenantId: string; bearer: string } {
  * revoked, malformed, or invalid for other reasons". The same answer for an unknown tenant id, so
  * that it does not tell which tenants exist.
  */
-export const invalidCredential = (what: string) =>
-  new ApiError("invalid_credential", `The ${what} is not valid: unknown, expired or revoked`, {
+export const invalidCredential = (
+  what: string,
+  message = `The ${what} is not valid: unknown, expired or revoked`,
+) =>
+  new ApiError("invalid_credential", message, {
     headers: { "www-authenticate": 'Bearer realm="realtime-stack", error="invalid_token"' },
   });
 

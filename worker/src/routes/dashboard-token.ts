@@ -1,6 +1,5 @@
 import type { Hono } from "hono";
 import { API_ROUTES } from "#contracts/api/routes.ts";
-import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import {
   DASHBOARD_SESSION_MAX_SECONDS,
@@ -9,6 +8,7 @@ import {
 } from "../dashboard-token.ts";
 import type { AppEnv } from "../env.ts";
 import { mount } from "../mount.ts";
+import { invalidCredential } from "../request-credentials.ts";
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
@@ -26,8 +26,8 @@ export function dashboardTokenRoutes(app: Hono<AppEnv>): void {
     const signedInAt = credential.kind === "dashboard_token" ? credential.signedInAt : now;
     const sessionEnds = signedInAt + DASHBOARD_SESSION_MAX_SECONDS;
     if (sessionEnds <= now) {
-      throw new ApiError(
-        "invalid_credential",
+      throw invalidCredential(
+        "dashboard token",
         "The dashboard session has ended: sign in with the tenant key again",
       );
     }
