@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { embedOpenApiSchemas } from "#contracts/api/openapi-schemas.ts";
+import { embedOpenApiSchemas, OPENAPI_SCHEMAS_PLACEHOLDER } from "#contracts/api/openapi-schemas.ts";
 import { buildDashboardAssets } from "./dashboard-assets.ts";
 import { DURABLE_OBJECTS, WORKER_ENTRY, WORKER_MAIN_MODULE } from "./worker-settings.ts";
 
@@ -29,8 +29,8 @@ export interface WorkerBundle {
   assetsDirectory: string;
 }
 
-/** The module that carries the OpenAPI document's schemas into the Worker (worker/src/openapi-schemas.ts). */
-const OPENAPI_SCHEMAS_MODULE = /\/worker\/src\/openapi-schemas\.ts$/;
+/** The module that carries the OpenAPI document's schemas into the Worker (worker/src/openapi-schemas.ts), by either path separator. */
+const OPENAPI_SCHEMAS_MODULE = /[\\/]worker[\\/]src[\\/]openapi-schemas\.ts$/;
 
 /** Converts the OpenAPI document's schemas from zod while the Worker is bundled, not in the Worker. */
 const openApiSchemas: esbuild.Plugin = {
@@ -85,6 +85,12 @@ export async function buildWorkerBundle(entry: string = WORKER_ENTRY): Promise<W
     throw new Error(
       `the Worker (${entry}) does not export its Durable Object classes: ${missing.map((d) => d.className).join(", ")}; ` +
         "export them from the entry module or update DURABLE_OBJECTS in infra/worker-settings.ts",
+    );
+  }
+  // A Worker that still holds the placeholder would deploy and then answer 500 on its OpenAPI route.
+  if (output.text.includes(OPENAPI_SCHEMAS_PLACEHOLDER)) {
+    throw new Error(
+      `the Worker (${entry}) was bundled without its OpenAPI schemas: the openapi-schemas plugin did not run`,
     );
   }
   const sha256 = createHash("sha256").update(output.contents).digest("hex");
