@@ -17,11 +17,14 @@ const refused = (e: unknown) => e instanceof CloudflareApiError && (e.status ===
  * tokens/verify` for an account-owned token, `GET /user/tokens/verify` for a user's (Cloudflare staff
  * on cloudflare-docs issue #29486; docs/reference/cloudflare-api.md §7.1, §7.2). Which owner a token
  * has cannot be told from every value (only the newer `cfat_`/`cfut_` formats carry it), and a setting
- * saying so could go stale when someone replaces the token. The user's verify is asked first, because
- * its refusal of an account-owned token is documented (401, benvinegar/counterscale PR #268), so a
- * token it accepts is the user's; what the account's verify answers a user's token is not documented,
- * and asked second, its answer no longer decides the owner. An account-owned token, the kind Cloudflare
- * recommends, pays one more call. Neither knowing it throws the account's answer.
+ * saying so could go stale when someone replaces the token. The user's verify is asked first: that it
+ * refuses an account-owned token with 401 is observed and relied on by others (benvinegar/counterscale
+ * PR #268, [3P] in docs/reference/cloudflare-api.md), so a token it accepts is the user's, while what
+ * the account's verify answers a user's token nobody reports, and asked second, its answer no longer
+ * decides the owner. Any failure of the user's verify (an outage too) falls through to the account's,
+ * so an account-owned token, the kind Cloudflare recommends, never depends on the user's endpoint; it
+ * pays one more call. When neither accepts the token, the account's refusal is thrown if the user's
+ * refused too, otherwise the user's failure, which is then the likelier cause.
  */
 export async function verifyOwnToken(
   client: CloudflareRest,
@@ -29,13 +32,18 @@ export async function verifyOwnToken(
   signal?: AbortSignal,
 ): Promise<OwnToken> {
   const options = signal ? { signal } : {};
+  let userError: unknown;
   try {
     const verified = await client.call("GET", "/user/tokens/verify", tokenVerify, undefined, options);
     return { owner: "user", tokens: "/user/tokens", verified };
-  } catch (userError) {
-    if (!refused(userError)) throw userError;
-    const account = `/accounts/${accountId}/tokens`;
+  } catch (e) {
+    userError = e;
+  }
+  const account = `/accounts/${accountId}/tokens`;
+  try {
     const verified = await client.call("GET", `${account}/verify`, tokenVerify, undefined, options);
     return { owner: "account", tokens: account, verified };
+  } catch (accountError) {
+    throw refused(userError) ? accountError : userError;
   }
 }
