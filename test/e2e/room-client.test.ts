@@ -188,6 +188,26 @@ async function grows(
   return view;
 }
 
+/**
+ * Each member plays the named others' video and sound again within the recovery bound, counted
+ * from `since` (when the network came back), and the time it took is printed for the figures in
+ * the tests' comments.
+ */
+async function playsAgain(label: string, since: number, flows: [RoomMember, string[]][]): Promise<void> {
+  for (const [member, others] of flows) {
+    await grows(member, others, media, RECOVERY_BOUND_MS - (Date.now() - since));
+  }
+  console.log(`${label}: media flowed both ways again ${Date.now() - since} ms after the network came back`);
+}
+
+/** Each member's connection is relayed through TURN and connected again. */
+async function relayedAndConnected(selves: RoomMember[]): Promise<void> {
+  for (const self of selves) {
+    await expect.poll(async () => (await self.read()).relayed, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await self.read()).state).toBe("connected");
+  }
+}
+
 describe("joinRoom: a room of two, then three browsers, through the client", () => {
   const room = new TestRoom("e2e-client-room");
   const { members } = room;
@@ -238,10 +258,11 @@ describe("joinRoom: a room of two, then three browsers, through the client", () 
   it("plays again without a reload after a page loses its network and gets it back", async () => {
     const { bob, ada, cleo } = members as Record<string, RoomMember>;
     const since = await room.loseNetwork(bob!, "ada");
-    await grows(bob!, ["ada", "cleo"], media, RECOVERY_BOUND_MS);
-    await grows(ada!, ["bob"], media, RECOVERY_BOUND_MS - (Date.now() - since));
-    await grows(cleo!, ["bob"], media, RECOVERY_BOUND_MS - (Date.now() - since));
-    console.log(`SFU: media flowed both ways again ${Date.now() - since} ms after the network came back`);
+    await playsAgain("SFU", since, [
+      [bob!, ["ada", "cleo"]],
+      [ada!, ["bob"]],
+      [cleo!, ["bob"]],
+    ]);
     await expect.poll(async () => (await bob!.read()).state).toBe("connected");
   });
 
@@ -275,9 +296,10 @@ describe("joinRoom: a peer-to-peer room of two, one of whom loses the network", 
     await grows(dan, ["eve"], media);
     await grows(eve, ["dan"], media);
     const since = await room.loseNetwork(eve, "dan");
-    await grows(eve, ["dan"], media, RECOVERY_BOUND_MS);
-    await grows(dan, ["eve"], media, RECOVERY_BOUND_MS - (Date.now() - since));
-    console.log(`P2P: media flowed both ways again ${Date.now() - since} ms after the network came back`);
+    await playsAgain("P2P", since, [
+      [eve, ["dan"]],
+      [dan, ["eve"]],
+    ]);
     for (const [self, other] of [
       [dan, "eve"],
       [eve, "dan"],
@@ -285,9 +307,8 @@ describe("joinRoom: a peer-to-peer room of two, one of whom loses the network", 
       const view = await self.read();
       expect(view.topology).toBe("p2p");
       expect(view.participants).toEqual([other]);
-      await expect.poll(async () => (await self.read()).relayed, { timeout: 10_000 }).toBe(true);
-      await expect.poll(async () => (await self.read()).state).toBe("connected");
     }
+    await relayedAndConnected([dan, eve]);
   });
 
   /**
@@ -305,12 +326,10 @@ describe("joinRoom: a peer-to-peer room of two, one of whom loses the network", 
       only: "media",
       until: (view) => view.iceUfrag !== ufrag,
     });
-    await grows(eve!, ["dan"], media, RECOVERY_BOUND_MS);
-    await grows(dan!, ["eve"], media, RECOVERY_BOUND_MS - (Date.now() - since));
-    console.log(`P2P, media path only: flowing both ways again ${Date.now() - since} ms after`);
-    for (const self of [dan!, eve!]) {
-      await expect.poll(async () => (await self.read()).relayed, { timeout: 10_000 }).toBe(true);
-      await expect.poll(async () => (await self.read()).state).toBe("connected");
-    }
+    await playsAgain("P2P, media path only", since, [
+      [eve!, ["dan"]],
+      [dan!, ["eve"]],
+    ]);
+    await relayedAndConnected([dan!, eve!]);
   });
 });
