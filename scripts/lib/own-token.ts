@@ -34,7 +34,12 @@ export async function verifyOwnToken(
   const options = signal ? { signal } : {};
   let userError: unknown;
   try {
-    const verified = await client.call("GET", "/user/tokens/verify", tokenVerify, undefined, options);
+    // One attempt (`once`: a 5xx is not repeated), so that an outage of the user's endpoint does not
+    // hold an account-owned token's check for the client's whole retry deadline.
+    const verified = await client.call("GET", "/user/tokens/verify", tokenVerify, undefined, {
+      ...options,
+      once: true,
+    });
     return { owner: "user", tokens: "/user/tokens", verified };
   } catch (e) {
     userError = e;

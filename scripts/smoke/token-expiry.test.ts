@@ -72,4 +72,27 @@ describe("the deploy token's expiry", () => {
       deployCheck({ id: "t1", status: "active", expires_on: "2026-12-06T11:59:00Z" }).run(signal),
     ).rejects.toThrow("expired on 2026-12-06T11:59:00Z");
   });
+
+  it("tells a refused token from an outage of the verify endpoint", async () => {
+    const answering = (status: number): SmokeTarget => {
+      const fetch = async () =>
+        Response.json(
+          { success: false, errors: [{ code: 1000, message: "no" }], messages: [], result: null },
+          { status },
+        );
+      return {
+        ...targetVerifying({}),
+        cloudflare: {
+          client: new CloudflareRest({ baseUrl: "http://127.0.0.1:9/client/v4", token: "t", fetch }),
+          accountId: ACCOUNT,
+        },
+      };
+    };
+    const check = (status: number) =>
+      tokenExpiryChecks(answering(status), { warnWithinMs: 1 })[0]!.run(signal);
+    await expect(check(401)).rejects.toThrow(
+      "Cloudflare refuses the deploy token (expired, disabled or wrong)",
+    );
+    await expect(check(503)).rejects.toThrow("Cloudflare could not verify the deploy token");
+  });
 });

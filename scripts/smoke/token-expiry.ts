@@ -74,8 +74,12 @@ export function tokenExpiryChecks(target: SmokeTarget, options: TokenExpiryOptio
       name: "token deploy",
       async run(signal) {
         const own = await verifyOwnToken(client, accountId, signal).catch((e: unknown) => {
-          // Neither owner knows the token: the account's answer says why (an expired token is refused as invalid).
+          // A refusal (401, 403) is the token's fault (an expired token is refused as invalid);
+          // another failure, such as an outage of a verify endpoint, says nothing of the token.
           if (!(e instanceof CloudflareApiError)) throw e;
+          if (e.status !== 401 && e.status !== 403) {
+            throw new CheckFailed(`Cloudflare could not verify the deploy token: ${e.message}`);
+          }
           throw new CheckFailed(
             `Cloudflare refuses the deploy token (expired, disabled or wrong): ${e.message}`,
           );
