@@ -5,6 +5,13 @@
 import type { Context } from "hono";
 import { ApiError } from "./api-error.ts";
 
+/**
+ * A refusal by an auth middleware: the credential is missing, not genuine, or for someone else.
+ * CORS lets a browser read it by the preflight's rule (middleware/cors.ts), so that its headers do
+ * not tell which tenant ids exist; a handler's own 401 or 403 is an ApiError like any other answer.
+ */
+export class CredentialRefusal extends ApiError {}
+
 /** What a 401 for a missing bearer credential carries, as RFC 6750 §3 asks. */
 export const BEARER_CHALLENGE = { "www-authenticate": 'Bearer realm="realtime-stack"' };
 
@@ -29,15 +36,16 @@ function credentialHeader(c: Context, name: "X-Tenant-ID" | "Authorization"): st
 export const bearerOf = (c: Context): string | undefined =>
   BEARER.exec(credentialHeader(c, "Authorization") ?? "")?.[1];
 
+/** A 401 for a credential the request did not send; `message` says what to send. */
+export const missingCredential = (message: string, headers: Record<string, string> = BEARER_CHALLENGE) =>
+  new CredentialRefusal("unauthorized", message, { headers });
+
 /** The tenant id and bearer credential of a request: 400 when ambiguous, 401 when either is absent. */
 export function credentials(c: Context): { tenantId: string; bearer: string } {
   const tenantId = credentialHeader(c, "X-Tenant-ID");
   const bearer = bearerOf(c);
-  if (!tenantId || !bearer) {
-    throw new ApiError("unauthorized", "Send X-Tenant-ID and Authorization: Bearer <credential>", {
-      headers: BEARER_CHALLENGE,
-    });
-  }
+  if (!tenantId || !bearer)
+    throw missingCredential("Send X-Tenant-ID and Authorization: Bearer <credential>");
   return { tenantId, bearer };
 }
 
@@ -51,7 +59,7 @@ export const invalidCredential = (
   what: string,
   message = `The ${what} is not valid: unknown, expired or revoked`,
 ) =>
-  new ApiError("invalid_credential", message, {
+  new CredentialRefusal("invalid_credential", message, {
     headers: { "www-authenticate": 'Bearer realm="realtime-stack", error="invalid_token"' },
   });
 
@@ -60,4 +68,4 @@ export const invalidCredential = (
  * `insufficient_scope`, since signing in again with it would not help.
  */
 export const forbidden = (scope: string) =>
-  new ApiError("forbidden", `The credential is genuine but not valid for this ${scope}`);
+  new CredentialRefusal("forbidden", `The credential is genuine but not valid for this ${scope}`);

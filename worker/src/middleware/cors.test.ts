@@ -65,4 +65,14 @@ describe("CORS", () => {
       expect(unknown.headers.get(header), header).toBe(known.headers.get(header));
     }
   });
+
+  it("lets no page read a refusal from an origin no tenant allows", async () => {
+    const res = await call("/api/stream/status?channel=main", {
+      tenant: "acme",
+      bearer: "rsk.2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      headers: { origin: "https://evil.test" },
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
 });

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api-error.ts";
 import { configReport } from "../config.ts";
 import type { AppEnv } from "../env.ts";
+import { CredentialRefusal } from "../request-credentials.ts";
 import { allowedOriginsOf, findTenant } from "../tenants.ts";
 import { allowedMethods } from "./errors.ts";
 
@@ -23,8 +24,9 @@ function anyTenantAllows(
  * CORS per tenant `allowedOrigins`. A preflight carries no tenant header value, so it passes when
  * any tenant allows the origin; the actual response then only gets `Access-Control-Allow-Origin`
  * when the tenant it names allows that origin, so a browser on another tenant's origin reads nothing.
- * A refusal (401, 403) follows the preflight's rule instead: it holds nothing to protect, and
- * following the named tenant would tell by a header which tenant ids exist.
+ * An auth middleware's refusal follows the preflight's rule instead: it holds nothing to protect,
+ * and following the named tenant would tell by a header which tenant ids exist. A handler's own 403
+ * (another room's tracks, say) comes after auth, may name the caller's data, and follows the tenant.
  */
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("origin");
@@ -47,7 +49,8 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const tenant = tenants && findTenant(tenants, c.req.header("x-tenant-id") ?? "");
   c.res.headers.append("vary", "Origin");
-  const refusal = c.res.status === 401 || c.res.status === 403;
+  // Hono keeps what a later handler threw in c.error after its error handler answered.
+  const refusal = c.error instanceof CredentialRefusal;
   if (refusal ? anyTenantAllows(tenants, origin) : tenant && allows(tenant.allowedOrigins, origin)) {
     c.res.headers.set("access-control-allow-origin", origin);
     c.res.headers.set("access-control-expose-headers", EXPOSE_HEADERS);

@@ -1,9 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { verifyProbeKey } from "#contracts/probe-key.ts";
-import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import type { WorkerBindings } from "../env.ts";
-import { BEARER_CHALLENGE, bearerOf, invalidCredential } from "../request-credentials.ts";
+import { bearerOf, invalidCredential, missingCredential } from "../request-credentials.ts";
 import { verifyWithEither } from "../signing-slots.ts";
 
 /**
@@ -14,11 +13,7 @@ import { verifyWithEither } from "../signing-slots.ts";
 export const probeAuth = createMiddleware<{ Bindings: WorkerBindings }>(async (c, next) => {
   const config = requireConfig(c.env, NEEDS.probeAuth);
   const bearer = bearerOf(c);
-  if (!bearer) {
-    throw new ApiError("unauthorized", "Send Authorization: Bearer <the stack's probe key>", {
-      headers: BEARER_CHALLENGE,
-    });
-  }
+  if (!bearer) throw missingCredential("Send Authorization: Bearer <the stack's probe key>");
   // verifyWithEither looks for the first defined result, so a refusal from one slot is undefined.
   const genuine = await verifyWithEither(config, async (secret) =>
     (await verifyProbeKey(secret, config.STACK, config.TENANT_KEY_GENERATION, bearer)) ? true : undefined,

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api-error.ts";
 import { NEEDS, requireConfig } from "../config.ts";
-import { forbidden, invalidCredential } from "../request-credentials.ts";
+import { forbidden, invalidCredential, missingCredential } from "../request-credentials.ts";
 import { verifySessionToken } from "../session-token.ts";
 import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant } from "../tenants.ts";
@@ -21,7 +21,8 @@ export const roomAuth = createMiddleware<RoomMemberEnv>(async (c, next) => {
       details: { query: "token" },
     });
   }
-  if (!token) throw new ApiError("unauthorized", "Send the room token: ?token=<token>");
+  // A WebSocket's token travels in the query, so a Bearer challenge would name the wrong remedy.
+  if (!token) throw missingCredential("Send the room token: ?token=<token>", {});
   const now = Math.floor(Date.now() / 1000);
   const claims = await verifyWithEither(config, (secret) => verifySessionToken(secret, token, now));
   const tenant = claims && findTenant(config.TENANTS, claims.tenant);

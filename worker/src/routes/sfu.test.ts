@@ -112,6 +112,24 @@ describe("pulling remote tracks through the session proxy", () => {
     expect(sent).toEqual([]);
   });
 
+  it("lets only the caller tenant's own origins read a 403 of the handler, which names the caller's room", async () => {
+    const publisher = await newSession("acme", "pull-cors", "alice");
+    const intruder = await newSession("globex", "pull-cors", "mallory");
+    // The refusal comes after auth, so CORS follows the tenant, not the rule for auth refusals.
+    const pull = (origin: string) =>
+      call(`/api/realtime/sfu/sessions/${intruder.session_id}/tracks/new`, {
+        tenant: "globex",
+        bearer: intruder.token,
+        method: "POST",
+        body: pullCam(publisher.session_id),
+        headers: { origin },
+      });
+    const [own, other] = [await pull("https://globex.test"), await pull("https://app.acme.test")];
+    expect([own.status, other.status]).toEqual([403, 403]);
+    expect(own.headers.get("access-control-allow-origin")).toBe("https://globex.test");
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("403s a request that mixes a same-room session with a foreign one", async () => {
     const publisher = await newSession("acme", "pull-mixed", "alice");
     const viewer = await newSession("acme", "pull-mixed", "bob");
