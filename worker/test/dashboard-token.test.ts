@@ -48,6 +48,21 @@ describe("POST /api/dashboard/token", () => {
     expect(apiFailure.parse(unknown.json).error).toEqual(apiFailure.parse(res.json).error);
   });
 
+  it("401s a genuine token of a tenant no longer served, as session auth does, whichever tenant it is sent for", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const removed = await signDashboardToken(fixture().bindings.SIGNING_SECRET!, {
+      tenant: "removed-tenant",
+      generation: generation(),
+      signed_in_at: now,
+      exp: now + 60,
+    });
+    for (const tenant of ["acme", "nobody"]) {
+      const res = await call("/api/stream/channels", { tenant, bearer: removed });
+      expect(res.status, tenant).toBe(401);
+      expect(apiFailure.parse(res.json).error.code).toBe("invalid_credential");
+    }
+  });
+
   it("refreshes with a live token until the sign-in is a working day old, then refuses", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const { token: first } = tokenOf(await callAs("acme", "/api/dashboard/token", { method: "POST" }));

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { tenantKeyGeneration } from "#contracts/tenant-key.ts";
+import type { TenantMap } from "#contracts/worker/tenant-map.ts";
 import { NEEDS, requireConfig } from "../config.ts";
 import { isDashboardToken, verifyDashboardToken } from "../dashboard-token.ts";
 import type { WorkerBindings } from "../env.ts";
@@ -7,11 +8,17 @@ import { credentials, forbidden, invalidCredential } from "../request-credential
 import { verifyWithEither } from "../signing-slots.ts";
 import { findTenant, type Tenant, type TenantCredential } from "../tenants.ts";
 
-type KeyConfig = { SIGNING_SECRET: string; SIGNING_SECRET_FALLBACK: string; TENANT_KEY_GENERATION: number };
+type KeyConfig = {
+  SIGNING_SECRET: string;
+  SIGNING_SECRET_FALLBACK: string;
+  TENANT_KEY_GENERATION: number;
+  TENANTS: TenantMap;
+};
 
 /**
  * What a bearer proves for the tenant it is sent for: a credential, or why not. A dashboard token
- * names its tenant, so one of another tenant is `forbidden`; a tenant key does not, so a key of
+ * names its tenant, so one of another tenant is `forbidden`, and one naming a tenant no longer
+ * served is `invalid`, as session auth answers; a tenant key does not name its tenant, so a key of
  * another tenant cannot be told from a forged one and is `invalid`.
  */
 type Verdict = TenantCredential | "invalid" | "forbidden";
@@ -28,7 +35,7 @@ async function verifyDashboardCredential(
     claims?.generation === config.TENANT_KEY_GENERATION ||
     claims?.generation === config.TENANT_KEY_GENERATION - 1;
   if (!claims || !generationAccepted) return "invalid";
-  if (claims.tenant !== tenantId) return "forbidden";
+  if (claims.tenant !== tenantId) return findTenant(config.TENANTS, claims.tenant) ? "forbidden" : "invalid";
   return { kind: "dashboard_token", generation: claims.generation, signedInAt: claims.signed_in_at };
 }
 
