@@ -2,7 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { embedOpenApiSchemas, OPENAPI_SCHEMAS_PLACEHOLDER } from "#contracts/api/openapi-schemas.ts";
+import {
+  embedOpenApiSchemas,
+  OPENAPI_SCHEMAS_MODULE,
+  OPENAPI_SCHEMAS_PLACEHOLDER,
+} from "#contracts/api/openapi-schemas.ts";
+import { workerModulePath } from "#contracts/worker/placeholder.ts";
 import { buildDashboardAssets } from "./dashboard-assets.ts";
 import { DURABLE_OBJECTS, WORKER_ENTRY, WORKER_MAIN_MODULE } from "./worker-settings.ts";
 
@@ -29,14 +34,11 @@ export interface WorkerBundle {
   assetsDirectory: string;
 }
 
-/** The module that carries the OpenAPI document's schemas into the Worker (worker/src/openapi-schemas.ts), by either path separator. */
-const OPENAPI_SCHEMAS_MODULE = /[\\/]worker[\\/]src[\\/]openapi-schemas\.ts$/;
-
 /** Converts the OpenAPI document's schemas from zod while the Worker is bundled, not in the Worker. */
 const openApiSchemas: esbuild.Plugin = {
   name: "realtime-stack:openapi-schemas",
   setup(build) {
-    build.onLoad({ filter: OPENAPI_SCHEMAS_MODULE }, ({ path }) => ({
+    build.onLoad({ filter: workerModulePath(OPENAPI_SCHEMAS_MODULE) }, ({ path }) => ({
       contents: embedOpenApiSchemas(readFileSync(path, "utf8")),
       loader: "ts",
     }));

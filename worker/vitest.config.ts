@@ -2,12 +2,10 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import type { Plugin } from "vite";
 import { defineProject } from "vitest/config";
 import type { TestProject } from "vitest/node";
-import { embedOpenApiSchemas } from "#contracts/api/openapi-schemas.ts";
-import { embedTenantMap } from "#contracts/worker/tenant-map.ts";
+import { embedOpenApiSchemas, OPENAPI_SCHEMAS_MODULE } from "#contracts/api/openapi-schemas.ts";
+import { workerModulePath } from "#contracts/worker/placeholder.ts";
+import { embedTenantMap, TENANT_MAP_MODULE } from "#contracts/worker/tenant-map.ts";
 import "./test/support/fixture.ts";
-
-/** The module whose placeholder the Pulumi program replaces with the stack's tenant map. */
-const TENANT_MAP_SOURCE = "/worker/src/tenant-map-source.ts";
 
 /**
  * Compiles the global setup's tenant map into the Worker as the Pulumi program does, with the very
@@ -23,7 +21,7 @@ function tenantMapOfFixture(): Plugin {
       project = context.project;
     },
     transform(code, id) {
-      if (!id.split("?")[0]!.endsWith(TENANT_MAP_SOURCE)) return undefined;
+      if (!workerModulePath(TENANT_MAP_MODULE).test(id.split("?")[0]!)) return undefined;
       const tenants = project?.getProvidedContext().fixture?.tenants;
       if (!tenants) throw new Error("the tenant map is not ready: the global setup provides it");
       return { code: embedTenantMap(code, tenants), map: null };
@@ -31,15 +29,12 @@ function tenantMapOfFixture(): Plugin {
   };
 }
 
-/** The module whose placeholder the Worker's build replaces with the OpenAPI document's schemas. */
-const OPENAPI_SCHEMAS = "/worker/src/openapi-schemas.ts";
-
 /** Converts the OpenAPI document's schemas into the Worker as infra/worker-bundle.ts does, with the same function. */
 function openApiSchemasAtBuild(): Plugin {
   return {
     name: "realtime-stack:openapi-schemas",
     transform(code, id) {
-      if (!id.split("?")[0]!.endsWith(OPENAPI_SCHEMAS)) return undefined;
+      if (!workerModulePath(OPENAPI_SCHEMAS_MODULE).test(id.split("?")[0]!)) return undefined;
       return { code: embedOpenApiSchemas(code), map: null };
     },
   };

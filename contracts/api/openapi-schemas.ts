@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { embedAtPlaceholder } from "../worker/placeholder.ts";
 import { apiFailure, apiSuccess } from "./envelope.ts";
 import { type JsonSchema, type OpenApiSchemas, openApiDocument, type RouteSchemas } from "./openapi.ts";
 import type { OpenApiObject } from "./openapi-object.ts";
@@ -57,8 +58,8 @@ export function buildOpenApiDocument(info: { version: string; stack: string }): 
  */
 export const OPENAPI_SCHEMAS_PLACEHOLDER = "__REALTIME_STACK_OPENAPI_SCHEMAS__";
 
-/** The placeholder as a string literal, in whichever quotes the compiler chose. */
-const placeholderLiteral = () => new RegExp(`(["'\`])${OPENAPI_SCHEMAS_PLACEHOLDER}\\1`, "g");
+/** The Worker's module that holds the placeholder, under worker/src/. */
+export const OPENAPI_SCHEMAS_MODULE = "openapi-schemas.ts";
 
 /**
  * The module worker/src/openapi-schemas.ts with the document's schemas in place of its placeholder,
@@ -66,14 +67,10 @@ const placeholderLiteral = () => new RegExp(`(["'\`])${OPENAPI_SCHEMAS_PLACEHOLD
  * do this to the module they compile, so the Worker serves its OpenAPI document without shipping
  * zod's JSON Schema converter (about 8 KiB gzipped, npm run bench:worker-bundle).
  */
-export function embedOpenApiSchemas(source: string): string {
-  const literals = source.match(placeholderLiteral()) ?? [];
-  if (literals.length !== 1) {
-    throw new Error(
-      `worker/src/openapi-schemas.ts must hold the OpenAPI schemas placeholder exactly once, as a string literal; it holds it ${literals.length} times`,
-    );
-  }
-  const literal = JSON.stringify(openApiSchemas());
-  // A replacer function, so that `$` in the schemas is never read as a replacement pattern.
-  return source.replace(placeholderLiteral(), () => literal);
-}
+export const embedOpenApiSchemas = (source: string): string =>
+  embedAtPlaceholder(
+    source,
+    OPENAPI_SCHEMAS_PLACEHOLDER,
+    JSON.stringify(openApiSchemas()),
+    `worker/src/${OPENAPI_SCHEMAS_MODULE}`,
+  );

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { UPSTREAM_LIMITS } from "../cloudflare/limits.ts";
 import { cfTag, id } from "../ids.ts";
+import { embedAtPlaceholder } from "./placeholder.ts";
 
 /**
  * Per-tenant limits: credential minting per minute, and the tenant's share of each upstream budget
@@ -90,26 +91,18 @@ export type TenantMap = z.infer<typeof tenantMap>;
  */
 export const TENANT_MAP_PLACEHOLDER = "__REALTIME_STACK_TENANT_MAP__";
 
-/** The placeholder as a string literal in the script, in whichever quotes the bundler chose. */
-const placeholderLiteral = () => new RegExp(`(["'\`])${TENANT_MAP_PLACEHOLDER}\\1`, "g");
+/** The Worker's module that holds the placeholder, under worker/src/. */
+export const TENANT_MAP_MODULE = "tenant-map-source.ts";
 
 /**
  * The Worker's script with its tenant map in place: the map, validated against the Worker's own
  * schema, goes in as a JSON string literal, which the Worker parses once per isolate (V8 parses a
  * JSON string faster than the same object written as a literal). The Pulumi program does this
- * before upload, and the Worker's own tests do it to the module they load: one function, so that
- * what the tests run is what deploys.
+ * before upload, and the Worker's own tests do it to the module they load.
  */
 export function embedTenantMap(script: string, map: TenantMap): string {
-  const literals = script.match(placeholderLiteral()) ?? [];
-  if (literals.length !== 1) {
-    throw new Error(
-      `the Worker's script must hold the tenant map placeholder exactly once, as a string literal; it holds it ${literals.length} times`,
-    );
-  }
   const literal = JSON.stringify(JSON.stringify(tenantMap.parse(map)));
-  // A replacer function, so that `$` in the map is never read as a replacement pattern.
-  return script.replace(placeholderLiteral(), () => literal);
+  return embedAtPlaceholder(script, TENANT_MAP_PLACEHOLDER, literal, "the Worker's script");
 }
 
 /** A tenant's channels as live input uid and playback base, as the program declares them. */

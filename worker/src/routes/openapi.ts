@@ -10,9 +10,6 @@ import { OPENAPI_SCHEMAS } from "../openapi-schemas.ts";
 export function openApiRoutes(app: Hono<AppEnv>): void {
   let document: OpenApiObject | undefined;
   mount(app, API_ROUTES.openapi, (c) => {
-    if (typeof OPENAPI_SCHEMAS === "string") {
-      throw new Error("the Worker was compiled without its OpenAPI schemas (embedOpenApiSchemas)");
-    }
     const { values } = configReport(c.env);
     document ??= openApiDocument(OPENAPI_SCHEMAS, {
       version: values.VERSION ?? "unknown",

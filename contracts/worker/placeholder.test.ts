@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { embedAtPlaceholder, workerModulePath } from "./placeholder.ts";
+
+describe("embedAtPlaceholder", () => {
+  it("puts the literal in place of the placeholder in any quotes, `$` included", () => {
+    for (const quote of ['"', "'", "`"]) {
+      const source = `export const V = ${quote}__P__${quote};`;
+      expect(embedAtPlaceholder(source, "__P__", '{"price":"$&$1"}', "m.ts")).toBe(
+        'export const V = {"price":"$&$1"};',
+      );
+    }
+  });
+
+  it("refuses a source that holds the placeholder other than once, naming where", () => {
+    expect(() => embedAtPlaceholder("export {}", "__P__", "1", "m.ts")).toThrow(
+      "m.ts must hold the placeholder __P__ exactly once, as a string literal; it holds it 0 times",
+    );
+    expect(() => embedAtPlaceholder(`"__P__";'__P__'`, "__P__", "1", "m.ts")).toThrow("it holds it 2 times");
+    // An unquoted mention (in a comment, say) is not the literal.
+    expect(() => embedAtPlaceholder("// __P__", "__P__", "1", "m.ts")).toThrow("it holds it 0 times");
+  });
+});
+
+describe("workerModulePath", () => {
+  it("matches worker/src/<file> by either separator, and nothing else", () => {
+    const matches = workerModulePath("openapi-schemas.ts");
+    expect(matches.test("/repo/worker/src/openapi-schemas.ts")).toBe(true);
+    expect(matches.test("C:\\repo\\worker\\src\\openapi-schemas.ts")).toBe(true);
+    expect(matches.test("/repo/worker/src/openapi-schemas.tsx")).toBe(false);
+    expect(matches.test("/repo/worker/src/openapi-schemasXts")).toBe(false);
+    expect(matches.test("/repo/contracts/api/openapi-schemas.ts")).toBe(false);
+    expect(matches.test("/repo/myworker/src/openapi-schemas.ts")).toBe(false);
+  });
+});
