@@ -24,11 +24,13 @@ export interface OpenApiSchemas {
 /** What any route may answer, by how it authenticates and what it calls. */
 function errorCodes(route: ApiRoute): ApiErrorCode[] {
   const codes: ApiErrorCode[] = [...route.errors];
-  if (route.auth !== "none") codes.push("unauthorized", "not_configured");
+  const authenticated = route.auth !== "none";
+  const bearer = authenticated && route.auth !== "webhook";
+  if (authenticated) codes.push("unauthorized", "not_configured");
   // Also 400 for a credential sent twice (or a tenant id or bearer with a comma): ambiguous.
-  if (route.auth !== "none" && route.auth !== "webhook") codes.push("invalid_credential", "invalid_request");
+  if (bearer) codes.push("invalid_credential", "invalid_request");
   // A genuine credential of another tenant, session or room; the probe key names none of them.
-  if (route.auth !== "none" && route.auth !== "webhook" && route.auth !== "probe") codes.push("forbidden");
+  if (bearer && route.auth !== "probe") codes.push("forbidden");
   if (route.body) codes.push("payload_too_large");
   if (route.mints || route.upstream) codes.push("rate_limited");
   if (route.upstream) {
