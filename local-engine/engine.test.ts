@@ -105,6 +105,12 @@ const liveInput = (uid: string) => emu.stores.stream.get(uid);
 const turnKeys = () => emu.stores.calls.list("turnKeys");
 const uids = (outputs: Record<string, unknown>) => outputs.uids as string[];
 
+const LIVE_INPUTS = "/client/v4/accounts/*/stream/live_inputs";
+const TURN_KEYS = "/client/v4/accounts/*/calls/turn_keys";
+/** What the emulator logged of `method` calls under `path`, the account's id in place of `*`. */
+const logged = async (method: string, path: string) =>
+  (await admin.requests({ method })).filter((r) => r.path.startsWith(path.replace("*", emu.accountId)));
+
 describe("the project's providers through Pulumi's dynamic-provider host", () => {
   it("creates, then does nothing when nothing changed", async () => {
     const first = await apply([{ name: "a" }, { name: "b" }]);
@@ -239,6 +245,24 @@ describe("the project's providers through Pulumi's dynamic-provider host", () =>
     await apply([{ name: "a" }], ["k"]);
     const refreshed = await refreshState(engine());
     expect(ops(refreshed).sort()).toEqual(["same:a", "same:k"]);
+  });
+
+  it("a refresh reads the resources side by side, as Pulumi's --parallel does", async () => {
+    await apply([{ name: "a" }, { name: "b" }, { name: "c" }, { name: "d" }]);
+    // Each read is answered a second late, so reads made one after another could not overlap.
+    await admin.addFault({
+      method: "GET",
+      path: `${LIVE_INPUTS}/*`,
+      count: 4,
+      action: { type: "latency", ms: 1_000 },
+    });
+    const refreshed = await refreshState(engine());
+    expect(ops(refreshed).sort()).toEqual(["same:a", "same:b", "same:c", "same:d"]);
+    const reads = await logged("GET", `${LIVE_INPUTS}/`);
+    expect(reads.map((r) => r.fault)).toEqual(["latency", "latency", "latency", "latency"]);
+    const ends = reads.map((r) => Date.parse(r.time));
+    const starts = reads.map((r, i) => ends[i]! - r.durationMs);
+    expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
   });
 
   it("destroy removes everything, newest first", async () => {
@@ -470,11 +494,6 @@ describe("interruptions", () => {
 });
 
 describe("an API that fails on the way: retried, and never a second object", () => {
-  const LIVE_INPUTS = "/client/v4/accounts/*/stream/live_inputs";
-  const TURN_KEYS = "/client/v4/accounts/*/calls/turn_keys";
-  const logged = async (method: string, path: string) =>
-    (await admin.requests({ method })).filter((r) => r.path.startsWith(path.replace("*", emu.accountId)));
-
   it("a 429 with Retry-After: the create waits as long as asked, then succeeds", async () => {
     await admin.addFault({
       method: "POST",

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { messageOf } from "#infra/api/error-message.ts";
@@ -267,31 +268,63 @@ export async function refreshState(options: EngineOptions): Promise<Step[]> {
   const state = loadState(options.stateFile, options.stack);
   const dynamic = dynamicResources(options, state);
   const checkpoints = new Checkpoints(options.stateFile, state);
+  const toRead = Object.entries(state.resources).filter(([, r]) => isDynamicType(r.type));
   const steps: Step[] = [];
-  try {
-    for (const [key, r] of Object.entries(state.resources)) {
-      if (!isDynamicType(r.type)) continue;
-      const read = await dynamic.read(r);
-      if (!read) {
-        delete state.resources[key];
-        steps.push({ op: "delete", type: r.type, name: r.name });
-      } else {
-        const diffs = changedKeys(r.outputs, read.outputs);
-        state.resources[key] = read;
-        steps.push(
-          diffs.length > 0
-            ? { op: "update", type: r.type, name: r.name, diffs }
-            : { op: "same", type: r.type, name: r.name },
-        );
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  // Each lane reads one resource after another until none is left or a read failed; the reads
+  // already sent still finish and are recorded, as in an up, and the first failure ends the run.
+  const lane = async () => {
+    while (next < toRead.length && !failure) {
+      const index = next++;
+      const [key, r] = toRead[index]!;
+      try {
+        steps[index] = await refreshOne(state, key, r, dynamic);
+      } catch (error) {
+        failure ??= { error };
+        return;
       }
       checkpoints.step();
-      options.onStep?.(steps.at(-1)!);
+      options.onStep?.(steps[index]!);
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(refreshParallelism(), toRead.length) }, lane));
+    if (failure) throw failure.error;
     return steps;
   } finally {
     checkpoints.close();
     await dynamic.close();
   }
+}
+
+/**
+ * How many reads a refresh runs at once. Pulumi runs a refresh's steps like an update's, up to
+ * `--parallel` at once, by default 4 per CPU or PULUMI_PARALLEL (defaultParallel in pulumi/pulumi
+ * pkg/cmd/pulumi/operations); the own providers' shared pace keeps them within the token's budget.
+ */
+export function refreshParallelism(env: NodeJS.ProcessEnv = process.env): number {
+  const set = Number(env.PULUMI_PARALLEL);
+  return Number.isInteger(set) && set > 0 ? set : 4 * availableParallelism();
+}
+
+/** One resource read back: gone, changed (with what differed) or the same. */
+async function refreshOne(
+  state: EngineState,
+  key: string,
+  r: RecordedResource,
+  dynamic: DynamicResources,
+): Promise<Step> {
+  const read = await dynamic.read(r);
+  if (!read) {
+    delete state.resources[key];
+    return { op: "delete", type: r.type, name: r.name };
+  }
+  const diffs = changedKeys(r.outputs, read.outputs);
+  state.resources[key] = read;
+  return diffs.length > 0
+    ? { op: "update", type: r.type, name: r.name, diffs }
+    : { op: "same", type: r.type, name: r.name };
 }
 
 /** `pulumi destroy`: every resource in the state deleted, newest first, each by its own provider. */
