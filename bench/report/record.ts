@@ -28,6 +28,10 @@ if (!known.some((b) => b.bench === name)) {
 
 const started = Date.now();
 const loadAverage = loadavg()[0]!;
+let peakLoadAverage = loadAverage;
+const sampling = setInterval(() => {
+  peakLoadAverage = Math.max(peakLoadAverage, loadavg()[0]!);
+}, 15_000);
 const child = spawn("npm", ["run", "--silent", `bench:${name}`, "--", ...flags], {
   cwd: BENCH_ROOT,
   stdio: ["ignore", "pipe", "inherit"],
@@ -38,6 +42,7 @@ child.stdout.on("data", (chunk: Buffer) => {
   process.stdout.write(chunk);
 });
 const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+clearInterval(sampling);
 if (code !== 0) {
   // A failed run measured nothing worth keeping: the previous result stays.
   console.error(`bench:${name} exited ${code}; nothing recorded`);
@@ -57,6 +62,7 @@ const result: BenchResult = benchResultSchema.parse({
     os: `${type()} ${release()}`,
     node: process.version,
     loadAverage: Math.round(loadAverage * 100) / 100,
+    peakLoadAverage: Math.round(Math.max(peakLoadAverage, loadavg()[0]!) * 100) / 100,
   },
   output: stripVTControlCharacters(Buffer.concat(chunks).toString("utf8")).trimEnd(),
 });

@@ -54,13 +54,16 @@ function section(bench: BenchScript, result: BenchResult | undefined): string {
     return lines.join("\n");
   }
   const m = result.machine;
+  const peak = m.peakLoadAverage;
+  const busiest = Math.max(m.loadAverage, peak ?? 0);
   lines.push(
     `Recorded ${result.recordedAt.replace("T", " ").slice(0, 16)} UTC with \`${result.command}\` (${result.durationSeconds} s), ` +
-      `on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load average ${m.loadAverage} at the start:`,
+      `on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load average ${m.loadAverage} at the start` +
+      `${peak === undefined ? "" : ` and ${peak} at its highest`}:`,
     "",
-    ...(m.loadAverage > m.cpus
+    ...(busiest > m.cpus
       ? [
-          `**Measured on a busy machine** (load average ${m.loadAverage} on ${m.cpus} cores): other work shared ` +
+          `**Measured on a busy machine** (load average up to ${busiest} on ${m.cpus} cores): other work shared ` +
             "the cores, so times are slower than on a quiet machine. Record it again when the machine is idle.",
           "",
         ]

@@ -19,6 +19,11 @@ export const benchResultSchema = z.strictObject({
     node: z.string(),
     /** The 1-minute load average when the run started: other work on the machine slows every figure. */
     loadAverage: z.number().nonnegative(),
+    /**
+     * The highest 1-minute load average seen during the run, sampled every 15 s: a long run that
+     * started on a quiet machine may not have stayed on one. Absent from results recorded before.
+     */
+    peakLoadAverage: z.optional(z.number().nonnegative()),
   }),
   /** The bench's standard output, without terminal colours. */
   output: z.string(),
