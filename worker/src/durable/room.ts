@@ -17,6 +17,7 @@ import {
 } from "#contracts/api/rooms.ts";
 import { type SessionClaims, sessionClaims } from "../session-token.ts";
 import "../zod-messages.ts";
+import { DeferredWrites, STORAGE_MAX_KEYS } from "./deferred-writes.ts";
 
 /** How the Worker hands the room socket's verified token claims to the room. */
 export const MEMBER_HEADER = "x-room-member";
@@ -49,8 +50,13 @@ const TOPOLOGY_KEY = "topology";
 const RESERVATIONS_KEY = "reservations";
 /** One key per Realtime session minted for the room, holding when its token expires (ms). */
 const SESSION_KEY_PREFIX = "session:";
-/** The storage API reads at most this many keys at once. */
-const STORAGE_GET_MAX_KEYS = 128;
+/**
+ * Minted sessions are written this long after they are recorded, together, so that no mint waits
+ * on a storage write. A session whose record is lost before then (the machine went away) is
+ * refused as another room's, as a session never minted is, until its member's room socket connects:
+ * forgetting one fails closed.
+ */
+const SESSION_WRITE_DELAY_MS = 1_000;
 
 /**
  * One room of one tenant, on the hibernation API: sockets stay open while the object sleeps, and
@@ -58,8 +64,12 @@ const STORAGE_GET_MAX_KEYS = 128;
  * reserves a place first so that the topology is decided before the socket connects.
  */
 export class Room extends DurableObject<unknown> {
+  /** Minted sessions recorded since the last write, by storage key. */
+  private readonly unwrittenSessions: DeferredWrites<number>;
+
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
+    this.unwrittenSessions = new DeferredWrites(ctx.storage, SESSION_WRITE_DELAY_MS);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(ROOM_PING, ROOM_PONG));
   }
 
@@ -97,7 +107,7 @@ export class Room extends DurableObject<unknown> {
    * pull its tracks before its publisher has connected the room socket. Kept until its token expires.
    */
   async recordSession(sessionId: string, expiresAt: number): Promise<void> {
-    await this.ctx.storage.put(SESSION_KEY_PREFIX + sessionId, expiresAt);
+    this.unwrittenSessions.set(SESSION_KEY_PREFIX + sessionId, expiresAt);
     // The alarm already comes no later than every other minted session's expiry (or a busy room's
     // next sweep): only this one's can move it earlier. Listing every minted session instead would
     // make each new session of the room cost more than the last.
@@ -113,10 +123,15 @@ export class Room extends DurableObject<unknown> {
     const connected = new Set(this.members().map((m) => m.session_id));
     const unknown = [...new Set(sessionIds)].filter((id) => !connected.has(id));
     const foreign: string[] = [];
-    for (let i = 0; i < unknown.length; i += STORAGE_GET_MAX_KEYS) {
-      const batch = unknown.slice(i, i + STORAGE_GET_MAX_KEYS);
-      const minted = await this.ctx.storage.get<number>(batch.map((id) => SESSION_KEY_PREFIX + id));
-      for (const id of batch) if ((minted.get(SESSION_KEY_PREFIX + id) ?? 0) <= now) foreign.push(id);
+    for (let i = 0; i < unknown.length; i += STORAGE_MAX_KEYS) {
+      const keys = unknown.slice(i, i + STORAGE_MAX_KEYS).map((id) => SESSION_KEY_PREFIX + id);
+      // Taken before the read, which a write of these could overtake.
+      const unwritten = keys.map((key) => this.unwrittenSessions.get(key));
+      const minted = await this.ctx.storage.get<number>(keys);
+      keys.forEach((key, j) => {
+        const expiresAt = unwritten[j] ?? minted.get(key) ?? 0;
+        if (expiresAt <= now) foreign.push(unknown[i + j]!);
+      });
     }
     return foreign;
   }
@@ -188,8 +203,9 @@ export class Room extends DurableObject<unknown> {
     await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
     const expired = [...(await this.mintedSessions())].filter(([, expiresAt]) => expiresAt <= now);
-    for (let i = 0; i < expired.length; i += STORAGE_GET_MAX_KEYS)
-      await this.ctx.storage.delete(expired.slice(i, i + STORAGE_GET_MAX_KEYS).map(([key]) => key));
+    for (const [key] of expired) this.unwrittenSessions.delete(key);
+    for (let i = 0; i < expired.length; i += STORAGE_MAX_KEYS)
+      await this.ctx.storage.delete(expired.slice(i, i + STORAGE_MAX_KEYS).map(([key]) => key));
     await this.keepWatching();
   }
 
@@ -282,8 +298,11 @@ export class Room extends DurableObject<unknown> {
     }
   }
 
-  private mintedSessions(): Promise<Map<string, number>> {
-    return this.ctx.storage.list<number>({ prefix: SESSION_KEY_PREFIX });
+  /** Every minted session of the room, written or not yet, by storage key. */
+  private async mintedSessions(): Promise<Map<string, number>> {
+    const unwritten = [...this.unwrittenSessions.entries()];
+    const stored = await this.ctx.storage.list<number>({ prefix: SESSION_KEY_PREFIX });
+    return new Map([...stored, ...unwritten]);
   }
 
   /**
