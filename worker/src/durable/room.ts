@@ -51,12 +51,13 @@ const RESERVATIONS_KEY = "reservations";
 /** One key per Realtime session minted for the room, holding when its token expires (ms). */
 const SESSION_KEY_PREFIX = "session:";
 /**
- * Minted sessions are written this long after they are recorded, together, so that no mint waits
- * on a storage write. A session whose record is lost before then (the machine went away) is
- * refused as another room's, as a session never minted is, until its member's room socket connects:
- * forgetting one fails closed.
+ * Minted sessions and reservations are written this long after they change, together, so that no
+ * join or mint waits on a storage write. What a machine lost meanwhile forgets is safe to forget:
+ * a minted session is refused as another room's (as one never minted is) until its member's room
+ * socket connects, and a reserved user counts again once their socket connects; only the topology,
+ * which a socket cannot restore, is written before admit answers.
  */
-const SESSION_WRITE_DELAY_MS = 1_000;
+const WRITE_DELAY_MS = 1_000;
 
 /**
  * One room of one tenant, on the hibernation API: sockets stay open while the object sleeps, and
@@ -66,10 +67,13 @@ const SESSION_WRITE_DELAY_MS = 1_000;
 export class Room extends DurableObject<unknown> {
   /** Minted sessions recorded since the last write, by storage key. */
   private readonly unwrittenSessions: DeferredWrites<number>;
+  /** The reservations, when they changed since the last write (under `RESERVATIONS_KEY`). */
+  private readonly unwrittenReservations: DeferredWrites<Reservations>;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
-    this.unwrittenSessions = new DeferredWrites(ctx.storage, SESSION_WRITE_DELAY_MS);
+    this.unwrittenSessions = new DeferredWrites(ctx.storage, WRITE_DELAY_MS);
+    this.unwrittenReservations = new DeferredWrites(ctx.storage, WRITE_DELAY_MS);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(ROOM_PING, ROOM_PONG));
   }
 
@@ -89,7 +93,7 @@ export class Room extends DurableObject<unknown> {
       this.broadcast({ type: "topology", topology, participants: users.size });
     }
     reserved[userId] = now + RESERVATION_MS;
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.keepWatching();
     return { topology, participants: users.size };
   }
@@ -98,7 +102,7 @@ export class Room extends DurableObject<unknown> {
   async release(userId: string): Promise<void> {
     const reserved = await this.reservations(Date.now());
     delete reserved[userId];
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
   }
 
@@ -147,7 +151,7 @@ export class Room extends DurableObject<unknown> {
 
     const reserved = await this.reservations(Date.now());
     delete reserved[claims.user];
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
 
     const self = participantOf(member);
     const others = this.members().filter((m) => m.user_id !== claims.user);
@@ -200,7 +204,7 @@ export class Room extends DurableObject<unknown> {
       }
     }
     const reserved = await this.reservations(now);
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
     const expired = [...(await this.mintedSessions())].filter(([, expiresAt]) => expiresAt <= now);
     for (const [key] of expired) this.unwrittenSessions.delete(key);
@@ -285,7 +289,9 @@ export class Room extends DurableObject<unknown> {
   }
 
   private async reservations(now: number): Promise<Reservations> {
-    const parsed = reservations.safeParse((await this.ctx.storage.get(RESERVATIONS_KEY)) ?? {});
+    const held =
+      this.unwrittenReservations.get(RESERVATIONS_KEY) ?? (await this.ctx.storage.get(RESERVATIONS_KEY));
+    const parsed = reservations.safeParse(held ?? {});
     const live = parsed.success ? parsed.data : {};
     for (const [user, expiresAt] of Object.entries(live)) if (expiresAt <= now) delete live[user];
     return live;
@@ -294,6 +300,7 @@ export class Room extends DurableObject<unknown> {
   /** An empty room starts over peer-to-peer. */
   private async resetWhenEmpty(reserved: Reservations): Promise<void> {
     if (this.members().length === 0 && Object.keys(reserved).length === 0) {
+      this.unwrittenReservations.delete(RESERVATIONS_KEY);
       await this.ctx.storage.delete([TOPOLOGY_KEY, RESERVATIONS_KEY]);
     }
   }
