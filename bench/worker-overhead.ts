@@ -44,39 +44,59 @@ async function send(url: string, init: RequestInit = {}): Promise<void> {
   if (!res.ok) throw new Error(`${init.method ?? "GET"} ${url} answered ${res.status}`);
 }
 
-async function latencies(probe: Probe, perSecond = Number.POSITIVE_INFINITY): Promise<number[]> {
+/**
+ * Samples of each probe: in every paced slot the probes run one after another, so that probes
+ * measured together meet the same load.
+ */
+async function latencies(probes: Probe[], perSecond = Number.POSITIVE_INFINITY): Promise<number[][]> {
   let nextStart = performance.now();
   let i = 0;
   const paced = async () => {
     const wait = nextStart - performance.now();
     if (wait > 0) await sleep(wait);
     nextStart = Math.max(nextStart, performance.now()) + 1000 / perSecond;
-    const started = performance.now();
-    await probe(i++);
-    return performance.now() - started;
+    const times: number[] = [];
+    for (const probe of probes) {
+      const started = performance.now();
+      await probe(i);
+      times.push(performance.now() - started);
+    }
+    i++;
+    return times;
   };
   for (let n = 0; n < warmup; n++) await paced();
-  const samples: number[] = [];
-  for (let n = 0; n < requests; n++) samples.push(await paced());
+  const samples = probes.map((): number[] => []);
+  for (let n = 0; n < requests; n++) {
+    (await paced()).forEach((ms, k) => {
+      samples[k]!.push(ms);
+    });
+  }
   return samples;
 }
+
+/** p50 and p99 of one probe. */
+const measure = async (probe: Probe, perSecond?: number) =>
+  quantiles((await latencies([probe], perSecond))[0]!);
 
 const json = { "content-type": "application/json" };
 const header = () =>
   console.log(`${"route".padEnd(40)}${"".padEnd(16)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}`);
 
 /** The Worker's /healthz, which makes no upstream call: what reaching the Worker at all costs. */
-const healthzOf = async (workerUrl: string) =>
-  quantiles(await latencies(() => send(`${workerUrl}${ROUTE_TABLE.healthz.path}`)));
+const healthz =
+  (workerUrl: string): Probe =>
+  () =>
+    send(`${workerUrl}${ROUTE_TABLE.healthz.path}`);
 
 /**
  * One route through the Worker and straight to the emulator, what the Worker added, and how much
- * of that is more than the Worker's /healthz, measured just before, at the same load.
+ * of that is more than the Worker's /healthz, called right after each call of the route.
  */
 async function compare(name: string, viaWorker: Probe, direct: Probe, workerUrl: string, perSecond?: number) {
-  const floor = await healthzOf(workerUrl);
-  const through = quantiles(await latencies(viaWorker, perSecond));
-  const bare = quantiles(await latencies(direct, perSecond));
+  const [routeSamples, floorSamples] = await latencies([viaWorker, healthz(workerUrl)], perSecond);
+  const through = quantiles(routeSamples!);
+  const floor = quantiles(floorSamples!);
+  const bare = await measure(direct, perSecond);
   const cell = (ms: number | undefined) => (ms === undefined ? "" : ms.toFixed(2)).padStart(9);
   const row = (label: string, p50: number, p99: number | undefined, first = "") =>
     console.log(`${first.padEnd(40)}${label.padEnd(16)}${cell(p50)}${cell(p99)}`);
@@ -145,7 +165,7 @@ header();
       worker.url,
       MINTS_PER_SECOND,
     );
-    const floor = await healthzOf(worker.url);
+    const floor = await measure(healthz(worker.url));
     // Signed in the Worker, no upstream call: what it adds is its time over the Worker's floor.
     // Viewers of a channel who ask within the same second share claims, so the Worker hands them
     // the token it signed (worker/src/playback-signer.ts); a ttl per request makes every claim
@@ -162,20 +182,16 @@ header();
       call(API_ROUTES.streamPlaybackToken.path, { channel: "members", ttl: ttl(i) })(i);
     tokenRow(
       "POST /api/stream/playback-token",
-      quantiles(
-        await latencies(
-          playbackToken(() => 3600),
-          MINTS_PER_SECOND,
-        ),
+      await measure(
+        playbackToken(() => 3600),
+        MINTS_PER_SECOND,
       ),
     );
     tokenRow(
       "  … with new claims each request",
-      quantiles(
-        await latencies(
-          playbackToken((i) => 3600 + (i % 3600)),
-          MINTS_PER_SECOND,
-        ),
+      await measure(
+        playbackToken((i) => 3600 + (i % 3600)),
+        MINTS_PER_SECOND,
       ),
     );
     console.log(
