@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiFailure } from "#contracts/api/envelope.ts";
 import { ROOM_PING, ROOM_PONG, ROOM_PRESENCE_TIMEOUT_MS } from "#contracts/api/room-protocol.ts";
 import { CLOSE_REPLACED, CLOSE_TIMEOUT, type Room, roomOf } from "../src/durable/room.ts";
@@ -132,5 +132,25 @@ describe("the room socket", () => {
     const globex = await enter("shared-name", "bob", "globex");
     expect((await globex.next("welcome")).participants).toEqual([]);
     await expect(acme.next("join", 300)).rejects.toThrow(/no join/);
+  });
+});
+
+describe("the room's reservations", () => {
+  it("count from the join on, and are written to storage together shortly after", async () => {
+    await runInDurableObject(roomOf(env, "acme", "reserved"), async (room: Room, state) => {
+      await room.admit("ada");
+      await room.admit("bob");
+      // Reservations held in memory count: the third reserved user moves the room to the SFU.
+      expect(await room.admit("cleo")).toEqual({ topology: "sfu", participants: 3 });
+      await vi.waitFor(
+        async () =>
+          expect(Object.keys((await state.storage.get<object>("reservations")) ?? {})).toEqual([
+            "ada",
+            "bob",
+            "cleo",
+          ]),
+        { timeout: 5_000 },
+      );
+    });
   });
 });

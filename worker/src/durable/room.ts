@@ -17,6 +17,7 @@ import {
 } from "#contracts/api/rooms.ts";
 import { type SessionClaims, sessionClaims } from "../session-token.ts";
 import "../zod-messages.ts";
+import { DeferredWrites, STORAGE_MAX_KEYS } from "./deferred-writes.ts";
 
 /** How the Worker hands the room socket's verified token claims to the room. */
 export const MEMBER_HEADER = "x-room-member";
@@ -49,8 +50,14 @@ const TOPOLOGY_KEY = "topology";
 const RESERVATIONS_KEY = "reservations";
 /** One key per Realtime session minted for the room, holding when its token expires (ms). */
 const SESSION_KEY_PREFIX = "session:";
-/** The storage API reads at most this many keys at once. */
-const STORAGE_GET_MAX_KEYS = 128;
+/**
+ * Minted sessions and reservations are written this long after they change, together, so that no
+ * join or mint waits on a storage write. What a machine lost meanwhile forgets is safe to forget:
+ * a minted session is refused as another room's (as one never minted is) until its member's room
+ * socket connects, and a reserved user counts again once their socket connects; only the topology,
+ * which a socket cannot restore, is written before admit answers.
+ */
+const WRITE_DELAY_MS = 1_000;
 
 /**
  * One room of one tenant, on the hibernation API: sockets stay open while the object sleeps, and
@@ -58,8 +65,15 @@ const STORAGE_GET_MAX_KEYS = 128;
  * reserves a place first so that the topology is decided before the socket connects.
  */
 export class Room extends DurableObject<unknown> {
+  /** Minted sessions recorded since the last write, by storage key. */
+  private readonly unwrittenSessions: DeferredWrites<number>;
+  /** The reservations, when they changed since the last write (under `RESERVATIONS_KEY`). */
+  private readonly unwrittenReservations: DeferredWrites<Reservations>;
+
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
+    this.unwrittenSessions = new DeferredWrites(ctx.storage, WRITE_DELAY_MS);
+    this.unwrittenReservations = new DeferredWrites(ctx.storage, WRITE_DELAY_MS);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(ROOM_PING, ROOM_PONG));
   }
 
@@ -79,7 +93,7 @@ export class Room extends DurableObject<unknown> {
       this.broadcast({ type: "topology", topology, participants: users.size });
     }
     reserved[userId] = now + RESERVATION_MS;
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.keepWatching();
     return { topology, participants: users.size };
   }
@@ -88,7 +102,7 @@ export class Room extends DurableObject<unknown> {
   async release(userId: string): Promise<void> {
     const reserved = await this.reservations(Date.now());
     delete reserved[userId];
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
   }
 
@@ -97,7 +111,7 @@ export class Room extends DurableObject<unknown> {
    * pull its tracks before its publisher has connected the room socket. Kept until its token expires.
    */
   async recordSession(sessionId: string, expiresAt: number): Promise<void> {
-    await this.ctx.storage.put(SESSION_KEY_PREFIX + sessionId, expiresAt);
+    this.unwrittenSessions.set(SESSION_KEY_PREFIX + sessionId, expiresAt);
     // The alarm already comes no later than every other minted session's expiry (or a busy room's
     // next sweep): only this one's can move it earlier. Listing every minted session instead would
     // make each new session of the room cost more than the last.
@@ -113,10 +127,15 @@ export class Room extends DurableObject<unknown> {
     const connected = new Set(this.members().map((m) => m.session_id));
     const unknown = [...new Set(sessionIds)].filter((id) => !connected.has(id));
     const foreign: string[] = [];
-    for (let i = 0; i < unknown.length; i += STORAGE_GET_MAX_KEYS) {
-      const batch = unknown.slice(i, i + STORAGE_GET_MAX_KEYS);
-      const minted = await this.ctx.storage.get<number>(batch.map((id) => SESSION_KEY_PREFIX + id));
-      for (const id of batch) if ((minted.get(SESSION_KEY_PREFIX + id) ?? 0) <= now) foreign.push(id);
+    for (let i = 0; i < unknown.length; i += STORAGE_MAX_KEYS) {
+      const keys = unknown.slice(i, i + STORAGE_MAX_KEYS).map((id) => SESSION_KEY_PREFIX + id);
+      // Taken before the read, which a write of these could overtake.
+      const unwritten = keys.map((key) => this.unwrittenSessions.get(key));
+      const minted = await this.ctx.storage.get<number>(keys);
+      keys.forEach((key, j) => {
+        const expiresAt = unwritten[j] ?? minted.get(key) ?? 0;
+        if (expiresAt <= now) foreign.push(unknown[i + j]!);
+      });
     }
     return foreign;
   }
@@ -132,7 +151,7 @@ export class Room extends DurableObject<unknown> {
 
     const reserved = await this.reservations(Date.now());
     delete reserved[claims.user];
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
 
     const self = participantOf(member);
     const others = this.members().filter((m) => m.user_id !== claims.user);
@@ -185,11 +204,12 @@ export class Room extends DurableObject<unknown> {
       }
     }
     const reserved = await this.reservations(now);
-    await this.ctx.storage.put(RESERVATIONS_KEY, reserved);
+    this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
     const expired = [...(await this.mintedSessions())].filter(([, expiresAt]) => expiresAt <= now);
-    for (let i = 0; i < expired.length; i += STORAGE_GET_MAX_KEYS)
-      await this.ctx.storage.delete(expired.slice(i, i + STORAGE_GET_MAX_KEYS).map(([key]) => key));
+    for (const [key] of expired) this.unwrittenSessions.delete(key);
+    for (let i = 0; i < expired.length; i += STORAGE_MAX_KEYS)
+      await this.ctx.storage.delete(expired.slice(i, i + STORAGE_MAX_KEYS).map(([key]) => key));
     await this.keepWatching();
   }
 
@@ -269,7 +289,9 @@ export class Room extends DurableObject<unknown> {
   }
 
   private async reservations(now: number): Promise<Reservations> {
-    const parsed = reservations.safeParse((await this.ctx.storage.get(RESERVATIONS_KEY)) ?? {});
+    const held =
+      this.unwrittenReservations.get(RESERVATIONS_KEY) ?? (await this.ctx.storage.get(RESERVATIONS_KEY));
+    const parsed = reservations.safeParse(held ?? {});
     const live = parsed.success ? parsed.data : {};
     for (const [user, expiresAt] of Object.entries(live)) if (expiresAt <= now) delete live[user];
     return live;
@@ -278,12 +300,16 @@ export class Room extends DurableObject<unknown> {
   /** An empty room starts over peer-to-peer. */
   private async resetWhenEmpty(reserved: Reservations): Promise<void> {
     if (this.members().length === 0 && Object.keys(reserved).length === 0) {
+      this.unwrittenReservations.delete(RESERVATIONS_KEY);
       await this.ctx.storage.delete([TOPOLOGY_KEY, RESERVATIONS_KEY]);
     }
   }
 
-  private mintedSessions(): Promise<Map<string, number>> {
-    return this.ctx.storage.list<number>({ prefix: SESSION_KEY_PREFIX });
+  /** Every minted session of the room, written or not yet, by storage key. */
+  private async mintedSessions(): Promise<Map<string, number>> {
+    const unwritten = [...this.unwrittenSessions.entries()];
+    const stored = await this.ctx.storage.list<number>({ prefix: SESSION_KEY_PREFIX });
+    return new Map([...stored, ...unwritten]);
   }
 
   /**

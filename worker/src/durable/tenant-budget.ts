@@ -9,6 +9,7 @@ import {
   type TakeResult,
 } from "../metering/ledger.ts";
 import { SlidingWindow, type SlidingWindowState } from "../metering/sliding-window.ts";
+import { DeferredWrites, STORAGE_MAX_KEYS } from "./deferred-writes.ts";
 
 /**
  * An idle object may leave memory after 10 s without calls (docs/reference/cloudflare-api.md §6.5).
@@ -19,15 +20,12 @@ import { SlidingWindow, type SlidingWindowState } from "../metering/sliding-wind
 const IDLE_EVICTION_MS = 10_000;
 const persisted = (windowMs: number) => heldAfterGrantMs(windowMs) > IDLE_EVICTION_MS;
 /**
- * Persisted windows are written this long after a call counts, all together, not once per call
- * (a write per credential costs its caller about half a millisecond). The pending write keeps the
- * object in memory until it is done; a machine lost meanwhile forgets at most this much.
+ * Persisted windows are written this long after a call counts, all together, not once per call. A
+ * machine lost meanwhile forgets at most this much of the counts.
  */
 const WRITE_DELAY_MS = 1_000;
 const STORAGE_PREFIX = "window:";
 type StoredWindow = { windowMs: number; slots: SlidingWindowState };
-/** The storage API deletes at most this many keys at once. */
-const STORAGE_DELETE_MAX_KEYS = 128;
 
 /**
  * One tenant's budgets, one object per tenant: credential minting (per tenant), and its shares of
@@ -37,12 +35,16 @@ const STORAGE_DELETE_MAX_KEYS = 128;
  */
 export class TenantBudget extends DurableObject<unknown> {
   private readonly ledger = new BudgetLedger((key, window) => this.counted(key, window));
-  /** Persisted windows counted into since the last write. */
-  private readonly unwritten = new Map<string, SlidingWindow>();
-  private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Persisted windows counted into since the last write, by storage key. */
+  private readonly unwritten: DeferredWrites<SlidingWindow>;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
+    this.unwritten = new DeferredWrites(
+      ctx.storage,
+      WRITE_DELAY_MS,
+      (window): StoredWindow => ({ windowMs: window.windowMs, slots: window.toJSON() }),
+    );
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.list<StoredWindow>({ prefix: STORAGE_PREFIX });
       for (const [name, { windowMs, slots }] of stored) {
@@ -66,30 +68,18 @@ export class TenantBudget extends DurableObject<unknown> {
   }
 
   private counted(key: string, window: SlidingWindow): void {
-    if (!persisted(window.windowMs)) return;
-    this.unwritten.set(key, window);
-    this.writeTimer ??= setTimeout(() => void this.write(), WRITE_DELAY_MS);
-  }
-
-  private async write(): Promise<void> {
-    const entries = [...this.unwritten].map(([key, window]): [string, StoredWindow] => [
-      `${STORAGE_PREFIX}${key}`,
-      { windowMs: window.windowMs, slots: window.toJSON() },
-    ]);
-    this.unwritten.clear();
-    this.writeTimer = undefined;
-    await this.ctx.storage.put(Object.fromEntries(entries));
+    if (persisted(window.windowMs)) this.unwritten.set(`${STORAGE_PREFIX}${key}`, window);
   }
 
   /** Drops the empty windows, stored ones included (a user's minting window, a session's). */
   private prune(nowMs: number): void {
     const stored: string[] = [];
     for (const [key, window] of this.ledger.prune(nowMs)) {
-      this.unwritten.delete(key);
+      this.unwritten.delete(`${STORAGE_PREFIX}${key}`);
       if (persisted(window.windowMs)) stored.push(`${STORAGE_PREFIX}${key}`);
     }
-    for (let i = 0; i < stored.length; i += STORAGE_DELETE_MAX_KEYS) {
-      void this.ctx.storage.delete(stored.slice(i, i + STORAGE_DELETE_MAX_KEYS));
+    for (let i = 0; i < stored.length; i += STORAGE_MAX_KEYS) {
+      void this.ctx.storage.delete(stored.slice(i, i + STORAGE_MAX_KEYS));
     }
   }
 }
