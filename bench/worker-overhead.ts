@@ -88,6 +88,12 @@ const healthz =
   () =>
     send(`${workerUrl}${ROUTE_TABLE.healthz.path}`);
 
+const cell = (ms: number | undefined) => (ms === undefined ? "" : ms.toFixed(2)).padStart(9);
+
+/** One line of the table: the route (on its first line only), what the figures are, p50 and p99. */
+const row = (label: string, p50: number, p99: number | undefined, route = "", note = "") =>
+  console.log(`${route.padEnd(40)}${label.padEnd(16)}${cell(p50)}${cell(p99)}${note}`);
+
 /**
  * One route through the Worker and straight to the emulator, what the Worker added, and how much
  * of that is more than the Worker's /healthz, called right after each call of the route.
@@ -97,9 +103,6 @@ async function compare(name: string, viaWorker: Probe, direct: Probe, workerUrl:
   const through = quantiles(routeSamples!);
   const floor = quantiles(floorSamples!);
   const bare = await measure(direct, perSecond);
-  const cell = (ms: number | undefined) => (ms === undefined ? "" : ms.toFixed(2)).padStart(9);
-  const row = (label: string, p50: number, p99: number | undefined, first = "") =>
-    console.log(`${first.padEnd(40)}${label.padEnd(16)}${cell(p50)}${cell(p99)}`);
   row("via Worker", through.p50, through.p99, name);
   row("emulator direct", bare.p50, bare.p99);
   row("added", through.p50 - bare.p50, through.p99 - bare.p99);
@@ -170,13 +173,9 @@ header();
     // Viewers of a channel who ask within the same second share claims, so the Worker hands them
     // the token it signed (worker/src/playback-signer.ts); a ttl per request makes every claim
     // new, so each of those requests pays a signature.
-    const tokenRow = (label: string, token: { p50: number; p99: number }) => {
-      console.log(
-        `${label.padEnd(40)}${"via Worker".padEnd(16)}${token.p50.toFixed(2).padStart(9)}${token.p99.toFixed(2).padStart(9)}`,
-      );
-      console.log(
-        `${"".padEnd(40)}${"over /healthz".padEnd(16)}${(token.p50 - floor.p50).toFixed(2).padStart(9)}${(token.p99 - floor.p99).toFixed(2).padStart(9)}  (target: p50 <= 1 ms)`,
-      );
+    const tokenRow = (route: string, token: { p50: number; p99: number }) => {
+      row("via Worker", token.p50, token.p99, route);
+      row("over /healthz", token.p50 - floor.p50, token.p99 - floor.p99, "", "  (target: p50 <= 1 ms)");
     };
     const playbackToken = (ttl: (i: number) => number) => (i: number) =>
       call(API_ROUTES.streamPlaybackToken.path, { channel: "members", ttl: ttl(i) })(i);
