@@ -11,12 +11,6 @@ export default defineConfig({
           exclude: ["test/e2e/**", "**/node_modules/**"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          // Two files at a time, even on two cores (vitest's default is one fewer than the cores): a
-          // file spends much of its time waiting on its children (workerd, the dynamic-provider
-          // host, ffmpeg, coturn) and on the network between them. A project with its own worker
-          // count runs in a group of its own: after the workers project's files, before e2e's.
-          maxWorkers: 2,
-          sequence: { groupOrder: 1 },
         },
       },
       "./worker/vitest.config.ts",
