@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { closeSpareHosts, takeHost } from "./spare-hosts.ts";
 
 const HOST_MODULE = fileURLToPath(new URL("./dynamic-host.ts", import.meta.url));
 
@@ -61,5 +62,29 @@ setInterval(() => {}, 60_000);`;
     engine.kill("SIGKILL");
     // A SIGKILL runs no handler in the engine: only the closed pipe tells the host.
     expect(await exited(host!, 10_000)).toBe(true);
+  });
+});
+
+describe("hosts started ahead", () => {
+  it("give each run a process of its own, the next started during a run, and the last ended with the stack", async () => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), "host-spare-")));
+    const options = { cwd: dir, project: "p", stack: "s" };
+    // A first run starts no spare: a stack applied once (a one-off preview) pays for none.
+    const first = await takeHost(options);
+    expect(processesIn(dir)).toEqual([first.pid]);
+    await first.close();
+
+    // From the second run on, each starts the next run's host while it runs.
+    const second = await takeHost(options);
+    expect(second.pid).not.toBe(first.pid);
+    await expect.poll(() => processesIn(dir).length, { timeout: 30_000 }).toBe(2);
+    const [spare] = processesIn(dir).filter((pid) => pid !== second.pid);
+    await second.close();
+    const third = await takeHost(options);
+    expect(third.pid).toBe(spare);
+    await third.close();
+
+    await closeSpareHosts();
+    await expect.poll(() => processesIn(dir), { timeout: 10_000 }).toEqual([]);
   });
 });

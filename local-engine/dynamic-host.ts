@@ -47,6 +47,12 @@ export interface DiffResult {
   deleteBeforeReplace: boolean;
 }
 
+export interface HostOptions {
+  cwd: string;
+  project: string;
+  stack: string;
+}
+
 /**
  * A running `@pulumi/pulumi/cmd/dynamic-provider`, driven over Pulumi's ResourceProvider gRPC
  * interface exactly as the Pulumi engine drives it: the provider code each call runs is the one
@@ -59,7 +65,7 @@ export class DynamicProviderHost {
   ) {}
 
   /** Starts the host and waits for the port it prints. `cwd` is where Pulumi would start it: the project. */
-  static async start(options: { cwd: string; project: string; stack: string }): Promise<DynamicProviderHost> {
+  static async start(options: HostOptions): Promise<DynamicProviderHost> {
     const child = spawn(
       process.execPath,
       ["--require", EXIT_WITH_PARENT, DYNAMIC_PROVIDER_HOST, "127.0.0.1:0"],
@@ -85,6 +91,29 @@ export class DynamicProviderHost {
     });
     const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return new DynamicProviderHost(child, client);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether the process still runs (a host kept waiting may have been ended meanwhile). */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /**
+   * Whether this host keeps the engine's process alive. A host started ahead for a later run
+   * does not (its pipes are unreferenced); the run that takes it references them again.
+   */
+  keepsProcessAlive(keep: boolean): void {
+    // The stdio pipes are sockets (net.Socket), though typed as plain streams.
+    type Handle = { ref(): void; unref(): void } | null;
+    const { stdin, stdout, stderr } = this.child;
+    for (const handle of [this.child, stdin, stdout, stderr] as Handle[]) {
+      if (keep) handle?.ref();
+      else handle?.unref();
+    }
   }
 
   /** One RPC: each field is set with its setter (`Urn` → `setUrn`), property bags as Structs. */
@@ -166,7 +195,7 @@ export class DynamicProviderHost {
 
   async close(): Promise<void> {
     (this.client as unknown as { close(): void }).close();
-    if (this.child.exitCode !== null) return;
+    if (!this.running) return;
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
     this.child.kill();
     await exited;

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
-import { DynamicProviderHost } from "./dynamic-host.ts";
+import type { DynamicProviderHost } from "./dynamic-host.ts";
 import type { Props } from "./provider.ts";
+import { takeHost } from "./spare-hosts.ts";
 import type { RecordedResource } from "./state-file.ts";
 
 const PROVIDER_KEY = "__provider";
@@ -42,7 +43,7 @@ export class DynamicResources {
   constructor(private readonly context: DynamicContext) {}
 
   private started(): Promise<DynamicProviderHost> {
-    this.host ??= DynamicProviderHost.start(this.context).then(async (host) => {
+    this.host ??= takeHost(this.context).then(async (host) => {
       await host.configure(this.context.config);
       return host;
     });

@@ -17,6 +17,7 @@ import {
   type Step,
 } from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig, writeLocalSecret } from "./local-config.ts";
+import { closeSpareHosts } from "./spare-hosts.ts";
 import type { RecordedResource } from "./state-file.ts";
 import { onPath, toolPath } from "./system-tools.ts";
 import { type LocalTurn, startLocalTurn } from "./turn/coturn.ts";
@@ -313,6 +314,7 @@ export class LocalStack {
     await this.worker.close();
     await this.emulator.close();
     await this.turn?.stop();
+    await closeSpareHosts();
   }
 }
 

@@ -56,7 +56,9 @@ describe("a room of two, then three browsers", () => {
     expect([ada.joined.topology, bob.joined.topology]).toEqual(["p2p", "p2p"]);
     for (const peer of [ada, bob]) {
       await expect.poll(async () => (await peer.read()).connection, { timeout: 15_000 }).toBe("connected");
-      await expect.poll(async () => (await peer.read()).received.length).toBe(1);
+      // The other's message crosses the relayed data channel just opened: give it the bound the
+      // relayed pair gets, not the poll's default second, which a loaded machine can outlast.
+      await expect.poll(async () => (await peer.read()).received.length, { timeout: 10_000 }).toBe(1);
       // The selected pair shows in the stats shortly after the connection does.
       await expect.poll(async () => (await peer.read()).relayed, { timeout: 10_000 }).toBe(true);
       const view = await peer.read();

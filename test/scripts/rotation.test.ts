@@ -1,21 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createServerClient } from "#client/server.ts";
 import { mintUserToken } from "#emulator/account-token.ts";
 import { CONFIG_NAMESPACE, SECRET_SLOT_KEYS, type SlottedRotation } from "#infra/config.ts";
 import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
 import type { StackOutputs } from "#infra/stack-outputs.ts";
-import { localDeployToken } from "#local-engine/deploy-token.ts";
-import { readLocalSecret } from "#local-engine/local-config.ts";
 import { type Progress, silentProgress } from "#scripts/lib/progress.ts";
 import { abandonEmergency } from "#scripts/rotation/abandon.ts";
 import type { CiSecretStore } from "#scripts/rotation/ci-secrets.ts";
 import { type EmergencyKind, type EmergencyOptions, emergencyRotation } from "#scripts/rotation/emergency.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
-import { APPLIES, kindRotation, ROTATION_KINDS, type RotationKind } from "#scripts/rotation/kinds.ts";
+import { kindRotation, ROTATION_KINDS } from "#scripts/rotation/kinds.ts";
 import { streamKeySummary } from "#scripts/rotation/report.ts";
-import { type Checkpoint, plannedKinds, type RotateOptions, rotate } from "#scripts/rotation/run.ts";
+import { type Checkpoint, plannedKinds } from "#scripts/rotation/run.ts";
 import {
   redactIngest,
   rotateStreamKeys,
@@ -26,46 +24,17 @@ import { stackVerifier } from "#scripts/rotation/verify.ts";
 import { postUnknownInputNotification } from "#scripts/smoke/webhook.ts";
 import { STATUS_REFRESH_MS } from "#worker/src/durable/status-snapshot.ts";
 import { ApiLoad } from "./support/api-load.ts";
-import {
-  activeCredential,
-  credentialWorks,
-  RESOURCE,
-  type SlottedKind,
-  slotCredential,
-} from "./support/credentials.ts";
-import {
-  engineState,
-  resourceNamed,
-  startTestStack,
-  type TestStack,
-  workerBinding,
-} from "./support/local-stack.ts";
+import { activeCredential, credentialWorks, slotCredential } from "./support/credentials.ts";
+import { type TestStack, workerBinding } from "./support/local-stack.ts";
+import { failingVerifier, Interrupted, RotationStack, workerExpects } from "./support/rotation.ts";
 
+// The interruption matrix is in rotation-interruption-*.test.ts, each half on a stack of its own.
+const rs = new RotationStack();
+const { rotateNow, newPeriod, journalFile, workerUses, secretSlots, deployToken } = rs;
 let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
+beforeAll(() => {
+  stack = rs.stack;
 });
-afterAll(() => stack?.close());
-// Every test starts from a settled stack: nothing pending, so that a refusal is always the test's doing.
-beforeEach(() => stack.driver.up());
-afterEach(() => stack.admin.clearFaults());
-
-let periods = 0;
-/** Each test rotates in a period of its own, so that no test finds another's rotation done. */
-const newPeriod = () => `test-${++periods}`;
-
-const rotateNow = (kinds: readonly RotationKind[], extra: Partial<RotateOptions> = {}) =>
-  rotate(stack.driver, {
-    kinds,
-    period: newPeriod(),
-    dryRun: false,
-    force: false,
-    verify: stackVerifier({ timeoutMs: 5_000, mediaProbes: false }),
-    progress: silentProgress,
-    ...extra,
-  });
-
-const journalFile = () => Journal.fileFor(stack.stateDir, "dev");
 
 /** The Worker as tenants see it: the first channel of the first two tenants. */
 function loadFor(outputs: StackOutputs): ApiLoad {
@@ -76,15 +45,6 @@ function loadFor(outputs: StackOutputs): ApiLoad {
   }));
   return new ApiLoad(outputs.workerUrl, tenants);
 }
-
-/** What the Worker was deployed with, per slotted kind. */
-function workerUses(kind: SlottedKind): string | undefined {
-  if (kind === "turn") return workerBinding(stack.local, "TURN_KEY_ID");
-  if (kind === "sfu") return workerBinding(stack.local, "SFU_APP_ID");
-  return workerBinding(stack.local, "STREAM_API_TOKEN");
-}
-const workerExpects = (kind: SlottedKind, credential: { id: string; secret: string }) =>
-  kind === "api-token" ? credential.secret : credential.id;
 
 // Every kind in turn, each a preview and two or three applies of the whole stack while traffic runs.
 describe("rotation of every kind under load", { timeout: 180_000 }, () => {
@@ -139,7 +99,8 @@ describe("rotation of every kind under load", { timeout: 180_000 }, () => {
   });
 });
 
-describe("rollback", () => {
+// One rotation of the SFU app under load and its rollback: a preview and three applies of the whole stack.
+describe("rollback", { timeout: 120_000 }, () => {
   it("switches back when the post-switch check fails, failing no tenant request", async () => {
     const old = await activeCredential(stack, "sfu");
     const load = loadFor(await stack.driver.outputs());
@@ -172,38 +133,6 @@ describe("rollback", () => {
     expect(run).toMatchObject({ status: "rolled-back", done: ["regenerate", "switch", "rollback"] });
   });
 });
-
-/** The stack's verification, with one injected failed check: the new credential "does not work". */
-function failingVerifier(): RotateOptions["verify"] {
-  const verify = stackVerifier({ timeoutMs: 5_000, mediaProbes: false });
-  return async (kind, driver) => {
-    const outcome = await verify(kind, driver);
-    const refused = {
-      name: "injected",
-      status: "failed" as const,
-      attempts: 1,
-      durationMs: 0,
-      error: "refused",
-    };
-    return { ...outcome, passed: false, checks: [...outcome.checks, refused] };
-  };
-}
-
-/** The Worker's own two-slot secrets, as the rotation wrote them (the local stack's secrets file). */
-const SECRET_KINDS = {
-  "signing-secret": { slots: SECRET_SLOT_KEYS.signingSecret, binding: "SIGNING_SECRET" },
-  "webhook-secret": { slots: SECRET_SLOT_KEYS.webhookSecret, binding: "WEBHOOK_SECRET" },
-} as const;
-type SecretKind = keyof typeof SECRET_KINDS;
-const isSecretKind = (kind: RotationKind): kind is SecretKind => kind in SECRET_KINDS;
-
-const slotSecret = (kind: SecretKind, slot: "a" | "b") =>
-  readLocalSecret(stack.stateDir, "dev", `${CONFIG_NAMESPACE}:${SECRET_KINDS[kind].slots[slot]}`);
-
-async function secretSlots(kind: SecretKind) {
-  const { active } = kindRotation(kind).stateOf(await stack.driver.rotation()) as SlottedRotation;
-  return { active: slotSecret(kind, active)!, other: slotSecret(kind, active === "a" ? "b" : "a") };
-}
 
 // Each test runs two to four applies of the whole stack, which take seconds each on a loaded machine.
 describe("the Worker's own secrets", { timeout: 180_000 }, () => {
@@ -328,9 +257,6 @@ describe("the Worker's own secrets", { timeout: 180_000 }, () => {
     await expect(post(`${oldSecret}x`)).rejects.toMatchObject({ status: 401 });
   });
 });
-
-/** The deploy token the local stack holds now (`cloudflare:apiToken` in its secrets file). */
-const deployToken = () => localDeployToken(stack.stateDir, "dev")!;
 
 // Each test rolls the token and applies the whole stack with the new one.
 describe("the deploy token", { timeout: 120_000 }, () => {
@@ -477,73 +403,6 @@ describe("the deploy token", { timeout: 120_000 }, () => {
     expect(deployToken()).toBe(rolled);
     expect((await stack.driver.up()).changes).toEqual([]);
   });
-});
-
-class Interrupted extends Error {}
-
-// A kill and a re-run: up to five applies of the whole stack.
-describe("interruption after each step", { timeout: 120_000 }, () => {
-  // Playback keys keep the key switched away from until the longest token it signed has expired,
-  // so a second rotation of them within that time is skipped by design, which this matrix (one
-  // rotation after another of the same kind) cannot express; test/scripts/signed-playback.test.ts
-  // covers their rotation and retirement.
-  const points = ROTATION_KINDS.filter((kind) => kind !== "playback-keys").flatMap((kind) =>
-    kindRotation(kind).steps.flatMap((step) =>
-      (APPLIES.has(step)
-        ? (["begun", "configured", "applied"] as const)
-        : (["begun", "applied"] as const)
-      ).map((phase): Checkpoint => ({ kind, step, phase })),
-    ),
-  );
-
-  it.each(points)(
-    "$kind killed at $step ($phase): a re-run finishes the rotation, nothing half-done",
-    async (at) => {
-      const rotation = kindRotation(at.kind);
-      const from = rotation.stateOf(await stack.driver.rotation());
-      const period = newPeriod();
-      // A kill leaves on disk what was there at that moment: the journal is frozen then, and put back.
-      let frozen: string | undefined;
-      const checkpoint = (point: Checkpoint) => {
-        if (point.kind !== at.kind || point.step !== at.step || point.phase !== at.phase) return;
-        frozen = readFileSync(journalFile(), "utf8");
-        throw new Interrupted(`killed at ${at.step} (${at.phase})`);
-      };
-      const interrupted = await rotateNow([at.kind], { period, checkpoint });
-      expect(interrupted.ok).toBe(false);
-      expect(frozen).toBeDefined();
-      writeFileSync(journalFile(), frozen!);
-
-      const rerun = await rotateNow([at.kind], { period });
-      expect(rerun.refused).toBeUndefined();
-      expect(rerun.kinds).toMatchObject([{ kind: at.kind, outcome: "rotated", resumed: true }]);
-      expect(rotation.stateOf(await stack.driver.rotation())).toEqual(rotation.target(from, "verify"));
-      const state = engineState(stack.local);
-      expect(state.pendingDeletes).toEqual([]);
-      if (isSecretKind(at.kind)) {
-        const binding = SECRET_KINDS[at.kind].binding;
-        const slots = await secretSlots(at.kind);
-        expect(workerBinding(stack.local, binding)).toBe(slots.active);
-        expect(workerBinding(stack.local, `${binding}_FALLBACK`)).toBe(slots.other);
-      } else if (at.kind === "deploy-token") {
-        expect(await credentialWorks(stack, "api-token", { id: "", secret: deployToken() })).toBe(true);
-      } else if (at.kind in RESOURCE) {
-        const type = resourceNamed(stack.local, "realtime-worker").type;
-        expect(type).toContain("WorkersScript");
-        const slots = Object.values(state.resources).filter((r) =>
-          r.name.startsWith(`${RESOURCE[at.kind as SlottedKind].prefix}-`),
-        );
-        expect(slots.map((r) => r.name.replace(/-g\d+$/, "")).sort()).toEqual([
-          `${RESOURCE[at.kind as SlottedKind].prefix}-a`,
-          `${RESOURCE[at.kind as SlottedKind].prefix}-b`,
-        ]);
-        expect(workerUses(at.kind as SlottedKind)).toBe(
-          workerExpects(at.kind as SlottedKind, await activeCredential(stack, at.kind as SlottedKind)),
-        );
-      }
-      expect(Journal.load(journalFile(), "dev", period).run(at.kind)).toMatchObject({ status: "done" });
-    },
-  );
 });
 
 // A scheduled rotation cut short, then an emergency: up to five applies of the whole stack.
