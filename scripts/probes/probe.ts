@@ -94,7 +94,8 @@ export async function waitFor<T>(
       last = "";
     } catch (e) {
       if (e instanceof ProbeFailed) throw e;
-      last = messageOf(e);
+      // A check the deadline cut short saw nothing: the last answer it replaced says more.
+      if (!ctx.signal.aborted) last = messageOf(e);
     }
     // An abort ends the pause early; the loop's check then says why.
     await sleep(intervalMs, undefined, { signal: ctx.signal }).catch(() => {});
