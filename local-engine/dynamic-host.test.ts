@@ -86,5 +86,10 @@ describe("hosts started ahead", () => {
 
     await closeSpareHosts();
     await expect.poll(() => processesIn(dir), { timeout: 10_000 }).toEqual([]);
+
+    // A stack started again is new: its first run starts no spare either.
+    const again = await takeHost(options);
+    expect(processesIn(dir)).toEqual([again.pid]);
+    await again.close();
   });
 });

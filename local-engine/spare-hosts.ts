@@ -46,9 +46,13 @@ function startSpare(key: string, options: HostOptions): void {
   spares.set(key, starting);
 }
 
-/** Ends the hosts started ahead, when the stack they were for stops. */
+/**
+ * Ends the hosts started ahead, when the stack they were for stops, and forgets the runs counted:
+ * a stack started again is new, and its first run starts no spare.
+ */
 export async function closeSpareHosts(): Promise<void> {
   const waiting = [...spares.values()];
   spares.clear();
+  runs.clear();
   await Promise.all(waiting.map(async (spare) => (await spare)?.close()));
 }
