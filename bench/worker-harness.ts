@@ -12,7 +12,12 @@ import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { permissionGroups } from "#emulator/services/tokens/permissions.ts";
 import { playbackBase } from "#infra/playback.ts";
 import type { WorkerBundle } from "#infra/worker-bundle.ts";
-import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
+import {
+  COMPATIBILITY_DATE,
+  COMPATIBILITY_FLAGS,
+  DURABLE_OBJECTS,
+  WORKER_FIRST_PATHS,
+} from "#infra/worker-settings.ts";
 import { miniflareOptions, type WorkerSpec } from "#local-engine/worker-runner.ts";
 
 /** Shared by the Worker benchmarks: the bundled Worker, an emulator seeded for it, workerd on loopback. */
@@ -168,6 +173,7 @@ export async function startWorker(
       })),
     ],
     assetsDirectory: bundle.assetsDirectory,
+    runWorkerFirst: WORKER_FIRST_PATHS,
   };
   // The Worker's access log (a line per request) would drown the figures.
   const mf = new Miniflare(miniflareOptions(spec, true));

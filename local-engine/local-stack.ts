@@ -237,16 +237,7 @@ export class LocalStack {
   private async deployWorker(resources: RecordedResource[]): Promise<void> {
     const script = resources.find((r) => r.type === WORKERS_SCRIPT);
     if (!script) throw new Error("the program declares no WorkersScript: nothing to run");
-    const i = script.inputs;
-    const assetsDirectory = (i.assets as { directory?: string } | undefined)?.directory;
-    const spec: WorkerSpec = {
-      content: String(i.content),
-      mainModule: String(i.mainModule ?? "index.js"),
-      compatibilityDate: String(i.compatibilityDate),
-      compatibilityFlags: (i.compatibilityFlags as string[] | undefined) ?? [],
-      bindings: (i.bindings as WorkerSpec["bindings"] | undefined) ?? [],
-      ...(assetsDirectory ? { assetsDirectory } : {}),
-    };
+    const spec = declaredWorkerSpec(script.inputs);
     const hash = createHash("sha256").update(JSON.stringify(spec)).digest("hex");
     if (hash !== this.deployedHash) {
       await this.worker.deploy(spec);
@@ -353,4 +344,21 @@ async function withPort<T>(
     }
   }
   return start(0);
+}
+
+/** The Worker as the program declared it (a `WorkersScript`'s inputs), to run locally. */
+export function declaredWorkerSpec(inputs: Record<string, unknown>): WorkerSpec {
+  const assets = inputs.assets as
+    | { directory?: string; config?: { runWorkerFirst?: boolean | string[] } }
+    | undefined;
+  const runWorkerFirst = assets?.config?.runWorkerFirst;
+  return {
+    content: String(inputs.content),
+    mainModule: String(inputs.mainModule ?? "index.js"),
+    compatibilityDate: String(inputs.compatibilityDate),
+    compatibilityFlags: (inputs.compatibilityFlags as string[] | undefined) ?? [],
+    bindings: (inputs.bindings as WorkerSpec["bindings"] | undefined) ?? [],
+    ...(assets?.directory ? { assetsDirectory: assets.directory } : {}),
+    ...(runWorkerFirst === undefined ? {} : { runWorkerFirst }),
+  };
 }

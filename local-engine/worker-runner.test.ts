@@ -90,6 +90,36 @@ describe("LocalWorker", () => {
     }
   });
 
+  it("hands the paths of run_worker_first to the Worker, even where a file of that path exists", async () => {
+    const assetsDirectory = mkdtempSync(join(tmpdir(), "worker-assets-"));
+    mkdirSync(join(assetsDirectory, "api"));
+    writeFileSync(join(assetsDirectory, "api", "status"), "a file\n");
+    writeFileSync(join(assetsDirectory, "page.js"), "a page\n");
+    mkdirSync(join(assetsDirectory, "api", "static"));
+    writeFileSync(join(assetsDirectory, "api", "static", "app.js"), "static\n");
+    worker = new LocalWorker({ quiet: true });
+    const url = await worker.listen();
+    await worker.deploy({
+      ...spec("v1"),
+      bindings: [],
+      assetsDirectory,
+      runWorkerFirst: ["/api/*", "!/api/static/*"],
+      content: `export default { fetch(request) { return new Response("worker:" + new URL(request.url).pathname); } };`,
+    });
+    try {
+      expect(await (await fetch(`${url}/api/status`)).text()).toBe("worker:/api/status");
+      expect(await (await fetch(`${url}/page.js`)).text()).toBe("a page\n");
+      // A negative rule keeps its paths on the assets alone, as the router Cloudflare runs does
+      // (workers-shared's router worker, which Miniflare runs): no file there is a 404, not the Worker.
+      expect(await (await fetch(`${url}/api/static/app.js`)).text()).toBe("static\n");
+      const missing = await fetch(`${url}/api/static/none.js`);
+      expect(missing.status).toBe(404);
+      expect(await missing.text()).not.toMatch(/^worker:/);
+    } finally {
+      rmSync(assetsDirectory, { recursive: true, force: true });
+    }
+  });
+
   it("swaps to a new deploy without failing a single request under load", async () => {
     worker = new LocalWorker();
     const url = await worker.listen();

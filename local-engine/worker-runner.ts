@@ -39,6 +39,24 @@ export interface WorkerSpec {
   bindings: DeclaredBinding[];
   /** The static assets directory (`WorkersScript.assets.directory`), served before the Worker. */
   assetsDirectory?: string;
+  /** `WorkersScript.assets.config.runWorkerFirst`: which requests skip the asset lookup. */
+  runWorkerFirst?: boolean | string[];
+}
+
+/**
+ * Miniflare's assets router set as wrangler dev sets it from `run_worker_first`
+ * (wrangler's `getAssetsOptions`, and `parseStaticRouting` in workers-shared): `true` sends every
+ * request to the Worker first; a list sends the paths its rules match, a `!/` rule keeping a path
+ * on the assets. Without it, a request that matches a file gets the file and anything else goes to
+ * the Worker, which is Cloudflare's default.
+ */
+function assetsRouterConfig(runWorkerFirst: WorkerSpec["runWorkerFirst"]) {
+  if (!Array.isArray(runWorkerFirst)) {
+    return { has_user_worker: true, invoke_user_worker_ahead_of_assets: runWorkerFirst === true };
+  }
+  const assetWorker = runWorkerFirst.filter((rule) => rule.startsWith("!/")).map((rule) => rule.slice(1));
+  const userWorker = runWorkerFirst.filter((rule) => rule.startsWith("/"));
+  return { has_user_worker: true, static_routing: { user_worker: userWorker, asset_worker: assetWorker } };
 }
 
 /** Drops what the Worker prints (its access log): for runs whose stdout is a report, or a benchmark's. */
@@ -87,10 +105,13 @@ export function miniflareOptions(spec: WorkerSpec, quiet: boolean, plan: Plan = 
     compatibilityFlags: guardedCompatibilityFlags(spec.compatibilityFlags),
     bindings,
     durableObjects,
-    // Miniflare's assets router, as wrangler dev runs it: a request that matches a file gets the
-    // file, anything else goes to the Worker (Cloudflare's default without `run_worker_first`).
     ...(spec.assetsDirectory
-      ? { assets: { directory: spec.assetsDirectory, routerConfig: { has_user_worker: true } } }
+      ? {
+          assets: {
+            directory: spec.assetsDirectory,
+            routerConfig: assetsRouterConfig(spec.runWorkerFirst),
+          },
+        }
       : {}),
     host: "127.0.0.1",
     port: 0,

@@ -2,7 +2,12 @@ import * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
 import type { WorkerConfig, WorkerExposure } from "../config.ts";
 import { migrationsAfter } from "../worker-migrations.ts";
-import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, STATUS_REFRESH_CRON } from "../worker-settings.ts";
+import {
+  COMPATIBILITY_DATE,
+  COMPATIBILITY_FLAGS,
+  STATUS_REFRESH_CRON,
+  WORKER_FIRST_PATHS,
+} from "../worker-settings.ts";
 
 export interface WorkerArgs {
   accountId: string;
@@ -62,10 +67,10 @@ export function createWorker(
       mainModule: args.mainModule,
       content: args.content,
       // The provider uploads the directory through an assets upload session before the script
-      // (terraform-provider-cloudflare v5.22.0 internal/services/workers_script/assets.go). With no
-      // `config`, a request that matches no asset goes to the script, as the dashboard's page and
-      // the API need (developers.cloudflare.com/workers/static-assets/routing/).
-      assets: { directory: args.assetsDirectory },
+      // (terraform-provider-cloudflare v5.22.0 internal/services/workers_script/assets.go). A
+      // request that matches no asset goes to the script, as the dashboard's page needs
+      // (developers.cloudflare.com/workers/static-assets/routing/); the API's paths go to it first.
+      assets: { directory: args.assetsDirectory, config: { runWorkerFirst: WORKER_FIRST_PATHS } },
       compatibilityDate: COMPATIBILITY_DATE,
       compatibilityFlags: COMPATIBILITY_FLAGS,
       bindings: args.bindings,

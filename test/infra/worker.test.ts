@@ -6,6 +6,7 @@ import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { healthzData } from "#contracts/api/healthz.ts";
 import { buildOpenApiDocument, OPENAPI_SCHEMAS_PLACEHOLDER } from "#contracts/api/openapi-schemas.ts";
+import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { SWEEP_INTERVAL_MS } from "#contracts/worker/status-sweep.ts";
 import { embedTenantMap, TENANT_MAP_PLACEHOLDER } from "#contracts/worker/tenant-map.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
@@ -15,6 +16,7 @@ import {
   DURABLE_OBJECT_MIGRATIONS,
   DURABLE_OBJECTS,
   STATUS_REFRESH_CRON,
+  WORKER_FIRST_PATHS,
 } from "#infra/worker-settings.ts";
 import { unwrapSecrets } from "#local-engine/secret-wire.ts";
 import { evaluateProgram } from "./evaluate.ts";
@@ -101,6 +103,21 @@ describe("the Worker as the program declares it", () => {
     } finally {
       await mf.dispose();
     }
+  });
+});
+
+describe("the paths the Worker gets before the static assets", () => {
+  it("cover every route but the dashboard's page, whose path an asset could share", () => {
+    // Wrangler's static routing rules: a trailing `*` matches any rest of the path.
+    const matches = (path: string) =>
+      WORKER_FIRST_PATHS.some((rule) =>
+        rule.endsWith("*") ? path.startsWith(rule.slice(0, -1)) : path === rule,
+      );
+    const paths = Object.values(ROUTE_TABLE).flatMap((route): string[] => [
+      route.path,
+      ...("aliases" in route ? route.aliases : []),
+    ]);
+    expect(paths.filter((path) => !matches(path))).toEqual([ROUTE_TABLE.dashboard.path]);
   });
 });
 

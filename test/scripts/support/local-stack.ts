@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
-import { LocalStack } from "#local-engine/local-stack.ts";
+import { declaredWorkerSpec, LocalStack } from "#local-engine/local-stack.ts";
 import type { EngineState, RecordedResource } from "#local-engine/state-file.ts";
 import type { WorkerSpec } from "#local-engine/worker-runner.ts";
 import { InProcessLocalDriver } from "#scripts/lib/local-driver.ts";
@@ -56,14 +56,7 @@ export function resourceNamed(local: LocalStack, name: string): RecordedResource
 
 /** The Worker as the last apply declared it, for tests that deploy a broken variant and restore it. */
 export function declaredWorker(local: LocalStack): WorkerSpec {
-  const inputs = resourceNamed(local, "realtime-worker").inputs;
-  return {
-    content: String(inputs.content),
-    mainModule: String(inputs.mainModule),
-    compatibilityDate: String(inputs.compatibilityDate),
-    compatibilityFlags: inputs.compatibilityFlags as string[],
-    bindings: inputs.bindings as WorkerSpec["bindings"],
-  };
+  return declaredWorkerSpec(resourceNamed(local, "realtime-worker").inputs);
 }
 
 /** A binding's value as the Worker was declared with it (plain or secret text). */
