@@ -70,6 +70,8 @@ export function createWorker(
       // (terraform-provider-cloudflare v5.22.0 internal/services/workers_script/assets.go). A
       // request that matches no asset goes to the script, as the dashboard's page needs
       // (developers.cloudflare.com/workers/static-assets/routing/); the API's paths go to it first.
+      // v5.22.0 sends `run_worker_first` as a dynamic value, so a list of rules goes up as written
+      // (internal/services/workers_script/model.go).
       assets: { directory: args.assetsDirectory, config: { runWorkerFirst: WORKER_FIRST_PATHS } },
       compatibilityDate: COMPATIBILITY_DATE,
       compatibilityFlags: COMPATIBILITY_FLAGS,
