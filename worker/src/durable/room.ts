@@ -288,6 +288,7 @@ export class Room extends DurableObject<unknown> {
     return (await this.ctx.storage.get<Topology>(TOPOLOGY_KEY)) ?? "p2p";
   }
 
+  /** The live reservations, as a copy (the parse makes one): a change counts once it is set again. */
   private async reservations(now: number): Promise<Reservations> {
     const held =
       this.unwrittenReservations.get(RESERVATIONS_KEY) ?? (await this.ctx.storage.get(RESERVATIONS_KEY));
