@@ -181,6 +181,37 @@ export async function startWorker(
   return { url, close: () => mf.dispose() };
 }
 
+/** The header that tells the forwarding Worker where to send a request. */
+export const FORWARD_TO = "x-forward-to";
+
+/**
+ * A Worker whose only work is to send each request on to the URL in `FORWARD_TO`, headers and body
+ * as they came, and to answer with what comes back, run as `startWorker` runs the bundle: what any
+ * Worker making that one upstream call pays on this machine, before any code of its own.
+ */
+export async function startForwardingWorker(): Promise<{ url: string; close: () => Promise<void> }> {
+  const content = `export default {
+  async fetch(request) {
+    const headers = new Headers(request.headers);
+    const target = headers.get("${FORWARD_TO}");
+    headers.delete("${FORWARD_TO}");
+    headers.delete("host");
+    const upstream = await fetch(target, { method: request.method, headers, body: request.body });
+    return new Response(upstream.body, upstream);
+  },
+};`;
+  const spec: WorkerSpec = {
+    content,
+    mainModule: "index.js",
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
+    bindings: [],
+  };
+  const mf = new Miniflare(miniflareOptions(spec, true));
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, close: () => mf.dispose() };
+}
+
 /** Latency quantiles in milliseconds. */
 export function quantiles(samples: number[]): { p50: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -2,7 +2,7 @@ import { ROUTE_TABLE } from "#contracts/api/route-table.ts";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { numberFlags } from "./args.ts";
-import { quantiles, seedStack, startWorker } from "./worker-harness.ts";
+import { FORWARD_TO, quantiles, seedStack, startForwardingWorker, startWorker } from "./worker-harness.ts";
 
 /**
  * What the Worker adds to a call: p50/p99 of the credential routes (TURN, an SFU session, a room
@@ -15,7 +15,9 @@ import { quantiles, seedStack, startWorker } from "./worker-harness.ts";
  * tenants and of `--many-tenants` (3 channels each) compiled into the Worker: target ≤ 1 ms added
  * at both, since no request walks the map. "Added" holds the loopback hop into workerd and back,
  * which any request to the Worker pays; "over /healthz" takes out that Worker's /healthz p50 too,
- * leaving what the route's own work costs.
+ * leaving what the route's own work costs. For TURN and an SFU session, whose route makes one
+ * upstream call, "over forwarder" takes out instead a Worker that makes only that call, so what is
+ * left is the route's own code, every hop into and out of workerd taken out.
  */
 const USAGE =
   "Usage: npx tsx bench/worker-overhead.ts [--requests 2000] [--warmup 200] [--many-tenants 1000]";
@@ -94,12 +96,29 @@ const cell = (ms: number | undefined) => (ms === undefined ? "" : ms.toFixed(2))
 const row = (label: string, p50: number, p99: number | undefined, route = "", note = "") =>
   console.log(`${route.padEnd(40)}${label.padEnd(16)}${cell(p50)}${cell(p99)}${note}`);
 
+/** An upstream call, as the route makes it: sent straight to the emulator, or through the forwarder. */
+interface UpstreamCall {
+  url: string;
+  init: RequestInit & { headers: Record<string, string> };
+}
+
 /**
  * One route through the Worker and straight to the emulator, what the Worker added, and how much
- * of that is more than the Worker's /healthz, called right after each call of the route.
+ * of that is more than the Worker's /healthz, called right after each call of the route. With
+ * `forwarder`, the route's one upstream call is also made through a Worker that does nothing else,
+ * called right after too: "over forwarder" is then what the route's own code costs, the hops into
+ * and out of workerd taken out.
  */
-async function compare(name: string, viaWorker: Probe, direct: Probe, workerUrl: string, perSecond?: number) {
-  const [routeSamples, floorSamples] = await latencies([viaWorker, healthz(workerUrl)], perSecond);
+async function compare(
+  name: string,
+  viaWorker: Probe,
+  direct: Probe,
+  workerUrl: string,
+  perSecond?: number,
+  forwarder?: Probe,
+) {
+  const probes = [viaWorker, healthz(workerUrl), ...(forwarder ? [forwarder] : [])];
+  const [routeSamples, floorSamples, forwardedSamples] = await latencies(probes, perSecond);
   const through = quantiles(routeSamples!);
   const floor = quantiles(floorSamples!);
   const bare = await measure(direct, perSecond);
@@ -107,7 +126,21 @@ async function compare(name: string, viaWorker: Probe, direct: Probe, workerUrl:
   row("emulator direct", bare.p50, bare.p99);
   row("added", through.p50 - bare.p50, through.p99 - bare.p99);
   row("over /healthz", through.p50 - bare.p50 - floor.p50, undefined);
+  if (forwardedSamples) {
+    const forwarded = quantiles(forwardedSamples);
+    row("forwarder", forwarded.p50, forwarded.p99);
+    row("over forwarder", through.p50 - forwarded.p50, undefined);
+  }
 }
+
+const straight =
+  (call: UpstreamCall): Probe =>
+  () =>
+    send(call.url, call.init);
+const forwarded =
+  (forwarderUrl: string, call: UpstreamCall): Probe =>
+  () =>
+    send(forwarderUrl, { ...call.init, headers: { ...call.init.headers, [FORWARD_TO]: call.url } });
 
 /** A call through the Worker as tenant `bench`: a GET, or a POST of `body`. */
 const viaWorker =
@@ -129,19 +162,23 @@ header();
 {
   const stack = await seedStack(["main", "members"], { signed: ["members"] });
   const worker = await startWorker(await buildWorkerBundle(), stack);
+  const forwarder = await startForwardingWorker();
   try {
     const emu = stack.emulator;
-    const turnDirect = () =>
-      send(`${emu.realtimeBase}/turn/keys/${stack.turnKey.id}/credentials/generate-ice-servers`, {
+    const turnCall: UpstreamCall = {
+      url: `${emu.realtimeBase}/turn/keys/${stack.turnKey.id}/credentials/generate-ice-servers`,
+      init: {
         method: "POST",
         headers: { authorization: `Bearer ${stack.turnKey.secret}`, ...json },
         body: JSON.stringify({ ttl: 3600, customIdentifier: "bench" }),
-      });
-    const sfuDirect = () =>
-      send(`${emu.realtimeBase}/apps/${stack.sfuApp.id}/sessions/new`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${stack.sfuApp.secret}` },
-      });
+      },
+    };
+    const sfuCall: UpstreamCall = {
+      url: `${emu.realtimeBase}/apps/${stack.sfuApp.id}/sessions/new`,
+      init: { method: "POST", headers: { authorization: `Bearer ${stack.sfuApp.secret}` } },
+    };
+    const turnDirect = straight(turnCall);
+    const sfuDirect = straight(sfuCall);
     const member = (i: number) => ({ user_id: `u${i % JOIN_USERS}`, user_name: "Bench" });
     const call = (path: string, body?: unknown) => viaWorker(worker.url, stack.headers, path, body);
     await compare(
@@ -150,6 +187,7 @@ header();
       turnDirect,
       worker.url,
       MINTS_PER_SECOND,
+      forwarded(forwarder.url, turnCall),
     );
     await compare(
       "POST /api/realtime/sfu",
@@ -157,13 +195,14 @@ header();
       sfuDirect,
       worker.url,
       MINTS_PER_SECOND,
+      forwarded(forwarder.url, sfuCall),
     );
     await compare(
       "POST /api/realtime/join",
       (i) => call(API_ROUTES.join.path, { room_id: "join", ...member(i) })(i),
       // What a join on the SFU sends Cloudflare: TURN credentials and a session, side by side.
       async () => {
-        await Promise.all([turnDirect(), sfuDirect()]);
+        await Promise.all([turnDirect(0), sfuDirect(0)]);
       },
       worker.url,
       MINTS_PER_SECOND,
@@ -200,6 +239,7 @@ header();
       "An SFU session and a join also record the session in the room's object (a join first counts the user in), which the direct calls do not.\n",
     );
   } finally {
+    await forwarder.close();
     await worker.close();
     await stack.emulator.close();
   }
