@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { dirname, join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { WebSocket } from "ws";
 import { ENVIRONMENT_VARIABLE_BYTES, SCRIPT_BYTES } from "#emulator/services/workers/limits.ts";
 import { getWithHeaderLines } from "./testing.ts";
@@ -63,61 +63,57 @@ describe("LocalWorker", () => {
     expect((await fetch(`${url}/cdn-cgi/handler/scheduled`)).status).toBe(404);
   });
 
-  it("serves the static assets before the Worker, and runs its cron handler past them", async () => {
+  /** Serves `content` with a static assets directory holding `files` (path → text), removed after the test. */
+  async function serveWithAssets(
+    files: Record<string, string>,
+    declared: Pick<WorkerSpec, "content" | "runWorkerFirst">,
+  ): Promise<string> {
     const assetsDirectory = mkdtempSync(join(tmpdir(), "worker-assets-"));
-    mkdirSync(join(assetsDirectory, "app"));
-    writeFileSync(join(assetsDirectory, "app", "main.js"), "export const served = true;\n");
+    onTestFinished(() => rmSync(assetsDirectory, { recursive: true, force: true }));
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(assetsDirectory, path)), { recursive: true });
+      writeFileSync(join(assetsDirectory, path), text);
+    }
     worker = new LocalWorker({ quiet: true });
     const url = await worker.listen();
-    await worker.deploy({
-      ...spec("v1"),
-      bindings: [],
-      assetsDirectory,
-      content: `let runs = 0;
+    await worker.deploy({ ...spec("v1"), bindings: [], assetsDirectory, ...declared });
+    return url;
+  }
+
+  it("serves the static assets before the Worker, and runs its cron handler past them", async () => {
+    const url = await serveWithAssets(
+      { "app/main.js": "export const served = true;\n" },
+      {
+        content: `let runs = 0;
         export default {
           fetch() { return new Response("runs:" + runs); },
           scheduled(controller) { if (controller.cron === "* * * * *") runs += 1; },
         };`,
-    });
-    try {
-      const asset = await fetch(`${url}/app/main.js`);
-      expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
-      expect(await asset.text()).toBe("export const served = true;\n");
-      await worker.runScheduled("* * * * *");
-      expect(await (await fetch(`${url}/app/other.js`)).text()).toBe("runs:1");
-    } finally {
-      rmSync(assetsDirectory, { recursive: true, force: true });
-    }
+      },
+    );
+    const asset = await fetch(`${url}/app/main.js`);
+    expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(await asset.text()).toBe("export const served = true;\n");
+    await worker!.runScheduled("* * * * *");
+    expect(await (await fetch(`${url}/app/other.js`)).text()).toBe("runs:1");
   });
 
   it("hands the paths of run_worker_first to the Worker, even where a file of that path exists", async () => {
-    const assetsDirectory = mkdtempSync(join(tmpdir(), "worker-assets-"));
-    mkdirSync(join(assetsDirectory, "api"));
-    writeFileSync(join(assetsDirectory, "api", "status"), "a file\n");
-    writeFileSync(join(assetsDirectory, "page.js"), "a page\n");
-    mkdirSync(join(assetsDirectory, "api", "static"));
-    writeFileSync(join(assetsDirectory, "api", "static", "app.js"), "static\n");
-    worker = new LocalWorker({ quiet: true });
-    const url = await worker.listen();
-    await worker.deploy({
-      ...spec("v1"),
-      bindings: [],
-      assetsDirectory,
-      runWorkerFirst: ["/api/*", "!/api/static/*"],
-      content: `export default { fetch(request) { return new Response("worker:" + new URL(request.url).pathname); } };`,
-    });
-    try {
-      expect(await (await fetch(`${url}/api/status`)).text()).toBe("worker:/api/status");
-      expect(await (await fetch(`${url}/page.js`)).text()).toBe("a page\n");
-      // A negative rule keeps its paths on the assets alone, as the router Cloudflare runs does
-      // (workers-shared's router worker, which Miniflare runs): no file there is a 404, not the Worker.
-      expect(await (await fetch(`${url}/api/static/app.js`)).text()).toBe("static\n");
-      const missing = await fetch(`${url}/api/static/none.js`);
-      expect(missing.status).toBe(404);
-      expect(await missing.text()).not.toMatch(/^worker:/);
-    } finally {
-      rmSync(assetsDirectory, { recursive: true, force: true });
-    }
+    const url = await serveWithAssets(
+      { "api/status": "a file\n", "page.js": "a page\n", "api/static/app.js": "static\n" },
+      {
+        runWorkerFirst: ["/api/*", "!/api/static/*"],
+        content: `export default { fetch(request) { return new Response("worker:" + new URL(request.url).pathname); } };`,
+      },
+    );
+    expect(await (await fetch(`${url}/api/status`)).text()).toBe("worker:/api/status");
+    expect(await (await fetch(`${url}/page.js`)).text()).toBe("a page\n");
+    // A negative rule keeps its paths on the assets alone, as the router Cloudflare runs does
+    // (workers-shared's router worker, which Miniflare runs): no file there is a 404, not the Worker.
+    expect(await (await fetch(`${url}/api/static/app.js`)).text()).toBe("static\n");
+    const missing = await fetch(`${url}/api/static/none.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toMatch(/^worker:/);
   });
 
   it("swaps to a new deploy without failing a single request under load", async () => {
