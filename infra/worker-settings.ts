@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { ROUTE_TABLE, type RouteLine } from "#contracts/api/route-table.ts";
 
 /**
  * What the Worker needs from the platform, declared once: the Pulumi program deploys with these,
@@ -13,11 +14,22 @@ export const COMPATIBILITY_FLAGS = ["nodejs_compat"];
 /**
  * The paths Cloudflare hands to the Worker without looking for a static asset first
  * (`assets.config.run_worker_first`, developers.cloudflare.com/workers/static-assets/routing/worker-script/):
- * the API and the health check, which no asset ever answers. An API call then skips the asset
- * lookup, which costs every call about half a millisecond in local workerd. The dashboard's page
- * and its files stay assets-first, as before.
+ * every route of the route table but the dashboard's page, by its first segment (`/api/*`,
+ * `/healthz`), since no asset ever answers them. An API call then skips the asset lookup, which
+ * costs every call about half a millisecond in local workerd. The page and its files stay
+ * assets-first.
  */
-export const WORKER_FIRST_PATHS = ["/api/*", "/healthz"];
+export const WORKER_FIRST_PATHS = [
+  ...new Set(
+    Object.values(ROUTE_TABLE as Record<string, RouteLine>)
+      .filter((route) => route.produces !== "html")
+      .flatMap((route) => [route.path, ...(route.aliases ?? [])])
+      .map((path) => {
+        const [first, ...rest] = path.slice(1).split("/");
+        return rest.length > 0 ? `/${first}/*` : `/${first}`;
+      }),
+  ),
+];
 
 /** The Worker's Durable Object classes, each with the binding the Worker reaches it by. */
 export const DURABLE_OBJECTS = [

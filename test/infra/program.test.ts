@@ -155,7 +155,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     expect(run.fake.named("realtime-worker").inputs).toMatchObject({
       scriptName: "realtime-stack-dev",
       mainModule: "index.js",
-      assets: { directory: bundle.assetsDirectory, config: { runWorkerFirst: ["/api/*", "/healthz"] } },
+      assets: { directory: bundle.assetsDirectory, config: { runWorkerFirst: ["/healthz", "/api/*"] } },
       migrations: {
         newTag: DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag,
         // A new script: one step creating the classes the history leaves (infra/worker-migrations.ts).
