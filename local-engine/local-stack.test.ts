@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Step } from "./engine.ts";
 import { PROJECT } from "./local-config.ts";
 import { previewLocal } from "./local-preview.ts";
-import { LocalStack } from "./local-stack.ts";
+import { declaredWorkerSpec, LocalStack } from "./local-stack.ts";
 import { getWithHeaderLines } from "./testing.ts";
 
 /**
@@ -270,4 +270,28 @@ describe("the local stack", () => {
     expect(existsSync(objects)).toBe(false);
     expect((await fetch(`${stack.worker.url}/healthz`)).status).toBe(503);
   }, 60_000);
+});
+
+describe("the Worker as the program declares it", () => {
+  it("carries the static assets and which paths go to the Worker first into what the runner serves", () => {
+    const inputs = {
+      content: "export default {}",
+      mainModule: "index.js",
+      compatibilityDate: "2026-04-01",
+      compatibilityFlags: ["nodejs_compat"],
+      bindings: [{ type: "plain_text", name: "STACK", text: "dev" }],
+      assets: { directory: "/tmp/assets", config: { runWorkerFirst: ["/api/*"] } },
+    };
+    expect(declaredWorkerSpec(inputs)).toEqual({
+      content: "export default {}",
+      mainModule: "index.js",
+      compatibilityDate: "2026-04-01",
+      compatibilityFlags: ["nodejs_compat"],
+      bindings: [{ type: "plain_text", name: "STACK", text: "dev" }],
+      assetsDirectory: "/tmp/assets",
+      runWorkerFirst: ["/api/*"],
+    });
+    const { assets: _assets, ...withoutAssets } = inputs;
+    expect(declaredWorkerSpec(withoutAssets)).not.toHaveProperty("runWorkerFirst");
+  });
 });

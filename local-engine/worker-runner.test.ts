@@ -67,7 +67,7 @@ describe("LocalWorker", () => {
   async function serveWithAssets(
     files: Record<string, string>,
     declared: Pick<WorkerSpec, "content" | "runWorkerFirst">,
-  ): Promise<string> {
+  ): Promise<{ url: string; served: WorkerSpec }> {
     const assetsDirectory = mkdtempSync(join(tmpdir(), "worker-assets-"));
     onTestFinished(() => rmSync(assetsDirectory, { recursive: true, force: true }));
     for (const [path, text] of Object.entries(files)) {
@@ -76,12 +76,13 @@ describe("LocalWorker", () => {
     }
     worker = new LocalWorker({ quiet: true });
     const url = await worker.listen();
-    await worker.deploy({ ...spec("v1"), bindings: [], assetsDirectory, ...declared });
-    return url;
+    const served: WorkerSpec = { ...spec("v1"), bindings: [], assetsDirectory, ...declared };
+    await worker.deploy(served);
+    return { url, served };
   }
 
   it("serves the static assets before the Worker, and runs its cron handler past them", async () => {
-    const url = await serveWithAssets(
+    const { url } = await serveWithAssets(
       { "app/main.js": "export const served = true;\n" },
       {
         content: `let runs = 0;
@@ -99,7 +100,7 @@ describe("LocalWorker", () => {
   });
 
   it("hands the paths of run_worker_first to the Worker, even where a file of that path exists", async () => {
-    const url = await serveWithAssets(
+    const { url, served } = await serveWithAssets(
       { "api/status": "a file\n", "page.js": "a page\n", "api/static/app.js": "static\n" },
       {
         runWorkerFirst: ["/api/*", "!/api/static/*"],
@@ -114,6 +115,10 @@ describe("LocalWorker", () => {
     const missing = await fetch(`${url}/api/static/none.js`);
     expect(missing.status).toBe(404);
     expect(await missing.text()).not.toMatch(/^worker:/);
+
+    // `true` sends every path to the Worker first, files included.
+    await worker!.deploy({ ...served, runWorkerFirst: true });
+    expect(await (await fetch(`${url}/page.js`)).text()).toBe("worker:/page.js");
   });
 
   it("swaps to a new deploy without failing a single request under load", async () => {
