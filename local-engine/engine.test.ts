@@ -8,12 +8,13 @@ import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { scopedToken } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
+import { PROVIDER_ENTRY } from "#infra/providers/provider-of.ts";
 import { RealtimeTurnKey } from "#infra/providers/realtime-turn-key.ts";
 import { StreamLiveInput, type StreamLiveInputArgs } from "#infra/providers/stream-live-input.ts";
 import { REALTIME_TURN_KEY, STREAM_LIVE_INPUT } from "#infra/type-tokens.ts";
-import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
+import { deleteInFreshHost, REPO_ROOT } from "./testing.ts";
 
 /**
  * The project's own providers, run the way Pulumi runs them: the program's serialized providers
@@ -331,22 +332,39 @@ describe("the deploy token", () => {
 });
 
 describe("the serialized provider", () => {
-  it("deletes with nothing but the state's copy, in a fresh host started from an empty folder", async () => {
+  it("is a few hundred bytes in each resource's state, not the provider's code", async () => {
     const { state } = await apply([{ name: "a" }], ["k"]);
-    const recorded = Object.values(structuredClone(state.resources));
-    const provider = String(recorded[0]!.outputs.__provider);
-    expect(provider).not.toMatch(/\brequire\(/);
-    const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
-    const host = await DynamicProviderHost.start({ cwd: elsewhere, project: "engine-test", stack: "test" });
-    try {
-      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase });
-      for (const r of recorded) await host.delete(`urn:${r.name}`, r.id, r.outputs, r.inputs);
-    } finally {
-      await host.close();
-      rmSync(elsewhere, { recursive: true, force: true });
+    for (const r of Object.values(state.resources)) {
+      // Pulumi stores it twice per resource (inputs and outputs); at 3,000 live inputs every KB here is 6 MB of state.
+      expect(String(r.inputs.__provider).length).toBeLessThan(4_096);
+      expect(r.outputs.__provider).toBe(r.inputs.__provider);
     }
+  });
+
+  it("deletes with the state's copy in a fresh host started below the project folder, as older CLIs start it", async () => {
+    const { state } = await apply([{ name: "a" }], ["k"]);
+    const config = { "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase };
+    await deleteInFreshHost(
+      Object.values(structuredClone(state.resources)),
+      config,
+      join(REPO_ROOT, "infra"),
+    );
     expect(liveInputs()).toEqual([]);
     expect(turnKeys()).toEqual([]);
+  });
+
+  it("outside the project, fails saying where to run it, and deletes nothing", async () => {
+    const { state } = await apply([{ name: "a" }]);
+    const config = { "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase };
+    const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
+    try {
+      await expect(deleteInFreshHost(Object.values(state.resources), config, elsewhere)).rejects.toThrow(
+        `the liveInput provider runs the project's own code (${PROVIDER_ENTRY}), and no folder at or above ${elsewhere} holds it with a Pulumi.yaml: run pulumi from the project's checkout`,
+      );
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    expect(liveInputs()).toHaveLength(1);
   });
 
   it("cannot import through the `import` option: Pulumi's host reads with no provider to read with", async () => {

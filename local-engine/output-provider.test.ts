@@ -10,9 +10,9 @@ import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { StreamLiveInput } from "#infra/providers/stream-live-input.ts";
 import { StreamLiveInputOutput } from "#infra/providers/stream-live-input-output.ts";
 import { STREAM_LIVE_INPUT_OUTPUT } from "#infra/type-tokens.ts";
-import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
+import { deleteInFreshHost } from "./testing.ts";
 
 /**
  * StreamLiveInputOutput, run the way Pulumi runs it: the serialized provider in Pulumi's
@@ -200,19 +200,13 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     });
   }
 
-  it("deletes with nothing but the state's copy of the provider, in a fresh host started from an empty folder", async () => {
+  it("deletes with the state's copy of the provider, in a fresh host started in the project folder", async () => {
     const { state, outputs } = await apply([youtube()]);
     const recorded = structuredClone(state.resources[`${STREAM_LIVE_INPUT_OUTPUT}::youtube`]!);
-    expect(String(recorded.outputs.__provider)).not.toMatch(/\brequire\(/);
-    const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
-    const host = await DynamicProviderHost.start({ cwd: elsewhere, project: "engine-test", stack: "test" });
-    try {
-      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase });
-      await host.delete(`urn:${recorded.name}`, recorded.id, recorded.outputs, recorded.inputs);
-    } finally {
-      await host.close();
-      rmSync(elsewhere, { recursive: true, force: true });
-    }
+    await deleteInFreshHost([recorded], {
+      "cloudflare:apiToken": token,
+      "realtime-stack:apiBase": ctx.emu.apiBase,
+    });
     expect(outputsOf(outputs.input)).toEqual([]);
     expect(loadState(stateFile, "test").resources[`${STREAM_LIVE_INPUT_OUTPUT}::youtube`]).toBeDefined();
     expect(readFileSync(stateFile, "utf8")).toContain("secretOutputs");

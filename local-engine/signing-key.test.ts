@@ -9,8 +9,8 @@ import { scopedToken, useEmulator } from "#emulator/testing.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { StreamSigningKey } from "#infra/providers/stream-signing-key.ts";
 import { STREAM_SIGNING_KEY } from "#infra/type-tokens.ts";
-import { DynamicProviderHost } from "./dynamic-host.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
+import { deleteInFreshHost } from "./testing.ts";
 
 /**
  * The StreamSigningKey provider, run as Pulumi runs it: serialized, in Pulumi's dynamic-provider
@@ -126,18 +126,10 @@ describe("StreamSigningKey through Pulumi's dynamic-provider host", () => {
     expect(accountKeys()).toEqual([]);
   });
 
-  it("the serialized provider revokes with nothing but the state's copy, in a fresh host from an empty folder", async () => {
+  it("the serialized provider revokes with the state's copy, in a fresh host started in the project folder", async () => {
     const { state } = await apply(["key-a-g1"]);
-    const recorded = Object.values(structuredClone(state.resources));
-    const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
-    const host = await DynamicProviderHost.start({ cwd: elsewhere, project: "engine-test", stack: "test" });
-    try {
-      await host.configure({ "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase });
-      for (const r of recorded) await host.delete(`urn:${r.name}`, r.id, r.outputs, r.inputs);
-    } finally {
-      await host.close();
-      rmSync(elsewhere, { recursive: true, force: true });
-    }
+    const config = { "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase };
+    await deleteInFreshHost(Object.values(structuredClone(state.resources)), config);
     expect(accountKeys()).toEqual([]);
   });
 

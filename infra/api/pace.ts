@@ -98,11 +98,12 @@ export class ApiPace {
 const PROCESS_PACE = Symbol.for("realtime-stack.api-pace.v1");
 
 /**
- * The one pace of this process, whoever asks: every provider of every copy of the provider bundle
- * the dynamic-provider host evaluated (it evaluates one per serialized provider, see
- * ../providers/serialized-provider.ts), or a script's every client. Kept on globalThis for that
- * reason; the symbol's version changes whenever ApiPace's methods do, so that bundles of different
- * ages never call one another's pace with the wrong shape.
+ * The one pace of this process, whoever asks: every provider of every copy of the provider code
+ * the dynamic-provider host evaluated (the checkout's, built once, see
+ * ../providers/serialized-provider.ts, and each packed copy a state written before December 2026
+ * still holds), or a script's every client. Kept on globalThis for that reason; the symbol's
+ * version changes whenever ApiPace's methods do, so that copies of different ages never call one
+ * another's pace with the wrong shape.
  */
 export function processPace(share: number): ApiPace {
   const host = globalThis as { [PROCESS_PACE]?: ApiPace };

@@ -1,7 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { packedProviders } from "./bundle.ts";
 import type { ProviderKind } from "./host/index.ts";
 import { serializedProvider } from "./serialized-provider.ts";
+
+/** The providers' code, relative to the project folder (where Pulumi.yaml is), as the host looks for it. */
+export const PROVIDER_ENTRY = "infra/providers/host/index.ts";
 
 const made = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
 
@@ -12,7 +14,7 @@ const made = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
 export function providerOf(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
   let provider = made.get(kind);
   if (!provider) {
-    provider = serializedProvider(packedProviders(), kind);
+    provider = serializedProvider(PROVIDER_ENTRY, kind);
     made.set(kind, provider);
   }
   return provider;

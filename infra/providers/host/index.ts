@@ -5,8 +5,9 @@ import { liveInputOutputKind } from "./live-input-output.ts";
 import { signingKeyKind } from "./signing-key.ts";
 
 /**
- * The entry point bundled into the serialized providers (../bundle.ts): everything the
- * dynamic-provider host runs for these resources, with no import left to resolve at run time.
+ * The entry point the serialized providers bundle in the dynamic-provider host
+ * (../serialized-provider.ts): everything the host runs for these resources, with no import left
+ * to resolve at run time.
  */
 export const providers = {
   liveInput: dynamicProvider(liveInputKind),
