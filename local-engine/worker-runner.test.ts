@@ -119,6 +119,12 @@ describe("LocalWorker", () => {
     // `true` sends every path to the Worker first, files included.
     await worker!.deploy({ ...served, runWorkerFirst: true });
     expect(await (await fetch(`${url}/page.js`)).text()).toBe("worker:/page.js");
+
+    // A list Cloudflare would refuse at upload is refused here too, and the running version stays.
+    await expect(worker!.deploy({ ...served, runWorkerFirst: ["/api/*", "/api/status"] })).rejects.toThrow(
+      "the local Worker cannot start: Invalid routes in `run_worker_first`:\n'/api/status': rule '/api/*' makes it redundant [code: 10021]",
+    );
+    expect(await (await fetch(`${url}/page.js`)).text()).toBe("worker:/page.js");
   });
 
   it("swaps to a new deploy without failing a single request under load", async () => {

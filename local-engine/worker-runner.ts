@@ -19,6 +19,7 @@ import {
   environmentVariableRefusal,
   scriptSizeRefusal,
 } from "#emulator/services/workers/limits.ts";
+import { isRefusal, staticRouting } from "#emulator/services/workers/static-routing.ts";
 import { guardedCompatibilityFlags, guardedModules } from "./invocation-limits/modules.ts";
 
 /** A binding as the Pulumi program declares it on `WorkersScript` (the provider's camelCase). */
@@ -45,18 +46,19 @@ export interface WorkerSpec {
 
 /**
  * Miniflare's assets router set as wrangler dev sets it from `run_worker_first`
- * (wrangler's `getAssetsOptions`, and `parseStaticRouting` in workers-shared): `true` sends every
- * request to the Worker first; a list sends the paths its rules match, a `!/` rule keeping a path
- * on the assets. Without it, a request that matches a file gets the file and anything else goes to
+ * (wrangler's `getAssetsOptions`): `true` sends every request to the Worker first; a list, split
+ * and checked as Cloudflare does it (the emulator's static-routing.ts), sends the paths its rules
+ * match, a `!/` rule keeping a path on the assets. A list Cloudflare would refuse stops the start. Without it, a request that matches a file gets the file and anything else goes to
  * the Worker, which is Cloudflare's default.
  */
 function assetsRouterConfig(runWorkerFirst: WorkerSpec["runWorkerFirst"]) {
   if (!Array.isArray(runWorkerFirst)) {
     return { has_user_worker: true, invoke_user_worker_ahead_of_assets: runWorkerFirst === true };
   }
-  const assetWorker = runWorkerFirst.filter((rule) => rule.startsWith("!/")).map((rule) => rule.slice(1));
-  const userWorker = runWorkerFirst.filter((rule) => rule.startsWith("/"));
-  return { has_user_worker: true, static_routing: { user_worker: userWorker, asset_worker: assetWorker } };
+  const routing = staticRouting(runWorkerFirst);
+  if (isRefusal(routing))
+    throw new Error(`the local Worker cannot start: ${routing.message} [code: ${routing.code}]`);
+  return { has_user_worker: true, static_routing: routing };
 }
 
 /** Drops what the Worker prints (its access log): for runs whose stdout is a report, or a benchmark's. */

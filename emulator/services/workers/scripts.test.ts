@@ -142,6 +142,23 @@ describe("workers script upload", () => {
     expect(await errorCodes(res)).toEqual([10053]);
   });
 
+  it("refuses a run_worker_first list Cloudflare would refuse, with 10021 naming the rule, and stores nothing", async () => {
+    const res = await upload(
+      "routed",
+      { main_module: "worker.js", assets: { config: { run_worker_first: ["/api/*", "healthz"] } } },
+      [{ name: "worker.js", content: WORKER_SOURCE }],
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { code: number; message: string }[] };
+    expect(body.errors).toEqual([
+      {
+        code: 10021,
+        message: "Invalid routes in `run_worker_first`:\n'healthz': rules must start with '/' or '!/'",
+      },
+    ]);
+    expect((await api("/scripts/routed")).status).toBe(404);
+  });
+
   it("deletes a script; an unknown one is Cloudflare's 404", async () => {
     await deploy("short-lived");
     const deleted = await api("/scripts/short-lived", { method: "DELETE" });

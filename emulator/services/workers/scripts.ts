@@ -5,8 +5,10 @@ import { scriptName, workerUploadMetadata } from "#contracts/cloudflare/workers.
 import type { Env } from "../../core/env.ts";
 import { cfOk } from "../../core/respond.ts";
 import { uploadedScript } from "./deploy.ts";
+import { workersErrors } from "./errors.ts";
 import { parseLabelled, readUpload } from "./multipart.ts";
 import { findScript, WORKERS_READ, WORKERS_WRITE, type WorkersRouteDeps } from "./script-context.ts";
+import { isRefusal, staticRouting } from "./static-routing.ts";
 import { moduleOf, modulesEntryFirst, type StoredScript } from "./store.ts";
 import { scriptView, uploadView } from "./views.ts";
 
@@ -40,6 +42,9 @@ export function scriptRoutes({ store, requirePermission, plan, assetUploads }: W
     const query = parseLabelled(uploadQuery, c.req.query(), "query");
     const upload = await readUpload(c);
     const metadata = parseLabelled(workerUploadMetadata, upload.config, "metadata");
+    const rules = metadata.assets?.config?.run_worker_first;
+    const routing = Array.isArray(rules) ? staticRouting(rules) : undefined;
+    if (routing && isRefusal(routing)) throw workersErrors.refused(routing);
     const previous = store.get(name);
     const script = uploadedScript(previous, name, metadata, upload.modules, {
       strictInherit: query.bindings_inherit === "strict",
