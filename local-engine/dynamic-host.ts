@@ -64,7 +64,7 @@ export class DynamicProviderHost {
     private readonly client: Record<string, GrpcMethod>,
   ) {}
 
-  /** Starts the host and waits for the port it prints. `cwd` is where Pulumi would start it: the project. */
+  /** Starts the host and waits for the port it prints. `cwd` is where Pulumi would start it (plugin-folder.ts). */
   static async start(options: HostOptions): Promise<DynamicProviderHost> {
     const child = spawn(
       process.execPath,

@@ -24,7 +24,7 @@ const withoutProvider = ({ [PROVIDER_KEY]: _p, ...rest }: Props) => rest;
 export interface DynamicContext {
   project: string;
   stack: string;
-  /** Where Pulumi starts the host: the project's folder. */
+  /** Where Pulumi starts the host (plugin-folder.ts). */
   cwd: string;
   /** The stack config the host's Configure call carries. */
   config: Record<string, string>;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,7 +14,7 @@ import { StreamLiveInput, type StreamLiveInputArgs } from "#infra/providers/stre
 import { REALTIME_TURN_KEY, STREAM_LIVE_INPUT } from "#infra/type-tokens.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
-import { deleteInFreshHost, REPO_ROOT } from "./testing.ts";
+import { deleteInFreshHost, packedProvider, REPO_ROOT } from "./testing.ts";
 
 /**
  * The project's own providers, run the way Pulumi runs them: the program's serialized providers
@@ -332,25 +332,63 @@ describe("the deploy token", () => {
 });
 
 describe("the serialized provider", () => {
-  it("is a few hundred bytes in each resource's state, not the provider's code", async () => {
+  it("is about 3.5 KB in each resource's state, naming the provider code rather than holding it", async () => {
     const { state } = await apply([{ name: "a" }], ["k"]);
     for (const r of Object.values(state.resources)) {
       // Pulumi stores it twice per resource (inputs and outputs); at 3,000 live inputs every KB here is 6 MB of state.
       expect(String(r.inputs.__provider).length).toBeLessThan(4_096);
+      expect(String(r.inputs.__provider)).toContain(PROVIDER_ENTRY);
       expect(r.outputs.__provider).toBe(r.inputs.__provider);
     }
   });
 
-  it("deletes with the state's copy in a fresh host started below the project folder, as older CLIs start it", async () => {
-    const { state } = await apply([{ name: "a" }], ["k"]);
+  it("deletes with the checkout's code in a fresh host, started in main's folder as Pulumi does or in the project's", async () => {
+    const { state } = await apply([{ name: "a" }, { name: "b" }], ["k"]);
     const config = { "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase };
-    await deleteInFreshHost(
-      Object.values(structuredClone(state.resources)),
-      config,
-      join(REPO_ROOT, "infra"),
-    );
+    const [a, ...rest] = Object.values(structuredClone(state.resources));
+    await deleteInFreshHost([a!], config);
+    await deleteInFreshHost(rest, config, REPO_ROOT);
     expect(liveInputs()).toEqual([]);
     expect(turnKeys()).toEqual([]);
+  });
+
+  describe("as states before December 2026 hold it, the provider's code packed whole", () => {
+    /** The state file with each resource's `__provider`, inputs and outputs, the packed copy of its kind. */
+    const withPackedProviders = async () => {
+      const state = loadState(stateFile, "test");
+      for (const r of Object.values(state.resources)) {
+        const kind = r.type === REALTIME_TURN_KEY ? "turnKey" : "liveInput";
+        const packed = await packedProvider(kind);
+        r.inputs.__provider = packed;
+        r.outputs.__provider = packed;
+      }
+      writeFileSync(stateFile, JSON.stringify(state));
+      return state;
+    };
+
+    it("still deletes with that copy in a fresh host", async () => {
+      await apply([{ name: "a" }], ["k"]);
+      const state = await withPackedProviders();
+      const config = { "cloudflare:apiToken": token, "realtime-stack:apiBase": emu.apiBase };
+      await deleteInFreshHost(Object.values(state.resources), config);
+      expect(liveInputs()).toEqual([]);
+      expect(turnKeys()).toEqual([]);
+    });
+
+    it("is replaced by the stub at the next apply, as an update that calls Cloudflare for nothing", async () => {
+      await apply([{ name: "a" }], ["k"]);
+      const before = readFileSync(stateFile).length;
+      await withPackedProviders();
+      await admin.clearRequests();
+      const next = await apply([{ name: "a" }], ["k"]);
+      expect(ops(next.steps).sort()).toEqual(["update:a", "update:k"]);
+      expect((await admin.requests()).filter((r) => r.method !== "GET")).toEqual([]);
+      for (const r of Object.values(next.state.resources)) {
+        expect(String(r.outputs.__provider)).toContain(PROVIDER_ENTRY);
+      }
+      expect(readFileSync(stateFile).length).toBe(before);
+      expect(ops((await apply([{ name: "a" }], ["k"])).steps).sort()).toEqual(["same:a", "same:k"]);
+    });
   });
 
   it("outside the project, fails saying where to run it, and deletes nothing", async () => {
@@ -359,7 +397,7 @@ describe("the serialized provider", () => {
     const elsewhere = mkdtempSync(join(tmpdir(), "no-project-"));
     try {
       await expect(deleteInFreshHost(Object.values(state.resources), config, elsewhere)).rejects.toThrow(
-        `the liveInput provider runs the project's own code (${PROVIDER_ENTRY}), and no folder at or above ${elsewhere} holds it with a Pulumi.yaml: run pulumi from the project's checkout`,
+        `liveInput provider: no Pulumi.yaml at or above ${elsewhere}; run pulumi in the project's checkout`,
       );
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });

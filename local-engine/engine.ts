@@ -33,7 +33,7 @@ export interface EngineOptions {
    * (a preview against a sandbox emulator); defaults to `config`.
    */
   providerConfig?: Record<string, string>;
-  /** The project folder: where the dynamic-provider host starts, as Pulumi starts it. */
+  /** Where the dynamic-provider host starts, as Pulumi starts it (plugin-folder.ts). */
   cwd?: string;
   /** For the resources still bridged to @pulumi/cloudflare, which local providers stand in for. */
   api: CloudflareRest;

@@ -17,6 +17,7 @@ import {
   type Step,
 } from "./engine.ts";
 import { type ConfigMap, localConfig, PROJECT, readStackConfig, writeLocalSecret } from "./local-config.ts";
+import { pluginFolder } from "./plugin-folder.ts";
 import { closeSpareHosts } from "./spare-hosts.ts";
 import type { RecordedResource } from "./state-file.ts";
 import { onPath, toolPath } from "./system-tools.ts";
@@ -229,7 +230,7 @@ export class LocalStack {
         retry: BRIDGED_PROVIDER_RETRY,
       }),
       stateFile: this.engineStateFile,
-      cwd: this.root,
+      cwd: pluginFolder(this.root),
       ...(this.onStep ? { onStep: this.onStep } : {}),
     };
   }

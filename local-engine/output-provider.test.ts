@@ -200,7 +200,7 @@ describe("StreamLiveInputOutput through Pulumi's dynamic-provider host", { timeo
     });
   }
 
-  it("deletes with the state's copy of the provider, in a fresh host started in the project folder", async () => {
+  it("deletes through the provider its state names, in a fresh host", async () => {
     const { state, outputs } = await apply([youtube()]);
     const recorded = structuredClone(state.resources[`${STREAM_LIVE_INPUT_OUTPUT}::youtube`]!);
     await deleteInFreshHost([recorded], {

@@ -1,6 +1,12 @@
 import { request } from "node:http";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync } from "node:zlib";
+import * as pulumi from "@pulumi/pulumi";
+import { buildSync } from "esbuild";
+import { PROVIDER_ENTRY } from "#infra/providers/provider-of.ts";
 import { DynamicProviderHost } from "./dynamic-host.ts";
+import { pluginFolder } from "./plugin-folder.ts";
 import type { RecordedResource } from "./state-file.ts";
 
 /** Test helpers for the local engine; imported by tests only. */
@@ -24,17 +30,18 @@ export function getWithHeaderLines(
   });
 }
 
-/** The repository's folder: the Pulumi project, where Pulumi starts the dynamic-provider host. */
+/** The repository's folder: the Pulumi project. */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * Deletes recorded resources as a later `pulumi destroy` would: in a fresh dynamic-provider host,
- * started in `cwd`, with nothing but each resource's state (its `__provider` included).
+ * started where Pulumi starts it unless `cwd` says otherwise, with nothing but each resource's
+ * state (its `__provider` included).
  */
 export async function deleteInFreshHost(
   resources: RecordedResource[],
   config: Record<string, string>,
-  cwd: string = REPO_ROOT,
+  cwd: string = pluginFolder(REPO_ROOT),
 ): Promise<void> {
   const host = await DynamicProviderHost.start({ cwd, project: "engine-test", stack: "test" });
   try {
@@ -43,4 +50,55 @@ export async function deleteInFreshHost(
   } finally {
     await host.close();
   }
+}
+
+/**
+ * A resource's `__provider` as states written before December 2026 hold it: the provider code
+ * bundled, brotli-packed and captured whole by the closure, which unpacked it in the host. The
+ * closure is that version's serialized-provider.ts, kept here only to write such a state.
+ */
+export async function packedProvider(kind: string): Promise<string> {
+  const code = buildSync({
+    entryPoints: [join(REPO_ROOT, PROVIDER_ENTRY)],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
+  }).outputFiles[0]!.text;
+  const packed = brotliCompressSync(code).toString("base64");
+  const load = () => {
+    const host = globalThis as unknown as {
+      process: { getBuiltinModule(id: string): { brotliDecompressSync(b: Uint8Array): Uint8Array } };
+      Buffer: { from(s: string, e: string): Uint8Array };
+      __realtimeStackProviders?: Map<string, Record<string, Required<pulumi.dynamic.ResourceProvider>>>;
+    };
+    host.__realtimeStackProviders ??= new Map();
+    const cache = host.__realtimeStackProviders;
+    let loaded = cache.get(packed);
+    if (!loaded) {
+      const text = new TextDecoder().decode(
+        host.process.getBuiltinModule("node:zlib").brotliDecompressSync(host.Buffer.from(packed, "base64")),
+      );
+      const module = { exports: {} as { providers?: typeof loaded } };
+      new Function("module", "exports", text)(module, module.exports);
+      loaded = module.exports.providers!;
+      cache.set(packed, loaded);
+    }
+    return loaded[kind]!;
+  };
+  const provider: pulumi.dynamic.ResourceProvider = {
+    configure: (req) => load().configure(req),
+    check: (olds, news) => load().check(olds, news),
+    diff: (id, olds, news) => load().diff(id, olds, news),
+    create: (inputs) => load().create(inputs),
+    read: (id, props) => load().read(id, props),
+    update: (id, olds, news) => load().update(id, olds, news),
+    delete: (id, props) => load().delete(id, props),
+  };
+  return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
 }

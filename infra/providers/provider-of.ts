@@ -2,7 +2,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ProviderKind } from "./host/index.ts";
 import { serializedProvider } from "./serialized-provider.ts";
 
-/** The providers' code, relative to the project folder (where Pulumi.yaml is), as the host looks for it. */
+/**
+ * The providers' code, relative to the project folder (where Pulumi.yaml is), as the host looks
+ * for it. Every dynamic resource's state names this path and its kind (host/index.ts) for as long
+ * as the resource lives: moving the file or renaming a kind strands the resources that name them.
+ */
 export const PROVIDER_ENTRY = "infra/providers/host/index.ts";
 
 const made = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();

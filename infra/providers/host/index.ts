@@ -7,7 +7,7 @@ import { signingKeyKind } from "./signing-key.ts";
 /**
  * The entry point the serialized providers bundle in the dynamic-provider host
  * (../serialized-provider.ts): everything the host runs for these resources, with no import left
- * to resolve at run time.
+ * to resolve at run time. Each key is a kind that resources' states name, so the names stay.
  */
 export const providers = {
   liveInput: dynamicProvider(liveInputKind),

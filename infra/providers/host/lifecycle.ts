@@ -58,6 +58,17 @@ function project(declared: unknown, live: unknown): unknown {
   return live;
 }
 
+/**
+ * Whether a resource's state still holds the provider as it was serialized before December 2026:
+ * the whole provider code, packed, which its closure unpacked with `brotliDecompressSync`
+ * (../serialized-provider.ts now names the code instead). Pulumi keeps a resource's old outputs
+ * when nothing changes (the same step copies them, pkg/resource/deploy/step.go), so diff reports
+ * such a state as changed, and update, finding nothing else to do, writes the outputs back with
+ * the new provider and no call to Cloudflare.
+ */
+const holdsPackedProvider = (props: Props) =>
+  typeof props[PROVIDER_KEY] === "string" && props[PROVIDER_KEY].includes("brotliDecompressSync");
+
 function withoutProvider(props: Props): Props {
   const { [PROVIDER_KEY]: _provider, ...rest } = props;
   return rest;
@@ -65,6 +76,10 @@ function withoutProvider(props: Props): Props {
 
 export const isNotFound = (e: unknown) =>
   e instanceof Error && "status" in e && (e as { status: number }).status === 404;
+
+/** The declared inputs whose value differs from the state's, the provider and an adoption request aside. */
+const changedInputs = (olds: Props, news: Props) =>
+  Object.keys(withoutProvider(news)).filter((k) => k !== "adopt" && !deepEqual(olds[k], news[k]));
 
 /** The adoption request an input carries, if any: the uid to take over instead of creating one. */
 const adoptedUid = (inputs: Props) => (inputs.adopt as { uid?: string } | undefined)?.uid;
@@ -104,15 +119,15 @@ export function dynamicProvider<I extends Props, O extends Props>(
     },
 
     async diff(id, olds, news) {
-      const next = withoutProvider(news);
-      const adopt = adoptedUid(next);
-      const changed = Object.keys(next).filter((k) => k !== "adopt" && !deepEqual(olds[k], next[k]));
+      const changed = changedInputs(olds, news);
+      const adopt = adoptedUid(news);
       // Adopting another object than the one held is Pulumi's import-over-existing: the new one replaces it.
       const replaces = [
         ...changed.filter((k) => kind.replaceOn.includes(k as keyof I & string)),
         ...(adopt !== undefined && adopt !== id ? ["adopt"] : []),
       ];
-      return { changes: changed.length > 0 || replaces.length > 0, replaces, deleteBeforeReplace: false };
+      const changes = changed.length > 0 || replaces.length > 0 || holdsPackedProvider(olds);
+      return { changes, replaces, deleteBeforeReplace: false };
     },
 
     async create(props) {
@@ -129,6 +144,8 @@ export function dynamicProvider<I extends Props, O extends Props>(
     },
 
     async update(id, olds, news) {
+      // Only the provider in the state changed (holdsPackedProvider): the object stays as it is.
+      if (changedInputs(olds, news).length === 0) return { outs: withoutProvider(olds) };
       return {
         outs: await kind.update(
           settings.client(),
