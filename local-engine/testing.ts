@@ -60,15 +60,9 @@ export async function deleteInFreshHost(
 export async function packedProvider(kind: string): Promise<string> {
   const code = buildSync({
     entryPoints: [join(REPO_ROOT, PROVIDER_ENTRY)],
-    absWorkingDir: REPO_ROOT,
     bundle: true,
-    format: "cjs",
     platform: "node",
-    target: "node20",
-    minify: true,
-    legalComments: "none",
     write: false,
-    logLevel: "silent",
   }).outputFiles[0]!.text;
   const packed = brotliCompressSync(code).toString("base64");
   const load = () => {
@@ -91,14 +85,12 @@ export async function packedProvider(kind: string): Promise<string> {
     }
     return loaded[kind]!;
   };
-  const provider: pulumi.dynamic.ResourceProvider = {
-    configure: (req) => load().configure(req),
-    check: (olds, news) => load().check(olds, news),
-    diff: (id, olds, news) => load().diff(id, olds, news),
-    create: (inputs) => load().create(inputs),
-    read: (id, props) => load().read(id, props),
-    update: (id, olds, news) => load().update(id, olds, news),
-    delete: (id, props) => load().delete(id, props),
-  };
+  const methods = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
+  const provider = Object.fromEntries(
+    methods.map((method) => [
+      method,
+      (...args: unknown[]) => (load()[method] as (...a: unknown[]) => unknown)(...args),
+    ]),
+  );
   return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
 }
