@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { closeSpareHosts, takeHost } from "./spare-hosts.ts";
 
 const HOST_MODULE = fileURLToPath(new URL("./dynamic-host.ts", import.meta.url));
+const SPARES_MODULE = fileURLToPath(new URL("./spare-hosts.ts", import.meta.url));
 
 /** The processes whose working directory is `dir`: the host is started there, and nothing else is. */
 function processesIn(dir: string): number[] {
@@ -91,5 +92,24 @@ describe("hosts started ahead", () => {
     const again = await takeHost(options);
     expect(processesIn(dir)).toEqual([again.pid]);
     await again.close();
+  });
+
+  it("are ended before an engine with nothing else to do exits, and the engine exits cleanly", async () => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), "host-last-")));
+    // Two runs, so that the second starts a spare; then closing it is the engine's last work.
+    const code = `import { closeSpareHosts, takeHost } from ${JSON.stringify(SPARES_MODULE)};
+const options = { cwd: ${JSON.stringify(dir)}, project: "p", stack: "s" };
+await (await takeHost(options)).close();
+await (await takeHost(options)).close();
+await closeSpareHosts();
+console.log("closed");`;
+    const engine = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    engine.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => engine.once("exit", resolve));
+    expect({ status, out: out.trim() }).toEqual({ status: 0, out: "closed" });
+    expect(processesIn(dir)).toEqual([]);
   });
 });

@@ -196,6 +196,9 @@ export class DynamicProviderHost {
   async close(): Promise<void> {
     (this.client as unknown as { close(): void }).close();
     if (!this.running) return;
+    // A spare's pipes are unreferenced: without this, an engine whose last work is closing it
+    // would have nothing keeping it alive while it waits, and Node would end it mid-await (13).
+    this.keepsProcessAlive(true);
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
     this.child.kill();
     await exited;
