@@ -14,9 +14,9 @@ import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from "#infra/worker-settings.
 /**
  * The Worker's upload size: the bundle the Pulumi program uploads (minified, as `wrangler deploy
  * --minify` would), gzipped as Cloudflare counts it, against the 32 KiB target; which packages the
- * bytes come from; the static assets uploaded beside it (the dashboard's script and stylesheet),
- * which are not part of the script; then the script with a tenant map of 2, 1,000 and 10,000 tenants of 3 channels
- * compiled in, against Cloudflare's Worker size limit; and the startup of the 10,000-tenant
+ * bytes come from; the static assets uploaded beside it (the dashboard's script and stylesheet,
+ * the OpenAPI document), which are not part of the script; then the script with a tenant map of
+ * 2, 1,000 and 10,000 tenants of 3 channels compiled in, against Cloudflare's Worker size limit; and the startup of the 10,000-tenant
  * script, profiled by `wrangler check startup` (offline, in local workerd) against Cloudflare's
  * startup limit.
  */
@@ -34,9 +34,7 @@ const raw = Buffer.byteLength(bundle.content);
 const byOrigin = new Map<string, number>();
 for (const [input, bytes] of Object.entries(bundle.bytesByInput)) {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
-  // The OpenAPI document's schemas, converted from zod at build time: data, not the Worker's code.
-  const compiled = input.endsWith("worker/src/openapi-schemas.ts") ? "OpenAPI schemas (built in)" : undefined;
-  const origin = pkg ?? compiled ?? (input.includes("contracts/") ? "contracts/" : "worker/src/");
+  const origin = pkg ?? (input.includes("contracts/") ? "contracts/" : "worker/src/");
   byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + bytes);
 }
 

@@ -17,18 +17,21 @@ export const COMPATIBILITY_FLAGS = ["nodejs_compat"];
  * every route of the route table but the dashboard's page, by its first segment (`/api/*`,
  * `/healthz`), since no asset ever answers them. An API call then skips the asset lookup, which
  * costs every call about half a millisecond in local workerd. The page and its files stay
- * assets-first.
+ * assets-first, and a route that is itself an asset (the OpenAPI document) gets a negative `!/`
+ * rule, which the same page says takes precedence, so Cloudflare serves its file.
  */
+const routes = Object.values(ROUTE_TABLE as Record<string, RouteLine>);
 export const WORKER_FIRST_PATHS = [
   ...new Set(
-    Object.values(ROUTE_TABLE as Record<string, RouteLine>)
-      .filter((route) => route.produces !== "html")
+    routes
+      .filter((route) => route.produces !== "html" && !route.asset)
       .flatMap((route) => [route.path, ...(route.aliases ?? [])])
       .map((path) => {
         const [first, ...rest] = path.slice(1).split("/");
         return rest.length > 0 ? `/${first}/*` : `/${first}`;
       }),
   ),
+  ...routes.filter((route) => route.asset).map((route) => `!${route.path}`),
 ];
 
 /** The Worker's Durable Object classes, each with the binding the Worker reaches it by. */

@@ -76,6 +76,8 @@ export class LocalStack {
   private cronTimer?: NodeJS.Timeout;
   private cron: string | undefined;
   outputs: Record<string, unknown> = {};
+  /** Where Pulumi would start the provider host (Pulumi.yaml's main), read once. */
+  private readonly pluginCwd: string;
 
   private constructor(
     readonly stack: string,
@@ -86,7 +88,9 @@ export class LocalStack {
     readonly turn: LocalTurn | undefined,
     readonly plan: Plan,
     private readonly onStep?: (step: Step) => void,
-  ) {}
+  ) {
+    this.pluginCwd = pluginFolder(root);
+  }
 
   static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
     const stack = options.stack ?? "dev";
@@ -230,7 +234,7 @@ export class LocalStack {
         retry: BRIDGED_PROVIDER_RETRY,
       }),
       stateFile: this.engineStateFile,
-      cwd: pluginFolder(this.root),
+      cwd: this.pluginCwd,
       ...(this.onStep ? { onStep: this.onStep } : {}),
     };
   }

@@ -17,6 +17,7 @@ import type { Plan } from "#emulator/core/config.ts";
 import {
   type EnvironmentVariable,
   environmentVariableRefusal,
+  type Refusal,
   scriptSizeRefusal,
 } from "#emulator/services/workers/limits.ts";
 import { isRefusal, staticRouting } from "#emulator/services/workers/static-routing.ts";
@@ -44,20 +45,25 @@ export interface WorkerSpec {
   runWorkerFirst?: boolean | string[];
 }
 
+/** Stops the start as Cloudflare's upload would be refused, with its message and code. */
+function cannotStart(refusal: Refusal): never {
+  throw new Error(`the local Worker cannot start: ${refusal.message} [code: ${refusal.code}]`);
+}
+
 /**
  * Miniflare's assets router set as wrangler dev sets it from `run_worker_first`
- * (wrangler's `getAssetsOptions`): `true` sends every request to the Worker first; a list, split
+ * (wrangler's `getAssetsOptions`). `true` sends every request to the Worker first. A list, split
  * and checked as Cloudflare does it (the emulator's static-routing.ts), sends the paths its rules
- * match, a `!/` rule keeping a path on the assets. A list Cloudflare would refuse stops the start. Without it, a request that matches a file gets the file and anything else goes to
- * the Worker, which is Cloudflare's default.
+ * match, and a `!/` rule keeps a path on the assets. A list Cloudflare would refuse stops the
+ * start. Without it, a request that matches a file gets the file and anything else goes to the
+ * Worker, which is Cloudflare's default.
  */
 function assetsRouterConfig(runWorkerFirst: WorkerSpec["runWorkerFirst"]) {
   if (!Array.isArray(runWorkerFirst)) {
     return { has_user_worker: true, invoke_user_worker_ahead_of_assets: runWorkerFirst === true };
   }
   const routing = staticRouting(runWorkerFirst);
-  if (isRefusal(routing))
-    throw new Error(`the local Worker cannot start: ${routing.message} [code: ${routing.code}]`);
+  if (isRefusal(routing)) cannotStart(routing);
   return { has_user_worker: true, static_routing: routing };
 }
 
@@ -84,7 +90,7 @@ function checkUploadLimits(spec: WorkerSpec, plan: Plan): void {
   });
   const refusal =
     scriptSizeRefusal(Buffer.byteLength(spec.content)) ?? environmentVariableRefusal(vars, plan);
-  if (refusal) throw new Error(`the local Worker cannot start: ${refusal.message} [code: ${refusal.code}]`);
+  if (refusal) cannotStart(refusal);
 }
 
 /**

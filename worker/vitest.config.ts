@@ -2,7 +2,6 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import type { Plugin } from "vite";
 import { defineProject } from "vitest/config";
 import type { TestProject } from "vitest/node";
-import { embedOpenApiSchemas, OPENAPI_SCHEMAS_MODULE } from "#contracts/api/openapi-schemas.ts";
 import { workerModulePath } from "#contracts/worker/placeholder.ts";
 import { embedTenantMap, TENANT_MAP_MODULE } from "#contracts/worker/tenant-map.ts";
 import "./test/support/fixture.ts";
@@ -29,17 +28,6 @@ function tenantMapOfFixture(): Plugin {
   };
 }
 
-/** Converts the OpenAPI document's schemas into the Worker as infra/worker-bundle.ts does, with the same function. */
-function openApiSchemasAtBuild(): Plugin {
-  return {
-    name: "realtime-stack:openapi-schemas",
-    transform(code, id) {
-      if (!workerModulePath(OPENAPI_SCHEMAS_MODULE).test(id.split("?")[0]!)) return undefined;
-      return { code: embedOpenApiSchemas(code), map: null };
-    },
-  };
-}
-
 export default defineProject({
   plugins: [
     // The bindings come from the global setup, which seeds the emulator before any Worker starts.
@@ -48,7 +36,6 @@ export default defineProject({
       miniflare: { bindings: inject("fixture").bindings },
     })),
     tenantMapOfFixture(),
-    openApiSchemasAtBuild(),
   ],
   test: {
     name: "workers",

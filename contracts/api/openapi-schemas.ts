@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { embedAtPlaceholder } from "../worker/placeholder.ts";
 import { apiFailure, apiSuccess } from "./envelope.ts";
 import { type JsonSchema, type OpenApiSchemas, openApiDocument, type RouteSchemas } from "./openapi.ts";
 import type { OpenApiObject } from "./openapi-object.ts";
@@ -47,30 +46,11 @@ export function openApiSchemas(): OpenApiSchemas {
   return { failure: jsonSchema(apiFailure, "output"), routes: routes as OpenApiSchemas["routes"] };
 }
 
-/** The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate requests. */
-export function buildOpenApiDocument(info: { version: string; stack: string }): OpenApiObject {
+/**
+ * The OpenAPI 3.1 document of the Worker API, generated from the same schemas that validate
+ * requests. The Worker's build writes it among the static assets (infra/worker-assets.ts), so that
+ * neither the document nor zod's JSON Schema converter is part of the script.
+ */
+export function buildOpenApiDocument(info: { version: string }): OpenApiObject {
   return openApiDocument(openApiSchemas(), info);
 }
-
-/**
- * The string worker/src/openapi-schemas.ts holds in place of the document's schemas until they are
- * embedded (a test keeps the two the same).
- */
-export const OPENAPI_SCHEMAS_PLACEHOLDER = "__REALTIME_STACK_OPENAPI_SCHEMAS__";
-
-/** The Worker's module that holds the placeholder, under worker/src/. */
-export const OPENAPI_SCHEMAS_MODULE = "openapi-schemas.ts";
-
-/**
- * The module worker/src/openapi-schemas.ts with the document's schemas in place of its placeholder,
- * as an object literal. The Worker's build (infra/worker-bundle.ts) and the Worker's own tests both
- * do this to the module they compile, so the Worker serves its OpenAPI document without shipping
- * zod's JSON Schema converter (about 8 KiB gzipped, npm run bench:worker-bundle).
- */
-export const embedOpenApiSchemas = (source: string): string =>
-  embedAtPlaceholder(
-    source,
-    OPENAPI_SCHEMAS_PLACEHOLDER,
-    JSON.stringify(openApiSchemas()),
-    `worker/src/${OPENAPI_SCHEMAS_MODULE}`,
-  );

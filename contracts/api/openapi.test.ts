@@ -3,10 +3,10 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as z from "zod";
-import { buildOpenApiDocument, embedOpenApiSchemas, OPENAPI_SCHEMAS_PLACEHOLDER } from "./openapi-schemas.ts";
+import { buildOpenApiDocument } from "./openapi-schemas.ts";
 import { API_ROUTES, type ApiRoute } from "./routes.ts";
 
-const document = buildOpenApiDocument({ version: "1.0.0", stack: "test" });
+const document = buildOpenApiDocument({ version: "1.0.0" });
 const routes = Object.entries(API_ROUTES) as [string, ApiRoute][];
 type Operation = {
   requestBody?: { content: { "application/json": { schema: object } } };
@@ -96,28 +96,5 @@ describe("the OpenAPI document", () => {
       const { operationId: _originalId, ...originalRest } = original;
       expect(same).toEqual(originalRest);
     }
-  });
-});
-
-describe("embedOpenApiSchemas", () => {
-  it("puts the converted schemas in place of the placeholder, as an object literal, in any quotes", () => {
-    for (const quote of [`"`, "'", "`"]) {
-      const embedded = embedOpenApiSchemas(
-        `export const S = ${quote}${OPENAPI_SCHEMAS_PLACEHOLDER}${quote};`,
-      );
-      const literal = /^export const S = (\{.*\});$/.exec(embedded)?.[1];
-      const schemas = JSON.parse(literal!) as { routes: Record<string, { body?: unknown }> };
-      expect(schemas).toMatchObject({ failure: { type: "object" } });
-      expect(Object.keys(schemas.routes)).toEqual(routes.map(([name]) => name));
-      expect(schemas.routes.turn?.body).toEqual(
-        operation(API_ROUTES.turn).requestBody!.content["application/json"].schema,
-      );
-    }
-  });
-
-  it("refuses a module without the placeholder, or with it twice", () => {
-    expect(() => embedOpenApiSchemas("export const S = 1;")).toThrow("it holds it 0 times");
-    const twice = `"${OPENAPI_SCHEMAS_PLACEHOLDER}";'${OPENAPI_SCHEMAS_PLACEHOLDER}'`;
-    expect(() => embedOpenApiSchemas(twice)).toThrow("it holds it 2 times");
   });
 });

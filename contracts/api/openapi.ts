@@ -15,7 +15,7 @@ export interface RouteSchemas {
   success?: JsonSchema;
 }
 
-/** Every schema the document holds: small enough to compile into the Worker, unlike zod's converter. */
+/** Every schema the document holds, converted from zod (contracts/api/openapi-schemas.ts). */
 export interface OpenApiSchemas {
   failure: JsonSchema;
   routes: Record<RouteName, RouteSchemas>;
@@ -78,7 +78,7 @@ function success(route: ApiRoute, schema: JsonSchema | undefined): JsonSchema {
     default:
       return {
         description: route.summary,
-        headers: requestIdHeader,
+        ...(route.asset ? {} : { headers: requestIdHeader }),
         content: { "application/json": { schema } },
       };
   }
@@ -113,13 +113,9 @@ const SECURITY = {
 /**
  * The OpenAPI 3.1 document of the Worker API around its schemas: which routes there are, how they
  * authenticate and what they may answer, from the route table. `buildOpenApiDocument`
- * (contracts/api/openapi-schemas.ts) gives it the schemas it converts from zod; the Worker, the
- * same schemas converted when it was built.
+ * (contracts/api/openapi-schemas.ts) gives it the schemas it converts from zod.
  */
-export function openApiDocument(
-  schemas: OpenApiSchemas,
-  info: { version: string; stack: string },
-): OpenApiObject {
+export function openApiDocument(schemas: OpenApiSchemas, info: { version: string }): OpenApiObject {
   const paths: Record<string, Record<string, unknown>> = {};
   const put = (path: string, method: string, operation: object) => {
     const key = path.replace(/:([A-Za-z_]+)/g, "{$1}");
@@ -149,7 +145,9 @@ export function openApiDocument(
     info: {
       title: "realtime-stack Worker API",
       version: info.version,
-      description: `Stream status and short-lived TURN / SFU credentials for the tenants of stack ${info.stack}.`,
+      description:
+        "Stream status and short-lived TURN / SFU credentials for the tenants of one stack " +
+        "(GET /healthz names it). `info.version` is the Worker's code version, as /healthz reports it.",
     },
     paths,
     components: {

@@ -30,13 +30,25 @@ export interface RouteLine {
   produces?: "event-stream" | "websocket" | "html";
   /** Only the OpenAPI document itself goes out bare, so that tools can read it. */
   envelope?: false;
+  /**
+   * A file of the Worker's static assets, written when the Worker is built and served by Cloudflare
+   * without invoking the Worker (so without its headers, such as the request id).
+   */
+  asset?: true;
 }
 
 const SESSION_PROXY = "/api/realtime/sfu/sessions/:session_id";
 
 export const ROUTE_TABLE = {
   healthz: { method: "GET", path: "/healthz", auth: "none", status: 200 },
-  openapi: { method: "GET", path: "/api/openapi.json", auth: "none", status: 200, envelope: false },
+  openapi: {
+    method: "GET",
+    path: "/api/openapi.json",
+    auth: "none",
+    status: 200,
+    envelope: false,
+    asset: true,
+  },
   streamStatus: { method: "GET", path: "/api/stream/status", auth: "tenant", input: "query", status: 200 },
   probeStatus: { method: "GET", path: "/api/probe/status", auth: "probe", status: 200 },
   streamConnect: { method: "POST", path: "/api/stream/connect", auth: "tenant", input: "body", status: 200 },

@@ -23,12 +23,12 @@ describe("embedAtPlaceholder", () => {
 
 describe("workerModulePath", () => {
   it("matches worker/src/<file> by either separator, and nothing else", () => {
-    const matches = workerModulePath("openapi-schemas.ts");
-    expect(matches.test("/repo/worker/src/openapi-schemas.ts")).toBe(true);
-    expect(matches.test("C:\\repo\\worker\\src\\openapi-schemas.ts")).toBe(true);
-    expect(matches.test("/repo/worker/src/openapi-schemas.tsx")).toBe(false);
-    expect(matches.test("/repo/worker/src/openapi-schemasXts")).toBe(false);
-    expect(matches.test("/repo/contracts/api/openapi-schemas.ts")).toBe(false);
-    expect(matches.test("/repo/myworker/src/openapi-schemas.ts")).toBe(false);
+    const matches = workerModulePath("tenant-map-source.ts");
+    expect(matches.test("/repo/worker/src/tenant-map-source.ts")).toBe(true);
+    expect(matches.test("C:\\repo\\worker\\src\\tenant-map-source.ts")).toBe(true);
+    expect(matches.test("/repo/worker/src/tenant-map-source.tsx")).toBe(false);
+    expect(matches.test("/repo/worker/src/tenant-map-sourceXts")).toBe(false);
+    expect(matches.test("/repo/contracts/worker/tenant-map-source.ts")).toBe(false);
+    expect(matches.test("/repo/myworker/src/tenant-map-source.ts")).toBe(false);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * What the Worker's build compiles into its script: a module of the Worker holds a placeholder
- * string, and the build puts a literal in its place (the tenant map before upload, the OpenAPI
- * document's schemas while bundling). The Worker's own tests do the same to the modules they load,
- * with these same functions, so that what the tests run is what deploys.
+ * string, and the build puts a literal in its place (the tenant map, before upload). The Worker's
+ * own tests do the same to the modules they load, with these same functions, so that what the
+ * tests run is what deploys.
  */
 
 /** The placeholder as a string literal, in whichever quotes the bundler chose. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EmulatorAdmin } from "#emulator/admin-client.ts";
 import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
-import { buildDashboardAssets, renderDashboardAssets } from "#infra/dashboard-assets.ts";
+import { buildWorkerAssets, renderWorkerAssets } from "#infra/worker-assets.ts";
 import { applyProgram, type Step } from "../engine.ts";
 
 /**
@@ -77,23 +77,26 @@ describe("WorkersScript with static assets", () => {
         { type: a.contentType, content: Buffer.from(a.bytes).toString() },
       ]),
     );
+  /** Go's `mime.TypeByExtension` for the Worker's files, written out here rather than taken from the replay under test. */
+  const GO_TYPES: Record<string, string> = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+  };
   const assetPosts = async (admin: EmulatorAdmin) =>
     (await admin.requests({ method: "POST" }))
       .map((r) => r.path.replace(`/client/v4/accounts/${emu.accountId}/workers`, ""))
       .filter((path) => path.includes("assets"));
 
-  it("uploads the dashboard's built files with the types Go gives their extensions; an update with the same files uploads none", async () => {
+  it("uploads the Worker's built files with the types Go gives their extensions; an update with the same files uploads none", async () => {
     const admin = new EmulatorAdmin(emu.url, emu.adminToken);
-    const directory = await buildDashboardAssets();
+    const directory = await buildWorkerAssets("1.0.0+test");
     await apply(declare(directory, "one"));
     // What the program's build renders, each part typed as the provider's mime.TypeByExtension does.
     const built = Object.fromEntries(
-      [...(await renderDashboardAssets())].map(([path, content]) => [
+      [...(await renderWorkerAssets("1.0.0+test"))].map(([path, content]) => [
         path,
-        {
-          type: path.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8",
-          content,
-        },
+        { type: GO_TYPES[path.slice(path.lastIndexOf("."))], content },
       ]),
     );
     expect(storedAssets()).toEqual(built);

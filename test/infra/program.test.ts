@@ -7,7 +7,6 @@ import { deriveTenantKey } from "#contracts/tenant-key.ts";
 import { PLAIN_BINDINGS, SECRET_BINDINGS } from "#contracts/worker/bindings.ts";
 import { embedTenantMap, type TenantMap, tenantMap } from "#contracts/worker/tenant-map.ts";
 import { StackConfigError } from "#infra/config.ts";
-import { renderDashboardAssets } from "#infra/dashboard-assets.ts";
 import {
   ACCOUNT_TOKEN,
   NOTIFICATION_POLICY,
@@ -20,6 +19,7 @@ import {
   STREAM_SIGNING_KEY,
   WORKERS_SCRIPT,
 } from "#infra/type-tokens.ts";
+import { renderWorkerAssets } from "#infra/worker-assets.ts";
 import { buildWorkerBundle } from "#infra/worker-bundle.ts";
 import { DURABLE_OBJECT_MIGRATIONS, DURABLE_OBJECTS } from "#infra/worker-settings.ts";
 import { isWrappedSecret, unwrapSecrets } from "#local-engine/secret-wire.ts";
@@ -148,14 +148,17 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
     const { content } = run.fake.named("realtime-worker").inputs;
     const bundle = await buildWorkerBundle();
     expect(content).toBe(embedTenantMap(bundle.content, map));
-    // The dashboard's script and stylesheet go up as the script's static assets, built with it.
-    const assets = await renderDashboardAssets();
+    // The dashboard's files and the OpenAPI document go up as the script's static assets, built with it.
+    const assets = await renderWorkerAssets(bundle.version);
     for (const [path, asset] of assets)
       expect(readFileSync(join(bundle.assetsDirectory, path), "utf8")).toBe(asset);
     expect(run.fake.named("realtime-worker").inputs).toMatchObject({
       scriptName: "realtime-stack-dev",
       mainModule: "index.js",
-      assets: { directory: bundle.assetsDirectory, config: { runWorkerFirst: ["/healthz", "/api/*"] } },
+      assets: {
+        directory: bundle.assetsDirectory,
+        config: { runWorkerFirst: ["/healthz", "/api/*", "!/api/openapi.json"] },
+      },
       migrations: {
         newTag: DURABLE_OBJECT_MIGRATIONS.at(-1)!.tag,
         // A new script: one step creating the classes the history leaves (infra/worker-migrations.ts).

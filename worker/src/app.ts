@@ -11,7 +11,6 @@ import { dashboardTokenRoutes } from "./routes/dashboard-token.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthzRoutes } from "./routes/healthz.ts";
 import { joinRoutes } from "./routes/join.ts";
-import { openApiRoutes } from "./routes/openapi.ts";
 import { playbackTokenRoutes } from "./routes/playback-token.ts";
 import { probeRoutes } from "./routes/probe.ts";
 import { roomRoutes } from "./routes/rooms.ts";
@@ -33,7 +32,6 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.onError(onError);
   app.notFound(notFound);
   healthzRoutes(app);
-  openApiRoutes(app);
   streamRoutes(app);
   playbackTokenRoutes(app);
   turnRoutes(app, options.upstream);

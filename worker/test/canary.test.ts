@@ -63,7 +63,6 @@ describe("canary secrets", () => {
   it("never leave the Worker through any route, success or failure", async () => {
     const echoed = canaries().join(" ");
     await send("/healthz");
-    await send("/api/openapi.json");
     await asAcme("/api/stream/status?channel=canary");
     await asAcme("/api/stream/connect", { method: "POST", body: { channel: "canary" } });
     await asAcme("/api/realtime/turn", { method: "POST", body: { ttl: 600, user_id: "canary" } });
@@ -136,7 +135,8 @@ describe("canary secrets", () => {
     await proxy("", "GET");
 
     const printed = spies.flatMap((spy) => spy.mock.calls.map((args) => JSON.stringify(args)));
-    expect(printed.length).toBeGreaterThan(20);
+    // At least the access log's line for each request sent (`seen` holds two entries per response).
+    expect(printed.length).toBeGreaterThanOrEqual(seen.length / 2);
     const everything = [...seen, ...printed].join("\n");
     for (const secret of canaries()) {
       expect(secret.length).toBeGreaterThanOrEqual(16);

@@ -63,7 +63,8 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   return fail(c, new ApiError("internal_error", "Internal error"));
 };
 
-const ROUTES = Object.values(API_ROUTES) as ApiRoute[];
+/** The routes the Worker answers: a route that is a static asset (the OpenAPI document) is Cloudflare's to serve. */
+const ROUTES = (Object.values(API_ROUTES) as ApiRoute[]).filter((route) => !route.asset);
 const patterns = ROUTES.map((route) => ({
   route,
   pattern: new RegExp(`^${route.path.replace(/:[A-Za-z_]+/g, "[^/]+")}$`),

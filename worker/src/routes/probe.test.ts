@@ -93,7 +93,7 @@ describe("GET /api/probe/status", () => {
 
   it("is in the route table and the OpenAPI document with its own security scheme", () => {
     expect(API_ROUTES.probeStatus).toMatchObject({ method: "GET", path: "/api/probe/status", auth: "probe" });
-    const doc = buildOpenApiDocument({ version: "1", stack: "test" }) as unknown as {
+    const doc = buildOpenApiDocument({ version: "1" }) as unknown as {
       paths: Record<string, { get?: { security?: unknown } }>;
       components: { securitySchemes: Record<string, unknown> };
     };

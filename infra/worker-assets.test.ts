@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { pruneStaleBuilds } from "./dashboard-assets.ts";
+import { pruneStaleBuilds } from "./worker-assets.ts";
 
-const base = mkdtempSync(join(tmpdir(), "dashboard-assets-"));
+const base = mkdtempSync(join(tmpdir(), "worker-assets-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 function build(root: string, name: string, ageHours: number, now: number): string {
@@ -16,7 +16,7 @@ function build(root: string, name: string, ageHours: number, now: number): strin
   return dir;
 }
 
-describe("the dashboard's asset builds", () => {
+describe("the Worker's asset builds", () => {
   it("keep the five newest whatever their age, and drop older ones not built for a day, staging folders included", () => {
     const root = join(base, "many");
     const now = Date.now();

@@ -1,15 +1,26 @@
 import Cloudflare from "cloudflare";
 import { describe, expect, inject, it } from "vitest";
+import { REQUEST_ID_HEADER } from "#contracts/api/headers.ts";
+import { buildOpenApiDocument } from "#contracts/api/openapi-schemas.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH } from "#contracts/worker/dashboard-assets.ts";
-import { renderDashboardAssets } from "#infra/dashboard-assets.ts";
+import { renderWorkerAssets } from "#infra/worker-assets.ts";
 
 const stack = inject("stack");
 
+/** The deployed code's version, and the request id the Worker answered with. */
+async function healthz() {
+  const res = await fetch(`${stack.workerUrl}/healthz`);
+  const body = (await res.json()) as { data: { version: string } };
+  return { version: body.data.version, requestId: res.headers.get(REQUEST_ID_HEADER) };
+}
+
 /**
- * The dashboard's script and stylesheet are not in the Worker: the program builds them with it and
- * uploads them as its static assets. These tests follow them from the sources to the browser.
+ * The dashboard's script and stylesheet, and the OpenAPI document, are not in the Worker: the
+ * program builds them with it and uploads them as its static assets. These tests follow them from
+ * the sources to the browser.
  */
-describe("the dashboard's static assets", () => {
+describe("the Worker's static assets", () => {
   it("are uploaded with the Worker, as the Workers API reports it to the official SDK", async () => {
     const sdk = new Cloudflare({
       apiToken: stack.adminToken,
@@ -27,16 +38,31 @@ describe("the dashboard's static assets", () => {
   });
 
   it("are what the sources build to, served from the Worker's origin with their types", async () => {
-    const built = await renderDashboardAssets();
-    expect([...built.keys()].sort()).toEqual([DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH].sort());
+    const built = await renderWorkerAssets((await healthz()).version);
+    expect([...built.keys()].sort()).toEqual(
+      [DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH, API_ROUTES.openapi.path].sort(),
+    );
+    const types: Record<string, RegExp> = {
+      js: /^text\/javascript/,
+      css: /^text\/css/,
+      json: /^application\/json/,
+    };
     for (const [path, content] of built) {
       const res = await fetch(`${stack.workerUrl}${path}`);
       expect(res.status, path).toBe(200);
-      expect(res.headers.get("content-type"), path).toMatch(
-        path.endsWith(".js") ? /^text\/javascript/ : /^text\/css/,
-      );
+      expect(res.headers.get("content-type"), path).toMatch(types[path.split(".").at(-1)!]!);
       expect(await res.text(), path).toBe(content);
     }
+  });
+
+  it("include the OpenAPI document of the deployed code, served without invoking the Worker", async () => {
+    const { version, requestId } = await healthz();
+    expect(requestId).toBeTruthy();
+    const res = await fetch(`${stack.workerUrl}${API_ROUTES.openapi.path}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(buildOpenApiDocument({ version }));
+    // Every answer of the Worker carries a request id; a file of the static assets does not.
+    expect(res.headers.get(REQUEST_ID_HEADER)).toBeNull();
   });
 
   it("are the ones the page names, and the only scripts and styles its policy lets run", async () => {

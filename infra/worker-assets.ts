@@ -13,13 +13,16 @@ import {
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { buildOpenApiDocument } from "#contracts/api/openapi-schemas.ts";
+import { API_ROUTES } from "#contracts/api/routes.ts";
 import { DASHBOARD_SCRIPT_PATH, DASHBOARD_STYLE_PATH } from "#contracts/worker/dashboard-assets.ts";
 
 /**
- * The dashboard's one build step: its browser code (worker/src/dashboard/client/, TypeScript)
- * bundled and minified, and its stylesheet, as the files of the Worker's static assets directory.
- * Nothing of it is committed: it is built with the Worker (worker-bundle.ts), by the Pulumi program
- * and by the tests alike.
+ * The Worker's static assets, built with it (worker-bundle.ts) by the Pulumi program and by the
+ * tests alike, and served by Cloudflare before the Worker: the dashboard's browser code
+ * (worker/src/dashboard/client/, TypeScript) bundled and minified, its stylesheet, and the API's
+ * OpenAPI document. Nothing of it is committed. Served as files, none of them counts towards the
+ * script's size.
  */
 
 const CLIENT_ENTRY = fileURLToPath(new URL("../worker/src/dashboard/client/main.ts", import.meta.url));
@@ -29,9 +32,10 @@ const STYLE_FILE = fileURLToPath(new URL("../worker/src/dashboard/style.css", im
 const ASSETS_ROOT = fileURLToPath(new URL("../worker/dist/assets", import.meta.url));
 
 /** Each asset's path under the Worker's origin, and its content. */
-export type DashboardAssets = ReadonlyMap<string, string>;
+export type WorkerAssets = ReadonlyMap<string, string>;
 
-export async function renderDashboardAssets(): Promise<DashboardAssets> {
+/** The assets of the Worker whose code version (as /healthz reports it) is `version`. */
+export async function renderWorkerAssets(version: string): Promise<WorkerAssets> {
   const bundle = await esbuild.build({
     entryPoints: [CLIENT_ENTRY],
     bundle: true,
@@ -52,6 +56,7 @@ export async function renderDashboardAssets(): Promise<DashboardAssets> {
   return new Map([
     [DASHBOARD_SCRIPT_PATH, bundle.outputFiles[0]!.text],
     [DASHBOARD_STYLE_PATH, style.code],
+    [API_ROUTES.openapi.path, JSON.stringify(buildOpenApiDocument({ version }))],
   ]);
 }
 
@@ -62,8 +67,8 @@ export async function renderDashboardAssets(): Promise<DashboardAssets> {
  * that a test or a deploy reading it while another process builds the same content never sees
  * half a file.
  */
-export async function buildDashboardAssets(): Promise<string> {
-  const assets = await renderDashboardAssets();
+export async function buildWorkerAssets(version: string): Promise<string> {
+  const assets = await renderWorkerAssets(version);
   const hash = createHash("sha256");
   for (const [path, content] of assets) hash.update(`${path}\0${content}\0`);
   const directory = join(ASSETS_ROOT, hash.digest("hex").slice(0, 16));
@@ -98,7 +103,7 @@ const KEEP_NEWEST = 5;
 
 /**
  * Removes old builds (and staging folders a killed process left), so that a checkout edited for
- * months does not keep every version of the dashboard. A build goes once it is neither among the
+ * months does not keep every version of the assets. A build goes once it is neither among the
  * newest few nor built in the last day: Miniflare serves a running local Worker's assets from its
  * directory, so a build still in use must stay.
  */
