@@ -17,8 +17,9 @@ export const COMPATIBILITY_FLAGS = ["nodejs_compat"];
  * every route of the route table but the dashboard's page, by its first segment (`/api/*`,
  * `/healthz`), since no asset ever answers them. An API call then skips the asset lookup, which
  * costs every call about half a millisecond in local workerd. The page and its files stay
- * assets-first, and a route that is itself an asset (the OpenAPI document) gets a negative `!/`
- * rule, which the same page says takes precedence, so Cloudflare serves its file.
+ * assets-first. A route that is itself an asset (the OpenAPI document) gets a negative `!/` rule,
+ * so that Cloudflare serves its file, as in Cloudflare's own `["/api/*", "!/api/docs/*"]` example
+ * (developers.cloudflare.com/changelog/2025-06-17-advanced-routing/).
  */
 const routes = Object.values(ROUTE_TABLE as Record<string, RouteLine>);
 export const WORKER_FIRST_PATHS = [

@@ -105,7 +105,8 @@ describe("the Worker as the program declares it", () => {
 describe("the paths the Worker gets before the static assets", () => {
   it("cover every route but the dashboard's page, whose path an asset could share, and the routes that are assets", () => {
     // Split as Cloudflare splits the list: a trailing `*` matches any rest of the path, and a
-    // negative (`!/`) rule takes precedence (developers.cloudflare.com/workers/static-assets/routing/worker-script/).
+    // negative (`!/`) rule keeps a path on the assets that a positive one sends to the Worker
+    // (developers.cloudflare.com/changelog/2025-06-17-advanced-routing/).
     const routing = staticRouting(WORKER_FIRST_PATHS);
     if (isRefusal(routing)) throw new Error(routing.message);
     const matches = (rules: string[], path: string) =>
