@@ -200,6 +200,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     shutdown: shutdown.signal,
     admin,
     mounts: services.flatMap((s) => s.mounts),
+    written: () => state.written(),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));

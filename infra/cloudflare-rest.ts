@@ -112,6 +112,9 @@ function gaveUp(error: CloudflareApiError, attempts: number, spentMs: number, as
  * the result validated with the caller's schema, one typed error for every way a call can fail,
  * and, when asked, a pace and retries that never repeat a call that may have been carried out.
  */
+/** How long a call waits for its answer unless told otherwise. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
 export class CloudflareRest {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
@@ -119,7 +122,7 @@ export class CloudflareRest {
 
   constructor(private readonly options: CloudflareRestOptions) {
     this.fetchImpl = options.fetch ?? fetch;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.clock = options.retry?.clock ?? realClock;
   }
 

@@ -23,11 +23,19 @@ export interface AppParts {
   admin: Hono<Env>;
   /** Every service's routes. */
   mounts: Mount[];
+  /** Settles once the state file holds every change made so far (`StateFile.written`). */
+  written: () => Promise<void>;
 }
 
 /** The emulator's HTTP surface: the request log, faults and the body limit around every service. */
-export function createApp({ config, log, faults, shutdown, admin, mounts }: AppParts) {
+export function createApp({ config, log, faults, shutdown, admin, mounts, written }: AppParts) {
   const app = new Hono<Env>();
+
+  // A change is on disk before it is answered, as a change Cloudflare answered is kept.
+  app.use("*", async (_c, next) => {
+    await next();
+    await written();
+  });
 
   app.use("*", async (c, next) => {
     const started = performance.now();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ const newFile = () => {
 const read = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
 describe("StateFile", () => {
-  it("writes the sections of every store as one owner-only document, through no leftover temporary file", () => {
+  it("writes the sections of every store as one owner-only document, through no leftover temporary file", async () => {
     const file = newFile();
     const state = new StateFile(file);
     let count = 1;
@@ -22,6 +22,7 @@ describe("StateFile", () => {
     expect(a.loaded).toBeUndefined();
     count = 2;
     a.changed();
+    await state.written();
     expect(read(file)).toEqual({ count: 2, names: ["x"] });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual(["state.json"]);
@@ -51,5 +52,38 @@ describe("StateFile", () => {
       expect(read(file)).toEqual({ value: "before" });
     });
     expect(read(file)).toEqual({ value: "after" });
+  });
+
+  it("writes changes made together once, and settles written() only when they are on disk", async () => {
+    const file = newFile();
+    const state = new StateFile(file);
+    let value = 0;
+    let writes = 0;
+    const section = state.section<{ value: number }>(["value"], () => {
+      writes += 1;
+      return { value };
+    });
+    let settled = false;
+    for (value = 1; value <= 900; value += 1) section.changed();
+    value -= 1;
+    const done = state.written().then(() => {
+      settled = true;
+    });
+    // Nothing is written while the code that made the changes runs, so nothing is settled either.
+    expect([settled, writes]).toEqual([false, 0]);
+    await done;
+    expect([read(file), writes]).toEqual([{ value: 900 }, 1]);
+    await state.written();
+    expect(writes).toBe(1);
+  });
+
+  it("rejects written() with why the file could not be written", async () => {
+    // A folder that is a file: neither the folder nor the file in it can be made.
+    const notAFolder = newFile();
+    writeFileSync(notAFolder, "");
+    const state = new StateFile(join(notAFolder, "state.json"));
+    const section = state.section<{ value: number }>(["value"], () => ({ value: 1 }));
+    section.changed();
+    await expect(state.written()).rejects.toThrow(/EEXIST|ENOTDIR/);
   });
 });

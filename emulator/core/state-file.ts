@@ -5,7 +5,10 @@ import { writePrivateFile } from "./private-file.ts";
 export interface Section<T> {
   /** What the state file held under the section's keys; `undefined` when there was no file. */
   loaded: Partial<T> | undefined;
-  /** The store calls this after each change; the file is rewritten before the change is answered. */
+  /**
+   * The store calls this after each change. The file is rewritten before the change is answered
+   * (the emulator's app awaits `StateFile.written`), once for the changes made close together.
+   */
   changed(): void;
 }
 
@@ -14,13 +17,26 @@ export interface Section<T> {
  * Each store owns a section: some top-level keys of the document, the keys of the flat object the
  * emulator has always written, so that files written before stores had sections load as they are.
  * The file holds secrets: it is written owner-only and atomically.
+ *
+ * Writing is the whole document each time, which at thousands of live inputs takes tens of
+ * milliseconds: written once per change, a burst of 900 creates (what the providers' pace allows
+ * in one window) kept the emulator busy past the providers' 15-second deadline. So a write waits
+ * as long as the last one took (at most 100 ms), and every change made meanwhile shares it; a
+ * request's answer waits for the write that holds its change, so that every change is still on
+ * disk before it is answered. With a small state the wait is a millisecond.
  */
+const MAX_WAIT_MS = 100;
+
 export class StateFile {
   private readonly loaded: Record<string, unknown> | undefined;
   private readonly sections: (() => object)[] = [];
   private readonly claimed = new Set<string>();
   private holding = false;
   private pending = false;
+  private scheduled: NodeJS.Timeout | undefined;
+  /** How long the last write took, which is how long the next one waits for more changes. */
+  private lastWriteMs = 0;
+  private waiting: { resolve(): void; reject(error: unknown): void }[] = [];
 
   constructor(private readonly file?: string) {
     this.loaded = file === undefined ? undefined : readStateFile(file);
@@ -56,14 +72,36 @@ export class StateFile {
     if (this.pending) this.save();
   }
 
+  /** Settles once every change made so far is in the file, or rejects with why it could not be written. */
+  written(): Promise<void> {
+    if (!this.pending) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
   save(): void {
+    clearTimeout(this.scheduled);
+    this.scheduled = undefined;
     this.pending = false;
-    if (this.file) writePrivateFile(this.file, JSON.stringify(this.document()));
+    const waiting = this.waiting.splice(0);
+    const started = performance.now();
+    try {
+      if (this.file) writePrivateFile(this.file, JSON.stringify(this.document()));
+      this.lastWriteMs = performance.now() - started;
+    } catch (e) {
+      // The requests whose changes it held answer with the error; a change no request waits for
+      // (a broadcast's state) fails as loudly as the synchronous write it replaces would have.
+      if (waiting.length === 0) throw e;
+      for (const w of waiting) w.reject(e);
+      return;
+    }
+    for (const w of waiting) w.resolve();
   }
 
   private changed(): void {
-    if (this.holding) this.pending = true;
-    else this.save();
+    if (!this.file) return;
+    this.pending = true;
+    if (this.holding || this.scheduled) return;
+    this.scheduled = setTimeout(() => this.save(), Math.min(this.lastWriteMs, MAX_WAIT_MS));
   }
 }
 
