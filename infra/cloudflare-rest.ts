@@ -107,14 +107,14 @@ function gaveUp(error: CloudflareApiError, attempts: number, spentMs: number, as
   );
 }
 
+/** How long a call waits for its answer unless told otherwise. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
 /**
  * The REST v4 client the providers, the scripts and the local engine use: the envelope unwrapped,
  * the result validated with the caller's schema, one typed error for every way a call can fail,
  * and, when asked, a pace and retries that never repeat a call that may have been carried out.
  */
-/** How long a call waits for its answer unless told otherwise. */
-export const DEFAULT_TIMEOUT_MS = 15_000;
-
 export class CloudflareRest {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;

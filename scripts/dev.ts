@@ -53,12 +53,18 @@ const emulatorPort = port("--emulator-port", values["emulator-port"]);
 const workerPort = port("--worker-port", values["worker-port"]);
 const turn = !values["no-turn"] && existsSync(TURNSERVER_BINARY);
 
+/** The running stack, once started: its emulator's last changes are written before the process exits. */
+let running: LocalStack | undefined;
+
 /**
  * Registered before anything starts so that it runs first: Miniflare's own SIGINT handler exits the
- * process at once, and the exit hooks (workerd, coturn) then stop every child. State is already on disk.
+ * process at once, and the exit hooks (workerd, coturn) then stop every child. Every change a
+ * request made is on disk already; the emulator's own changes of the last moment (a broadcast's
+ * state, say) wait for a write that coalesces them, so it is done now.
  */
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
+    running?.emulator.core.state.save();
     console.log("\nStopped. State kept in .realtime-stack/local/ (npm start -- --reset starts afresh).");
     process.exit(0);
   });
@@ -84,6 +90,7 @@ const stack = await LocalStack.start({
   console.error(`Could not start the local stack: ${e.message}`);
   process.exit(1);
 });
+running = stack;
 applying.finished();
 progress.close();
 

@@ -53,7 +53,10 @@ export interface ApiRoute extends RouteLine {
   errors: ApiErrorCode[];
 }
 
-/** The Worker API: the Worker registers exactly these, and the OpenAPI document describes exactly these. */
+/**
+ * The Worker API: the Worker answers exactly these but the one that is a static asset (the OpenAPI
+ * document, served before the Worker), and the OpenAPI document describes exactly these.
+ */
 export const API_ROUTES = {
   healthz: {
     ...ROUTE_TABLE.healthz,

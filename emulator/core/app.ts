@@ -31,7 +31,8 @@ export interface AppParts {
 export function createApp({ config, log, faults, shutdown, admin, mounts, written }: AppParts) {
   const app = new Hono<Env>();
 
-  // A change is on disk before it is answered, as a change Cloudflare answered is kept.
+  // A change is on disk before it is answered, as a change Cloudflare answered is kept. A read
+  // waits too when others' changes are pending, for at most one coalesced write (state-file.ts).
   app.use("*", async (_c, next) => {
     await next();
     await written();

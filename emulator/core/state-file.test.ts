@@ -86,4 +86,29 @@ describe("StateFile", () => {
     section.changed();
     await expect(state.written()).rejects.toThrow(/EEXIST|ENOTDIR/);
   });
+
+  it("tries a failed write again for the next caller, and writes a batch whose change threw halfway", async () => {
+    const blocker = newFile();
+    // A folder that is a file for now: the write fails until it is moved away.
+    writeFileSync(blocker, "");
+    const file = join(blocker, "state.json");
+    const state = new StateFile(file);
+    let value = 1;
+    const section = state.section<{ value: number }>(["value"], () => ({ value }));
+    section.changed();
+    await expect(state.written()).rejects.toThrow(/EEXIST|ENOTDIR/);
+    rmSync(blocker);
+    await state.written();
+    expect(read(file)).toEqual({ value: 1 });
+
+    expect(() =>
+      state.batch(() => {
+        value = 2;
+        section.changed();
+        throw new Error("a store's reset failed halfway");
+      }),
+    ).toThrow("halfway");
+    await state.written();
+    expect(read(file)).toEqual({ value: 2 });
+  });
 });

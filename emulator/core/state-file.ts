@@ -12,6 +12,9 @@ export interface Section<T> {
   changed(): void;
 }
 
+/** The longest a change waits for the write that holds it. */
+const MAX_WAIT_MS = 100;
+
 /**
  * Everything the emulator holds, as one JSON document, optionally kept in a file (`--state-file`).
  * Each store owns a section: some top-level keys of the document, the keys of the flat object the
@@ -25,8 +28,6 @@ export interface Section<T> {
  * request's answer waits for the write that holds its change, so that every change is still on
  * disk before it is answered. With a small state the wait is a millisecond.
  */
-const MAX_WAIT_MS = 100;
-
 export class StateFile {
   private readonly loaded: Record<string, unknown> | undefined;
   private readonly sections: (() => object)[] = [];
@@ -68,40 +69,63 @@ export class StateFile {
       change();
     } finally {
       this.holding = false;
+      // A change that threw halfway may still have changed something: it is written all the same.
+      this.schedule();
     }
     if (this.pending) this.save();
   }
 
-  /** Settles once every change made so far is in the file, or rejects with why it could not be written. */
+  /**
+   * Settles once every change made so far is in the file, or rejects with why it could not be
+   * written. A write that failed is tried again for each caller, until one succeeds.
+   */
   written(): Promise<void> {
     if (!this.pending) return Promise.resolve();
+    this.schedule();
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
+  /** Writes the file now; throws, after failing whoever waits for it, when it cannot be written. */
   save(): void {
     clearTimeout(this.scheduled);
     this.scheduled = undefined;
-    this.pending = false;
     const waiting = this.waiting.splice(0);
     const started = performance.now();
     try {
       if (this.file) writePrivateFile(this.file, JSON.stringify(this.document()));
-      this.lastWriteMs = performance.now() - started;
     } catch (e) {
-      // The requests whose changes it held answer with the error; a change no request waits for
-      // (a broadcast's state) fails as loudly as the synchronous write it replaces would have.
-      if (waiting.length === 0) throw e;
+      // Still unwritten: the next change or the next request tries again.
+      this.pending = true;
       for (const w of waiting) w.reject(e);
-      return;
+      throw e;
     }
+    this.pending = false;
+    this.lastWriteMs = performance.now() - started;
     for (const w of waiting) w.resolve();
   }
 
   private changed(): void {
     if (!this.file) return;
     this.pending = true;
-    if (this.holding || this.scheduled) return;
-    this.scheduled = setTimeout(() => this.save(), Math.min(this.lastWriteMs, MAX_WAIT_MS));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.pending || this.holding || this.scheduled) return;
+    this.scheduled = setTimeout(
+      () => {
+        try {
+          this.save();
+        } catch (e) {
+          // The requests that waited answer with the error. A change no request waits for (a
+          // broadcast's state) has nobody to tell, so it is said here rather than ending the emulator.
+          console.error(
+            `emulator: cannot write the state file ${this.file}: ${e instanceof Error ? e.message : e}`,
+          );
+        }
+      },
+      Math.min(this.lastWriteMs, MAX_WAIT_MS),
+    );
   }
 }
 

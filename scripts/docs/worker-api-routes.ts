@@ -15,7 +15,7 @@ const AUTH: Record<RouteAuth, string> = {
   probe: "probe key",
 };
 
-/** The route table, one row per route of contracts/api/routes.ts, the table the Worker registers. */
+/** The route table, one row per route of contracts/api/routes.ts, the table the Worker's API is built from. */
 export function renderRouteTable(): string {
   const rows = (Object.values(API_ROUTES) as ApiRoute[]).map((route) => {
     const marks = [route.mints ? "mints" : "", route.upstream ? "calls Cloudflare" : ""].filter(Boolean);

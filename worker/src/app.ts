@@ -25,7 +25,10 @@ export interface AppOptions {
   upstream?: UpstreamOptions;
 }
 
-/** The Worker's HTTP API (docs/spec.md §5): shared middleware, then every route of the contract table. */
+/**
+ * The Worker's HTTP API (docs/spec.md §5): shared middleware, then every route of the contract
+ * table but the OpenAPI document, which is a static asset served before the Worker.
+ */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId, accessLog, cors, limitBody);
