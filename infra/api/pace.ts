@@ -8,6 +8,15 @@ import type { RateLimitSignals } from "./rate-limit-headers.ts";
  */
 export const DEFAULT_QUOTA = { requests: 1_200, windowMs: 300_000 } as const;
 
+/**
+ * Calls one process starts in any second, at most. Cloudflare also limits the API to 200 requests
+ * per second per IP (developers.cloudflare.com/fundamentals/api/reference/limits/), and a window's
+ * whole share at once (900 creates when a 1,000-tenant `up` opens a new window) would be refused.
+ * Half of it leaves room for a script run beside `pulumi up` from the same machine.
+ */
+export const CALLS_PER_SECOND = 100;
+const SECOND_MS = 1_000;
+
 export interface PaceClock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -18,9 +27,9 @@ const realClock: PaceClock = { now: () => Date.now(), sleep: abortableSleep };
 /**
  * A sliding-window pace: a call may start only while fewer than `limit` calls started in the
  * window before it, so that no span of `windowMs` ever holds more than `limit` starts, whatever the
- * arrival pattern. `limit` is a share of the token's quota. Calls wait in arrival order. A hold (a
- * 429's Retry-After, or a response saying the budget is spent) stops every call until it ends: the
- * budget is the token's, not one call's.
+ * arrival pattern, and no second more than `CALLS_PER_SECOND`. `limit` is a share of the token's
+ * quota. Calls wait in arrival order. A hold (a 429's Retry-After, or a response saying the budget
+ * is spent) stops every call until it ends: the budget is the token's, not one call's.
  */
 export class ApiPace {
   /** Start times of the calls in the current window, oldest first (from `head` on). */
@@ -82,10 +91,15 @@ export class ApiPace {
         this.head = 0;
       }
       const inWindow = this.starts.length - this.head;
-      // When full, wait until the start that would make one too many leaves the window.
+      // When full, wait until the start that would make one too many leaves the window, and the
+      // same for the last second's starts.
       const windowWait =
         inWindow >= this.limit ? this.starts[this.starts.length - this.limit]! + this.windowMs - now : 0;
-      const wait = Math.max(windowWait, this.heldUntil - now);
+      const secondWait =
+        inWindow >= CALLS_PER_SECOND
+          ? this.starts[this.starts.length - CALLS_PER_SECOND]! + SECOND_MS - now
+          : 0;
+      const wait = Math.max(windowWait, secondWait, this.heldUntil - now);
       if (wait <= 0) {
         this.starts.push(now);
         return;
