@@ -93,6 +93,35 @@ describe("the API pace", () => {
     expect(clock.t).toBe(75_000);
   });
 
+  it("stops short of what the server says is left, whoever spent it: a new process after a busy one waits for the reset", async () => {
+    const clock = virtualClock(0);
+    // A token's fixed window as Cloudflare counts it: every call of every process, 1,200 per 5 minutes.
+    let windowStart = 0;
+    let counted = 0;
+    let mostInAWindow = 0;
+    const call = async (pace: ApiPace) => {
+      await pace.acquire();
+      if (clock.t - windowStart >= DEFAULT_QUOTA.windowMs) [windowStart, counted] = [clock.t, 0];
+      counted += 1;
+      mostInAWindow = Math.max(mostInAWindow, counted);
+      const left = `"default";r=${DEFAULT_QUOTA.requests - counted};t=${(windowStart + DEFAULT_QUOTA.windowMs - clock.t) / 1000}`;
+      pace.observe(readRateLimitHeaders(new Headers({ ratelimit: left }), clock.t), 200);
+    };
+    // The previous up's provider host spent its whole share; the next one starts with no history.
+    const previous = new ApiPace(0.75, clock);
+    for (let i = 0; i < 900; i += 1) await call(previous);
+    const next = new ApiPace(0.75, clock);
+    const started: number[] = [];
+    for (let i = 0; i < 900; i += 1) {
+      await call(next);
+      started.push(clock.t);
+    }
+    // 900 + 240 = 1,140: the last 60 of the 1,200 stay for calls the server had not counted yet.
+    expect(mostInAWindow).toBe(1_140);
+    expect(started.filter((t) => t < DEFAULT_QUOTA.windowMs)).toHaveLength(240);
+    expect(started[240]).toBe(DEFAULT_QUOTA.windowMs);
+  });
+
   it("takes its share of the quota the policy header states", async () => {
     const pace = new ApiPace(0.25, virtualClock());
     expect(pace.limit).toBe(300);

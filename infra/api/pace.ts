@@ -17,6 +17,13 @@ export const DEFAULT_QUOTA = { requests: 1_200, windowMs: 300_000 } as const;
 export const CALLS_PER_SECOND = 100;
 const SECOND_MS = 1_000;
 
+/**
+ * The part of the token's budget a pace leaves unspent by what the server says is left: the calls
+ * still in flight when it said so, which it had not counted yet. It is the part of the deploy
+ * token that neither the providers' nor the scripts' share covers (api/deploy-api.ts).
+ */
+const UNCOUNTED_SHARE = 0.05;
+
 export interface PaceClock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -38,6 +45,12 @@ export class ApiPace {
   private heldUntil = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private quota: { requests: number; windowMs: number } = DEFAULT_QUOTA;
+  /**
+   * What the latest response said is left of the token's budget, whoever spent it, until its window
+   * resets, and how many calls this pace started since. Another process's calls on the same token
+   * (the previous `pulumi up`'s provider host, a script) count there and nowhere else.
+   */
+  private server: { remaining: number; resetAt: number; startedSince: number } | undefined;
 
   constructor(
     private share: number,
@@ -73,7 +86,18 @@ export class ApiPace {
   observe(signals: RateLimitSignals, status: number): void {
     const now = this.clock.now();
     if (signals.quota) this.quota = signals.quota;
-    if (signals.remaining?.calls === 0) this.holdUntil(now + signals.remaining.resetMs);
+    if (signals.remaining) {
+      const said = {
+        remaining: signals.remaining.calls,
+        resetAt: now + signals.remaining.resetMs,
+        startedSince: 0,
+      };
+      // Answers overtake one another: within one window, a higher count is older news.
+      const known = this.server;
+      const sameWindow =
+        known && now < known.resetAt && Math.abs(known.resetAt - said.resetAt) < 2 * SECOND_MS;
+      if (!sameWindow || said.remaining < known.remaining - known.startedSince) this.server = said;
+    }
     if (status === 429) {
       const wait = signals.retryAfterMs ?? signals.remaining?.resetMs;
       if (wait !== undefined) this.holdUntil(now + wait);
@@ -99,9 +123,16 @@ export class ApiPace {
         inWindow >= CALLS_PER_SECOND
           ? this.starts[this.starts.length - CALLS_PER_SECOND]! + SECOND_MS - now
           : 0;
-      const wait = Math.max(windowWait, secondWait, this.heldUntil - now);
+      // Going over the token's budget blocks every call for five minutes: when what the server
+      // says is left is spent down to the calls it may not have counted yet, wait for its reset.
+      const server = this.server && now < this.server.resetAt ? this.server : undefined;
+      const reserve = Math.floor(this.quota.requests * UNCOUNTED_SHARE);
+      const serverWait =
+        server && server.remaining - server.startedSince <= reserve ? server.resetAt - now : 0;
+      const wait = Math.max(windowWait, secondWait, serverWait, this.heldUntil - now);
       if (wait <= 0) {
         this.starts.push(now);
+        if (server) server.startedSince += 1;
         return;
       }
       await this.clock.sleep(wait, signal);
