@@ -17,9 +17,9 @@ import { DEFAULT_TIMEOUT_MS } from "#infra/cloudflare-rest.ts";
  * so that the load generator does not share its event loop; `--in-process` measures both in one.
  *
  * Then a burst of live-input creates at once onto an account that already holds many, with the
- * state file on, as the local stack runs it: what the own providers send when their pace opens a
- * new window during a 1,000-tenant `up` (900 creates onto 2,100 inputs by default). Every answer
- * must come well within the providers' deadline, or a create counts as lost.
+ * state file on, as the local stack runs it: a whole window's share of the providers' pace sent at
+ * once, as it was before the pace kept to 100 calls a second (900 creates onto 2,100 inputs by
+ * default). Every answer must come well within the providers' deadline, or a create counts as lost.
  */
 
 const USAGE =
