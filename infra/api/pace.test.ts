@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { ApiPace, CALLS_PER_SECOND, DEFAULT_QUOTA, type PaceClock } from "./pace.ts";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ApiPace, CALLS_PER_SECOND, DEFAULT_QUOTA, type PaceClock, processPace } from "./pace.ts";
 import { readRateLimitHeaders } from "./rate-limit-headers.ts";
 
 /** Virtual time: a sleep moves the clock on at once, so that five minutes of pacing take no time. */
@@ -120,6 +120,42 @@ describe("the API pace", () => {
     expect(mostInAWindow).toBe(1_140);
     expect(started.filter((t) => t < DEFAULT_QUOTA.windowMs)).toHaveLength(240);
     expect(started[240]).toBe(DEFAULT_QUOTA.windowMs);
+  });
+
+  it("upgrades in place a process pace that an older copy of the provider code made, keeping the calls it counted", async () => {
+    const clock = virtualClock(0);
+    // A pace as a copy packed before 7 December 2026 made it (behaviour 1): the same fields, less
+    // `behaviour` and `server`, and a prototype with its own `acquire`, which knew no cap per second.
+    const older = Object.assign(
+      Object.create({ setShare: () => undefined, acquire: async () => undefined }),
+      {
+        starts: Array.from({ length: 700 }, () => clock.t - 10_000),
+        head: 0,
+        heldUntil: 0,
+        queue: Promise.resolve(),
+        quota: DEFAULT_QUOTA,
+        share: 0.75,
+        clock,
+      },
+    ) as ApiPace;
+    const slot = globalThis as Record<symbol, unknown>;
+    const key = Symbol.for("realtime-stack.api-pace.v1");
+    const before = slot[key];
+    slot[key] = older;
+    onTestFinished(() => {
+      slot[key] = before;
+    });
+
+    const pace = processPace(0.75);
+    expect(pace).toBe(older);
+    expect(pace).toBeInstanceOf(ApiPace);
+    expect(pace.behaviour).toBe(2);
+    // 200 of its share of 900 are left: 100 now, 100 a second later, as the cap per second says.
+    for (let i = 0; i < 200; i += 1) await older.acquire();
+    expect(clock.t).toBe(1_000);
+    // Then the window is full, counting the 700 the older copy started.
+    await older.acquire();
+    expect(clock.t).toBe(-10_000 + DEFAULT_QUOTA.windowMs);
   });
 
   it("takes its share of the quota the policy header states", async () => {

@@ -18,11 +18,19 @@ export const CALLS_PER_SECOND = 100;
 const SECOND_MS = 1_000;
 
 /**
- * The part of the token's budget a pace leaves unspent by what the server says is left: the calls
- * still in flight when it said so, which it had not counted yet. It is the part of the deploy
- * token that neither the providers' nor the scripts' share covers (api/deploy-api.ts).
+ * The part of the token's budget a pace leaves unspent by what the server says is left. An answer
+ * counts the calls the server had seen when it sent it; calls already on their way (this process's,
+ * up to a second's 100, and those of anything else on the token) are not in it yet. 5% of 1,200 is
+ * 60 calls, more than a second's worth in flight at the latencies Cloudflare answers in.
  */
-const UNCOUNTED_SHARE = 0.05;
+const IN_FLIGHT_RESERVE = 0.05;
+
+/**
+ * What this copy's pace does, numbered: 2 added the cap per second and what the server says is
+ * left. The provider host may evaluate copies of this module of different ages (see
+ * `processPace`), which share one pace; the newest copy upgrades an older one's in place.
+ */
+const BEHAVIOUR = 2;
 
 export interface PaceClock {
   now(): number;
@@ -39,6 +47,7 @@ const realClock: PaceClock = { now: () => Date.now(), sleep: abortableSleep };
  * is spent) stops every call until it ends: the budget is the token's, not one call's.
  */
 export class ApiPace {
+  readonly behaviour = BEHAVIOUR;
   /** Start times of the calls in the current window, oldest first (from `head` on). */
   private starts: number[] = [];
   private head = 0;
@@ -56,6 +65,16 @@ export class ApiPace {
     private share: number,
     private readonly clock: PaceClock = realClock,
   ) {}
+
+  /**
+   * Gives a pace made by an older copy of this module this copy's behaviour, keeping its calls in
+   * the window and its hold. Its fields are this class's, less those a later behaviour added, which
+   * start empty here; so every holder of it, whichever copy made it, paces by the newest rules.
+   */
+  static upgrade(older: ApiPace): void {
+    Object.setPrototypeOf(older, ApiPace.prototype);
+    Object.assign(older, { behaviour: BEHAVIOUR, server: older.server });
+  }
 
   /** At least one call per window, so that a tiny share still moves. */
   get limit(): number {
@@ -126,7 +145,7 @@ export class ApiPace {
       // Going over the token's budget blocks every call for five minutes: when what the server
       // says is left is spent down to the calls it may not have counted yet, wait for its reset.
       const server = this.server && now < this.server.resetAt ? this.server : undefined;
-      const reserve = Math.floor(this.quota.requests * UNCOUNTED_SHARE);
+      const reserve = Math.floor(this.quota.requests * IN_FLIGHT_RESERVE);
       const serverWait =
         server && server.remaining - server.startedSince <= reserve ? server.resetAt - now : 0;
       const wait = Math.max(windowWait, secondWait, serverWait, this.heldUntil - now);
@@ -145,14 +164,17 @@ const PROCESS_PACE = Symbol.for("realtime-stack.api-pace.v1");
 /**
  * The one pace of this process, whoever asks: every provider of every copy of the provider code
  * the dynamic-provider host evaluated (the checkout's, built once, see
- * ../providers/serialized-provider.ts, and each packed copy a state written before December 2026
- * still holds), or a script's every client. Kept on globalThis for that reason; the symbol's
- * version changes whenever ApiPace's methods do, so that copies of different ages never call one
- * another's pace with the wrong shape.
+ * ../providers/serialized-provider.ts, and each packed copy that a state written before 7 December
+ * 2026 still holds), or a script's every client. Kept on globalThis for that reason. Copies of
+ * different ages call the same methods, so they share one pace; when an older copy made it, it is
+ * upgraded to this copy's behaviour (a packed copy paces by neither the second nor the server's
+ * count). The symbol's version changes only if a method's shape ever does.
  */
 export function processPace(share: number): ApiPace {
   const host = globalThis as { [PROCESS_PACE]?: ApiPace };
-  host[PROCESS_PACE] ??= new ApiPace(share);
-  host[PROCESS_PACE].setShare(share);
-  return host[PROCESS_PACE];
+  const found = host[PROCESS_PACE];
+  if (!found) host[PROCESS_PACE] = new ApiPace(share);
+  else if ((found.behaviour ?? 1) < BEHAVIOUR) ApiPace.upgrade(found);
+  host[PROCESS_PACE]!.setShare(share);
+  return host[PROCESS_PACE]!;
 }
