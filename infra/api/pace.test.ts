@@ -124,7 +124,7 @@ describe("the API pace", () => {
 
   it("upgrades in place a process pace that an older copy of the provider code made, keeping the calls it counted", async () => {
     const clock = virtualClock(0);
-    // A pace as a copy packed before 7 December 2026 made it (behaviour 1): the same fields, less
+    // A pace as a copy packed before the stub made it (behaviour 1): the same fields, less
     // `behaviour` and `server`, and a prototype with its own `acquire`, which knew no cap per second.
     const older = Object.assign(
       Object.create({ setShare: () => undefined, acquire: async () => undefined }),

@@ -19,16 +19,18 @@ const SECOND_MS = 1_000;
 
 /**
  * The part of the token's budget a pace leaves unspent by what the server says is left. An answer
- * counts the calls the server had seen when it sent it; calls already on their way (this process's,
- * up to a second's 100, and those of anything else on the token) are not in it yet. 5% of 1,200 is
- * 60 calls, more than a second's worth in flight at the latencies Cloudflare answers in.
+ * counts the calls the server had seen when it sent it, not those already on their way: this
+ * process's over one round trip (at 100 a second, a few dozen) and others' on the same token,
+ * among them the bridged @pulumi/cloudflare provider's, which paces nothing and has the 5% that
+ * api/deploy-api.ts's two shares leave. 5% of 1,200 is 60 calls.
  */
 const IN_FLIGHT_RESERVE = 0.05;
 
 /**
  * What this copy's pace does, numbered: 2 added the cap per second and what the server says is
  * left. The provider host may evaluate copies of this module of different ages (see
- * `processPace`), which share one pace; the newest copy upgrades an older one's in place.
+ * `processPace`), which share one pace; the newest copy to ask for it upgrades an older one's in
+ * place.
  */
 const BEHAVIOUR = 2;
 
@@ -47,7 +49,7 @@ const realClock: PaceClock = { now: () => Date.now(), sleep: abortableSleep };
  * is spent) stops every call until it ends: the budget is the token's, not one call's.
  */
 export class ApiPace {
-  readonly behaviour = BEHAVIOUR;
+  readonly behaviour: number = BEHAVIOUR;
   /** Start times of the calls in the current window, oldest first (from `head` on). */
   private starts: number[] = [];
   private head = 0;
@@ -68,12 +70,14 @@ export class ApiPace {
 
   /**
    * Gives a pace made by an older copy of this module this copy's behaviour, keeping its calls in
-   * the window and its hold. Its fields are this class's, less those a later behaviour added, which
-   * start empty here; so every holder of it, whichever copy made it, paces by the newest rules.
+   * the window and its hold, so that every holder of it, whichever copy made it, paces by the
+   * newest rules from its next call on (a call already waiting finishes by the old ones). Older
+   * copies read and write the fields by these names, so they never change; a field a behaviour
+   * adds is set here to what the constructor gives it.
    */
   static upgrade(older: ApiPace): void {
     Object.setPrototypeOf(older, ApiPace.prototype);
-    Object.assign(older, { behaviour: BEHAVIOUR, server: older.server });
+    Object.assign(older, { behaviour: BEHAVIOUR, server: undefined });
   }
 
   /** At least one call per window, so that a tiny share still moves. */
@@ -164,17 +168,18 @@ const PROCESS_PACE = Symbol.for("realtime-stack.api-pace.v1");
 /**
  * The one pace of this process, whoever asks: every provider of every copy of the provider code
  * the dynamic-provider host evaluated (the checkout's, built once, see
- * ../providers/serialized-provider.ts, and each packed copy that a state written before 7 December
- * 2026 still holds), or a script's every client. Kept on globalThis for that reason. Copies of
- * different ages call the same methods, so they share one pace; when an older copy made it, it is
- * upgraded to this copy's behaviour (a packed copy paces by neither the second nor the server's
- * count). The symbol's version changes only if a method's shape ever does.
+ * ../providers/serialized-provider.ts, and each packed copy that a state written before the stub,
+ * 7 December 2026, still holds), or a script's every client. Kept on globalThis for that reason.
+ * Copies of different ages call the same methods, so they share one pace; once a copy of this age
+ * asks for it, a pace an older copy made is upgraded to this behaviour (a packed copy paces by
+ * neither the second nor the server's count). The symbol's version changes only if a method's
+ * shape ever does.
  */
 export function processPace(share: number): ApiPace {
-  const host = globalThis as { [PROCESS_PACE]?: ApiPace };
-  const found = host[PROCESS_PACE];
-  if (!found) host[PROCESS_PACE] = new ApiPace(share);
-  else if ((found.behaviour ?? 1) < BEHAVIOUR) ApiPace.upgrade(found);
-  host[PROCESS_PACE]!.setShare(share);
-  return host[PROCESS_PACE]!;
+  const host = globalThis as { [PROCESS_PACE]?: ApiPace & { behaviour?: number } };
+  let pace = host[PROCESS_PACE];
+  if (!pace) pace = host[PROCESS_PACE] = new ApiPace(share);
+  else if ((pace.behaviour ?? 1) < BEHAVIOUR) ApiPace.upgrade(pace);
+  pace.setShare(share);
+  return pace;
 }
