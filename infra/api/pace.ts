@@ -176,10 +176,11 @@ const PROCESS_PACE = Symbol.for("realtime-stack.api-pace.v1");
  * shape ever does.
  */
 export function processPace(share: number): ApiPace {
-  const host = globalThis as { [PROCESS_PACE]?: ApiPace & { behaviour?: number } };
+  const host = globalThis as { [PROCESS_PACE]?: ApiPace };
   let pace = host[PROCESS_PACE];
   if (!pace) pace = host[PROCESS_PACE] = new ApiPace(share);
-  else if ((pace.behaviour ?? 1) < BEHAVIOUR) ApiPace.upgrade(pace);
+  // A packed copy's pace has no `behaviour` at all: that is behaviour 1.
+  else if (((pace as { behaviour?: number }).behaviour ?? 1) < BEHAVIOUR) ApiPace.upgrade(pace);
   pace.setShare(share);
   return pace;
 }
