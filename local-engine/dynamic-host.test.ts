@@ -1,28 +1,15 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeSpareHosts, takeHost } from "./spare-hosts.ts";
+import { processesIn } from "./testing.ts";
 
 const HOST_MODULE = fileURLToPath(new URL("./dynamic-host.ts", import.meta.url));
 const SPARES_MODULE = fileURLToPath(new URL("./spare-hosts.ts", import.meta.url));
-
-/** The processes whose working directory is `dir`: the host is started there, and nothing else is. */
-function processesIn(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`) === dir) pids.push(Number(entry));
-    } catch {
-      // Gone already, or not ours to read.
-    }
-  }
-  return pids;
-}
 
 const alive = (pid: number) => {
   try {

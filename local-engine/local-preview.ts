@@ -4,10 +4,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { startEmulator } from "#emulator/server.ts";
-import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import type { PlannedChange } from "#infra/stack-driver.ts";
 import { applyProgram } from "./engine.ts";
-import { PROJECT } from "./local-config.ts";
 import type { LocalStack } from "./local-stack.ts";
 import { loadState, resourceKey } from "./state-file.ts";
 
@@ -29,17 +27,12 @@ export async function previewLocal(local: LocalStack): Promise<PlannedChange[]> 
     try {
       const program = pathToFileURL(join(local.root, "infra", "index.ts")).href;
       const result = await applyProgram({
-        project: PROJECT,
-        stack: local.stack,
-        config: local.config(),
+        ...local.engineOptions({ apiBase: sandbox.apiBase, stateFile: engineState }),
         // The program keeps the running emulator's URLs (they are in the Worker's bindings); the
         // providers act on the sandbox, with the stack's deploy token as `up` does: the sandbox's
         // state is a copy of the running emulator's, that token included.
         providerConfig: { ...local.config(), "realtime-stack:apiBase": sandbox.apiBase },
-        cwd: local.root,
         program: async () => (await import(program)).default(),
-        api: new CloudflareRest({ baseUrl: sandbox.apiBase, token: local.deployToken }),
-        stateFile: engineState,
       });
       return result.steps.flatMap((step): PlannedChange[] => {
         if (step.op === "same") return [];

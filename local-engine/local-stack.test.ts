@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +6,8 @@ import type { Step } from "./engine.ts";
 import { PROJECT } from "./local-config.ts";
 import { previewLocal } from "./local-preview.ts";
 import { declaredWorkerSpec, LocalStack } from "./local-stack.ts";
-import { getWithHeaderLines } from "./testing.ts";
+import { pluginFolder } from "./plugin-folder.ts";
+import { getWithHeaderLines, processesIn } from "./testing.ts";
 
 /**
  * The `npm start` environment in-process: emulator, the real Pulumi program through the local
@@ -149,6 +150,19 @@ describe("the local stack", () => {
     } finally {
       stack.writePatch(before);
     }
+  });
+
+  it("previews with the provider host started where the applies start theirs, taking the one started ahead", async () => {
+    // Pulumi starts the host in the folder of Pulumi.yaml's main for a preview as for an up. The
+    // local engine starts each run's host ahead, one folder's chain for both, so a preview after
+    // applies takes the waiting host and leaves a new one for the run after it.
+    const infra = realpathSync(pluginFolder(root));
+    await stack.apply();
+    await expect.poll(() => processesIn(infra, process.pid).length, { timeout: 30_000 }).toBe(1);
+    const [waiting] = processesIn(infra, process.pid);
+    await previewLocal(stack);
+    await expect.poll(() => processesIn(infra, process.pid), { timeout: 30_000 }).toHaveLength(1);
+    expect(processesIn(infra, process.pid)).not.toContain(waiting);
   });
 
   it("bumping a slot's generation replaces exactly that slot, deleting the old one last", async () => {

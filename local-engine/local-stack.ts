@@ -223,19 +223,25 @@ export class LocalStack {
     return refreshState(this.engineOptions());
   }
 
-  private engineOptions(): EngineOptions {
+  /**
+   * What every engine run of this stack starts from: its config, its bridged provider's client, its
+   * state file, and the folder where Pulumi starts the provider host, which a preview shares with
+   * the applies (and so takes the host started ahead for the next run). A preview passes the
+   * throwaway emulator it runs against and a copy of the state, and reports no steps.
+   */
+  engineOptions(sandbox?: { apiBase: string; stateFile: string }): EngineOptions {
     return {
       project: PROJECT,
       stack: this.stack,
       config: this.config(),
       api: new CloudflareRest({
-        baseUrl: this.emulator.apiBase,
+        baseUrl: sandbox?.apiBase ?? this.emulator.apiBase,
         token: this.deployToken,
         retry: BRIDGED_PROVIDER_RETRY,
       }),
-      stateFile: this.engineStateFile,
+      stateFile: sandbox?.stateFile ?? this.engineStateFile,
       cwd: this.pluginCwd,
-      ...(this.onStep ? { onStep: this.onStep } : {}),
+      ...(this.onStep && !sandbox ? { onStep: this.onStep } : {}),
     };
   }
 

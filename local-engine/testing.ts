@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,25 @@ import { pluginFolder } from "./plugin-folder.ts";
 import type { RecordedResource } from "./state-file.ts";
 
 /** Test helpers for the local engine; imported by tests only. */
+
+/**
+ * The processes whose working directory is `dir`, only those `parent` started when given: a
+ * dynamic-provider host is started there, and nothing else is.
+ */
+export function processesIn(dir: string, parent?: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) !== dir) continue;
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
+      if (parent === undefined || ppid === parent) pids.push(Number(entry));
+    } catch {
+      // Gone already, or not ours to read.
+    }
+  }
+  return pids;
+}
 
 /** A GET with these header lines exactly as given, repeats included (fetch would merge them). */
 export function getWithHeaderLines(
