@@ -14,7 +14,7 @@ import { StreamLiveInput, type StreamLiveInputArgs } from "#infra/providers/stre
 import { REALTIME_TURN_KEY, STREAM_LIVE_INPUT } from "#infra/type-tokens.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
-import { deleteInFreshHost, packedProvider, REPO_ROOT } from "./testing.ts";
+import { deleteInFreshHost, HOST_FOLDER, packedProvider, REPO_ROOT } from "./testing.ts";
 
 /**
  * The project's own providers, run the way Pulumi runs them: the program's serialized providers
@@ -80,6 +80,7 @@ const engine = (withToken = () => token) => ({
   config: { "cloudflare:apiToken": withToken(), "realtime-stack:apiBase": emu.apiBase },
   api: new CloudflareRest({ baseUrl: emu.apiBase, token: emu.adminToken }),
   stateFile,
+  cwd: HOST_FOLDER,
 });
 
 const apply = (channels: Channel[], turnKeys: string[] = []) =>

@@ -33,8 +33,12 @@ export interface EngineOptions {
    * (a preview against a sandbox emulator); defaults to `config`.
    */
   providerConfig?: Record<string, string>;
-  /** Where the dynamic-provider host starts, as Pulumi starts it (plugin-folder.ts). */
-  cwd?: string;
+  /**
+   * Where the dynamic-provider host starts, as Pulumi starts it (plugin-folder.ts). Required: a
+   * host started anywhere else finds the project from another folder than under Pulumi, and misses
+   * the host started ahead for the run (spare-hosts.ts).
+   */
+  cwd: string;
   /** For the resources still bridged to @pulumi/cloudflare, which local providers stand in for. */
   api: CloudflareRest;
   stateFile: string;
@@ -71,7 +75,7 @@ function dynamicResources(options: EngineOptions, state: EngineState): DynamicRe
   return new DynamicResources({
     project: options.project,
     stack: options.stack,
-    cwd: options.cwd ?? process.cwd(),
+    cwd: options.cwd,
     config: options.providerConfig ?? options.config,
     nextSeq: () => ++state.seq,
   });

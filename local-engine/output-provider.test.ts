@@ -12,7 +12,7 @@ import { StreamLiveInputOutput } from "#infra/providers/stream-live-input-output
 import { STREAM_LIVE_INPUT_OUTPUT } from "#infra/type-tokens.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
 import { loadState } from "./state-file.ts";
-import { deleteInFreshHost } from "./testing.ts";
+import { deleteInFreshHost, HOST_FOLDER } from "./testing.ts";
 
 /**
  * StreamLiveInputOutput, run the way Pulumi runs it: the serialized provider in Pulumi's
@@ -79,6 +79,7 @@ const engine = () => ({
   config: { "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase },
   api: new CloudflareRest({ baseUrl: ctx.emu.apiBase, token: ctx.emu.adminToken }),
   stateFile,
+  cwd: HOST_FOLDER,
 });
 const apply = (targets: Target[]) => applyProgram({ ...engine(), program: program(targets) });
 const ops = (steps: Step[]) => steps.map((s) => `${s.op}:${s.name}`);

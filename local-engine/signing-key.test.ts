@@ -10,7 +10,7 @@ import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { StreamSigningKey } from "#infra/providers/stream-signing-key.ts";
 import { STREAM_SIGNING_KEY } from "#infra/type-tokens.ts";
 import { applyProgram, destroyState, refreshState, type Step } from "./engine.ts";
-import { deleteInFreshHost } from "./testing.ts";
+import { deleteInFreshHost, HOST_FOLDER } from "./testing.ts";
 
 /**
  * The StreamSigningKey provider, run as Pulumi runs it: serialized, in Pulumi's dynamic-provider
@@ -38,6 +38,7 @@ const engine = () => ({
   config: { "cloudflare:apiToken": token, "realtime-stack:apiBase": ctx.emu.apiBase },
   api: new CloudflareRest({ baseUrl: ctx.emu.apiBase, token: ctx.emu.adminToken }),
   stateFile,
+  cwd: HOST_FOLDER,
 });
 
 /** Keys by logical name, exporting each one's id and jwk as a Worker binding would take them. */

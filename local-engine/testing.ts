@@ -53,6 +53,9 @@ export function getWithHeaderLines(
 /** The repository's folder: the Pulumi project. */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+/** Where Pulumi starts this project's plugins (infra/), and so where the tests' engine runs start the host. */
+export const HOST_FOLDER = pluginFolder(REPO_ROOT);
+
 /**
  * Deletes recorded resources as a later `pulumi destroy` would: in a fresh dynamic-provider host,
  * started where Pulumi starts it unless `cwd` says otherwise, with nothing but each resource's
@@ -61,7 +64,7 @@ export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export async function deleteInFreshHost(
   resources: RecordedResource[],
   config: Record<string, string>,
-  cwd: string = pluginFolder(REPO_ROOT),
+  cwd: string = HOST_FOLDER,
 ): Promise<void> {
   const host = await DynamicProviderHost.start({ cwd, project: "engine-test", stack: "test" });
   try {

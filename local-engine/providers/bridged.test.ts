@@ -9,6 +9,7 @@ import { type RunningEmulator, startEmulator } from "#emulator/server.ts";
 import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { buildWorkerAssets, renderWorkerAssets } from "#infra/worker-assets.ts";
 import { applyProgram, type Step } from "../engine.ts";
+import { HOST_FOLDER } from "../testing.ts";
 
 /**
  * The resources still bridged to @pulumi/cloudflare behave locally as their Terraform provider
@@ -43,6 +44,7 @@ const apply = (declare: (accountId: string) => Record<string, pulumi.Input<unkno
     program: async () => declare(emu.accountId),
     api: new CloudflareRest({ baseUrl: emu.apiBase, token: emu.adminToken }),
     stateFile,
+    cwd: HOST_FOLDER,
   });
 
 const ops = (steps: Step[]) => steps.filter((s) => s.op !== "same").map((s) => `${s.op}:${s.name}`);
