@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { startEmulator } from "#emulator/server.ts";
 import type { PlannedChange } from "#infra/stack-driver.ts";
@@ -25,15 +24,9 @@ export async function previewLocal(local: LocalStack): Promise<PlannedChange[]> 
     // Its new live inputs are delivered from the running emulator's host, as the account's all are.
     const sandbox = await startEmulator({ stateFile: emulatorState, deliveryOrigin: local.emulator.url });
     try {
-      const program = pathToFileURL(join(local.root, "infra", "index.ts")).href;
-      const result = await applyProgram({
-        ...local.engineOptions({ apiBase: sandbox.apiBase, stateFile: engineState }),
-        // The program keeps the running emulator's URLs (they are in the Worker's bindings); the
-        // providers act on the sandbox, with the stack's deploy token as `up` does: the sandbox's
-        // state is a copy of the running emulator's, that token included.
-        providerConfig: { ...local.config(), "realtime-stack:apiBase": sandbox.apiBase },
-        program: async () => (await import(program)).default(),
-      });
+      const result = await applyProgram(
+        local.applyOptions({ apiBase: sandbox.apiBase, stateFile: engineState }),
+      );
       return result.steps.flatMap((step): PlannedChange[] => {
         if (step.op === "same") return [];
         if (step.op !== "update") return [{ op: step.op, type: step.type, name: step.name }];

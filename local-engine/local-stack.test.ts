@@ -6,8 +6,7 @@ import type { Step } from "./engine.ts";
 import { PROJECT } from "./local-config.ts";
 import { previewLocal } from "./local-preview.ts";
 import { declaredWorkerSpec, LocalStack } from "./local-stack.ts";
-import { pluginFolder } from "./plugin-folder.ts";
-import { getWithHeaderLines, processesIn } from "./testing.ts";
+import { getWithHeaderLines, HOST_FOLDER, processesIn } from "./testing.ts";
 
 /**
  * The `npm start` environment in-process: emulator, the real Pulumi program through the local
@@ -156,7 +155,7 @@ describe("the local stack", () => {
     // Pulumi starts the host in the folder of Pulumi.yaml's main for a preview as for an up. The
     // local engine starts each run's host ahead, one folder's chain for both, so a preview after
     // applies takes the waiting host and leaves a new one for the run after it.
-    const infra = realpathSync(pluginFolder(root));
+    const infra = realpathSync(HOST_FOLDER);
     await stack.apply();
     await expect.poll(() => processesIn(infra, process.pid).length, { timeout: 30_000 }).toBe(1);
     const [waiting] = processesIn(infra, process.pid);

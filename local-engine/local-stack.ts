@@ -9,6 +9,7 @@ import { CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { WORKERS_CRON_TRIGGER, WORKERS_SCRIPT } from "#infra/type-tokens.ts";
 import { ensureDeployToken, localDeployToken } from "./deploy-token.ts";
 import {
+  type ApplyOptions,
   type ApplyResult,
   applyProgram,
   destroyState,
@@ -32,6 +33,12 @@ import { measureStartup } from "./worker-startup.ts";
  * carried out is not sent again (infra/cloudflare-rest.ts).
  */
 const BRIDGED_PROVIDER_RETRY = { deadlineMs: 60_000, maxAttempts: 3 };
+
+/** Where a preview applies instead of the running stack: a throwaway emulator and a copy of the engine's state. */
+export interface PreviewSandbox {
+  apiBase: string;
+  stateFile: string;
+}
 
 export interface LocalStackOptions {
   stack?: string;
@@ -204,11 +211,7 @@ export class LocalStack {
    * Worker it declares when its code or bindings changed. Same semantics as `pulumi up`.
    */
   async apply(): Promise<ApplyResult> {
-    const program = pathToFileURL(join(this.root, "infra", "index.ts")).href;
-    const result = await applyProgram({
-      ...this.engineOptions(),
-      program: async () => (await import(program)).default(),
-    });
+    const result = await applyProgram(this.applyOptions());
     await this.deployWorker(Object.values(result.state.resources));
     this.outputs = { ...result.outputs, workerUrl: this.worker.url, emulatorUrl: this.emulator.url };
     writePrivateFile(this.outputsFile, JSON.stringify(this.outputs, null, 2));
@@ -224,16 +227,29 @@ export class LocalStack {
   }
 
   /**
+   * What an apply of this stack runs: the program, and the engine's options. A preview passes the
+   * throwaway emulator it applies to and a copy of the state (local-preview.ts).
+   */
+  applyOptions(sandbox?: PreviewSandbox): ApplyOptions {
+    const program = pathToFileURL(join(this.root, "infra", "index.ts")).href;
+    return { ...this.engineOptions(sandbox), program: async () => (await import(program)).default() };
+  }
+
+  /**
    * What every engine run of this stack starts from: its config, its bridged provider's client, its
    * state file, and the folder where Pulumi starts the provider host, which a preview shares with
-   * the applies (and so takes the host started ahead for the next run). A preview passes the
-   * throwaway emulator it runs against and a copy of the state, and reports no steps.
+   * the applies (and so takes the host started ahead for the next run).
    */
-  engineOptions(sandbox?: { apiBase: string; stateFile: string }): EngineOptions {
+  private engineOptions(sandbox?: PreviewSandbox): EngineOptions {
+    const config = this.config();
     return {
       project: PROJECT,
       stack: this.stack,
-      config: this.config(),
+      config,
+      // In a preview the program keeps the running emulator's URLs (they are in the Worker's
+      // bindings), and the providers act on the sandbox, with the stack's deploy token as `up`
+      // does: the sandbox's state is a copy of the running emulator's, that token included.
+      ...(sandbox ? { providerConfig: { ...config, "realtime-stack:apiBase": sandbox.apiBase } } : {}),
       api: new CloudflareRest({
         baseUrl: sandbox?.apiBase ?? this.emulator.apiBase,
         token: this.deployToken,
@@ -241,6 +257,7 @@ export class LocalStack {
       }),
       stateFile: sandbox?.stateFile ?? this.engineStateFile,
       cwd: this.pluginCwd,
+      // A preview's steps are not progress of the running stack.
       ...(this.onStep && !sandbox ? { onStep: this.onStep } : {}),
     };
   }
