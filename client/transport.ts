@@ -161,6 +161,19 @@ export class Transport {
     let streaming = false;
     const failed = (code: ClientErrorCode, status: number, message: string, requestId?: string) =>
       new ApiError(label, code, status, message, requestId ? { requestId } : {});
+    // The request or its answer's body was cut short: by the deadline, by the caller's signal, or by
+    // the network, in that order, since the first two abort the fetch and then look like the third.
+    const cutShort = (status: number, network: string, requestId?: string) =>
+      timedOut
+        ? failed(
+            "timeout",
+            status,
+            status ? "the answer was cut off by the deadline" : "no answer before the deadline",
+            requestId,
+          )
+        : options.signal?.aborted
+          ? failed("aborted", status, "the caller aborted the call", requestId)
+          : failed("network_error", status, network, requestId);
     try {
       let res: Response;
       try {
@@ -172,9 +185,7 @@ export class Transport {
           signal: controller.signal,
         });
       } catch (error) {
-        if (timedOut) throw failed("timeout", 0, "no answer before the deadline");
-        if (options.signal?.aborted) throw failed("aborted", 0, "the caller aborted the call");
-        throw failed("network_error", 0, `cannot reach ${url.origin} (${causeOf(error)})`);
+        throw cutShort(0, `cannot reach ${url.origin} (${causeOf(error)})`);
       }
       const requestId = res.headers.get(REQUEST_ID_HEADER) ?? undefined;
       if (res.ok && route.produces === "event-stream" && res.body) {
@@ -185,7 +196,7 @@ export class Transport {
         return eventStream(res.body, check, controller, requestId);
       }
       const text = await res.text().catch(() => {
-        throw failed(timedOut ? "timeout" : "network_error", res.status, "the answer was cut off", requestId);
+        throw cutShort(res.status, "the answer was cut off", requestId);
       });
       if (res.status === route.status && route.produces === "html") return text;
       let json: unknown;
