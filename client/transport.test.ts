@@ -79,6 +79,18 @@ describe("an answer cut short after its headers", () => {
     });
   });
 
+  it("by the caller's own deadline (a signal of AbortSignal.timeout) is a timeout, not retried", async () => {
+    dropBody = false;
+    const before = requests;
+    const call = client().healthz({}, { signal: AbortSignal.timeout(300), retry: { attempts: 3 } });
+    expect(await failure(call)).toMatchObject({
+      code: "timeout",
+      status: 200,
+      reason: "the answer was cut off by the deadline",
+    });
+    expect(requests - before).toBe(1);
+  });
+
   it("by the connection dropping is a network error", async () => {
     dropBody = true;
     expect(await failure(client().healthz())).toMatchObject({

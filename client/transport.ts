@@ -104,7 +104,8 @@ export class Transport {
       try {
         return await this.once(name, route, label, url, body, credential, options, deadline);
       } catch (error) {
-        if (!(error instanceof ApiError) || !policy || !retryable(route, error)) throw error;
+        const gaveUp = options.signal?.aborted;
+        if (!(error instanceof ApiError) || !policy || gaveUp || !retryable(route, error)) throw error;
         const delay = retryDelay(policy, attempt, error);
         if (delay === undefined || Date.now() + delay >= deadline) throw error;
         await sleep(delay, options.signal);
@@ -126,7 +127,9 @@ export class Transport {
         signal: init.signal ? AbortSignal.any([timeout, init.signal]) : timeout,
       });
     } catch (error) {
-      if (timeout.aborted) throw new ApiError(name, "timeout", 0, "no answer before the deadline");
+      if (timeout.aborted || (init.signal?.aborted && endedBy(init.signal) === "timeout")) {
+        throw new ApiError(name, "timeout", 0, "no answer before the deadline");
+      }
       if (init.signal?.aborted) throw new ApiError(name, "aborted", 0, "the caller aborted the call");
       throw new ApiError(name, "network_error", 0, `cannot reach ${this.baseUrl} (${causeOf(error)})`);
     }
@@ -161,19 +164,17 @@ export class Transport {
     let streaming = false;
     const failed = (code: ClientErrorCode, status: number, message: string, requestId?: string) =>
       new ApiError(label, code, status, message, requestId ? { requestId } : {});
-    // The request or its answer's body was cut short: by the deadline, by the caller's signal, or by
+    // The request or its answer's body was cut short: by a deadline, by the caller's signal, or by
     // the network, in that order, since the first two abort the fetch and then look like the third.
-    const cutShort = (status: number, network: string, requestId?: string) =>
-      timedOut
-        ? failed(
-            "timeout",
-            status,
-            status ? "the answer was cut off by the deadline" : "no answer before the deadline",
-            requestId,
-          )
-        : options.signal?.aborted
-          ? failed("aborted", status, "the caller aborted the call", requestId)
-          : failed("network_error", status, network, requestId);
+    const cutShort = (status: number, network: string, requestId?: string) => {
+      const ended = timedOut ? "timeout" : options.signal?.aborted ? endedBy(options.signal) : undefined;
+      if (ended === "timeout") {
+        const what = status ? "the answer was cut off by the deadline" : "no answer before the deadline";
+        return failed("timeout", status, what, requestId);
+      }
+      if (ended === "aborted") return failed("aborted", status, "the caller aborted the call", requestId);
+      return failed("network_error", status, network, requestId);
+    };
     try {
       let res: Response;
       try {
@@ -237,6 +238,16 @@ export class Transport {
       if (!streaming) options.signal?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/**
+ * How a caller's aborted signal ended its call: a signal made by `AbortSignal.timeout` aborts with
+ * a TimeoutError (the DOM standard's), which is the caller's deadline passing; any other reason is
+ * the caller giving up.
+ */
+function endedBy(signal: AbortSignal): "timeout" | "aborted" {
+  const reason: unknown = signal.reason;
+  return reason instanceof DOMException && reason.name === "TimeoutError" ? "timeout" : "aborted";
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
