@@ -6,7 +6,7 @@ import { localDeployToken } from "#local-engine/deploy-token.ts";
 import { openLocalDriver, RemoteLocalDriver, serveLocalControl } from "#scripts/lib/local-driver.ts";
 import { Journal } from "#scripts/rotation/journal.ts";
 import { REPO_ROOT, startTestStack, type TestStack } from "./support/local-stack.ts";
-import { killStartedScripts, runScript, startScript } from "./support/script.ts";
+import { runScript, startScript } from "./support/script.ts";
 
 let stack: TestStack;
 let control: ControlServer;
@@ -16,7 +16,6 @@ beforeAll(async () => {
   control = await serveLocalControl(stack.local);
 });
 afterAll(async () => {
-  killStartedScripts();
   await control?.close();
   await stack?.close();
 });

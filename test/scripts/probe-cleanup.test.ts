@@ -2,14 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ControlServer } from "#local-engine/control.ts";
 import { serveLocalControl } from "#scripts/lib/local-driver.ts";
 import { startTestStack, type TestStack } from "./support/local-stack.ts";
-import {
-  descendants,
-  killStartedScripts,
-  type Proc,
-  type RunningScript,
-  running,
-  startScript,
-} from "./support/script.ts";
+import { descendants, type Proc, type RunningScript, running, startScript } from "./support/script.ts";
 import { openTracks } from "./support/sfu-tracks.ts";
 
 /**
@@ -26,7 +19,6 @@ beforeAll(async () => {
   probeInput = (await stack.driver.outputs()).probe!.liveInputId;
 });
 afterAll(async () => {
-  killStartedScripts();
   await control?.close();
   await stack?.close();
 });

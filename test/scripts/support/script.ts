@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { onTestFinished } from "vitest";
 import { REPO_ROOT } from "./local-stack.ts";
 
 export interface Run {
@@ -20,9 +21,11 @@ export interface RunningScript {
   exited: Promise<Run>;
 }
 
-const started = new Set<ChildProcess>();
-
-/** `env` adds to (or, with undefined, takes from) the test's own environment. */
+/**
+ * `env` adds to (or, with undefined, takes from) the test's own environment. Started from a test,
+ * whose end SIGKILLs it if it still runs: a test that failed or timed out leaves no script behind
+ * to change the stack under the tests that follow.
+ */
 export function startScript(name: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningScript {
   const child = spawn(
     process.execPath,
@@ -33,7 +36,9 @@ export function startScript(name: string, args: string[], env: NodeJS.ProcessEnv
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  started.add(child);
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
   let stdout = "";
   let stderr = "";
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
@@ -49,7 +54,6 @@ export function startScript(name: string, args: string[], env: NodeJS.ProcessEnv
   });
   const exited = new Promise<Run>((resolve) =>
     child.on("exit", (code, signal) => {
-      started.delete(child);
       resolve({ code, signal, stdout, stderr });
     }),
   );
@@ -86,11 +90,6 @@ export async function runScript(
       () => undefined,
     );
   return script.exited;
-}
-
-/** SIGKILLs every script a test file started that is still running (its afterAll). */
-export function killStartedScripts(): void {
-  for (const child of started) child.kill("SIGKILL");
 }
 
 /** A process as /proc has it: its PID and start time (which tells it from a later one given the same PID). */
