@@ -49,3 +49,13 @@ export class ApiError extends Error {
     return this.status === 401 || this.status === 403;
   }
 }
+
+/**
+ * How a caller's aborted signal ended its call: a signal made by `AbortSignal.timeout` aborts with
+ * a TimeoutError (the DOM standard's), which is the caller's deadline passing; any other reason is
+ * the caller giving up.
+ */
+export function endedBy(signal: AbortSignal): "timeout" | "aborted" {
+  const reason: unknown = signal.reason;
+  return reason instanceof DOMException && reason.name === "TimeoutError" ? "timeout" : "aborted";
+}

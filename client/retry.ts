@@ -51,3 +51,17 @@ export function retryDelay(policy: RetryPolicy, attempt: number, error: ApiError
 }
 
 export const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
+
+/** A wait that the signal cuts short; its listener goes when either ends, so a long-lived signal gathers none. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

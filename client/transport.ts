@@ -2,9 +2,9 @@ import type { ApiErrorCode } from "#contracts/api/errors.ts";
 import { REQUEST_ID_HEADER } from "#contracts/api/headers.ts";
 import { pathParams, ROUTE_TABLE, type RouteLine, type RouteName } from "#contracts/api/route-table.ts";
 import type { AnswerCheck } from "./answer-check.ts";
-import { ApiError, type ClientErrorCode } from "./api-error.ts";
+import { ApiError, type ClientErrorCode, endedBy } from "./api-error.ts";
 import { eventStream } from "./event-stream.ts";
-import { type RetryPolicy, retryable, retryDelay } from "./retry.ts";
+import { type RetryPolicy, retryable, retryDelay, sleep } from "./retry.ts";
 
 export interface ClientOptions {
   /** Where the Worker answers, e.g. `https://realtime.example.com`. */
@@ -193,8 +193,15 @@ export class Transport {
         // The deadline was for the answer; the stream then lives until closed or aborted.
         clearTimeout(timer);
         streaming = true;
-        const check = (data: unknown) => this.answers.data(name, data);
-        return eventStream(res.body, check, controller, requestId);
+        return eventStream({
+          body: res.body,
+          check: (data) => this.answers.data(name, data),
+          controller,
+          signal: options.signal,
+          failed: (code, message) => failed(code, res.status, message, requestId),
+          requestId,
+          ended: () => options.signal?.removeEventListener("abort", onAbort),
+        });
       }
       const text = await res.text().catch(() => {
         throw cutShort(res.status, "the answer was cut off", requestId);
@@ -238,30 +245,6 @@ export class Transport {
       if (!streaming) options.signal?.removeEventListener("abort", onAbort);
     }
   }
-}
-
-/**
- * How a caller's aborted signal ended its call: a signal made by `AbortSignal.timeout` aborts with
- * a TimeoutError (the DOM standard's), which is the caller's deadline passing; any other reason is
- * the caller giving up.
- */
-function endedBy(signal: AbortSignal): "timeout" | "aborted" {
-  const reason: unknown = signal.reason;
-  return reason instanceof DOMException && reason.name === "TimeoutError" ? "timeout" : "aborted";
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 /** undici hides the reason (ECONNREFUSED, ENOTFOUND…) in `cause`. */
