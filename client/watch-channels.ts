@@ -3,7 +3,7 @@ import type { ChannelStatusView, TenantStreamStatus } from "#contracts/api/strea
 import { SharedCall } from "#contracts/shared-call.ts";
 import { ApiError } from "./api-error.ts";
 import type { RouteMethods } from "./methods.ts";
-import { jitter } from "./retry.ts";
+import { jitter, sleep } from "./retry.ts";
 
 /** How one channel's live updates are doing; `reconnecting` means its status may be out of date until `retryAt`. */
 export type ChannelFeedState =
@@ -99,12 +99,12 @@ export function watchChannels(
     listener.feed?.(channel, { kind: "connecting" });
     for (let attempt = 0; !stopped(); ) {
       let watchdog: ReturnType<typeof setTimeout> | undefined;
+      let retryAfter: number | undefined;
       try {
         const stream = await client.streamEvents(
           { channel },
           { signal: controller.signal, retry: false, ...(lastEventId ? { lastEventId } : {}) },
         );
-        attempt = 0;
         listener.feed?.(channel, { kind: "live" });
         const arm = () => {
           clearTimeout(watchdog);
@@ -114,6 +114,9 @@ export function watchChannels(
         for await (const message of stream) {
           arm();
           if (message.type === "heartbeat") continue;
+          // The backoff starts again only once the stream has carried an event: one that the server
+          // accepts and then drops, or whose event fails its check, is not a recovery.
+          attempt = 0;
           if (message.id !== undefined) lastEventId = message.id;
           if (message.event === STATUS_EVENT) deliver(message.data);
         }
@@ -122,27 +125,28 @@ export function watchChannels(
         if (error instanceof ApiError) {
           if (error.unauthorized) return end(error);
           unavailable(channel, error);
+          retryAfter = error.retryAfter;
         }
       } finally {
         clearTimeout(watchdog);
       }
       if (stopped()) return;
-      const delay = jitter(backoff[Math.min(attempt, backoff.length - 1)]!);
+      // A 429's Retry-After is the least wait; the backoff may ask for more.
+      const delay = Math.max(
+        jitter(backoff[Math.min(attempt, backoff.length - 1)]!),
+        (retryAfter ?? 0) * 1000,
+      );
       attempt += 1;
       listener.feed?.(channel, { kind: "reconnecting", retryAt: Date.now() + delay });
       if (attempt === 1) void poll();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        controller.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await sleep(delay, controller.signal);
     }
   };
 
   const pollTimer = setInterval(() => void poll(), options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
-  options.signal?.addEventListener("abort", stop, { once: true });
+  // A signal already aborted never fires "abort": such a watch stops before it starts.
+  if (options.signal?.aborted) stop();
+  else options.signal?.addEventListener("abort", stop, { once: true });
   for (const channel of channels) void follow(channel);
   return { poll, stop };
 }
