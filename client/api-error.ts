@@ -55,7 +55,25 @@ export class ApiError extends Error {
  * a TimeoutError (the DOM standard's), which is the caller's deadline passing; any other reason is
  * the caller giving up.
  */
-export function endedBy(signal: AbortSignal): "timeout" | "aborted" {
+function endedBy(signal: AbortSignal): "timeout" | "aborted" {
   const reason: unknown = signal.reason;
   return reason instanceof DOMException && reason.name === "TimeoutError" ? "timeout" : "aborted";
+}
+
+/**
+ * Why a request, or the body of its answer, was cut short, and how to say it: the client's own
+ * deadline first, then the caller's signal, then the network. The order matters because the first
+ * two abort the fetch, which then fails just as a dropped connection makes it fail. `part` names
+ * what was cut off (`the answer`, `the stream`), and is absent when nothing came back at all.
+ */
+export function cutShort(
+  ended: { deadline: boolean; signal: AbortSignal | undefined },
+  part: string | undefined,
+  network: string,
+): { code: "timeout" | "aborted" | "network_error"; reason: string } {
+  const code = ended.deadline ? "timeout" : ended.signal?.aborted ? endedBy(ended.signal) : "network_error";
+  if (code === "timeout") {
+    return { code, reason: part ? `${part} was cut off by the deadline` : "no answer before the deadline" };
+  }
+  return { code, reason: code === "aborted" ? "the caller aborted the call" : network };
 }

@@ -1,6 +1,6 @@
 import { SseReader } from "#contracts/sse.ts";
 import type { CheckedData } from "./answer-check.ts";
-import { type ApiError, type ClientErrorCode, endedBy } from "./api-error.ts";
+import { type ApiError, type ClientErrorCode, cutShort } from "./api-error.ts";
 
 /** One server-sent event, its `data` checked as the client checks answers; a heartbeat has no data. */
 export type StreamEvent<T> = { type: "event"; event: string; id?: string; data: T } | { type: "heartbeat" };
@@ -53,14 +53,12 @@ export function eventStream<T>(opened: OpenedStream): EventStream<T> {
           chunk = await reader.read();
         } catch {
           if (closed) return;
-          if (signal?.aborted) {
-            const by = endedBy(signal);
-            throw failed(
-              by,
-              by === "timeout" ? "the stream was cut off by the deadline" : "the caller aborted the call",
-            );
-          }
-          throw failed("network_error", "the stream was cut off");
+          const { code, reason } = cutShort(
+            { deadline: false, signal },
+            "the stream",
+            "the stream was cut off",
+          );
+          throw failed(code, reason);
         }
         if (chunk.done) return;
         for (const message of sse.push(chunk.value)) {

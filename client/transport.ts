@@ -2,7 +2,7 @@ import type { ApiErrorCode } from "#contracts/api/errors.ts";
 import { REQUEST_ID_HEADER } from "#contracts/api/headers.ts";
 import { pathParams, ROUTE_TABLE, type RouteLine, type RouteName } from "#contracts/api/route-table.ts";
 import type { AnswerCheck } from "./answer-check.ts";
-import { ApiError, type ClientErrorCode, endedBy } from "./api-error.ts";
+import { ApiError, type ClientErrorCode, cutShort } from "./api-error.ts";
 import { eventStream } from "./event-stream.ts";
 import { type RetryPolicy, retryable, retryDelay, sleep } from "./retry.ts";
 
@@ -104,8 +104,8 @@ export class Transport {
       try {
         return await this.once(name, route, label, url, body, credential, options, deadline);
       } catch (error) {
-        const gaveUp = options.signal?.aborted;
-        if (!(error instanceof ApiError) || !policy || gaveUp || !retryable(route, error)) throw error;
+        if (!(error instanceof ApiError) || !policy || options.signal?.aborted || !retryable(route, error))
+          throw error;
         const delay = retryDelay(policy, attempt, error);
         if (delay === undefined || Date.now() + delay >= deadline) throw error;
         await sleep(delay, options.signal);
@@ -127,11 +127,9 @@ export class Transport {
         signal: init.signal ? AbortSignal.any([timeout, init.signal]) : timeout,
       });
     } catch (error) {
-      if (timeout.aborted || (init.signal?.aborted && endedBy(init.signal) === "timeout")) {
-        throw new ApiError(name, "timeout", 0, "no answer before the deadline");
-      }
-      if (init.signal?.aborted) throw new ApiError(name, "aborted", 0, "the caller aborted the call");
-      throw new ApiError(name, "network_error", 0, `cannot reach ${this.baseUrl} (${causeOf(error)})`);
+      const ended = { deadline: timeout.aborted, signal: init.signal ?? undefined };
+      const { code, reason } = cutShort(ended, undefined, `cannot reach ${this.baseUrl} (${causeOf(error)})`);
+      throw new ApiError(name, code, 0, reason);
     }
   }
 
@@ -164,16 +162,9 @@ export class Transport {
     let streaming = false;
     const failed = (code: ClientErrorCode, status: number, message: string, requestId?: string) =>
       new ApiError(label, code, status, message, requestId ? { requestId } : {});
-    // The request or its answer's body was cut short: by a deadline, by the caller's signal, or by
-    // the network, in that order, since the first two abort the fetch and then look like the third.
-    const cutShort = (status: number, network: string, requestId?: string) => {
-      const ended = timedOut ? "timeout" : options.signal?.aborted ? endedBy(options.signal) : undefined;
-      if (ended === "timeout") {
-        const what = status ? "the answer was cut off by the deadline" : "no answer before the deadline";
-        return failed("timeout", status, what, requestId);
-      }
-      if (ended === "aborted") return failed("aborted", status, "the caller aborted the call", requestId);
-      return failed("network_error", status, network, requestId);
+    const cut = (status: number, part: string | undefined, network: string, requestId?: string) => {
+      const { code, reason } = cutShort({ deadline: timedOut, signal: options.signal }, part, network);
+      return failed(code, status, reason, requestId);
     };
     try {
       let res: Response;
@@ -186,7 +177,7 @@ export class Transport {
           signal: controller.signal,
         });
       } catch (error) {
-        throw cutShort(0, `cannot reach ${url.origin} (${causeOf(error)})`);
+        throw cut(0, undefined, `cannot reach ${url.origin} (${causeOf(error)})`);
       }
       const requestId = res.headers.get(REQUEST_ID_HEADER) ?? undefined;
       if (res.ok && route.produces === "event-stream" && res.body) {
@@ -204,7 +195,7 @@ export class Transport {
         });
       }
       const text = await res.text().catch(() => {
-        throw cutShort(res.status, "the answer was cut off", requestId);
+        throw cut(res.status, "the answer", "the answer was cut off", requestId);
       });
       if (res.status === route.status && route.produces === "html") return text;
       let json: unknown;
