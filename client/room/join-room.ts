@@ -1,5 +1,6 @@
 import type { Participant, PublishedTrack, RoomServerMessage, Topology } from "#contracts/api/rooms.ts";
 import type { BrowserClient, GrantClient, JoinGrant } from "../browser-client.ts";
+import { jitter } from "../retry.ts";
 import { announced, localTracks, type MediaSource } from "./local-media.ts";
 import { P2pLink, type P2pSignal } from "./p2p-link.ts";
 import { type RoomConnectionState, RoomEmitter } from "./room-events.ts";
@@ -24,6 +25,8 @@ export interface JoinRoomOptions {
 const RENEW_BEFORE_MS = 5 * 60_000;
 /** An SFU connection disconnected this long is replaced by a new session. */
 const SFU_DISCONNECTED_GRACE_MS = 3_000;
+/** Waits before a new session replaces one whose publish failed (the last repeats), each with ±20 % jitter. */
+const PUBLISH_RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 
 const errorOf = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
@@ -47,6 +50,8 @@ export class Room extends RoomEmitter {
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   private sfuTimer: ReturnType<typeof setTimeout> | undefined;
   private switching: Promise<void> | undefined;
+  /** Publishes that failed in a row, for the wait before the next session. */
+  private publishFailures = 0;
   private connectedOnce = false;
   private left = false;
 
@@ -166,12 +171,36 @@ export class Room extends RoomEmitter {
       if (peer) this.openP2p(peer.user_id);
       return;
     }
-    if (!this.sfu) {
-      this.openSfu();
-      this.published = await this.sfu!.publish(this.localTracks);
-    }
+    if (!this.sfu && !(await this.publishOnNewLink())) return;
     this.socket.send({ type: "tracks", tracks: this.published });
     await Promise.all(others.map((p) => this.sfu!.pull(p.user_id, p.tracks)));
+  }
+
+  /**
+   * Opens the SFU connection and publishes on it; resolves to whether that worked. When it fails,
+   * nothing is published on the session and what the SFU made of the offer is unknown, so the
+   * connection is closed and the media moves to a new session, as after a failed connection. The
+   * move waits longer after each failure in a row, so that an SFU that keeps refusing is not
+   * asked again and again.
+   */
+  private async publishOnNewLink(): Promise<boolean> {
+    this.openSfu();
+    try {
+      this.published = await this.sfu!.publish(this.localTracks);
+      this.publishFailures = 0;
+      return true;
+    } catch (error) {
+      await this.closeSfu();
+      const delay = jitter(PUBLISH_RETRY_MS[Math.min(this.publishFailures++, PUBLISH_RETRY_MS.length - 1)]!);
+      this.warn(
+        new Error(
+          `publishing to the SFU failed, trying a new session in ${delay} ms: ${errorOf(error).message}`,
+        ),
+      );
+      clearTimeout(this.renewTimer);
+      if (!this.left) this.renewTimer = setTimeout(() => void this.renewNow(), delay);
+      return false;
+    }
   }
 
   private onLeave(user: string, reason: "closed" | "timeout" | "replaced"): void {

@@ -28,6 +28,8 @@ export class RoomSocket {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private opened = 0;
+  /** Pings sent on the open socket since the room last sent anything. */
+  private unanswered = 0;
 
   constructor(
     private readonly url: () => Promise<string>,
@@ -86,16 +88,28 @@ export class RoomSocket {
       if (ws !== this.ws) return;
       this.opened += 1;
       this.attempt = 0;
+      this.unanswered = 0;
       for (const text of this.pending.splice(0)) ws.send(text);
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(ROOM_PING);
+        if (ws.readyState !== WebSocket.OPEN) return;
+        // The room answers every ping at once (worker/src/durable/room.ts auto-responds), so a ping
+        // still unanswered a whole interval later means a connection that died without closing (a
+        // NAT that forgot it, a network that changed), which the browser may not notice for
+        // minutes. Counting pings rather than time keeps a throttled background tab's late timers
+        // from looking like silence. The socket is replaced now, before the room's presence
+        // timeout (two intervals later) counts this participant gone.
+        if (this.unanswered > 0) return this.lost(ws, "the room stopped answering pings");
+        this.unanswered += 1;
+        ws.send(ROOM_PING);
       }, ROOM_HEARTBEAT_INTERVAL_MS);
       this.handlers.open(true);
     });
     ws.addEventListener("message", (event) => {
       // A socket replaced by a reconnection may still deliver what was on its way: ignored.
-      if (ws !== this.ws || event.data === ROOM_PONG) return;
+      if (ws !== this.ws) return;
+      this.unanswered = 0;
+      if (event.data === ROOM_PONG) return;
       let message: unknown;
       try {
         message = JSON.parse(String(event.data));
@@ -109,13 +123,18 @@ export class RoomSocket {
       else this.handlers.invalid(new Error(`the room sent an unknown message: ${checked.issue}`));
     });
     ws.addEventListener("close", () => {
-      if (ws !== this.ws) return;
-      this.ws = undefined;
-      clearInterval(this.heartbeat);
-      if (this.closed) return;
-      this.handlers.open(false);
-      this.scheduleRetry();
+      if (ws === this.ws) this.lost(ws);
     });
+  }
+
+  /** The open socket is gone (closed, or found dead and closed here): reconnect, after a backoff. */
+  private lost(ws: WebSocket, why?: string): void {
+    this.ws = undefined;
+    clearInterval(this.heartbeat);
+    if (why) ws.close(4000, why);
+    if (this.closed) return;
+    this.handlers.open(false);
+    this.scheduleRetry();
   }
 
   private scheduleRetry(): void {

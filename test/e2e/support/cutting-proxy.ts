@@ -4,9 +4,12 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 /**
  * A TCP proxy in front of the Worker that can drop the network: `cut()` closes every open
  * connection and refuses new ones until `restore()`. What a browser sees when Wi-Fi goes away.
+ * `stall()` instead stops the open connections silently, as a NAT that forgets them does.
  */
 export class CuttingProxy {
   private readonly sockets = new Set<Socket>();
+  /** Each open connection's two ends, browser side first. */
+  private readonly pairs = new Set<[Socket, Socket]>();
   private cutOff = false;
   private server?: Server;
   url = "";
@@ -20,6 +23,9 @@ export class CuttingProxy {
         return;
       }
       const upstream = connect(Number(this.target.port), this.target.hostname);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on("close", () => this.pairs.delete(pair));
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on("close", () => this.sockets.delete(socket));
@@ -39,6 +45,20 @@ export class CuttingProxy {
   cut(): void {
     this.cutOff = true;
     for (const socket of this.sockets) socket.destroy();
+  }
+
+  /**
+   * Stops forwarding on every open connection without closing it, while new connections go
+   * through: neither end is told, and what they send waits in the proxy. Closed by `close()`.
+   */
+  stall(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs.clear();
   }
 
   restore(): void {

@@ -24,6 +24,10 @@ export interface MemberView {
   playing: string[];
   /** App messages received, as `from:via:data`. */
   messages: string[];
+  /** Participants who left, as `user:reason`, in order. */
+  left: string[];
+  /** Every connection state the room went through, in order (a short `reconnecting` is easily missed by reading `state`). */
+  states: string[];
   /** Whether the media connection's selected candidate pair goes through TURN relays on both ends. */
   relayed: boolean;
   /** The media connection's local ICE username fragment: each ICE restart changes it. */
@@ -49,6 +53,8 @@ interface MemberState {
   frames: Record<string, number>;
   firstFrameMs: Record<string, number>;
   messages: string[];
+  left: string[];
+  states: string[];
   warnings: string[];
 }
 type MemberWindow = Window & ClientGlobal & { member: MemberState; renewGrant: () => Promise<JoinGrant> };
@@ -69,6 +75,8 @@ async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
     frames: {},
     firstFrameMs: {},
     messages: [],
+    left: [],
+    states: [],
     warnings: [],
   };
   w.member = state;
@@ -113,6 +121,9 @@ async function enter({ grant }: { grant: JoinGrant }): Promise<void> {
     state.players.delete(track);
   });
   room.on("message", ({ from, via, data }) => state.messages.push(`${from}:${via}:${String(data)}`));
+  state.states.push(room.state);
+  room.on("connectionState", ({ state: now }) => state.states.push(now));
+  room.on("participantLeft", ({ user_id, reason }) => state.left.push(`${user_id}:${reason}`));
   room.on("warning", ({ error }) => state.warnings.push(error.message));
 }
 
@@ -154,6 +165,8 @@ async function read(): Promise<MemberView> {
     firstFrameMs: { ...member.firstFrameMs },
     playing: [...new Set(member.players.values())].sort(),
     messages: [...member.messages],
+    left: [...member.left],
+    states: [...member.states],
     // Both sides gather relay candidates only, so the remote end is a relay too; when its check
     // arrives before its signalled candidate, the browser calls it peer-reflexive.
     relayed:
