@@ -16,6 +16,7 @@ const grant = {
   sfu: { session_id: "s1", app_id: "app" },
   participants: 3,
   expires_at: new Date().toISOString(),
+  expires_in: 3600,
 };
 
 /** Where each entry reaches a route of the table, by its auth. */

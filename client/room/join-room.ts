@@ -65,7 +65,7 @@ export class Room extends RoomEmitter {
   ) {
     super();
     this.grantClient = client.withGrant(grant);
-    this.scheduleRenewal();
+    this.scheduleRenewal(false);
     this.socket = new RoomSocket(() => this.grantClient.room.roomSocket(), {
       message: (message) => void this.onMessage(message).catch((e) => this.warn(e)),
       open: () => this.updateState(),
@@ -328,7 +328,7 @@ export class Room extends RoomEmitter {
     const moved =
       grant.topology !== this.grant.topology || grant.sfu?.session_id !== this.grant.sfu?.session_id;
     this.grantClient = this.client.withGrant(grant);
-    this.scheduleRenewal();
+    this.scheduleRenewal(true);
     if (!moved) {
       this.p2p?.setIceServers(grant.ice_servers);
       return;
@@ -341,9 +341,17 @@ export class Room extends RoomEmitter {
     this.updateState();
   }
 
-  private scheduleRenewal(): void {
+  /**
+   * Renews before the grant expires. The time left is the device clock's reading of `expires_at`
+   * unless the grant's own lifetime (`expires_in`) says otherwise: a clock set ahead reads every
+   * grant as expired, and renewing at once would repeat back to back. So a grant `fresh` from
+   * `renew` counts from its lifetime, and the first grant, which may have waited in the app, from
+   * the lesser of the two (a clock that is ahead then costs one renewal at the start).
+   */
+  private scheduleRenewal(fresh: boolean): void {
     clearTimeout(this.renewTimer);
-    const remaining = Date.parse(this.grant.expires_at) - Date.now();
+    const lifetime = this.grant.expires_in * 1000;
+    const remaining = fresh ? lifetime : Math.min(lifetime, Date.parse(this.grant.expires_at) - Date.now());
     const delay = Math.max(0, remaining - Math.min(RENEW_BEFORE_MS, remaining / 2));
     this.renewTimer = setTimeout(() => void this.renewNow(), delay);
   }

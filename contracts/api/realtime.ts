@@ -46,6 +46,8 @@ export const sfuSessionData = z.object({
   ws_url: z.url(),
   app_id: z.string(),
   expires_at: z.iso.datetime(),
+  /** Seconds the token lives from when it was minted (as with join, for a device whose clock is wrong). */
+  expires_in: z.int().check(z.gte(1)),
 });
 export type SfuSessionData = z.infer<typeof sfuSessionData>;
 

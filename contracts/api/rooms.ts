@@ -30,6 +30,11 @@ export const joinData = z.object({
   /** Participants counted in the room with this one, present or about to connect. */
   participants: z.int().check(z.gte(1)),
   expires_at: z.iso.datetime(),
+  /**
+   * Seconds the token lives from when it was minted. A client counts from this rather than from
+   * `expires_at` alone, since the device's clock may be wrong.
+   */
+  expires_in: z.int().check(z.gte(1)),
 });
 export type JoinData = z.infer<typeof joinData>;
 

@@ -94,6 +94,8 @@ afterAll(async () => {
  */
 class TestRoom {
   readonly members: Record<string, RoomMember> = {};
+  /** How many times each member's client asked the backend to renew its grant. */
+  readonly renewals: Record<string, number> = {};
   readonly network: CutNetwork;
 
   constructor(readonly id: string) {
@@ -118,7 +120,11 @@ class TestRoom {
       ? () => this.network.grantFor(user)
       : () => direct.join({ room_id: this.id, user_id: user, user_name: user });
     const origin = cuttable ? await this.network.origin() : stack.workerUrl;
-    this.members[user] = await joinWithClient(context, origin, await mint(), mint);
+    const renew = () => {
+      this.renewals[user] = (this.renewals[user] ?? 0) + 1;
+      return mint();
+    };
+    this.members[user] = await joinWithClient(context, origin, await mint(), renew);
     return this.members[user];
   }
 
@@ -298,6 +304,7 @@ describe("joinRoom: a room of two, then three browsers, through the client", () 
       "publishing to the SFU failed, trying a new session",
     );
     expect(dropped).toBe(2);
+    expect(room.renewals.dave).toBe(1);
     await dave.leave();
     await dave.context.close();
     delete members.dave;
@@ -407,5 +414,32 @@ describe("joinRoom: a peer-to-peer room of two, one of whom loses the network", 
     expect((await dan!.read()).left.slice(leftBefore)).toEqual([]);
     expect((await dan!.read()).participants).toEqual(["eve"]);
     await relayedAndConnected([dan!, eve!]);
+  });
+});
+
+describe("joinRoom: a device whose clock is two hours ahead", () => {
+  const room = new TestRoom("e2e-client-clock-ahead");
+  afterAll(() => room.close());
+
+  /**
+   * Fay's page reads the time two hours ahead, so by her clock every grant has expired. The client
+   * counts a renewed grant from its lifetime (`expires_in`) instead: it renews once, since the first
+   * grant may have waited in the app, and then not for most of an hour. Before, it renewed back to
+   * back, one join on the Worker after another, for as long as the page was open.
+   */
+  it("renews once, not back to back, and stays connected", async () => {
+    const fay = await room.join("fay", {
+      prepare: (context) =>
+        context.addInitScript(() => {
+          const now = Date.now.bind(Date);
+          Date.now = () => now() + 2 * 3_600_000;
+        }),
+    });
+    await expect.poll(() => room.renewals.fay ?? 0).toBe(1);
+    await expect.poll(async () => (await fay.read()).state).toBe("connected");
+    // That no renewal follows can only be seen over time; the old client made dozens a second.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(room.renewals.fay).toBe(1);
+    expect((await fay.read()).warnings).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ interface RoomSessionGrant {
   token: string;
   ws_url: string;
   expires_at: string;
+  expires_in: number;
 }
 
 /** The room socket of this Worker, on the origin the caller reached it by. */
@@ -39,5 +40,6 @@ export async function mintRoomSession(
     token: await signSessionToken(signingSecret, { ...member, tenant, exp }),
     ws_url: roomSocketUrl(c.req.url, member.room),
     expires_at: new Date(exp * 1000).toISOString(),
+    expires_in: SESSION_TOKEN_TTL_SECONDS,
   };
 }

@@ -33,6 +33,9 @@ describe("POST /api/realtime/join", () => {
     expect(ada.data).toMatchObject({ topology: "p2p", participants: 1, room_id: "topology", user_id: "ada" });
     expect(ada.data!.sfu).toBeUndefined();
     expect(JSON.stringify(ada.data!.ice_servers)).toContain("turn:");
+    // The token's lifetime, for a client whose clock is wrong, and the same instant by the clock.
+    expect(ada.data!.expires_in).toBe(3600);
+    expect(Math.abs(Date.parse(ada.data!.expires_at) - Date.now() - 3_600_000)).toBeLessThan(60_000);
     expect((await join("topology", "bob")).data).toMatchObject({ topology: "p2p", participants: 2 });
     // Joining again is not a new participant.
     expect((await join("topology", "ada")).data).toMatchObject({ topology: "p2p", participants: 2 });

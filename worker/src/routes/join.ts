@@ -29,7 +29,7 @@ export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): v
         ),
         admission.topology === "sfu" ? new SfuClient(sfuConfig, upstream).newSession() : undefined,
       ]);
-      const { token, ws_url, expires_at } = await mintRoomSession(c, sfuConfig.SIGNING_SECRET, {
+      const grant = await mintRoomSession(c, sfuConfig.SIGNING_SECRET, {
         room: body.room_id,
         user: body.user_id,
         name: body.user_name,
@@ -40,12 +40,10 @@ export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): v
         tenant: tenant.id,
         room_id: body.room_id,
         user_id: body.user_id,
-        token,
-        ws_url,
         ice_servers: withoutPort53(iceServers),
         ...(session ? { sfu: { session_id: session.sessionId, app_id: sfuConfig.SFU_APP_ID } } : {}),
         participants: admission.participants,
-        expires_at,
+        ...grant,
       };
     } catch (error) {
       await room.release(body.user_id);

@@ -38,6 +38,7 @@ describe("POST /api/realtime/sfu", () => {
     const expiresIn = Date.parse(session.expires_at) - before;
     expect(expiresIn).toBeGreaterThan(3_500_000);
     expect(expiresIn).toBeLessThanOrEqual(3_601_000);
+    expect(session.expires_in).toBe(3600);
   });
 
   it("400s bad room ids, user ids and names, naming the field", async () => {

@@ -44,7 +44,7 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
   mount(app, API_ROUTES.sfuSession, limitMinting({ turn: false }), async (c, { body }) => {
     const config = requireConfig(c.env, NEEDS.sfu);
     const { sessionId } = await new SfuClient(config, upstream).newSession();
-    const { token, ws_url, expires_at } = await mintRoomSession(c, config.SIGNING_SECRET, {
+    const grant = await mintRoomSession(c, config.SIGNING_SECRET, {
       room: body.room_id,
       user: body.user_id,
       name: body.user_name,
@@ -53,10 +53,8 @@ export function sfuRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): vo
     return {
       session_id: sessionId,
       room_id: body.room_id,
-      token,
-      ws_url,
       app_id: config.SFU_APP_ID,
-      expires_at,
+      ...grant,
     };
   });
 
