@@ -1,9 +1,15 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation/index.js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { messageOf } from "#infra/api/error-message.ts";
 import {
   changeFromEvent,
   collectChanges,
   outputValues,
+  PulumiDriver,
   pulumiFailure,
   structuredConfigJson,
 } from "./pulumi-driver.ts";
@@ -116,5 +122,64 @@ describe("pulumiFailure", () => {
       "Error: killed",
     );
     expect(pulumiFailure(new Error("\nsomething else\n"))).toBe("something else");
+  });
+});
+
+/**
+ * A `pulumi` on PATH that the real Automation API runs: it reports a version and selects any stack,
+ * and fails `config set` as the CLI does when the backend refuses (there is no Pulumi CLI on this
+ * machine, and the point is what the Automation API makes of a failure, not the CLI itself).
+ */
+function fakePulumiCli(stderr: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const cli = join(dir, "pulumi");
+  writeFileSync(
+    cli,
+    [
+      "#!/bin/sh",
+      'case "$1 $2" in',
+      '  "version "*) echo "v3.248.0" ;;',
+      `  "config set") echo "${stderr}" >&2; exit 255 ;;`,
+      "esac",
+    ].join("\n"),
+  );
+  chmodSync(cli, 0o755);
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: realtime-stack\nruntime: nodejs\n");
+  vi.stubEnv("PATH", `${dir}${delimiter}${process.env.PATH}`);
+  onTestFinished(() => {
+    vi.unstubAllEnvs();
+  });
+  return dir;
+}
+
+/** What `setSecret` threw, through the real Automation API and the fake CLI. */
+async function setSecretFailure(cliStderr: string, secret: string): Promise<unknown> {
+  const root = fakePulumiCli(cliStderr);
+  const driver = await PulumiDriver.select({ stack: "prod", root, log: () => {} });
+  return driver.setSecret("realtime-stack:signingSecret", secret).then(
+    () => expect.unreachable("config set failed, so setSecret must throw"),
+    (e: unknown) => e,
+  );
+}
+
+// The Automation API passes the value as the command's last argument and quotes the command in
+// its error, which then goes to the progress line, the rotation journal and CI's log.
+describe("setSecret, when `pulumi config set --secret` fails", () => {
+  const secret = `fake-${randomBytes(16).toString("hex")}`;
+  const leaks = (error: unknown) => JSON.stringify(error, Object.getOwnPropertyNames(error)).includes(secret);
+
+  it("says the CLI's reason, not the command line that holds the value", async () => {
+    const error = await setSecretFailure("error: [500] the backend is unavailable", secret);
+    expect(messageOf(error)).toBe(
+      "pulumi config set --secret failed: error: [500] the backend is unavailable",
+    );
+    expect(leaks(error)).toBe(false);
+  });
+
+  it("cuts the value out when the CLI said nothing and the command line is all there is", async () => {
+    const error = await setSecretFailure("", secret);
+    expect(messageOf(error)).toContain("-- [secret]");
+    expect(leaks(error)).toBe(false);
   });
 });

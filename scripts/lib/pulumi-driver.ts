@@ -137,7 +137,15 @@ export class PulumiDriver implements StackDriver {
   }
 
   async setSecret(key: string, value: string): Promise<void> {
-    await this.pulumi("config set --secret", () => this.pulumiStack.setConfig(key, { value, secret: true }));
+    try {
+      await this.pulumi("config set --secret", () =>
+        this.pulumiStack.setConfig(key, { value, secret: true }),
+      );
+    } catch (e) {
+      // The Automation API passes the value as the command's last argument and quotes the command
+      // line in its error, which would reach the progress line, the rotation journal and CI's log.
+      throw new Error(messageOf(e).replaceAll(value, "[secret]"));
+    }
   }
 
   /** `pulumi config` as the Automation API reads it, which shows secrets (`--show-secrets`). */
@@ -184,6 +192,12 @@ export class PulumiDriver implements StackDriver {
 }
 
 /**
+ * The line execa (which the Automation API runs the CLI with, in cmd.js) puts before what the CLI
+ * wrote to stderr when it exits non-zero: the command line, not the reason.
+ */
+const EXECA_HEADLINE = /^Command failed with exit code -?\d+: /;
+
+/**
  * The reason in an Automation API failure, whose message is `code: … stdout: … stderr: … err?: …`:
  * Pulumi's own output has already gone to the log, so one line that says why is what is left to say.
  */
@@ -196,7 +210,7 @@ export function pulumiFailure(e: unknown): string {
     if (start === -1) return undefined;
     const rest = [lines[start]!.slice(label.length).trim(), ...lines.slice(start + 1)];
     const end = rest.findIndex((l, i) => i > 0 && /^(stdout|stderr|err\?):/.test(l));
-    return rest.slice(0, end === -1 ? undefined : end).find((l) => l !== "");
+    return rest.slice(0, end === -1 ? undefined : end).find((l) => l !== "" && !EXECA_HEADLINE.test(l));
   };
   return firstIn("stderr:") ?? firstIn("err?:") ?? lines.find((l) => l !== "") ?? message;
 }
