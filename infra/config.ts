@@ -351,6 +351,12 @@ const adoptCredential = z
       .string()
       .min(1)
       .describe("Its secret, as Cloudflare showed it once; set it with `pulumi config set --secret --path`."),
+    generation: generation
+      .default(1)
+      .describe(
+        "The slot's generation it is adopted as (`rotation.<kind>.generations`). A rotation moves the slot " +
+          "past it: the slot then gets a new object, and this one goes with its old generation.",
+      ),
   })
   .describe("An existing TURN key or SFU app to adopt: its uid, and the secret Cloudflare showed once.");
 const bySlot = z.strictObject({ a: adoptCredential.optional(), b: adoptCredential.optional() }).prefault({});
@@ -511,6 +517,23 @@ export const stackConfigSchema = z
           message: `slot b is active but ${CONFIG_NAMESPACE}:${slotB} is not set; set it with pulumi config set --secret ${CONFIG_NAMESPACE}:${slotB} <value>`,
           path: ["rotation", kind, "active"],
         });
+      }
+    }
+    // An adoption for a generation the slot has not reached would adopt a key at the slot's next
+    // rotation, in place of the new one that rotation means to make.
+    for (const [kind, rotation] of [
+      ["turnKeys", config.rotation.turn],
+      ["sfuApps", config.rotation.sfu],
+    ] as const) {
+      for (const slot of SLOTS) {
+        const adopted = config.adopt[kind][slot];
+        if (adopted && adopted.generation > rotation.generations[slot]) {
+          ctx.addIssue({
+            code: "custom",
+            message: `it is for generation ${adopted.generation}, but slot ${slot} is at generation ${rotation.generations[slot]}`,
+            path: ["adopt", kind, slot, "generation"],
+          });
+        }
       }
     }
     // The tenants' shares of the Worker's API budget, beside the probes' and the sweep's.

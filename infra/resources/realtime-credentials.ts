@@ -17,7 +17,7 @@ export interface RealtimeCredentialsArgs {
   label: string;
   rotation: SlottedRotation;
   /** Existing keys or apps to take over, by slot (`realtime-stack:adopt.turnKeys` / `.sfuApps`). */
-  adopt?: { [S in "a" | "b"]?: AdoptCredential | undefined };
+  adopt?: { [S in "a" | "b"]?: (AdoptCredential & { generation: number }) | undefined };
 }
 
 type Inputs = { accountId: string; name: string; adopt?: pulumi.Input<AdoptCredential> };
@@ -52,7 +52,10 @@ export function createRealtimeCredentials(
       {
         accountId: args.accountId,
         name: slotName(args.label, kind, slot, generation),
-        ...adoptArgs(args.adopt?.[slot]),
+        // Only the generation it was adopted as takes the object over. Were a rotation's next
+        // generation to adopt it too, Pulumi would then delete the old generation, and with it the
+        // very key or app the new one holds.
+        ...adoptArgs(args.adopt?.[slot]?.generation === generation ? args.adopt[slot] : undefined),
       },
       opts,
     ),

@@ -537,6 +537,27 @@ describe("optional parts", () => {
     expect(run.fake.named("realtime-sfu-b-g1").inputs.adopt).toBeUndefined();
   });
 
+  it("adopts a TURN key or SFU app as one generation only, so that rotating the slot makes a new one", async () => {
+    const uid = "0123456789abcdef0123456789abcdef";
+    const adopt = { turnKeys: { b: { uid, secret: "adopted-turn-secret-0123456789abcdef" } } };
+    const rotated = await evaluate({
+      ...devStackValues(),
+      [`${PROJECT}:adopt`]: adopt,
+      [`${PROJECT}:rotation`]: { turn: { active: "b", generations: { a: 1, b: 2 } } },
+    });
+    // Generation 2 is a new key. Had it adopted the same uid, deleting generation 1 (which this
+    // run no longer declares) would delete the key that generation 2 holds.
+    expect(rotated.fake.named("realtime-turn-b-g2").inputs.adopt).toBeUndefined();
+    await expect(
+      evaluate({
+        ...devStackValues(),
+        [`${PROJECT}:adopt`]: { turnKeys: { b: { ...adopt.turnKeys.b, generation: 3 } } },
+      }),
+    ).rejects.toThrow(
+      "realtime-stack:adopt.turnKeys.b.generation: it is for generation 3, but slot b is at generation 1",
+    );
+  });
+
   it("refuses to adopt for a channel the stack does not declare", async () => {
     const values = {
       ...devStackValues(),
