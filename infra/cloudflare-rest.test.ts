@@ -57,6 +57,18 @@ function client(
 
 const item = z.object({ id: z.string() });
 
+describe("the REST client's answers", () => {
+  it("takes a delete answered 200 with no body as done, as the SDK does; any other empty answer is malformed", async () => {
+    const { rest } = client([new Response(null, { status: 200 }), new Response("", { status: 200 })]);
+    await expect(
+      rest.call("DELETE", "/accounts/a/stream/live_inputs/x", z.unknown()),
+    ).resolves.toBeUndefined();
+    await expect(rest.call("GET", "/accounts/a/stream/live_inputs/x", item)).rejects.toThrow(
+      "GET /accounts/a/stream/live_inputs/x: HTTP 200, body is not JSON",
+    );
+  });
+});
+
 describe("the REST client's retries", () => {
   it("waits as long as a 429's Retry-After asks, then succeeds", async () => {
     const { rest, clock, requests } = client([fail(429, { "retry-after": "7" }), ok({ id: "a" })]);

@@ -206,9 +206,18 @@ export class CloudflareRest {
     const retryable = res.status === 429 || res.status >= 500;
     // Only a 429 says for sure that nothing was done; a 5xx may come after Cloudflare acted.
     const unknown = unknownIfChanging && res.status >= 500;
+    const text = await res.text().catch(() => undefined);
+    // A delete's answer has no declared body for some of Cloudflare's objects (a Stream live input,
+    // an output, a video), and the official SDK reads none: it sends `Accept: */*` and returns
+    // void (docs/reference/cloudflare-api.md §1.1). An empty success is that object deleted.
+    if (res.ok && method === "DELETE" && text?.trim() === "") {
+      const nothing = z.safeParse(schema, undefined);
+      if (nothing.success) return { value: nothing.data };
+    }
     let json: unknown;
     try {
-      json = await res.json();
+      if (text === undefined) throw new Error("the body could not be read");
+      json = JSON.parse(text);
     } catch {
       return {
         error: new CloudflareApiError(
