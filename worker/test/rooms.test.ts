@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiFailure } from "#contracts/api/envelope.ts";
 import { ROOM_PING, ROOM_PONG, ROOM_PRESENCE_TIMEOUT_MS } from "#contracts/api/room-protocol.ts";
+import { MAX_TRACKS_PER_PARTICIPANT } from "#contracts/api/rooms.ts";
 import { CLOSE_REPLACED, CLOSE_TIMEOUT, type Room, roomOf } from "../src/durable/room.ts";
 import { call } from "./support/api.ts";
 import { connect, join, type RoomSocket, upgrade } from "./support/room.ts";
@@ -82,6 +83,27 @@ describe("the room socket", () => {
     expect((await ada.next("error")).code).toBe("not_present");
     ada.send(ROOM_PING);
     expect(await ada.nextPong()).toBe(ROOM_PONG);
+  });
+
+  it("keeps the largest track list the contract allows, and a later participant sees it", async () => {
+    const [ada, bob] = [await enter("big-tracks", "ada"), await enter("big-tracks", "bob")];
+    await ada.next("welcome");
+    await bob.next("welcome");
+    // The contract's most: MAX_TRACKS_PER_PARTICIPANT tracks, each name and session id at their
+    // longest, about 5 KB. The room keeps a member's tracks in its socket's attachment, which
+    // workerd caps ("A WebSocket 'attachment' cannot be larger than …", thrown by
+    // serializeAttachment), and this runs in workerd, the runtime Cloudflare runs: a lower cap, such
+    // as the 2,048 bytes older docs named, would fail here.
+    const tracks = Array.from({ length: MAX_TRACKS_PER_PARTICIPANT }, (_, i) => ({
+      track_name: `${i}`.padEnd(128, "t"),
+      kind: "video",
+      session_id: `${i}`.padEnd(128, "s"),
+    }));
+    ada.send({ type: "tracks", tracks });
+    expect(await bob.next("tracks")).toEqual({ type: "tracks", user_id: "ada", tracks });
+    const cleo = await enter("big-tracks", "cleo");
+    const welcome = await cleo.next("welcome");
+    expect(welcome.participants.find((p) => p.user_id === "ada")?.tracks).toEqual(tracks);
   });
 
   it("replaces a user's older socket without a leave", async () => {
