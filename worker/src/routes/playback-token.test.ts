@@ -114,6 +114,15 @@ describe("POST /api/stream/playback-token", () => {
     expect(apiFailure.parse(res.json).error.code).toBe("channel_not_found");
   });
 
+  it("404s a channel the tenant lacks before spending the user's credentials", async () => {
+    // Tenant `tiny` may mint 2 credentials a minute per user (worker/test/global-setup.ts) and has
+    // no channels: were the 404s counted, the third would be a 429.
+    for (let i = 0; i < 3; i++) {
+      const res = await playbackToken({ channel: "mistyped", user_id: "retrying-viewer" }, "tiny");
+      expect(apiFailure.parse(res.json).error.code).toBe("channel_not_found");
+    }
+  });
+
   it("503s naming the missing key when the Worker has no playback key", async () => {
     const unkeyed = { app: createApp(), env: { ...env, PLAYBACK_KEY_JWK: "" } };
     const res = await callAs("acme", "/api/stream/playback-token", {

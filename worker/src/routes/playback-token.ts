@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { API_ROUTES } from "#contracts/api/routes.ts";
 import { channelOf, playbackUrlsOf } from "../channels.ts";
 import { NEEDS, requireConfig } from "../config.ts";
@@ -7,9 +8,19 @@ import { limitMinting } from "../middleware/rate-limit.ts";
 import { ttlCap } from "../middleware/ttl-cap.ts";
 import { mount } from "../mount.ts";
 import { playbackSigner, playbackToken } from "../playback-signer.ts";
+import type { RouteEnv } from "../route-env.ts";
 
 /** The deployment may cap TTLs below Cloudflare's; checked before any budget is spent. */
 const withinConfiguredTtl = ttlCap((env) => requireConfig(env, NEEDS.playback).PLAYBACK_TOKEN_TTL_MAX);
+
+/**
+ * A channel the tenant does not have is a 404 before any budget is spent: a viewer retrying a
+ * mistyped channel must not use up its user's credentials for the minute.
+ */
+const knownChannel = createMiddleware<RouteEnv<"tenant">>(async (c, next) => {
+  channelOf(c.get("tenant"), (c.get("input").body as { channel: string }).channel);
+  await next();
+});
 
 /**
  * Playback URLs for a tenant's channel. A private channel's carry a token in place of the live
@@ -21,6 +32,7 @@ export function playbackTokenRoutes(app: Hono<AppEnv>): void {
     app,
     API_ROUTES.streamPlaybackToken,
     withinConfiguredTtl,
+    knownChannel,
     limitMinting({ turn: false }),
     async (c, { body }) => {
       const tenant = c.get("tenant");
