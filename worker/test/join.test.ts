@@ -85,6 +85,26 @@ describe("POST /api/realtime/join", () => {
     expect((await join("release", "dan")).data).toMatchObject({ topology: "p2p", participants: 1 });
   });
 
+  it("leaves the peers peer-to-peer when the join that would move the room to the SFU fails", async () => {
+    const [ada, bob] = [(await join("stays", "ada")).data!, (await join("stays", "bob")).data!];
+    const [adaSocket, bobSocket] = [await open(ada), await open(bob)];
+    const key = await ownTurnKey();
+    const app = { app: createApp(), env: { ...env, TURN_KEY_ID: key.id, TURN_KEY_SECRET: key.secret } };
+    const fault = await emulatorAdmin<{ id: string }>("POST", "/faults", {
+      path: `/v1/turn/keys/${key.id}/credentials/generate-ice-servers`,
+      action: { type: "status", status: 500 },
+    });
+    try {
+      expect((await join("stays", "cleo", { app })).res.status).toBe(502);
+    } finally {
+      await emulatorAdmin("DELETE", `/faults/${fault.id}`);
+    }
+    for (const socket of [adaSocket, bobSocket])
+      await expect(socket.next("topology", 300)).rejects.toThrow(/no topology/);
+    // A renewal of a peer finds the room as it was.
+    expect((await join("stays", "ada")).data).toMatchObject({ topology: "p2p", participants: 2 });
+  });
+
   it("validates the body and needs the tenant key", async () => {
     expect((await call("/api/realtime/join", { method: "POST", body: {} })).status).toBe(401);
     const bad = await join("a room", "ada");

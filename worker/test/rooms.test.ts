@@ -158,12 +158,27 @@ describe("the room socket", () => {
 });
 
 describe("the room's reservations", () => {
+  it("are given back by the join that made them, not by an earlier failed join of the same user", async () => {
+    await runInDurableObject(roomOf(env, "acme", "retried"), async (room: Room, state) => {
+      const failing = await room.admit("ada");
+      // A retry in the same millisecond would hold the same reservation; the clock moves with I/O.
+      let retried = await room.admit("ada");
+      while (retried.reservedUntil === failing.reservedUntil) retried = await room.admit("ada");
+      await room.release("ada", failing.reservedUntil);
+      await vi.waitFor(
+        async () =>
+          expect(Object.keys((await state.storage.get<object>("reservations")) ?? {})).toEqual(["ada"]),
+        { timeout: 5_000 },
+      );
+    });
+  });
+
   it("count from the join on, and are written to storage together shortly after", async () => {
     await runInDurableObject(roomOf(env, "acme", "reserved"), async (room: Room, state) => {
       await room.admit("ada");
       await room.admit("bob");
       // Reservations held in memory count: the third reserved user moves the room to the SFU.
-      expect(await room.admit("cleo")).toEqual({ topology: "sfu", participants: 3 });
+      expect(await room.admit("cleo")).toMatchObject({ topology: "sfu", participants: 3, movesToSfu: true });
       await vi.waitFor(
         async () =>
           expect(Object.keys((await state.storage.get<object>("reservations")) ?? {})).toEqual([

@@ -41,6 +41,10 @@ export interface Admission {
   topology: Topology;
   /** Present and reserved users, this one included. */
   participants: number;
+  /** This join moves the room to the SFU, which it does once the join's credentials are minted (`moveToSfu`). */
+  movesToSfu: boolean;
+  /** When this join's reservation lapses: what `release` gives back, and nothing a later join reserved. */
+  reservedUntil: number;
 }
 
 const reservations = z.record(z.string(), z.number());
@@ -79,29 +83,41 @@ export class Room extends DurableObject<unknown> {
 
   /**
    * Counts the user in and decides the topology: peer-to-peer while the room holds at most two
-   * users, the SFU from the third on. The switch is announced to everyone connected, and the room
-   * stays on the SFU until it empties.
+   * users, the SFU from the third on. The room moves only once that join has its credentials
+   * (`moveToSfu`), so that a join that fails leaves the peers where they are.
    */
   async admit(userId: string): Promise<Admission> {
     const now = Date.now();
     const reserved = await this.reservations(now);
     const users = new Set([...this.members().map((m) => m.user_id), ...Object.keys(reserved), userId]);
-    let topology = await this.topology();
-    if (topology === "p2p" && users.size > P2P_MAX_PARTICIPANTS) {
-      topology = "sfu";
-      await this.ctx.storage.put(TOPOLOGY_KEY, topology);
-      this.broadcast({ type: "topology", topology, participants: users.size });
-    }
-    reserved[userId] = now + RESERVATION_MS;
+    const stored = await this.topology();
+    const topology = stored === "p2p" && users.size > P2P_MAX_PARTICIPANTS ? "sfu" : stored;
+    const reservedUntil = now + RESERVATION_MS;
+    reserved[userId] = reservedUntil;
     this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.keepWatching();
-    return { topology, participants: users.size };
+    return { topology, participants: users.size, movesToSfu: topology !== stored, reservedUntil };
   }
 
-  /** Gives back a reservation whose join failed after all. */
-  async release(userId: string): Promise<void> {
+  /**
+   * Moves the room to the SFU for a join whose credentials are minted, and tells everyone
+   * connected; it stays there until it empties. Another join may have moved it first.
+   */
+  async moveToSfu(): Promise<void> {
+    if ((await this.topology()) === "sfu") return;
+    await this.ctx.storage.put(TOPOLOGY_KEY, "sfu");
     const reserved = await this.reservations(Date.now());
-    delete reserved[userId];
+    const users = new Set([...this.members().map((m) => m.user_id), ...Object.keys(reserved)]);
+    this.broadcast({ type: "topology", topology: "sfu", participants: users.size });
+  }
+
+  /**
+   * Gives back the reservation of a join that failed after all, unless the same user has reserved
+   * again since (another join of theirs, which succeeded, holds the place now).
+   */
+  async release(userId: string, reservedUntil: number): Promise<void> {
+    const reserved = await this.reservations(Date.now());
+    if (reserved[userId] === reservedUntil) delete reserved[userId];
     this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.resetWhenEmpty(reserved);
   }

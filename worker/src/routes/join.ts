@@ -12,7 +12,8 @@ import { TurnClient, withoutPort53 } from "../upstream/turn.ts";
 
 /**
  * `POST /api/realtime/join`: the room decides the topology and counts the user in; then the
- * credentials for it are minted. Should minting fail, the place is given back.
+ * credentials for it are minted, and only then does a join that moves the room to the SFU move
+ * it. Should minting fail, the place is given back and the room stays as it was.
  */
 export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): void {
   mount(app, API_ROUTES.join, limitMinting({ turn: true }), async (c, { body }) => {
@@ -35,6 +36,7 @@ export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): v
         name: body.user_name,
         session: session?.sessionId ?? "",
       });
+      if (admission.movesToSfu) await room.moveToSfu();
       return {
         topology: admission.topology,
         tenant: tenant.id,
@@ -46,7 +48,7 @@ export function joinRoutes(app: Hono<AppEnv>, upstream: UpstreamOptions = {}): v
         ...grant,
       };
     } catch (error) {
-      await room.release(body.user_id);
+      await room.release(body.user_id, admission.reservedUntil);
       throw error;
     }
   });
