@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
+import { onlyOnce } from "./api/only-once.ts";
 import { ApiPace, type PaceClock } from "./api/pace.ts";
 import { CloudflareApiError, CloudflareRest, isOutcomeUnknown } from "./cloudflare-rest.ts";
 
@@ -109,6 +110,25 @@ describe("the REST client's retries", () => {
     const error = await refused.rest.call("POST", "/things", item, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudflareApiError);
     expect(isOutcomeUnknown(error)).toBe(false);
+  });
+
+  it("backs off before a create reconciled after a lost answer is tried again", async () => {
+    const { rest, clock, requests } = client([fail(502), fail(502), ok({ id: "made" })]);
+    let reconciled = 0;
+    const made = await onlyOnce(rest, "thing", {
+      before: async () => undefined,
+      attempt: () => rest.call("POST", "/things", item, {}),
+      reconcile: async () => {
+        reconciled += 1;
+        return undefined;
+      },
+      unresolved: "look for the thing",
+    });
+    expect(made).toEqual({ id: "made" });
+    expect(reconciled).toBe(2);
+    expect(requests).toEqual(["POST", "POST", "POST"]);
+    // The SDK's backoff with no jitter (random 0): half of 500 ms, then half of 1 s.
+    expect(clock.waits).toEqual([250, 500]);
   });
 
   it("gives up at its deadline with the last error, and at once when a 429 asks for longer", async () => {

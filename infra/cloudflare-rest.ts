@@ -164,6 +164,15 @@ export class CloudflareRest {
     }
   }
 
+  /**
+   * Waits as this client waits before a failed call's attempt `attempt + 1` (the SDK's backoff),
+   * for a caller that repeats a call itself: a create reconciled after a lost answer.
+   */
+  async backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    const { retry } = this.options;
+    if (retry) await this.clock.sleep(backoffDelay(attempt, { ...SDK_BACKOFF, ...retry.backoff }), signal);
+  }
+
   private async attempt<T extends z.core.$ZodType>(
     method: string,
     path: string,

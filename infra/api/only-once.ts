@@ -1,4 +1,4 @@
-import { isOutcomeUnknown } from "../cloudflare-rest.ts";
+import { type CloudflareRest, isOutcomeUnknown } from "../cloudflare-rest.ts";
 import { messageOf } from "./error-message.ts";
 
 /** Attempts in a row whose answer may be lost before giving up (each one reconciled first). */
@@ -21,10 +21,15 @@ export interface OnceSteps<T, S> {
  * A call that changes something, carried out once. The REST client retries what is safe to retry;
  * a create (or a key rotation) whose answer was lost (no answer, a reset connection, a 5xx, an
  * unreadable success) may have been carried out, so it is reconciled against what the account
- * holds before it is tried again. When reconciling fails too, the error says what to look for, so
- * that the next run does not do it a second time.
+ * holds before it is tried again, after the client's backoff: a 5xx spell of a few seconds would
+ * otherwise use up every attempt of every create in flight within a second. When reconciling
+ * fails too, the error says what to look for, so that the next run does not do it a second time.
  */
-export async function onlyOnce<T, S>(what: string, steps: OnceSteps<T, S>): Promise<T> {
+export async function onlyOnce<T, S>(
+  api: Pick<CloudflareRest, "backoff">,
+  what: string,
+  steps: OnceSteps<T, S>,
+): Promise<T> {
   const before = await steps.before();
   for (let lost = 1; ; lost += 1) {
     let cause: unknown;
@@ -48,5 +53,6 @@ export async function onlyOnce<T, S>(what: string, steps: OnceSteps<T, S>): Prom
         `${what}: ${lost} attempts in a row lost their answer, none had done anything (last: ${messageOf(cause)})`,
       );
     }
+    await api.backoff(lost);
   }
 }

@@ -30,7 +30,7 @@ export async function rollDeployToken(driver: StackDriver, ci?: CiSecretTarget):
   const { client, accountId } = await driver.cloudflareApi();
   const { tokens, owner, verified } = await verifyOwnToken(client, accountId);
   const { id } = verified;
-  const value = await onlyOnce(`the roll of deploy token ${id} (${owner}-owned)`, {
+  const value = await onlyOnce(client, `the roll of deploy token ${id} (${owner}-owned)`, {
     before: async () => undefined,
     attempt: () => client.call("PUT", `${tokens}/${id}/value`, tokenValue, {}, { once: true }),
     // A lost answer: if the old value still verifies, the roll did not happen and may be tried again.

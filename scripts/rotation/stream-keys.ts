@@ -153,7 +153,7 @@ async function rotateChannel(
   }
   const begunAt = new Date().toISOString();
   journal.begun(entry.channel, begunAt);
-  const input = await onlyOnce(`rotate_keys of ${entry.channel}`, {
+  const input = await onlyOnce(api.client, `rotate_keys of ${entry.channel}`, {
     before: async () => undefined,
     attempt: () =>
       api.client.call("POST", `${path}/rotate_keys`, liveInput, undefined, signal ? { signal } : {}),

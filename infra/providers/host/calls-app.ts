@@ -99,7 +99,7 @@ function callsAppKind({
       const name = inputs.name ?? "";
       const uids = async () =>
         new Set((await api.call("GET", path(inputs.accountId), z.array(plain))).map((i) => i.uid));
-      const item = await onlyOnce(`${what} "${name}"`, {
+      const item = await onlyOnce(api, `${what} "${name}"`, {
         before: uids,
         attempt: () => api.call("POST", path(inputs.accountId), withSecret, { name }),
         reconcile: (before) => clearLost(api, inputs.accountId, name, before),

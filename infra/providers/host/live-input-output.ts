@@ -48,7 +48,7 @@ export const liveInputOutputKind: CloudflareKind<OutputInputs, OutputOutputs> = 
   replaceOn: ["accountId", "liveInputId", "url", "streamKey"],
   async create(api, inputs) {
     const { url, streamKey, enabled } = inputs;
-    const made = await onlyOnce(`output of live input ${inputs.liveInputId} to ${url}`, {
+    const made = await onlyOnce(api, `output of live input ${inputs.liveInputId} to ${url}`, {
       before: async () => new Set((await list(api, inputs)).map((o) => o.uid)),
       attempt: () => api.call("POST", path(inputs), liveInputOutput, { url, streamKey, enabled }),
       // The url and stream key together name the target: an output with both that was not there

@@ -113,7 +113,7 @@ export const liveInputKind: CloudflareKind<LiveInputInputs, LiveInputOutputs> = 
       });
       return { id: uid, outs };
     }
-    const outs = await onlyOnce(`live input ${JSON.stringify(inputs.meta ?? {})}`, {
+    const outs = await onlyOnce(api, `live input ${JSON.stringify(inputs.meta ?? {})}`, {
       before: async () => undefined,
       attempt: async () => ({
         ...inputs,

@@ -35,7 +35,7 @@ export const signingKeyKind: CloudflareKind<SigningKeyInputs, SigningKeyOutputs>
   inputs: signingKeyInputs,
   replaceOn: ["accountId"],
   async create(api, inputs) {
-    const key = await onlyOnce("Stream signing key", {
+    const key = await onlyOnce(api, "Stream signing key", {
       before: async () => undefined,
       attempt: () => api.call("POST", path(inputs.accountId), streamSigningKeyCreated),
       /**
