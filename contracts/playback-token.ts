@@ -33,7 +33,13 @@ export interface PlaybackSigner {
  * import once and keep the signer (the Worker keeps one per isolate).
  */
 export async function importPlaybackKey(kid: string, jwkBase64: string): Promise<PlaybackSigner> {
-  const jwk = JSON.parse(atob(jwkBase64)) as JsonWebKey & { kid?: string };
+  let jwk: JsonWebKey & { kid?: string };
+  try {
+    jwk = JSON.parse(atob(jwkBase64));
+  } catch {
+    // JSON.parse's own message quotes the text it could not read, which here is the private key.
+    throw new Error("the playback signing key's jwk is not base64 of a JSON Web Key");
+  }
   if (jwk.kid !== undefined && jwk.kid !== kid) {
     throw new Error(`the playback signing key's jwk names kid ${jwk.kid}, not its id ${kid}`);
   }
