@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { permissionGroup, tokenVerify } from "#contracts/cloudflare/tokens.ts";
+import { messageOf } from "#infra/api/error-message.ts";
 import { onlyOnce } from "#infra/api/only-once.ts";
 import { CloudflareApiError, type CloudflareRest } from "#infra/cloudflare-rest.ts";
 import { DEPLOY_TOKEN_KEY } from "#infra/providers/host/api.ts";
@@ -15,6 +16,35 @@ export interface CiSecretTarget {
 
 /** The roll's answer: the new secret, 40 to 80 characters (docs/reference/rotation-credentials.md §1.3). */
 const tokenValue = z.string().min(40).max(80);
+
+/** Writes of the rolled value to the stack's config, at most: once rolled, the old value is dead. */
+const STORE_ATTEMPTS = 3;
+
+/**
+ * Stores the rolled value in the stack's config, trying again after a failure (a Pulumi backend's
+ * passing 5xx), since the value exists nowhere else. When every try fails, the error says that the
+ * token was rolled and what to do, and never holds the value.
+ */
+async function storeRolled(driver: StackDriver, client: CloudflareRest, id: string, value: string) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await driver.setSecret(DEPLOY_TOKEN_KEY, value);
+      return;
+    } catch (e) {
+      if (attempt < STORE_ATTEMPTS) {
+        await client.backoff(attempt);
+        continue;
+      }
+      const reason = messageOf(e).replaceAll(value, "[secret]");
+      throw new Error(
+        `deploy token ${id} was rolled, so its old value no longer works, but storing the new value in ` +
+          `${driver.description} failed ${attempt} times (last: ${reason}). Roll it again in Cloudflare's ` +
+          "dashboard (My Profile or Manage Account › API Tokens › Roll), then store it with " +
+          "`pulumi config set --secret cloudflare:apiToken` and in CI.",
+      );
+    }
+  }
+}
 
 /**
  * Rolls the deploy token in place through Cloudflare's Roll Token API, which "will invalidate the
@@ -48,7 +78,7 @@ export async function rollDeployToken(driver: StackDriver, ci?: CiSecretTarget):
     unresolved:
       "Roll the deploy token again in Cloudflare's dashboard (My Profile or Manage Account › API Tokens › Roll), then store it with `pulumi config set --secret cloudflare:apiToken` and in CI.",
   });
-  await driver.setSecret(DEPLOY_TOKEN_KEY, value);
+  await storeRolled(driver, client, id, value);
   const stored = ci ? await ci.store.put(ci.name, value) : undefined;
   return ci
     ? `${owner}-owned token ${id} rolled; the new value is in the stack's config and ${ci.store.description} (${ci.name}, ${stored})`
