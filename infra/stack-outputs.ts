@@ -13,6 +13,8 @@ const channelOutputs = z.looseObject({
     .looseObject({ rtmpsUrl: z.string(), srtUrl: z.string(), srtStreamId: z.string(), whipUrl: z.string() })
     .optional(),
   playback: z.looseObject({ hls: z.string(), dash: z.string(), whep: z.string() }).optional(),
+  /** Absent from outputs written before the outputs said which channels are private. */
+  signed: z.boolean().optional(),
 });
 
 /**

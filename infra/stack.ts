@@ -40,6 +40,8 @@ export interface ChannelOutputs {
   /** SRT passphrase (secret). */
   srtPassphrase: pulumi.Output<string>;
   playback: pulumi.Output<PlaybackUrls>;
+  /** A private channel (`playback: signed`): it plays only through a token the Worker signs. */
+  signed: boolean;
   /** Each restream output's Cloudflare uid, by output name. */
   outputs: Record<string, pulumi.Output<string>>;
 }
@@ -360,6 +362,7 @@ export class RealtimeStack extends pulumi.ComponentResource {
                   streamKey: live.streamKey,
                   srtPassphrase: live.srtPassphrase,
                   playback: live.playback,
+                  signed: t.channels.find((c) => c.name === channel)!.playback === "signed",
                   outputs: restreamOutputs.get(`${t.id}/${channel}`)!,
                 },
               ]),

@@ -7,6 +7,8 @@ export interface TargetChannel {
   name: string;
   /** The live input the stack created for it, when the target comes from stack outputs. */
   liveInputId?: string;
+  /** Whether it is private (plays through signed tokens), when the stack's outputs say. */
+  signed?: boolean;
 }
 
 export interface TargetTenant {
@@ -53,7 +55,11 @@ function targetFromOutputs(
     ([id, t]): TargetTenant => ({
       id,
       key: t.apiKey,
-      channels: Object.entries(t.channels).map(([name, c]) => ({ name, liveInputId: c.liveInputId })),
+      channels: Object.entries(t.channels).map(([name, c]) => ({
+        name,
+        liveInputId: c.liveInputId,
+        ...(c.signed === undefined ? {} : { signed: c.signed }),
+      })),
     }),
   );
   const first = options.tenant ?? tenants[0]?.id;

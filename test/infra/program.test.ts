@@ -392,6 +392,14 @@ describe("private channels", () => {
     const map = embeddedMap(run.fake.named("realtime-worker").inputs.content as string);
     expect(map.tenants.acme?.signed).toEqual(["main-stage"]);
     expect(map.tenants.globex).not.toHaveProperty("signed");
+    // The outputs say so too, so that the playback key's check asks the private channels only.
+    const { tenants } = await resolve(run.outputs);
+    const signed = Object.entries(tenants).flatMap(([tenant, { channels }]) =>
+      Object.entries(channels).map(([channel, { signed }]) => `${tenant}/${channel}:${signed}`),
+    );
+    expect(signed).toContain("acme/main-stage:true");
+    expect(signed.filter((s) => s.endsWith(":true"))).toEqual(["acme/main-stage:true"]);
+    expect(signed.length).toBeGreaterThan(1);
   });
 
   it("declares two playback key slots; the active one's id and jwk (secret, under 5 KB) reach the Worker", async () => {
