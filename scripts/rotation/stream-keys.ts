@@ -235,7 +235,10 @@ export async function rotateStreamKeys(
     }
   }
   const remaining = channels.length - count().done;
-  if (remaining === 0 && failed.length === 0) journal.finish();
+  // A channel whose live input is gone fails again on every re-run, so a run that reached every
+  // channel is over, failures included: left open, it would refuse every later rotation (an
+  // emergency's too) until someone thought of --restart.
+  if (remaining === 0) journal.finish();
   progress.set({
     name: row,
     status: stopped || failed.length > 0 ? "failed" : "passed",

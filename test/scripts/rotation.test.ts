@@ -504,6 +504,24 @@ describe("the emergency journal", { timeout: 240_000 }, () => {
     expect(next.id).not.toBe(failed.id);
   });
 
+  it("an emergency's stream keys are done when the only channel left is one whose live input is gone", async () => {
+    const uid = (await stack.driver.outputs()).tenants.acme!.channels.backstage!.liveInputId;
+    // Cloudflare's answer for an input deleted since the last deploy: it has no keys to revoke.
+    await stack.admin.addFault({
+      method: "POST",
+      path: `/client/v4/accounts/*/stream/live_inputs/${uid}/rotate_keys`,
+      count: 1,
+      action: { type: "status", status: 404 },
+    });
+    const run = await emergency(["stream-keys"]);
+    expect(run.steps).toMatchObject([
+      { kind: "stream-keys", outcome: "rotated", error: `acme/backstage: live input ${uid} does not exist` },
+    ]);
+    // Over: another emergency's kinds may begin, which an unfinished one refuses.
+    const next = await emergency(["sfu"], { dryRun: true });
+    expect(next).toMatchObject({ resumed: false, steps: [{ kind: "sfu", outcome: "planned" }] });
+  });
+
   it("an unfinished emergency can be abandoned: what was switched stays and works, its unfinished run is never resumed, and there is nothing left to abandon", async () => {
     const abandon = () =>
       abandonEmergency(stack.driver, {
@@ -736,6 +754,23 @@ describe("stream keys", () => {
     const { rotated } = await rotateKeys({ channels: ["acme/backstage"] });
     expect(rotated.map((r) => r.ingest.rtmps.streamKey)).toEqual([keyOf(uid)]);
     expect((await rotateCalls()).map((r) => r.fault)).toEqual(["lose_answer"]);
+  });
+
+  it("is over once every channel was tried, when one's live input is gone, so that it blocks no later run", async () => {
+    const outputs = await stack.driver.outputs();
+    const uid = outputs.tenants.acme!.channels.backstage!.liveInputId;
+    // Cloudflare's answer for an input deleted since the last deploy.
+    await stack.admin.addFault({
+      method: "POST",
+      path: `/client/v4/accounts/*/stream/live_inputs/${uid}/rotate_keys`,
+      count: 1,
+      action: { type: "status", status: 404 },
+    });
+    const run = await rotateKeys({ channels: ["acme/backstage", "globex/live"] });
+    expect(run.failed).toEqual([{ channel: "acme/backstage", error: `live input ${uid} does not exist` }]);
+    expect([run.rotated.map((r) => r.channel), run.remaining]).toEqual([["globex/live"], 0]);
+    const next = await rotateKeys({ channels: ["acme/main-stage"] });
+    expect([next.resumed, next.rotated.length]).toEqual([false, 1]);
   });
 
   it("refuses a channel or a tenant the stack does not have", async () => {
