@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { apiFailure } from "#contracts/api/envelope.ts";
 import { call, callAs } from "../../test/support/api.ts";
 
-const preflight = (path: string, origin: string) =>
+const preflight = (path: string, origin: string, method = "POST", headers = "authorization") =>
   call(path, {
     method: "OPTIONS",
     headers: {
       origin,
-      "access-control-request-method": "POST",
-      "access-control-request-headers": "authorization",
+      "access-control-request-method": method,
+      "access-control-request-headers": headers,
     },
   });
 
@@ -19,6 +19,12 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.acme.test");
     expect(res.headers.get("access-control-allow-methods")).toBe("POST");
     expect(res.headers.get("access-control-allow-headers")).toContain("x-tenant-id");
+  });
+
+  it("lets a page on an allowed origin resume an event stream with Last-Event-ID", async () => {
+    const res = await preflight("/api/stream/events", "https://app.acme.test", "GET", "last-event-id");
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-headers")?.split(", ")).toContain("last-event-id");
   });
 
   it("403s a preflight from an origin no tenant allows, and 404s one for an unknown path", async () => {

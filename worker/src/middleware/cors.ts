@@ -6,7 +6,12 @@ import { CredentialRefusal } from "../request-credentials.ts";
 import { allowedOriginsOf, findTenant } from "../tenants.ts";
 import { allowedMethods } from "./errors.ts";
 
-const ALLOW_HEADERS = "authorization, content-type, x-tenant-id, x-request-id";
+/**
+ * What the typed client sends. `last-event-id` resumes an event stream (client/transport.ts); it is
+ * not a CORS-safelisted header, so without it here every resume from another origin failed its
+ * preflight and the stream never came back.
+ */
+const ALLOW_HEADERS = "authorization, content-type, x-tenant-id, x-request-id, last-event-id";
 const EXPOSE_HEADERS = "x-request-id, retry-after";
 const PREFLIGHT_MAX_AGE = "600";
 
