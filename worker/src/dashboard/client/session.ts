@@ -1,5 +1,6 @@
 import { ApiError } from "#client/browser.ts";
 import { createServerClient } from "#client/server.ts";
+import type { DashboardTokenData } from "#contracts/api/dashboard.ts";
 import { workerClient } from "./api.ts";
 
 const STORAGE_KEY = "realtime-stack.dashboard";
@@ -11,6 +12,8 @@ interface Stored {
   tenant: string;
   token: string;
   expiresAt: string;
+  /** When the Worker ends the session (absent from a tab signed in before the page knew it). */
+  sessionExpiresAt?: string;
 }
 
 /**
@@ -38,7 +41,7 @@ export class Session {
       key,
       init: { cache: "no-store" },
     }).dashboardToken();
-    return new Session(save({ tenant, token: data.token, expiresAt: data.expires_at }), onEnd);
+    return new Session(save({ tenant, ...storedToken(data) }), onEnd);
   }
 
   /** The session this tab already has, if its token is still good. */
@@ -67,15 +70,28 @@ export class Session {
     this.onEnd(reason);
   }
 
+  /**
+   * The next refresh, before the token expires; none once the token lives as long as the session,
+   * which no refresh extends: the session then ends when the token does. (Refreshing it anyway
+   * answered the same expiry, due at once, and the tab asked again and again for three minutes.)
+   */
   private schedule(delayMs = Date.parse(this.stored.expiresAt) - Date.now() - REFRESH_AHEAD_MS): void {
     clearTimeout(this.timer);
+    const { expiresAt, sessionExpiresAt } = this.stored;
+    if (sessionExpiresAt !== undefined && Date.parse(expiresAt) >= Date.parse(sessionExpiresAt)) {
+      this.timer = setTimeout(
+        () => this.end("The dashboard session has ended: sign in again."),
+        Math.max(0, Date.parse(expiresAt) - Date.now()),
+      );
+      return;
+    }
     this.timer = setTimeout(() => void this.refresh(), Math.max(0, delayMs));
   }
 
   private async refresh(): Promise<void> {
     try {
       const data = await workerClient(this.tenant).withDashboardToken(this.stored.token).dashboardToken();
-      this.stored = save({ ...this.stored, token: data.token, expiresAt: data.expires_at });
+      this.stored = save({ ...this.stored, ...storedToken(data) });
       this.schedule();
     } catch (error) {
       if (error instanceof ApiError && error.unauthorized) {
@@ -88,6 +104,12 @@ export class Session {
     }
   }
 }
+
+const storedToken = (data: DashboardTokenData): Omit<Stored, "tenant"> => ({
+  token: data.token,
+  expiresAt: data.expires_at,
+  sessionExpiresAt: data.session_expires_at,
+});
 
 function save(stored: Stored): Stored {
   sessionStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
