@@ -166,3 +166,23 @@ describe("the dashboard's preview of a private channel", () => {
     expect(await card.locator(".preview").isHidden()).toBe(true);
   }, 180_000);
 });
+
+describe("signing out of the dashboard while a preview plays", () => {
+  it("stops the preview and the cards: nothing of the signed-out session plays on", async () => {
+    const own = await openDashboard(browser, stack, { tenant: TENANT });
+    const { rtmpsUrl, streamKey } = stack.ingest[liveInput]!;
+    const broadcast = ffmpegBroadcast(FFMPEG, `${rtmpsUrl}${streamKey}`, { seconds: 120 });
+    try {
+      await expect.poll(() => own.previewTime(CHANNEL), { timeout: 30_000 }).toBeGreaterThan(0);
+      await own.page.getByRole("button", { name: "Sign out" }).click();
+      await own.page.getByLabel("Tenant API key").waitFor();
+      // Before, the cards stayed in the hidden page: the preview played on, renewing its tokens
+      // with the signed-out session's token until that lapsed, then asking every 2 s for good.
+      expect(await own.page.locator("video").count()).toBe(0);
+      expect(await own.page.locator("article.card").count()).toBe(0);
+    } finally {
+      await broadcast.stop();
+      await own.context.close();
+    }
+  }, 90_000);
+});

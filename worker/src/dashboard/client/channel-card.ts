@@ -96,6 +96,13 @@ export class ChannelCard {
     this.render(undefined, message);
   }
 
+  /** Signed out: the preview, its token renewals and the frame stop, and the countdown with them. */
+  stop(): void {
+    this.preview.stop();
+    this.thumbnail.clear();
+    clearInterval(this.countdown);
+  }
+
   feed(state: ChannelFeedState): void {
     clearInterval(this.countdown);
     this.feedLine.dataset.feed = state.kind;

@@ -7,12 +7,14 @@ import { Session } from "./session.ts";
 import { testSfu } from "./sfu-test.ts";
 import { testTurn } from "./turn-test.ts";
 
-/** What runs while signed in, so that signing out can stop it. */
-let running: ChannelWatch | undefined;
+/** What runs while signed in, so that signing out can stop it: the watch, and each card's preview. */
+let running: { watch: ChannelWatch; cards: ChannelCard[] } | undefined;
 
 function showSignIn(message = ""): void {
-  running?.stop();
+  running?.watch.stop();
+  for (const card of running?.cards ?? []) card.stop();
   running = undefined;
+  byId("channels").replaceChildren();
   byId("app").hidden = true;
   byId("sign-out").hidden = true;
   byId("signed-in-as").textContent = "";
@@ -51,12 +53,13 @@ async function showApp(session: Session): Promise<void> {
         : [h("p", {}, "This tenant has no channels.")]),
     );
     const byChannel = new Map(cards.map((card) => [card.channel, card]));
-    running = watchChannels(call, [...byChannel.keys()], {
+    const watch = watchChannels(call, [...byChannel.keys()], {
       status: (status) => byChannel.get(status.channel)?.status(status),
       unavailable: (channel, error) => byChannel.get(channel)?.unavailable(messageOf(error)),
       feed: (channel, state) => byChannel.get(channel)?.feed(state),
       ended: () => session.end("The dashboard session has ended: sign in again."),
     });
+    running = { watch, cards };
   } catch (error) {
     list.replaceChildren(
       h("p", { class: "failure", role: "alert" }, `Could not list channels: ${messageOf(error)}`),
