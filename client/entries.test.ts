@@ -59,6 +59,30 @@ describe("every route of the table has a client method", () => {
   }
 });
 
+describe("the server entry's tenant key", () => {
+  it("goes to the tenant's routes only, never to a public one", async () => {
+    const sent: { path: string; authorization: string | null }[] = [];
+    const server = createServerClient({
+      baseUrl: BASE,
+      tenant: "acme",
+      key: KEY_SHAPED,
+      fetch: async (url, init) => {
+        sent.push({
+          path: new URL(String(url)).pathname,
+          authorization: new Headers(init?.headers).get("authorization"),
+        });
+        return new Response("{}", { status: 500 });
+      },
+    });
+    await server.healthz().catch(() => {});
+    await server.streamChannels().catch(() => {});
+    expect(sent).toEqual([
+      { path: "/healthz", authorization: null },
+      { path: "/api/stream/channels", authorization: `Bearer ${KEY_SHAPED}` },
+    ]);
+  });
+});
+
 describe("the browser entry refuses a tenant key", () => {
   it("as the dashboard token, the tenant, or a grant's token, before anything is sent", async () => {
     const sent: string[] = [];

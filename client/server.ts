@@ -3,7 +3,6 @@
  * hands browsers only what they need (a join grant, a dashboard token). Never bundle this into a
  * page that a person other than the tenant's operator opens: see docs/app-developers.md.
  */
-import type { RouteAuth } from "#contracts/api/route-table.ts";
 import {
   probeCredential,
   type RoomGrant,
@@ -48,8 +47,6 @@ export type ServerClient = PublicMethods &
     raw(path: string, init?: RequestInit): Promise<Response>;
   };
 
-const PUBLIC_AND_TENANT: RouteAuth[] = ["none", "tenant"];
-
 export function createServerClient(options: ServerClientOptions): ServerClient {
   const transport = new Transport(options, schemaAnswers);
   const credential =
@@ -57,7 +54,9 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       ? tenantCredential(options.tenant, options.key)
       : {};
   return {
-    ...routeMethods<RoutesWithAuth<"none" | "tenant">>(transport, PUBLIC_AND_TENANT, credential),
+    // The public routes go without the key: it has no business in their logs or caches.
+    ...routeMethods<RoutesWithAuth<"none">>(transport, ["none"], {}),
+    ...routeMethods<RoutesWithAuth<"tenant">>(transport, ["tenant"], credential),
     baseUrl: transport.baseUrl,
     session: ({ tenant = options.tenant ?? "", session_id, token }) =>
       sessionMethods(transport, { tenant, session_id, token }),
