@@ -164,6 +164,46 @@ describe("retries, when asked for", () => {
     expect(failing.calls).toEqual(["POST"]);
   });
 
+  it("a GET past an error page from in front of the Worker, a mint past a 429 page only", async () => {
+    const pages = (...statuses: number[]) => {
+      const calls: string[] = [];
+      const fetch = async (_url: URL | RequestInfo, init?: RequestInit) => {
+        calls.push(String(init?.method));
+        const status = statuses[calls.length - 1] ?? 200;
+        if (status === 200) return Response.json({ success: true, data: { channels: [] } });
+        // What Cloudflare's edge or a firewall answers in the Worker's place: HTML, or plain text.
+        return new Response(status === 429 ? "Too Many Requests" : "<html>502 Bad Gateway</html>", {
+          status,
+          headers: status === 429 ? { "retry-after": "0" } : { "content-type": "text/html" },
+        });
+      };
+      return { calls, fetch: fetch as typeof globalThis.fetch };
+    };
+    const read = pages(502, 429, 200);
+    const client = createServerClient({
+      ...read,
+      baseUrl: BASE,
+      tenant: "acme",
+      key: "k",
+      retry: { attempts: 3 },
+    });
+    expect(await client.streamChannels()).toEqual({ channels: [] });
+    expect(read.calls).toEqual(["GET", "GET", "GET"]);
+    const mint = pages(502, 200);
+    const minting = createServerClient({
+      ...mint,
+      baseUrl: BASE,
+      tenant: "acme",
+      key: "k",
+      retry: { attempts: 3 },
+    });
+    await expect(minting.turn({})).rejects.toMatchObject({ status: 502, code: "invalid_response" });
+    expect(mint.calls).toEqual(["POST"]);
+    const limited = pages(429);
+    const once = createServerClient({ ...limited, baseUrl: BASE, tenant: "acme", key: "k" });
+    await expect(once.turn({})).rejects.toMatchObject({ status: 429, retryAfter: 0 });
+  });
+
   it("none unless asked for", async () => {
     const { calls, fetch } = answers(503, 200);
     const client = createServerClient({ baseUrl: BASE, tenant: "acme", key: "k", fetch });

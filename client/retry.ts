@@ -29,14 +29,26 @@ const TRANSIENT = new Set([
 ]);
 
 /**
+ * Statuses of an answer that is not the Worker's (not JSON): an error page from in front of it
+ * while it cannot be reached, which a read may ask again past.
+ */
+const UNREACHABLE = new Set([502, 503, 504]);
+
+/** An answer that is not the Worker's own, with this status. */
+const inFrontOfWorker = (error: ApiError, statuses: (status: number) => boolean) =>
+  error.code === "invalid_response" && statuses(error.status);
+
+/**
  * Whether `error` may be retried on `route`. A GET changes nothing, so any transient failure may be
  * retried. Anything else (a mint, a connect, a proxied SFU call) is retried only when the Worker or
- * Cloudflare refused it with 429 before acting: after a lost answer or a 5xx the first attempt may
- * have minted a credential or changed a session, and a blind second one would do it twice.
+ * Cloudflare refused it with 429 before acting (or something in front of the Worker did, which it
+ * never reached): after a lost answer or a 5xx the first attempt may have minted a credential or
+ * changed a session, and a blind second one would do it twice.
  */
 export function retryable(route: Pick<RouteLine, "method">, error: ApiError): boolean {
-  if (REFUSED_BEFORE_ACTING.has(error.code)) return true;
-  return route.method === "GET" && TRANSIENT.has(error.code);
+  if (REFUSED_BEFORE_ACTING.has(error.code) || inFrontOfWorker(error, (s) => s === 429)) return true;
+  if (route.method !== "GET") return false;
+  return TRANSIENT.has(error.code) || inFrontOfWorker(error, (s) => UNREACHABLE.has(s));
 }
 
 /** How long to wait before attempt `attempt + 1`, or undefined when the policy says to stop. */

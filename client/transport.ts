@@ -198,16 +198,21 @@ export class Transport {
         throw cut(res.status, "the answer", "the answer was cut off", requestId);
       });
       if (res.status === route.status && route.produces === "html") return text;
+      const retryAfter = retryAfterOf(res.headers.get("retry-after"));
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
-        throw failed("invalid_response", res.status, "the answer is not JSON", requestId);
+        // Not the Worker's answer: an error page from in front of it (Cloudflare's edge, a proxy, a
+        // firewall's 429), whose status and Retry-After still say when to ask again (retry.ts).
+        throw new ApiError(label, "invalid_response", res.status, "the answer is not JSON", {
+          ...(retryAfter === undefined ? {} : { retryAfter }),
+          ...(requestId ? { requestId } : {}),
+        });
       }
       const failure = this.answers.failure(json);
       if (failure) {
         const { code, message, details } = failure;
-        const retryAfter = retryAfterOf(res.headers.get("retry-after"));
         // The Worker's codes are contracts/api/errors.ts's; the server entry's check holds it to them.
         throw new ApiError(label, code as ApiErrorCode, res.status, message, {
           ...(retryAfter === undefined ? {} : { retryAfter }),
