@@ -108,25 +108,39 @@ describe("the browser entry refuses a tenant key", () => {
 });
 
 describe("retries, when asked for", () => {
-  const answers = (...statuses: number[]) => {
-    const calls: string[] = [];
-    const fetch = async (_url: URL | RequestInfo, init?: RequestInit) => {
-      calls.push(String(init?.method));
-      const status = statuses[calls.length - 1] ?? 200;
-      if (status === 200) {
-        return Response.json(
-          { success: true, data: { channels: [] } },
-          { headers: { "x-request-id": "req-12345678" } },
-        );
-      }
-      const code = status === 429 ? "rate_limited" : "upstream_unavailable";
-      return Response.json(
-        { success: false, error: { code, message: "try later" } },
-        { status, headers: status === 429 ? { "retry-after": "0" } : {} },
-      );
+  /** A fetch that answers with `statuses` in turn (200 after them), each made by `respond`, counting calls. */
+  const scripted =
+    (respond: (status: number) => Response) =>
+    (...statuses: number[]) => {
+      const calls: string[] = [];
+      const fetch = async (_url: URL | RequestInfo, init?: RequestInit) => {
+        calls.push(String(init?.method));
+        return respond(statuses[calls.length - 1] ?? 200);
+      };
+      return { calls, fetch: fetch as typeof globalThis.fetch };
     };
-    return { calls, fetch: fetch as typeof globalThis.fetch };
-  };
+  const channels = () =>
+    Response.json({ success: true, data: { channels: [] } }, { headers: { "x-request-id": "req-12345678" } });
+  /** A server client with three attempts, over a scripted fetch. */
+  const retrying = (script: { fetch: typeof globalThis.fetch }) =>
+    createServerClient({ ...script, baseUrl: BASE, tenant: "acme", key: "k", retry: { attempts: 3 } });
+  /** The Worker's own answers. */
+  const answers = scripted((status) => {
+    if (status === 200) return channels();
+    const code = status === 429 ? "rate_limited" : "upstream_unavailable";
+    return Response.json(
+      { success: false, error: { code, message: "try later" } },
+      { status, headers: status === 429 ? { "retry-after": "0" } : {} },
+    );
+  });
+  /** What Cloudflare's edge or a firewall answers in the Worker's place: HTML, or plain text. */
+  const pages = scripted((status) => {
+    if (status === 200) return channels();
+    return new Response(status === 429 ? "Too Many Requests" : "<html>502 Bad Gateway</html>", {
+      status,
+      headers: status === 429 ? { "retry-after": "0" } : { "content-type": "text/html" },
+    });
+  });
 
   it("a GET after 503 and 429, honouring Retry-After", async () => {
     const { calls, fetch } = answers(503, 429, 200);
@@ -143,60 +157,22 @@ describe("retries, when asked for", () => {
 
   it("a mint after 429 only: a 503 may have minted, so it is not sent twice", async () => {
     const limited = answers(429, 200);
-    const client = createServerClient({
-      ...limited,
-      baseUrl: BASE,
-      tenant: "acme",
-      key: "k",
-      retry: { attempts: 3 },
-    });
+    const client = retrying(limited);
     await expect(client.turn({})).rejects.toBeInstanceOf(ApiError); // 200 with channels is not TURN's answer
     expect(limited.calls).toEqual(["POST", "POST"]);
     const failing = answers(503, 200);
-    const again = createServerClient({
-      ...failing,
-      baseUrl: BASE,
-      tenant: "acme",
-      key: "k",
-      retry: { attempts: 3 },
-    });
+    const again = retrying(failing);
     await expect(again.turn({})).rejects.toMatchObject({ status: 503, code: "upstream_unavailable" });
     expect(failing.calls).toEqual(["POST"]);
   });
 
   it("a GET past an error page from in front of the Worker, a mint past a 429 page only", async () => {
-    const pages = (...statuses: number[]) => {
-      const calls: string[] = [];
-      const fetch = async (_url: URL | RequestInfo, init?: RequestInit) => {
-        calls.push(String(init?.method));
-        const status = statuses[calls.length - 1] ?? 200;
-        if (status === 200) return Response.json({ success: true, data: { channels: [] } });
-        // What Cloudflare's edge or a firewall answers in the Worker's place: HTML, or plain text.
-        return new Response(status === 429 ? "Too Many Requests" : "<html>502 Bad Gateway</html>", {
-          status,
-          headers: status === 429 ? { "retry-after": "0" } : { "content-type": "text/html" },
-        });
-      };
-      return { calls, fetch: fetch as typeof globalThis.fetch };
-    };
     const read = pages(502, 429, 200);
-    const client = createServerClient({
-      ...read,
-      baseUrl: BASE,
-      tenant: "acme",
-      key: "k",
-      retry: { attempts: 3 },
-    });
+    const client = retrying(read);
     expect(await client.streamChannels()).toEqual({ channels: [] });
     expect(read.calls).toEqual(["GET", "GET", "GET"]);
     const mint = pages(502, 200);
-    const minting = createServerClient({
-      ...mint,
-      baseUrl: BASE,
-      tenant: "acme",
-      key: "k",
-      retry: { attempts: 3 },
-    });
+    const minting = retrying(mint);
     await expect(minting.turn({})).rejects.toMatchObject({ status: 502, code: "invalid_response" });
     expect(mint.calls).toEqual(["POST"]);
     const limited = pages(429);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { apiFailure } from "#contracts/api/envelope.ts";
 import { createApp } from "../src/app.ts";
-import { call, emulatorAdmin, fixture } from "./support/api.ts";
+import { type CallOptions, call, emulatorAdmin, fixture } from "./support/api.ts";
 import { connect, join, type RoomSocket } from "./support/room.ts";
 
 const sockets: RoomSocket[] = [];
@@ -25,6 +25,21 @@ async function ownTurnKey(): Promise<{ id: string; secret: string }> {
   });
   const { result } = (await res.json()) as { result: { uid: string; key: string } };
   return { id: result.uid, secret: result.key };
+}
+
+/** Runs `joins` against a Worker whose TURN key's credentials Cloudflare refuses with a 500. */
+async function withFailingTurn(joins: (app: CallOptions["app"]) => Promise<void>): Promise<void> {
+  const key = await ownTurnKey();
+  const app = { app: createApp(), env: { ...env, TURN_KEY_ID: key.id, TURN_KEY_SECRET: key.secret } };
+  const fault = await emulatorAdmin<{ id: string }>("POST", "/faults", {
+    path: `/v1/turn/keys/${key.id}/credentials/generate-ice-servers`,
+    action: { type: "status", status: 500 },
+  });
+  try {
+    await joins(app);
+  } finally {
+    await emulatorAdmin("DELETE", `/faults/${fault.id}`);
+  }
 }
 
 describe("POST /api/realtime/join", () => {
@@ -67,38 +82,22 @@ describe("POST /api/realtime/join", () => {
   });
 
   it("gives the place back when minting fails, so the room does not grow", async () => {
-    const key = await ownTurnKey();
-    const app = { app: createApp(), env: { ...env, TURN_KEY_ID: key.id, TURN_KEY_SECRET: key.secret } };
-    const fault = await emulatorAdmin<{ id: string }>("POST", "/faults", {
-      path: `/v1/turn/keys/${key.id}/credentials/generate-ice-servers`,
-      action: { type: "status", status: 500 },
-    });
-    try {
+    await withFailingTurn(async (app) => {
       for (const user of ["ada", "bob", "cleo"]) {
         const failed = await join("release", user, { app });
         expect(failed.res.status).toBe(502);
         expect(apiFailure.parse(failed.res.json).error.code).toBe("upstream_error");
       }
-    } finally {
-      await emulatorAdmin("DELETE", `/faults/${fault.id}`);
-    }
+    });
     expect((await join("release", "dan")).data).toMatchObject({ topology: "p2p", participants: 1 });
   });
 
   it("leaves the peers peer-to-peer when the join that would move the room to the SFU fails", async () => {
     const [ada, bob] = [(await join("stays", "ada")).data!, (await join("stays", "bob")).data!];
     const [adaSocket, bobSocket] = [await open(ada), await open(bob)];
-    const key = await ownTurnKey();
-    const app = { app: createApp(), env: { ...env, TURN_KEY_ID: key.id, TURN_KEY_SECRET: key.secret } };
-    const fault = await emulatorAdmin<{ id: string }>("POST", "/faults", {
-      path: `/v1/turn/keys/${key.id}/credentials/generate-ice-servers`,
-      action: { type: "status", status: 500 },
-    });
-    try {
+    await withFailingTurn(async (app) => {
       expect((await join("stays", "cleo", { app })).res.status).toBe(502);
-    } finally {
-      await emulatorAdmin("DELETE", `/faults/${fault.id}`);
-    }
+    });
     for (const socket of [adaSocket, bobSocket])
       await expect(socket.next("topology", 300)).rejects.toThrow(/no topology/);
     // A renewal of a peer finds the room as it was.
