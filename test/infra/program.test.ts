@@ -270,6 +270,7 @@ describe("the Pulumi program, two tenants from Pulumi.dev.yaml", () => {
         dash: `https://customer-fake.stream.test/${live.uid}/manifest/video.mpd`,
         whep: `https://customer-fake.stream.test/${live.uid}/webRTC/play`,
       },
+      signed: false,
       outputs: {},
     });
     expect(outputs.turnKeys).toEqual({
