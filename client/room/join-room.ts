@@ -25,6 +25,8 @@ export interface JoinRoomOptions {
 const RENEW_BEFORE_MS = 5 * 60_000;
 /** An SFU connection disconnected this long is replaced by a new session. */
 const SFU_DISCONNECTED_GRACE_MS = 3_000;
+/** A renewal never follows the one before it sooner than this, whatever the grant and the clock say. */
+const MIN_RENEWAL_GAP_MS = 30_000;
 /** Waits before a new session replaces one whose publish failed (the last repeats), each with ±20 % jitter. */
 const PUBLISH_RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 
@@ -184,12 +186,16 @@ export class Room extends RoomEmitter {
    * asked again and again.
    */
   private async publishOnNewLink(): Promise<boolean> {
-    this.openSfu();
+    const link = this.openSfu();
     try {
-      this.published = await this.sfu!.publish(this.localTracks);
+      const published = await link.publish(this.localTracks);
+      // A renewal may have replaced the link meanwhile: what was published on it is not this room's now.
+      if (link !== this.sfu) return false;
+      this.published = published;
       this.publishFailures = 0;
       return true;
     } catch (error) {
+      if (link !== this.sfu) return false;
       await this.closeSfu();
       const delay = jitter(PUBLISH_RETRY_MS[Math.min(this.publishFailures++, PUBLISH_RETRY_MS.length - 1)]!);
       this.warn(
@@ -251,7 +257,7 @@ export class Room extends RoomEmitter {
     this.removed(peer, [...(this.remote.get(peer) ?? [])]);
   }
 
-  private openSfu(): void {
+  private openSfu(): SfuLink {
     const link: SfuLink = new SfuLink({
       sessionId: this.grant.sfu!.session_id,
       session: this.grantClient.session!,
@@ -270,6 +276,7 @@ export class Room extends RoomEmitter {
       },
     });
     this.sfu = link;
+    return link;
   }
 
   private async closeSfu(): Promise<void> {
@@ -343,16 +350,26 @@ export class Room extends RoomEmitter {
 
   /**
    * Renews before the grant expires. The time left is the device clock's reading of `expires_at`
-   * unless the grant's own lifetime (`expires_in`) says otherwise: a clock set ahead reads every
-   * grant as expired, and renewing at once would repeat back to back. So a grant `fresh` from
-   * `renew` counts from its lifetime, and the first grant, which may have waited in the app, from
-   * the lesser of the two (a clock that is ahead then costs one renewal at the start).
+   * while that is plausible, between now and the grant's own lifetime (`expires_in`): a clock set
+   * ahead reads every grant as expired, and renewing at once would repeat back to back. So a grant
+   * `fresh` from `renew` counts from its lifetime when the clock disagrees, and the first grant,
+   * which may have waited in the app, is renewed at once when it reads as expired (a clock that is
+   * ahead then costs one renewal at the start). A grant from a backend on an older client has no
+   * `expires_in`; there the clock alone counts, and a renewal never follows another within
+   * `MIN_RENEWAL_GAP_MS`.
    */
   private scheduleRenewal(fresh: boolean): void {
     clearTimeout(this.renewTimer);
+    const byClock = Date.parse(this.grant.expires_at) - Date.now();
     const lifetime = this.grant.expires_in * 1000;
-    const remaining = fresh ? lifetime : Math.min(lifetime, Date.parse(this.grant.expires_at) - Date.now());
-    const delay = Math.max(0, remaining - Math.min(RENEW_BEFORE_MS, remaining / 2));
+    const plausible = byClock > 0 && byClock <= lifetime;
+    const remaining = !Number.isFinite(lifetime)
+      ? byClock
+      : plausible || !fresh
+        ? Math.min(byClock, lifetime)
+        : lifetime;
+    const soonest = fresh ? MIN_RENEWAL_GAP_MS : 0;
+    const delay = Math.max(soonest, remaining - Math.min(RENEW_BEFORE_MS, remaining / 2));
     this.renewTimer = setTimeout(() => void this.renewNow(), delay);
   }
 

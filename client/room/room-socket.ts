@@ -3,6 +3,12 @@ import type { RoomClientMessage, RoomServerMessage } from "#contracts/api/rooms.
 import { jitter } from "../retry.ts";
 import { shapeAnswers } from "../shape-answers.ts";
 
+/**
+ * The code this client closes a socket with when the room stopped answering its pings, apart from
+ * the room's own (worker/src/durable/room.ts: 4000 replaced, 4001 timed out).
+ */
+const CLOSE_UNANSWERED = 4010;
+
 /** Waits between reconnection attempts (the last repeats), each with ±20 % jitter. */
 const BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000, 10_000];
 
@@ -97,8 +103,9 @@ export class RoomSocket {
         // still unanswered a whole interval later means a connection that died without closing (a
         // NAT that forgot it, a network that changed), which the browser may not notice for
         // minutes. Counting pings rather than time keeps a throttled background tab's late timers
-        // from looking like silence. The socket is replaced now, before the room's presence
-        // timeout (two intervals later) counts this participant gone.
+        // from looking like silence. That is 10 to 20 s after the last answer, and the socket is
+        // replaced now (after the first, 250 ms backoff), before the room's 30 s presence timeout
+        // counts this participant gone.
         if (this.unanswered > 0) return this.lost(ws, "the room stopped answering pings");
         this.unanswered += 1;
         ws.send(ROOM_PING);
@@ -131,7 +138,7 @@ export class RoomSocket {
   private lost(ws: WebSocket, why?: string): void {
     this.ws = undefined;
     clearInterval(this.heartbeat);
-    if (why) ws.close(4000, why);
+    if (why) ws.close(CLOSE_UNANSWERED, why);
     if (this.closed) return;
     this.handlers.open(false);
     this.scheduleRetry();

@@ -111,7 +111,13 @@ class TestRoom {
     {
       cuttable = false,
       prepare,
-    }: { cuttable?: boolean; prepare?: (context: BrowserContext) => Promise<unknown> } = {},
+      shape = (grant) => grant,
+    }: {
+      cuttable?: boolean;
+      prepare?: (context: BrowserContext) => Promise<unknown>;
+      /** What the app's backend makes of each grant before the page gets it. */
+      shape?: (grant: JoinGrant) => JoinGrant;
+    } = {},
   ): Promise<RoomMember> {
     const context = await browser.newContext();
     await prepare?.(context);
@@ -120,11 +126,11 @@ class TestRoom {
       ? () => this.network.grantFor(user)
       : () => direct.join({ room_id: this.id, user_id: user, user_name: user });
     const origin = cuttable ? await this.network.origin() : stack.workerUrl;
-    const renew = () => {
+    const renew = async () => {
       this.renewals[user] = (this.renewals[user] ?? 0) + 1;
-      return mint();
+      return shape(await mint());
     };
-    this.members[user] = await joinWithClient(context, origin, await mint(), renew);
+    this.members[user] = await joinWithClient(context, origin, shape(await mint()), renew);
     return this.members[user];
   }
 
@@ -427,19 +433,30 @@ describe("joinRoom: a device whose clock is two hours ahead", () => {
    * grant may have waited in the app, and then not for most of an hour. Before, it renewed back to
    * back, one join on the Worker after another, for as long as the page was open.
    */
-  it("renews once, not back to back, and stays connected", async () => {
-    const fay = await room.join("fay", {
-      prepare: (context) =>
-        context.addInitScript(() => {
-          const now = Date.now.bind(Date);
-          Date.now = () => now() + 2 * 3_600_000;
-        }),
+  const twoHoursAhead = (context: BrowserContext) =>
+    context.addInitScript(() => {
+      const now = Date.now.bind(Date);
+      Date.now = () => now() + 2 * 3_600_000;
     });
-    await expect.poll(() => room.renewals.fay ?? 0).toBe(1);
-    await expect.poll(async () => (await fay.read()).state).toBe("connected");
+
+  it("renews once, not back to back, and stays connected, with grants with or without expires_in", async () => {
+    const fay = await room.join("fay", { prepare: twoHoursAhead });
+    // A backend on an older server client drops the field it does not know.
+    const gus = await room.join("gus", {
+      prepare: twoHoursAhead,
+      shape: ({ expires_in: _, ...grant }) => grant as JoinGrant,
+    });
+    for (const [user, member] of [
+      ["fay", fay],
+      ["gus", gus],
+    ] as const) {
+      await expect.poll(() => room.renewals[user] ?? 0).toBe(1);
+      await expect.poll(async () => (await member.read()).state).toBe("connected");
+    }
     // That no renewal follows can only be seen over time; the old client made dozens a second.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(room.renewals.fay).toBe(1);
+    expect([room.renewals.fay, room.renewals.gus]).toEqual([1, 1]);
     expect((await fay.read()).warnings).toEqual([]);
+    expect((await gus.read()).warnings).toEqual([]);
   });
 });
