@@ -92,7 +92,9 @@ export class Room extends DurableObject<unknown> {
     const users = new Set([...this.members().map((m) => m.user_id), ...Object.keys(reserved), userId]);
     const stored = await this.topology();
     const topology = stored === "p2p" && users.size > P2P_MAX_PARTICIPANTS ? "sfu" : stored;
-    const reservedUntil = now + RESERVATION_MS;
+    // Each reservation of a user lapses later than the one before, even within one millisecond,
+    // so that a failed join's release can tell its own from a retry's.
+    const reservedUntil = Math.max(now + RESERVATION_MS, (reserved[userId] ?? 0) + 1);
     reserved[userId] = reservedUntil;
     this.unwrittenReservations.set(RESERVATIONS_KEY, reserved);
     await this.keepWatching();

@@ -9,8 +9,11 @@ import { testTurn } from "./turn-test.ts";
 
 /** What runs while signed in, so that signing out can stop it: the watch, and each card's preview. */
 let running: { watch: ChannelWatch; cards: ChannelCard[] } | undefined;
+/** Bumped at each sign-in and sign-out, so that a channel list that arrives late starts nothing. */
+let shown = 0;
 
 function showSignIn(message = ""): void {
+  shown += 1;
   running?.watch.stop();
   for (const card of running?.cards ?? []) card.stop();
   running = undefined;
@@ -26,6 +29,7 @@ function showSignIn(message = ""): void {
 }
 
 async function showApp(session: Session): Promise<void> {
+  const current = ++shown;
   const call = api(session);
   byId("sign-in").hidden = true;
   byId("app").hidden = false;
@@ -46,6 +50,7 @@ async function showApp(session: Session): Promise<void> {
   );
   try {
     const { channels } = await call.streamChannels();
+    if (current !== shown) return;
     const cards = channels.map(({ channel }) => new ChannelCard(channel, call));
     list.replaceChildren(
       ...(cards.length > 0
@@ -61,6 +66,7 @@ async function showApp(session: Session): Promise<void> {
     });
     running = { watch, cards };
   } catch (error) {
+    if (current !== shown) return;
     list.replaceChildren(
       h("p", { class: "failure", role: "alert" }, `Could not list channels: ${messageOf(error)}`),
     );
