@@ -15,6 +15,8 @@ export interface OnceSteps<T, S> {
   reconcile(before: S): Promise<T | undefined>;
   /** What to do about what an attempt may have done, when reconciling could not tell. */
   unresolved: string;
+  /** Ends the wait before another attempt, as it ends the attempts themselves. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -53,6 +55,6 @@ export async function onlyOnce<T, S>(
         `${what}: ${lost} attempts in a row lost their answer, none had done anything (last: ${messageOf(cause)})`,
       );
     }
-    await api.backoff(lost);
+    await api.backoff(lost, steps.signal);
   }
 }

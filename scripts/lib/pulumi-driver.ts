@@ -144,7 +144,7 @@ export class PulumiDriver implements StackDriver {
     } catch (e) {
       // The Automation API passes the value as the command's last argument and quotes the command
       // line in its error, which would reach the progress line, the rotation journal and CI's log.
-      throw new Error(messageOf(e).replaceAll(value, "[secret]"));
+      throw new Error(value ? messageOf(e).replaceAll(value, "[secret]") : messageOf(e));
     }
   }
 

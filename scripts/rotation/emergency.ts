@@ -262,7 +262,7 @@ export async function emergencyRotation(
       }).catch((e: unknown) => ({ error: messageOf(e) }));
       // Every channel reached: an input that is gone (the only failure that lets a run go on) has no
       // keys left to revoke, so it is named in the report and does not hold the emergency back.
-      const done = !("error" in keys) && keys.remaining === 0;
+      const done = !("error" in keys) && keys.finished;
       steps.push({
         kind: STREAM_KEYS,
         outcome: done ? "rotated" : options.signal?.aborted ? "interrupted" : "failed",

@@ -55,6 +55,8 @@ export interface StreamKeyReport {
   failed: { channel: string; error: string }[];
   /** Not rotated yet: the next run with the same selection continues with these. */
   remaining: number;
+  /** The run is over: every channel reached, and none left for a re-run to try again. */
+  finished: boolean;
   /** What stopped the run before its end, if anything did. */
   stopped?: string;
   resumed: boolean;
@@ -159,6 +161,7 @@ async function rotateChannel(
       api.client.call("POST", `${path}/rotate_keys`, liveInput, undefined, signal ? { signal } : {}),
     reconcile: () => readBack(begunAt),
     unresolved: `Run the same rotation again: it reads ${entry.channel}'s keysRotatedAt before rotating it.`,
+    ...(signal ? { signal } : {}),
   });
   journal.rotated(entry.channel, input.keysRotatedAt);
   return rotationOf(entry.channel, input);
@@ -237,8 +240,10 @@ export async function rotateStreamKeys(
   const remaining = channels.length - count().done;
   // A channel whose live input is gone fails again on every re-run, so a run that reached every
   // channel is over, failures included: left open, it would refuse every later rotation (an
-  // emergency's too) until someone thought of --restart.
-  if (remaining === 0) journal.finish();
+  // emergency's too) until someone thought of --restart. Unless no channel was found at all, which
+  // says more of the outputs or the account than of the channels, and is left to look into.
+  const reachedAny = rotated.length + earlier.length > 0;
+  if (remaining === 0 && (failed.length === 0 || reachedAny)) journal.finish();
   progress.set({
     name: row,
     status: stopped || failed.length > 0 ? "failed" : "passed",
@@ -250,6 +255,7 @@ export async function rotateStreamKeys(
   return {
     stack: driver.stack,
     total: channels.length,
+    finished: journal.finished,
     rotated,
     earlier,
     failed,

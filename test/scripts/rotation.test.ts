@@ -771,6 +771,17 @@ describe("stream keys", () => {
     expect([run.rotated.map((r) => r.channel), run.remaining]).toEqual([["globex/live"], 0]);
     const next = await rotateKeys({ channels: ["acme/main-stage"] });
     expect([next.resumed, next.rotated.length]).toEqual([false, 1]);
+
+    // A run that found none of its channels says more of the outputs or the account: it stays open.
+    await stack.admin.addFault({
+      method: "POST",
+      path: `/client/v4/accounts/*/stream/live_inputs/${uid}/rotate_keys`,
+      count: 1,
+      action: { type: "status", status: 404 },
+    });
+    const nothing = await rotateKeys({ channels: ["acme/backstage"] });
+    expect([nothing.finished, nothing.rotated.length, nothing.failed.length]).toEqual([false, 0, 1]);
+    expect((await rotateKeys({ channels: ["acme/backstage"] }, { restart: true })).finished).toBe(true);
   });
 
   it("refuses a channel or a tenant the stack does not have", async () => {
