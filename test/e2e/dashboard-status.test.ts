@@ -99,7 +99,11 @@ describe("the dashboard's fallback poll", () => {
       );
       await dashboard.page.clock.runFor(30_000);
       expect((await answered).status()).toBe(200);
-      expect(polls.map((url) => new URL(url).search)).toEqual([""]);
+      // Every poll is one request with no channel named. There may be two: the installed clock also
+      // runs in real time, so a stream whose last heartbeat came almost 15 s before can reach its
+      // 45 s watchdog inside these 30 s, reconnect, and poll once more (a CI run saw that once).
+      expect(polls.length).toBeGreaterThanOrEqual(1);
+      expect(polls.every((url) => new URL(url).search === "")).toBe(true);
       expect(Object.keys(stack.tenants.acme!.channels).length).toBeGreaterThan(1);
     } finally {
       await dashboard.context.close();
